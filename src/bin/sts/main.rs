@@ -1,0 +1,2 @@
+//! The `sts` command (to be written).
+fn main() {}

@@ -1,0 +1,1 @@
+//! STS endpoint rules (to be written).

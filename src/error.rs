@@ -1,0 +1,583 @@
+//! The crate's one error type, [`Error`], and the typed STS error it wraps, [`ServiceError`].
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything that can go wrong, from bad input to a service error.
+///
+/// `Display` never contains a secret: no secret key, session token, web identity token, SAML assertion or
+/// response body beyond a short snippet of a body that was not understood (and such bodies are never
+/// credential-bearing success bodies).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An input member broke a model constraint (length, range, pattern, list size). Nothing was sent.
+    InvalidInput {
+        /// The member, as named in the STS model (`RoleSessionName`, `Tags[2].Key`, ...).
+        field: String,
+        /// The rule it broke, e.g. `length must be 2..=64, got 1`.
+        rule: String,
+    },
+    /// STS answered with an error response (non-2xx with an `ErrorResponse` body).
+    Service(Box<ServiceError>),
+    /// A response that could not be understood: not XML, not UTF-8, the wrong envelope, a missing member,
+    /// a bad number or timestamp.
+    InvalidResponse {
+        /// HTTP status of the response.
+        status: u16,
+        /// What was wrong.
+        reason: String,
+        /// The first bytes of the body (at most 200 characters), for diagnosis.
+        snippet: String,
+    },
+    /// The server answered with a redirect, which is never followed for a signed request.
+    Redirect {
+        /// HTTP status (301, 302, 303, 307 or 308).
+        status: u16,
+        /// The `Location` header, if any.
+        location: Option<String>,
+    },
+    /// The response body was larger than the configured cap and was not read.
+    BodyTooLarge {
+        /// The cap in bytes.
+        limit: u64,
+    },
+    /// The request could not be sent or the response not read.
+    Transport {
+        /// What kind of failure it was.
+        kind: TransportErrorKind,
+        /// Details from the transport (never a body or a header value).
+        message: String,
+    },
+    /// A timeout fired.
+    Timeout {
+        /// Which phase ran out of time.
+        phase: TimeoutPhase,
+        /// The limit that was exceeded, when known.
+        limit: Option<Duration>,
+    },
+    /// A credential provider failed, or none could supply credentials.
+    Credentials(CredentialsError),
+    /// Invalid or contradictory configuration (environment, builder or endpoint settings).
+    Config {
+        /// What was wrong.
+        message: String,
+    },
+    /// A malformed shared config or credentials file.
+    ConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What was wrong on that line.
+        message: String,
+    },
+    /// The endpoint rules produced an error (e.g. FIPS with a custom endpoint, or no region).
+    Endpoint {
+        /// The rule set's error message.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid_input(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidResponse`]; the snippet is cut to 200 characters.
+    pub fn invalid_response(status: u16, reason: impl Into<String>, body: &[u8]) -> Self {
+        Self::InvalidResponse {
+            status,
+            reason: reason.into(),
+            snippet: snippet(body),
+        }
+    }
+
+    /// Shorthand for [`Error::Config`].
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::Config {
+            message: message.into(),
+        }
+    }
+
+    /// The STS error, if this is one.
+    #[must_use]
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Self::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The STS error code (`AccessDenied`, `Throttling`, ...), if this is a service error.
+    #[must_use]
+    pub fn code(&self) -> Option<&str> {
+        self.service_error().map(|e| e.code.as_str())
+    }
+
+    /// The request id from the body or the `x-amzn-RequestId` header, if this is a service error.
+    #[must_use]
+    pub fn request_id(&self) -> Option<&str> {
+        self.service_error().and_then(|e| e.request_id.as_deref())
+    }
+
+    /// Whether the error is a throttling error (`Throttling`, `ThrottlingException`, ...).
+    #[must_use]
+    pub fn is_throttling(&self) -> bool {
+        self.service_error().is_some_and(|e| e.code.is_throttling())
+    }
+}
+
+/// The start of a body, for an error message: at most 200 printable characters, and cut before anything
+/// that looks like a secret (`Secret`, `Token`, `Assertion`), so that a half-read credentials body never
+/// leaks through an error.
+fn snippet(body: &[u8]) -> String {
+    let head = &body[..body.len().min(800)];
+    let cut = ["secret", "token", "assertion", "password"]
+        .iter()
+        .filter_map(|w| {
+            head.windows(w.len())
+                .position(|win| win.eq_ignore_ascii_case(w.as_bytes()))
+        })
+        .min()
+        .unwrap_or(head.len());
+    let text = String::from_utf8_lossy(&head[..cut]);
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    if cut < head.len() {
+        out.push_str("[cut]");
+    } else if body.len() > out.len() {
+        out.push('…');
+    }
+    out
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidInput { field, rule } => write!(f, "invalid input: {field}: {rule}"),
+            Self::Service(e) => fmt::Display::fmt(e, f),
+            Self::InvalidResponse {
+                status,
+                reason,
+                snippet,
+            } => write!(
+                f,
+                "invalid response (HTTP {status}): {reason}; body starts: {snippet:?}"
+            ),
+            Self::Redirect { status, location } => match location {
+                Some(l) => write!(f, "redirect (HTTP {status}) to {l:?} not followed"),
+                None => write!(f, "redirect (HTTP {status}) not followed"),
+            },
+            Self::BodyTooLarge { limit } => {
+                write!(f, "response body larger than the {limit}-byte limit")
+            }
+            Self::Transport { kind, message } => write!(f, "{kind}: {message}"),
+            Self::Timeout { phase, limit } => match limit {
+                Some(d) => write!(f, "timed out: {phase} (limit {d:?})"),
+                None => write!(f, "timed out: {phase}"),
+            },
+            Self::Credentials(e) => fmt::Display::fmt(e, f),
+            Self::Config { message } => write!(f, "configuration error: {message}"),
+            Self::ConfigFile {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
+            Self::Endpoint { message } => write!(f, "endpoint resolution failed: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Credentials(e) => e.source.as_deref().map(|e| e as _),
+            _ => None,
+        }
+    }
+}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The host name could not be resolved.
+    Dns,
+    /// The connection was refused or could not be made.
+    Connect,
+    /// The connection was reset or closed early (including a truncated body).
+    ConnectionClosed,
+    /// TLS failed (untrusted certificate, handshake error).
+    Tls,
+    /// The proxy could not be used.
+    Proxy,
+    /// The server spoke invalid HTTP.
+    Protocol,
+    /// Plain `http://` to a non-loopback host without an explicit opt-in.
+    InsecureEndpoint,
+    /// Any other I/O failure.
+    Io,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dns => "DNS lookup failed",
+            Self::Connect => "could not connect",
+            Self::ConnectionClosed => "connection closed early",
+            Self::Tls => "TLS error",
+            Self::Proxy => "proxy error",
+            Self::Protocol => "HTTP protocol error",
+            Self::InsecureEndpoint => "insecure endpoint refused",
+            Self::Io => "I/O error",
+        })
+    }
+}
+
+/// Which phase of a call ran out of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutPhase {
+    /// Opening the TCP connection (and TLS handshake).
+    Connect,
+    /// One attempt: sending the request and reading the whole response.
+    Attempt,
+    /// The whole call, retries included.
+    Total,
+    /// A credential provider (process, container, IMDS) took too long.
+    CredentialProvider,
+}
+
+impl fmt::Display for TimeoutPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connect",
+            Self::Attempt => "attempt",
+            Self::Total => "total call",
+            Self::CredentialProvider => "credential provider",
+        })
+    }
+}
+
+/// A credential provider failed, or no provider in a chain had credentials.
+#[derive(Debug)]
+pub struct CredentialsError {
+    /// The provider that failed (`environment`, `profile`, `imds`, ...), or `chain`.
+    pub provider: String,
+    /// What went wrong. Never contains a secret.
+    pub message: String,
+    /// For a chain: every source tried, with why it was skipped or failed.
+    pub tried: Vec<(String, String)>,
+    /// The underlying error, if any.
+    pub source: Option<Box<Error>>,
+}
+
+impl CredentialsError {
+    /// A provider error with a message.
+    pub fn new(provider: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            message: message.into(),
+            tried: Vec::new(),
+            source: None,
+        }
+    }
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "credentials ({}): {}", self.provider, self.message)?;
+        if let Some(src) = &self.source {
+            write!(f, ": {src}")?;
+        }
+        for (source, why) in &self.tried {
+            write!(f, "\n  - {source}: {why}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<CredentialsError> for Error {
+    fn from(e: CredentialsError) -> Self {
+        Self::Credentials(e)
+    }
+}
+
+/// Whether the sender or the receiver was at fault (`<Type>` in the error body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `Sender`: the request was wrong.
+    Sender,
+    /// `Receiver`: the service failed.
+    Receiver,
+}
+
+/// An error response from STS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    /// The error code.
+    pub code: ErrorCode,
+    /// The message, if the body had one (entities decoded).
+    pub message: Option<String>,
+    /// `Sender` or `Receiver`, if the body said.
+    pub fault: Option<Fault>,
+    /// The request id from the body, or else the `x-amzn-RequestId` header.
+    pub request_id: Option<String>,
+    /// HTTP status.
+    pub status: u16,
+    /// The operation that failed (`AssumeRole`), when known.
+    pub operation: Option<&'static str>,
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code)?;
+        if let Some(op) = self.operation {
+            write!(f, " from {op}")?;
+        }
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        write!(f, " (HTTP {}", self.status)?;
+        if let Some(id) = &self.request_id {
+            write!(f, ", request id {id}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $wire:literal, )*) => {
+        /// An STS error code: every code of the STS model, the common AWS codes, and [`ErrorCode::Other`].
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+            /// A code this crate does not know.
+            Other(String),
+        }
+
+        impl ErrorCode {
+            /// The code as sent on the wire.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )*
+                    Self::Other(s) => s,
+                }
+            }
+
+            /// Maps a wire code to its variant.
+            #[must_use]
+            pub fn from_wire(code: &str) -> Self {
+                match code {
+                    $( $wire => Self::$variant, )*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// Modeled: the session token in the request expired (AssumeRole* , AssumeRoot).
+    ExpiredTokenException = "ExpiredTokenException",
+    /// Modeled: the trade-in token expired (GetDelegatedAccessToken).
+    ExpiredTradeInTokenException = "ExpiredTradeInTokenException",
+    /// Modeled: the identity provider could not be reached (retried).
+    IdpCommunicationError = "IDPCommunicationError",
+    /// Modeled: the identity provider rejected the claim.
+    IdpRejectedClaim = "IDPRejectedClaim",
+    /// Modeled: the session is too short for the requested lifetime (GetScopedCredentials).
+    InsufficientSessionLifetime = "InsufficientSessionLifetime",
+    /// Modeled: the authorization message is invalid (DecodeAuthorizationMessage).
+    InvalidAuthorizationMessageException = "InvalidAuthorizationMessageException",
+    /// Modeled: a context assertion is invalid (AssumeRole).
+    InvalidContextAssertion = "InvalidContextAssertion",
+    /// Modeled: the web identity token or SAML assertion is invalid.
+    InvalidIdentityToken = "InvalidIdentityToken",
+    /// Modeled: the subject credentials are not usable (GetScopedCredentials).
+    InvalidSubjectCredentials = "InvalidSubjectCredentials",
+    /// Modeled: the JWT payload is too large (GetWebIdentityToken).
+    JwtPayloadSizeExceededException = "JWTPayloadSizeExceededException",
+    /// Modeled: the policy document is malformed.
+    MalformedPolicyDocument = "MalformedPolicyDocument",
+    /// Modeled: outbound web identity federation is disabled for the account.
+    OutboundWebIdentityFederationDisabledException = "OutboundWebIdentityFederationDisabledException",
+    /// Modeled: the packed session policies and tags are too large.
+    PackedPolicyTooLarge = "PackedPolicyTooLarge",
+    /// Modeled: STS is not activated in the region.
+    RegionDisabledException = "RegionDisabledException",
+    /// Modeled: the requested duration exceeds the caller's session (GetWebIdentityToken).
+    SessionDurationEscalationException = "SessionDurationEscalationException",
+    /// Common: the caller is not allowed.
+    AccessDenied = "AccessDenied",
+    /// Common: the caller is not allowed (JSON-protocol spelling).
+    AccessDeniedException = "AccessDeniedException",
+    /// Common: an EC2-style authentication failure.
+    AuthFailure = "AuthFailure",
+    /// Common: the session token used to sign has expired.
+    ExpiredToken = "ExpiredToken",
+    /// Common: the signature is incomplete.
+    IncompleteSignature = "IncompleteSignature",
+    /// Common: server-side failure.
+    InternalFailure = "InternalFailure",
+    /// Common: unknown action.
+    InvalidAction = "InvalidAction",
+    /// Common: unknown access key id or invalid token.
+    InvalidClientTokenId = "InvalidClientTokenId",
+    /// Common: a parameter is invalid.
+    InvalidParameterValue = "InvalidParameterValue",
+    /// Common: an invalid signature (JSON-protocol spelling).
+    InvalidSignatureException = "InvalidSignatureException",
+    /// Common: the signed operation came without authentication.
+    MissingAuthenticationToken = "MissingAuthenticationToken",
+    /// Common: a required parameter is missing.
+    MissingParameter = "MissingParameter",
+    /// Common: the account is not opted in.
+    OptInRequired = "OptInRequired",
+    /// Common: the request expired.
+    RequestExpired = "RequestExpired",
+    /// Common: the request timed out on the server.
+    RequestTimeout = "RequestTimeout",
+    /// Common: the request timed out on the server (exception spelling).
+    RequestTimeoutException = "RequestTimeoutException",
+    /// Common: the signing time is too far from the server's clock.
+    RequestTimeTooSkewed = "RequestTimeTooSkewed",
+    /// Common: service unavailable.
+    ServiceUnavailable = "ServiceUnavailable",
+    /// Common: the signature does not match.
+    SignatureDoesNotMatch = "SignatureDoesNotMatch",
+    /// Common: rate limited.
+    Throttling = "Throttling",
+    /// Common: rate limited (exception spelling).
+    ThrottlingException = "ThrottlingException",
+    /// Common: rate limited.
+    ThrottledException = "ThrottledException",
+    /// Common: rate limited.
+    RequestThrottledException = "RequestThrottledException",
+    /// Common: rate limited.
+    TooManyRequestsException = "TooManyRequestsException",
+    /// Common: rate limited.
+    ProvisionedThroughputExceededException = "ProvisionedThroughputExceededException",
+    /// Common: rate limited.
+    TransactionInProgressException = "TransactionInProgressException",
+    /// Common: rate limited.
+    RequestLimitExceeded = "RequestLimitExceeded",
+    /// Common: rate limited.
+    BandwidthLimitExceeded = "BandwidthLimitExceeded",
+    /// Common: rate limited.
+    LimitExceededException = "LimitExceededException",
+    /// Common: rate limited.
+    RequestThrottled = "RequestThrottled",
+    /// Common: rate limited.
+    SlowDown = "SlowDown",
+    /// Common: rate limited.
+    PriorRequestNotComplete = "PriorRequestNotComplete",
+    /// Common: rate limited.
+    Ec2ThrottledException = "EC2ThrottledException",
+    /// Common: a parameter failed validation on the server.
+    ValidationError = "ValidationError",
+}
+
+impl ErrorCode {
+    /// Whether the code is one of the 14 throttling codes every AWS SDK retries.
+    #[must_use]
+    pub fn is_throttling(&self) -> bool {
+        matches!(
+            self,
+            Self::Throttling
+                | Self::ThrottlingException
+                | Self::ThrottledException
+                | Self::RequestThrottledException
+                | Self::TooManyRequestsException
+                | Self::ProvisionedThroughputExceededException
+                | Self::TransactionInProgressException
+                | Self::RequestLimitExceeded
+                | Self::BandwidthLimitExceeded
+                | Self::LimitExceededException
+                | Self::RequestThrottled
+                | Self::SlowDown
+                | Self::PriorRequestNotComplete
+                | Self::Ec2ThrottledException
+        )
+    }
+
+    /// Whether the code is a transient server-side error that is retried
+    /// (`RequestTimeout`, `RequestTimeoutException`, `IDPCommunicationError`, `InternalFailure`, `ServiceUnavailable`).
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::RequestTimeout
+                | Self::RequestTimeoutException
+                | Self::IdpCommunicationError
+                | Self::InternalFailure
+                | Self::ServiceUnavailable
+        )
+    }
+
+    /// Whether the code can be caused by a skewed clock.
+    #[must_use]
+    pub fn is_clock_skew(&self) -> bool {
+        matches!(
+            self,
+            Self::RequestTimeTooSkewed
+                | Self::SignatureDoesNotMatch
+                | Self::InvalidSignatureException
+                | Self::AuthFailure
+                | Self::AccessDenied
+                | Self::AccessDeniedException
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for code in ["IDPCommunicationError", "Throttling", "AccessDenied", "X"] {
+            assert_eq!(ErrorCode::from_wire(code).as_str(), code);
+        }
+        assert_eq!(
+            ErrorCode::from_wire("Nope"),
+            ErrorCode::Other("Nope".into())
+        );
+        assert!(ErrorCode::from_wire("SlowDown").is_throttling());
+        assert!(!ErrorCode::from_wire("AccessDenied").is_throttling());
+    }
+
+    #[test]
+    fn snippet_is_short_and_printable() {
+        let body = vec![b'a'; 5000];
+        match Error::invalid_response(500, "not XML", &body) {
+            Error::InvalidResponse { snippet, .. } => assert!(snippet.chars().count() <= 201),
+            e => panic!("unexpected {e:?}"),
+        }
+    }
+
+    #[test]
+    fn snippet_stops_before_secrets() {
+        let body = b"<R><Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>marker";
+        let e = Error::invalid_response(200, "truncated", body);
+        assert!(!e.to_string().contains("marker"));
+        assert!(e.to_string().contains("[cut]"));
+    }
+}

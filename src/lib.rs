@@ -1,0 +1,32 @@
+//! # sts-blocking
+//!
+//! A blocking AWS STS client for CLI tools, build scripts and ordinary synchronous programs: no async
+//! runtime, a hand-written SigV4 signer, and a handful of dependencies.
+//!
+//! The crate is a pure core (SigV4 in [`sigv4`], form encoding in [`query`], endpoint rules in
+//! [`endpoint`], typed operations in [`ops`], XML decoding in [`xml`]) plus, behind the default `client`
+//! feature, a thin blocking shell that sends requests with `ureq`.
+//!
+//! ```
+//! use sts_blocking::ops::{GetCallerIdentity, Operation};
+//! // The pure core: build the form body of a request without any I/O.
+//! let form = GetCallerIdentity::new().to_form().unwrap();
+//! assert_eq!(form.as_str(), "Action=GetCallerIdentity&Version=2011-06-15");
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+
+pub mod credentials;
+pub mod endpoint;
+pub mod error;
+pub mod ops;
+pub mod query;
+mod secret;
+pub mod sigv4;
+mod validate;
+pub mod xml;
+
+pub use credentials::{Credentials, ProvideCredentials};
+pub use error::{Error, ErrorCode, ServiceError};
+pub use secret::SecretString;

@@ -1,0 +1,292 @@
+//! The twelve STS operations, one module each, and the [`Operation`] trait that runs them.
+//!
+//! Each operation is a plain struct: required members go in `new`, optional members have chained
+//! setters, and every field is public. [`Operation::validate`] checks the model's constraints before
+//! anything is sent.
+//!
+//! ```
+//! use sts_blocking::ops::{AssumeRole, Operation, Tag};
+//! let op = AssumeRole::new("arn:aws:iam::123456789012:role/demo", "build-42")
+//!     .duration_seconds(900)
+//!     .tags(vec![Tag::new("team", "infra")]);
+//! let body = op.to_form().unwrap();
+//! assert!(body.as_str().starts_with("Action=AssumeRole&Version=2011-06-15&RoleArn="));
+//! ```
+
+use crate::credentials::Credentials;
+use crate::query::Form;
+use crate::secret::SecretString;
+use crate::validate;
+use crate::xml::Element;
+use crate::Error;
+
+mod assume_role;
+mod get_caller_identity;
+
+pub use assume_role::{AssumeRole, AssumeRoleOutput};
+pub use get_caller_identity::{GetCallerIdentity, GetCallerIdentityOutput};
+
+/// An STS operation: its wire name, whether it is signed, its constraints, its form encoding and its
+/// response decoding. The Rust form of the JavaScript SDK's "command".
+pub trait Operation {
+    /// The `Action` name, e.g. `AssumeRole`.
+    const ACTION: &'static str;
+    /// Whether the request is SigV4-signed. `false` for AssumeRoleWithSAML and AssumeRoleWithWebIdentity.
+    const SIGNED: bool = true;
+    /// The parsed `<ActionResult>`.
+    type Output;
+
+    /// Checks the model's constraints.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the first member that breaks a rule.
+    fn validate(&self) -> Result<(), Error>;
+
+    /// Appends the members to a form that already holds `Action` and `Version`.
+    fn encode(&self, form: &mut Form);
+
+    /// Reads the output from the `<ActionResult>` element.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] when a required member is missing or malformed.
+    fn decode(result: Element<'_, '_>) -> Result<Self::Output, Error>;
+
+    /// Validates, then encodes the whole form body.
+    ///
+    /// # Errors
+    /// As [`Operation::validate`].
+    fn to_form(&self) -> Result<Form, Error> {
+        self.validate()?;
+        let mut form = Form::new(Self::ACTION);
+        self.encode(&mut form);
+        Ok(form)
+    }
+}
+
+/// A session tag (`Tags.member.N.Key` / `.Value`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    /// Tag key, 1..=128 characters.
+    pub key: String,
+    /// Tag value, 0..=256 characters.
+    pub value: String,
+}
+
+impl Tag {
+    /// A tag from a key and a value.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// A managed policy to use as a session policy (`PolicyDescriptorType`, `PolicyArns.member.N.arn`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PolicyDescriptor {
+    /// The policy ARN.
+    pub arn: Option<String>,
+}
+
+impl PolicyDescriptor {
+    /// A descriptor for a policy ARN.
+    pub fn new(arn: impl Into<String>) -> Self {
+        Self {
+            arn: Some(arn.into()),
+        }
+    }
+}
+
+/// A context assertion from a trusted context provider (`ProvidedContexts.member.N`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProvidedContext {
+    /// The context provider ARN.
+    pub provider_arn: Option<String>,
+    /// The signed context assertion (secret).
+    pub context_assertion: Option<SecretString>,
+}
+
+impl ProvidedContext {
+    /// A context from a provider ARN and its assertion.
+    pub fn new(provider_arn: impl Into<String>, context_assertion: impl Into<SecretString>) -> Self {
+        Self {
+            provider_arn: Some(provider_arn.into()),
+            context_assertion: Some(context_assertion.into()),
+        }
+    }
+}
+
+/// The assumed role's id and ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumedRoleUser {
+    /// `AROA...:session-name`.
+    pub assumed_role_id: String,
+    /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
+    pub arn: String,
+}
+
+impl AssumedRoleUser {
+    pub(crate) fn decode(el: Element<'_, '_>) -> Result<Self, Error> {
+        Ok(Self {
+            assumed_role_id: el.string("AssumedRoleId")?,
+            arn: el.string("Arn")?,
+        })
+    }
+}
+
+/// The federated user's id and ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedUser {
+    /// `ACCOUNT:name`.
+    pub federated_user_id: String,
+    /// `arn:aws:sts::ACCOUNT:federated-user/name`.
+    pub arn: String,
+}
+
+impl FederatedUser {
+    pub(crate) fn decode(el: Element<'_, '_>) -> Result<Self, Error> {
+        Ok(Self {
+            federated_user_id: el.string("FederatedUserId")?,
+            arn: el.string("Arn")?,
+        })
+    }
+}
+
+/// Identity propagation details of a federated session (AssumeRoleWithSAML / WithWebIdentity).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrustedIdentityPropagationContext {
+    /// The identity the session originates from.
+    pub origin_identity: Option<OriginIdentity>,
+    /// Context of the transaction.
+    pub transaction_context: Option<TransactionContext>,
+}
+
+/// The original identity of a federated session. The subject, its type and the issuer are sensitive.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OriginIdentity {
+    /// Subject of the original identity (sensitive).
+    pub subject: Option<SecretString>,
+    /// Type of the subject (sensitive).
+    pub subject_type: Option<SecretString>,
+    /// Issuer of the original identity (sensitive).
+    pub issuer: Option<SecretString>,
+    /// ARN of the federated identity provider.
+    pub federated_provider_arn: Option<String>,
+}
+
+/// Transaction context of a federated session.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TransactionContext {
+    /// Attributes from the identity provider, in document order.
+    pub identity_provider: Option<Vec<(String, String)>>,
+}
+
+impl TrustedIdentityPropagationContext {
+    pub(crate) fn decode(el: Element<'_, '_>) -> Self {
+        let secret = |e: Element<'_, '_>, n: &str| e.opt_str(n).map(SecretString::from);
+        Self {
+            origin_identity: el.child("OriginIdentity").map(|o| OriginIdentity {
+                subject: secret(o, "Subject"),
+                subject_type: secret(o, "SubjectType"),
+                issuer: secret(o, "Issuer"),
+                federated_provider_arn: o.opt_string("FederatedProviderArn"),
+            }),
+            transaction_context: el.child("TransactionContext").map(|t| TransactionContext {
+                identity_provider: t.map("IdentityProvider"),
+            }),
+        }
+    }
+}
+
+/// Reads the `<Credentials>` structure shared by every credential-returning operation.
+pub(crate) fn decode_credentials(el: Element<'_, '_>) -> Result<Credentials, Error> {
+    Ok(Credentials {
+        access_key_id: el.string("AccessKeyId")?,
+        secret_access_key: SecretString::new(el.string("SecretAccessKey")?),
+        session_token: el.opt_str("SessionToken").map(SecretString::from),
+        expiration: Some(el.timestamp("Expiration")?),
+        account_id: None,
+    })
+}
+
+/// Reads an optional `<Credentials>` child; required by the model, so missing is an error.
+pub(crate) fn credentials_member(result: Element<'_, '_>) -> Result<Credentials, Error> {
+    decode_credentials(result.required("Credentials")?)
+}
+
+/// Converts a response integer to `i32`, rejecting values out of range.
+pub(crate) fn opt_i32(el: Element<'_, '_>, name: &str) -> Result<Option<i32>, Error> {
+    el.opt_int(name)?
+        .map(|v| {
+            i32::try_from(v).map_err(|_| Error::InvalidResponse {
+                status: 200,
+                reason: format!("{name} out of range"),
+                snippet: String::new(),
+            })
+        })
+        .transpose()
+}
+
+// ---- shared encoders and validators -------------------------------------------------------------
+
+pub(crate) fn encode_policy_arns(form: &mut Form, arns: Option<&[PolicyDescriptor]>) {
+    if let Some(arns) = arns {
+        form.push_list("PolicyArns", arns, |f, p| {
+            if let Some(arn) = &p.arn {
+                f.push_member("arn", arn);
+            }
+        });
+    }
+}
+
+pub(crate) fn encode_tags(form: &mut Form, tags: Option<&[Tag]>) {
+    if let Some(tags) = tags {
+        form.push_list("Tags", tags, |f, t| {
+            f.push_member("Key", &t.key);
+            f.push_member("Value", &t.value);
+        });
+    }
+}
+
+pub(crate) fn validate_policy_arns(arns: Option<&[PolicyDescriptor]>) -> Result<(), Error> {
+    for (i, p) in arns.unwrap_or_default().iter().enumerate() {
+        if let Some(arn) = &p.arn {
+            let field = format!("PolicyArns[{i}].arn");
+            validate::length(&field, arn, 20, Some(2048))?;
+            validate::pattern(&field, arn, validate::ARN)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_tags(tags: Option<&[Tag]>) -> Result<(), Error> {
+    let tags = tags.unwrap_or_default();
+    validate::items("Tags", tags, 0, 50)?;
+    for (i, t) in tags.iter().enumerate() {
+        let field = format!("Tags[{i}].Key");
+        validate::length(&field, &t.key, 1, Some(128))?;
+        validate::pattern(&field, &t.key, validate::TAG)?;
+        let field = format!("Tags[{i}].Value");
+        validate::length(&field, &t.value, 0, Some(256))?;
+        validate::pattern(&field, &t.value, validate::TAG)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_policy(field: &str, policy: Option<&str>, max: Option<usize>) -> Result<(), Error> {
+    if let Some(p) = policy {
+        validate::length(field, p, 1, max)?;
+        validate::pattern(field, p, validate::POLICY)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_role_arn(field: &str, arn: &str) -> Result<(), Error> {
+    validate::length(field, arn, 20, Some(2048))?;
+    validate::pattern(field, arn, validate::ARN)
+}
+
+pub(crate) fn validate_opt_range(field: &str, v: Option<i32>, min: i64, max: Option<i64>) -> Result<(), Error> {
+    v.map_or(Ok(()), |v| validate::range(field, i64::from(v), min, max))
+}

@@ -1,0 +1,362 @@
+//! Reading STS XML: the success envelope `<XResponse><XResult>`, the error envelope, and typed getters
+//! over [`roxmltree`] that borrow from the body.
+
+use crate::error::{Error, ErrorCode, Fault, ServiceError};
+use crate::ops::Operation;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Deepest element nesting accepted in a response. STS bodies are at most 6 deep.
+pub const MAX_DEPTH: usize = 32;
+
+/// Most nodes accepted in one response document.
+const MAX_NODES: u32 = 100_000;
+
+/// A parsed success response: the output and the request id from `ResponseMetadata`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<T> {
+    /// The operation's output.
+    pub output: T,
+    /// `ResponseMetadata/RequestId`, or else the `x-amzn-RequestId` header.
+    pub request_id: Option<String>,
+}
+
+/// One element of a response, with typed getters for its children.
+#[derive(Debug, Clone, Copy)]
+pub struct Element<'a, 'i> {
+    node: roxmltree::Node<'a, 'i>,
+}
+
+impl<'a, 'i> Element<'a, 'i> {
+    /// The local name of the element.
+    #[must_use]
+    pub fn name(&self) -> &'a str {
+        self.node.tag_name().name()
+    }
+
+    /// The first child element with this local name.
+    #[must_use]
+    pub fn child(&self, name: &str) -> Option<Self> {
+        self.node
+            .children()
+            .find(|n| n.is_element() && n.tag_name().name() == name)
+            .map(|node| Self { node })
+    }
+
+    /// The element's text (entities decoded), or `""` when it has none.
+    #[must_use]
+    pub fn text(&self) -> &'a str {
+        self.node.text().unwrap_or("")
+    }
+
+    /// The text of a child element, if present.
+    #[must_use]
+    pub fn opt_str(&self, name: &str) -> Option<&'a str> {
+        self.child(name).map(|c| c.text())
+    }
+
+    /// The text of a child element as an owned string, if present.
+    #[must_use]
+    pub fn opt_string(&self, name: &str) -> Option<String> {
+        self.opt_str(name).map(str::to_owned)
+    }
+
+    /// The text of a required child element.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] naming the member when it is missing.
+    pub fn string(&self, name: &str) -> Result<String, Error> {
+        self.opt_string(name).ok_or_else(|| self.missing(name))
+    }
+
+    /// A required child structure.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] naming the member when it is missing.
+    pub fn required(&self, name: &str) -> Result<Self, Error> {
+        self.child(name).ok_or_else(|| self.missing(name))
+    }
+
+    /// An optional integer child.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] when the text is not an integer.
+    pub fn opt_int(&self, name: &str) -> Result<Option<i64>, Error> {
+        self.opt_str(name)
+            .map(|t| {
+                t.trim()
+                    .parse::<i64>()
+                    .map_err(|_| bad(format!("{}/{name} is not an integer", self.name())))
+            })
+            .transpose()
+    }
+
+    /// A required timestamp child (ISO 8601 / RFC 3339, any fraction of a second).
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] when it is missing or not a timestamp.
+    pub fn timestamp(&self, name: &str) -> Result<OffsetDateTime, Error> {
+        let text = self.opt_str(name).ok_or_else(|| self.missing(name))?;
+        parse_timestamp(text)
+            .ok_or_else(|| bad(format!("{}/{name} is not an ISO 8601 timestamp", self.name())))
+    }
+
+    /// An optional timestamp child.
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] when it is present but not a timestamp.
+    pub fn opt_timestamp(&self, name: &str) -> Result<Option<OffsetDateTime>, Error> {
+        if self.child(name).is_none() {
+            return Ok(None);
+        }
+        self.timestamp(name).map(Some)
+    }
+
+    /// The `<member>` children of a list child `<name>`; empty when the list is absent.
+    pub fn members(&self, name: &str) -> impl Iterator<Item = Element<'a, 'i>> + use<'a, 'i> {
+        let list = self.child(name).map(|c| c.node);
+        list.into_iter()
+            .flat_map(|l| l.children())
+            .filter(|n| n.is_element() && n.tag_name().name() == "member")
+            .map(|node| Element { node })
+    }
+
+    /// The `<entry><key/><value/></entry>` pairs of a map child `<name>`, if present.
+    #[must_use]
+    pub fn map(&self, name: &str) -> Option<Vec<(String, String)>> {
+        let map = self.child(name)?;
+        Some(
+            map.node
+                .children()
+                .filter(|n| n.is_element() && n.tag_name().name() == "entry")
+                .map(|node| {
+                    let e = Element { node };
+                    (
+                        e.opt_str("key").unwrap_or_default().to_owned(),
+                        e.opt_str("value").unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    fn missing(&self, name: &str) -> Error {
+        bad(format!("missing {}/{name}", self.name()))
+    }
+}
+
+fn bad(reason: String) -> Error {
+    // No snippet: this is a success-shaped body, which may carry credentials.
+    Error::InvalidResponse {
+        status: 200,
+        reason,
+        snippet: String::new(),
+    }
+}
+
+/// Parses an ISO 8601 timestamp such as `2011-07-15T23:28:33.359Z` or `2026-11-26T07:44:52.277793Z`.
+#[must_use]
+pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text.trim(), &Rfc3339).ok()
+}
+
+/// Checks UTF-8 and nesting depth, then parses the body.
+fn parse_document(status: u16, body: &[u8]) -> Result<roxmltree::Document<'_>, Error> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::invalid_response(status, "body is not UTF-8", body))?;
+    check_depth(text).map_err(|reason| Error::invalid_response(status, reason, body))?;
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES,
+        ..roxmltree::ParsingOptions::default()
+    };
+    roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
+        Error::invalid_response(status, format!("body is not well-formed XML ({e})"), body)
+    })
+}
+
+/// Rejects bodies whose elements nest deeper than [`MAX_DEPTH`]; a linear scan of the tags.
+fn check_depth(text: &str) -> Result<(), &'static str> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += off + 1;
+        match bytes.get(i) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'?' | b'!') => {}
+            Some(_) => {
+                let end = bytes[i..].iter().position(|&b| b == b'>').map(|p| i + p);
+                let self_closing = end.is_some_and(|e| e > 0 && bytes[e - 1] == b'/');
+                if !self_closing {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err("XML nested too deeply");
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Decodes a response to `O`: a 2xx `<OResponse><OResult>` body into the output, anything else into an
+/// error.
+///
+/// `header_request_id` is the `x-amzn-RequestId` header, used when the body has no request id.
+///
+/// # Errors
+/// [`Error::Service`] for an STS error body, [`Error::InvalidResponse`] for anything not understood,
+/// including a 2xx body of another operation.
+pub fn decode_response<O: Operation>(
+    status: u16,
+    body: &[u8],
+    header_request_id: Option<&str>,
+) -> Result<Decoded<O::Output>, Error> {
+    if !(200..300).contains(&status) {
+        return Err(decode_error(
+            status,
+            body,
+            header_request_id,
+            Some(O::ACTION),
+        ));
+    }
+    let doc = parse_document(status, body)?;
+    let root = doc.root_element();
+    let name = root.tag_name().name();
+    if name == "ErrorResponse" {
+        return Err(decode_error(
+            status,
+            body,
+            header_request_id,
+            Some(O::ACTION),
+        ));
+    }
+    if name.strip_suffix("Response") != Some(O::ACTION) {
+        return Err(Error::InvalidResponse {
+            status,
+            reason: format!("expected <{}Response>, got <{name}>", O::ACTION),
+            snippet: String::new(),
+        });
+    }
+    let root = Element { node: root };
+    let request_id = root
+        .child("ResponseMetadata")
+        .and_then(|m| m.opt_string("RequestId"))
+        .or_else(|| header_request_id.map(str::to_owned));
+    let result = root
+        .node
+        .children()
+        .find(|n| {
+            n.is_element() && n.tag_name().name().strip_suffix("Result") == Some(O::ACTION)
+        })
+        .map(|node| Element { node })
+        .ok_or_else(|| bad(format!("missing <{}Result>", O::ACTION)))?;
+    Ok(Decoded {
+        output: O::decode(result)?,
+        request_id,
+    })
+}
+
+/// Decodes an error response into [`Error::Service`], accepting both shapes real servers send
+/// (`ErrorResponse/Error/Code` and `ErrorResponse/Errors/Error/Code`, with or without a namespace).
+/// A body without an error code becomes [`Error::InvalidResponse`] carrying the status and a snippet.
+#[must_use]
+pub fn decode_error(
+    status: u16,
+    body: &[u8],
+    header_request_id: Option<&str>,
+    operation: Option<&'static str>,
+) -> Error {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Error::invalid_response(status, format!("HTTP {status} with an empty body"), body);
+    }
+    let doc = match parse_document(status, body) {
+        Ok(doc) => doc,
+        Err(e) => return e,
+    };
+    let Some(code) = doc
+        .descendants()
+        .find(|n| n.is_element() && n.tag_name().name() == "Code")
+    else {
+        return Error::invalid_response(status, "no error code in the body", body);
+    };
+    let error = code.parent_element().map_or(Element { node: code }, |node| Element { node });
+    let fault = match error.opt_str("Type").map(str::trim) {
+        Some("Sender") => Some(Fault::Sender),
+        Some("Receiver") => Some(Fault::Receiver),
+        _ => None,
+    };
+    let request_id = doc
+        .descendants()
+        .find(|n| n.is_element() && n.tag_name().name() == "RequestId")
+        .and_then(|n| n.text())
+        .map(|s| s.trim().to_owned())
+        .or_else(|| header_request_id.map(str::to_owned));
+    Error::Service(Box::new(ServiceError {
+        code: ErrorCode::from_wire(code.text().unwrap_or("").trim()),
+        message: error.opt_string("Message"),
+        fault,
+        request_id,
+        status,
+        operation,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_error_shapes() {
+        let aws = br#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>bad &amp; worse</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"#;
+        let moto = br#"<?xml version="1.0" encoding="utf-8"?><ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message><Type>Sender</Type></Error></Errors></ErrorResponse>"#;
+        let e = decode_error(400, aws, Some("hdr"), Some("AssumeRole"));
+        let s = e.service_error().unwrap();
+        assert_eq!(s.code, ErrorCode::ValidationError);
+        assert_eq!(s.message.as_deref(), Some("bad & worse"));
+        assert_eq!(s.request_id.as_deref(), Some("r-1"));
+        assert_eq!(s.fault, Some(Fault::Sender));
+        let e = decode_error(403, moto, Some("hdr"), None);
+        let s = e.service_error().unwrap();
+        assert_eq!(s.code, ErrorCode::SignatureDoesNotMatch);
+        assert_eq!(s.request_id.as_deref(), Some("hdr"));
+        assert_eq!(s.status, 403);
+    }
+
+    #[test]
+    fn non_xml_bodies_are_invalid_responses() {
+        for (status, body) in [
+            (500, &b"<html><body>Internal Server Error</body></html>"[..]),
+            (404, b""),
+            (500, b"\xff\xfe"),
+            (502, b"<a><b>"),
+        ] {
+            match decode_error(status, body, None, None) {
+                Error::InvalidResponse { status: s, .. } => assert_eq!(s, status),
+                e => panic!("{e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn depth_is_capped() {
+        let deep = "<a>".repeat(MAX_DEPTH + 1);
+        assert!(check_depth(&deep).is_err());
+        assert!(check_depth(&"<a>".repeat(MAX_DEPTH)).is_ok());
+        assert!(check_depth("<a><b/><b/><c></c></a>").is_ok());
+    }
+
+    #[test]
+    fn timestamps_with_any_fraction() {
+        for t in [
+            "2011-07-15T23:28:33.359Z",
+            "2026-11-26T07:44:52.277793Z",
+            "2021-08-05T19:58:02Z",
+        ] {
+            assert!(parse_timestamp(t).is_some(), "{t}");
+        }
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+}

@@ -1,0 +1,10 @@
+//! Conformance tests against the shared corpus in `$STS_CONFORMANCE_DIR` (CI sets it to
+//! `../shared/conformance`). The corpus is never copied into this repository.
+//!
+//! - Variable unset: each test prints that it is skipping and passes.
+//! - Variable set but a file missing: the test fails.
+//!
+//! Each test prints a count line such as `sigv4 classic: 34/34`.
+
+#[path = "conformance/common.rs"]
+mod common;
