@@ -17,16 +17,25 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+#[cfg(feature = "client")]
+pub mod client;
+pub mod clock;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod ops;
 pub mod query;
+pub mod retry;
 mod secret;
 pub mod sigv4;
+#[cfg(feature = "client")]
+pub mod transport;
+pub mod url;
 mod validate;
 pub mod xml;
 
+#[cfg(feature = "client")]
+pub use client::{Sts, StsBuilder};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ErrorCode, ServiceError};
 pub use secret::SecretString;

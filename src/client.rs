@@ -1,0 +1,864 @@
+//! [`Sts`], the blocking client: a thin shell that validates, encodes, signs, sends, retries and
+//! decodes. Everything it does besides I/O lives in the pure modules.
+
+use crate::clock::{ClockOffset, parse_http_date};
+use crate::credentials::{Credentials, ProvideCredentials};
+use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
+use crate::error::{Error, TimeoutPhase, TransportErrorKind};
+use crate::ops::*;
+use crate::retry::{RetryConfig, RetryKind, RetryMode, TokenBucket, classify};
+use crate::sigv4::{self, SignableRequest, SigningKeyCache, SigningParams};
+use crate::transport::{HttpResponse, ProxySetting, Transport, TransportConfig, TrustRoots};
+use crate::url::EndpointUrl;
+use crate::xml::{Decoded, decode_response};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+/// The form content type every STS request carries.
+const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+
+/// What one attempt did, for `--debug` style tracing. Secrets are already redacted.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    /// The operation.
+    pub action: &'static str,
+    /// 1-based attempt number.
+    pub attempt: u32,
+    /// Most attempts allowed.
+    pub max_attempts: u32,
+    /// The URL posted to.
+    pub url: String,
+    /// The SigV4 canonical request (session token redacted), empty for unsigned operations.
+    pub canonical_request: String,
+    /// The SigV4 string to sign, empty for unsigned operations.
+    pub string_to_sign: String,
+    /// HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// Time the attempt took.
+    pub elapsed: Duration,
+    /// The error of a failed attempt (its `Display`).
+    pub error: Option<String>,
+}
+
+/// A callback that sees every attempt.
+pub type AttemptHook = Arc<dyn Fn(&AttemptRecord) + Send + Sync>;
+
+/// A user retry decision, consulted before the built-in rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Apply the built-in classification.
+    Default,
+    /// Retry (still bounded by attempts, the retry quota and the total timeout).
+    Retry,
+    /// Do not retry.
+    Stop,
+}
+
+/// A user retry policy: given the error and the attempt number, decide.
+pub type RetryPolicy = Arc<dyn Fn(&Error, u32) -> RetryDecision + Send + Sync>;
+
+/// A blocking STS client. Cheap to clone; clones share the connection pool, the retry quota, the
+/// clock-skew offset and the signing-key cache. `Send + Sync`: share it between threads.
+///
+/// ```no_run
+/// use sts_blocking::Sts;
+/// let sts = Sts::from_env()?;
+/// let me = sts.get_caller_identity()?;
+/// println!("{}", me.arn.unwrap_or_default());
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Sts {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    region: Option<String>,
+    endpoint: ResolvedEndpoint,
+    url: EndpointUrl,
+    regional: Option<(ResolvedEndpoint, EndpointUrl)>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    transport: Transport,
+    keys: SigningKeyCache,
+    bucket: TokenBucket,
+    clock: ClockOffset,
+    rng: AtomicU64,
+    retry: RetryConfig,
+    policy: Option<RetryPolicy>,
+    hook: Option<AttemptHook>,
+    attempt_timeout: Duration,
+    total_timeout: Duration,
+    user_agent: String,
+}
+
+impl fmt::Debug for Sts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sts")
+            .field("region", &self.inner.region)
+            .field("endpoint", &self.inner.endpoint.url)
+            .field("signing_region", &self.inner.endpoint.signing_region)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`Sts`]. Start from [`Sts::builder`] (nothing set) or [`StsBuilder::from_env`].
+#[derive(Clone, Default)]
+pub struct StsBuilder {
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    use_fips: bool,
+    use_dual_stack: bool,
+    use_global_endpoint: bool,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    retry: Option<RetryConfig>,
+    policy: Option<RetryPolicy>,
+    hook: Option<AttemptHook>,
+    app_id: Option<String>,
+    connect_timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    roots: TrustRoots,
+    proxy: ProxySetting,
+    allow_http: bool,
+    max_body_size: Option<u64>,
+}
+
+impl fmt::Debug for StsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StsBuilder")
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("use_fips", &self.use_fips)
+            .field("use_dual_stack", &self.use_dual_stack)
+            .field("use_global_endpoint", &self.use_global_endpoint)
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Default connect timeout, as the AWS SDKs' "standard" defaults mode.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+/// Default limit for one attempt (send plus whole response).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Default limit for a whole call, retries included.
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default cap on a response body. STS bodies are a few kilobytes.
+pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
+
+fn truthy(v: &str) -> bool {
+    v.trim().eq_ignore_ascii_case("true")
+}
+
+impl StsBuilder {
+    /// A builder with the settings of the environment, as the AWS CLI reads them:
+    /// `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_STS`/`AWS_ENDPOINT_URL`
+    /// (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`), `AWS_USE_FIPS_ENDPOINT`,
+    /// `AWS_USE_DUALSTACK_ENDPOINT`, `AWS_STS_REGIONAL_ENDPOINTS`, `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`,
+    /// `AWS_NEW_RETRIES_2026`, `AWS_SDK_UA_APP_ID`, `AWS_CA_BUNDLE`, and the static credentials
+    /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a value that cannot be understood (e.g. `AWS_MAX_ATTEMPTS=x`).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|k| std::env::var(k).ok())
+    }
+
+    /// As [`StsBuilder::from_env`], reading variables through `lookup` (for tests and embedding).
+    ///
+    /// # Errors
+    /// As [`StsBuilder::from_env`].
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let mut b = Self {
+            region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
+            ..Self::default()
+        };
+        if !get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| truthy(&v)) {
+            b.endpoint_url = get("AWS_ENDPOINT_URL_STS").or_else(|| get("AWS_ENDPOINT_URL"));
+        }
+        b.use_fips = get("AWS_USE_FIPS_ENDPOINT").is_some_and(|v| truthy(&v));
+        b.use_dual_stack = get("AWS_USE_DUALSTACK_ENDPOINT").is_some_and(|v| truthy(&v));
+        if let Some(v) = get("AWS_STS_REGIONAL_ENDPOINTS") {
+            b.use_global_endpoint = match v.trim() {
+                "legacy" => true,
+                "regional" => false,
+                other => {
+                    return Err(Error::config(format!(
+                        "AWS_STS_REGIONAL_ENDPOINTS must be legacy or regional, not {other:?}"
+                    )));
+                }
+            };
+        }
+        let mut retry = if get("AWS_NEW_RETRIES_2026").is_some_and(|v| truthy(&v)) {
+            RetryConfig::v2026()
+        } else {
+            RetryConfig::standard()
+        };
+        if let Some(v) = get("AWS_RETRY_MODE") {
+            retry.mode = parse_retry_mode(&v)?;
+        }
+        if let Some(v) = get("AWS_MAX_ATTEMPTS") {
+            retry.max_attempts = parse_max_attempts(&v)?;
+        }
+        b.retry = Some(retry);
+        b.app_id = get("AWS_SDK_UA_APP_ID");
+        if let Some(path) = get("AWS_CA_BUNDLE") {
+            b.roots = TrustRoots::Bundle(PathBuf::from(path));
+        }
+        if let (Some(id), Some(secret)) = (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
+            let token = get("AWS_SESSION_TOKEN").map(crate::SecretString::from);
+            b.credentials = Some(Arc::new(Credentials::new(id, secret, token)));
+        }
+        Ok(b)
+    }
+
+    /// Sets the region (`us-east-1`, ...).
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sends to this endpoint instead of the resolved one (e.g. `http://127.0.0.1:5000`).
+    #[must_use]
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Uses the FIPS endpoint.
+    #[must_use]
+    pub fn use_fips(mut self, on: bool) -> Self {
+        self.use_fips = on;
+        self
+    }
+
+    /// Uses the dual-stack (IPv6) endpoint.
+    #[must_use]
+    pub fn use_dual_stack(mut self, on: bool) -> Self {
+        self.use_dual_stack = on;
+        self
+    }
+
+    /// Uses the legacy global endpoint `sts.amazonaws.com` for the 16 legacy regions
+    /// (`sts_regional_endpoints = legacy`).
+    #[must_use]
+    pub fn use_global_endpoint(mut self, on: bool) -> Self {
+        self.use_global_endpoint = on;
+        self
+    }
+
+    /// Signs with these credentials.
+    #[must_use]
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(Arc::new(credentials));
+        self
+    }
+
+    /// Signs with credentials from this provider (wrap slow providers in a cache).
+    #[must_use]
+    pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.credentials = Some(provider);
+        self
+    }
+
+    /// Sets the retry configuration.
+    #[must_use]
+    pub fn retry_config(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the most attempts per call (1 disables retries).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        let mut r = self.retry.take().unwrap_or_default();
+        r.max_attempts = attempts.max(1);
+        self.retry = Some(r);
+        self
+    }
+
+    /// Sets the retry mode.
+    #[must_use]
+    pub fn retry_mode(mut self, mode: RetryMode) -> Self {
+        let mut r = self.retry.take().unwrap_or_default();
+        r.mode = mode;
+        self.retry = Some(r);
+        self
+    }
+
+    /// Consults `policy` before the built-in retry rules.
+    #[must_use]
+    pub fn retry_policy(
+        mut self,
+        policy: impl Fn(&Error, u32) -> RetryDecision + Send + Sync + 'static,
+    ) -> Self {
+        self.policy = Some(Arc::new(policy));
+        self
+    }
+
+    /// Calls `hook` after every attempt (redacted canonical request, status, timing).
+    #[must_use]
+    pub fn on_attempt(mut self, hook: impl Fn(&AttemptRecord) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Adds `app/<id>` to the user agent.
+    #[must_use]
+    pub fn app_id(mut self, id: impl Into<String>) -> Self {
+        self.app_id = Some(id.into());
+        self
+    }
+
+    /// Sets the connect timeout (default 3.1 s).
+    #[must_use]
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.connect_timeout = Some(t);
+        self
+    }
+
+    /// Sets the limit for one attempt (default 20 s).
+    #[must_use]
+    pub fn attempt_timeout(mut self, t: Duration) -> Self {
+        self.attempt_timeout = Some(t);
+        self
+    }
+
+    /// Sets the limit for a whole call, retries included (default 60 s).
+    #[must_use]
+    pub fn total_timeout(mut self, t: Duration) -> Self {
+        self.total_timeout = Some(t);
+        self
+    }
+
+    /// Sets the trusted roots (default: the bundled webpki roots; `AWS_CA_BUNDLE` replaces them).
+    #[must_use]
+    pub fn trust_roots(mut self, roots: TrustRoots) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// Trusts only the certificates in this PEM file.
+    #[must_use]
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.roots = TrustRoots::Bundle(path.into());
+        self
+    }
+
+    /// Sets the proxy (default: from the environment).
+    #[must_use]
+    pub fn proxy(mut self, proxy: ProxySetting) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
+    /// Allows plain `http://` endpoints on non-loopback hosts. Off by default: a response carrying
+    /// credentials must not cross a network in clear by accident.
+    #[must_use]
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Caps the response body size (default 1 MiB).
+    #[must_use]
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.max_body_size = Some(bytes);
+        self
+    }
+
+    /// Resolves the endpoint and builds the client.
+    ///
+    /// # Errors
+    /// [`Error::Endpoint`] when the endpoint rules fail (no region, FIPS with a custom endpoint, ...),
+    /// [`Error::Config`] for a bad endpoint URL, CA bundle or proxy, and
+    /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`] for `http://` to a
+    /// non-loopback host without [`StsBuilder::allow_http`].
+    pub fn build(self) -> Result<Sts, Error> {
+        let params = EndpointParams {
+            region: self.region.as_deref(),
+            use_fips: self.use_fips,
+            use_dual_stack: self.use_dual_stack,
+            use_global_endpoint: self.use_global_endpoint,
+            endpoint: self.endpoint_url.as_deref(),
+        };
+        let resolved = endpoint::resolve(&params)?;
+        let url = self.check_url(&resolved.url)?;
+        let regional = if self.use_global_endpoint && self.endpoint_url.is_none() {
+            let r = endpoint::resolve(&EndpointParams {
+                use_global_endpoint: false,
+                ..params
+            })?;
+            let u = self.check_url(&r.url)?;
+            Some((r, u))
+        } else {
+            None
+        };
+        let retry = self.retry.unwrap_or_default();
+        let mut user_agent = format!(
+            "sts-blocking/{} ua/2.1 api/sts#2011-06-15 os/{} lang/rust md/ureq#3",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS
+        );
+        if let Some(app) = &self.app_id {
+            user_agent.push_str(" app/");
+            user_agent.extend(app.chars().filter(|c| c.is_ascii_graphic()).take(50));
+        }
+        if retry.mode == RetryMode::Adaptive {
+            user_agent.push_str(" cfg/retry-mode#adaptive");
+        }
+        let transport = Transport::new(&TransportConfig {
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            max_body: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY),
+            roots: self.roots,
+            proxy: self.proxy,
+            user_agent: user_agent.clone(),
+        })?;
+        let seed = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64 ^ (std::process::id() as u64) << 32;
+        Ok(Sts {
+            inner: Arc::new(Inner {
+                region: self.region,
+                bucket: TokenBucket::new(retry.quota_capacity),
+                endpoint: resolved,
+                url,
+                regional,
+                credentials: self.credentials,
+                transport,
+                keys: SigningKeyCache::default(),
+                clock: ClockOffset::default(),
+                rng: AtomicU64::new(seed | 1),
+                retry,
+                policy: self.policy,
+                hook: self.hook,
+                attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
+                total_timeout: self.total_timeout.unwrap_or(DEFAULT_TOTAL_TIMEOUT),
+                user_agent,
+            }),
+        })
+    }
+
+    fn check_url(&self, url: &str) -> Result<EndpointUrl, Error> {
+        let parsed = EndpointUrl::parse(url)?;
+        if parsed.scheme == "http" && !parsed.is_loopback() && !self.allow_http {
+            return Err(Error::Transport {
+                kind: TransportErrorKind::InsecureEndpoint,
+                message: format!(
+                    "refusing plain http to {}: credentials would cross the network in clear \
+                     (use https, a loopback host, or allow_http)",
+                    parsed.host
+                ),
+            });
+        }
+        Ok(parsed)
+    }
+}
+
+fn parse_retry_mode(v: &str) -> Result<RetryMode, Error> {
+    match v.trim() {
+        "standard" | "legacy" => Ok(RetryMode::Standard),
+        "adaptive" => Ok(RetryMode::Adaptive),
+        other => Err(Error::config(format!(
+            "retry mode must be standard, legacy or adaptive, not {other:?}"
+        ))),
+    }
+}
+
+fn parse_max_attempts(v: &str) -> Result<u32, Error> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(Error::config(format!(
+            "max attempts must be a positive integer, not {v:?}"
+        ))),
+    }
+}
+
+macro_rules! convenience {
+    ($( $(#[$doc:meta])* $method:ident($op:ty) -> $out:ty; )*) => {
+        $(
+            $(#[$doc])*
+            ///
+            /// # Errors
+            /// See [`Sts::send`].
+            pub fn $method(&self, op: &$op) -> Result<$out, Error> {
+                self.send(op)
+            }
+        )*
+    };
+}
+
+impl Sts {
+    /// A builder with nothing set.
+    #[must_use]
+    pub fn builder() -> StsBuilder {
+        StsBuilder::default()
+    }
+
+    /// A client configured from the environment ([`StsBuilder::from_env`]).
+    ///
+    /// # Errors
+    /// As [`StsBuilder::from_env`] and [`StsBuilder::build`].
+    pub fn from_env() -> Result<Self, Error> {
+        StsBuilder::from_env()?.build()
+    }
+
+    /// The configured region, if any.
+    #[must_use]
+    pub fn region(&self) -> Option<&str> {
+        self.inner.region.as_deref()
+    }
+
+    /// The resolved endpoint (URL and signing region).
+    #[must_use]
+    pub fn endpoint(&self) -> &ResolvedEndpoint {
+        &self.inner.endpoint
+    }
+
+    /// The credentials provider, if one is set.
+    #[must_use]
+    pub fn credentials_provider(&self) -> Option<&Arc<dyn ProvideCredentials>> {
+        self.inner.credentials.as_ref()
+    }
+
+    /// The current clock-skew correction in milliseconds (server time minus local time).
+    #[must_use]
+    pub fn clock_offset_millis(&self) -> i64 {
+        self.inner.clock.millis()
+    }
+
+    /// Tokens left in the shared retry quota.
+    #[must_use]
+    pub fn retry_tokens(&self) -> u32 {
+        self.inner.bucket.available()
+    }
+
+    /// The user agent this client sends.
+    #[must_use]
+    pub fn user_agent(&self) -> &str {
+        &self.inner.user_agent
+    }
+
+    /// Signing time: now plus the clock offset.
+    #[must_use]
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.clock.apply(OffsetDateTime::now_utc())
+    }
+
+    /// Runs any operation: the JavaScript SDK's `client.send(command)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] before sending; [`Error::Credentials`] when signed operations have no
+    /// credentials; [`Error::Service`] for STS errors; transport, timeout and response errors after
+    /// retries are exhausted.
+    pub fn send<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        self.send_with_metadata(op).map(|d| d.output)
+    }
+
+    /// As [`Sts::send`], also returning the request id.
+    ///
+    /// # Errors
+    /// As [`Sts::send`].
+    pub fn send_with_metadata<O: Operation>(&self, op: &O) -> Result<Decoded<O::Output>, Error> {
+        let body = op.to_form()?.into_string();
+        let credentials = if O::SIGNED {
+            Some(self.resolve_credentials()?)
+        } else {
+            None
+        };
+        let (endpoint, url) = match (&self.inner.regional, O::ACTION) {
+            // GetWebIdentityToken is not served by the global endpoint.
+            (Some((e, u)), "GetWebIdentityToken") => (e, u),
+            _ => (&self.inner.endpoint, &self.inner.url),
+        };
+        self.run::<O>(endpoint, url, &body, credentials.as_ref())
+    }
+
+    /// The credentials a signed call would use now.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] when no provider is set or it fails.
+    pub fn resolve_credentials(&self) -> Result<Credentials, Error> {
+        match &self.inner.credentials {
+            Some(p) => p.provide_credentials(),
+            None => Err(crate::error::CredentialsError::new(
+                "none",
+                "no credentials configured (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a provider)",
+            )
+            .into()),
+        }
+    }
+
+    fn random(&self) -> f64 {
+        // xorshift64*, shared; quality is ample for jitter and invocation ids.
+        let mut x = self.inner.rng.load(Ordering::Relaxed);
+        loop {
+            let mut y = x;
+            y ^= y >> 12;
+            y ^= y << 25;
+            y ^= y >> 27;
+            match self.inner.rng.compare_exchange_weak(x, y, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return (y.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64,
+                Err(cur) => x = cur,
+            }
+        }
+    }
+
+    fn invocation_id(&self) -> String {
+        let a = (self.random() * u64::MAX as f64) as u64;
+        let b = (self.random() * u64::MAX as f64) as u64;
+        let h = format!("{a:016x}{b:016x}");
+        format!(
+            "{}-{}-4{}-{}{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[13..16],
+            ["8", "9", "a", "b"][(b & 3) as usize],
+            &h[17..20],
+            &h[20..32]
+        )
+    }
+
+    fn run<O: Operation>(
+        &self,
+        endpoint: &ResolvedEndpoint,
+        url: &EndpointUrl,
+        body: &str,
+        credentials: Option<&Credentials>,
+    ) -> Result<Decoded<O::Output>, Error> {
+        let inner = &*self.inner;
+        let start = Instant::now();
+        let deadline = start + inner.total_timeout;
+        let max = inner.retry.max_attempts.max(1);
+        let invocation = self.invocation_id();
+        let authority = url.authority();
+        let url_str = url.to_url();
+        let mut skew_retried = false;
+        let mut acquired: Option<u32> = None;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::Timeout {
+                    phase: TimeoutPhase::Total,
+                    limit: Some(inner.total_timeout),
+                });
+            }
+            let timeout = inner.attempt_timeout.min(remaining);
+            let signing_time = self.now();
+            let request_header = format!("attempt={attempt}; max={max}");
+            let mut headers: Vec<(&str, &str)> = vec![("content-type", CONTENT_TYPE)];
+            let (signed, record_creq, record_sts);
+            if let Some(c) = credentials {
+                let params = SigningParams::from_credentials(
+                    c,
+                    &endpoint.signing_region,
+                    endpoint.signing_name,
+                    signing_time,
+                );
+                let host_headers = [("host", authority.as_str()), ("content-type", CONTENT_TYPE)];
+                let req = SignableRequest {
+                    method: "POST",
+                    path: &url.path,
+                    query: &url.query,
+                    headers: &host_headers,
+                    body: body.as_bytes(),
+                };
+                signed = Some(sigv4::sign(&req, &params, &inner.keys));
+                let s = signed.as_ref().expect("just set");
+                record_creq = if inner.hook.is_some() {
+                    redact_token(&s.canonical_request, c)
+                } else {
+                    String::new()
+                };
+                record_sts = if inner.hook.is_some() { s.string_to_sign.clone() } else { String::new() };
+            } else {
+                signed = None;
+                record_creq = String::new();
+                record_sts = String::new();
+            }
+            if let (Some(s), Some(c)) = (&signed, credentials) {
+                headers.push(("x-amz-date", &s.amz_date));
+                if let Some(t) = &c.session_token {
+                    headers.push(("x-amz-security-token", t.expose()));
+                }
+                headers.push(("authorization", &s.authorization));
+            }
+            headers.push(("amz-sdk-invocation-id", &invocation));
+            headers.push(("amz-sdk-request", &request_header));
+            let sent = Instant::now();
+            let response = inner.transport.post(&url_str, &headers, body.as_bytes(), timeout);
+            let elapsed = sent.elapsed();
+            let result = match response {
+                Ok(resp) => self.interpret::<O>(resp, &mut skew_retried),
+                Err(e) => Err((e, None)),
+            };
+            if let Some(hook) = &inner.hook {
+                hook(&AttemptRecord {
+                    action: O::ACTION,
+                    attempt,
+                    max_attempts: max,
+                    url: url_str.clone(),
+                    canonical_request: record_creq,
+                    string_to_sign: record_sts,
+                    status: match &result {
+                        Ok((_, s)) => Some(*s),
+                        Err((e, _)) => status_of(e),
+                    },
+                    elapsed,
+                    error: result.as_ref().err().map(|(e, _)| e.to_string()),
+                });
+            }
+            let (error, retry_hint) = match result {
+                Ok((decoded, _)) => {
+                    inner
+                        .bucket
+                        .release(acquired.unwrap_or(inner.retry.success_refund));
+                    return Ok(decoded);
+                }
+                Err(e) => e,
+            };
+            // A skew error with a corrected clock: retry once, outside the quota.
+            if matches!(retry_hint, Some(Hint::Skew)) && attempt < max.max(2) {
+                continue;
+            }
+            let decision = inner
+                .policy
+                .as_ref()
+                .map_or(RetryDecision::Default, |p| p(&error, attempt));
+            let kind = match decision {
+                RetryDecision::Stop => return Err(error),
+                RetryDecision::Retry => classify(&error).or(Some(RetryKind::Transient)),
+                RetryDecision::Default => classify(&error),
+            };
+            let Some(kind) = kind else {
+                return Err(error);
+            };
+            if attempt >= max {
+                return Err(error);
+            }
+            let cost = inner.retry.cost(kind);
+            if !inner.bucket.acquire(cost) {
+                log::debug!("retry quota exhausted; not retrying {}", O::ACTION);
+                return Err(error);
+            }
+            acquired = Some(cost);
+            let hint = match retry_hint {
+                Some(Hint::RetryAfter(d)) => Some(d),
+                _ => None,
+            };
+            let delay = inner.retry.backoff(kind, attempt, self.random(), hint);
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if delay >= remaining {
+                return Err(error);
+            }
+            log::debug!(
+                "{} attempt {attempt}/{max} failed ({kind:?}); retrying in {delay:?}",
+                O::ACTION
+            );
+            std::thread::sleep(delay);
+        }
+    }
+
+    /// Turns a response into the output, or an error with a retry hint; updates the clock offset.
+    fn interpret<O: Operation>(
+        &self,
+        resp: HttpResponse,
+        skew_retried: &mut bool,
+    ) -> Result<(Decoded<O::Output>, u16), (Error, Option<Hint>)> {
+        let status = resp.status;
+        if (300..400).contains(&status) {
+            return Err((
+                Error::Redirect {
+                    status,
+                    location: resp.location,
+                },
+                None,
+            ));
+        }
+        match decode_response::<O>(status, &resp.body, resp.request_id.as_deref()) {
+            Ok(d) => Ok((d, status)),
+            Err(e) => {
+                let mut hint = resp
+                    .retry_after
+                    .as_deref()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|ms| Hint::RetryAfter(Duration::from_millis(ms)));
+                let skew_code = e.service_error().is_some_and(|s| s.code.is_clock_skew());
+                if skew_code && !*skew_retried {
+                    if let Some(server) = resp.date.as_deref().and_then(parse_http_date) {
+                        if self.inner.clock.observe(server, OffsetDateTime::now_utc()) {
+                            log::warn!(
+                                "clock skew of {} ms corrected from the server's Date header",
+                                self.inner.clock.millis()
+                            );
+                            *skew_retried = true;
+                            hint = Some(Hint::Skew);
+                        }
+                    }
+                }
+                Err((e, hint))
+            }
+        }
+    }
+
+    convenience! {
+        /// Runs [`AssumeRole`].
+        assume_role(AssumeRole) -> AssumeRoleOutput;
+        /// Runs [`AssumeRoleWithSaml`] (unsigned; needs no credentials).
+        assume_role_with_saml(AssumeRoleWithSaml) -> AssumeRoleWithSamlOutput;
+        /// Runs [`AssumeRoleWithWebIdentity`] (unsigned; needs no credentials).
+        assume_role_with_web_identity(AssumeRoleWithWebIdentity) -> AssumeRoleWithWebIdentityOutput;
+        /// Runs [`AssumeRoot`].
+        assume_root(AssumeRoot) -> AssumeRootOutput;
+        /// Runs [`DecodeAuthorizationMessage`].
+        decode_authorization_message(DecodeAuthorizationMessage) -> DecodeAuthorizationMessageOutput;
+        /// Runs [`GetAccessKeyInfo`].
+        get_access_key_info(GetAccessKeyInfo) -> GetAccessKeyInfoOutput;
+        /// Runs [`GetDelegatedAccessToken`].
+        get_delegated_access_token(GetDelegatedAccessToken) -> GetDelegatedAccessTokenOutput;
+        /// Runs [`GetFederationToken`].
+        get_federation_token(GetFederationToken) -> GetFederationTokenOutput;
+        /// Runs [`GetScopedCredentials`].
+        get_scoped_credentials(GetScopedCredentials) -> GetScopedCredentialsOutput;
+        /// Runs [`GetSessionToken`].
+        get_session_token(GetSessionToken) -> GetSessionTokenOutput;
+        /// Runs [`GetWebIdentityToken`].
+        get_web_identity_token(GetWebIdentityToken) -> GetWebIdentityTokenOutput;
+    }
+
+    /// Runs [`GetCallerIdentity`]: who am I?
+    ///
+    /// # Errors
+    /// See [`Sts::send`].
+    pub fn get_caller_identity(&self) -> Result<GetCallerIdentityOutput, Error> {
+        self.send(&GetCallerIdentity)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Hint {
+    RetryAfter(Duration),
+    Skew,
+}
+
+fn status_of(e: &Error) -> Option<u16> {
+    match e {
+        Error::Service(s) => Some(s.status),
+        Error::InvalidResponse { status, .. } | Error::Redirect { status, .. } => Some(*status),
+        _ => None,
+    }
+}
+
+fn redact_token(canonical: &str, c: &Credentials) -> String {
+    match &c.session_token {
+        Some(t) if !t.is_empty() => canonical.replace(t.expose(), "** redacted **"),
+        _ => canonical.to_owned(),
+    }
+}

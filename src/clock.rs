@@ -1,0 +1,95 @@
+//! Time helpers: the `Date` header parser and the per-client clock-skew offset.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+/// How far the server's clock may be from ours before the offset is corrected.
+pub const SKEW_THRESHOLD_MS: i64 = 4 * 60 * 1000;
+
+/// Parses an HTTP `Date` header (`Thu, 26 Nov 2026 08:02:57 GMT`).
+#[must_use]
+pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
+    let mut parts = s.split_whitespace();
+    let first = parts.next()?;
+    let day = if first.ends_with(',') { parts.next()? } else { first };
+    let day: u8 = day.parse().ok()?;
+    let month = match parts.next()?.to_ascii_lowercase().as_str() {
+        "jan" => Month::January,
+        "feb" => Month::February,
+        "mar" => Month::March,
+        "apr" => Month::April,
+        "may" => Month::May,
+        "jun" => Month::June,
+        "jul" => Month::July,
+        "aug" => Month::August,
+        "sep" => Month::September,
+        "oct" => Month::October,
+        "nov" => Month::November,
+        "dec" => Month::December,
+        _ => return None,
+    };
+    let year: i32 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':').map(|p| p.parse::<u8>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if !matches!(parts.next(), Some("GMT" | "UTC" | "+0000")) {
+        return None;
+    }
+    let date = Date::from_calendar_date(year, month, day).ok()?;
+    let time = Time::from_hms(h, m, sec).ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+/// The offset to add to the local clock when signing, shared by every clone of a client.
+#[derive(Debug, Default)]
+pub struct ClockOffset(AtomicI64);
+
+impl ClockOffset {
+    /// The current offset in milliseconds.
+    #[must_use]
+    pub fn millis(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// `now + offset`.
+    #[must_use]
+    pub fn apply(&self, now: OffsetDateTime) -> OffsetDateTime {
+        now + time::Duration::milliseconds(self.millis())
+    }
+
+    /// Given the server's time and our local time when the response arrived, stores a new offset if
+    /// the skew (against the current offset) exceeds [`SKEW_THRESHOLD_MS`]. Returns whether it changed.
+    pub fn observe(&self, server: OffsetDateTime, local: OffsetDateTime) -> bool {
+        let target = (server - local).whole_milliseconds() as i64;
+        if (target - self.millis()).abs() > SKEW_THRESHOLD_MS {
+            self.0.store(target, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_imf_fixdate() {
+        let t = parse_http_date("Thu, 26 Nov 2026 08:02:57 GMT").unwrap();
+        assert_eq!(t.unix_timestamp(), 1_795_680_177);
+        assert!(parse_http_date("Thu, 26 Nov 2026 08:02 GMT").is_none());
+        assert!(parse_http_date("garbage").is_none());
+        assert!(parse_http_date("Thu, 31 Feb 2026 08:02:57 GMT").is_none());
+    }
+
+    #[test]
+    fn offset_moves_only_past_threshold() {
+        let o = ClockOffset::default();
+        let local = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        assert!(!o.observe(local + time::Duration::minutes(3), local));
+        assert_eq!(o.millis(), 0);
+        assert!(o.observe(local + time::Duration::minutes(10), local));
+        assert_eq!(o.millis(), 600_000);
+        assert_eq!(o.apply(local), local + time::Duration::minutes(10));
+    }
+}

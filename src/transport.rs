@@ -1,0 +1,215 @@
+//! The I/O edge: one `ureq` agent with the settings STS needs (status codes are not errors, no
+//! redirects, connect and per-attempt timeouts, a capped body, chosen roots and proxy).
+
+use crate::error::{Error, TimeoutPhase, TransportErrorKind};
+use std::path::PathBuf;
+use std::time::Duration;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+/// Which proxy to use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ProxySetting {
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` from the environment.
+    #[default]
+    FromEnv,
+    /// No proxy.
+    Disabled,
+    /// This proxy URL (`http://host:port`, `socks5://...` not supported).
+    Url(String),
+}
+
+/// Which certificates to trust.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TrustRoots {
+    /// The bundled Mozilla roots (webpki-roots).
+    #[default]
+    WebPki,
+    /// The operating system's store (needs the `platform-verifier` feature).
+    Platform,
+    /// Only the certificates in this PEM file (`AWS_CA_BUNDLE`, profile `ca_bundle`).
+    Bundle(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TransportConfig {
+    pub connect_timeout: Duration,
+    pub max_body: u64,
+    pub roots: TrustRoots,
+    pub proxy: ProxySetting,
+    pub user_agent: String,
+}
+
+/// A response, reduced to what the client reads.
+#[derive(Debug)]
+pub(crate) struct HttpResponse {
+    pub status: u16,
+    pub date: Option<String>,
+    pub request_id: Option<String>,
+    pub location: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    max_body: u64,
+}
+
+impl Transport {
+    pub(crate) fn new(cfg: &TransportConfig) -> Result<Self, Error> {
+        let roots = match &cfg.roots {
+            TrustRoots::WebPki => RootCerts::WebPki,
+            TrustRoots::Platform => platform_roots()?,
+            TrustRoots::Bundle(path) => load_bundle(path)?,
+        };
+        let proxy = match &cfg.proxy {
+            ProxySetting::FromEnv => ureq::Proxy::try_from_env(),
+            ProxySetting::Disabled => None,
+            ProxySetting::Url(u) => Some(
+                ureq::Proxy::new(u).map_err(|e| Error::config(format!("bad proxy URL: {e}")))?,
+            ),
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(cfg.connect_timeout))
+            .timeout_resolve(Some(cfg.connect_timeout))
+            .proxy(proxy)
+            .user_agent(cfg.user_agent.as_str())
+            .accept_encoding("identity")
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .build();
+        Ok(Self {
+            agent: config.into(),
+            max_body: cfg.max_body,
+        })
+    }
+
+    /// POSTs `body` with `headers` (Host is set by ureq from the URL), within `timeout`.
+    pub(crate) fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<HttpResponse, Error> {
+        let mut req = self.agent.post(url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.config().timeout_global(Some(timeout)).build();
+        let mut resp = req.send(body).map_err(|e| map_error(e, timeout))?;
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let status = resp.status().as_u16();
+        let date = header("date");
+        let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
+        let location = header("location");
+        let retry_after = header("x-amz-retry-after");
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(self.max_body)
+            .read_to_vec()
+            .map_err(|e| map_error(e, timeout))?;
+        Ok(HttpResponse {
+            status,
+            date,
+            request_id,
+            location,
+            retry_after,
+            body,
+        })
+    }
+}
+
+#[cfg(feature = "platform-verifier")]
+fn platform_roots() -> Result<RootCerts, Error> {
+    Ok(RootCerts::PlatformVerifier)
+}
+
+#[cfg(not(feature = "platform-verifier"))]
+fn platform_roots() -> Result<RootCerts, Error> {
+    Err(Error::config(
+        "platform roots need the `platform-verifier` feature",
+    ))
+}
+
+/// Reads a PEM bundle; every certificate in it becomes a root, and nothing else is trusted.
+pub(crate) fn load_bundle(path: &std::path::Path) -> Result<RootCerts, Error> {
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::config(format!("cannot read CA bundle {}: {e}", path.display()))
+    })?;
+    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(Error::config(format!(
+            "CA bundle {} holds no certificates",
+            path.display()
+        )));
+    }
+    Ok(RootCerts::new_with_certs(&certs))
+}
+
+fn map_error(e: ureq::Error, timeout: Duration) -> Error {
+    use std::io::ErrorKind as K;
+    let transport = |kind, message: String| Error::Transport { kind, message };
+    match e {
+        ureq::Error::Timeout(t) => match t {
+            ureq::Timeout::Connect | ureq::Timeout::Resolve => Error::Timeout {
+                phase: TimeoutPhase::Connect,
+                limit: None,
+            },
+            _ => Error::Timeout {
+                phase: TimeoutPhase::Attempt,
+                limit: Some(timeout),
+            },
+        },
+        ureq::Error::BodyStalled => Error::Timeout {
+            phase: TimeoutPhase::Attempt,
+            limit: Some(timeout),
+        },
+        ureq::Error::BodyExceedsLimit(limit) => Error::BodyTooLarge { limit },
+        ureq::Error::HostNotFound => transport(TransportErrorKind::Dns, "host not found".into()),
+        ureq::Error::ConnectionFailed => {
+            transport(TransportErrorKind::Connect, "connection failed".into())
+        }
+        ureq::Error::Io(io) => {
+            let kind = match io.kind() {
+                K::ConnectionRefused | K::AddrNotAvailable | K::HostUnreachable | K::NetworkUnreachable => {
+                    TransportErrorKind::Connect
+                }
+                K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
+                    TransportErrorKind::ConnectionClosed
+                }
+                K::TimedOut | K::WouldBlock => {
+                    return Error::Timeout {
+                        phase: TimeoutPhase::Attempt,
+                        limit: Some(timeout),
+                    };
+                }
+                _ => TransportErrorKind::Io,
+            };
+            transport(kind, io.to_string())
+        }
+        ureq::Error::Tls(m) => transport(TransportErrorKind::Tls, m.to_owned()),
+        ureq::Error::Rustls(r) => transport(TransportErrorKind::Tls, r.to_string()),
+        ureq::Error::Pem(p) => transport(TransportErrorKind::Tls, p.to_string()),
+        ureq::Error::InvalidProxyUrl => transport(TransportErrorKind::Proxy, "invalid proxy URL".into()),
+        ureq::Error::ConnectProxyFailed(m) => transport(TransportErrorKind::Proxy, m),
+        ureq::Error::Protocol(p) => transport(TransportErrorKind::Protocol, p.to_string()),
+        ureq::Error::BadUri(u) => Error::config(format!("bad URI: {u}")),
+        other => transport(TransportErrorKind::Io, other.to_string()),
+    }
+}
