@@ -1,1 +1,0 @@
-//! SigV4 signing (to be written).
