@@ -382,6 +382,9 @@ impl StsBuilder {
     /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`] for `http://` to a
     /// non-loopback host without [`StsBuilder::allow_http`].
     pub fn build(self) -> Result<Sts, Error> {
+        if let Some(r) = &self.region {
+            check_region(r)?;
+        }
         let params = EndpointParams {
             region: self.region.as_deref(),
             use_fips: self.use_fips,
@@ -457,6 +460,21 @@ impl StsBuilder {
             });
         }
         Ok(parsed)
+    }
+}
+
+/// A region must be a valid host label: it becomes part of the endpoint's host name.
+fn check_region(region: &str) -> Result<(), Error> {
+    let ok = (1..=63).contains(&region.len())
+        && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::config(format!(
+            "invalid region {region:?}: must be letters, digits and '-' (e.g. us-east-1)"
+        )))
     }
 }
 
@@ -811,26 +829,6 @@ impl Sts {
     convenience! {
         /// Runs [`AssumeRole`].
         assume_role(AssumeRole) -> AssumeRoleOutput;
-        /// Runs [`AssumeRoleWithSaml`] (unsigned; needs no credentials).
-        assume_role_with_saml(AssumeRoleWithSaml) -> AssumeRoleWithSamlOutput;
-        /// Runs [`AssumeRoleWithWebIdentity`] (unsigned; needs no credentials).
-        assume_role_with_web_identity(AssumeRoleWithWebIdentity) -> AssumeRoleWithWebIdentityOutput;
-        /// Runs [`AssumeRoot`].
-        assume_root(AssumeRoot) -> AssumeRootOutput;
-        /// Runs [`DecodeAuthorizationMessage`].
-        decode_authorization_message(DecodeAuthorizationMessage) -> DecodeAuthorizationMessageOutput;
-        /// Runs [`GetAccessKeyInfo`].
-        get_access_key_info(GetAccessKeyInfo) -> GetAccessKeyInfoOutput;
-        /// Runs [`GetDelegatedAccessToken`].
-        get_delegated_access_token(GetDelegatedAccessToken) -> GetDelegatedAccessTokenOutput;
-        /// Runs [`GetFederationToken`].
-        get_federation_token(GetFederationToken) -> GetFederationTokenOutput;
-        /// Runs [`GetScopedCredentials`].
-        get_scoped_credentials(GetScopedCredentials) -> GetScopedCredentialsOutput;
-        /// Runs [`GetSessionToken`].
-        get_session_token(GetSessionToken) -> GetSessionTokenOutput;
-        /// Runs [`GetWebIdentityToken`].
-        get_web_identity_token(GetWebIdentityToken) -> GetWebIdentityTokenOutput;
     }
 
     /// Runs [`GetCallerIdentity`]: who am I?

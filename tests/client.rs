@@ -1,0 +1,293 @@
+//! Round trips through `Sts` against the loopback fake server: exact parameters sent, parsed output,
+//! typed errors, retries counted, redirects not followed.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use sts_blocking::error::{Error, ErrorCode, TimeoutPhase, TransportErrorKind};
+use sts_blocking::ops::*;
+use sts_blocking::{Credentials, SecretString, Sts};
+use support::{FakeSts, Reply, caller_identity, error_body, success};
+
+fn client(url: &str) -> Sts {
+    Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(url)
+        .credentials(Credentials::new("AKIDEXAMPLE", "test-secret", None))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn get_caller_identity_round_trip() {
+    let fake = FakeSts::start(caller_identity());
+    let me = client(&fake.url()).get_caller_identity().unwrap();
+    assert_eq!(me.arn.as_deref(), Some("arn:aws:iam::123456789012:user/alice"));
+    assert_eq!(me.account.as_deref(), Some("123456789012"));
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 1);
+    let r = &reqs[0];
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/"));
+    assert_eq!(r.body, "Action=GetCallerIdentity&Version=2011-06-15");
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/x-www-form-urlencoded; charset=utf-8")
+    );
+    let auth = r.header("authorization").unwrap();
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"),
+        "{auth}"
+    );
+    assert!(auth.contains("/us-east-1/sts/aws4_request"));
+    assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date"));
+    assert!(r.header("x-amz-date").is_some());
+    assert!(r.header("amz-sdk-invocation-id").is_some());
+    assert_eq!(r.header("amz-sdk-request"), Some("attempt=1; max=3"));
+    assert!(r.header("user-agent").unwrap().starts_with("sts-blocking/"));
+}
+
+#[test]
+fn session_token_is_sent_and_signed() {
+    let fake = FakeSts::start(caller_identity());
+    let sts = Sts::builder()
+        .region("eu-west-1")
+        .endpoint_url(fake.url())
+        .credentials(Credentials::new(
+            "ASIAEXAMPLE",
+            "s",
+            Some(SecretString::new("the-token")),
+        ))
+        .build()
+        .unwrap();
+    sts.get_caller_identity().unwrap();
+    let r = &fake.requests()[0];
+    assert_eq!(r.header("x-amz-security-token"), Some("the-token"));
+    let auth = r.header("authorization").unwrap();
+    assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token"));
+    assert!(auth.contains("/eu-west-1/sts/aws4_request"));
+}
+
+#[test]
+fn assume_role_parameters_and_output() {
+    let fake = FakeSts::start(Reply::xml(
+        200,
+        success(
+            "AssumeRole",
+            &format!(
+                "{}<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId>\
+                 <Arn>arn:aws:sts::123456789012:assumed-role/demo/s</Arn></AssumedRoleUser>\
+                 <PackedPolicySize>7</PackedPolicySize>",
+                support::CREDS_XML
+            ),
+        ),
+    ));
+    let op = AssumeRole::new("arn:aws:iam::123456789012:role/demo", "s-1")
+        .policy("{\"Statement\": [{\"Resource\": \"a b é\"}]}")
+        .tags(vec![Tag::new("team", "a b"), Tag::new("k", "v")])
+        .external_id("ext-1")
+        .duration_seconds(900);
+    let out = client(&fake.url()).assume_role(&op).unwrap();
+    assert_eq!(out.credentials.access_key_id, "ASIAFAKEEXAMPLE00001");
+    assert_eq!(out.credentials.secret_access_key.expose(), "fake-secret-key");
+    assert_eq!(out.packed_policy_size, Some(7));
+    let r = &fake.requests()[0];
+    assert_eq!(
+        r.params(),
+        vec![
+            ("Action".into(), "AssumeRole".into()),
+            ("Version".into(), "2011-06-15".into()),
+            ("RoleArn".into(), "arn:aws:iam::123456789012:role/demo".into()),
+            ("RoleSessionName".into(), "s-1".into()),
+            ("Policy".into(), "{\"Statement\": [{\"Resource\": \"a b é\"}]}".into()),
+            ("DurationSeconds".into(), "900".into()),
+            ("Tags.member.1.Key".into(), "team".into()),
+            ("Tags.member.1.Value".into(), "a b".into()),
+            ("Tags.member.2.Key".into(), "k".into()),
+            ("Tags.member.2.Value".into(), "v".into()),
+            ("ExternalId".into(), "ext-1".into()),
+        ]
+    );
+    // Spaces travel as '+', as botocore sends them.
+    assert!(r.body.contains("Tags.member.1.Value=a+b"), "{}", r.body);
+}
+
+#[test]
+fn invalid_input_sends_nothing() {
+    let fake = FakeSts::start(caller_identity());
+    let err = client(&fake.url())
+        .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/demo", "x"))
+        .unwrap_err();
+    match err {
+        Error::InvalidInput { field, rule } => {
+            assert_eq!(field, "RoleSessionName");
+            assert!(rule.contains("2..=64"), "{rule}");
+        }
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(fake.count(), 0);
+}
+
+#[test]
+fn service_errors_are_typed_and_not_retried() {
+    let fake = FakeSts::start(Reply::xml(403, error_body("AccessDenied", "no &amp; no")));
+    let err = client(&fake.url()).get_caller_identity().unwrap_err();
+    let s = err.service_error().expect("service error");
+    assert_eq!(s.code, ErrorCode::AccessDenied);
+    assert_eq!(s.message.as_deref(), Some("no & no"));
+    assert_eq!(s.status, 403);
+    assert_eq!(s.request_id.as_deref(), Some("err-req"));
+    assert_eq!(s.operation, Some("GetCallerIdentity"));
+    assert_eq!(fake.count(), 1);
+}
+
+#[test]
+fn request_id_falls_back_to_header() {
+    let body = "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message>\
+                <Type>Sender</Type></Error></Errors></ErrorResponse>";
+    let fake = FakeSts::start(Reply::xml(403, body).with_header("x-amzn-RequestId", "hdr-id"));
+    let err = client(&fake.url()).get_caller_identity().unwrap_err();
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
+    assert_eq!(err.request_id(), Some("hdr-id"));
+}
+
+#[test]
+fn throttling_is_retried_then_succeeds() {
+    let fake = FakeSts::start(caller_identity());
+    fake.push([
+        Reply::xml(400, error_body("Throttling", "slow down")),
+        Reply::xml(503, ""),
+    ]);
+    let sts = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(fake.url())
+        .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
+        .retry_config(sts_blocking::retry::RetryConfig {
+            base_backoff: Duration::from_millis(1),
+            throttling_backoff: Duration::from_millis(1),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let before = sts.retry_tokens();
+    sts.get_caller_identity().unwrap();
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[2].header("amz-sdk-request"), Some("attempt=3; max=3"));
+    // Same invocation id on every attempt.
+    assert_eq!(
+        reqs[0].header("amz-sdk-invocation-id"),
+        reqs[2].header("amz-sdk-invocation-id")
+    );
+    // 5 (throttling) + 10 (transient) taken, the last cost refunded on success.
+    assert_eq!(sts.retry_tokens(), before - 5);
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    let fake = FakeSts::start(
+        Reply::xml(302, "").with_header("Location", "http://127.0.0.1:1/elsewhere"),
+    );
+    match client(&fake.url()).get_caller_identity().unwrap_err() {
+        Error::Redirect { status, location } => {
+            assert_eq!(status, 302);
+            assert_eq!(location.as_deref(), Some("http://127.0.0.1:1/elsewhere"));
+        }
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(fake.count(), 1);
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let err = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url("http://sts.example.com")
+        .build()
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Transport {
+            kind: TransportErrorKind::InsecureEndpoint,
+            ..
+        }
+    ));
+    assert!(Sts::builder()
+        .region("us-east-1")
+        .endpoint_url("http://sts.example.com")
+        .allow_http(true)
+        .build()
+        .is_ok());
+}
+
+#[test]
+fn signed_operation_without_credentials_is_a_credentials_error() {
+    let fake = FakeSts::start(caller_identity());
+    let sts = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(fake.url())
+        .build()
+        .unwrap();
+    assert!(matches!(
+        sts.get_caller_identity().unwrap_err(),
+        Error::Credentials(_)
+    ));
+    assert_eq!(fake.count(), 0);
+}
+
+#[test]
+fn clock_skew_is_corrected_and_retried_once() {
+    let ahead = time::OffsetDateTime::now_utc() + time::Duration::minutes(10);
+    let date = httpdate(ahead);
+    let fake = FakeSts::start(caller_identity());
+    fake.push([Reply::xml(
+        403,
+        error_body("RequestTimeTooSkewed", "too skewed"),
+    )
+    .with_header("Date", &date)]);
+    let sts = client(&fake.url());
+    sts.get_caller_identity().unwrap();
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2);
+    let offset = sts.clock_offset_millis();
+    assert!((590_000..=610_000).contains(&offset), "offset {offset}");
+    let second = reqs[1].header("x-amz-date").unwrap();
+    let fmt = sts_blocking::sigv4::format_amz_date(ahead);
+    // Within a few seconds of the server's clock: same date and hour.
+    assert_eq!(&second[..11], &fmt[..11], "{second} vs {fmt}");
+}
+
+#[test]
+fn attempt_timeout_names_the_phase() {
+    let fake = FakeSts::start(Reply::Hang);
+    let sts = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(fake.url())
+        .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
+        .attempt_timeout(Duration::from_millis(300))
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    match sts.get_caller_identity().unwrap_err() {
+        Error::Timeout { phase, .. } => assert_eq!(phase, TimeoutPhase::Attempt),
+        e => panic!("{e:?}"),
+    }
+    assert!(t.elapsed() < Duration::from_secs(3));
+}
+
+fn httpdate(t: time::OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        MONTHS[u8::from(t.month()) as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
