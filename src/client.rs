@@ -424,7 +424,8 @@ impl StsBuilder {
             proxy: self.proxy,
             user_agent: user_agent.clone(),
         })?;
-        let seed = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64 ^ (std::process::id() as u64) << 32;
+        let seed = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
+            ^ (std::process::id() as u64) << 32;
         Ok(Sts {
             inner: Arc::new(Inner {
                 region: self.region,
@@ -466,7 +467,9 @@ impl StsBuilder {
 /// A region must be a valid host label: it becomes part of the endpoint's host name.
 fn check_region(region: &str) -> Result<(), Error> {
     let ok = (1..=63).contains(&region.len())
-        && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !region.starts_with('-')
         && !region.ends_with('-');
     if ok {
@@ -620,8 +623,15 @@ impl Sts {
             y ^= y >> 12;
             y ^= y << 25;
             y ^= y >> 27;
-            match self.inner.rng.compare_exchange_weak(x, y, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return (y.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64,
+            match self
+                .inner
+                .rng
+                .compare_exchange_weak(x, y, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    return (y.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64
+                        / (1u64 << 53) as f64;
+                }
                 Err(cur) => x = cur,
             }
         }
@@ -695,7 +705,11 @@ impl Sts {
                 } else {
                     String::new()
                 };
-                record_sts = if inner.hook.is_some() { s.string_to_sign.clone() } else { String::new() };
+                record_sts = if inner.hook.is_some() {
+                    s.string_to_sign.clone()
+                } else {
+                    String::new()
+                };
             } else {
                 signed = None;
                 record_creq = String::new();
@@ -711,7 +725,9 @@ impl Sts {
             headers.push(("amz-sdk-invocation-id", &invocation));
             headers.push(("amz-sdk-request", &request_header));
             let sent = Instant::now();
-            let response = inner.transport.post(&url_str, &headers, body.as_bytes(), timeout);
+            let response = inner
+                .transport
+                .post(&url_str, &headers, body.as_bytes(), timeout);
             let elapsed = sent.elapsed();
             let result = match response {
                 Ok(resp) => self.interpret::<O>(resp, &mut skew_retried),
@@ -789,7 +805,7 @@ impl Sts {
         &self,
         resp: HttpResponse,
         skew_retried: &mut bool,
-    ) -> Result<(Decoded<O::Output>, u16), (Error, Option<Hint>)> {
+    ) -> Interpreted<O::Output> {
         let status = resp.status;
         if (300..400).contains(&status) {
             return Err((
@@ -809,17 +825,17 @@ impl Sts {
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .map(|ms| Hint::RetryAfter(Duration::from_millis(ms)));
                 let skew_code = e.service_error().is_some_and(|s| s.code.is_clock_skew());
-                if skew_code && !*skew_retried {
-                    if let Some(server) = resp.date.as_deref().and_then(parse_http_date) {
-                        if self.inner.clock.observe(server, OffsetDateTime::now_utc()) {
-                            log::warn!(
-                                "clock skew of {} ms corrected from the server's Date header",
-                                self.inner.clock.millis()
-                            );
-                            *skew_retried = true;
-                            hint = Some(Hint::Skew);
-                        }
-                    }
+                if skew_code
+                    && !*skew_retried
+                    && let Some(server) = resp.date.as_deref().and_then(parse_http_date)
+                    && self.inner.clock.observe(server, OffsetDateTime::now_utc())
+                {
+                    log::warn!(
+                        "clock skew of {} ms corrected from the server's Date header",
+                        self.inner.clock.millis()
+                    );
+                    *skew_retried = true;
+                    hint = Some(Hint::Skew);
                 }
                 Err((e, hint))
             }
@@ -839,6 +855,9 @@ impl Sts {
         self.send(&GetCallerIdentity)
     }
 }
+
+/// A decoded output with its status, or an error with a retry hint.
+type Interpreted<T> = Result<(Decoded<T>, u16), (Error, Option<Hint>)>;
 
 #[derive(Debug, Clone, Copy)]
 enum Hint {

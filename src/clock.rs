@@ -11,7 +11,11 @@ pub const SKEW_THRESHOLD_MS: i64 = 4 * 60 * 1000;
 pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     let mut parts = s.split_whitespace();
     let first = parts.next()?;
-    let day = if first.ends_with(',') { parts.next()? } else { first };
+    let day = if first.ends_with(',') {
+        parts.next()?
+    } else {
+        first
+    };
     let day: u8 = day.parse().ok()?;
     let month = match parts.next()?.to_ascii_lowercase().as_str() {
         "jan" => Month::January,

@@ -140,7 +140,9 @@ impl Default for RetryConfig {
 #[must_use]
 pub fn classify(error: &Error) -> Option<RetryKind> {
     match error {
-        Error::Service(e) if e.code.is_throttling() || e.status == 429 => Some(RetryKind::Throttling),
+        Error::Service(e) if e.code.is_throttling() || e.status == 429 => {
+            Some(RetryKind::Throttling)
+        }
         Error::Service(e) if e.code.is_transient() || is_retryable_status(e.status) => {
             Some(RetryKind::Transient)
         }
@@ -150,11 +152,14 @@ pub fn classify(error: &Error) -> Option<RetryKind> {
         Error::InvalidResponse { status: 429, .. } => Some(RetryKind::Throttling),
         Error::Transport { kind, .. } => matches!(
             kind,
-            TransportErrorKind::Connect | TransportErrorKind::ConnectionClosed | TransportErrorKind::Io
+            TransportErrorKind::Connect
+                | TransportErrorKind::ConnectionClosed
+                | TransportErrorKind::Io
         )
         .then_some(RetryKind::Transient),
         Error::Timeout { phase, .. } => {
-            matches!(phase, TimeoutPhase::Connect | TimeoutPhase::Attempt).then_some(RetryKind::Transient)
+            matches!(phase, TimeoutPhase::Connect | TimeoutPhase::Attempt)
+                .then_some(RetryKind::Transient)
         }
         _ => None,
     }
@@ -183,7 +188,10 @@ impl TokenBucket {
 
     /// Takes `cost` tokens if the bucket holds them.
     pub fn acquire(&self, cost: u32) -> bool {
-        let mut t = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut t = self
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if *t >= cost {
             *t -= cost;
             true
@@ -194,14 +202,20 @@ impl TokenBucket {
 
     /// Returns `amount` tokens, up to the capacity.
     pub fn release(&self, amount: u32) {
-        let mut t = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut t = self
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *t = (*t + amount).min(self.capacity);
     }
 
     /// Tokens left.
     #[must_use]
     pub fn available(&self) -> u32 {
-        *self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -223,17 +237,32 @@ mod tests {
 
     #[test]
     fn classification() {
-        assert_eq!(classify(&service("Throttling", 400)), Some(RetryKind::Throttling));
-        assert_eq!(classify(&service("IDPCommunicationError", 400)), Some(RetryKind::Transient));
-        assert_eq!(classify(&service("InternalFailure", 500)), Some(RetryKind::Transient));
+        assert_eq!(
+            classify(&service("Throttling", 400)),
+            Some(RetryKind::Throttling)
+        );
+        assert_eq!(
+            classify(&service("IDPCommunicationError", 400)),
+            Some(RetryKind::Transient)
+        );
+        assert_eq!(
+            classify(&service("InternalFailure", 500)),
+            Some(RetryKind::Transient)
+        );
         assert_eq!(classify(&service("AccessDenied", 403)), None);
         assert_eq!(
             classify(&Error::invalid_response(503, "empty", b"")),
             Some(RetryKind::Transient)
         );
-        assert_eq!(classify(&Error::invalid_response(200, "html", b"<html>")), None);
         assert_eq!(
-            classify(&Error::Timeout { phase: TimeoutPhase::Total, limit: None }),
+            classify(&Error::invalid_response(200, "html", b"<html>")),
+            None
+        );
+        assert_eq!(
+            classify(&Error::Timeout {
+                phase: TimeoutPhase::Total,
+                limit: None
+            }),
             None
         );
     }
@@ -241,12 +270,27 @@ mod tests {
     #[test]
     fn backoff_is_capped_full_jitter() {
         let c = RetryConfig::standard();
-        assert_eq!(c.backoff(RetryKind::Transient, 1, 0.5, None), Duration::from_millis(500));
-        assert_eq!(c.backoff(RetryKind::Transient, 3, 1.0, None), Duration::from_secs(4));
-        assert_eq!(c.backoff(RetryKind::Transient, 10, 1.0, None), Duration::from_secs(20));
-        assert_eq!(c.backoff(RetryKind::Transient, 1, 0.0, None), Duration::ZERO);
+        assert_eq!(
+            c.backoff(RetryKind::Transient, 1, 0.5, None),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            c.backoff(RetryKind::Transient, 3, 1.0, None),
+            Duration::from_secs(4)
+        );
+        assert_eq!(
+            c.backoff(RetryKind::Transient, 10, 1.0, None),
+            Duration::from_secs(20)
+        );
+        assert_eq!(
+            c.backoff(RetryKind::Transient, 1, 0.0, None),
+            Duration::ZERO
+        );
         let n = RetryConfig::v2026();
-        assert_eq!(n.backoff(RetryKind::Transient, 1, 1.0, None), Duration::from_millis(50));
+        assert_eq!(
+            n.backoff(RetryKind::Transient, 1, 1.0, None),
+            Duration::from_millis(50)
+        );
         // Hint above the window is clamped to backoff + 5 s; below it, to the backoff.
         assert_eq!(
             n.backoff(RetryKind::Throttling, 1, 1.0, Some(Duration::from_secs(60))),

@@ -144,9 +144,8 @@ fn platform_roots() -> Result<RootCerts, Error> {
 
 /// Reads a PEM bundle; every certificate in it becomes a root, and nothing else is trusted.
 pub(crate) fn load_bundle(path: &std::path::Path) -> Result<RootCerts, Error> {
-    let pem = std::fs::read(path).map_err(|e| {
-        Error::config(format!("cannot read CA bundle {}: {e}", path.display()))
-    })?;
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::config(format!("cannot read CA bundle {}: {e}", path.display())))?;
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
@@ -187,9 +186,10 @@ fn map_error(e: ureq::Error, timeout: Duration) -> Error {
         }
         ureq::Error::Io(io) => {
             let kind = match io.kind() {
-                K::ConnectionRefused | K::AddrNotAvailable | K::HostUnreachable | K::NetworkUnreachable => {
-                    TransportErrorKind::Connect
-                }
+                K::ConnectionRefused
+                | K::AddrNotAvailable
+                | K::HostUnreachable
+                | K::NetworkUnreachable => TransportErrorKind::Connect,
                 K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
                     TransportErrorKind::ConnectionClosed
                 }
@@ -206,7 +206,9 @@ fn map_error(e: ureq::Error, timeout: Duration) -> Error {
         ureq::Error::Tls(m) => transport(TransportErrorKind::Tls, m.to_owned()),
         ureq::Error::Rustls(r) => transport(TransportErrorKind::Tls, r.to_string()),
         ureq::Error::Pem(p) => transport(TransportErrorKind::Tls, p.to_string()),
-        ureq::Error::InvalidProxyUrl => transport(TransportErrorKind::Proxy, "invalid proxy URL".into()),
+        ureq::Error::InvalidProxyUrl => {
+            transport(TransportErrorKind::Proxy, "invalid proxy URL".into())
+        }
         ureq::Error::ConnectProxyFailed(m) => transport(TransportErrorKind::Proxy, m),
         ureq::Error::Protocol(p) => transport(TransportErrorKind::Protocol, p.to_string()),
         ureq::Error::BadUri(u) => Error::config(format!("bad URI: {u}")),

@@ -37,7 +37,9 @@ impl EndpointUrl {
             return Err(bad("user info is not allowed"));
         }
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (h, after) = v6.split_once(']').ok_or_else(|| bad("unclosed IPv6 literal"))?;
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| bad("unclosed IPv6 literal"))?;
             (format!("[{h}]"), after.strip_prefix(':'))
         } else {
             match authority.rsplit_once(':') {
@@ -62,7 +64,11 @@ impl EndpointUrl {
             scheme,
             host: host.to_ascii_lowercase(),
             port,
-            path: if path.is_empty() { "/".into() } else { path.into() },
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.into()
+            },
             query: query.into(),
         })
     }
@@ -82,7 +88,8 @@ impl EndpointUrl {
         let h = self.host.trim_start_matches('[').trim_end_matches(']');
         h == "localhost"
             || h.ends_with(".localhost")
-            || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            || h.parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
     }
 
     /// The URL put back together (`scheme://authority/path[?query]`).
@@ -113,8 +120,19 @@ mod tests {
         let u = EndpointUrl::parse("http://[::1]:8080/").unwrap();
         assert_eq!(u.authority(), "[::1]:8080");
         assert!(u.is_loopback());
-        assert!(!EndpointUrl::parse("http://10.0.0.1/").unwrap().is_loopback());
-        for bad in ["ftp://x", "no-scheme", "http://", "http://a:b", "http://u@h/", "http://[::1"] {
+        assert!(
+            !EndpointUrl::parse("http://10.0.0.1/")
+                .unwrap()
+                .is_loopback()
+        );
+        for bad in [
+            "ftp://x",
+            "no-scheme",
+            "http://",
+            "http://a:b",
+            "http://u@h/",
+            "http://[::1",
+        ] {
             assert!(EndpointUrl::parse(bad).is_err(), "{bad}");
         }
     }

@@ -22,7 +22,10 @@ fn client(url: &str) -> Sts {
 fn get_caller_identity_round_trip() {
     let fake = FakeSts::start(caller_identity());
     let me = client(&fake.url()).get_caller_identity().unwrap();
-    assert_eq!(me.arn.as_deref(), Some("arn:aws:iam::123456789012:user/alice"));
+    assert_eq!(
+        me.arn.as_deref(),
+        Some("arn:aws:iam::123456789012:user/alice")
+    );
     assert_eq!(me.account.as_deref(), Some("123456789012"));
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 1);
@@ -88,7 +91,10 @@ fn assume_role_parameters_and_output() {
         .duration_seconds(900);
     let out = client(&fake.url()).assume_role(&op).unwrap();
     assert_eq!(out.credentials.access_key_id, "ASIAFAKEEXAMPLE00001");
-    assert_eq!(out.credentials.secret_access_key.expose(), "fake-secret-key");
+    assert_eq!(
+        out.credentials.secret_access_key.expose(),
+        "fake-secret-key"
+    );
     assert_eq!(out.packed_policy_size, Some(7));
     let r = &fake.requests()[0];
     assert_eq!(
@@ -96,9 +102,15 @@ fn assume_role_parameters_and_output() {
         vec![
             ("Action".into(), "AssumeRole".into()),
             ("Version".into(), "2011-06-15".into()),
-            ("RoleArn".into(), "arn:aws:iam::123456789012:role/demo".into()),
+            (
+                "RoleArn".into(),
+                "arn:aws:iam::123456789012:role/demo".into()
+            ),
             ("RoleSessionName".into(), "s-1".into()),
-            ("Policy".into(), "{\"Statement\": [{\"Resource\": \"a b é\"}]}".into()),
+            (
+                "Policy".into(),
+                "{\"Statement\": [{\"Resource\": \"a b é\"}]}".into()
+            ),
             ("DurationSeconds".into(), "900".into()),
             ("Tags.member.1.Key".into(), "team".into()),
             ("Tags.member.1.Value".into(), "a b".into()),
@@ -184,9 +196,8 @@ fn throttling_is_retried_then_succeeds() {
 
 #[test]
 fn redirects_are_not_followed() {
-    let fake = FakeSts::start(
-        Reply::xml(302, "").with_header("Location", "http://127.0.0.1:1/elsewhere"),
-    );
+    let fake =
+        FakeSts::start(Reply::xml(302, "").with_header("Location", "http://127.0.0.1:1/elsewhere"));
     match client(&fake.url()).get_caller_identity().unwrap_err() {
         Error::Redirect { status, location } => {
             assert_eq!(status, 302);
@@ -211,12 +222,14 @@ fn plain_http_to_a_remote_host_is_refused() {
             ..
         }
     ));
-    assert!(Sts::builder()
-        .region("us-east-1")
-        .endpoint_url("http://sts.example.com")
-        .allow_http(true)
-        .build()
-        .is_ok());
+    assert!(
+        Sts::builder()
+            .region("us-east-1")
+            .endpoint_url("http://sts.example.com")
+            .allow_http(true)
+            .build()
+            .is_ok()
+    );
 }
 
 #[test]
@@ -239,11 +252,10 @@ fn clock_skew_is_corrected_and_retried_once() {
     let ahead = time::OffsetDateTime::now_utc() + time::Duration::minutes(10);
     let date = httpdate(ahead);
     let fake = FakeSts::start(caller_identity());
-    fake.push([Reply::xml(
-        403,
-        error_body("RequestTimeTooSkewed", "too skewed"),
-    )
-    .with_header("Date", &date)]);
+    fake.push([
+        Reply::xml(403, error_body("RequestTimeTooSkewed", "too skewed"))
+            .with_header("Date", &date),
+    ]);
     let sts = client(&fake.url());
     sts.get_caller_identity().unwrap();
     let reqs = fake.requests();

@@ -1,7 +1,7 @@
 //! AWS credentials and the [`ProvideCredentials`] seam that credential providers plug into.
 
-use crate::secret::SecretString;
 use crate::Error;
+use crate::secret::SecretString;
 use time::OffsetDateTime;
 
 /// An access key pair, with a session token for temporary credentials.

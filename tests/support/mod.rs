@@ -35,7 +35,10 @@ impl Recorded {
 
     /// One form parameter.
     pub fn param(&self, key: &str) -> Option<String> {
-        self.params().into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.params()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 }
 
@@ -116,8 +119,12 @@ impl FakeSts {
                 }
                 let Ok(stream) = stream else { continue };
                 conns.fetch_add(1, Ordering::Relaxed);
-                let (requests, script, fallback, stop) =
-                    (requests.clone(), script.clone(), fallback.clone(), stop.clone());
+                let (requests, script, fallback, stop) = (
+                    requests.clone(),
+                    script.clone(),
+                    fallback.clone(),
+                    stop.clone(),
+                );
                 thread::spawn(move || serve(stream, &requests, &script, &fallback, &stop));
             }
         });
@@ -168,7 +175,9 @@ fn serve(
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
     loop {
-        let Some(req) = read_request(&mut reader) else { return };
+        let Some(req) = read_request(&mut reader) else {
+            return;
+        };
         requests.lock().unwrap().push(req);
         let reply = script
             .lock()
@@ -176,7 +185,11 @@ fn serve(
             .pop_front()
             .unwrap_or_else(|| fallback.lock().unwrap().clone());
         match reply {
-            Reply::Http { status, headers, body } => {
+            Reply::Http {
+                status,
+                headers,
+                body,
+            } => {
                 let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
                 for (k, v) in &headers {
                     head.push_str(&format!("{k}: {v}\r\n"));
