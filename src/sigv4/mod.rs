@@ -542,3 +542,6 @@ fn finish(
 fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
+
+#[cfg(test)]
+mod tests;
