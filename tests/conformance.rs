@@ -8,3 +8,6 @@
 
 #[path = "conformance/common.rs"]
 mod common;
+
+#[path = "conformance/sigv4.rs"]
+mod sigv4;
