@@ -175,6 +175,8 @@ fn amz_date_is_utc() {
     assert_eq!(format_amz_date(t), "20150830T123600Z");
     let t = OffsetDateTime::from_unix_timestamp(0).unwrap();
     assert_eq!(format_amz_date(t), "19700101T000000Z");
+    let t = OffsetDateTime::from_unix_timestamp(1_709_251_199).unwrap();
+    assert_eq!(format_amz_date(t), "20240229T235959Z");
 }
 
 fn creq(path: &str, query: &str, headers: &[(&str, &str)], settings: SigningSettings) -> String {
