@@ -10,3 +10,5 @@
 mod common;
 #[path = "conformance/endpoints.rs"]
 mod endpoints;
+#[path = "conformance/sigv4.rs"]
+mod sigv4;

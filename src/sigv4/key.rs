@@ -99,7 +99,7 @@ impl SigningKeyCache {
             params.service,
         );
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        if !slots.iter().any(|c| matches(c)) {
+        if !slots.iter().any(&matches) {
             if slots.len() >= CACHE_SLOTS {
                 slots.remove(0);
             }

@@ -321,17 +321,29 @@ impl fmt::Debug for PresignedUrl {
 pub fn format_amz_date(time: OffsetDateTime) -> String {
     let t = time.to_offset(UtcOffset::UTC);
     let mut s = String::with_capacity(16);
-    let _ = write!(
-        s,
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    let year = t.year();
+    if (0..=9999).contains(&year) {
+        // The usual case, without the formatting machinery (this is on the signing hot path).
+        let y = year as u32;
+        push_2(&mut s, y / 100);
+        push_2(&mut s, y % 100);
+    } else {
+        let _ = write!(s, "{year:04}");
+    }
+    push_2(&mut s, u32::from(u8::from(t.month())));
+    push_2(&mut s, u32::from(t.day()));
+    s.push('T');
+    push_2(&mut s, u32::from(t.hour()));
+    push_2(&mut s, u32::from(t.minute()));
+    push_2(&mut s, u32::from(t.second()));
+    s.push('Z');
     s
+}
+
+/// Appends `n` (< 100) as two digits.
+fn push_2(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Signs a request for the `Authorization` header.
@@ -542,3 +554,6 @@ fn finish(
 fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
+
+#[cfg(test)]
+mod tests;
