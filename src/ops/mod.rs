@@ -13,18 +13,42 @@
 //! assert!(body.as_str().starts_with("Action=AssumeRole&Version=2011-06-15&RoleArn="));
 //! ```
 
+use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
 use crate::secret::SecretString;
 use crate::validate;
 use crate::xml::Element;
-use crate::Error;
 
 mod assume_role;
+mod assume_role_with_saml;
+mod assume_role_with_web_identity;
+mod assume_root;
+mod decode_authorization_message;
+mod get_access_key_info;
 mod get_caller_identity;
+mod get_delegated_access_token;
+mod get_federation_token;
+mod get_scoped_credentials;
+mod get_session_token;
+mod get_web_identity_token;
 
 pub use assume_role::{AssumeRole, AssumeRoleOutput};
+pub use assume_role_with_saml::{AssumeRoleWithSaml, AssumeRoleWithSamlOutput};
+pub use assume_role_with_web_identity::{
+    AssumeRoleWithWebIdentity, AssumeRoleWithWebIdentityOutput,
+};
+pub use assume_root::{AssumeRoot, AssumeRootOutput};
+pub use decode_authorization_message::{
+    DecodeAuthorizationMessage, DecodeAuthorizationMessageOutput,
+};
+pub use get_access_key_info::{GetAccessKeyInfo, GetAccessKeyInfoOutput};
 pub use get_caller_identity::{GetCallerIdentity, GetCallerIdentityOutput};
+pub use get_delegated_access_token::{GetDelegatedAccessToken, GetDelegatedAccessTokenOutput};
+pub use get_federation_token::{GetFederationToken, GetFederationTokenOutput};
+pub use get_scoped_credentials::{GetScopedCredentials, GetScopedCredentialsOutput, ScopedSession};
+pub use get_session_token::{GetSessionToken, GetSessionTokenOutput};
+pub use get_web_identity_token::{GetWebIdentityToken, GetWebIdentityTokenOutput};
 
 /// An STS operation: its wire name, whether it is signed, its constraints, its form encoding and its
 /// response decoding. The Rust form of the JavaScript SDK's "command".
@@ -109,7 +133,10 @@ pub struct ProvidedContext {
 
 impl ProvidedContext {
     /// A context from a provider ARN and its assertion.
-    pub fn new(provider_arn: impl Into<String>, context_assertion: impl Into<SecretString>) -> Self {
+    pub fn new(
+        provider_arn: impl Into<String>,
+        context_assertion: impl Into<SecretString>,
+    ) -> Self {
         Self {
             provider_arn: Some(provider_arn.into()),
             context_assertion: Some(context_assertion.into()),
@@ -274,7 +301,11 @@ pub(crate) fn validate_tags(tags: Option<&[Tag]>) -> Result<(), Error> {
     Ok(())
 }
 
-pub(crate) fn validate_policy(field: &str, policy: Option<&str>, max: Option<usize>) -> Result<(), Error> {
+pub(crate) fn validate_policy(
+    field: &str,
+    policy: Option<&str>,
+    max: Option<usize>,
+) -> Result<(), Error> {
     if let Some(p) = policy {
         validate::length(field, p, 1, max)?;
         validate::pattern(field, p, validate::POLICY)?;
@@ -287,6 +318,11 @@ pub(crate) fn validate_role_arn(field: &str, arn: &str) -> Result<(), Error> {
     validate::pattern(field, arn, validate::ARN)
 }
 
-pub(crate) fn validate_opt_range(field: &str, v: Option<i32>, min: i64, max: Option<i64>) -> Result<(), Error> {
+pub(crate) fn validate_opt_range(
+    field: &str,
+    v: Option<i32>,
+    min: i64,
+    max: Option<i64>,
+) -> Result<(), Error> {
     v.map_or(Ok(()), |v| validate::range(field, i64::from(v), min, max))
 }
