@@ -8,3 +8,5 @@
 
 #[path = "conformance/common.rs"]
 mod common;
+#[path = "conformance/requests.rs"]
+mod requests;
