@@ -10,3 +10,5 @@
 mod common;
 #[path = "conformance/requests.rs"]
 mod requests;
+#[path = "conformance/responses.rs"]
+mod responses;
