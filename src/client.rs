@@ -845,6 +845,26 @@ impl Sts {
     convenience! {
         /// Runs [`AssumeRole`].
         assume_role(AssumeRole) -> AssumeRoleOutput;
+        /// Runs [`AssumeRoleWithSaml`] (unsigned; needs no credentials).
+        assume_role_with_saml(AssumeRoleWithSaml) -> AssumeRoleWithSamlOutput;
+        /// Runs [`AssumeRoleWithWebIdentity`] (unsigned; needs no credentials).
+        assume_role_with_web_identity(AssumeRoleWithWebIdentity) -> AssumeRoleWithWebIdentityOutput;
+        /// Runs [`AssumeRoot`].
+        assume_root(AssumeRoot) -> AssumeRootOutput;
+        /// Runs [`DecodeAuthorizationMessage`].
+        decode_authorization_message(DecodeAuthorizationMessage) -> DecodeAuthorizationMessageOutput;
+        /// Runs [`GetAccessKeyInfo`].
+        get_access_key_info(GetAccessKeyInfo) -> GetAccessKeyInfoOutput;
+        /// Runs [`GetDelegatedAccessToken`].
+        get_delegated_access_token(GetDelegatedAccessToken) -> GetDelegatedAccessTokenOutput;
+        /// Runs [`GetFederationToken`].
+        get_federation_token(GetFederationToken) -> GetFederationTokenOutput;
+        /// Runs [`GetScopedCredentials`].
+        get_scoped_credentials(GetScopedCredentials) -> GetScopedCredentialsOutput;
+        /// Runs [`GetSessionToken`].
+        get_session_token(GetSessionToken) -> GetSessionTokenOutput;
+        /// Runs [`GetWebIdentityToken`].
+        get_web_identity_token(GetWebIdentityToken) -> GetWebIdentityTokenOutput;
     }
 
     /// Runs [`GetCallerIdentity`]: who am I?

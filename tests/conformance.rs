@@ -10,5 +10,9 @@
 mod common;
 #[path = "conformance/endpoints.rs"]
 mod endpoints;
+#[path = "conformance/requests.rs"]
+mod requests;
+#[path = "conformance/responses.rs"]
+mod responses;
 #[path = "conformance/sigv4.rs"]
 mod sigv4;

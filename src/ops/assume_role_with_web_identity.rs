@@ -1,0 +1,273 @@
+//! AssumeRoleWithWebIdentity: temporary role credentials for an OIDC / OAuth 2.0 token. Sent unsigned.
+//! [API reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html)
+
+use super::{
+    AssumedRoleUser, Operation, PolicyDescriptor, TrustedIdentityPropagationContext,
+    credentials_member, encode_policy_arns, opt_i32, validate_opt_range, validate_policy,
+    validate_policy_arns, validate_role_arn,
+};
+use crate::Error;
+use crate::credentials::Credentials;
+use crate::query::Form;
+use crate::secret::SecretString;
+use crate::validate;
+use crate::xml::Element;
+
+/// Exchanges a web identity token (e.g. a Kubernetes service-account JWT) for temporary credentials of a
+/// role. The token is the credential: the request is not signed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AssumeRoleWithWebIdentity {
+    /// The role to assume (required, 20..=2048).
+    pub role_arn: String,
+    /// A name for the session (required, 2..=64, `[\w+=,.@-]*`).
+    pub role_session_name: String,
+    /// The OIDC ID token or OAuth 2.0 access token (required, secret, 4..=20000).
+    pub web_identity_token: SecretString,
+    /// The OAuth 2.0 provider's domain, for access tokens of Amazon and Facebook only (4..=2048).
+    pub provider_id: Option<String>,
+    /// Managed policies that further limit the session.
+    pub policy_arns: Option<Vec<PolicyDescriptor>>,
+    /// An inline session policy (JSON, 1..=2048).
+    pub policy: Option<String>,
+    /// Session length in seconds (900..=43200).
+    pub duration_seconds: Option<i32>,
+    /// The smallest session token size to return (0..=4096).
+    pub minimum_session_token_size: Option<i32>,
+}
+
+impl AssumeRoleWithWebIdentity {
+    /// A request for `role_arn` with session name `role_session_name` and the token
+    /// `web_identity_token`.
+    pub fn new(
+        role_arn: impl Into<String>,
+        role_session_name: impl Into<String>,
+        web_identity_token: impl Into<SecretString>,
+    ) -> Self {
+        Self {
+            role_arn: role_arn.into(),
+            role_session_name: role_session_name.into(),
+            web_identity_token: web_identity_token.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the provider id.
+    #[must_use]
+    pub fn provider_id(mut self, id: impl Into<String>) -> Self {
+        self.provider_id = Some(id.into());
+        self
+    }
+
+    /// Sets the managed session policies.
+    #[must_use]
+    pub fn policy_arns(mut self, arns: Vec<PolicyDescriptor>) -> Self {
+        self.policy_arns = Some(arns);
+        self
+    }
+
+    /// Sets the inline session policy.
+    #[must_use]
+    pub fn policy(mut self, policy: impl Into<String>) -> Self {
+        self.policy = Some(policy.into());
+        self
+    }
+
+    /// Sets the session length in seconds.
+    #[must_use]
+    pub fn duration_seconds(mut self, seconds: i32) -> Self {
+        self.duration_seconds = Some(seconds);
+        self
+    }
+
+    /// Sets the minimum session token size.
+    #[must_use]
+    pub fn minimum_session_token_size(mut self, size: i32) -> Self {
+        self.minimum_session_token_size = Some(size);
+        self
+    }
+}
+
+/// Credentials and identity of the web-identity-federated session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRoleWithWebIdentityOutput {
+    /// The temporary credentials.
+    pub credentials: Credentials,
+    /// The `sub` claim of the token: the unique user id given by the identity provider.
+    pub subject_from_web_identity_token: Option<String>,
+    /// The assumed role's id and ARN.
+    pub assumed_role_user: Option<AssumedRoleUser>,
+    /// Percentage of the packed policy limit used (deprecated: see `session_token_utilization`).
+    pub packed_policy_size: Option<i32>,
+    /// The issuer of the token (the `iss` claim, or the `ProviderId` of the request).
+    pub provider: Option<String>,
+    /// The intended audience of the token (the `aud` claim).
+    pub audience: Option<String>,
+    /// The source identity set on the session.
+    pub source_identity: Option<String>,
+    /// Percentage of the session token size limit used.
+    pub session_token_utilization: Option<i32>,
+    /// Size of the session token in bytes.
+    pub session_token_size: Option<i32>,
+    /// Identity propagation details of the session.
+    pub trusted_identity_propagation_context: Option<TrustedIdentityPropagationContext>,
+}
+
+impl Operation for AssumeRoleWithWebIdentity {
+    const ACTION: &'static str = "AssumeRoleWithWebIdentity";
+    const SIGNED: bool = false;
+    type Output = AssumeRoleWithWebIdentityOutput;
+
+    fn validate(&self) -> Result<(), Error> {
+        validate_role_arn("RoleArn", &self.role_arn)?;
+        validate::length("RoleSessionName", &self.role_session_name, 2, Some(64))?;
+        validate::pattern(
+            "RoleSessionName",
+            &self.role_session_name,
+            validate::USER_NAME,
+        )?;
+        validate::length(
+            "WebIdentityToken",
+            self.web_identity_token.expose(),
+            4,
+            Some(20_000),
+        )?;
+        if let Some(p) = &self.provider_id {
+            validate::length("ProviderId", p, 4, Some(2048))?;
+        }
+        validate_policy_arns(self.policy_arns.as_deref())?;
+        validate_policy("Policy", self.policy.as_deref(), Some(2048))?;
+        validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200))?;
+        validate_opt_range(
+            "MinimumSessionTokenSize",
+            self.minimum_session_token_size,
+            0,
+            Some(4096),
+        )
+    }
+
+    fn encode(&self, form: &mut Form) {
+        form.push("RoleArn", &self.role_arn);
+        form.push("RoleSessionName", &self.role_session_name);
+        form.push("WebIdentityToken", self.web_identity_token.expose());
+        form.push_opt("ProviderId", self.provider_id.as_deref());
+        encode_policy_arns(form, self.policy_arns.as_deref());
+        form.push_opt("Policy", self.policy.as_deref());
+        form.push_int("DurationSeconds", self.duration_seconds.map(i64::from));
+        form.push_int(
+            "MinimumSessionTokenSize",
+            self.minimum_session_token_size.map(i64::from),
+        );
+    }
+
+    fn decode(result: Element<'_, '_>) -> Result<Self::Output, Error> {
+        Ok(AssumeRoleWithWebIdentityOutput {
+            credentials: credentials_member(result)?,
+            subject_from_web_identity_token: result.opt_string("SubjectFromWebIdentityToken"),
+            assumed_role_user: result
+                .child("AssumedRoleUser")
+                .map(AssumedRoleUser::decode)
+                .transpose()?,
+            packed_policy_size: opt_i32(result, "PackedPolicySize")?,
+            provider: result.opt_string("Provider"),
+            audience: result.opt_string("Audience"),
+            source_identity: result.opt_string("SourceIdentity"),
+            session_token_utilization: opt_i32(result, "SessionTokenUtilization")?,
+            session_token_size: opt_i32(result, "SessionTokenSize")?,
+            trusted_identity_propagation_context: result
+                .child("TrustedIdentityPropagationContext")
+                .map(TrustedIdentityPropagationContext::decode),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::decode;
+    use crate::xml::decode_response;
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/web";
+
+    #[test]
+    fn encodes_every_member_in_model_order() {
+        let op = AssumeRoleWithWebIdentity::new(ROLE, "app1", "eyJ.a b.c")
+            .provider_id("www.amazon.com")
+            .policy_arns(vec![PolicyDescriptor::new(
+                "arn:aws:iam::aws:policy/ReadOnly",
+            )])
+            .policy("{}")
+            .duration_seconds(900)
+            .minimum_session_token_size(1024);
+        const { assert!(!AssumeRoleWithWebIdentity::SIGNED) };
+        let pairs = decode(op.to_form().unwrap().as_str()).unwrap();
+        let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "Action",
+                "Version",
+                "RoleArn",
+                "RoleSessionName",
+                "WebIdentityToken",
+                "ProviderId",
+                "PolicyArns.member.1.arn",
+                "Policy",
+                "DurationSeconds",
+                "MinimumSessionTokenSize",
+            ]
+        );
+        assert_eq!(pairs[4].1, "eyJ.a b.c");
+        assert!(!format!("{op:?}").contains("eyJ"));
+    }
+
+    #[test]
+    fn rejects_constraint_violations() {
+        let bad = [
+            AssumeRoleWithWebIdentity::new("arn:x", "app1", "token"),
+            AssumeRoleWithWebIdentity::new(ROLE, "a", "token"),
+            AssumeRoleWithWebIdentity::new(ROLE, "a/b", "token"),
+            AssumeRoleWithWebIdentity::new(ROLE, "app1", "tok"),
+            AssumeRoleWithWebIdentity::new(ROLE, "app1", "t".repeat(20_001)),
+            AssumeRoleWithWebIdentity::new(ROLE, "app1", "token").provider_id("abc"),
+            AssumeRoleWithWebIdentity::new(ROLE, "app1", "token").policy("\u{100}"),
+            AssumeRoleWithWebIdentity::new(ROLE, "app1", "token").duration_seconds(800),
+            AssumeRoleWithWebIdentity::new(ROLE, "app1", "token").minimum_session_token_size(-1),
+        ];
+        for op in bad {
+            assert!(
+                matches!(op.validate(), Err(Error::InvalidInput { .. })),
+                "{op:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn decodes_output_in_any_order() {
+        let xml = br#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+<AssumeRoleWithWebIdentityResult><Audience>aud</Audience>
+<AssumedRoleUser><AssumedRoleId>ARO1:app1</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/web/app1</Arn></AssumedRoleUser>
+<Provider>prov</Provider><SessionTokenUtilization>5</SessionTokenUtilization>
+<Credentials><AccessKeyId>ASIAEXAMPLEEXAMPLE</AccessKeyId><SecretAccessKey>secret</SecretAccessKey>
+<SessionToken>token</SessionToken><Expiration>2021-08-16T20:52:53Z</Expiration></Credentials>
+<SubjectFromWebIdentityToken>system:serviceaccount:default:default</SubjectFromWebIdentityToken>
+<SourceIdentity>src</SourceIdentity></AssumeRoleWithWebIdentityResult>
+<ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>"#;
+        let out = decode_response::<AssumeRoleWithWebIdentity>(200, xml, None)
+            .unwrap()
+            .output;
+        assert_eq!(out.audience.as_deref(), Some("aud"));
+        assert_eq!(out.provider.as_deref(), Some("prov"));
+        assert_eq!(
+            out.subject_from_web_identity_token.as_deref(),
+            Some("system:serviceaccount:default:default")
+        );
+        assert_eq!(out.source_identity.as_deref(), Some("src"));
+        assert_eq!(out.session_token_utilization, Some(5));
+        assert_eq!(
+            out.assumed_role_user.unwrap().arn,
+            "arn:aws:sts::123456789012:assumed-role/web/app1"
+        );
+        assert!(out.trusted_identity_propagation_context.is_none());
+        assert_eq!(out.credentials.access_key_id, "ASIAEXAMPLEEXAMPLE");
+    }
+}
