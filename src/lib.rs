@@ -20,6 +20,7 @@
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod json;
 pub mod ops;
 pub mod query;
 mod secret;

@@ -1,0 +1,5 @@
+//! The default credential chain.
+
+/// The default chain.
+#[derive(Debug)]
+pub struct DefaultChain;
