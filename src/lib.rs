@@ -28,6 +28,7 @@ pub mod sigv4;
 mod validate;
 pub mod xml;
 
+pub use credentials::{CachedProvider, DefaultChain, EnvironmentProvider, ProcessProvider};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ErrorCode, ServiceError};
 pub use secret::SecretString;

@@ -26,6 +26,7 @@ pub use cache::CachedProvider;
 pub use chain::DefaultChain;
 pub use env::Env;
 pub use environment::EnvironmentProvider;
+pub use chain::RoleAssumer;
 pub use plan::{BaseSource, ProfileChain, RoleHop};
 pub use process::ProcessProvider;
 
