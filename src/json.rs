@@ -421,8 +421,10 @@ mod tests {
 
     #[test]
     fn parses_values() {
-        let v = parse(r#" {"a": [1, -2.5e3, true, false, null], "b": "x\ty\u00e9\ud83d\ude00", "a": {}} "#)
-            .unwrap();
+        let v = parse(
+            r#" {"a": [1, -2.5e3, true, false, null], "b": "x\ty\u00e9\ud83d\ude00", "a": {}} "#,
+        )
+        .unwrap();
         let a = v.get("a").unwrap();
         match a {
             Value::Array(items) => {
@@ -439,8 +441,23 @@ mod tests {
     #[test]
     fn rejects_bad_input() {
         for bad in [
-            "", "{", "[1,]", "{\"a\"}", "01", "1.", "-", "\"\\ud800\"", "\"\\ud800\\u0041\"",
-            "\"\\udc00\"", "\"a\nb\"", "tru", "nul", "{} x", "\"\\x\"", "\"\\u12\"", "[1 2]",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "01",
+            "1.",
+            "-",
+            "\"\\ud800\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\udc00\"",
+            "\"a\nb\"",
+            "tru",
+            "nul",
+            "{} x",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "[1 2]",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should fail");
         }

@@ -8,3 +8,6 @@
 
 #[path = "conformance/common.rs"]
 mod common;
+
+#[path = "conformance/credentials.rs"]
+mod credentials;

@@ -180,7 +180,9 @@ impl CachedProvider {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn store(&self, st: &mut State, c: &Credentials, now: OffsetDateTime) {
@@ -211,7 +213,10 @@ impl CachedProvider {
     }
 
     /// Runs the inner provider with the `refreshing` flag set (reset even on panic).
-    fn refresh(&self, mut st: MutexGuard<'_, State>) -> (MutexGuard<'_, State>, Result<Credentials, Error>) {
+    fn refresh(
+        &self,
+        mut st: MutexGuard<'_, State>,
+    ) -> (MutexGuard<'_, State>, Result<Credentials, Error>) {
         struct Reset<'a>(&'a CachedProvider);
         impl Drop for Reset<'_> {
             fn drop(&mut self) {

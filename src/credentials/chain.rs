@@ -32,7 +32,10 @@ pub trait RoleAssumer: Send + Sync + fmt::Debug {
     ///
     /// # Errors
     /// Any STS, transport or token-file error.
-    fn assume_role_with_web_identity(&self, config: &WebIdentityConfig) -> Result<Credentials, Error>;
+    fn assume_role_with_web_identity(
+        &self,
+        config: &WebIdentityConfig,
+    ) -> Result<Credentials, Error>;
 }
 
 /// The outcome of one chain step.
@@ -115,18 +118,19 @@ pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> 
         #[cfg(feature = "client")]
         BaseSource::Sso(s) => {
             let home = env.home_dir(Platform::current()).ok_or_else(|| {
-                Error::from(CredentialsError::new("sso", "no home directory (HOME is unset)"))
+                Error::from(CredentialsError::new(
+                    "sso",
+                    "no home directory (HOME is unset)",
+                ))
             })?;
             super::sso::SsoProvider::new(s.clone(), &home)
                 .endpoint(env.get("AWS_ENDPOINT_URL_SSO"))
                 .provide_credentials()
         }
         #[cfg(not(feature = "client"))]
-        BaseSource::Named(_) | BaseSource::Sso(_) => Err(CredentialsError::new(
-            "profile",
-            "this source needs the `client` feature",
-        )
-        .into()),
+        BaseSource::Named(_) | BaseSource::Sso(_) => {
+            Err(CredentialsError::new("profile", "this source needs the `client` feature").into())
+        }
         BaseSource::WebIdentity(_) => Err(CredentialsError::new(
             "web_identity",
             "web identity needs an STS client (set a RoleAssumer)",
@@ -237,7 +241,10 @@ impl ChainStep for ContainerStep {
 
 #[cfg(feature = "client")]
 #[derive(Debug)]
-struct ImdsStep(Env, std::sync::OnceLock<Result<super::imds::ImdsProvider, String>>);
+struct ImdsStep(
+    Env,
+    std::sync::OnceLock<Result<super::imds::ImdsProvider, String>>,
+);
 
 #[cfg(feature = "client")]
 impl ChainStep for ImdsStep {
@@ -251,8 +258,11 @@ impl ChainStep for ImdsStep {
         // One provider for the chain's life, so static stability can remember the last credentials.
         let p = self.1.get_or_init(|| {
             let set = ProfileSet::load(&self.0).ok();
-            super::imds::ImdsProvider::from_env(&self.0, set.as_ref().and_then(ProfileSet::selected))
-                .map_err(|e| e.to_string())
+            super::imds::ImdsProvider::from_env(
+                &self.0,
+                set.as_ref().and_then(ProfileSet::selected),
+            )
+            .map_err(|e| e.to_string())
         });
         let p = match p {
             Ok(p) => p,
@@ -333,7 +343,9 @@ impl ProvideCredentials for DefaultChain {
                     log::debug!("credentials found by {}", step.name());
                     return Ok(c);
                 }
-                StepResult::NotConfigured(why) => tried.push((step.name(), format!("skipped: {why}"))),
+                StepResult::NotConfigured(why) => {
+                    tried.push((step.name(), format!("skipped: {why}")))
+                }
                 StepResult::Failed(e) => {
                     tried.push((step.name(), format!("failed: {e}")));
                     return Err(CredentialsError {

@@ -82,7 +82,9 @@ pub fn check_full_uri(uri: &str, resolve: bool) -> Result<(), Error> {
         )));
     };
     if host.is_empty() {
-        return Err(err("AWS_CONTAINER_CREDENTIALS_FULL_URI is invalid: URI did not specify a host"));
+        return Err(err(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI is invalid: URI did not specify a host",
+        ));
     }
     match scheme.as_str() {
         "https" => return Ok(()),
@@ -199,7 +201,9 @@ impl ContainerProvider {
             .as_ref()
             .is_some_and(|t| t.expose().contains(['\r', '\n']))
         {
-            return Err(err("the container authorization token contains a line break"));
+            return Err(err(
+                "the container authorization token contains a line break",
+            ));
         }
         Ok(token)
     }
@@ -221,7 +225,11 @@ pub(crate) fn parse_credentials_doc(provider: &str, body: &str) -> Result<Creden
     let secret = s("SecretAccessKey").ok_or_else(|| e("response has no `SecretAccessKey`"))?;
     let mut c = Credentials::new(id, secret, s("Token").map(SecretString::new));
     if let Some(exp) = s("Expiration") {
-        c.expiration = Some(super::environment::parse_rfc3339(provider, "`Expiration`", exp)?);
+        c.expiration = Some(super::environment::parse_rfc3339(
+            provider,
+            "`Expiration`",
+            exp,
+        )?);
     }
     c.account_id = s("AccountId").map(str::to_owned);
     Ok(c)
@@ -237,7 +245,10 @@ impl ProvideCredentials for ContainerProvider {
                 std::thread::sleep(Duration::from_millis(200));
             }
             let headers: Vec<(&str, &str)> = match &auth {
-                Some(t) => vec![("authorization", t.expose()), ("accept", "application/json")],
+                Some(t) => vec![
+                    ("authorization", t.expose()),
+                    ("accept", "application/json"),
+                ],
                 None => vec![("accept", "application/json")],
             };
             match http::send(&agent, "GET", &self.uri, &headers, self.read_timeout) {

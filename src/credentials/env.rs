@@ -26,9 +26,13 @@ impl Env {
     }
 
     /// A fixed set of variables; nothing else is set.
-    pub fn from_map<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_map<K: Into<String>, V: Into<String>>(
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self(Inner::Map(Arc::new(
-            vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         )))
     }
 
@@ -52,7 +56,8 @@ impl Env {
     /// Whether `name` is set to `true` (case-insensitive).
     #[must_use]
     pub fn is_true(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        self.get(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     /// The user's home directory for this platform (see [`Platform`]), from the variables only.

@@ -33,7 +33,8 @@ impl EnvironmentProvider {
     /// Whether the access key variables are set at all (so a chain can say "not configured").
     #[must_use]
     pub fn is_configured(&self) -> bool {
-        self.env.get("AWS_ACCESS_KEY_ID").is_some() || self.env.get("AWS_SECRET_ACCESS_KEY").is_some()
+        self.env.get("AWS_ACCESS_KEY_ID").is_some()
+            || self.env.get("AWS_SECRET_ACCESS_KEY").is_some()
     }
 }
 

@@ -42,9 +42,10 @@ fn map_err(e: ureq::Error, limit: Duration) -> Error {
             (TransportErrorKind::Connect, "connection failed".to_owned())
         }
         ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => {
-                (TransportErrorKind::Connect, format!("connection refused ({io})"))
-            }
+            std::io::ErrorKind::ConnectionRefused => (
+                TransportErrorKind::Connect,
+                format!("connection refused ({io})"),
+            ),
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
                 return Error::Timeout {
                     phase: TimeoutPhase::CredentialProvider,
@@ -53,7 +54,9 @@ fn map_err(e: ureq::Error, limit: Duration) -> Error {
             }
             std::io::ErrorKind::ConnectionReset
             | std::io::ErrorKind::ConnectionAborted
-            | std::io::ErrorKind::UnexpectedEof => (TransportErrorKind::ConnectionClosed, io.to_string()),
+            | std::io::ErrorKind::UnexpectedEof => {
+                (TransportErrorKind::ConnectionClosed, io.to_string())
+            }
             _ => (TransportErrorKind::Io, io.to_string()),
         },
         ureq::Error::BodyExceedsLimit(n) => return Error::BodyTooLarge { limit: n },

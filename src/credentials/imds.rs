@@ -52,14 +52,12 @@ pub fn resolve_endpoint(
                 .map(|v| v.trim().to_owned())
         });
     if let Some(e) = endpoint {
-        let valid = e
-            .split_once("://")
-            .is_some_and(|(s, rest)| {
-                matches!(s, "http" | "https")
-                    && !rest.is_empty()
-                    && !rest.starts_with('/')
-                    && rest.bytes().all(|b| b.is_ascii_graphic())
-            });
+        let valid = e.split_once("://").is_some_and(|(s, rest)| {
+            matches!(s, "http" | "https")
+                && !rest.is_empty()
+                && !rest.starts_with('/')
+                && rest.bytes().all(|b| b.is_ascii_graphic())
+        });
         if !valid {
             return Err(Error::config(format!(
                 "invalid IMDS endpoint `{e}`: invalid uri character or missing scheme/host"
@@ -271,7 +269,9 @@ impl ImdsProvider {
             s => return Err(err(format!("listing the instance role answered HTTP {s}"))),
         }
         let Some(role) = r.body.lines().map(str::trim).find(|l| !l.is_empty()) else {
-            return Err(err("no IAM role is attached to this instance (empty role list)"));
+            return Err(err(
+                "no IAM role is attached to this instance (empty role list)",
+            ));
         };
         let role = role.to_owned();
         let r = self.request(&agent, "GET", &format!("{base}{role}"), &headers)?;

@@ -24,14 +24,14 @@ pub mod web_identity;
 
 pub use cache::CachedProvider;
 pub use chain::DefaultChain;
+pub use chain::RoleAssumer;
 pub use env::Env;
 pub use environment::EnvironmentProvider;
-pub use chain::RoleAssumer;
 pub use plan::{BaseSource, ProfileChain, RoleHop};
 pub use process::ProcessProvider;
 
-use crate::secret::SecretString;
 use crate::Error;
+use crate::secret::SecretString;
 use time::OffsetDateTime;
 
 /// An access key pair, with a session token for temporary credentials.

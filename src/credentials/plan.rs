@@ -226,7 +226,9 @@ fn static_creds(p: &Section) -> Result<Option<Credentials>, PlanError> {
                 p.get_nonempty("aws_session_token")
                     .map(|t| SecretString::new(t.trim())),
             );
-            c.account_id = p.get_nonempty("aws_account_id").map(|a| a.trim().to_owned());
+            c.account_id = p
+                .get_nonempty("aws_account_id")
+                .map(|a| a.trim().to_owned());
             Ok(Some(c))
         }
     }
@@ -347,7 +349,10 @@ fn base_of(set: &ProfileSet, p: &Section, first: bool) -> Result<BaseSource, Pla
     }
     Err(PlanError {
         not_configured: first,
-        message: format!("profile `{}` did not contain credential information", p.name()),
+        message: format!(
+            "profile `{}` did not contain credential information",
+            p.name()
+        ),
     })
 }
 

@@ -51,7 +51,11 @@ impl CommandLine {
 
 impl fmt::Debug for CommandLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CommandLine({:?} ** arguments redacted **)", self.program())
+        write!(
+            f,
+            "CommandLine({:?} ** arguments redacted **)",
+            self.program()
+        )
     }
 }
 
@@ -209,8 +213,20 @@ impl ProcessProvider {
         })?;
         let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
         for (is_out, pipe) in [
-            (true, child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
-            (false, child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
+            (
+                true,
+                child
+                    .stdout
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            ),
+            (
+                false,
+                child
+                    .stderr
+                    .take()
+                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
+            ),
         ] {
             let tx = tx.clone();
             if let Some(pipe) = pipe {
@@ -265,9 +281,7 @@ impl ProcessProvider {
             return Err(if stderr.is_empty() {
                 self.err(format!("credential_process exited with {code}"))
             } else {
-                self.err(format!(
-                    "credential_process exited with {code}: {stderr}"
-                ))
+                self.err(format!("credential_process exited with {code}: {stderr}"))
             });
         }
         Ok(stdout)
@@ -287,8 +301,11 @@ pub fn parse_process_output(
     let err = |m: String| -> Error { CredentialsError::new(provider, m).into() };
     let text = std::str::from_utf8(out)
         .map_err(|_| err("could not parse response: output is not UTF-8".to_owned()))?;
-    let v = json::parse(text)
-        .map_err(|e| err(format!("could not parse response: {e} in credential_process output")))?;
+    let v = json::parse(text).map_err(|e| {
+        err(format!(
+            "could not parse response: {e} in credential_process output"
+        ))
+    })?;
     if !matches!(v, Value::Object(_)) {
         return Err(err(format!(
             "could not parse response: expected a JSON object, got {}",
@@ -360,14 +377,26 @@ mod tests {
         assert_eq!(c.access_key_id, "AK");
         assert_eq!(c.account_id.as_deref(), Some("123"));
         assert_eq!(c.expiration.unwrap().unix_timestamp(), 1_893_456_000);
-        let e = parse_process_output("p", br#"{"Version":2,"AccessKeyId":"AK","SecretAccessKey":"marker"}"#, None)
-            .unwrap_err();
+        let e = parse_process_output(
+            "p",
+            br#"{"Version":2,"AccessKeyId":"AK","SecretAccessKey":"marker"}"#,
+            None,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("Version"));
-        let e = parse_process_output("p", br#"{"Version":1,"AccessKeyId":"AK","SecretAccessKey":"marker","Expiration":"soon"}"#, None)
-            .unwrap_err();
+        let e = parse_process_output(
+            "p",
+            br#"{"Version":1,"AccessKeyId":"AK","SecretAccessKey":"marker","Expiration":"soon"}"#,
+            None,
+        )
+        .unwrap_err();
         assert!(!e.to_string().contains("marker"));
-        let c = parse_process_output("p", br#"{"Version":1,"AccessKeyId":"AK","SecretAccessKey":"x","Expiration":""}"#, None)
-            .unwrap();
+        let c = parse_process_output(
+            "p",
+            br#"{"Version":1,"AccessKeyId":"AK","SecretAccessKey":"x","Expiration":""}"#,
+            None,
+        )
+        .unwrap();
         assert!(c.expiration.is_none());
     }
 

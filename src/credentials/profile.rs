@@ -265,11 +265,19 @@ fn parse_file(kind: FileKind, path: &Path, text: &str) -> Result<Vec<RawSection>
         }
         if let Some(rest) = t.strip_prefix('[') {
             let Some(close) = rest.find(']') else {
-                return Err(file_error(path, lineno, "Profile definition must end with ']'"));
+                return Err(file_error(
+                    path,
+                    lineno,
+                    "Profile definition must end with ']'",
+                ));
             };
             let after = rest[close + 1..].trim();
             if !after.is_empty() && !after.starts_with(['#', ';']) {
-                return Err(file_error(path, lineno, "Profile definition must end with ']'"));
+                return Err(file_error(
+                    path,
+                    lineno,
+                    "Profile definition must end with ']'",
+                ));
             }
             let inner = rest[..close].trim();
             in_section = true;
@@ -529,7 +537,11 @@ mod tests {
     #[test]
     fn error_names_line() {
         match cfg("[profile a]\nx = 1\n\n= v\n").unwrap_err() {
-            Error::ConfigFile { path, line, message } => {
+            Error::ConfigFile {
+                path,
+                line,
+                message,
+            } => {
                 assert_eq!(path, Path::new("cfg"));
                 assert_eq!(line, 4);
                 assert!(message.contains("did not have a name"));
@@ -542,17 +554,35 @@ mod tests {
     fn services_and_endpoint() {
         let set = cfg("[default]\nservices = s\nendpoint_url = http://global\n[services s]\nsts =\n  endpoint_url = http://svc\n").unwrap();
         let env = Env::from_map([("X", "1")]);
-        assert_eq!(set.configured_endpoint_url(&env, "sts").as_deref(), Some("http://svc"));
-        assert_eq!(set.configured_endpoint_url(&env, "s3").as_deref(), Some("http://global"));
+        assert_eq!(
+            set.configured_endpoint_url(&env, "sts").as_deref(),
+            Some("http://svc")
+        );
+        assert_eq!(
+            set.configured_endpoint_url(&env, "s3").as_deref(),
+            Some("http://global")
+        );
         let env = Env::from_map([("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")]);
         assert_eq!(set.configured_endpoint_url(&env, "sts"), None);
         let env = Env::from_map([("AWS_ENDPOINT_URL_STS", "http://env")]);
-        assert_eq!(set.configured_endpoint_url(&env, "sts").as_deref(), Some("http://env"));
+        assert_eq!(
+            set.configured_endpoint_url(&env, "sts").as_deref(),
+            Some("http://env")
+        );
     }
 
     #[test]
     fn never_panics_on_junk() {
-        for t in ["[", "]", "[]", "[profile]", "=", " =", "[profile a]\n =\n  =", "\u{feff}[default]\n\r\n"] {
+        for t in [
+            "[",
+            "]",
+            "[]",
+            "[profile]",
+            "=",
+            " =",
+            "[profile a]\n =\n  =",
+            "\u{feff}[default]\n\r\n",
+        ] {
             let _ = cfg(t);
         }
     }

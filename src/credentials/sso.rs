@@ -112,11 +112,18 @@ impl SsoProvider {
             .get("accessToken")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| err(format!("the SSO token cache has no accessToken; {}", self.login_hint())))?;
-        let expires = v
-            .get("expiresAt")
-            .and_then(Value::as_str)
-            .ok_or_else(|| err(format!("the SSO token cache has no expiresAt; {}", self.login_hint())))?;
+            .ok_or_else(|| {
+                err(format!(
+                    "the SSO token cache has no accessToken; {}",
+                    self.login_hint()
+                ))
+            })?;
+        let expires = v.get("expiresAt").and_then(Value::as_str).ok_or_else(|| {
+            err(format!(
+                "the SSO token cache has no expiresAt; {}",
+                self.login_hint()
+            ))
+        })?;
         let expires = super::environment::parse_rfc3339("sso", "`expiresAt`", expires)?;
         if expires <= (self.clock)() {
             return Err(err(format!(
@@ -130,13 +137,15 @@ impl SsoProvider {
 
 /// Parses a GetRoleCredentials response (`roleCredentials`, expiration in milliseconds).
 pub(crate) fn parse_role_credentials(body: &str, account_id: &str) -> Result<Credentials, Error> {
-    let v = json::parse(body).map_err(|e| err(format!("invalid GetRoleCredentials response: {e}")))?;
+    let v =
+        json::parse(body).map_err(|e| err(format!("invalid GetRoleCredentials response: {e}")))?;
     let rc = v
         .get("roleCredentials")
         .ok_or_else(|| err("GetRoleCredentials response has no roleCredentials"))?;
     let s = |k: &str| rc.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
     let id = s("accessKeyId").ok_or_else(|| err("roleCredentials has no accessKeyId"))?;
-    let secret = s("secretAccessKey").ok_or_else(|| err("roleCredentials has no secretAccessKey"))?;
+    let secret =
+        s("secretAccessKey").ok_or_else(|| err("roleCredentials has no secretAccessKey"))?;
     let mut c = Credentials::new(id, secret, s("sessionToken").map(SecretString::new));
     if let Some(ms) = rc.get("expiration").and_then(Value::as_f64) {
         let nanos = (ms as i128) * 1_000_000;
@@ -158,10 +167,14 @@ impl ProvideCredentials for SsoProvider {
             ));
         };
         let token = self.token()?;
-        let base = self.endpoint.clone().unwrap_or_else(|| {
-            format!("https://portal.sso.{}.amazonaws.com", self.source.region)
-        });
-        let mut url = format!("{}/federation/credentials?role_name=", base.trim_end_matches('/'));
+        let base = self
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://portal.sso.{}.amazonaws.com", self.source.region));
+        let mut url = format!(
+            "{}/federation/credentials?role_name=",
+            base.trim_end_matches('/')
+        );
         crate::query::encode_into(&mut url, role);
         url.push_str("&account_id=");
         crate::query::encode_into(&mut url, account);
@@ -170,7 +183,10 @@ impl ProvideCredentials for SsoProvider {
             &agent,
             "GET",
             &url,
-            &[("x-amz-sso_bearer_token", token.expose()), ("accept", "application/json")],
+            &[
+                ("x-amz-sso_bearer_token", token.expose()),
+                ("accept", "application/json"),
+            ],
             self.timeout,
         )?;
         match r.status {

@@ -6,9 +6,9 @@
 
 use super::env::Env;
 use super::plan::WebIdentitySource;
+use crate::Error;
 use crate::SecretString;
 use crate::error::CredentialsError;
-use crate::Error;
 use std::path::PathBuf;
 
 /// Where the web identity token is and which role to assume with it.
@@ -46,7 +46,9 @@ impl WebIdentityConfig {
             token_file: PathBuf::from(file),
             role_arn,
             session_name: env.get("AWS_ROLE_SESSION_NAME"),
-            region: env.get("AWS_REGION").or_else(|| env.get("AWS_DEFAULT_REGION")),
+            region: env
+                .get("AWS_REGION")
+                .or_else(|| env.get("AWS_DEFAULT_REGION")),
         }))
     }
 
