@@ -198,10 +198,7 @@ mod tests {
     #[test]
     fn encodes_like_botocore() {
         assert_eq!(encode("a b"), "a+b");
-        assert_eq!(
-            encode("arn:aws:iam::1:role/x"),
-            "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx"
-        );
+        assert_eq!(encode("arn:aws:iam::1:role/x"), "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx");
         assert_eq!(encode("~-_.AZaz09"), "~-_.AZaz09");
         assert_eq!(encode("東"), "%E6%9D%B1");
         assert_eq!(encode("+&="), "%2B%26%3D");

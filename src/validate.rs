@@ -7,12 +7,7 @@
 use crate::Error;
 
 /// Checks that `value` has `min..=max` characters (`max` of `None`: no upper bound).
-pub(crate) fn length(
-    field: &str,
-    value: &str,
-    min: usize,
-    max: Option<usize>,
-) -> Result<(), Error> {
+pub(crate) fn length(field: &str, value: &str, min: usize, max: Option<usize>) -> Result<(), Error> {
     // Fast path: byte length bounds the character count from above.
     let n = if value.is_ascii() {
         value.len()
@@ -78,7 +73,9 @@ const fn word(c: char) -> bool {
 /// `[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+` (ARNs).
 pub(crate) const ARN: Pattern = Pattern {
     regex: "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+",
-    allowed: |c| matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}'),
+    allowed: |c| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+    },
 };
 
 /// `[\w+=,.@-]*` (session names, source identity, federation names).
@@ -98,11 +95,7 @@ pub(crate) const TAG: Pattern = Pattern {
     regex: "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
     allowed: |c| {
         c.is_alphanumeric()
-            || matches!(
-                c,
-                ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
-                    ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
-            )
+            || matches!(c, ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}')
             || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
     },
 };

@@ -97,12 +97,8 @@ impl<'a, 'i> Element<'a, 'i> {
     /// [`Error::InvalidResponse`] when it is missing or not a timestamp.
     pub fn timestamp(&self, name: &str) -> Result<OffsetDateTime, Error> {
         let text = self.opt_str(name).ok_or_else(|| self.missing(name))?;
-        parse_timestamp(text).ok_or_else(|| {
-            bad(format!(
-                "{}/{name} is not an ISO 8601 timestamp",
-                self.name()
-            ))
-        })
+        parse_timestamp(text)
+            .ok_or_else(|| bad(format!("{}/{name} is not an ISO 8601 timestamp", self.name())))
     }
 
     /// An optional timestamp child.
@@ -252,7 +248,9 @@ pub fn decode_response<O: Operation>(
     let result = root
         .node
         .children()
-        .find(|n| n.is_element() && n.tag_name().name().strip_suffix("Result") == Some(O::ACTION))
+        .find(|n| {
+            n.is_element() && n.tag_name().name().strip_suffix("Result") == Some(O::ACTION)
+        })
         .map(|node| Element { node })
         .ok_or_else(|| bad(format!("missing <{}Result>", O::ACTION)))?;
     Ok(Decoded {
@@ -284,9 +282,7 @@ pub fn decode_error(
     else {
         return Error::invalid_response(status, "no error code in the body", body);
     };
-    let error = code
-        .parent_element()
-        .map_or(Element { node: code }, |node| Element { node });
+    let error = code.parent_element().map_or(Element { node: code }, |node| Element { node });
     let fault = match error.opt_str("Type").map(str::trim) {
         Some("Sender") => Some(Fault::Sender),
         Some("Receiver") => Some(Fault::Receiver),

@@ -282,14 +282,14 @@ impl ProvideCredentials for CachedProvider {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 continue;
             }
-            if let Some((msg, until)) = &st.last_error {
-                if now < *until {
-                    return Err(CredentialsError::new(
-                        self.inner.source_name(),
-                        format!("failed moments ago (not retried yet): {msg}"),
-                    )
-                    .into());
-                }
+            if let Some((msg, until)) = &st.last_error
+                && now < *until
+            {
+                return Err(CredentialsError::new(
+                    self.inner.source_name(),
+                    format!("failed moments ago (not retried yet): {msg}"),
+                )
+                .into());
             }
             let (mut g, r) = self.refresh(st);
             let now = (self.clock)();

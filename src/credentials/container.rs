@@ -214,11 +214,11 @@ impl ContainerProvider {
 pub(crate) fn parse_credentials_doc(provider: &str, body: &str) -> Result<Credentials, Error> {
     let e = |m: &str| -> Error { CredentialsError::new(provider, m.to_owned()).into() };
     let v = json::parse(body).map_err(|j| e(&format!("invalid credentials response: {j}")))?;
-    if let Some(code) = v.get("Code").and_then(Value::as_str) {
-        if code != "Success" {
-            let msg = v.get("Message").and_then(Value::as_str).unwrap_or("");
-            return Err(e(&format!("endpoint returned error {code}: {msg}")));
-        }
+    if let Some(code) = v.get("Code").and_then(Value::as_str)
+        && code != "Success"
+    {
+        let msg = v.get("Message").and_then(Value::as_str).unwrap_or("");
+        return Err(e(&format!("endpoint returned error {code}: {msg}")));
     }
     let s = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
     let id = s("AccessKeyId").ok_or_else(|| e("response has no `AccessKeyId`"))?;

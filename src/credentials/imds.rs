@@ -138,19 +138,19 @@ impl ImdsProvider {
                 .or_else(|| profile.and_then(|p| p.get_nonempty(pk)).map(str::to_owned))
                 .and_then(|v| v.trim().parse::<f64>().ok())
         };
-        if let Some(t) = num("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout") {
-            if t > 0.0 && t < 3600.0 {
-                p.connect_timeout = Duration::from_secs_f64(t);
-                p.read_timeout = Duration::from_secs_f64(t);
-            }
+        if let Some(t) = num("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout")
+            && t > 0.0
+            && t < 3600.0
+        {
+            p.connect_timeout = Duration::from_secs_f64(t);
+            p.read_timeout = Duration::from_secs_f64(t);
         }
         if let Some(n) = num(
             "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
             "metadata_service_num_attempts",
-        ) {
-            if n >= 1.0 && n <= 10.0 {
-                p.attempts = n as u32;
-            }
+        ) && (1.0..=10.0).contains(&n)
+        {
+            p.attempts = n as u32;
         }
         Ok(p)
     }
@@ -222,10 +222,10 @@ impl ImdsProvider {
     }
 
     fn token(&self, agent: &ureq::Agent) -> Result<Option<crate::SecretString>, Error> {
-        if let Some((t, until)) = &*self.token.lock().unwrap_or_else(|e| e.into_inner()) {
-            if Instant::now() < *until {
-                return Ok(Some(t.clone()));
-            }
+        if let Some((t, until)) = &*self.token.lock().unwrap_or_else(|e| e.into_inner())
+            && Instant::now() < *until
+        {
+            return Ok(Some(t.clone()));
         }
         let ttl = TOKEN_TTL.to_string();
         let r = self.request(

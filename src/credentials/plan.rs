@@ -256,13 +256,13 @@ fn sso_source(set: &ProfileSet, p: &Section) -> Result<Option<SsoSource>, PlanEr
             )));
         };
         for key in ["sso_region", "sso_start_url"] {
-            if let Some(v) = opt(p, key) {
-                if opt(s, key).as_deref() != Some(v.as_str()) {
-                    return Err(PlanError::invalid(format!(
-                        "profile `{}`: `{key}` can only be specified in the [sso-session] config when a session name is given",
-                        p.name()
-                    )));
-                }
+            if let Some(v) = opt(p, key)
+                && opt(s, key).as_deref() != Some(v.as_str())
+            {
+                return Err(PlanError::invalid(format!(
+                    "profile `{}`: `{key}` can only be specified in the [sso-session] config when a session name is given",
+                    p.name()
+                )));
             }
         }
         (Some(session), opt(s, "sso_start_url"), opt(s, "sso_region"))
@@ -416,10 +416,11 @@ pub fn plan(set: &ProfileSet) -> Result<ProfileChain, PlanError> {
         }
         let first = visited.is_empty();
         // A source profile with static keys is used as is, even if it also names a role.
-        if !first && p.get_nonempty("aws_access_key_id").is_some() {
-            if let Some(b) = static_base(p)? {
-                break b;
-            }
+        if !first
+            && p.get_nonempty("aws_access_key_id").is_some()
+            && let Some(b) = static_base(p)?
+        {
+            break b;
         }
         visited.push(name.clone());
         let Some(role_arn) = opt(p, "role_arn") else {

@@ -332,9 +332,8 @@ pub fn parse_process_output(
         .ok_or_else(|| err("`SecretAccessKey` is missing from the output".to_owned()))?;
     let token = string("SessionToken")?.filter(|s| !s.is_empty());
     let mut c = Credentials::new(id, secret, token.map(SecretString::new));
-    match string("Expiration")?.filter(|s| !s.trim().is_empty()) {
-        Some(e) => c.expiration = Some(parse_rfc3339(provider, "`Expiration`", &e)?),
-        None => {}
+    if let Some(e) = string("Expiration")?.filter(|s| !s.trim().is_empty()) {
+        c.expiration = Some(parse_rfc3339(provider, "`Expiration`", &e)?)
     }
     c.account_id = string("AccountId")?
         .filter(|s| !s.is_empty())

@@ -6,11 +6,11 @@ use super::{
     encode_policy_arns, encode_tags, opt_i32, validate_opt_range, validate_policy,
     validate_policy_arns, validate_role_arn, validate_tags,
 };
-use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
 use crate::validate;
 use crate::xml::Element;
+use crate::Error;
 
 /// Returns temporary credentials for a role, optionally with MFA, session policies, tags and a
 /// source identity.
@@ -156,11 +156,7 @@ impl Operation for AssumeRole {
     fn validate(&self) -> Result<(), Error> {
         validate_role_arn("RoleArn", &self.role_arn)?;
         validate::length("RoleSessionName", &self.role_session_name, 2, Some(64))?;
-        validate::pattern(
-            "RoleSessionName",
-            &self.role_session_name,
-            validate::USER_NAME,
-        )?;
+        validate::pattern("RoleSessionName", &self.role_session_name, validate::USER_NAME)?;
         validate_policy_arns(self.policy_arns.as_deref())?;
         validate_policy("Policy", self.policy.as_deref(), None)?;
         validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200))?;
@@ -201,12 +197,7 @@ impl Operation for AssumeRole {
                 }
             }
         }
-        validate_opt_range(
-            "MinimumSessionTokenSize",
-            self.minimum_session_token_size,
-            0,
-            Some(4096),
-        )
+        validate_opt_range("MinimumSessionTokenSize", self.minimum_session_token_size, 0, Some(4096))
     }
 
     fn encode(&self, form: &mut Form) {
@@ -263,9 +254,7 @@ mod tests {
     #[test]
     fn encodes_every_member_in_model_order() {
         let op = AssumeRole::new("arn:aws:iam::123456789012:role/demo", "s1")
-            .policy_arns(vec![PolicyDescriptor::new(
-                "arn:aws:iam::aws:policy/ReadOnly",
-            )])
+            .policy_arns(vec![PolicyDescriptor::new("arn:aws:iam::aws:policy/ReadOnly")])
             .policy("{\"a\": 1}")
             .duration_seconds(3600)
             .tags(vec![Tag::new("Project", "Unicorn Rocket")])
@@ -284,23 +273,11 @@ mod tests {
         assert_eq!(
             keys,
             [
-                "Action",
-                "Version",
-                "RoleArn",
-                "RoleSessionName",
-                "PolicyArns.member.1.arn",
-                "Policy",
-                "DurationSeconds",
-                "Tags.member.1.Key",
-                "Tags.member.1.Value",
-                "TransitiveTagKeys.member.1",
-                "ExternalId",
-                "SerialNumber",
-                "TokenCode",
-                "SourceIdentity",
-                "ProvidedContexts.member.1.ProviderArn",
-                "ProvidedContexts.member.1.ContextAssertion",
-                "MinimumSessionTokenSize",
+                "Action", "Version", "RoleArn", "RoleSessionName", "PolicyArns.member.1.arn",
+                "Policy", "DurationSeconds", "Tags.member.1.Key", "Tags.member.1.Value",
+                "TransitiveTagKeys.member.1", "ExternalId", "SerialNumber", "TokenCode",
+                "SourceIdentity", "ProvidedContexts.member.1.ProviderArn",
+                "ProvidedContexts.member.1.ContextAssertion", "MinimumSessionTokenSize",
             ]
         );
         assert_eq!(pairs[8].1, "Unicorn Rocket");
@@ -319,10 +296,7 @@ mod tests {
                 .tags((0..51).map(|i| Tag::new(format!("k{i}"), "v")).collect()),
         ];
         for op in bad {
-            assert!(
-                matches!(op.validate(), Err(Error::InvalidInput { .. })),
-                "{op:?}"
-            );
+            assert!(matches!(op.validate(), Err(Error::InvalidInput { .. })), "{op:?}");
         }
     }
 
@@ -336,16 +310,11 @@ mod tests {
 <PackedPolicySize>6</PackedPolicySize></AssumeRoleResult>
 <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
 </AssumeRoleResponse>"#;
-        let out = decode_response::<AssumeRole>(200, xml, None)
-            .unwrap()
-            .output;
+        let out = decode_response::<AssumeRole>(200, xml, None).unwrap().output;
         assert_eq!(out.credentials.access_key_id, "ASIAIOSFODNN7EXAMPLE");
         assert_eq!(out.credentials.secret_access_key.expose(), "secret");
         assert_eq!(out.packed_policy_size, Some(6));
-        assert_eq!(
-            out.assumed_role_user.unwrap().assumed_role_id,
-            "ARO123EXAMPLE123:s1"
-        );
+        assert_eq!(out.assumed_role_user.unwrap().assumed_role_id, "ARO123EXAMPLE123:s1");
         assert!(!format!("{:?}", out.credentials).contains("secret\""));
     }
 }

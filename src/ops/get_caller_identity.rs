@@ -2,9 +2,9 @@
 //! [API reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)
 
 use super::Operation;
-use crate::Error;
 use crate::query::Form;
 use crate::xml::Element;
+use crate::Error;
 
 /// Returns the account, user id and ARN of the credentials that sign the request. Takes no input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,9 +70,6 @@ mod tests {
         let d = decode_response::<GetCallerIdentity>(200, xml, None).unwrap();
         assert_eq!(d.output.account.as_deref(), Some("123456789012"));
         assert_eq!(d.output.user_id.as_deref(), Some("AIDACKCEVSQ6C2EXAMPLE"));
-        assert_eq!(
-            d.request_id.as_deref(),
-            Some("01234567-89ab-cdef-0123-456789abcdef")
-        );
+        assert_eq!(d.request_id.as_deref(), Some("01234567-89ab-cdef-0123-456789abcdef"));
     }
 }

@@ -13,12 +13,12 @@
 //! assert!(body.as_str().starts_with("Action=AssumeRole&Version=2011-06-15&RoleArn="));
 //! ```
 
-use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
 use crate::secret::SecretString;
 use crate::validate;
 use crate::xml::Element;
+use crate::Error;
 
 mod assume_role;
 mod get_caller_identity;
@@ -109,10 +109,7 @@ pub struct ProvidedContext {
 
 impl ProvidedContext {
     /// A context from a provider ARN and its assertion.
-    pub fn new(
-        provider_arn: impl Into<String>,
-        context_assertion: impl Into<SecretString>,
-    ) -> Self {
+    pub fn new(provider_arn: impl Into<String>, context_assertion: impl Into<SecretString>) -> Self {
         Self {
             provider_arn: Some(provider_arn.into()),
             context_assertion: Some(context_assertion.into()),
@@ -277,11 +274,7 @@ pub(crate) fn validate_tags(tags: Option<&[Tag]>) -> Result<(), Error> {
     Ok(())
 }
 
-pub(crate) fn validate_policy(
-    field: &str,
-    policy: Option<&str>,
-    max: Option<usize>,
-) -> Result<(), Error> {
+pub(crate) fn validate_policy(field: &str, policy: Option<&str>, max: Option<usize>) -> Result<(), Error> {
     if let Some(p) = policy {
         validate::length(field, p, 1, max)?;
         validate::pattern(field, p, validate::POLICY)?;
@@ -294,11 +287,6 @@ pub(crate) fn validate_role_arn(field: &str, arn: &str) -> Result<(), Error> {
     validate::pattern(field, arn, validate::ARN)
 }
 
-pub(crate) fn validate_opt_range(
-    field: &str,
-    v: Option<i32>,
-    min: i64,
-    max: Option<i64>,
-) -> Result<(), Error> {
+pub(crate) fn validate_opt_range(field: &str, v: Option<i32>, min: i64, max: Option<i64>) -> Result<(), Error> {
     v.map_or(Ok(()), |v| validate::range(field, i64::from(v), min, max))
 }

@@ -140,10 +140,10 @@ fn file_location() {
         if loc.credentials.to_string_lossy() != t["credentialsLocation"].as_str().unwrap() {
             errs.push(format!("credentials {}", loc.credentials.display()));
         }
-        if let Some(p) = t["profile"].as_str() {
-            if loc.profile != p {
-                errs.push(format!("profile {}", loc.profile));
-            }
+        if let Some(p) = t["profile"].as_str()
+            && loc.profile != p
+        {
+            errs.push(format!("profile {}", loc.profile));
         }
         if errs.is_empty() {
             passed += 1
@@ -317,10 +317,10 @@ fn imds_endpoint() {
         let vars = t["env"].as_object().unwrap();
         let env = Env::from_map(vars.iter().map(|(k, v)| (k.clone(), s(v))));
         let mut files = Vec::new();
-        if let Some(cfg) = vars.get("AWS_CONFIG_FILE").and_then(Value::as_str) {
-            if let Some(text) = t["fs"].get(cfg).and_then(Value::as_str) {
-                files.push((FileKind::Config, Path::new(cfg), text));
-            }
+        if let Some(cfg) = vars.get("AWS_CONFIG_FILE").and_then(Value::as_str)
+            && let Some(text) = t["fs"].get(cfg).and_then(Value::as_str)
+        {
+            files.push((FileKind::Config, Path::new(cfg), text));
         }
         let set = ProfileSet::parse(&files, "default").expect("config parses");
         let got = resolve_endpoint(
