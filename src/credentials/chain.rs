@@ -8,7 +8,9 @@
 //! Role assumption (profile `role_arn` hops and web identity) needs STS. It goes through the
 //! [`RoleAssumer`] hook; without one, such profiles fail with a clear message.
 
-use super::env::{Env, Platform};
+use super::env::Env;
+#[cfg(feature = "client")]
+use super::env::Platform;
 use super::environment::EnvironmentProvider;
 use super::plan::{self, BaseSource, NamedSource, ProfileChain, RoleHop};
 use super::process::ProcessProvider;
@@ -306,6 +308,7 @@ impl DefaultChain {
     /// The default steps reading `env`, assuming roles through `assumer`.
     #[must_use]
     pub fn with_role_assumer(env: Env, assumer: Option<Arc<dyn RoleAssumer>>) -> Self {
+        #[cfg_attr(not(feature = "client"), allow(unused_mut))]
         let mut steps: Vec<Box<dyn ChainStep>> = vec![
             Box::new(EnvStep(env.clone())),
             Box::new(ProfileStep(env.clone(), assumer.clone())),
