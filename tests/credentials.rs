@@ -1,7 +1,5 @@
 //! Credential provider tests with fixtures written here (temp dirs, loopback servers only).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -172,6 +170,8 @@ mod process {
 #[cfg(feature = "client")]
 mod http {
     use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
     use sts_blocking::credentials::container::ContainerProvider;
     use sts_blocking::credentials::imds::ImdsProvider;
     use sts_blocking::credentials::plan::SsoSource;
