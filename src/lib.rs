@@ -23,6 +23,7 @@ pub mod clock;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod json;
 pub mod ops;
 pub mod query;
 pub mod retry;
@@ -36,6 +37,7 @@ pub mod xml;
 
 #[cfg(feature = "client")]
 pub use client::{Sts, StsBuilder};
+pub use credentials::{CachedProvider, DefaultChain, EnvironmentProvider, ProcessProvider};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ErrorCode, ServiceError};
 pub use secret::SecretString;

@@ -8,6 +8,8 @@
 
 #[path = "conformance/common.rs"]
 mod common;
+#[path = "conformance/credentials.rs"]
+mod credentials;
 #[path = "conformance/endpoints.rs"]
 mod endpoints;
 #[path = "conformance/requests.rs"]

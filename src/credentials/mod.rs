@@ -1,4 +1,34 @@
 //! AWS credentials and the [`ProvideCredentials`] seam that credential providers plug into.
+//!
+//! Providers: [`EnvironmentProvider`], [`profile`] files and [`plan`]ning of role chains,
+//! [`ProcessProvider`] (`credential_process`), [`web_identity`] token files, [`CachedProvider`], and behind
+//! the `client` feature the container, IMDS and SSO providers and the [`DefaultChain`].
+
+pub mod cache;
+pub mod chain;
+#[cfg(feature = "client")]
+pub mod container;
+pub mod env;
+pub mod environment;
+#[cfg(feature = "client")]
+mod http;
+#[cfg(feature = "client")]
+pub mod imds;
+pub mod plan;
+pub mod process;
+pub mod profile;
+mod sha1;
+#[cfg(feature = "client")]
+pub mod sso;
+pub mod web_identity;
+
+pub use cache::CachedProvider;
+pub use chain::DefaultChain;
+pub use chain::RoleAssumer;
+pub use env::Env;
+pub use environment::EnvironmentProvider;
+pub use plan::{BaseSource, ProfileChain, RoleHop};
+pub use process::ProcessProvider;
 
 use crate::Error;
 use crate::secret::SecretString;

@@ -1,0 +1,274 @@
+//! [`ContainerProvider`]: ECS task roles and EKS Pod Identity (`AWS_CONTAINER_CREDENTIALS_*`).
+//!
+//! `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is appended to `http://169.254.170.2` and wins over
+//! `AWS_CONTAINER_CREDENTIALS_FULL_URI`. A full URI must be `https`, or `http` to a host that is (or
+//! resolves only to) loopback (`127.0.0.0/8`, `::1`), `169.254.170.2`, `169.254.170.23` or
+//! `fd00:ec2::23`. The `Authorization` header comes from `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
+//! (re-read on every call) or else `AWS_CONTAINER_AUTHORIZATION_TOKEN`. Timeouts: 2 s connect, 5 s read;
+//! proxies are never used.
+
+use super::env::Env;
+use super::http;
+use super::{Credentials, ProvideCredentials};
+use crate::error::CredentialsError;
+use crate::json::{self, Value};
+use crate::{Error, SecretString};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const ECS_HOST: &str = "http://169.254.170.2";
+
+/// Fetches credentials from the container credentials endpoint.
+#[derive(Debug)]
+pub struct ContainerProvider {
+    uri: String,
+    token: Option<SecretString>,
+    token_file: Option<PathBuf>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    attempts: u32,
+}
+
+fn err(message: impl Into<String>) -> Error {
+    CredentialsError::new("container", message).into()
+}
+
+/// Whether an IP address may be used over plain `http`.
+#[must_use]
+pub fn is_allowed_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4 == Ipv4Addr::new(169, 254, 170, 2)
+                || v4 == Ipv4Addr::new(169, 254, 170, 23)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)
+        }
+    }
+}
+
+/// Splits `scheme://host[:port]/...` into (scheme, host without brackets, port).
+fn split_url(uri: &str) -> Option<(String, String, Option<u16>)> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let (host, port) = if let Some(r) = authority.strip_prefix('[') {
+        let (h, after) = r.split_once(']')?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        Some(p) => Some(p.parse().ok()?),
+        None => None,
+    };
+    Some((scheme.to_ascii_lowercase(), host.to_owned(), port))
+}
+
+/// Checks a full URI against the allowlist; `resolve` says whether host names may be looked up in DNS
+/// (otherwise only `localhost` and IP literals are accepted for `http`).
+///
+/// # Errors
+/// [`Error::Credentials`] for a URI without a host or a plain-`http` host outside the allowlist.
+pub fn check_full_uri(uri: &str, resolve: bool) -> Result<(), Error> {
+    let Some((scheme, host, port)) = split_url(uri) else {
+        return Err(err(format!(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI is invalid: URI did not specify a host ({uri})"
+        )));
+    };
+    if host.is_empty() {
+        return Err(err(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI is invalid: URI did not specify a host",
+        ));
+    }
+    match scheme.as_str() {
+        "https" => return Ok(()),
+        "http" => {}
+        other => {
+            return Err(err(format!(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI has unsupported scheme `{other}`"
+            )));
+        }
+    }
+    let allowed = if let Ok(ip) = host.parse::<IpAddr>() {
+        is_allowed_ip(ip)
+    } else if host.eq_ignore_ascii_case("localhost") {
+        true
+    } else if resolve {
+        match (host.as_str(), port.unwrap_or(80)).to_socket_addrs() {
+            Ok(addrs) => {
+                let addrs: Vec<_> = addrs.collect();
+                !addrs.is_empty() && addrs.iter().all(|a| is_allowed_ip(a.ip()))
+            }
+            Err(_) => false,
+        }
+    } else {
+        false
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(err(format!(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI host `{host}` is not allowed over plain http: use https, \
+             a loopback address, 169.254.170.2, 169.254.170.23 or fd00:ec2::23"
+        )))
+    }
+}
+
+/// The endpoint URI from the environment, without checking the allowlist.
+///
+/// # Errors
+/// [`Error::Credentials`] when neither variable is set ("No environment variables were set to configure
+/// ECS provider").
+pub fn endpoint_uri(env: &Env) -> Result<String, Error> {
+    if let Some(rel) = env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+        let sep = if rel.starts_with('/') { "" } else { "/" };
+        return Ok(format!("{ECS_HOST}{sep}{rel}"));
+    }
+    if let Some(full) = env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+        return Ok(full);
+    }
+    Err(err(
+        "No environment variables were set to configure ECS provider \
+         (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, AWS_CONTAINER_CREDENTIALS_FULL_URI)",
+    ))
+}
+
+/// Whether the container provider is configured at all.
+#[must_use]
+pub fn is_configured(env: &Env) -> bool {
+    env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
+        || env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+}
+
+impl ContainerProvider {
+    /// The provider configured by `env`.
+    ///
+    /// # Errors
+    /// Not configured, or a full URI outside the allowlist.
+    pub fn from_env(env: &Env) -> Result<Self, Error> {
+        let uri = endpoint_uri(env)?;
+        if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_none() {
+            check_full_uri(&uri, true)?;
+        }
+        Ok(Self {
+            uri,
+            token: env
+                .get("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+                .map(SecretString::new),
+            token_file: env
+                .get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+                .map(PathBuf::from),
+            connect_timeout: Duration::from_secs(2),
+            read_timeout: Duration::from_secs(5),
+            attempts: 3,
+        })
+    }
+
+    /// Overrides the timeouts (default 2 s connect, 5 s read).
+    #[must_use]
+    pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.read_timeout = read;
+        self
+    }
+
+    /// The endpoint this provider calls.
+    #[must_use]
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    fn authorization(&self) -> Result<Option<SecretString>, Error> {
+        let token = match &self.token_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    err(format!(
+                        "failed to read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                Some(SecretString::new(text.trim()))
+            }
+            None => self.token.clone(),
+        };
+        if token
+            .as_ref()
+            .is_some_and(|t| t.expose().contains(['\r', '\n']))
+        {
+            return Err(err(
+                "the container authorization token contains a line break",
+            ));
+        }
+        Ok(token)
+    }
+}
+
+/// Parses a container / IMDS credentials document (`AccessKeyId`, `SecretAccessKey`, `Token`,
+/// `Expiration`, `AccountId`).
+pub(crate) fn parse_credentials_doc(provider: &str, body: &str) -> Result<Credentials, Error> {
+    let e = |m: &str| -> Error { CredentialsError::new(provider, m.to_owned()).into() };
+    let v = json::parse(body).map_err(|j| e(&format!("invalid credentials response: {j}")))?;
+    if let Some(code) = v.get("Code").and_then(Value::as_str)
+        && code != "Success"
+    {
+        let msg = v.get("Message").and_then(Value::as_str).unwrap_or("");
+        return Err(e(&format!("endpoint returned error {code}: {msg}")));
+    }
+    let s = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let id = s("AccessKeyId").ok_or_else(|| e("response has no `AccessKeyId`"))?;
+    let secret = s("SecretAccessKey").ok_or_else(|| e("response has no `SecretAccessKey`"))?;
+    let mut c = Credentials::new(id, secret, s("Token").map(SecretString::new));
+    if let Some(exp) = s("Expiration") {
+        c.expiration = Some(super::environment::parse_rfc3339(
+            provider,
+            "`Expiration`",
+            exp,
+        )?);
+    }
+    c.account_id = s("AccountId").map(str::to_owned);
+    Ok(c)
+}
+
+impl ProvideCredentials for ContainerProvider {
+    fn provide_credentials(&self) -> Result<Credentials, Error> {
+        let agent = http::agent(self.connect_timeout, self.read_timeout);
+        let auth = self.authorization()?;
+        let mut last = None;
+        for attempt in 0..self.attempts.max(1) {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            let headers: Vec<(&str, &str)> = match &auth {
+                Some(t) => vec![
+                    ("authorization", t.expose()),
+                    ("accept", "application/json"),
+                ],
+                None => vec![("accept", "application/json")],
+            };
+            match http::send(&agent, "GET", &self.uri, &headers, self.read_timeout) {
+                Ok(r) if r.status == 200 => return parse_credentials_doc("container", &r.body),
+                Ok(r) if (400..500).contains(&r.status) => {
+                    return Err(err(format!("endpoint answered HTTP {}", r.status)));
+                }
+                Ok(r) => last = Some(err(format!("endpoint answered HTTP {}", r.status))),
+                Err(e) => {
+                    last = Some(Error::Credentials(CredentialsError {
+                        source: Some(Box::new(e)),
+                        ..CredentialsError::new("container", "request failed")
+                    }));
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| err("no attempt made")))
+    }
+
+    fn source_name(&self) -> String {
+        "container".to_owned()
+    }
+}

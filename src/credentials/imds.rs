@@ -1,0 +1,323 @@
+//! [`ImdsProvider`]: EC2 instance-role credentials over IMDSv2.
+//!
+//! `PUT /latest/api/token` (`x-aws-ec2-metadata-token-ttl-seconds: 21600`), then
+//! `GET /latest/meta-data/iam/security-credentials/` for the role name and `GET .../<role>` for the
+//! credentials, each with `x-aws-ec2-metadata-token`. 1 s connect and 1 s read timeouts, 3 attempts for
+//! transport errors and 5xx, no proxy. A 403 on the token request means IMDS is disabled: no IMDSv1
+//! fallback unless [`ImdsProvider::allow_v1_fallback`] is set (and then only for other token failures).
+//!
+//! Static stability: when IMDS fails after a success, or returns credentials that have already expired,
+//! the last credentials are served with their expiration pushed 5–10 minutes into the future, with a
+//! `log::warn!`.
+
+use super::cache::{Clock, jitter_up_to, system_clock};
+use super::env::Env;
+use super::http;
+use super::profile::Section;
+use super::{Credentials, ProvideCredentials};
+use crate::Error;
+use crate::error::CredentialsError;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The IPv4 endpoint.
+pub const IPV4_ENDPOINT: &str = "http://169.254.169.254";
+/// The IPv6 endpoint.
+pub const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
+const TOKEN_TTL: u64 = 21_600;
+
+fn err(message: impl Into<String>) -> Error {
+    CredentialsError::new("imds", message).into()
+}
+
+/// Chooses the IMDS base URL: an explicit endpoint (`endpoint_override`, then
+/// `AWS_EC2_METADATA_SERVICE_ENDPOINT`, then the profile's `ec2_metadata_service_endpoint`) wins over
+/// the endpoint mode (`mode_override`, then `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`, then the profile's
+/// `ec2_metadata_service_endpoint_mode`; `IPv4` or `IPv6`, case-insensitive).
+///
+/// # Errors
+/// [`Error::Config`] for an invalid endpoint or mode.
+pub fn resolve_endpoint(
+    env: &Env,
+    profile: Option<&Section>,
+    endpoint_override: Option<&str>,
+    mode_override: Option<&str>,
+) -> Result<String, Error> {
+    let endpoint = endpoint_override
+        .map(str::to_owned)
+        .or_else(|| env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT"))
+        .or_else(|| {
+            profile
+                .and_then(|p| p.get_nonempty("ec2_metadata_service_endpoint"))
+                .map(|v| v.trim().to_owned())
+        });
+    if let Some(e) = endpoint {
+        let valid = e.split_once("://").is_some_and(|(s, rest)| {
+            matches!(s, "http" | "https")
+                && !rest.is_empty()
+                && !rest.starts_with('/')
+                && rest.bytes().all(|b| b.is_ascii_graphic())
+        });
+        if !valid {
+            return Err(Error::config(format!(
+                "invalid IMDS endpoint `{e}`: invalid uri character or missing scheme/host"
+            )));
+        }
+        return Ok(e.trim_end_matches('/').to_owned());
+    }
+    let mode = mode_override
+        .map(str::to_owned)
+        .or_else(|| env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"))
+        .or_else(|| {
+            profile
+                .and_then(|p| p.get_nonempty("ec2_metadata_service_endpoint_mode"))
+                .map(|v| v.trim().to_owned())
+        });
+    match mode {
+        None => Ok(IPV4_ENDPOINT.to_owned()),
+        Some(m) if m.eq_ignore_ascii_case("ipv4") => Ok(IPV4_ENDPOINT.to_owned()),
+        Some(m) if m.eq_ignore_ascii_case("ipv6") => Ok(IPV6_ENDPOINT.to_owned()),
+        Some(m) => Err(Error::config(format!(
+            "`{m}` is not a valid endpoint mode (expected IPv4 or IPv6)"
+        ))),
+    }
+}
+
+/// Whether `AWS_EC2_METADATA_DISABLED` is `true`.
+#[must_use]
+pub fn is_disabled(env: &Env) -> bool {
+    env.is_true("AWS_EC2_METADATA_DISABLED")
+}
+
+/// EC2 instance-role credentials; see the [module docs](self).
+pub struct ImdsProvider {
+    endpoint: String,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    attempts: u32,
+    allow_v1: bool,
+    clock: Clock,
+    token: Mutex<Option<(crate::SecretString, Instant)>>,
+    last: Mutex<Option<Credentials>>,
+}
+
+impl std::fmt::Debug for ImdsProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImdsProvider")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImdsProvider {
+    /// A provider for the base URL `endpoint` (e.g. from [`resolve_endpoint`]).
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        Self {
+            endpoint: endpoint.into().trim_end_matches('/').to_owned(),
+            connect_timeout: Duration::from_secs(1),
+            read_timeout: Duration::from_secs(1),
+            attempts: 3,
+            allow_v1: false,
+            clock: system_clock(),
+            token: Mutex::new(None),
+            last: Mutex::new(None),
+        }
+    }
+
+    /// The provider configured by the environment and profile.
+    ///
+    /// # Errors
+    /// IMDS disabled by `AWS_EC2_METADATA_DISABLED`, or an invalid endpoint setting.
+    pub fn from_env(env: &Env, profile: Option<&Section>) -> Result<Self, Error> {
+        if is_disabled(env) {
+            return Err(err("IMDS is disabled by AWS_EC2_METADATA_DISABLED"));
+        }
+        let mut p = Self::new(resolve_endpoint(env, profile, None, None)?);
+        let num = |k: &str, pk: &str| {
+            env.get(k)
+                .or_else(|| profile.and_then(|p| p.get_nonempty(pk)).map(str::to_owned))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        };
+        if let Some(t) = num("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout")
+            && t > 0.0
+            && t < 3600.0
+        {
+            p.connect_timeout = Duration::from_secs_f64(t);
+            p.read_timeout = Duration::from_secs_f64(t);
+        }
+        if let Some(n) = num(
+            "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
+            "metadata_service_num_attempts",
+        ) && (1.0..=10.0).contains(&n)
+        {
+            p.attempts = n as u32;
+        }
+        Ok(p)
+    }
+
+    /// Overrides the timeouts (default 1 s each).
+    #[must_use]
+    pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.read_timeout = read;
+        self
+    }
+
+    /// Attempts per request (default 3).
+    #[must_use]
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts.max(1);
+        self
+    }
+
+    /// Allows IMDSv1 (no token) when the token request fails with something other than 403.
+    #[must_use]
+    pub fn allow_v1_fallback(mut self, allow: bool) -> Self {
+        self.allow_v1 = allow;
+        self
+    }
+
+    /// Uses `clock` for static stability decisions.
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The base URL.
+    #[must_use]
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// One request with retries on transport errors and 5xx.
+    fn request(
+        &self,
+        agent: &ureq::Agent,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<http::Reply, Error> {
+        let url = format!("{}{path}", self.endpoint);
+        let mut last = None;
+        for attempt in 0..self.attempts {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(100 * u64::from(attempt)));
+            }
+            match http::send(agent, method, &url, headers, self.read_timeout) {
+                Ok(r) if r.status >= 500 => {
+                    last = Some(err(format!("{method} {path}: HTTP {}", r.status)));
+                }
+                Ok(r) => return Ok(r),
+                Err(e @ Error::Transport { .. }) | Err(e @ Error::Timeout { .. }) => {
+                    last = Some(Error::Credentials(CredentialsError {
+                        source: Some(Box::new(e)),
+                        ..CredentialsError::new("imds", format!("{method} {path} failed"))
+                    }));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| err("no attempt made")))
+    }
+
+    fn token(&self, agent: &ureq::Agent) -> Result<Option<crate::SecretString>, Error> {
+        if let Some((t, until)) = &*self.token.lock().unwrap_or_else(|e| e.into_inner())
+            && Instant::now() < *until
+        {
+            return Ok(Some(t.clone()));
+        }
+        let ttl = TOKEN_TTL.to_string();
+        let r = self.request(
+            agent,
+            "PUT",
+            "/latest/api/token",
+            &[("x-aws-ec2-metadata-token-ttl-seconds", &ttl)],
+        )?;
+        match r.status {
+            200 => {
+                let t = crate::SecretString::new(r.body.trim());
+                let until = Instant::now() + Duration::from_secs(TOKEN_TTL - 120);
+                *self.token.lock().unwrap_or_else(|e| e.into_inner()) = Some((t.clone(), until));
+                Ok(Some(t))
+            }
+            403 => Err(err(
+                "request forbidden: IMDS is disabled or the token request was refused (HTTP 403)",
+            )),
+            s if self.allow_v1 => {
+                log::warn!("IMDSv2 token request answered HTTP {s}; falling back to IMDSv1");
+                Ok(None)
+            }
+            s => Err(err(format!(
+                "IMDSv2 token request answered HTTP {s} (IMDSv1 fallback is off)"
+            ))),
+        }
+    }
+
+    fn fetch(&self) -> Result<Credentials, Error> {
+        let agent = http::agent(self.connect_timeout, self.read_timeout);
+        let token = self.token(&agent)?;
+        let headers: Vec<(&str, &str)> = match &token {
+            Some(t) => vec![("x-aws-ec2-metadata-token", t.expose())],
+            None => Vec::new(),
+        };
+        let base = "/latest/meta-data/iam/security-credentials/";
+        let r = self.request(&agent, "GET", base, &headers)?;
+        match r.status {
+            200 => {}
+            404 => return Err(err("no IAM role is attached to this instance (HTTP 404)")),
+            s => return Err(err(format!("listing the instance role answered HTTP {s}"))),
+        }
+        let Some(role) = r.body.lines().map(str::trim).find(|l| !l.is_empty()) else {
+            return Err(err(
+                "no IAM role is attached to this instance (empty role list)",
+            ));
+        };
+        let role = role.to_owned();
+        let r = self.request(&agent, "GET", &format!("{base}{role}"), &headers)?;
+        if r.status != 200 {
+            return Err(err(format!(
+                "fetching credentials for role `{role}` answered HTTP {}",
+                r.status
+            )));
+        }
+        super::container::parse_credentials_doc("imds", &r.body)
+    }
+
+    fn extend(&self, mut c: Credentials, why: &str) -> Credentials {
+        let now = (self.clock)();
+        let extra = Duration::from_secs(300) + jitter_up_to(Duration::from_secs(300));
+        let new_exp = now + time::Duration::try_from(extra).unwrap_or(time::Duration::MINUTE * 5);
+        log::warn!(
+            "IMDS {why}; serving the last credentials (access key {}) with their expiration extended to {new_exp} for static stability",
+            c.access_key_id
+        );
+        c.expiration = Some(new_exp);
+        c
+    }
+}
+
+impl ProvideCredentials for ImdsProvider {
+    fn provide_credentials(&self) -> Result<Credentials, Error> {
+        match self.fetch() {
+            Ok(c) => {
+                *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(c.clone());
+                if c.is_expired_at((self.clock)()) {
+                    return Ok(self.extend(c, "returned credentials that have already expired"));
+                }
+                Ok(c)
+            }
+            Err(e) => {
+                let last = self.last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                match last {
+                    Some(c) => Ok(self.extend(c, &format!("refresh failed ({e})"))),
+                    None => Err(e),
+                }
+            }
+        }
+    }
+
+    fn source_name(&self) -> String {
+        "imds".to_owned()
+    }
+}

@@ -1,0 +1,208 @@
+//! [`SsoProvider`]: IAM Identity Center role credentials from the `aws sso login` token cache.
+//!
+//! Reads `~/.aws/sso/cache/<sha1 hex>.json` (SHA-1 of the `[sso-session]` name, or of the start URL for
+//! legacy profiles), then calls the portal's GetRoleCredentials:
+//! `GET https://portal.sso.{region}.amazonaws.com/federation/credentials?role_name=..&account_id=..`
+//! with the header `x-amz-sso_bearer_token`. The token is never refreshed here: an expired token is an
+//! error telling the user to run `aws sso login`.
+
+use super::cache::{Clock, system_clock};
+use super::http;
+use super::plan::SsoSource;
+use super::sha1::sha1_hex;
+use super::{Credentials, ProvideCredentials};
+use crate::error::CredentialsError;
+use crate::json::{self, Value};
+use crate::{Error, SecretString};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+fn err(message: impl Into<String>) -> Error {
+    CredentialsError::new("sso", message).into()
+}
+
+/// The cache file for an SSO source under `home` (`<home>/.aws/sso/cache/<sha1>.json`).
+#[must_use]
+pub fn cache_file(home: &Path, source: &SsoSource) -> PathBuf {
+    let key = source.session_name.as_deref().unwrap_or(&source.start_url);
+    home.join(".aws")
+        .join("sso")
+        .join("cache")
+        .join(format!("{}.json", sha1_hex(key.as_bytes())))
+}
+
+/// IAM Identity Center credentials; see the [module docs](self).
+pub struct SsoProvider {
+    source: SsoSource,
+    cache_file: PathBuf,
+    endpoint: Option<String>,
+    clock: Clock,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for SsoProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoProvider")
+            .field("source", &self.source)
+            .field("cache_file", &self.cache_file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SsoProvider {
+    /// A provider for `source`, reading the token cache under `home`.
+    #[must_use]
+    pub fn new(source: SsoSource, home: &Path) -> Self {
+        Self {
+            cache_file: cache_file(home, &source),
+            source,
+            endpoint: None,
+            clock: system_clock(),
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// Sends GetRoleCredentials to `endpoint` (e.g. `http://127.0.0.1:PORT`, or `AWS_ENDPOINT_URL_SSO`)
+    /// instead of `https://portal.sso.{region}.amazonaws.com`.
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: Option<String>) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// Uses `clock` to decide whether the cached token has expired.
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The cache file this provider reads.
+    #[must_use]
+    pub fn cache_path(&self) -> &Path {
+        &self.cache_file
+    }
+
+    fn login_hint(&self) -> String {
+        match &self.source.session_name {
+            Some(s) => format!("run `aws sso login --sso-session {s}`"),
+            None => "run `aws sso login` for this profile".to_owned(),
+        }
+    }
+
+    /// Reads the cached access token, checking that it has not expired.
+    fn token(&self) -> Result<SecretString, Error> {
+        let text = std::fs::read_to_string(&self.cache_file).map_err(|e| {
+            err(format!(
+                "failed to read the SSO token cache {}: {e}; {}",
+                self.cache_file.display(),
+                self.login_hint()
+            ))
+        })?;
+        let v = json::parse(&text).map_err(|e| {
+            err(format!(
+                "the SSO token cache {} is not valid JSON ({e}); {}",
+                self.cache_file.display(),
+                self.login_hint()
+            ))
+        })?;
+        drop(SecretString::new(text));
+        let token = v
+            .get("accessToken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                err(format!(
+                    "the SSO token cache has no accessToken; {}",
+                    self.login_hint()
+                ))
+            })?;
+        let expires = v.get("expiresAt").and_then(Value::as_str).ok_or_else(|| {
+            err(format!(
+                "the SSO token cache has no expiresAt; {}",
+                self.login_hint()
+            ))
+        })?;
+        let expires = super::environment::parse_rfc3339("sso", "`expiresAt`", expires)?;
+        if expires <= (self.clock)() {
+            return Err(err(format!(
+                "the SSO session token expired at {expires}; {} to refresh it",
+                self.login_hint()
+            )));
+        }
+        Ok(SecretString::new(token))
+    }
+}
+
+/// Parses a GetRoleCredentials response (`roleCredentials`, expiration in milliseconds).
+pub(crate) fn parse_role_credentials(body: &str, account_id: &str) -> Result<Credentials, Error> {
+    let v =
+        json::parse(body).map_err(|e| err(format!("invalid GetRoleCredentials response: {e}")))?;
+    let rc = v
+        .get("roleCredentials")
+        .ok_or_else(|| err("GetRoleCredentials response has no roleCredentials"))?;
+    let s = |k: &str| rc.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let id = s("accessKeyId").ok_or_else(|| err("roleCredentials has no accessKeyId"))?;
+    let secret =
+        s("secretAccessKey").ok_or_else(|| err("roleCredentials has no secretAccessKey"))?;
+    let mut c = Credentials::new(id, secret, s("sessionToken").map(SecretString::new));
+    if let Some(ms) = rc.get("expiration").and_then(Value::as_f64) {
+        let nanos = (ms as i128) * 1_000_000;
+        c.expiration = Some(
+            OffsetDateTime::from_unix_timestamp_nanos(nanos)
+                .map_err(|_| err("roleCredentials expiration is out of range"))?,
+        );
+    }
+    c.account_id = Some(account_id.to_owned());
+    Ok(c)
+}
+
+impl ProvideCredentials for SsoProvider {
+    fn provide_credentials(&self) -> Result<Credentials, Error> {
+        let (Some(account), Some(role)) = (&self.source.account_id, &self.source.role_name) else {
+            return Err(err(
+                "the selected profile will resolve an access token instead of credentials \
+                 (it has no sso_account_id / sso_role_name)",
+            ));
+        };
+        let token = self.token()?;
+        let base = self
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://portal.sso.{}.amazonaws.com", self.source.region));
+        let mut url = format!(
+            "{}/federation/credentials?role_name=",
+            base.trim_end_matches('/')
+        );
+        crate::query::encode_into(&mut url, role);
+        url.push_str("&account_id=");
+        crate::query::encode_into(&mut url, account);
+        let agent = http::agent(Duration::from_secs(3), self.timeout);
+        let r = http::send(
+            &agent,
+            "GET",
+            &url,
+            &[
+                ("x-amz-sso_bearer_token", token.expose()),
+                ("accept", "application/json"),
+            ],
+            self.timeout,
+        )?;
+        match r.status {
+            200 => parse_role_credentials(&r.body, account),
+            401 | 403 => Err(err(format!(
+                "GetRoleCredentials was refused (HTTP {}); the SSO session may be invalid: {}",
+                r.status,
+                self.login_hint()
+            ))),
+            s => Err(err(format!(
+                "an error occurred while loading credentials: GetRoleCredentials answered HTTP {s}"
+            ))),
+        }
+    }
+
+    fn source_name(&self) -> String {
+        "sso".to_owned()
+    }
+}

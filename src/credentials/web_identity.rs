@@ -1,0 +1,102 @@
+//! Web identity (EKS IRSA, GitHub OIDC): the settings from `AWS_WEB_IDENTITY_TOKEN_FILE`,
+//! `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`, and reading the token file.
+//!
+//! The provider itself calls `AssumeRoleWithWebIdentity` and lives with the STS client; it must call
+//! [`WebIdentityConfig::read_token`] on every refresh, because the kubelet rotates the file.
+
+use super::env::Env;
+use super::plan::WebIdentitySource;
+use crate::Error;
+use crate::SecretString;
+use crate::error::CredentialsError;
+use std::path::PathBuf;
+
+/// Where the web identity token is and which role to assume with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebIdentityConfig {
+    /// The token file (re-read on every call of [`WebIdentityConfig::read_token`]).
+    pub token_file: PathBuf,
+    /// The role to assume.
+    pub role_arn: String,
+    /// The session name; the caller generates one (`web-identity-token-<ms>`) when `None`.
+    pub session_name: Option<String>,
+    /// The region for the STS call, when configured with the settings.
+    pub region: Option<String>,
+}
+
+impl WebIdentityConfig {
+    /// The settings from the environment.
+    ///
+    /// Returns `Ok(None)` when `AWS_WEB_IDENTITY_TOKEN_FILE` is unset (not configured).
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] when the token file is set but `AWS_ROLE_ARN` is not.
+    pub fn from_env(env: &Env) -> Result<Option<Self>, Error> {
+        let Some(file) = env.get("AWS_WEB_IDENTITY_TOKEN_FILE") else {
+            return Ok(None);
+        };
+        let Some(role_arn) = env.get("AWS_ROLE_ARN") else {
+            return Err(CredentialsError::new(
+                "web_identity",
+                "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not",
+            )
+            .into());
+        };
+        Ok(Some(Self {
+            token_file: PathBuf::from(file),
+            role_arn,
+            session_name: env.get("AWS_ROLE_SESSION_NAME"),
+            region: env
+                .get("AWS_REGION")
+                .or_else(|| env.get("AWS_DEFAULT_REGION")),
+        }))
+    }
+
+    /// Reads the token file now (call it on every refresh). Surrounding whitespace is trimmed.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] when the file cannot be read or is empty.
+    pub fn read_token(&self) -> Result<SecretString, Error> {
+        read_token_file(&self.token_file)
+    }
+}
+
+impl From<WebIdentitySource> for WebIdentityConfig {
+    fn from(s: WebIdentitySource) -> Self {
+        Self {
+            token_file: s.token_file,
+            role_arn: s.role_arn,
+            session_name: s.session_name,
+            region: s.region,
+        }
+    }
+}
+
+/// Reads a token file, trimmed. Errors name the file, never the contents.
+///
+/// # Errors
+/// [`Error::Credentials`] when the file cannot be read, is not UTF-8, or is empty.
+pub fn read_token_file(path: &std::path::Path) -> Result<SecretString, Error> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::from(CredentialsError::new(
+            "web_identity",
+            format!("failed to read token file {}: {e}", path.display()),
+        ))
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::from(CredentialsError::new(
+            "web_identity",
+            format!("token file {} is not UTF-8", path.display()),
+        ))
+    })?;
+    let token = SecretString::new(text.trim());
+    drop(SecretString::new(text));
+    if token.is_empty() {
+        return Err(CredentialsError::new(
+            "web_identity",
+            format!("token file {} is empty", path.display()),
+        )
+        .into());
+    }
+    Ok(token)
+}
