@@ -208,6 +208,7 @@ impl StsBuilder {
         }
         b.retry = Some(retry);
         b.app_id = get("AWS_SDK_UA_APP_ID");
+        b.proxy = proxy_from(&get);
         if let Some(path) = get("AWS_CA_BUNDLE") {
             b.roots = TrustRoots::Bundle(PathBuf::from(path));
         }
@@ -461,6 +462,25 @@ impl StsBuilder {
             });
         }
         Ok(parsed)
+    }
+}
+
+/// The proxy named by `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (either case), with `NO_PROXY`.
+fn proxy_from(get: &impl Fn(&str) -> Option<String>) -> ProxySetting {
+    let first = |names: &[&str]| names.iter().find_map(|n| get(n));
+    match first(&[
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ]) {
+        Some(url) => ProxySetting::Url {
+            url,
+            no_proxy: first(&["NO_PROXY", "no_proxy"]),
+        },
+        None => ProxySetting::Disabled,
     }
 }
 

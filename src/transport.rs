@@ -15,8 +15,14 @@ pub enum ProxySetting {
     FromEnv,
     /// No proxy.
     Disabled,
-    /// This proxy URL (`http://host:port`, `socks5://...` not supported).
-    Url(String),
+    /// This proxy (`http://[user:pass@]host:port`), bypassed for the hosts in `no_proxy`
+    /// (comma-separated, `NO_PROXY` syntax).
+    Url {
+        /// The proxy URL.
+        url: String,
+        /// Hosts that bypass the proxy.
+        no_proxy: Option<String>,
+    },
 }
 
 /// Which certificates to trust.
@@ -68,9 +74,7 @@ impl Transport {
         let proxy = match &cfg.proxy {
             ProxySetting::FromEnv => ureq::Proxy::try_from_env(),
             ProxySetting::Disabled => None,
-            ProxySetting::Url(u) => Some(
-                ureq::Proxy::new(u).map_err(|e| Error::config(format!("bad proxy URL: {e}")))?,
-            ),
+            ProxySetting::Url { url, no_proxy } => Some(explicit_proxy(url, no_proxy.as_deref())?),
         };
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -130,6 +134,26 @@ impl Transport {
     }
 }
 
+/// Builds a proxy from a URL plus a `NO_PROXY` list.
+fn explicit_proxy(url: &str, no_proxy: Option<&str>) -> Result<ureq::Proxy, Error> {
+    let bad = |e: ureq::Error| Error::config(format!("bad proxy URL {url:?}: {e}"));
+    let parsed = ureq::Proxy::new(url).map_err(bad)?;
+    let Some(list) = no_proxy.filter(|l| !l.trim().is_empty()) else {
+        return Ok(parsed);
+    };
+    let mut b = ureq::Proxy::builder(parsed.protocol())
+        .host(parsed.host())
+        .port(parsed.port())
+        .no_proxy(list);
+    if let Some(u) = parsed.username() {
+        b = b.username(u);
+    }
+    if let Some(p) = parsed.password() {
+        b = b.password(p);
+    }
+    b.build().map_err(bad)
+}
+
 #[cfg(feature = "platform-verifier")]
 fn platform_roots() -> Result<RootCerts, Error> {
     Ok(RootCerts::PlatformVerifier)
@@ -161,6 +185,12 @@ pub(crate) fn load_bundle(path: &std::path::Path) -> Result<RootCerts, Error> {
     Ok(RootCerts::new_with_certs(&certs))
 }
 
+/// Whether an I/O error wraps a rustls error (ureq reports handshake failures that way).
+fn is_tls(io: &std::io::Error) -> bool {
+    io.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+}
+
 fn map_error(e: ureq::Error, timeout: Duration) -> Error {
     use std::io::ErrorKind as K;
     let transport = |kind, message: String| Error::Transport { kind, message };
@@ -184,6 +214,7 @@ fn map_error(e: ureq::Error, timeout: Duration) -> Error {
         ureq::Error::ConnectionFailed => {
             transport(TransportErrorKind::Connect, "connection failed".into())
         }
+        ureq::Error::Io(io) if is_tls(&io) => transport(TransportErrorKind::Tls, io.to_string()),
         ureq::Error::Io(io) => {
             let kind = match io.kind() {
                 K::ConnectionRefused

@@ -1,0 +1,226 @@
+//! TLS and proxies: a loopback HTTPS server with a certificate from a test CA (tests/data/tls), reached
+//! directly and through a loopback CONNECT proxy.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use sts_blocking::error::{Error, TransportErrorKind};
+use sts_blocking::transport::ProxySetting;
+use sts_blocking::{Credentials, Sts, StsBuilder};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/tls")
+        .join(name)
+}
+
+/// Starts an HTTPS server on 127.0.0.1 answering every request with a GetCallerIdentity success.
+fn https_server() -> (u16, Arc<AtomicUsize>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(data("server.pem"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(data("server.key")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let config = config.clone();
+            let count = count.clone();
+            thread::spawn(move || {
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                let mut reader = BufReader::new(&mut tls);
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return; // handshake failed or client left
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut body = vec![0; len];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let xml = support::success(
+                    "GetCallerIdentity",
+                    "<UserId>AIDATLS</UserId><Account>111122223333</Account>\
+                     <Arn>arn:aws:iam::111122223333:user/tls</Arn>",
+                );
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                    xml.len()
+                );
+                count.fetch_add(1, Ordering::SeqCst);
+                let _ = tls.write_all(resp.as_bytes());
+                let _ = tls.flush();
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    (port, served)
+}
+
+/// A loopback CONNECT proxy that records the targets it tunnels to.
+fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let targets = Arc::new(Mutex::new(Vec::new()));
+    let seen = targets.clone();
+    thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let seen = seen.clone();
+            thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut first = String::new();
+                reader.read_line(&mut first).unwrap();
+                loop {
+                    let mut l = String::new();
+                    if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                        break;
+                    }
+                }
+                let target = first.split_whitespace().nth(1).unwrap_or("").to_owned();
+                assert!(first.starts_with("CONNECT "), "{first}");
+                seen.lock().unwrap().push(target.clone());
+                let upstream = TcpStream::connect(&target).unwrap();
+                let mut c = client;
+                c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                let (mut c2, mut u2) = (c.try_clone().unwrap(), upstream.try_clone().unwrap());
+                let up = thread::spawn(move || {
+                    let _ = std::io::copy(&mut reader, &mut u2);
+                    let _ = u2.shutdown(std::net::Shutdown::Write);
+                });
+                let mut upstream = upstream;
+                let _ = std::io::copy(&mut upstream, &mut c2);
+                let _ = c.shutdown(std::net::Shutdown::Both);
+                let _ = up.join();
+            });
+        }
+    });
+    (port, targets)
+}
+
+fn builder(port: u16) -> StsBuilder {
+    Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(format!("https://localhost:{port}"))
+        .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
+        .max_attempts(1)
+        .proxy(ProxySetting::Disabled)
+}
+
+#[test]
+fn untrusted_certificate_fails_without_the_bundle() {
+    let (port, served) = https_server();
+    let err = builder(port)
+        .build()
+        .unwrap()
+        .get_caller_identity()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportErrorKind::Tls,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn aws_ca_bundle_makes_it_trusted() {
+    let (port, served) = https_server();
+    let bundle = data("ca.pem").display().to_string();
+    let lookup = |k: &str| match k {
+        "AWS_CA_BUNDLE" => Some(bundle.clone()),
+        "AWS_REGION" => Some("us-east-1".into()),
+        "AWS_ENDPOINT_URL_STS" => Some(format!("https://localhost:{port}")),
+        "AWS_ACCESS_KEY_ID" => Some("AKIDEXAMPLE".into()),
+        "AWS_SECRET_ACCESS_KEY" => Some("s".into()),
+        _ => None,
+    };
+    let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
+    let me = sts.get_caller_identity().unwrap();
+    assert_eq!(me.account.as_deref(), Some("111122223333"));
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+    // The IP literal is in the certificate too.
+    let sts = builder(port)
+        .endpoint_url(format!("https://127.0.0.1:{port}"))
+        .ca_bundle(data("ca.pem"))
+        .build()
+        .unwrap();
+    assert!(sts.get_caller_identity().is_ok());
+}
+
+#[test]
+fn a_bundle_without_certificates_is_a_config_error() {
+    let err = builder(1).ca_bundle(data("README.md")).build().unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+}
+
+#[test]
+fn https_proxy_from_the_environment_tunnels_with_connect() {
+    let (port, served) = https_server();
+    let (proxy_port, targets) = connect_proxy();
+    let bundle = data("ca.pem").display().to_string();
+    let proxy = format!("http://127.0.0.1:{proxy_port}");
+    let lookup = |k: &str| match k {
+        "AWS_CA_BUNDLE" => Some(bundle.clone()),
+        "AWS_REGION" => Some("us-east-1".into()),
+        "AWS_ENDPOINT_URL_STS" => Some(format!("https://localhost:{port}")),
+        "AWS_ACCESS_KEY_ID" => Some("AKIDEXAMPLE".into()),
+        "AWS_SECRET_ACCESS_KEY" => Some("s".into()),
+        "HTTPS_PROXY" => Some(proxy.clone()),
+        _ => None,
+    };
+    let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
+    sts.get_caller_identity().unwrap();
+    assert_eq!(*targets.lock().unwrap(), vec![format!("localhost:{port}")]);
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn no_proxy_bypasses_the_proxy() {
+    let (port, served) = https_server();
+    let (proxy_port, targets) = connect_proxy();
+    let sts = builder(port)
+        .ca_bundle(data("ca.pem"))
+        .proxy(ProxySetting::Url {
+            url: format!("http://127.0.0.1:{proxy_port}"),
+            no_proxy: Some("localhost".into()),
+        })
+        .build()
+        .unwrap();
+    sts.get_caller_identity().unwrap();
+    assert!(targets.lock().unwrap().is_empty());
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
