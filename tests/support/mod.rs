@@ -90,6 +90,7 @@ pub struct FakeSts {
     fallback: Arc<Mutex<Reply>>,
     stop: Arc<AtomicBool>,
     pub connections: Arc<AtomicUsize>,
+    chaos: Arc<Mutex<Option<(usize, Vec<Reply>)>>>,
 }
 
 impl FakeSts {
@@ -104,7 +105,9 @@ impl FakeSts {
             fallback: Arc::new(Mutex::new(fallback)),
             stop: Arc::default(),
             connections: Arc::default(),
+            chaos: Arc::default(),
         };
+        let chaos = server.chaos.clone();
         let (requests, script, fallback, stop, conns) = (
             server.requests.clone(),
             server.script.clone(),
@@ -119,13 +122,14 @@ impl FakeSts {
                 }
                 let Ok(stream) = stream else { continue };
                 conns.fetch_add(1, Ordering::Relaxed);
-                let (requests, script, fallback, stop) = (
-                    requests.clone(),
-                    script.clone(),
-                    fallback.clone(),
-                    stop.clone(),
-                );
-                thread::spawn(move || serve(stream, &requests, &script, &fallback, &stop));
+                let shared = Shared {
+                    requests: requests.clone(),
+                    script: script.clone(),
+                    fallback: fallback.clone(),
+                    stop: stop.clone(),
+                    chaos: chaos.clone(),
+                };
+                thread::spawn(move || serve(stream, &shared));
             }
         });
         server
@@ -146,6 +150,11 @@ impl FakeSts {
         *self.fallback.lock().unwrap() = reply;
     }
 
+    /// Every `every`-th request (by arrival) gets the next of `faults` instead of its reply.
+    pub fn chaos(&self, every: usize, faults: Vec<Reply>) {
+        *self.chaos.lock().unwrap() = Some((every, faults));
+    }
+
     /// Every request so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
@@ -164,26 +173,45 @@ impl Drop for FakeSts {
     }
 }
 
-fn serve(
-    stream: TcpStream,
-    requests: &Mutex<Vec<Recorded>>,
-    script: &Mutex<VecDeque<Reply>>,
-    fallback: &Mutex<Reply>,
-    stop: &AtomicBool,
-) {
+struct Shared {
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+    fallback: Arc<Mutex<Reply>>,
+    stop: Arc<AtomicBool>,
+    chaos: Arc<Mutex<Option<(usize, Vec<Reply>)>>>,
+}
+
+fn serve(stream: TcpStream, shared: &Shared) {
+    let stop = &*shared.stop;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let _ = stream.set_nodelay(true);
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
     loop {
         let Some(req) = read_request(&mut reader) else {
             return;
         };
-        requests.lock().unwrap().push(req);
-        let reply = script
+        let n = {
+            let mut all = shared.requests.lock().unwrap();
+            all.push(req);
+            all.len()
+        };
+        let fault = shared
+            .chaos
             .lock()
             .unwrap()
-            .pop_front()
-            .unwrap_or_else(|| fallback.lock().unwrap().clone());
+            .as_ref()
+            .and_then(|(every, faults)| {
+                (n % every == 0).then(|| faults[(n / every) % faults.len()].clone())
+            });
+        let reply = fault.unwrap_or_else(|| {
+            shared
+                .script
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| shared.fallback.lock().unwrap().clone())
+        });
         match reply {
             Reply::Http {
                 status,
@@ -195,7 +223,10 @@ fn serve(
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-                if out.write_all(head.as_bytes()).is_err() || out.write_all(&body).is_err() {
+                // One write: a separate body write would wait on Nagle + delayed ACK (40 ms).
+                let mut all = head.into_bytes();
+                all.extend_from_slice(&body);
+                if out.write_all(&all).is_err() {
                     return;
                 }
             }
@@ -330,3 +361,21 @@ pub fn caller_identity() -> Reply {
 pub const CREDS_XML: &str = "<Credentials><AccessKeyId>ASIAFAKEEXAMPLE00001</AccessKeyId>\
     <SecretAccessKey>fake-secret-key</SecretAccessKey><SessionToken>fake-session-token</SessionToken>\
     <Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>";
+
+/// An HTTP `Date` header value (IMF-fixdate).
+pub fn http_date(t: time::OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        MONTHS[u8::from(t.month()) as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
