@@ -19,11 +19,14 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+mod client_presign;
 pub mod clock;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod ops;
+pub mod presign;
 pub mod query;
 pub mod retry;
 mod secret;
