@@ -696,7 +696,7 @@ pub mod base64 {
     fn decode(s: &str, alphabet: &[u8; 64], pad: bool) -> Option<Vec<u8>> {
         let b = s.as_bytes();
         let body = if pad {
-            if b.len() % 4 != 0 {
+            if !b.len().is_multiple_of(4) {
                 return None;
             }
             let pads = b.iter().rev().take_while(|&&c| c == b'=').count();
