@@ -919,3 +919,11 @@ fn redact_token(canonical: &str, c: &Credentials) -> String {
         _ => canonical.to_owned(),
     }
 }
+
+/// Crate-internal access for the identity-proof helpers in `client_presign.rs`.
+impl Sts {
+    /// The signing-key cache shared by every request of this client.
+    pub(crate) fn signing_keys(&self) -> &SigningKeyCache {
+        &self.inner.keys
+    }
+}

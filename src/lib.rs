@@ -19,12 +19,15 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+mod client_presign;
 pub mod clock;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod json;
 pub mod ops;
+pub mod presign;
 pub mod query;
 pub mod retry;
 mod secret;
