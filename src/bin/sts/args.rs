@@ -316,6 +316,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
     Ok(Invocation { globals, action })
 }
 
+/// argparse's message for an unknown command (plus the word that was given).
 fn invalid_choice(name: &str) -> String {
     let names: Vec<&str> = commands::COMMANDS.iter().map(|c| c.name).collect();
     let mut rows = String::new();
@@ -324,8 +325,8 @@ fn invalid_choice(name: &str) -> String {
         rows.push('\n');
     }
     format!(
-        "argument command: Invalid choice '{name}', valid choices are:\n\n{}help | completion",
-        rows
+        "argument command: Invalid choice, valid choices are:\n\n{rows}help | completion\n\n\
+         Invalid choice: '{name}'"
     )
 }
 
