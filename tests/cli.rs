@@ -839,7 +839,7 @@ fn version_and_help_exit_0() {
             for section in ["NAME\n", "DESCRIPTION\n", "SYNOPSIS\n", "OPTIONS\n", "EXAMPLES\n", "OUTPUT\n"] {
                 assert!(page.contains(section), "{name}: {section}");
             }
-            assert!(page.starts_with(&format!("NAME\n       {name} -\n")), "{name}");
+            assert!(page.starts_with(&format!("NAME\n       {name} - ")), "{name}");
         }
     }
     assert_eq!(fake.count(), 0);

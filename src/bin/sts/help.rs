@@ -98,7 +98,7 @@ pub fn tool() -> String {
     wrap(
         &mut out,
         "AWS Security Token Service (STS) from the command line, as `aws sts` of the AWS CLI \
-         version 2: the same commands, flags, output formats and exit codes, in a small static \
+         version 2: the same commands, flags, output formats and exit codes, in a small \
          binary built on the sts-blocking crate.\n\n\
          STS issues temporary, limited-privilege credentials for IAM roles, federated users and \
          IAM users, and tells you who you are (get-caller-identity). Credentials and settings \
@@ -142,7 +142,7 @@ pub fn tool() -> String {
 /// The help page of one command.
 pub fn command(c: &Command) -> String {
     let mut out = String::new();
-    out.push_str(&format!("NAME\n       {} -\n\n", c.name));
+    out.push_str(&format!("NAME\n       {} - {}\n\n", c.name, c.summary));
     out.push_str("DESCRIPTION\n");
     wrap(&mut out, c.description, 7);
     out.push('\n');
@@ -220,7 +220,7 @@ pub fn command(c: &Command) -> String {
     for e in c.examples {
         wrap(&mut out, e.title, 7);
         out.push('\n');
-        wrap(&mut out, e.command, 10);
+        example_command(&mut out, e.command);
         out.push('\n');
         if !e.output.is_empty() {
             out.push_str("       Output:\n\n");
@@ -244,6 +244,34 @@ pub fn command(c: &Command) -> String {
     }
     exit_status(&mut out);
     out
+}
+
+/// An example command line, split before each `--flag` with shell line continuations when it is
+/// too long for one line (so that it can be pasted as is).
+fn example_command(out: &mut String, cmd: &str) {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let one = words.join(" ");
+    if 10 + one.len() <= WIDTH {
+        out.push_str(&format!("          {one}\n"));
+        return;
+    }
+    let mut lines: Vec<String> = vec![String::new()];
+    for w in words {
+        let last = lines.last_mut().expect("one line");
+        if w.starts_with("--") && !last.is_empty() {
+            lines.push(w.to_owned());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(w);
+        }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let pad = if i == 0 { 10 } else { 14 };
+        let cont = if i + 1 < lines.len() { " \\" } else { "" };
+        out.push_str(&format!("{}{line}{cont}\n", " ".repeat(pad)));
+    }
 }
 
 fn output_member(out: &mut String, o: &Out, indent: usize) {
