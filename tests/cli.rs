@@ -49,14 +49,15 @@ fn code(o: &Output) -> i32 {
 }
 
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    v.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 const CREDS_JSON: &str = "    \"Credentials\": {\n        \"AccessKeyId\": \"ASIAFAKEEXAMPLE00001\",\n        \
 \"SecretAccessKey\": \"fake-secret-key\",\n        \"SessionToken\": \"fake-session-token\",\n        \
 \"Expiration\": \"2030-01-01T00:00:00+00:00\"\n    }";
-const CREDS_TEXT: &str =
-    "CREDENTIALS\tASIAFAKEEXAMPLE00001\t2030-01-01T00:00:00+00:00\tfake-secret-key\tfake-session-token\n";
+const CREDS_TEXT: &str = "CREDENTIALS\tASIAFAKEEXAMPLE00001\t2030-01-01T00:00:00+00:00\tfake-secret-key\tfake-session-token\n";
 const CREDS_ENV: &str = "export AWS_ACCESS_KEY_ID=ASIAFAKEEXAMPLE00001\n\
 export AWS_SECRET_ACCESS_KEY=fake-secret-key\n\
 export AWS_SESSION_TOKEN=fake-session-token\n\
@@ -163,7 +164,10 @@ fn assume_role_all_formats() {
             &[
                 ("RoleArn", "arn:aws:iam::123456789012:role/demo"),
                 ("RoleSessionName", "s1"),
-                ("PolicyArns.member.1.arn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+                (
+                    "PolicyArns.member.1.arn",
+                    "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                ),
                 ("PolicyArns.member.2.arn", "arn:aws:iam::aws:policy/Billing"),
                 ("Policy", "{\"Version\":\"2012-10-17\"}"),
                 ("DurationSeconds", "900"),
@@ -233,7 +237,10 @@ fn assume_role_with_saml_all_formats() {
             "AssumeRoleWithSAML",
             &[
                 ("RoleArn", "arn:aws:iam::123456789012:role/TestSaml"),
-                ("PrincipalArn", "arn:aws:iam::123456789012:saml-provider/SAML-test"),
+                (
+                    "PrincipalArn",
+                    "arn:aws:iam::123456789012:saml-provider/SAML-test",
+                ),
                 ("SAMLAssertion", "PHNhbWw+YXNzZXJ0aW9uPC9zYW1sPg=="),
                 ("DurationSeconds", "3600"),
             ],
@@ -296,7 +303,10 @@ fn assume_role_with_web_identity_all_formats() {
         params: with(
             "AssumeRoleWithWebIdentity",
             &[
-                ("RoleArn", "arn:aws:iam::123456789012:role/FederatedWebIdentityRole"),
+                (
+                    "RoleArn",
+                    "arn:aws:iam::123456789012:role/FederatedWebIdentityRole",
+                ),
                 ("RoleSessionName", "app1"),
                 ("WebIdentityToken", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
                 ("ProviderId", "www.amazon.com"),
@@ -371,10 +381,17 @@ fn decode_authorization_message_all_formats() {
 #[test]
 fn get_access_key_info_all_formats() {
     check(Case {
-        args: vec!["get-access-key-info", "--access-key-id", "AKIAIOSFODNN7EXAMPLE"],
+        args: vec![
+            "get-access-key-info",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ],
         action: "GetAccessKeyInfo",
         result: "<Account>111122223333</Account>".into(),
-        params: with("GetAccessKeyInfo", &[("AccessKeyId", "AKIAIOSFODNN7EXAMPLE")]),
+        params: with(
+            "GetAccessKeyInfo",
+            &[("AccessKeyId", "AKIAIOSFODNN7EXAMPLE")],
+        ),
         json: "{\n    \"Account\": \"111122223333\"\n}\n".into(),
         text: "111122223333\n".into(),
         env: None,
@@ -403,12 +420,19 @@ fn get_caller_identity_all_formats() {
 #[test]
 fn get_delegated_access_token_all_formats() {
     check(Case {
-        args: vec!["get-delegated-access-token", "--trade-in-token", "trade-in-xyz"],
+        args: vec![
+            "get-delegated-access-token",
+            "--trade-in-token",
+            "trade-in-xyz",
+        ],
         action: "GetDelegatedAccessToken",
         result: format!(
             "{CREDS_XML}<AssumedPrincipal>arn:aws:sts::123456789012:assumed-role/r/s</AssumedPrincipal>"
         ),
-        params: with("GetDelegatedAccessToken", &[("TradeInToken", "trade-in-xyz")]),
+        params: with(
+            "GetDelegatedAccessToken",
+            &[("TradeInToken", "trade-in-xyz")],
+        ),
         json: format!(
             "{{\n{CREDS_JSON},\n    \"AssumedPrincipal\": \"arn:aws:sts::123456789012:assumed-role/r/s\"\n}}\n"
         ),
@@ -442,7 +466,10 @@ fn get_federation_token_all_formats_with_json_lists() {
             "GetFederationToken",
             &[
                 ("Name", "Bob"),
-                ("PolicyArns.member.1.arn", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+                (
+                    "PolicyArns.member.1.arn",
+                    "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                ),
                 ("DurationSeconds", "3600"),
                 ("Tags.member.1.Key", "Project"),
                 ("Tags.member.1.Value", "Pegasus"),
@@ -574,7 +601,14 @@ sts help\n  sts <command> help\n\n";
 #[test]
 fn usage_errors_exit_252() {
     let fake = FakeSts::start(caller_identity());
-    let o = sts(&fake, &["assume-role", "--role-arn", "arn:aws:iam::123456789012:role/x"]);
+    let o = sts(
+        &fake,
+        &[
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/x",
+        ],
+    );
     assert_eq!(code(&o), 252);
     assert_eq!(
         stderr(&o),
@@ -589,10 +623,15 @@ fn usage_errors_exit_252() {
     );
     let o = sts(&fake, &["get-caller-identity", "--bogus", "x"]);
     assert_eq!(code(&o), 252);
-    assert_eq!(stderr(&o), format!("{USAGE}sts: error: Unknown options: --bogus, x\n"));
+    assert_eq!(
+        stderr(&o),
+        format!("{USAGE}sts: error: Unknown options: --bogus, x\n")
+    );
     let o = sts(&fake, &["no-such-command"]);
     assert_eq!(code(&o), 252);
-    assert!(stderr(&o).contains("sts: error: argument command: Invalid choice, valid choices are:"));
+    assert!(
+        stderr(&o).contains("sts: error: argument command: Invalid choice, valid choices are:")
+    );
     let o = sts(&fake, &[]);
     assert_eq!(code(&o), 252);
     assert!(stderr(&o).ends_with("sts: error: the following arguments are required: command\n"));
@@ -610,7 +649,13 @@ fn usage_errors_exit_252() {
     assert!(stderr(&o).ends_with("sts: error: argument --region: expected one argument\n"));
     let o = sts(
         &fake,
-        &["get-federation-token", "--name", "Bob", "--policy", "file:///nonexistent/policy.json"],
+        &[
+            "get-federation-token",
+            "--name",
+            "Bob",
+            "--policy",
+            "file:///nonexistent/policy.json",
+        ],
     );
     assert_eq!(code(&o), 252);
     assert!(
@@ -620,13 +665,25 @@ fn usage_errors_exit_252() {
         "{}",
         stderr(&o)
     );
-    let o = sts(&fake, &["get-federation-token", "--name", "Bob", "--tags", "Key=a"]);
+    let o = sts(
+        &fake,
+        &["get-federation-token", "--name", "Bob", "--tags", "Key=a"],
+    );
     assert_eq!(code(&o), 252);
     assert_eq!(
         stderr(&o),
         "\nParameter validation failed:\nMissing required parameter in Tags[0]: \"Value\"\n"
     );
-    let o = sts(&fake, &["get-federation-token", "--name", "Bob", "--tags", "Key=a,Valu=b"]);
+    let o = sts(
+        &fake,
+        &[
+            "get-federation-token",
+            "--name",
+            "Bob",
+            "--tags",
+            "Key=a,Valu=b",
+        ],
+    );
     assert_eq!(
         stderr(&o),
         "\nParameter validation failed:\nUnknown parameter in Tags[0]: \"Valu\", must be one of: Key, Value\n"
@@ -682,7 +739,10 @@ fn no_credentials_exit_253() {
     assert!(stderr(&o).contains("profiles are not supported yet"));
     // No region.
     let o = sts_env(
-        &[("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "s")],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ],
         &["get-caller-identity"],
     );
     assert_eq!(code(&o), 253);
@@ -693,7 +753,10 @@ fn no_credentials_exit_253() {
 fn service_error_exit_254() {
     let fake = FakeSts::start(Reply::xml(
         403,
-        error_body("AccessDenied", "User: arn:aws:iam::123456789012:user/alice is not authorized"),
+        error_body(
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/alice is not authorized",
+        ),
     ));
     let o = sts(
         &fake,
@@ -743,9 +806,22 @@ fn global_flags_before_and_after_the_command() {
     let fake = FakeSts::start(caller_identity());
     let expected = "123456789012\tarn:aws:iam::123456789012:user/alice\tAIDAEXAMPLE\n";
     for args in [
-        &["--region", "eu-west-1", "--output", "text", "get-caller-identity"][..],
+        &[
+            "--region",
+            "eu-west-1",
+            "--output",
+            "text",
+            "get-caller-identity",
+        ][..],
         &["get-caller-identity", "--output=text", "--region=eu-west-1"][..],
-        &["--output", "text", "get-caller-identity", "--region", "eu-west-1", "--no-paginate"][..],
+        &[
+            "--output",
+            "text",
+            "get-caller-identity",
+            "--region",
+            "eu-west-1",
+            "--no-paginate",
+        ][..],
     ] {
         let before = fake.count();
         let o = sts(&fake, args);
@@ -773,7 +849,9 @@ fn global_flags_before_and_after_the_command() {
         ("AWS_DEFAULT_OUTPUT", "text"),
     ];
     assert_eq!(stdout(&sts_env(&env, &["get-caller-identity"])), expected);
-    assert!(stdout(&sts_env(&env, &["get-caller-identity", "--output", "json"])).starts_with("{\n"));
+    assert!(
+        stdout(&sts_env(&env, &["get-caller-identity", "--output", "json"])).starts_with("{\n")
+    );
 }
 
 #[test]
@@ -817,11 +895,25 @@ fn debug_prints_attempts_without_secrets() {
     );
     assert_eq!(code(&o), 0);
     let err = stderr(&o);
-    assert!(err.contains(&format!("sts: debug: GetCallerIdentity attempt 1/3: POST {url}/")), "{err}");
-    assert!(err.contains("sts: debug: canonical request:\n    POST\n    /\n"), "{err}");
-    assert!(err.contains("sts: debug: string to sign:\n    AWS4-HMAC-SHA256\n"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "sts: debug: GetCallerIdentity attempt 1/3: POST {url}/"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("sts: debug: canonical request:\n    POST\n    /\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sts: debug: string to sign:\n    AWS4-HMAC-SHA256\n"),
+        "{err}"
+    );
     assert!(err.contains("sts: debug: HTTP 200 in "), "{err}");
-    assert!(!err.contains("test-secret") && !err.contains("the-session-token"), "{err}");
+    assert!(
+        !err.contains("test-secret") && !err.contains("the-session-token"),
+        "{err}"
+    );
     assert!(stdout(&o).starts_with("{\n    \"UserId\""));
 }
 
@@ -832,14 +924,28 @@ fn version_and_help_exit_0() {
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).starts_with(&format!("sts-blocking/{} ", env!("CARGO_PKG_VERSION"))));
     for name in COMMANDS {
-        for args in [&[name, "help"][..], &[name, "--help"][..], &["help", name][..]] {
+        for args in [
+            &[name, "help"][..],
+            &[name, "--help"][..],
+            &["help", name][..],
+        ] {
             let o = sts(&fake, args);
             assert_eq!(code(&o), 0, "{args:?}");
             let page = stdout(&o);
-            for section in ["NAME\n", "DESCRIPTION\n", "SYNOPSIS\n", "OPTIONS\n", "EXAMPLES\n", "OUTPUT\n"] {
+            for section in [
+                "NAME\n",
+                "DESCRIPTION\n",
+                "SYNOPSIS\n",
+                "OPTIONS\n",
+                "EXAMPLES\n",
+                "OUTPUT\n",
+            ] {
                 assert!(page.contains(section), "{name}: {section}");
             }
-            assert!(page.starts_with(&format!("NAME\n       {name} - ")), "{name}");
+            assert!(
+                page.starts_with(&format!("NAME\n       {name} - ")),
+                "{name}"
+            );
         }
     }
     assert_eq!(fake.count(), 0);
@@ -861,7 +967,9 @@ const COMMANDS: [&str; 12] = [
 ];
 
 fn golden(name: &str, actual: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
@@ -869,7 +977,10 @@ fn golden(name: &str, actual: &str) {
     }
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
-    assert_eq!(actual, expected, "{name} differs (UPDATE_GOLDEN=1 rewrites it)");
+    assert_eq!(
+        actual, expected,
+        "{name} differs (UPDATE_GOLDEN=1 rewrites it)"
+    );
 }
 
 #[test]
@@ -878,8 +989,16 @@ fn help_pages_match_golden_files() {
     let tool = stdout(&sts(&fake, &["help"]));
     assert_eq!(stdout(&sts(&fake, &["--help"])), tool);
     golden("help.txt", &tool);
-    for name in ["assume-role", "get-caller-identity", "assume-root", "get-web-identity-token"] {
-        golden(&format!("{name}.help.txt"), &stdout(&sts(&fake, &[name, "help"])));
+    for name in [
+        "assume-role",
+        "get-caller-identity",
+        "assume-root",
+        "get-web-identity-token",
+    ] {
+        golden(
+            &format!("{name}.help.txt"),
+            &stdout(&sts(&fake, &[name, "help"])),
+        );
     }
 }
 
@@ -908,7 +1027,11 @@ fn completion_scripts_cover_every_command_and_flag() {
     let bash = stdout(&sts(&fake, &["completion", "bash"]));
     assert!(bash.ends_with("complete -F _sts sts\n"));
     if let Ok(o) = Command::new("bash").arg("-n").arg("-c").arg(&bash).output() {
-        assert!(o.status.success(), "bash -n: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "bash -n: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     let o = sts(&fake, &["completion", "fish"]);
     assert_eq!(code(&o), 252);

@@ -124,14 +124,20 @@ impl Values {
     pub fn tags(&self, name: &str) -> Option<Vec<Tag>> {
         self.structs(name).map(|l| {
             l.iter()
-                .map(|s| Tag::new(member(s, "Key").unwrap_or_default(), member(s, "Value").unwrap_or_default()))
+                .map(|s| {
+                    Tag::new(
+                        member(s, "Key").unwrap_or_default(),
+                        member(s, "Value").unwrap_or_default(),
+                    )
+                })
                 .collect()
         })
     }
 
     /// A `PolicyDescriptorType` list flag.
     pub fn policy_arns(&self, name: &str) -> Option<Vec<PolicyDescriptor>> {
-        self.structs(name).map(|l| l.iter().map(descriptor).collect())
+        self.structs(name)
+            .map(|l| l.iter().map(descriptor).collect())
     }
 
     /// A `PolicyDescriptorType` structure flag.
@@ -156,11 +162,16 @@ impl Values {
 }
 
 fn member(s: &Struct, name: &str) -> Option<String> {
-    s.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    s.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
 }
 
 fn descriptor(s: &Struct) -> PolicyDescriptor {
-    PolicyDescriptor { arn: member(s, "arn") }
+    PolicyDescriptor {
+        arn: member(s, "arn"),
+    }
 }
 
 /// Parses the arguments after the program name.
@@ -224,7 +235,11 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                     i += 1;
                 }
                 if values.is_empty() {
-                    let n = if list { "at least one argument" } else { "one argument" };
+                    let n = if list {
+                        "at least one argument"
+                    } else {
+                        "one argument"
+                    };
                     return Err(CliError::Usage(format!("argument {name}: expected {n}")));
                 }
                 raw.retain(|(g, _)| g.name != f.name);
@@ -332,9 +347,9 @@ fn invalid_choice(name: &str) -> String {
 
 fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError> {
     let seconds = |v: &str| {
-        v.trim().parse::<u64>().map_err(|_| {
-            CliError::Usage(format!("argument {name}: invalid int value: '{v}'"))
-        })
+        v.trim()
+            .parse::<u64>()
+            .map_err(|_| CliError::Usage(format!("argument {name}: invalid int value: '{v}'")))
     };
     match name {
         "--region" => g.region = Some(value),

@@ -368,7 +368,11 @@ const CREDENTIALS_OUT: Out = Out {
     children: &[
         out("AccessKeyId", "string", "The access key id (ASIA...)."),
         out("SecretAccessKey", "string", "The secret access key."),
-        out("SessionToken", "string", "The session token to send with the keys."),
+        out(
+            "SessionToken",
+            "string",
+            "The session token to send with the keys.",
+        ),
         out(
             "Expiration",
             "timestamp",
@@ -452,10 +456,7 @@ fn creds(c: &Credentials) -> Value {
     ObjBuilder::new()
         .str("AccessKeyId", Some(&c.access_key_id))
         .str("SecretAccessKey", Some(c.secret_access_key.expose()))
-        .str(
-            "SessionToken",
-            c.session_token.as_ref().map(|t| t.expose()),
-        )
+        .str("SessionToken", c.session_token.as_ref().map(|t| t.expose()))
         .time("Expiration", c.expiration)
         .build()
 }
@@ -675,7 +676,11 @@ const ASSUME_ROLE_WITH_SAML: Command = Command {
         CREDENTIALS_OUT,
         ASSUMED_ROLE_USER_OUT,
         PACKED_OUT,
-        out("Subject", "string", "The NameID of the assertion's Subject."),
+        out(
+            "Subject",
+            "string",
+            "The NameID of the assertion's Subject.",
+        ),
         out(
             "SubjectType",
             "string",
@@ -882,7 +887,12 @@ const ASSUME_ROOT: Command = Command {
         ),
         MIN_TOKEN,
     ],
-    output: &[CREDENTIALS_OUT, SOURCE_IDENTITY_OUT, UTILIZATION_OUT, SIZE_OUT],
+    output: &[
+        CREDENTIALS_OUT,
+        SOURCE_IDENTITY_OUT,
+        UTILIZATION_OUT,
+        SIZE_OUT,
+    ],
     examples: &[Example {
         title: "To get root credentials of a member account to delete its root password",
         command: "sts assume-root --target-principal 111122223333 \
@@ -976,7 +986,9 @@ const GET_ACCESS_KEY_INFO: Command = Command {
     run: |sts, v| {
         let op = GetAccessKeyInfo::new(v.req("--access-key-id"));
         let o = sts.get_access_key_info(&op)?;
-        Ok(ObjBuilder::new().str("Account", o.account.as_deref()).build())
+        Ok(ObjBuilder::new()
+            .str("Account", o.account.as_deref())
+            .build())
     },
 };
 

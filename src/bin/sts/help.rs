@@ -192,7 +192,10 @@ pub fn command(c: &Command) -> String {
                     "Model member: {} (list of {}). Constraints: {}.",
                     f.member, shape.name, f.constraints
                 ),
-                _ => format!("Model member: {}. Constraints: {}.", f.member, f.constraints),
+                _ => format!(
+                    "Model member: {}. Constraints: {}.",
+                    f.member, f.constraints
+                ),
             },
             10,
         );

@@ -246,9 +246,10 @@ fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
             ),
             EXIT_CONFIG,
         ),
-        Error::Credentials(_) | Error::Config { .. } | Error::ConfigFile { .. } | Error::Endpoint { .. } => {
-            (e.to_string(), EXIT_CONFIG)
-        }
+        Error::Credentials(_)
+        | Error::Config { .. }
+        | Error::ConfigFile { .. }
+        | Error::Endpoint { .. } => (e.to_string(), EXIT_CONFIG),
         Error::Transport {
             kind: TransportErrorKind::Connect | TransportErrorKind::Dns,
             ..

@@ -244,7 +244,11 @@ fn text_list(out: &mut String, items: &[Value], identifier: Option<&str>) {
             text_item(out, v, identifier, Some(&keys));
         }
     } else if items.iter().any(|v| matches!(v, Value::List(_))) {
-        let scalars: Vec<Value> = items.iter().filter(|v| scalar(v).is_some()).cloned().collect();
+        let scalars: Vec<Value> = items
+            .iter()
+            .filter(|v| scalar(v).is_some())
+            .cloned()
+            .collect();
         text_scalar_list(out, &scalars, identifier);
         for v in items.iter().filter(|v| scalar(v).is_none()) {
             text_item(out, v, identifier, None);
@@ -279,10 +283,13 @@ pub fn env(v: &Value) -> Option<String> {
         return None;
     };
     let get = |k: &str| {
-        creds.iter().find(|(n, _)| n == k).and_then(|(_, v)| match v {
-            Value::Str(s) => Some(s.as_str()),
-            _ => None,
-        })
+        creds
+            .iter()
+            .find(|(n, _)| n == k)
+            .and_then(|(_, v)| match v {
+                Value::Str(s) => Some(s.as_str()),
+                _ => None,
+            })
     };
     let mut out = String::new();
     for (var, member) in [
@@ -302,7 +309,8 @@ pub fn env(v: &Value) -> Option<String> {
 pub fn shell_quote(s: &str) -> String {
     let safe = !s.is_empty()
         && s.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '+' | '=' | '@' | '%' | ',')
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '-' | '.' | '/' | ':' | '+' | '=' | '@' | '%' | ',')
         });
     if safe {
         s.to_owned()
@@ -316,7 +324,12 @@ mod tests {
     use super::*;
 
     fn obj(members: &[(&str, Value)]) -> Value {
-        Value::Obj(members.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::Obj(
+            members
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     fn s(v: &str) -> Value {
@@ -340,11 +353,20 @@ mod tests {
     #[test]
     fn text_scalars_first_then_sorted_nested() {
         let v = obj(&[
-            ("Credentials", obj(&[("AccessKeyId", s("ASIA")), ("Expiration", s("t"))])),
-            ("AssumedRoleUser", obj(&[("AssumedRoleId", s("AROA")), ("Arn", s("arn"))])),
+            (
+                "Credentials",
+                obj(&[("AccessKeyId", s("ASIA")), ("Expiration", s("t"))]),
+            ),
+            (
+                "AssumedRoleUser",
+                obj(&[("AssumedRoleId", s("AROA")), ("Arn", s("arn"))]),
+            ),
             ("PackedPolicySize", Value::Int(6)),
         ]);
-        assert_eq!(text(&v), "6\nASSUMEDROLEUSER\tarn\tAROA\nCREDENTIALS\tASIA\tt\n");
+        assert_eq!(
+            text(&v),
+            "6\nASSUMEDROLEUSER\tarn\tAROA\nCREDENTIALS\tASIA\tt\n"
+        );
     }
 
     #[test]

@@ -141,7 +141,10 @@ impl JsonParser<'_> {
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.i;
                 while self.i < self.s.len()
-                    && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    && matches!(
+                        self.s[self.i],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
                 {
                     self.i += 1;
                 }
@@ -318,7 +321,9 @@ mod tests {
     use super::*;
 
     fn pairs(v: &[(&str, &str)]) -> Struct {
-        v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -339,7 +344,10 @@ mod tests {
             parse_shorthand("Key=a\\,b,Value=c,d").unwrap(),
             pairs(&[("Key", "a,b"), ("Value", "c,d")])
         );
-        assert_eq!(parse_shorthand("Key=,Value=").unwrap(), pairs(&[("Key", ""), ("Value", "")]));
+        assert_eq!(
+            parse_shorthand("Key=,Value=").unwrap(),
+            pairs(&[("Key", ""), ("Value", "")])
+        );
         assert!(parse_shorthand("Key").is_err());
         assert!(parse_shorthand("=a").is_err());
     }
