@@ -1,2 +1,278 @@
-//! The `sts` command (to be written).
-fn main() {}
+//! The `sts` command: AWS STS from the command line, mirroring `aws sts` of the AWS CLI v2 (same
+//! subcommands, kebab-case flags, shorthand syntax, `file://` values, output formats, error lines
+//! and exit codes), built on the `sts-blocking` client.
+//!
+//! Modules: [`args`] (the hand-written parser: no argument-parsing crate, so the dependency tree
+//! stays at zero extra crates), [`shorthand`] (shorthand and JSON structure values), [`commands`]
+//! (one spec per subcommand), [`output`] (json, text, env), [`help`] and [`completion`].
+//!
+//! Exit codes, as the AWS CLI v2: 0 success, 252 command-line or parameter error, 253
+//! configuration or credentials error, 254 service error, 255 anything else.
+
+mod args;
+mod commands;
+mod completion;
+mod help;
+mod output;
+mod shorthand;
+
+use args::{Action, CliError, Globals};
+use commands::Command;
+use std::io::Write;
+use std::time::Duration;
+use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
+use sts_blocking::error::{TimeoutPhase, TransportErrorKind};
+use sts_blocking::{Error, Sts, StsBuilder};
+
+/// Exit status for command-line and parameter errors.
+const EXIT_USAGE: i32 = 252;
+/// Exit status for configuration and credentials errors.
+const EXIT_CONFIG: i32 = 253;
+/// Exit status for service errors.
+const EXIT_SERVICE: i32 = 254;
+/// Exit status for everything else.
+const EXIT_OTHER: i32 = 255;
+
+/// The usage banner printed before a usage error, as the AWS CLI prints it.
+const USAGE: &str = "usage: sts [options] <command> [parameters]\n\
+To see help text, you can run:\n\n  sts help\n  sts <command> help\n";
+
+/// What `--cli-*-timeout 0` ("no limit") becomes.
+const NO_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+fn main() {
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    std::process::exit(run(&argv));
+}
+
+/// Runs the command line and returns the exit status.
+fn run(argv: &[String]) -> i32 {
+    let inv = match args::parse(argv) {
+        Ok(inv) => inv,
+        Err(e) => return cli_error(e),
+    };
+    match inv.action {
+        Action::Help(None) => emit(&help::tool()),
+        Action::Help(Some(c)) => emit(&help::command(c)),
+        Action::Version => emit(&format!(
+            "sts-blocking/{} {}/{}\n",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        )),
+        Action::Completion(shell) => emit(&match shell.as_str() {
+            "zsh" => completion::zsh(),
+            _ => completion::bash(),
+        }),
+        Action::Run(cmd, values) => execute(&inv.globals, cmd, &values),
+    }
+}
+
+/// Writes to standard output (a closed pipe is not an error) and returns 0.
+fn emit(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    0
+}
+
+/// Prints a command-line error and returns its exit status.
+fn cli_error(e: CliError) -> i32 {
+    match e {
+        CliError::Usage(msg) => {
+            eprint!("{USAGE}\nsts: error: {msg}\n");
+            EXIT_USAGE
+        }
+        CliError::Param(msg) => {
+            eprintln!("\n{msg}");
+            EXIT_USAGE
+        }
+        CliError::Config(msg) => {
+            eprintln!("\n{msg}");
+            EXIT_CONFIG
+        }
+    }
+}
+
+/// The output format: `--output`, else `AWS_DEFAULT_OUTPUT`, else json.
+fn output_format(g: &Globals) -> Result<String, CliError> {
+    if let Some(o) = &g.output {
+        return Ok(o.clone());
+    }
+    match std::env::var("AWS_DEFAULT_OUTPUT") {
+        Ok(v) if !v.trim().is_empty() => {
+            let v = v.trim();
+            if commands::OUTPUTS.contains(&v) {
+                Ok(v.to_owned())
+            } else {
+                Err(CliError::Config(format!(
+                    "AWS_DEFAULT_OUTPUT={v} is not an output format sts supports (json, text, env)"
+                )))
+            }
+        }
+        _ => Ok("json".into()),
+    }
+}
+
+/// Builds the client for a command: the environment, then the global flags.
+///
+/// The one place a client is made; a profile-aware builder will replace it.
+fn build_client(g: &Globals) -> Result<Sts, Error> {
+    if let Some(p) = &g.profile {
+        return Err(Error::config(format!(
+            "profiles are not supported yet (--profile {p}); configure sts with AWS_* environment \
+             variables"
+        )));
+    }
+    let mut b = StsBuilder::from_env()?;
+    if let Some(r) = &g.region {
+        b = b.region(r);
+    }
+    if let Some(u) = &g.endpoint_url {
+        b = b.endpoint_url(u);
+    }
+    let secs = |s: u64| {
+        if s == 0 {
+            NO_LIMIT
+        } else {
+            Duration::from_secs(s)
+        }
+    };
+    if let Some(t) = g.connect_timeout {
+        b = b.connect_timeout(secs(t));
+    }
+    if let Some(t) = g.read_timeout {
+        // Leave room for retries: the whole call may take several read timeouts.
+        b = b
+            .attempt_timeout(secs(t))
+            .total_timeout(DEFAULT_TOTAL_TIMEOUT.max(secs(t).saturating_mul(3)));
+    }
+    if g.debug {
+        b = b.on_attempt(debug_attempt);
+    }
+    b.build()
+}
+
+/// `--debug`: one attempt on standard error. The record is already redacted.
+fn debug_attempt(r: &AttemptRecord) {
+    let mut s = format!(
+        "sts: debug: {} attempt {}/{}: POST {}\n",
+        r.action, r.attempt, r.max_attempts, r.url
+    );
+    if r.canonical_request.is_empty() {
+        s.push_str("sts: debug: unsigned request\n");
+    } else {
+        s.push_str("sts: debug: canonical request:\n");
+        for line in r.canonical_request.lines() {
+            s.push_str(&format!("    {line}\n"));
+        }
+        s.push_str("sts: debug: string to sign:\n");
+        for line in r.string_to_sign.lines() {
+            s.push_str(&format!("    {line}\n"));
+        }
+    }
+    let ms = r.elapsed.as_secs_f64() * 1000.0;
+    match (r.status, &r.error) {
+        (Some(status), None) => s.push_str(&format!("sts: debug: HTTP {status} in {ms:.1} ms\n")),
+        (Some(status), Some(e)) => {
+            s.push_str(&format!("sts: debug: HTTP {status} in {ms:.1} ms: {e}\n"));
+        }
+        (None, Some(e)) => s.push_str(&format!("sts: debug: failed after {ms:.1} ms: {e}\n")),
+        (None, None) => s.push_str(&format!("sts: debug: done in {ms:.1} ms\n")),
+    }
+    eprint!("{s}");
+}
+
+/// Runs one subcommand and prints its output or error.
+fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
+    let format = match output_format(g) {
+        Ok(f) => f,
+        Err(e) => return cli_error(e),
+    };
+    if format == "env" && !cmd.credentials {
+        eprintln!(
+            "\n--output env prints the credentials an operation returns, and {} returns none: use \
+             --output json or --output text",
+            cmd.name
+        );
+        return EXIT_USAGE;
+    }
+    let sts = match build_client(g) {
+        Ok(s) => s,
+        Err(e) => return report(cmd, &e, None),
+    };
+    match (cmd.run)(&sts, values) {
+        Ok(v) => emit(&match format.as_str() {
+            "text" => output::text(&v),
+            "env" => output::env(&v).unwrap_or_default(),
+            _ => output::json(&v),
+        }),
+        Err(e) => report(cmd, &e, Some(&sts)),
+    }
+}
+
+/// Prints a library error the way the AWS CLI prints it and returns the exit status.
+fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
+    let url = || {
+        let u = sts.map(|s| s.endpoint().url.clone()).unwrap_or_default();
+        if u.ends_with('/') { u } else { format!("{u}/") }
+    };
+    let (msg, code) = match e {
+        Error::InvalidInput { field, rule } => (
+            format!("Parameter validation failed:\nInvalid value for parameter {field}: {rule}"),
+            EXIT_USAGE,
+        ),
+        Error::Service(s) => (
+            format!(
+                "An error occurred ({}) when calling the {} operation: {}",
+                s.code,
+                cmd.action,
+                s.message.as_deref().unwrap_or("Unknown")
+            ),
+            EXIT_SERVICE,
+        ),
+        Error::Credentials(c) if c.provider == "none" => (
+            "Unable to locate credentials. You can configure credentials by setting \
+             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)."
+                .to_owned(),
+            EXIT_CONFIG,
+        ),
+        Error::Endpoint { message } if message.to_ascii_lowercase().contains("region") => (
+            format!(
+                "You must specify a region. You can also configure your region with AWS_REGION \
+                 or --region. ({message})"
+            ),
+            EXIT_CONFIG,
+        ),
+        Error::Credentials(_)
+        | Error::Config { .. }
+        | Error::ConfigFile { .. }
+        | Error::Endpoint { .. } => (e.to_string(), EXIT_CONFIG),
+        Error::Transport {
+            kind: TransportErrorKind::Connect | TransportErrorKind::Dns,
+            ..
+        } if sts.is_some() => (
+            format!("Could not connect to the endpoint URL: \"{}\"", url()),
+            EXIT_OTHER,
+        ),
+        Error::Timeout {
+            phase: TimeoutPhase::Connect,
+            ..
+        } if sts.is_some() => (
+            format!("Connect timeout on endpoint URL: \"{}\"", url()),
+            EXIT_OTHER,
+        ),
+        Error::Timeout {
+            phase: TimeoutPhase::Attempt | TimeoutPhase::Total,
+            ..
+        } if sts.is_some() => (
+            format!("Read timeout on endpoint URL: \"{}\"", url()),
+            EXIT_OTHER,
+        ),
+        other => (other.to_string(), EXIT_OTHER),
+    };
+    eprintln!("\n{msg}");
+    code
+}

@@ -1,0 +1,287 @@
+//! Help pages in the layout of the AWS CLI's man pages (NAME, DESCRIPTION, SYNOPSIS, OPTIONS,
+//! GLOBAL OPTIONS, EXAMPLES, OUTPUT), generated from the command specs.
+
+use crate::commands::{self, Command, Flag, Kind, Out};
+
+const WIDTH: usize = 79;
+
+/// Appends `text` word-wrapped at [`WIDTH`], every line indented by `indent` spaces. Blank lines
+/// (`\n\n`) separate paragraphs.
+fn wrap(out: &mut String, text: &str, indent: usize) {
+    let pad = " ".repeat(indent);
+    for (i, para) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut line = String::new();
+        for word in para.split_whitespace() {
+            if !line.is_empty() && indent + line.len() + 1 + word.len() > WIDTH {
+                out.push_str(&format!("{pad}{line}\n"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            out.push_str(&format!("{pad}{line}\n"));
+        }
+    }
+}
+
+/// Appends preformatted lines, indented.
+fn verbatim(out: &mut String, text: &str, indent: usize) {
+    let pad = " ".repeat(indent);
+    for line in text.lines() {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            out.push_str(&format!("{pad}{line}\n"));
+        }
+    }
+}
+
+fn synopsis_value(f: &Flag) -> &'static str {
+    match f.kind {
+        Kind::StrList | Kind::StructList(_) => "<value> [<value>...]",
+        _ => "<value>",
+    }
+}
+
+fn global_options(out: &mut String) {
+    out.push_str("GLOBAL OPTIONS\n");
+    for g in commands::GLOBALS {
+        match g.value {
+            Some(v) => out.push_str(&format!("       {} ({v})\n", g.name)),
+            None => out.push_str(&format!("       {} (boolean)\n", g.name)),
+        }
+        wrap(out, g.doc, 10);
+        out.push('\n');
+    }
+}
+
+fn exit_status(out: &mut String) {
+    out.push_str("EXIT STATUS\n");
+    for (code, what) in [
+        ("0", "The command succeeded."),
+        (
+            "252",
+            "The command line could not be parsed: a missing or unknown flag, a bad value, a file:// \
+             value that cannot be read, or a parameter that fails validation.",
+        ),
+        (
+            "253",
+            "The configuration is invalid or incomplete: no credentials, no region, an unsupported \
+             --profile, a bad environment variable.",
+        ),
+        (
+            "254",
+            "STS answered with an error (e.g. AccessDenied). The error code and message are printed.",
+        ),
+        (
+            "255",
+            "Any other failure: the endpoint could not be reached, a timeout, an unreadable response.",
+        ),
+    ] {
+        out.push_str(&format!("       {code}\n"));
+        wrap(out, what, 10);
+        out.push('\n');
+    }
+}
+
+/// The help page of the tool.
+pub fn tool() -> String {
+    let mut out = String::new();
+    out.push_str("NAME\n       sts -\n\n");
+    out.push_str("DESCRIPTION\n");
+    wrap(
+        &mut out,
+        "AWS Security Token Service (STS) from the command line, as `aws sts` of the AWS CLI \
+         version 2: the same commands, flags, output formats and exit codes, in a small \
+         binary built on the sts-blocking crate.\n\n\
+         STS issues temporary, limited-privilege credentials for IAM roles, federated users and \
+         IAM users, and tells you who you are (get-caller-identity). Credentials and settings \
+         come from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
+         AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), \
+         AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, AWS_CA_BUNDLE, AWS_STS_REGIONAL_ENDPOINTS, \
+         AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT and AWS_DEFAULT_OUTPUT.\n\n\
+         Every string parameter accepts file://path (and fileb://path) to read the value from a \
+         file. List parameters take several values after one flag (--tags Key=a,Value=b \
+         Key=c,Value=d) or a JSON array; structures take the AWS CLI shorthand syntax \
+         (Key=a,Value=b) or a JSON object.",
+        7,
+    );
+    out.push('\n');
+    out.push_str("SYNOPSIS\n");
+    out.push_str("          sts [options] <command> [parameters]\n");
+    out.push_str("          sts help\n");
+    out.push_str("          sts <command> help\n");
+    out.push_str("          sts completion bash|zsh\n\n");
+    out.push_str("AVAILABLE COMMANDS\n");
+    for c in commands::COMMANDS {
+        out.push_str(&format!("       o {}\n", c.name));
+        wrap(&mut out, c.summary, 10);
+        out.push('\n');
+    }
+    out.push_str("       o completion\n");
+    wrap(
+        &mut out,
+        "Print a bash or zsh completion script: source <(sts completion bash).",
+        10,
+    );
+    out.push('\n');
+    out.push_str("       o help\n");
+    wrap(&mut out, "Print this page, or the page of a command.", 10);
+    out.push('\n');
+    global_options(&mut out);
+    exit_status(&mut out);
+    out
+}
+
+/// The help page of one command.
+pub fn command(c: &Command) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("NAME\n       {} - {}\n\n", c.name, c.summary));
+    out.push_str("DESCRIPTION\n");
+    wrap(&mut out, c.description, 7);
+    out.push('\n');
+    let auth = if c.signed {
+        "The request is signed with SigV4, with the credentials from the environment."
+    } else {
+        "The request is not signed: no AWS credentials are needed."
+    };
+    wrap(
+        &mut out,
+        &format!("Calls the STS {} API. {auth}", c.action),
+        7,
+    );
+    out.push('\n');
+    out.push_str("SYNOPSIS\n");
+    out.push_str(&format!("            {}\n", c.name));
+    for f in c.flags {
+        let v = synopsis_value(f);
+        if f.required {
+            out.push_str(&format!("          {} {v}\n", f.name));
+        } else {
+            out.push_str(&format!("          [{} {v}]\n", f.name));
+        }
+    }
+    out.push_str("          [<global options>]\n\n");
+    out.push_str("OPTIONS\n");
+    if c.flags.is_empty() {
+        out.push_str("       None\n\n");
+    }
+    for f in c.flags {
+        let req = if f.required { " [required]" } else { "" };
+        out.push_str(&format!(
+            "       {} ({}){req}\n",
+            f.name,
+            f.kind.type_name()
+        ));
+        wrap(&mut out, f.doc, 10);
+        out.push('\n');
+        wrap(
+            &mut out,
+            &match f.kind {
+                Kind::Struct(shape) => format!(
+                    "Model member: {} ({}). Constraints: {}.",
+                    f.member, shape.name, f.constraints
+                ),
+                Kind::StructList(shape) => format!(
+                    "Model member: {} (list of {}). Constraints: {}.",
+                    f.member, shape.name, f.constraints
+                ),
+                _ => format!(
+                    "Model member: {}. Constraints: {}.",
+                    f.member, f.constraints
+                ),
+            },
+            10,
+        );
+        out.push('\n');
+        match f.kind {
+            Kind::StrList => {
+                out.push_str("          Syntax:\n\n");
+                out.push_str("             \"string\" \"string\" ...\n\n");
+                out.push_str("          JSON Syntax:\n\n");
+                out.push_str("             [\"string\", ...]\n\n");
+            }
+            Kind::Struct(shape) | Kind::StructList(shape) => {
+                out.push_str("          Shorthand Syntax:\n\n");
+                verbatim(&mut out, shape.shorthand, 13);
+                out.push('\n');
+                out.push_str("          JSON Syntax:\n\n");
+                verbatim(&mut out, shape.json, 13);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out.push_str("       See 'sts help' for the global options.\n\n");
+    out.push_str("EXAMPLES\n");
+    for e in c.examples {
+        wrap(&mut out, e.title, 7);
+        out.push('\n');
+        example_command(&mut out, e.command);
+        out.push('\n');
+        if !e.output.is_empty() {
+            out.push_str("       Output:\n\n");
+            verbatim(&mut out, e.output, 10);
+            out.push('\n');
+        }
+    }
+    out.push_str("OUTPUT\n");
+    for o in c.output {
+        output_member(&mut out, o, 7);
+    }
+    if c.credentials {
+        wrap(
+            &mut out,
+            "With --output env, prints export lines for AWS_ACCESS_KEY_ID, \
+             AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION, for eval in \
+             a POSIX shell.",
+            7,
+        );
+        out.push('\n');
+    }
+    exit_status(&mut out);
+    out
+}
+
+/// An example command line, split before each `--flag` with shell line continuations when it is
+/// too long for one line (so that it can be pasted as is).
+fn example_command(out: &mut String, cmd: &str) {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let one = words.join(" ");
+    if 10 + one.len() <= WIDTH {
+        out.push_str(&format!("          {one}\n"));
+        return;
+    }
+    let mut lines: Vec<String> = vec![String::new()];
+    for w in words {
+        let last = lines.last_mut().expect("one line");
+        if w.starts_with("--") && !last.is_empty() {
+            lines.push(w.to_owned());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(w);
+        }
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let pad = if i == 0 { 10 } else { 14 };
+        let cont = if i + 1 < lines.len() { " \\" } else { "" };
+        out.push_str(&format!("{}{line}{cont}\n", " ".repeat(pad)));
+    }
+}
+
+fn output_member(out: &mut String, o: &Out, indent: usize) {
+    out.push_str(&format!("{}{} -> ({})\n", " ".repeat(indent), o.name, o.ty));
+    wrap(out, o.doc, indent + 3);
+    out.push('\n');
+    for child in o.children {
+        output_member(out, child, indent + 3);
+    }
+}

@@ -1,0 +1,1038 @@
+//! The `sts` binary end to end, against the loopback fake STS server: every subcommand in every
+//! output format (exact stdout and exact parameters received), every exit code, help pages
+//! (golden files in `tests/golden/`; `UPDATE_GOLDEN=1` rewrites them), completion scripts.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use support::{CREDS_XML, FakeSts, Reply, caller_identity, error_body, success};
+
+/// Runs `sts` with a clean environment: only the variables given (no AWS_PROFILE, AWS_CONFIG_FILE
+/// or AWS_CA_BUNDLE from the machine).
+fn sts_env(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sts"));
+    c.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        c.env("PATH", path);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.args(args).output().expect("run sts")
+}
+
+/// Runs `sts` against `fake` with test credentials in us-east-1.
+fn sts(fake: &FakeSts, args: &[&str]) -> Output {
+    let url = fake.url();
+    sts_env(
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "test-secret"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_STS", &url),
+        ],
+        args,
+    )
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+const CREDS_JSON: &str = "    \"Credentials\": {\n        \"AccessKeyId\": \"ASIAFAKEEXAMPLE00001\",\n        \
+\"SecretAccessKey\": \"fake-secret-key\",\n        \"SessionToken\": \"fake-session-token\",\n        \
+\"Expiration\": \"2030-01-01T00:00:00+00:00\"\n    }";
+const CREDS_TEXT: &str = "CREDENTIALS\tASIAFAKEEXAMPLE00001\t2030-01-01T00:00:00+00:00\tfake-secret-key\tfake-session-token\n";
+const CREDS_ENV: &str = "export AWS_ACCESS_KEY_ID=ASIAFAKEEXAMPLE00001\n\
+export AWS_SECRET_ACCESS_KEY=fake-secret-key\n\
+export AWS_SESSION_TOKEN=fake-session-token\n\
+export AWS_CREDENTIAL_EXPIRATION=2030-01-01T00:00:00+00:00\n";
+
+/// One subcommand against a fake reply, in all three formats.
+struct Case<'a> {
+    args: Vec<&'a str>,
+    action: &'a str,
+    result: String,
+    params: Vec<(String, String)>,
+    json: String,
+    text: String,
+    /// `None`: `--output env` is a usage error (no credentials in the output).
+    env: Option<&'a str>,
+    signed: bool,
+}
+
+fn check(case: Case<'_>) {
+    let fake = FakeSts::start(Reply::xml(200, success(case.action, &case.result)));
+    for (format, expected) in [
+        ("json", Some(case.json.as_str())),
+        ("text", Some(case.text.as_str())),
+        ("env", case.env),
+    ] {
+        let before = fake.count();
+        let mut args = case.args.clone();
+        args.extend(["--output", format]);
+        let o = sts(&fake, &args);
+        match expected {
+            Some(exp) => {
+                assert_eq!(code(&o), 0, "{format} {:?}: {}", case.args, stderr(&o));
+                assert_eq!(stdout(&o), exp, "{format} {:?}", case.args);
+                assert_eq!(stderr(&o), "");
+                let reqs = fake.requests();
+                assert_eq!(reqs.len(), before + 1);
+                let r = &reqs[before];
+                assert_eq!(r.params(), case.params, "{:?}", case.args);
+                assert_eq!(r.header("authorization").is_some(), case.signed);
+            }
+            None => {
+                assert_eq!(code(&o), 252, "{format} {:?}", case.args);
+                assert!(stderr(&o).contains("--output env"), "{}", stderr(&o));
+                assert_eq!(stdout(&o), "");
+                assert_eq!(fake.count(), before, "nothing sent");
+            }
+        }
+    }
+}
+
+fn base(action: &str) -> Vec<(String, String)> {
+    pairs(&[("Action", action), ("Version", "2011-06-15")])
+}
+
+fn with(action: &str, more: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut p = base(action);
+    p.extend(pairs(more));
+    p
+}
+
+#[test]
+fn assume_role_all_formats() {
+    check(Case {
+        args: vec![
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/demo",
+            "--role-session-name=s1",
+            "--policy-arns",
+            "arn=arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn=arn:aws:iam::aws:policy/Billing",
+            "--policy",
+            "{\"Version\":\"2012-10-17\"}",
+            "--duration-seconds",
+            "900",
+            "--tags",
+            "Key=a,Value=b",
+            "Key=c,Value=d",
+            "--transitive-tag-keys",
+            "a",
+            "c",
+            "--external-id",
+            "ext-1",
+            "--serial-number",
+            "arn:aws:iam::123456789012:mfa/u",
+            "--token-code",
+            "123456",
+            "--source-identity",
+            "alice",
+            "--provided-contexts",
+            "ProviderArn=arn:aws:iam::aws:contextProvider/IdentityCenter,ContextAssertion=YWJjZA==",
+            "--minimum-session-token-size",
+            "100",
+        ],
+        action: "AssumeRole",
+        result: format!(
+            "{CREDS_XML}<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:s1</AssumedRoleId>\
+             <Arn>arn:aws:sts::123456789012:assumed-role/demo/s1</Arn></AssumedRoleUser>\
+             <PackedPolicySize>6</PackedPolicySize><SourceIdentity>alice</SourceIdentity>\
+             <SessionTokenUtilization>40</SessionTokenUtilization><SessionTokenSize>812</SessionTokenSize>"
+        ),
+        params: with(
+            "AssumeRole",
+            &[
+                ("RoleArn", "arn:aws:iam::123456789012:role/demo"),
+                ("RoleSessionName", "s1"),
+                (
+                    "PolicyArns.member.1.arn",
+                    "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                ),
+                ("PolicyArns.member.2.arn", "arn:aws:iam::aws:policy/Billing"),
+                ("Policy", "{\"Version\":\"2012-10-17\"}"),
+                ("DurationSeconds", "900"),
+                ("Tags.member.1.Key", "a"),
+                ("Tags.member.1.Value", "b"),
+                ("Tags.member.2.Key", "c"),
+                ("Tags.member.2.Value", "d"),
+                ("TransitiveTagKeys.member.1", "a"),
+                ("TransitiveTagKeys.member.2", "c"),
+                ("ExternalId", "ext-1"),
+                ("SerialNumber", "arn:aws:iam::123456789012:mfa/u"),
+                ("TokenCode", "123456"),
+                ("SourceIdentity", "alice"),
+                (
+                    "ProvidedContexts.member.1.ProviderArn",
+                    "arn:aws:iam::aws:contextProvider/IdentityCenter",
+                ),
+                ("ProvidedContexts.member.1.ContextAssertion", "YWJjZA=="),
+                ("MinimumSessionTokenSize", "100"),
+            ],
+        ),
+        json: format!(
+            "{{\n{CREDS_JSON},\n    \"AssumedRoleUser\": {{\n        \"AssumedRoleId\": \"AROAEXAMPLE:s1\",\n        \
+             \"Arn\": \"arn:aws:sts::123456789012:assumed-role/demo/s1\"\n    }},\n    \"PackedPolicySize\": 6,\n    \
+             \"SourceIdentity\": \"alice\",\n    \"SessionTokenUtilization\": 40,\n    \"SessionTokenSize\": 812\n}}\n"
+        ),
+        text: format!(
+            "6\t812\t40\talice\nASSUMEDROLEUSER\tarn:aws:sts::123456789012:assumed-role/demo/s1\tAROAEXAMPLE:s1\n{CREDS_TEXT}"
+        ),
+        env: Some(CREDS_ENV),
+        signed: true,
+    });
+}
+
+#[test]
+fn assume_role_with_saml_all_formats() {
+    let dir = tempdir("saml");
+    let file = dir.join("assertion.b64");
+    std::fs::write(&file, "PHNhbWw+YXNzZXJ0aW9uPC9zYW1sPg==").unwrap();
+    let file_arg = format!("file://{}", file.display());
+    check(Case {
+        args: vec![
+            "assume-role-with-saml",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/TestSaml",
+            "--principal-arn",
+            "arn:aws:iam::123456789012:saml-provider/SAML-test",
+            "--saml-assertion",
+            &file_arg,
+            "--duration-seconds",
+            "3600",
+        ],
+        action: "AssumeRoleWithSAML",
+        result: format!(
+            "{CREDS_XML}<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:u</AssumedRoleId>\
+             <Arn>arn:aws:sts::123456789012:assumed-role/TestSaml/u</Arn></AssumedRoleUser>\
+             <Subject>SamlExample</Subject><SubjectType>transient</SubjectType>\
+             <Issuer>https://integ.example.com/idp/shibboleth</Issuer>\
+             <Audience>https://signin.aws.amazon.com/saml</Audience><NameQualifier>SbdGOnUkh1i4+EXAMPLExL/jEvs=</NameQualifier>\
+             <TrustedIdentityPropagationContext><OriginIdentity><Subject>sub-1</Subject>\
+             <FederatedProviderArn>arn:aws:iam::123456789012:saml-provider/SAML-test</FederatedProviderArn></OriginIdentity>\
+             <TransactionContext><IdentityProvider><entry><key>z</key><value>1</value></entry>\
+             <entry><key>a</key><value>2</value></entry></IdentityProvider></TransactionContext>\
+             </TrustedIdentityPropagationContext>"
+        ),
+        params: with(
+            "AssumeRoleWithSAML",
+            &[
+                ("RoleArn", "arn:aws:iam::123456789012:role/TestSaml"),
+                (
+                    "PrincipalArn",
+                    "arn:aws:iam::123456789012:saml-provider/SAML-test",
+                ),
+                ("SAMLAssertion", "PHNhbWw+YXNzZXJ0aW9uPC9zYW1sPg=="),
+                ("DurationSeconds", "3600"),
+            ],
+        ),
+        json: format!(
+            "{{\n{CREDS_JSON},\n    \"AssumedRoleUser\": {{\n        \"AssumedRoleId\": \"AROAEXAMPLE:u\",\n        \
+             \"Arn\": \"arn:aws:sts::123456789012:assumed-role/TestSaml/u\"\n    }},\n    \
+             \"Subject\": \"SamlExample\",\n    \"SubjectType\": \"transient\",\n    \
+             \"Issuer\": \"https://integ.example.com/idp/shibboleth\",\n    \
+             \"Audience\": \"https://signin.aws.amazon.com/saml\",\n    \
+             \"NameQualifier\": \"SbdGOnUkh1i4+EXAMPLExL/jEvs=\",\n    \
+             \"TrustedIdentityPropagationContext\": {{\n        \"OriginIdentity\": {{\n            \
+             \"Subject\": \"sub-1\",\n            \
+             \"FederatedProviderArn\": \"arn:aws:iam::123456789012:saml-provider/SAML-test\"\n        }},\n        \
+             \"TransactionContext\": {{\n            \"IdentityProvider\": {{\n                \"z\": \"1\",\n                \
+             \"a\": \"2\"\n            }}\n        }}\n    }}\n}}\n"
+        ),
+        text: format!(
+            "https://signin.aws.amazon.com/saml\thttps://integ.example.com/idp/shibboleth\t\
+             SbdGOnUkh1i4+EXAMPLExL/jEvs=\tSamlExample\ttransient\n\
+             ASSUMEDROLEUSER\tarn:aws:sts::123456789012:assumed-role/TestSaml/u\tAROAEXAMPLE:u\n{CREDS_TEXT}\
+             ORIGINIDENTITY\tarn:aws:iam::123456789012:saml-provider/SAML-test\tsub-1\n\
+             IDENTITYPROVIDER\t2\t1\n"
+        ),
+        env: Some(CREDS_ENV),
+        signed: false,
+    });
+}
+
+#[test]
+fn assume_role_with_web_identity_all_formats() {
+    let dir = tempdir("wit");
+    let file = dir.join("token");
+    std::fs::write(&file, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln").unwrap();
+    let file_arg = format!("file://{}", file.display());
+    check(Case {
+        args: vec![
+            "--region",
+            "eu-west-1",
+            "assume-role-with-web-identity",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/FederatedWebIdentityRole",
+            "--role-session-name",
+            "app1",
+            "--web-identity-token",
+            &file_arg,
+            "--provider-id",
+            "www.amazon.com",
+            "--policy",
+            "{}",
+        ],
+        action: "AssumeRoleWithWebIdentity",
+        result: format!(
+            "<SubjectFromWebIdentityToken>amzn1.account.AF6RHO7KZU5XRVQJGXK6HEXAMPLE</SubjectFromWebIdentityToken>\
+             <Audience>client.5498841531868486423.1548@apps.example.com</Audience>\
+             <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/FederatedWebIdentityRole/app1</Arn>\
+             <AssumedRoleId>AROACLKWSDQRAOEXAMPLE:app1</AssumedRoleId></AssumedRoleUser>{CREDS_XML}\
+             <Provider>www.amazon.com</Provider>"
+        ),
+        params: with(
+            "AssumeRoleWithWebIdentity",
+            &[
+                (
+                    "RoleArn",
+                    "arn:aws:iam::123456789012:role/FederatedWebIdentityRole",
+                ),
+                ("RoleSessionName", "app1"),
+                ("WebIdentityToken", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
+                ("ProviderId", "www.amazon.com"),
+                ("Policy", "{}"),
+            ],
+        ),
+        json: format!(
+            "{{\n{CREDS_JSON},\n    \"SubjectFromWebIdentityToken\": \"amzn1.account.AF6RHO7KZU5XRVQJGXK6HEXAMPLE\",\n    \
+             \"AssumedRoleUser\": {{\n        \"AssumedRoleId\": \"AROACLKWSDQRAOEXAMPLE:app1\",\n        \
+             \"Arn\": \"arn:aws:sts::123456789012:assumed-role/FederatedWebIdentityRole/app1\"\n    }},\n    \
+             \"Provider\": \"www.amazon.com\",\n    \
+             \"Audience\": \"client.5498841531868486423.1548@apps.example.com\"\n}}\n"
+        ),
+        text: format!(
+            "client.5498841531868486423.1548@apps.example.com\twww.amazon.com\t\
+             amzn1.account.AF6RHO7KZU5XRVQJGXK6HEXAMPLE\n\
+             ASSUMEDROLEUSER\tarn:aws:sts::123456789012:assumed-role/FederatedWebIdentityRole/app1\t\
+             AROACLKWSDQRAOEXAMPLE:app1\n{CREDS_TEXT}"
+        ),
+        env: Some(CREDS_ENV),
+        signed: false,
+    });
+}
+
+#[test]
+fn assume_root_all_formats() {
+    check(Case {
+        args: vec![
+            "assume-root",
+            "--target-principal",
+            "111122223333",
+            "--task-policy-arn",
+            "arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials",
+            "--duration-seconds",
+            "900",
+        ],
+        action: "AssumeRoot",
+        result: format!("{CREDS_XML}<SourceIdentity>admin</SourceIdentity>"),
+        params: with(
+            "AssumeRoot",
+            &[
+                ("TargetPrincipal", "111122223333"),
+                (
+                    "TaskPolicyArn.arn",
+                    "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials",
+                ),
+                ("DurationSeconds", "900"),
+            ],
+        ),
+        json: format!("{{\n{CREDS_JSON},\n    \"SourceIdentity\": \"admin\"\n}}\n"),
+        text: format!("admin\n{CREDS_TEXT}"),
+        env: Some(CREDS_ENV),
+        signed: true,
+    });
+}
+
+#[test]
+fn decode_authorization_message_all_formats() {
+    check(Case {
+        args: vec!["decode-authorization-message", "--encoded-message", "abc-123_x"],
+        action: "DecodeAuthorizationMessage",
+        result: "<DecodedMessage>{&quot;allowed&quot;:false,&quot;context&quot;:{&quot;p&quot;:&quot;a\\b é&quot;}}</DecodedMessage>".into(),
+        params: with("DecodeAuthorizationMessage", &[("EncodedMessage", "abc-123_x")]),
+        json: "{\n    \"DecodedMessage\": \"{\\\"allowed\\\":false,\\\"context\\\":{\\\"p\\\":\\\"a\\\\b é\\\"}}\"\n}\n"
+            .into(),
+        text: "{\"allowed\":false,\"context\":{\"p\":\"a\\b é\"}}\n".into(),
+        env: None,
+        signed: true,
+    });
+}
+
+#[test]
+fn get_access_key_info_all_formats() {
+    check(Case {
+        args: vec![
+            "get-access-key-info",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ],
+        action: "GetAccessKeyInfo",
+        result: "<Account>111122223333</Account>".into(),
+        params: with(
+            "GetAccessKeyInfo",
+            &[("AccessKeyId", "AKIAIOSFODNN7EXAMPLE")],
+        ),
+        json: "{\n    \"Account\": \"111122223333\"\n}\n".into(),
+        text: "111122223333\n".into(),
+        env: None,
+        signed: true,
+    });
+}
+
+#[test]
+fn get_caller_identity_all_formats() {
+    check(Case {
+        args: vec!["get-caller-identity"],
+        action: "GetCallerIdentity",
+        result: "<Arn>arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDAEXAMPLE</UserId>\
+                 <Account>123456789012</Account>"
+            .into(),
+        params: base("GetCallerIdentity"),
+        json: "{\n    \"UserId\": \"AIDAEXAMPLE\",\n    \"Account\": \"123456789012\",\n    \
+               \"Arn\": \"arn:aws:iam::123456789012:user/alice\"\n}\n"
+            .into(),
+        text: "123456789012\tarn:aws:iam::123456789012:user/alice\tAIDAEXAMPLE\n".into(),
+        env: None,
+        signed: true,
+    });
+}
+
+#[test]
+fn get_delegated_access_token_all_formats() {
+    check(Case {
+        args: vec![
+            "get-delegated-access-token",
+            "--trade-in-token",
+            "trade-in-xyz",
+        ],
+        action: "GetDelegatedAccessToken",
+        result: format!(
+            "{CREDS_XML}<AssumedPrincipal>arn:aws:sts::123456789012:assumed-role/r/s</AssumedPrincipal>"
+        ),
+        params: with(
+            "GetDelegatedAccessToken",
+            &[("TradeInToken", "trade-in-xyz")],
+        ),
+        json: format!(
+            "{{\n{CREDS_JSON},\n    \"AssumedPrincipal\": \"arn:aws:sts::123456789012:assumed-role/r/s\"\n}}\n"
+        ),
+        text: format!("arn:aws:sts::123456789012:assumed-role/r/s\n{CREDS_TEXT}"),
+        env: Some(CREDS_ENV),
+        signed: true,
+    });
+}
+
+#[test]
+fn get_federation_token_all_formats_with_json_lists() {
+    check(Case {
+        args: vec![
+            "get-federation-token",
+            "--name",
+            "Bob",
+            "--policy-arns",
+            "[{\"arn\": \"arn:aws:iam::aws:policy/ReadOnlyAccess\"}]",
+            "--tags",
+            "[{\"Key\": \"Project\", \"Value\": \"Pegasus\"}, {\"Key\": \"Cost\", \"Value\": \"\"}]",
+            "--duration-seconds",
+            "3600",
+        ],
+        action: "GetFederationToken",
+        result: format!(
+            "{CREDS_XML}<FederatedUser><FederatedUserId>123456789012:Bob</FederatedUserId>\
+             <Arn>arn:aws:sts::123456789012:federated-user/Bob</Arn></FederatedUser>\
+             <PackedPolicySize>4</PackedPolicySize>"
+        ),
+        params: with(
+            "GetFederationToken",
+            &[
+                ("Name", "Bob"),
+                (
+                    "PolicyArns.member.1.arn",
+                    "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                ),
+                ("DurationSeconds", "3600"),
+                ("Tags.member.1.Key", "Project"),
+                ("Tags.member.1.Value", "Pegasus"),
+                ("Tags.member.2.Key", "Cost"),
+                ("Tags.member.2.Value", ""),
+            ],
+        ),
+        json: format!(
+            "{{\n{CREDS_JSON},\n    \"FederatedUser\": {{\n        \"FederatedUserId\": \"123456789012:Bob\",\n        \
+             \"Arn\": \"arn:aws:sts::123456789012:federated-user/Bob\"\n    }},\n    \"PackedPolicySize\": 4\n}}\n"
+        ),
+        text: format!(
+            "4\n{CREDS_TEXT}FEDERATEDUSER\tarn:aws:sts::123456789012:federated-user/Bob\t123456789012:Bob\n"
+        ),
+        env: Some(CREDS_ENV),
+        signed: true,
+    });
+}
+
+#[test]
+fn get_scoped_credentials_all_formats() {
+    check(Case {
+        args: vec![
+            "get-scoped-credentials",
+            "--duration-seconds",
+            "600",
+            "--scoped-session-description",
+            "nightly export",
+        ],
+        action: "GetScopedCredentials",
+        result: format!(
+            "{CREDS_XML}<SessionInfo><ScopedSessionId>AROAEXAMPLE:s</ScopedSessionId>\
+             <Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></SessionInfo>\
+             <ScopedPoliciesCount>1</ScopedPoliciesCount>"
+        ),
+        params: with(
+            "GetScopedCredentials",
+            &[
+                ("DurationSeconds", "600"),
+                ("ScopedSessionDescription", "nightly export"),
+            ],
+        ),
+        json: format!(
+            "{{\n{CREDS_JSON},\n    \"SessionInfo\": {{\n        \"ScopedSessionId\": \"AROAEXAMPLE:s\",\n        \
+             \"Arn\": \"arn:aws:sts::123456789012:assumed-role/r/s\"\n    }},\n    \"ScopedPoliciesCount\": 1\n}}\n"
+        ),
+        text: format!(
+            "1\n{CREDS_TEXT}SESSIONINFO\tarn:aws:sts::123456789012:assumed-role/r/s\tAROAEXAMPLE:s\n"
+        ),
+        env: Some(CREDS_ENV),
+        signed: true,
+    });
+}
+
+#[test]
+fn get_session_token_all_formats() {
+    check(Case {
+        args: vec![
+            "get-session-token",
+            "--serial-number",
+            "arn:aws:iam::123456789012:mfa/alice",
+            "--token-code",
+            "123456",
+        ],
+        action: "GetSessionToken",
+        result: CREDS_XML.to_owned(),
+        params: with(
+            "GetSessionToken",
+            &[
+                ("SerialNumber", "arn:aws:iam::123456789012:mfa/alice"),
+                ("TokenCode", "123456"),
+            ],
+        ),
+        json: format!("{{\n{CREDS_JSON}\n}}\n"),
+        text: CREDS_TEXT.to_owned(),
+        env: Some(CREDS_ENV),
+        signed: true,
+    });
+}
+
+#[test]
+fn get_web_identity_token_all_formats() {
+    check(Case {
+        args: vec![
+            "get-web-identity-token",
+            "--audience",
+            "https://a.example.com",
+            "b",
+            "--signing-algorithm",
+            "ES384",
+            "--subject-mode",
+            "AWSIdentity",
+            "--tags",
+            "Key=k,Value=v",
+        ],
+        action: "GetWebIdentityToken",
+        result: "<WebIdentityToken>eyJ.payload.sig</WebIdentityToken>\
+                 <Expiration>2026-01-02T03:04:05.678Z</Expiration>"
+            .into(),
+        params: with(
+            "GetWebIdentityToken",
+            &[
+                ("Audience.member.1", "https://a.example.com"),
+                ("Audience.member.2", "b"),
+                ("SigningAlgorithm", "ES384"),
+                ("SubjectMode", "AWSIdentity"),
+                ("Tags.member.1.Key", "k"),
+                ("Tags.member.1.Value", "v"),
+            ],
+        ),
+        json: "{\n    \"WebIdentityToken\": \"eyJ.payload.sig\",\n    \
+               \"Expiration\": \"2026-01-02T03:04:05.678000+00:00\"\n}\n"
+            .into(),
+        text: "2026-01-02T03:04:05.678000+00:00\teyJ.payload.sig\n".into(),
+        env: None,
+        signed: true,
+    });
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sts-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const USAGE: &str = "usage: sts [options] <command> [parameters]\nTo see help text, you can run:\n\n  \
+sts help\n  sts <command> help\n\n";
+
+#[test]
+fn usage_errors_exit_252() {
+    let fake = FakeSts::start(caller_identity());
+    let o = sts(
+        &fake,
+        &[
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/x",
+        ],
+    );
+    assert_eq!(code(&o), 252);
+    assert_eq!(
+        stderr(&o),
+        format!("{USAGE}sts: error: the following arguments are required: --role-session-name\n")
+    );
+    let o = sts(&fake, &["assume-role"]);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "{USAGE}sts: error: the following arguments are required: --role-arn, --role-session-name\n"
+        )
+    );
+    let o = sts(&fake, &["get-caller-identity", "--bogus", "x"]);
+    assert_eq!(code(&o), 252);
+    assert_eq!(
+        stderr(&o),
+        format!("{USAGE}sts: error: Unknown options: --bogus, x\n")
+    );
+    let o = sts(&fake, &["no-such-command"]);
+    assert_eq!(code(&o), 252);
+    assert!(
+        stderr(&o).contains("sts: error: argument command: Invalid choice, valid choices are:")
+    );
+    let o = sts(&fake, &[]);
+    assert_eq!(code(&o), 252);
+    assert!(stderr(&o).ends_with("sts: error: the following arguments are required: command\n"));
+    let o = sts(&fake, &["get-session-token", "--duration-seconds", "1h"]);
+    assert_eq!(code(&o), 252);
+    assert_eq!(
+        stderr(&o),
+        "\nError parsing parameter '--duration-seconds': expected an integer, got '1h'\n"
+    );
+    let o = sts(&fake, &["get-caller-identity", "--output", "table"]);
+    assert_eq!(code(&o), 252);
+    assert!(stderr(&o).contains("argument --output: Invalid choice"));
+    let o = sts(&fake, &["get-caller-identity", "--region"]);
+    assert_eq!(code(&o), 252);
+    assert!(stderr(&o).ends_with("sts: error: argument --region: expected one argument\n"));
+    let o = sts(
+        &fake,
+        &[
+            "get-federation-token",
+            "--name",
+            "Bob",
+            "--policy",
+            "file:///nonexistent/policy.json",
+        ],
+    );
+    assert_eq!(code(&o), 252);
+    assert!(
+        stderr(&o).starts_with(
+            "\nError parsing parameter '--policy': Unable to load paramfile file:///nonexistent/policy.json: "
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = sts(
+        &fake,
+        &["get-federation-token", "--name", "Bob", "--tags", "Key=a"],
+    );
+    assert_eq!(code(&o), 252);
+    assert_eq!(
+        stderr(&o),
+        "\nParameter validation failed:\nMissing required parameter in Tags[0]: \"Value\"\n"
+    );
+    let o = sts(
+        &fake,
+        &[
+            "get-federation-token",
+            "--name",
+            "Bob",
+            "--tags",
+            "Key=a,Valu=b",
+        ],
+    );
+    assert_eq!(
+        stderr(&o),
+        "\nParameter validation failed:\nUnknown parameter in Tags[0]: \"Valu\", must be one of: Key, Value\n"
+    );
+    // A model constraint checked by the library.
+    let o = sts(&fake, &["get-federation-token", "--name", "B"]);
+    assert_eq!(code(&o), 252);
+    assert_eq!(
+        stderr(&o),
+        "\nParameter validation failed:\nInvalid value for parameter Name: length must be 2..=32, got 1\n"
+    );
+    assert_eq!(fake.count(), 0, "no usage error sends a request");
+}
+
+#[test]
+fn no_credentials_exit_253() {
+    let fake = FakeSts::start(caller_identity());
+    let url = fake.url();
+    let o = sts_env(
+        &[("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL_STS", &url)],
+        &["get-caller-identity"],
+    );
+    assert_eq!(code(&o), 253);
+    assert_eq!(
+        stderr(&o),
+        "\nUnable to locate credentials. You can configure credentials by setting \
+         AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN).\n"
+    );
+    // Unsigned operations need none.
+    fake.set_fallback(Reply::xml(
+        200,
+        success("AssumeRoleWithWebIdentity", CREDS_XML),
+    ));
+    let o = sts_env(
+        &[("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL_STS", &url)],
+        &[
+            "assume-role-with-web-identity",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/demo",
+            "--role-session-name",
+            "s1",
+            "--web-identity-token",
+            "token-1234",
+            "--output",
+            "env",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), CREDS_ENV);
+    // A profile is a configuration error for now.
+    let o = sts(&fake, &["--profile", "dev", "get-caller-identity"]);
+    assert_eq!(code(&o), 253);
+    assert!(stderr(&o).contains("profiles are not supported yet"));
+    // No region.
+    let o = sts_env(
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ],
+        &["get-caller-identity"],
+    );
+    assert_eq!(code(&o), 253);
+    assert!(stderr(&o).starts_with("\nYou must specify a region."));
+}
+
+#[test]
+fn service_error_exit_254() {
+    let fake = FakeSts::start(Reply::xml(
+        403,
+        error_body(
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/alice is not authorized",
+        ),
+    ));
+    let o = sts(
+        &fake,
+        &[
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/demo",
+            "--role-session-name",
+            "s1",
+        ],
+    );
+    assert_eq!(code(&o), 254);
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "\nAn error occurred (AccessDenied) when calling the AssumeRole operation: \
+         User: arn:aws:iam::123456789012:user/alice is not authorized\n"
+    );
+    assert!(!stderr(&o).contains("test-secret"));
+}
+
+#[test]
+fn connection_refused_exit_255() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let o = sts_env(
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_MAX_ATTEMPTS", "1"),
+        ],
+        &["get-caller-identity", "--endpoint-url", &url],
+    );
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        format!("\nCould not connect to the endpoint URL: \"{url}/\"\n")
+    );
+}
+
+#[test]
+fn global_flags_before_and_after_the_command() {
+    let fake = FakeSts::start(caller_identity());
+    let expected = "123456789012\tarn:aws:iam::123456789012:user/alice\tAIDAEXAMPLE\n";
+    for args in [
+        &[
+            "--region",
+            "eu-west-1",
+            "--output",
+            "text",
+            "get-caller-identity",
+        ][..],
+        &["get-caller-identity", "--output=text", "--region=eu-west-1"][..],
+        &[
+            "--output",
+            "text",
+            "get-caller-identity",
+            "--region",
+            "eu-west-1",
+            "--no-paginate",
+        ][..],
+    ] {
+        let before = fake.count();
+        let o = sts(&fake, args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), expected);
+        let auth = fake.requests()[before]
+            .header("authorization")
+            .unwrap()
+            .to_owned();
+        assert!(auth.contains("/eu-west-1/sts/aws4_request"), "{auth}");
+    }
+    // --endpoint-url overrides AWS_ENDPOINT_URL_STS.
+    let other = FakeSts::start(caller_identity());
+    let url = other.url();
+    let o = sts(&fake, &["get-caller-identity", "--endpoint-url", &url]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(other.count(), 1);
+    // AWS_DEFAULT_OUTPUT picks the format; --output wins over it.
+    let furl = fake.url();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKID"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", furl.as_str()),
+        ("AWS_DEFAULT_OUTPUT", "text"),
+    ];
+    assert_eq!(stdout(&sts_env(&env, &["get-caller-identity"])), expected);
+    assert!(
+        stdout(&sts_env(&env, &["get-caller-identity", "--output", "json"])).starts_with("{\n")
+    );
+}
+
+#[test]
+fn file_values_and_policy_text_are_sent_verbatim() {
+    let fake = FakeSts::start(Reply::xml(200, success("AssumeRole", CREDS_XML)));
+    let dir = tempdir("policy");
+    let policy = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \
+                  \"Action\": \"s3:GetObject\", \"Resource\": \"*\", \"Sid\": \"café crème\"}]\n}\n";
+    let file = dir.join("policy.json");
+    std::fs::write(&file, policy).unwrap();
+    let file_arg = format!("file://{}", file.display());
+    let o = sts(
+        &fake,
+        &[
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/demo",
+            "--role-session-name",
+            "s1",
+            "--policy",
+            &file_arg,
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(fake.requests()[0].param("Policy").as_deref(), Some(policy));
+}
+
+#[test]
+fn debug_prints_attempts_without_secrets() {
+    let fake = FakeSts::start(caller_identity());
+    let url = fake.url();
+    let o = sts_env(
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "test-secret"),
+            ("AWS_SESSION_TOKEN", "the-session-token"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_STS", &url),
+        ],
+        &["get-caller-identity", "--debug"],
+    );
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "sts: debug: GetCallerIdentity attempt 1/3: POST {url}/"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("sts: debug: canonical request:\n    POST\n    /\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sts: debug: string to sign:\n    AWS4-HMAC-SHA256\n"),
+        "{err}"
+    );
+    assert!(err.contains("sts: debug: HTTP 200 in "), "{err}");
+    assert!(
+        !err.contains("test-secret") && !err.contains("the-session-token"),
+        "{err}"
+    );
+    assert!(stdout(&o).starts_with("{\n    \"UserId\""));
+}
+
+#[test]
+fn version_and_help_exit_0() {
+    let fake = FakeSts::start(caller_identity());
+    let o = sts(&fake, &["--version"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with(&format!("sts-blocking/{} ", env!("CARGO_PKG_VERSION"))));
+    for name in COMMANDS {
+        for args in [
+            &[name, "help"][..],
+            &[name, "--help"][..],
+            &["help", name][..],
+        ] {
+            let o = sts(&fake, args);
+            assert_eq!(code(&o), 0, "{args:?}");
+            let page = stdout(&o);
+            for section in [
+                "NAME\n",
+                "DESCRIPTION\n",
+                "SYNOPSIS\n",
+                "OPTIONS\n",
+                "EXAMPLES\n",
+                "OUTPUT\n",
+            ] {
+                assert!(page.contains(section), "{name}: {section}");
+            }
+            assert!(
+                page.starts_with(&format!("NAME\n       {name} - ")),
+                "{name}"
+            );
+        }
+    }
+    assert_eq!(fake.count(), 0);
+}
+
+const COMMANDS: [&str; 12] = [
+    "assume-role",
+    "assume-role-with-saml",
+    "assume-role-with-web-identity",
+    "assume-root",
+    "decode-authorization-message",
+    "get-access-key-info",
+    "get-caller-identity",
+    "get-delegated-access-token",
+    "get-federation-token",
+    "get-scoped-credentials",
+    "get-session-token",
+    "get-web-identity-token",
+];
+
+fn golden(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(
+        actual, expected,
+        "{name} differs (UPDATE_GOLDEN=1 rewrites it)"
+    );
+}
+
+#[test]
+fn help_pages_match_golden_files() {
+    let fake = FakeSts::start(caller_identity());
+    let tool = stdout(&sts(&fake, &["help"]));
+    assert_eq!(stdout(&sts(&fake, &["--help"])), tool);
+    golden("help.txt", &tool);
+    for name in [
+        "assume-role",
+        "get-caller-identity",
+        "assume-root",
+        "get-web-identity-token",
+    ] {
+        golden(
+            &format!("{name}.help.txt"),
+            &stdout(&sts(&fake, &[name, "help"])),
+        );
+    }
+}
+
+#[test]
+fn completion_scripts_cover_every_command_and_flag() {
+    let fake = FakeSts::start(caller_identity());
+    for shell in ["bash", "zsh"] {
+        let o = sts(&fake, &["completion", shell]);
+        assert_eq!(code(&o), 0);
+        let script = stdout(&o);
+        for name in COMMANDS {
+            assert!(script.contains(name), "{shell}: {name}");
+        }
+        for flag in [
+            "--role-arn",
+            "--web-identity-token",
+            "--task-policy-arn",
+            "--subject-mode",
+            "--region",
+            "--output",
+            "--cli-read-timeout",
+        ] {
+            assert!(script.contains(flag), "{shell}: {flag}");
+        }
+    }
+    let bash = stdout(&sts(&fake, &["completion", "bash"]));
+    assert!(bash.ends_with("complete -F _sts sts\n"));
+    if let Ok(o) = Command::new("bash").arg("-n").arg("-c").arg(&bash).output() {
+        assert!(
+            o.status.success(),
+            "bash -n: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = sts(&fake, &["completion", "fish"]);
+    assert_eq!(code(&o), 252);
+}
