@@ -82,6 +82,9 @@ impl Reply {
     }
 }
 
+/// Every `n`-th request gets the next of these faults.
+type Chaos = (usize, Vec<Reply>);
+
 /// The server.
 pub struct FakeSts {
     pub addr: std::net::SocketAddr,
@@ -90,7 +93,7 @@ pub struct FakeSts {
     fallback: Arc<Mutex<Reply>>,
     stop: Arc<AtomicBool>,
     pub connections: Arc<AtomicUsize>,
-    chaos: Arc<Mutex<Option<(usize, Vec<Reply>)>>>,
+    chaos: Arc<Mutex<Option<Chaos>>>,
 }
 
 impl FakeSts {
@@ -178,7 +181,7 @@ struct Shared {
     script: Arc<Mutex<VecDeque<Reply>>>,
     fallback: Arc<Mutex<Reply>>,
     stop: Arc<AtomicBool>,
-    chaos: Arc<Mutex<Option<(usize, Vec<Reply>)>>>,
+    chaos: Arc<Mutex<Option<Chaos>>>,
 }
 
 fn serve(stream: TcpStream, shared: &Shared) {
