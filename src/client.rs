@@ -6,7 +6,7 @@ use crate::credentials::{Credentials, ProvideCredentials};
 use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
 use crate::error::{Error, TimeoutPhase, TransportErrorKind};
 use crate::ops::*;
-use crate::retry::{RetryConfig, RetryKind, RetryMode, TokenBucket, classify};
+use crate::retry::{RateLimiter, RetryConfig, RetryKind, RetryMode, TokenBucket, classify};
 use crate::sigv4::{self, SignableRequest, SigningKeyCache, SigningParams};
 use crate::transport::{HttpResponse, ProxySetting, Transport, TransportConfig, TrustRoots};
 use crate::url::EndpointUrl;
@@ -85,6 +85,8 @@ struct Inner {
     transport: Transport,
     keys: SigningKeyCache,
     bucket: TokenBucket,
+    limiter: Option<std::sync::Mutex<RateLimiter>>,
+    origin: Instant,
     clock: ClockOffset,
     rng: AtomicU64,
     retry: RetryConfig,
@@ -431,6 +433,9 @@ impl StsBuilder {
             inner: Arc::new(Inner {
                 region: self.region,
                 bucket: TokenBucket::new(retry.quota_capacity),
+                limiter: (retry.mode == RetryMode::Adaptive)
+                    .then(|| std::sync::Mutex::new(RateLimiter::new())),
+                origin: Instant::now(),
                 endpoint: resolved,
                 url,
                 regional,
@@ -657,6 +662,28 @@ impl Sts {
         }
     }
 
+    /// Adaptive mode: how long to wait before the next attempt.
+    fn rate_limit_wait(&self) -> Option<Duration> {
+        let limiter = self.inner.limiter.as_ref()?;
+        let now = self.inner.origin.elapsed().as_secs_f64();
+        let wait = limiter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .acquire(now);
+        (!wait.is_zero()).then_some(wait)
+    }
+
+    /// Adaptive mode: feeds an attempt's outcome to the rate limiter.
+    fn rate_limit_record(&self, throttled: bool) {
+        if let Some(limiter) = &self.inner.limiter {
+            let now = self.inner.origin.elapsed().as_secs_f64();
+            limiter
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .record(now, throttled);
+        }
+    }
+
     fn invocation_id(&self) -> String {
         let a = (self.random() * u64::MAX as f64) as u64;
         let b = (self.random() * u64::MAX as f64) as u64;
@@ -698,6 +725,17 @@ impl Sts {
                     limit: Some(inner.total_timeout),
                 });
             }
+            if let Some(wait) = self.rate_limit_wait() {
+                if wait >= remaining {
+                    return Err(Error::Timeout {
+                        phase: TimeoutPhase::Total,
+                        limit: Some(inner.total_timeout),
+                    });
+                }
+                log::debug!("adaptive retry mode: waiting {wait:?} before sending");
+                std::thread::sleep(wait);
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
             let timeout = inner.attempt_timeout.min(remaining);
             let signing_time = self.now();
             let request_header = format!("attempt={attempt}; max={max}");
@@ -720,11 +758,18 @@ impl Sts {
                 };
                 signed = Some(sigv4::sign(&req, &params, &inner.keys));
                 let s = signed.as_ref().expect("just set");
-                record_creq = if inner.hook.is_some() {
+                let trace = log::log_enabled!(log::Level::Trace);
+                record_creq = if inner.hook.is_some() || trace {
                     redact_token(&s.canonical_request, c)
                 } else {
                     String::new()
                 };
+                if trace {
+                    log::trace!(
+                        "{} canonical request (token redacted):\n{record_creq}",
+                        O::ACTION
+                    );
+                }
                 record_sts = if inner.hook.is_some() {
                     s.string_to_sign.clone()
                 } else {
@@ -753,6 +798,16 @@ impl Sts {
                 Ok(resp) => self.interpret::<O>(resp, &mut skew_retried),
                 Err(e) => Err((e, None)),
             };
+            log::debug!(
+                "{} attempt {attempt}/{max} to {}: {} in {elapsed:?}",
+                O::ACTION,
+                url.host,
+                match &result {
+                    Ok((_, status)) => format!("HTTP {status}"),
+                    Err((e, _)) =>
+                        status_of(e).map_or_else(|| "failed".to_owned(), |s| format!("HTTP {s}")),
+                }
+            );
             if let Some(hook) = &inner.hook {
                 hook(&AttemptRecord {
                     action: O::ACTION,
@@ -769,6 +824,10 @@ impl Sts {
                     error: result.as_ref().err().map(|(e, _)| e.to_string()),
                 });
             }
+            self.rate_limit_record(match &result {
+                Ok(_) => false,
+                Err((e, _)) => classify(e) == Some(RetryKind::Throttling),
+            });
             let (error, retry_hint) = match result {
                 Ok((decoded, _)) => {
                     inner

@@ -312,3 +312,193 @@ mod tests {
         assert_eq!(b.available(), 12);
     }
 }
+
+/// The adaptive mode's client-side rate limiter (CUBIC), as in the AWS SDKs: it measures the sending
+/// rate, cuts it by β = 0.7 on a throttling error and grows it back along a cubic curve (C = 0.4) on
+/// successes. Time is passed in (seconds since any fixed origin), so it is a pure state machine.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    fill_rate: f64,
+    max_capacity: f64,
+    current_capacity: f64,
+    last_refill: Option<f64>,
+    enabled: bool,
+    measured_rate: f64,
+    last_rate_bucket: f64,
+    request_count: u64,
+    last_max_rate: f64,
+    last_throttle: f64,
+    time_window: f64,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RateLimiter {
+    const MIN_FILL_RATE: f64 = 0.5;
+    const MIN_CAPACITY: f64 = 1.0;
+    const SMOOTH: f64 = 0.8;
+    const BETA: f64 = 0.7;
+    const SCALE: f64 = 0.4;
+    /// Width of the buckets the sending rate is measured in, in seconds.
+    pub const BUCKET: f64 = 0.5;
+
+    /// A limiter that lets everything through until the first throttling error.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            fill_rate: Self::MIN_FILL_RATE,
+            max_capacity: Self::MIN_CAPACITY,
+            current_capacity: 0.0,
+            last_refill: None,
+            enabled: false,
+            measured_rate: 0.0,
+            last_rate_bucket: 0.0,
+            request_count: 0,
+            last_max_rate: 0.0,
+            last_throttle: 0.0,
+            time_window: 0.0,
+        }
+    }
+
+    /// Takes a token for one request at time `now`; returns how long to wait first (zero while the
+    /// limiter is not engaged). The token is spent either way.
+    pub fn acquire(&mut self, now: f64) -> Duration {
+        if !self.enabled {
+            return Duration::ZERO;
+        }
+        self.refill(now);
+        self.current_capacity -= 1.0;
+        if self.current_capacity >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.current_capacity / self.fill_rate)
+        }
+    }
+
+    /// Records the outcome of a response at time `now`.
+    pub fn record(&mut self, now: f64, throttled: bool) {
+        self.update_measured_rate(now);
+        let rate = if throttled {
+            let rate_to_use = if self.enabled {
+                self.measured_rate.min(self.fill_rate)
+            } else {
+                self.measured_rate
+            };
+            self.last_max_rate = rate_to_use;
+            self.time_window = self.window();
+            self.last_throttle = now;
+            self.enabled = true;
+            rate_to_use * Self::BETA
+        } else {
+            self.time_window = self.window();
+            Self::SCALE * (now - self.last_throttle - self.time_window).powi(3) + self.last_max_rate
+        };
+        self.set_rate(now, rate.min(2.0 * self.measured_rate));
+    }
+
+    /// The current allowed rate in requests per second (meaningful once engaged).
+    #[must_use]
+    pub fn rate(&self) -> f64 {
+        self.fill_rate
+    }
+
+    /// Whether a throttling error has engaged the limiter.
+    #[must_use]
+    pub fn is_engaged(&self) -> bool {
+        self.enabled
+    }
+
+    /// The measured sending rate in requests per second.
+    #[must_use]
+    pub fn measured_rate(&self) -> f64 {
+        self.measured_rate
+    }
+
+    fn window(&self) -> f64 {
+        (self.last_max_rate * (1.0 - Self::BETA) / Self::SCALE).cbrt()
+    }
+
+    fn refill(&mut self, now: f64) {
+        if let Some(last) = self.last_refill {
+            let added = (now - last).max(0.0) * self.fill_rate;
+            self.current_capacity = (self.current_capacity + added).min(self.max_capacity);
+        }
+        self.last_refill = Some(now);
+    }
+
+    fn set_rate(&mut self, now: f64, rate: f64) {
+        self.refill(now);
+        self.fill_rate = rate.max(Self::MIN_FILL_RATE);
+        self.max_capacity = rate.max(Self::MIN_CAPACITY);
+        self.current_capacity = self.current_capacity.min(self.max_capacity);
+    }
+
+    fn update_measured_rate(&mut self, now: f64) {
+        let bucket = (now / Self::BUCKET).floor() * Self::BUCKET;
+        self.request_count += 1;
+        if bucket > self.last_rate_bucket {
+            let current = self.request_count as f64 / (bucket - self.last_rate_bucket);
+            self.measured_rate = current * Self::SMOOTH + self.measured_rate * (1.0 - Self::SMOOTH);
+            self.request_count = 0;
+            self.last_rate_bucket = bucket;
+        }
+    }
+}
+
+#[cfg(test)]
+mod adaptive_tests {
+    use super::*;
+
+    #[test]
+    fn open_until_throttled() {
+        let mut l = RateLimiter::new();
+        for i in 0..100 {
+            assert_eq!(l.acquire(f64::from(i) * 0.01), Duration::ZERO);
+        }
+        assert!(!l.is_engaged());
+    }
+
+    #[test]
+    fn throttling_cuts_the_rate_by_beta_then_cubic_recovery() {
+        let mut l = RateLimiter::new();
+        // 10 requests per second for 5 s: the measured rate converges to 10.
+        let mut t = 0.0;
+        for _ in 0..50 {
+            t += 0.1;
+            l.record(t, false);
+        }
+        assert!(
+            (l.measured_rate() - 10.0).abs() < 0.5,
+            "{}",
+            l.measured_rate()
+        );
+        l.record(t, true);
+        assert!(l.is_engaged());
+        let cut = l.rate();
+        assert!((cut - 0.7 * l.measured_rate()).abs() < 0.5, "{cut}");
+        // Recovery follows W(t) = C (t - K)^3 + W_max: at t = K after the throttle, back to W_max.
+        let k = (10.0f64 * 0.3 / 0.4).cbrt();
+        let mut after = RateLimiter { ..l.clone() };
+        after.record(t + k, false);
+        assert!(after.rate() > cut, "{} > {cut}", after.rate());
+        assert!((after.rate() - 10.0).abs() < 1.5, "{}", after.rate());
+    }
+
+    #[test]
+    fn engaged_limiter_makes_callers_wait() {
+        let mut l = RateLimiter::new();
+        let mut t = 0.0;
+        for _ in 0..20 {
+            t += 0.25;
+            l.record(t, false);
+        }
+        l.record(t, true); // rate ≈ 0.7 × 4/s
+        let waits: Vec<Duration> = (0..5).map(|_| l.acquire(t)).collect();
+        assert!(waits.iter().any(|w| !w.is_zero()), "{waits:?}");
+        assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
+    }
+}

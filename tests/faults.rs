@@ -329,3 +329,59 @@ fn token_bucket_drains_in_a_storm_and_refills_on_success() {
     clone.get_caller_identity().unwrap();
     assert_eq!(sts.retry_tokens(), 11);
 }
+
+#[test]
+fn adaptive_mode_slows_down_after_throttling() {
+    use sts_blocking::retry::RetryMode;
+    let fake = FakeSts::start(caller_identity());
+    let sts = fast(&fake.url())
+        .retry_mode(RetryMode::Adaptive)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    assert!(sts.user_agent().contains("cfg/retry-mode#adaptive"));
+    // Unthrottled: calls go out at full speed.
+    let t = Instant::now();
+    for _ in 0..20 {
+        sts.get_caller_identity().unwrap();
+    }
+    let free = t.elapsed();
+    // A throttling error engages the limiter; the next calls are paced.
+    fake.push([Reply::xml(400, error_body("Throttling", "slow down"))]);
+    assert!(sts.get_caller_identity().unwrap_err().is_throttling());
+    let t = Instant::now();
+    for _ in 0..5 {
+        sts.get_caller_identity().unwrap();
+    }
+    let paced = t.elapsed();
+    assert!(
+        paced > free && paced >= Duration::from_millis(100),
+        "free {free:?} for 20 calls, paced {paced:?} for 5"
+    );
+}
+
+#[test]
+fn retry_after_hint_is_honoured_in_the_2026_profile() {
+    let fake = FakeSts::start(caller_identity());
+    fake.push([Reply::xml(400, error_body("Throttling", "slow down"))
+        .with_header("x-amz-retry-after", "400")]);
+    let sts = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(fake.url())
+        .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
+        .retry_config(RetryConfig {
+            throttling_backoff: Duration::from_millis(1),
+            ..RetryConfig::v2026()
+        })
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    sts.get_caller_identity().unwrap();
+    let took = t.elapsed();
+    assert_eq!(fake.count(), 2);
+    // The 400 ms hint lies inside [backoff, backoff + 5 s], so it is used as is.
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+}
