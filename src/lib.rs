@@ -28,6 +28,8 @@ pub mod ops;
 pub mod query;
 pub mod retry;
 mod secret;
+#[cfg(feature = "client")]
+pub mod settings;
 pub mod sigv4;
 #[cfg(feature = "client")]
 pub mod transport;
@@ -37,7 +39,12 @@ pub mod xml;
 
 #[cfg(feature = "client")]
 pub use client::{Sts, StsBuilder};
+pub use credentials::MfaTokenProvider;
+#[cfg(feature = "client")]
+pub use credentials::{AssumeRoleProvider, StsRoleAssumer, WebIdentityProvider};
 pub use credentials::{CachedProvider, DefaultChain, EnvironmentProvider, ProcessProvider};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ErrorCode, ServiceError};
 pub use secret::SecretString;
+#[cfg(feature = "client")]
+pub use settings::{Overrides, Settings};

@@ -25,6 +25,8 @@ pub const IPV4_ENDPOINT: &str = "http://169.254.169.254";
 /// The IPv6 endpoint.
 pub const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
 const TOKEN_TTL: u64 = 21_600;
+/// The start of the error for an instance without a role (the chain treats it as "not available").
+pub(crate) const NO_ROLE: &str = "no IAM role is attached to this instance";
 
 fn err(message: impl Into<String>) -> Error {
     CredentialsError::new("imds", message).into()
@@ -265,13 +267,11 @@ impl ImdsProvider {
         let r = self.request(&agent, "GET", base, &headers)?;
         match r.status {
             200 => {}
-            404 => return Err(err("no IAM role is attached to this instance (HTTP 404)")),
+            404 => return Err(err(format!("{NO_ROLE} (HTTP 404)"))),
             s => return Err(err(format!("listing the instance role answered HTTP {s}"))),
         }
         let Some(role) = r.body.lines().map(str::trim).find(|l| !l.is_empty()) else {
-            return Err(err(
-                "no IAM role is attached to this instance (empty role list)",
-            ));
+            return Err(err(format!("{NO_ROLE} (empty role list)")));
         };
         let role = role.to_owned();
         let r = self.request(&agent, "GET", &format!("{base}{role}"), &headers)?;
