@@ -495,6 +495,27 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
+    /// selected profile has no credential settings).
+    #[must_use]
+    pub fn build_profile_only(self) -> DefaultChain {
+        let profiles = Arc::new(SharedProfiles {
+            env: self.env.clone(),
+            given: self.profiles,
+            loaded: std::sync::OnceLock::new(),
+        });
+        DefaultChain::from_steps(vec![Box::new(ProfileStep {
+            env: self.env,
+            assumer: self.assumer,
+            profiles,
+            ctx: PlanContext {
+                profiles: None,
+                clock: self.clock,
+            },
+            found: std::sync::Mutex::new(None),
+        })])
+    }
+
     /// Builds the chain.
     #[must_use]
     pub fn build(self) -> DefaultChain {
@@ -612,9 +633,8 @@ impl ProvideCredentials for DefaultChain {
         }
         Err(CredentialsError {
             provider: "chain".to_owned(),
-            message:
-                "no credentials found: each credential provider was not enabled or not available"
-                    .to_owned(),
+            message: "no credentials found: the credential provider was not enabled for any source"
+                .to_owned(),
             tried,
             source: None,
         }

@@ -267,7 +267,11 @@ impl ImdsProvider {
         let r = self.request(&agent, "GET", base, &headers)?;
         match r.status {
             200 => {}
-            404 => return Err(err(format!("{NO_ROLE} (HTTP 404)"))),
+            404 => {
+                return Err(err(format!(
+                    "{NO_ROLE} (HTTP 404): the credential provider was not enabled"
+                )));
+            }
             s => return Err(err(format!("listing the instance role answered HTTP {s}"))),
         }
         let Some(role) = r.body.lines().map(str::trim).find(|l| !l.is_empty()) else {
