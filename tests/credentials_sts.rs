@@ -483,3 +483,41 @@ fn no_network_when_environment_has_keys() {
     assert_eq!(c.access_key_id, "AKIDENVONLY");
     assert!(t.elapsed() < std::time::Duration::from_millis(200));
 }
+
+#[test]
+fn cold_chain_failure_with_nothing_configured_is_fast() {
+    // Nothing configured, HOME empty, IMDS at a closed loopback port: how long `whoami` takes to fail.
+    let dir = temp_dir("cold");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let env = Env::from_map([
+        ("HOME", dir.to_str().unwrap().to_owned()),
+        (
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            format!("http://127.0.0.1:{closed}"),
+        ),
+    ]);
+    let t = std::time::Instant::now();
+    let settings = Settings::load(&env, &Overrides::default()).unwrap();
+    let loaded = t.elapsed();
+    let e = settings
+        .credentials_provider(None)
+        .provide_credentials()
+        .unwrap_err();
+    let total = t.elapsed();
+    println!("cold chain: settings {loaded:?}, failure after {total:?}");
+    let text = e.to_string();
+    assert!(text.contains("provider was not enabled"), "{text}");
+    for step in [
+        "environment",
+        "profile",
+        "web_identity",
+        "container",
+        "imds",
+    ] {
+        assert!(text.contains(&format!("- {step}: skipped")), "{text}");
+    }
+    assert!(total < std::time::Duration::from_secs(2), "{total:?}");
+}

@@ -3,7 +3,7 @@
 //! `PUT /latest/api/token` (`x-aws-ec2-metadata-token-ttl-seconds: 21600`), then
 //! `GET /latest/meta-data/iam/security-credentials/` for the role name and `GET .../<role>` for the
 //! credentials, each with `x-aws-ec2-metadata-token`. 1 s connect and 1 s read timeouts, 3 attempts for
-//! transport errors and 5xx, no proxy. A 403 on the token request means IMDS is disabled: no IMDSv1
+//! timeouts, dropped connections and 5xx (a refused connection is not retried), no proxy. A 403 on the token request means IMDS is disabled: no IMDSv1
 //! fallback unless [`ImdsProvider::allow_v1_fallback`] is set (and then only for other token failures).
 //!
 //! Static stability: when IMDS fails after a success, or returns credentials that have already expired,
@@ -211,6 +211,19 @@ impl ImdsProvider {
                     last = Some(err(format!("{method} {path}: HTTP {}", r.status)));
                 }
                 Ok(r) => return Ok(r),
+                // Nothing accepts connections there (off EC2): retrying cannot help and would
+                // only slow a CLI's cold start.
+                Err(
+                    e @ Error::Transport {
+                        kind: crate::error::TransportErrorKind::Connect,
+                        ..
+                    },
+                ) => {
+                    return Err(Error::Credentials(CredentialsError {
+                        source: Some(Box::new(e)),
+                        ..CredentialsError::new("imds", format!("{method} {path} failed"))
+                    }));
+                }
                 Err(e @ Error::Transport { .. }) | Err(e @ Error::Timeout { .. }) => {
                     last = Some(Error::Credentials(CredentialsError {
                         source: Some(Box::new(e)),
