@@ -221,6 +221,26 @@ impl StsBuilder {
         Ok(b)
     }
 
+    /// A builder resolved the AWS CLI way from the process environment and the shared config files
+    /// (see [`crate::settings`]): `profile` and `region`, when given, win over the environment (the
+    /// CLI's `--profile` / `--region`). Credentials come from the default chain, lazily.
+    ///
+    /// # Errors
+    /// As [`crate::settings::Settings::load`].
+    pub fn from_env_and_profile(
+        profile: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<Self, Error> {
+        let settings = crate::settings::Settings::load(
+            &crate::credentials::Env::real(),
+            &crate::settings::Overrides {
+                profile: profile.map(str::to_owned),
+                region: region.map(str::to_owned),
+            },
+        )?;
+        Ok(settings.sts_builder())
+    }
+
     /// Sets the region (`us-east-1`, ...).
     #[must_use]
     pub fn region(mut self, region: impl Into<String>) -> Self {
@@ -546,12 +566,23 @@ impl Sts {
         StsBuilder::default()
     }
 
-    /// A client configured from the environment ([`StsBuilder::from_env`]).
+    /// A client configured the way the AWS CLI configures itself: environment, then the shared
+    /// config files of the profile named by `AWS_PROFILE`, with credentials from the full default
+    /// chain (roles assumed through STS, cached). See [`crate::settings`].
     ///
     /// # Errors
-    /// As [`StsBuilder::from_env`] and [`StsBuilder::build`].
+    /// As [`crate::settings::Settings::load`] and [`StsBuilder::build`].
     pub fn from_env() -> Result<Self, Error> {
-        StsBuilder::from_env()?.build()
+        StsBuilder::from_env_and_profile(None, None)?.build()
+    }
+
+    /// As [`Sts::from_env`] with an explicitly chosen profile (the CLI's `--profile`), which wins
+    /// over `AWS_PROFILE` and over credentials in the environment.
+    ///
+    /// # Errors
+    /// As [`Sts::from_env`].
+    pub fn from_profile(name: &str) -> Result<Self, Error> {
+        StsBuilder::from_env_and_profile(Some(name), None)?.build()
     }
 
     /// The configured region, if any.
@@ -611,11 +642,32 @@ impl Sts {
     /// # Errors
     /// As [`Sts::send`].
     pub fn send_with_metadata<O: Operation>(&self, op: &O) -> Result<Decoded<O::Output>, Error> {
+        self.send_inner(op, None)
+    }
+
+    /// As [`Sts::send`], signing with `credentials` instead of the client's provider (role chaining
+    /// without building another client; shares the pool, retry quota and clock offset).
+    ///
+    /// # Errors
+    /// As [`Sts::send`].
+    pub fn send_with_credentials<O: Operation>(
+        &self,
+        op: &O,
+        credentials: &Credentials,
+    ) -> Result<Decoded<O::Output>, Error> {
+        self.send_inner(op, Some(credentials))
+    }
+
+    fn send_inner<O: Operation>(
+        &self,
+        op: &O,
+        given: Option<&Credentials>,
+    ) -> Result<Decoded<O::Output>, Error> {
         let body = op.to_form()?.into_string();
-        let credentials = if O::SIGNED {
-            Some(self.resolve_credentials()?)
-        } else {
-            None
+        let credentials = match (O::SIGNED, given) {
+            (false, _) => None,
+            (true, Some(c)) => Some(c.clone()),
+            (true, None) => Some(self.resolve_credentials()?),
         };
         let (endpoint, url) = match (&self.inner.regional, O::ACTION) {
             // GetWebIdentityToken is not served by the global endpoint.

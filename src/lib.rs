@@ -31,6 +31,8 @@ pub mod presign;
 pub mod query;
 pub mod retry;
 mod secret;
+#[cfg(feature = "client")]
+pub mod settings;
 pub mod sigv4;
 #[cfg(feature = "client")]
 pub mod transport;
@@ -40,7 +42,12 @@ pub mod xml;
 
 #[cfg(feature = "client")]
 pub use client::{Sts, StsBuilder};
+pub use credentials::MfaTokenProvider;
+#[cfg(feature = "client")]
+pub use credentials::{AssumeRoleProvider, StsRoleAssumer, WebIdentityProvider};
 pub use credentials::{CachedProvider, DefaultChain, EnvironmentProvider, ProcessProvider};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ErrorCode, ServiceError};
 pub use secret::SecretString;
+#[cfg(feature = "client")]
+pub use settings::{Overrides, Settings};

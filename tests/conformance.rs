@@ -16,5 +16,7 @@ mod endpoints;
 mod requests;
 #[path = "conformance/responses.rs"]
 mod responses;
+#[path = "conformance/scenarios.rs"]
+mod scenarios;
 #[path = "conformance/sigv4.rs"]
 mod sigv4;

@@ -314,3 +314,145 @@ fn base64(data: &[u8]) -> String {
     }
     out
 }
+
+// ---- credential providers (phase 2): settings path, credential_process, web identity ----------
+
+fn peer_temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("sts-peer-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// An environment with only the shared files in `dir`, the STS endpoint at moto and IMDS off.
+fn peer_files_env(p: &Peer, dir: &std::path::Path) -> sts_blocking::credentials::Env {
+    sts_blocking::credentials::Env::from_map([
+        ("HOME", dir.to_str().unwrap().to_owned()),
+        (
+            "AWS_CONFIG_FILE",
+            dir.join("config").to_str().unwrap().to_owned(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("credentials").to_str().unwrap().to_owned(),
+        ),
+        ("AWS_ENDPOINT_URL_STS", p.endpoint.clone()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+    ])
+}
+
+#[test]
+fn profile_role_arn_source_profile_through_settings() {
+    let Some(p) = peer("profile_role_arn_source_profile_through_settings") else {
+        return;
+    };
+    let dir = peer_temp_dir("profile");
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[profile deploy]\nrole_arn = {}\nsource_profile = base\nexternal_id = {}\n\
+             role_session_name = peer-profile\nregion = us-east-1\nmax_attempts = 1\n",
+            p.role_arn, p.external_id
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        format!(
+            "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            p.key, p.secret
+        ),
+    )
+    .unwrap();
+    let settings = sts_blocking::Settings::load(
+        &peer_files_env(&p, &dir),
+        &sts_blocking::Overrides {
+            profile: Some("deploy".into()),
+            region: None,
+        },
+    )
+    .unwrap();
+    let sts = settings.sts_builder().build().unwrap();
+    let me = sts.get_caller_identity().unwrap();
+    let arn = me.arn.unwrap();
+    assert!(
+        arn.ends_with(":assumed-role/peer-role/peer-profile"),
+        "{arn}"
+    );
+    let source = sts.credentials_provider().unwrap().source_name();
+    assert_eq!(
+        source,
+        format!("profile:deploy (assume-role {})", p.role_arn)
+    );
+    println!("peer profile role_arn + source_profile: {arn} via {source}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn credential_process_feeds_sts() {
+    let Some(p) = peer("credential_process_feeds_sts") else {
+        return;
+    };
+    use std::os::unix::fs::PermissionsExt;
+    let dir = peer_temp_dir("process");
+    let script = dir.join("creds.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"{}\", \"SecretAccessKey\": \"{}\"}}'\n",
+            p.key, p.secret
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[default]\nregion = us-east-1\nmax_attempts = 1\ncredential_process = {}\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("credentials"), "").unwrap();
+    let settings = sts_blocking::Settings::load(
+        &peer_files_env(&p, &dir),
+        &sts_blocking::Overrides::default(),
+    )
+    .unwrap();
+    let sts = settings.sts_builder().build().unwrap();
+    let me = sts.get_caller_identity().unwrap();
+    assert_eq!(me.arn.as_deref(), Some(p.user_arn.as_str()));
+    assert_eq!(
+        sts.credentials_provider().unwrap().source_name(),
+        "profile:default (credential_process)"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn web_identity_provider_with_auth_off() {
+    let Some(p) = peer("web_identity_provider_with_auth_off") else {
+        return;
+    };
+    let dir = peer_temp_dir("webid");
+    let token = dir.join("token");
+    std::fs::write(&token, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwZWVyIn0.c2ln\n").unwrap();
+    let provider = sts_blocking::WebIdentityProvider::builder(&p.role_arn, &token)
+        .session_name("web-peer")
+        .sts(p.client(None))
+        .build()
+        .unwrap();
+    let creds = {
+        p.auth(false);
+        let _restore = AuthOff(&p);
+        sts_blocking::ProvideCredentials::provide_credentials(&provider).unwrap()
+    };
+    assert!(creds.access_key_id.starts_with("ASIA"));
+    assert!(creds.session_token.is_some());
+    // Auth is back on: the web identity session signs its own call.
+    let me = p.client(Some(creds)).get_caller_identity().unwrap();
+    let arn = me.arn.unwrap();
+    assert!(arn.ends_with(":assumed-role/peer-role/web-peer"), "{arn}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -57,6 +57,29 @@ pub trait ChainStep: Send + Sync + fmt::Debug {
     fn name(&self) -> String;
     /// Tries the source.
     fn attempt(&self) -> StepResult;
+    /// What to call the source after it found credentials (default: [`ChainStep::name`]).
+    fn found_name(&self) -> String {
+        self.name()
+    }
+}
+
+/// What a plan runs with besides the environment: the loaded profiles (for the SSO endpoint and
+/// IMDS settings) and a clock (for tests that replay old recordings).
+#[derive(Clone, Default)]
+pub struct PlanContext {
+    /// The loaded profile files, if already read.
+    pub profiles: Option<Arc<ProfileSet>>,
+    /// The clock for IMDS static stability and the SSO token expiry check.
+    pub clock: Option<super::cache::Clock>,
+}
+
+impl fmt::Debug for PlanContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlanContext")
+            .field("profiles", &self.profiles.is_some())
+            .field("clock", &self.clock.is_some())
+            .finish()
+    }
 }
 
 /// Runs a profile plan: resolves the base credentials, then assumes each role in order.
@@ -67,6 +90,19 @@ pub fn execute_plan(
     chain: &ProfileChain,
     env: &Env,
     assumer: Option<&dyn RoleAssumer>,
+) -> Result<Credentials, Error> {
+    execute_plan_with(chain, env, assumer, &PlanContext::default())
+}
+
+/// As [`execute_plan`], with a [`PlanContext`].
+///
+/// # Errors
+/// As [`execute_plan`].
+pub fn execute_plan_with(
+    chain: &ProfileChain,
+    env: &Env,
+    assumer: Option<&dyn RoleAssumer>,
+    ctx: &PlanContext,
 ) -> Result<Credentials, Error> {
     let need_sts = || -> Error {
         CredentialsError::new(
@@ -80,7 +116,7 @@ pub fn execute_plan(
             let a = assumer.ok_or_else(need_sts)?;
             a.assume_role_with_web_identity(&w.clone().into())?
         }
-        other => resolve_base(other, env)?,
+        other => resolve_base_with(other, env, ctx)?,
     };
     for hop in &chain.roles {
         let a = assumer.ok_or_else(need_sts)?;
@@ -89,11 +125,54 @@ pub fn execute_plan(
     Ok(creds)
 }
 
+/// A short description of where a plan's credentials come from, for `sts whoami`:
+/// `profile:dev`, `profile:dev (assume-role arn:...)`, `profile:dev (credential_process)`, ...
+#[must_use]
+pub fn describe_plan(chain: &ProfileChain) -> String {
+    let base = match &chain.base {
+        BaseSource::Static { .. } => None,
+        BaseSource::Process { .. } => Some("credential_process".to_owned()),
+        BaseSource::WebIdentity(w) => Some(format!("web-identity {}", w.role_arn)),
+        BaseSource::Named(n) => Some(format!("credential_source {}", n.as_str())),
+        BaseSource::Sso(_) => Some("sso".to_owned()),
+    };
+    let role = chain
+        .roles
+        .last()
+        .map(|r| format!("assume-role {}", r.role_arn));
+    let what: Vec<String> = match (base, role) {
+        (Some(b), Some(r)) => vec![b, r],
+        (Some(b), None) => vec![b],
+        (None, Some(r)) => vec![r],
+        (None, None) => vec![],
+    };
+    if what.is_empty() {
+        format!("profile:{}", chain.profile)
+    } else {
+        format!("profile:{} ({})", chain.profile, what.join(", "))
+    }
+}
+
 /// Resolves a base source that needs no STS (everything but web identity).
 ///
 /// # Errors
 /// The source's error; [`Error::Credentials`] for web identity (use [`RoleAssumer`]).
 pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> {
+    resolve_base_with(base, env, &PlanContext::default())
+}
+
+#[cfg_attr(not(feature = "client"), allow(unused_variables))]
+fn resolve_base_with(
+    base: &BaseSource,
+    env: &Env,
+    ctx: &PlanContext,
+) -> Result<Credentials, Error> {
+    #[cfg(feature = "client")]
+    let profiles = || -> Option<Arc<ProfileSet>> {
+        ctx.profiles
+            .clone()
+            .or_else(|| ProfileSet::load(env).ok().map(Arc::new))
+    };
     match base {
         BaseSource::Static { credentials, .. } => Ok(credentials.clone()),
         BaseSource::Process {
@@ -113,9 +192,15 @@ pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> 
         }
         #[cfg(feature = "client")]
         BaseSource::Named(NamedSource::Ec2InstanceMetadata) => {
-            let set = ProfileSet::load(env).ok();
-            super::imds::ImdsProvider::from_env(env, set.as_ref().and_then(ProfileSet::selected))?
-                .provide_credentials()
+            let set = profiles();
+            let mut p = super::imds::ImdsProvider::from_env(
+                env,
+                set.as_deref().and_then(ProfileSet::selected),
+            )?;
+            if let Some(c) = &ctx.clock {
+                p = p.clock(c.clone());
+            }
+            p.provide_credentials()
         }
         #[cfg(feature = "client")]
         BaseSource::Sso(s) => {
@@ -125,9 +210,15 @@ pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> 
                     "no home directory (HOME is unset)",
                 ))
             })?;
-            super::sso::SsoProvider::new(s.clone(), &home)
-                .endpoint(env.get("AWS_ENDPOINT_URL_SSO"))
-                .provide_credentials()
+            let endpoint = match profiles() {
+                Some(set) => set.configured_endpoint_url(env, "sso"),
+                None => env.get("AWS_ENDPOINT_URL_SSO"),
+            };
+            let mut p = super::sso::SsoProvider::new(s.clone(), &home).endpoint(endpoint);
+            if let Some(c) = &ctx.clock {
+                p = p.clock(c.clone());
+            }
+            p.provide_credentials()
         }
         #[cfg(not(feature = "client"))]
         BaseSource::Named(_) | BaseSource::Sso(_) => {
@@ -138,6 +229,33 @@ pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> 
             "web identity needs an STS client (set a RoleAssumer)",
         )
         .into()),
+    }
+}
+
+/// The profile files, read at most once and shared by the chain's steps.
+#[derive(Debug)]
+pub(crate) struct SharedProfiles {
+    env: Env,
+    given: Option<Arc<ProfileSet>>,
+    loaded: std::sync::OnceLock<Result<Arc<ProfileSet>, String>>,
+}
+
+impl SharedProfiles {
+    fn get(&self) -> Result<Arc<ProfileSet>, Error> {
+        if let Some(s) = &self.given {
+            return Ok(s.clone());
+        }
+        self.loaded
+            .get_or_init(|| {
+                ProfileSet::load(&self.env)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|m| {
+                CredentialsError::new("profile", format!("could not parse profile file: {m}"))
+                    .into()
+            })
     }
 }
 
@@ -163,14 +281,20 @@ impl ChainStep for EnvStep {
 }
 
 #[derive(Debug)]
-struct ProfileStep(Env, Option<Arc<dyn RoleAssumer>>);
+struct ProfileStep {
+    env: Env,
+    assumer: Option<Arc<dyn RoleAssumer>>,
+    profiles: Arc<SharedProfiles>,
+    ctx: PlanContext,
+    found: std::sync::Mutex<Option<String>>,
+}
 
 impl ChainStep for ProfileStep {
     fn name(&self) -> String {
         "profile".to_owned()
     }
     fn attempt(&self) -> StepResult {
-        let set = match ProfileSet::load(&self.0) {
+        let set = match self.profiles.get() {
             Ok(s) => s,
             Err(e) => return StepResult::Failed(e),
         };
@@ -179,10 +303,24 @@ impl ChainStep for ProfileStep {
             Err(e) if e.not_configured => return StepResult::NotConfigured(e.message),
             Err(e) => return StepResult::Failed(e.into()),
         };
-        match execute_plan(&chain, &self.0, self.1.as_deref()) {
-            Ok(c) => StepResult::Found(c),
+        let ctx = PlanContext {
+            profiles: Some(set),
+            ..self.ctx.clone()
+        };
+        match execute_plan_with(&chain, &self.env, self.assumer.as_deref(), &ctx) {
+            Ok(c) => {
+                *self.found.lock().unwrap_or_else(|e| e.into_inner()) = Some(describe_plan(&chain));
+                StepResult::Found(c)
+            }
             Err(e) => StepResult::Failed(e),
         }
+    }
+    fn found_name(&self) -> String {
+        self.found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| "profile".to_owned())
     }
 }
 
@@ -215,6 +353,9 @@ impl ChainStep for WebIdentityStep {
             Err(e) => StepResult::Failed(e),
         }
     }
+    fn found_name(&self) -> String {
+        "web-identity".to_owned()
+    }
 }
 
 #[cfg(feature = "client")]
@@ -242,11 +383,19 @@ impl ChainStep for ContainerStep {
 }
 
 #[cfg(feature = "client")]
-#[derive(Debug)]
-struct ImdsStep(
-    Env,
-    std::sync::OnceLock<Result<super::imds::ImdsProvider, String>>,
-);
+struct ImdsStep {
+    env: Env,
+    profiles: Arc<SharedProfiles>,
+    clock: Option<super::cache::Clock>,
+    provider: std::sync::OnceLock<Result<super::imds::ImdsProvider, String>>,
+}
+
+#[cfg(feature = "client")]
+impl fmt::Debug for ImdsStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImdsStep").finish_non_exhaustive()
+    }
+}
 
 #[cfg(feature = "client")]
 impl ChainStep for ImdsStep {
@@ -254,16 +403,20 @@ impl ChainStep for ImdsStep {
         "imds".to_owned()
     }
     fn attempt(&self) -> StepResult {
-        if super::imds::is_disabled(&self.0) {
+        if super::imds::is_disabled(&self.env) {
             return StepResult::NotConfigured("disabled by AWS_EC2_METADATA_DISABLED".to_owned());
         }
         // One provider for the chain's life, so static stability can remember the last credentials.
-        let p = self.1.get_or_init(|| {
-            let set = ProfileSet::load(&self.0).ok();
+        let p = self.provider.get_or_init(|| {
+            let set = self.profiles.get().ok();
             super::imds::ImdsProvider::from_env(
-                &self.0,
-                set.as_ref().and_then(ProfileSet::selected),
+                &self.env,
+                set.as_deref().and_then(ProfileSet::selected),
             )
+            .map(|p| match &self.clock {
+                Some(c) => p.clock(c.clone()),
+                None => p,
+            })
             .map_err(|e| e.to_string())
         });
         let p = match p {
@@ -274,15 +427,17 @@ impl ChainStep for ImdsStep {
             Ok(c) => StepResult::Found(c),
             Err(e) => {
                 let transport = match &e {
-                    Error::Credentials(ce) => matches!(
-                        ce.source.as_deref(),
-                        Some(Error::Transport { .. } | Error::Timeout { .. })
-                    ),
+                    Error::Credentials(ce) => {
+                        matches!(
+                            ce.source.as_deref(),
+                            Some(Error::Transport { .. } | Error::Timeout { .. })
+                        ) || ce.message.contains(super::imds::NO_ROLE)
+                    }
                     Error::Transport { .. } | Error::Timeout { .. } => true,
                     _ => false,
                 };
                 if transport {
-                    StepResult::NotConfigured(format!("not reachable: {e}"))
+                    StepResult::NotConfigured(format!("not available: {e}"))
                 } else {
                     StepResult::Failed(e)
                 }
@@ -291,11 +446,122 @@ impl ChainStep for ImdsStep {
     }
 }
 
+/// Builds a [`DefaultChain`] with options; start with [`DefaultChain::builder`].
+pub struct DefaultChainBuilder {
+    env: Env,
+    assumer: Option<Arc<dyn RoleAssumer>>,
+    profiles: Option<Arc<ProfileSet>>,
+    skip_environment: bool,
+    clock: Option<super::cache::Clock>,
+}
+
+impl fmt::Debug for DefaultChainBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DefaultChainBuilder")
+            .field("assumer", &self.assumer)
+            .field("skip_environment", &self.skip_environment)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DefaultChainBuilder {
+    /// Assumes roles (profile hops, web identity) through `assumer`.
+    #[must_use]
+    pub fn role_assumer(mut self, assumer: Option<Arc<dyn RoleAssumer>>) -> Self {
+        self.assumer = assumer;
+        self
+    }
+
+    /// Uses these already-loaded profile files (and their selected profile) instead of reading
+    /// them on first use.
+    #[must_use]
+    pub fn profiles(mut self, profiles: Arc<ProfileSet>) -> Self {
+        self.profiles = Some(profiles);
+        self
+    }
+
+    /// Leaves out the environment step: the AWS CLI does so when a profile is chosen explicitly
+    /// (`--profile`), so that the profile wins over keys in the environment.
+    #[must_use]
+    pub fn skip_environment(mut self, skip: bool) -> Self {
+        self.skip_environment = skip;
+        self
+    }
+
+    /// Uses `clock` for IMDS static stability and SSO token expiry (tests replaying recordings).
+    #[must_use]
+    pub fn clock(mut self, clock: super::cache::Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
+    /// selected profile has no credential settings).
+    #[must_use]
+    pub fn build_profile_only(self) -> DefaultChain {
+        let profiles = Arc::new(SharedProfiles {
+            env: self.env.clone(),
+            given: self.profiles,
+            loaded: std::sync::OnceLock::new(),
+        });
+        DefaultChain::from_steps(vec![Box::new(ProfileStep {
+            env: self.env,
+            assumer: self.assumer,
+            profiles,
+            ctx: PlanContext {
+                profiles: None,
+                clock: self.clock,
+            },
+            found: std::sync::Mutex::new(None),
+        })])
+    }
+
+    /// Builds the chain.
+    #[must_use]
+    pub fn build(self) -> DefaultChain {
+        let env = self.env;
+        let profiles = Arc::new(SharedProfiles {
+            env: env.clone(),
+            given: self.profiles,
+            loaded: std::sync::OnceLock::new(),
+        });
+        let mut steps: Vec<Box<dyn ChainStep>> = Vec::new();
+        if !self.skip_environment {
+            steps.push(Box::new(EnvStep(env.clone())));
+        }
+        steps.push(Box::new(ProfileStep {
+            env: env.clone(),
+            assumer: self.assumer.clone(),
+            profiles: profiles.clone(),
+            ctx: PlanContext {
+                profiles: None,
+                clock: self.clock.clone(),
+            },
+            found: std::sync::Mutex::new(None),
+        }));
+        steps.push(Box::new(WebIdentityStep(env.clone(), self.assumer)));
+        #[cfg(feature = "client")]
+        {
+            steps.push(Box::new(ContainerStep(env.clone())));
+            steps.push(Box::new(ImdsStep {
+                env,
+                profiles,
+                clock: self.clock,
+                provider: std::sync::OnceLock::new(),
+            }));
+        }
+        #[cfg(not(feature = "client"))]
+        drop((env, profiles, self.clock));
+        DefaultChain::from_steps(steps)
+    }
+}
+
 /// The default chain; see the [module docs](self). Wrap it in a
 /// [`CachedProvider`](super::CachedProvider) for repeated use.
 #[derive(Debug)]
 pub struct DefaultChain {
     steps: Vec<Box<dyn ChainStep>>,
+    found: std::sync::Mutex<Option<String>>,
 }
 
 impl DefaultChain {
@@ -308,26 +574,28 @@ impl DefaultChain {
     /// The default steps reading `env`, assuming roles through `assumer`.
     #[must_use]
     pub fn with_role_assumer(env: Env, assumer: Option<Arc<dyn RoleAssumer>>) -> Self {
-        #[cfg_attr(not(feature = "client"), allow(unused_mut))]
-        let mut steps: Vec<Box<dyn ChainStep>> = vec![
-            Box::new(EnvStep(env.clone())),
-            Box::new(ProfileStep(env.clone(), assumer.clone())),
-            Box::new(WebIdentityStep(env.clone(), assumer)),
-        ];
-        #[cfg(feature = "client")]
-        {
-            steps.push(Box::new(ContainerStep(env.clone())));
-            steps.push(Box::new(ImdsStep(env, std::sync::OnceLock::new())));
+        Self::builder(env).role_assumer(assumer).build()
+    }
+
+    /// A builder for a chain reading `env` (no role assumer, profiles read on first use).
+    #[must_use]
+    pub fn builder(env: Env) -> DefaultChainBuilder {
+        DefaultChainBuilder {
+            env,
+            assumer: None,
+            profiles: None,
+            skip_environment: false,
+            clock: None,
         }
-        #[cfg(not(feature = "client"))]
-        drop(env);
-        Self { steps }
     }
 
     /// A chain of custom steps.
     #[must_use]
     pub fn from_steps(steps: Vec<Box<dyn ChainStep>>) -> Self {
-        Self { steps }
+        Self {
+            steps,
+            found: std::sync::Mutex::new(None),
+        }
     }
 
     /// The step names in order.
@@ -343,7 +611,9 @@ impl ProvideCredentials for DefaultChain {
         for step in &self.steps {
             match step.attempt() {
                 StepResult::Found(c) => {
-                    log::debug!("credentials found by {}", step.name());
+                    let name = step.found_name();
+                    log::debug!("credentials found by {name}");
+                    *self.found.lock().unwrap_or_else(|e| e.into_inner()) = Some(name);
                     return Ok(c);
                 }
                 StepResult::NotConfigured(why) => {
@@ -363,14 +633,21 @@ impl ProvideCredentials for DefaultChain {
         }
         Err(CredentialsError {
             provider: "chain".to_owned(),
-            message: "no credentials found in any source".to_owned(),
+            message: "no credentials found: the credential provider was not enabled for any source"
+                .to_owned(),
             tried,
             source: None,
         }
         .into())
     }
 
+    /// The source that found the last credentials (`environment`, `profile:dev (assume-role
+    /// arn:...)`, `web-identity`, `container`, `imds`), or `default-chain` before any were found.
     fn source_name(&self) -> String {
-        "default-chain".to_owned()
+        self.found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| "default-chain".to_owned())
     }
 }

@@ -54,7 +54,7 @@ impl ProvideCredentials for EnvironmentProvider {
             (None, None) => {
                 return Err(CredentialsError::new(
                     "environment",
-                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set: the credential provider was not enabled",
                 )
                 .into());
             }

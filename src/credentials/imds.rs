@@ -3,7 +3,7 @@
 //! `PUT /latest/api/token` (`x-aws-ec2-metadata-token-ttl-seconds: 21600`), then
 //! `GET /latest/meta-data/iam/security-credentials/` for the role name and `GET .../<role>` for the
 //! credentials, each with `x-aws-ec2-metadata-token`. 1 s connect and 1 s read timeouts, 3 attempts for
-//! transport errors and 5xx, no proxy. A 403 on the token request means IMDS is disabled: no IMDSv1
+//! timeouts, dropped connections and 5xx (a refused connection is not retried), no proxy. A 403 on the token request means IMDS is disabled: no IMDSv1
 //! fallback unless [`ImdsProvider::allow_v1_fallback`] is set (and then only for other token failures).
 //!
 //! Static stability: when IMDS fails after a success, or returns credentials that have already expired,
@@ -25,6 +25,8 @@ pub const IPV4_ENDPOINT: &str = "http://169.254.169.254";
 /// The IPv6 endpoint.
 pub const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
 const TOKEN_TTL: u64 = 21_600;
+/// The start of the error for an instance without a role (the chain treats it as "not available").
+pub(crate) const NO_ROLE: &str = "no IAM role is attached to this instance";
 
 fn err(message: impl Into<String>) -> Error {
     CredentialsError::new("imds", message).into()
@@ -209,6 +211,19 @@ impl ImdsProvider {
                     last = Some(err(format!("{method} {path}: HTTP {}", r.status)));
                 }
                 Ok(r) => return Ok(r),
+                // Nothing accepts connections there (off EC2): retrying cannot help and would
+                // only slow a CLI's cold start.
+                Err(
+                    e @ Error::Transport {
+                        kind: crate::error::TransportErrorKind::Connect,
+                        ..
+                    },
+                ) => {
+                    return Err(Error::Credentials(CredentialsError {
+                        source: Some(Box::new(e)),
+                        ..CredentialsError::new("imds", format!("{method} {path} failed"))
+                    }));
+                }
                 Err(e @ Error::Transport { .. }) | Err(e @ Error::Timeout { .. }) => {
                     last = Some(Error::Credentials(CredentialsError {
                         source: Some(Box::new(e)),
@@ -265,13 +280,15 @@ impl ImdsProvider {
         let r = self.request(&agent, "GET", base, &headers)?;
         match r.status {
             200 => {}
-            404 => return Err(err("no IAM role is attached to this instance (HTTP 404)")),
+            404 => {
+                return Err(err(format!(
+                    "{NO_ROLE} (HTTP 404): the credential provider was not enabled"
+                )));
+            }
             s => return Err(err(format!("listing the instance role answered HTTP {s}"))),
         }
         let Some(role) = r.body.lines().map(str::trim).find(|l| !l.is_empty()) else {
-            return Err(err(
-                "no IAM role is attached to this instance (empty role list)",
-            ));
+            return Err(err(format!("{NO_ROLE} (empty role list)")));
         };
         let role = role.to_owned();
         let r = self.request(&agent, "GET", &format!("{base}{role}"), &headers)?;

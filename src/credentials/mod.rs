@@ -2,8 +2,11 @@
 //!
 //! Providers: [`EnvironmentProvider`], [`profile`] files and [`plan`]ning of role chains,
 //! [`ProcessProvider`] (`credential_process`), [`web_identity`] token files, [`CachedProvider`], and behind
-//! the `client` feature the container, IMDS and SSO providers and the [`DefaultChain`].
+//! the `client` feature the container, IMDS and SSO providers, the STS-backed `AssumeRoleProvider`,
+//! `WebIdentityProvider` and `StsRoleAssumer`, and the [`DefaultChain`].
 
+#[cfg(feature = "client")]
+pub mod assume_role;
 pub mod cache;
 pub mod chain;
 #[cfg(feature = "client")]
@@ -14,21 +17,29 @@ pub mod environment;
 mod http;
 #[cfg(feature = "client")]
 pub mod imds;
+pub mod mfa;
 pub mod plan;
 pub mod process;
 pub mod profile;
 mod sha1;
 #[cfg(feature = "client")]
 pub mod sso;
+#[cfg(feature = "client")]
+pub mod sts_assumer;
 pub mod web_identity;
 
+#[cfg(feature = "client")]
+pub use assume_role::{AssumeRoleProvider, WebIdentityProvider};
 pub use cache::CachedProvider;
 pub use chain::DefaultChain;
 pub use chain::RoleAssumer;
 pub use env::Env;
 pub use environment::EnvironmentProvider;
+pub use mfa::MfaTokenProvider;
 pub use plan::{BaseSource, ProfileChain, RoleHop};
 pub use process::ProcessProvider;
+#[cfg(feature = "client")]
+pub use sts_assumer::StsRoleAssumer;
 
 use crate::Error;
 use crate::secret::SecretString;

@@ -95,7 +95,7 @@ impl SsoProvider {
     fn token(&self) -> Result<SecretString, Error> {
         let text = std::fs::read_to_string(&self.cache_file).map_err(|e| {
             err(format!(
-                "failed to read the SSO token cache {}: {e}; {}",
+                "failed to read `{}`: {e} (the SSO token cache); {}",
                 self.cache_file.display(),
                 self.login_hint()
             ))

@@ -1,0 +1,143 @@
+//! [`StsRoleAssumer`]: the [`RoleAssumer`] that runs profile plans with [`Sts`].
+//!
+//! Region of each call: an override (an explicit region or `AWS_REGION` / `AWS_DEFAULT_REGION`,
+//! as the CLI's session region beats the profile), else the hop's profile `region`, else the
+//! selected profile's `region`, else `us-east-1`. Endpoint, FIPS, dual-stack, retries, CA bundle
+//! and app id come from the template builder (the resolved [`crate::settings::Settings`]).
+
+use super::Credentials;
+use super::assume_role::{
+    DEFAULT_DURATION_SECONDS, WebIdentityExtra, default_session_name, run_assume_role,
+    run_web_identity,
+};
+use super::chain::RoleAssumer;
+use super::mfa::{MfaTokenProvider, fetch_code};
+use super::plan::RoleHop;
+use super::web_identity::WebIdentityConfig;
+use crate::Error;
+use crate::client::{Sts, StsBuilder};
+use crate::error::CredentialsError;
+use crate::ops::AssumeRole;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// Assumes the roles of profile plans through STS; see the [module docs](self).
+pub struct StsRoleAssumer {
+    template: StsBuilder,
+    region_override: Option<String>,
+    fallback_region: Option<String>,
+    mfa: Option<Arc<dyn MfaTokenProvider>>,
+    clients: Mutex<HashMap<String, Sts>>,
+}
+
+impl fmt::Debug for StsRoleAssumer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StsRoleAssumer")
+            .field("template", &self.template)
+            .field("region_override", &self.region_override)
+            .field("fallback_region", &self.fallback_region)
+            .field("mfa", &self.mfa.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl StsRoleAssumer {
+    /// An assumer building its clients from `template` (its credentials and region are replaced).
+    #[must_use]
+    pub fn new(template: StsBuilder) -> Self {
+        Self {
+            template,
+            region_override: None,
+            fallback_region: None,
+            mfa: None,
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A region that beats every profile `region` (explicit, or from the environment).
+    #[must_use]
+    pub fn region_override(mut self, region: Option<String>) -> Self {
+        self.region_override = region;
+        self
+    }
+
+    /// The region used when neither the override nor the hop's profile has one.
+    #[must_use]
+    pub fn fallback_region(mut self, region: Option<String>) -> Self {
+        self.fallback_region = region;
+        self
+    }
+
+    /// Asked for a code whenever a hop has `mfa_serial`.
+    #[must_use]
+    pub fn mfa(mut self, provider: Option<Arc<dyn MfaTokenProvider>>) -> Self {
+        self.mfa = provider;
+        self
+    }
+
+    /// The region a call for a profile with `region` goes to.
+    #[must_use]
+    pub fn region_for(&self, profile_region: Option<&str>) -> String {
+        self.region_override
+            .as_deref()
+            .or(profile_region)
+            .or(self.fallback_region.as_deref())
+            .unwrap_or("us-east-1")
+            .to_owned()
+    }
+
+    /// The (cached) client for `region`.
+    ///
+    /// # Errors
+    /// The builder's errors.
+    pub fn client(&self, region: &str) -> Result<Sts, Error> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(region) {
+            return Ok(c.clone());
+        }
+        let sts = self.template.clone().region(region).build()?;
+        clients.insert(region.to_owned(), sts.clone());
+        Ok(sts)
+    }
+}
+
+impl RoleAssumer for StsRoleAssumer {
+    fn assume_role(&self, source: &Credentials, hop: &RoleHop) -> Result<Credentials, Error> {
+        let sts = self.client(&self.region_for(hop.region.as_deref()))?;
+        let session = hop
+            .session_name
+            .clone()
+            .unwrap_or_else(default_session_name);
+        let mut op = AssumeRole::new(&hop.role_arn, session);
+        op.external_id.clone_from(&hop.external_id);
+        op.duration_seconds = Some(
+            hop.duration_seconds
+                .and_then(|d| i32::try_from(d).ok())
+                .unwrap_or(DEFAULT_DURATION_SECONDS),
+        );
+        if let Some(serial) = &hop.mfa_serial {
+            let Some(mfa) = &self.mfa else {
+                return Err(CredentialsError::new(
+                    format!("profile:{}", hop.profile),
+                    format!(
+                        "profile `{}` has mfa_serial {serial} but no MFA token provider is set",
+                        hop.profile
+                    ),
+                )
+                .into());
+            };
+            op.serial_number = Some(serial.clone());
+            op.token_code = Some(fetch_code(&**mfa, serial)?);
+        }
+        run_assume_role(&sts, &op, source)
+    }
+
+    fn assume_role_with_web_identity(
+        &self,
+        config: &WebIdentityConfig,
+    ) -> Result<Credentials, Error> {
+        let sts = self.client(&self.region_for(config.region.as_deref()))?;
+        run_web_identity(&sts, config, &WebIdentityExtra::default())
+    }
+}

@@ -1,0 +1,523 @@
+//! Credential providers that need STS, end to end against the loopback fake STS, with fixtures
+//! written by the tests into temp dirs.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use sts_blocking::credentials::mfa::mfa_provider;
+use sts_blocking::credentials::{AssumeRoleProvider, Env, WebIdentityProvider};
+use sts_blocking::settings::{Overrides, Settings};
+use sts_blocking::{Credentials, ProvideCredentials, Sts};
+use support::{FakeSts, Reply, caller_identity, success};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn temp_dir(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "sts-creds2-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// An AssumeRole success handing out `key`, expiring `ttl_s` seconds from now.
+fn assumed(action: &str, key: &str, ttl_s: i64) -> Reply {
+    let exp = (OffsetDateTime::now_utc() + time::Duration::seconds(ttl_s))
+        .format(&Rfc3339)
+        .unwrap();
+    Reply::xml(
+        200,
+        success(
+            action,
+            &format!(
+                "<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>secret-{key}</SecretAccessKey>\
+                 <SessionToken>token-{key}</SessionToken><Expiration>{exp}</Expiration></Credentials>\
+                 <AssumedRoleUser><AssumedRoleId>AROA:s</AssumedRoleId>\
+                 <Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></AssumedRoleUser>"
+            ),
+        ),
+    )
+}
+
+/// The access key id in a SigV4 `Authorization` header.
+fn signer(r: &support::Recorded) -> Option<String> {
+    let auth = r.header("authorization")?;
+    let cred = auth.split("Credential=").nth(1)?;
+    Some(cred.split('/').next()?.to_owned())
+}
+
+/// The region in a SigV4 credential scope.
+fn scope_region(r: &support::Recorded) -> Option<String> {
+    let auth = r.header("authorization")?;
+    let cred = auth.split("Credential=").nth(1)?;
+    Some(cred.split('/').nth(2)?.to_owned())
+}
+
+/// An environment with HOME at `dir` and the two files written there.
+fn files_env(dir: &Path, config: &str, credentials: &str, extra: &[(&str, &str)]) -> Env {
+    std::fs::write(dir.join("config"), config).unwrap();
+    std::fs::write(dir.join("credentials"), credentials).unwrap();
+    let mut vars = vec![
+        ("HOME".to_owned(), dir.to_str().unwrap().to_owned()),
+        (
+            "AWS_CONFIG_FILE".to_owned(),
+            dir.join("config").to_str().unwrap().to_owned(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+            dir.join("credentials").to_str().unwrap().to_owned(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
+    ];
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    Env::from_map(vars)
+}
+
+const ROLE_A: &str = "arn:aws:iam::123456789012:role/A";
+const ROLE_B: &str = "arn:aws:iam::123456789012:role/B";
+const ROLE_C: &str = "arn:aws:iam::123456789012:role/C";
+
+#[test]
+fn role_chain_three_deep_end_to_end() {
+    let fake = FakeSts::start(caller_identity());
+    fake.push([
+        assumed("AssumeRole", "ASIAHOP1", 3600),
+        assumed("AssumeRole", "ASIAHOP2", 3600),
+        assumed("AssumeRole", "ASIAHOP3", 3600),
+    ]);
+    let dir = temp_dir("chain3");
+    let config = format!(
+        "[profile a]\nrole_arn = {ROLE_A}\nsource_profile = b\nrole_session_name = sess-a\nexternal_id = ext-a\nduration_seconds = 900\nregion = eu-west-1\n\
+         [profile b]\nrole_arn = {ROLE_B}\nsource_profile = c\nregion = us-west-2\n\
+         [profile c]\nrole_arn = {ROLE_C}\nsource_profile = d\n\
+         [profile d]\nregion = ap-south-1\n"
+    );
+    let env = files_env(
+        &dir,
+        &config,
+        "[d]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
+        &[("AWS_PROFILE", "a"), ("AWS_ENDPOINT_URL_STS", &fake.url())],
+    );
+    let settings = Settings::load(&env, &Overrides::default()).unwrap();
+    assert_eq!(settings.region.as_deref(), Some("eu-west-1"));
+    let sts = settings.sts_builder().build().unwrap();
+    let creds = sts.resolve_credentials().unwrap();
+    assert_eq!(creds.access_key_id, "ASIAHOP3");
+    assert_eq!(creds.account_id.as_deref(), Some("123456789012"));
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 3);
+    let expect = [
+        (ROLE_C, "AKIDBASE", "eu-west-1"),
+        (ROLE_B, "ASIAHOP1", "us-west-2"),
+        (ROLE_A, "ASIAHOP2", "eu-west-1"),
+    ];
+    for (r, (arn, key, region)) in reqs.iter().zip(expect) {
+        assert_eq!(r.param("Action").as_deref(), Some("AssumeRole"));
+        assert_eq!(r.param("RoleArn").as_deref(), Some(arn));
+        assert_eq!(signer(r).as_deref(), Some(key), "hop {arn} signed by {key}");
+        // Profile `c` has no region: the selected profile's region is used.
+        assert_eq!(scope_region(r).as_deref(), Some(region), "hop {arn}");
+    }
+    let last = &reqs[2];
+    assert_eq!(last.param("RoleSessionName").as_deref(), Some("sess-a"));
+    assert_eq!(last.param("ExternalId").as_deref(), Some("ext-a"));
+    assert_eq!(last.param("DurationSeconds").as_deref(), Some("900"));
+    assert_eq!(reqs[0].param("DurationSeconds").as_deref(), Some("3600"));
+    assert!(
+        reqs[0]
+            .param("RoleSessionName")
+            .unwrap()
+            .starts_with("sts-blocking-")
+    );
+    assert_eq!(
+        reqs[1].header("x-amz-security-token"),
+        Some("token-ASIAHOP1")
+    );
+    // whoami: where the credentials came from; cached: no more STS calls.
+    let provider = sts.credentials_provider().unwrap();
+    assert_eq!(
+        provider.source_name(),
+        format!("profile:a (assume-role {ROLE_A})")
+    );
+    sts.get_caller_identity().unwrap();
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 4);
+    assert_eq!(signer(&reqs[3]).as_deref(), Some("ASIAHOP3"));
+}
+
+#[test]
+fn role_chain_cycle_names_the_cycle() {
+    let dir = temp_dir("cycle");
+    let env = files_env(
+        &dir,
+        &format!(
+            "[profile a]\nrole_arn = {ROLE_A}\nsource_profile = b\n[profile b]\nrole_arn = {ROLE_B}\nsource_profile = a\n"
+        ),
+        "",
+        &[
+            ("AWS_PROFILE", "a"),
+            ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"),
+        ],
+    );
+    let sts = Settings::load(&env, &Overrides::default())
+        .unwrap()
+        .sts_builder()
+        .build()
+        .unwrap();
+    let e = sts.get_caller_identity().unwrap_err().to_string();
+    assert!(e.contains("infinite loop: a -> b -> a"), "{e}");
+}
+
+#[test]
+fn mfa_callback_called_on_every_refresh() {
+    let fake = FakeSts::start(caller_identity());
+    // Credentials expiring in 30 s are inside the mandatory window: every call refreshes.
+    fake.push([
+        assumed("AssumeRole", "ASIAMFA1", 30),
+        assumed("AssumeRole", "ASIAMFA2", 30),
+    ]);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let mfa = mfa_provider(move |serial: &str| {
+        assert_eq!(serial, "arn:aws:iam::123456789012:mfa/alice");
+        let n = c.fetch_add(1, Ordering::SeqCst);
+        Ok(["123456", "654321"][n % 2].to_owned())
+    });
+    let source = Arc::new(Credentials::new("AKIDUSER", "user-secret", None));
+    let p = AssumeRoleProvider::builder(ROLE_A)
+        .source(source)
+        .endpoint_url(fake.url())
+        .region("eu-central-1")
+        .session_name("mfa-session")
+        .mfa("arn:aws:iam::123456789012:mfa/alice", mfa)
+        .build()
+        .unwrap();
+    assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAMFA1");
+    assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAMFA2");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2);
+    for (r, code) in reqs.iter().zip(["123456", "654321"]) {
+        assert_eq!(
+            r.param("SerialNumber").as_deref(),
+            Some("arn:aws:iam::123456789012:mfa/alice")
+        );
+        assert_eq!(r.param("TokenCode").as_deref(), Some(code));
+        assert_eq!(r.param("DurationSeconds").as_deref(), Some("3600"));
+        assert_eq!(signer(r).as_deref(), Some("AKIDUSER"));
+        assert_eq!(scope_region(r).as_deref(), Some("eu-central-1"));
+    }
+    // A malformed code is refused before anything is sent, and not echoed.
+    let bad = AssumeRoleProvider::builder(ROLE_A)
+        .source(Arc::new(Credentials::new("AKIDUSER", "s", None)))
+        .endpoint_url(fake.url())
+        .mfa(
+            "arn:aws:iam::123456789012:mfa/alice",
+            mfa_provider(|_| Ok("12a45".to_owned())),
+        )
+        .build()
+        .unwrap();
+    let e = bad.provide_credentials().unwrap_err().to_string();
+    assert!(e.contains("6 digits") && !e.contains("12a45"), "{e}");
+    assert_eq!(fake.count(), 2);
+}
+
+#[test]
+fn mfa_serial_in_profile_uses_the_callback() {
+    let fake = FakeSts::start(assumed("AssumeRole", "ASIAPMFA", 3600));
+    let dir = temp_dir("pmfa");
+    let env = files_env(
+        &dir,
+        &format!(
+            "[profile m]\nrole_arn = {ROLE_A}\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/bob\n"
+        ),
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n",
+        &[("AWS_ENDPOINT_URL_STS", &fake.url())],
+    );
+    let settings = Settings::load(
+        &env,
+        &Overrides {
+            profile: Some("m".into()),
+            region: None,
+        },
+    )
+    .unwrap();
+    // Without a callback: a clear error.
+    let e = settings
+        .sts_builder()
+        .build()
+        .unwrap()
+        .resolve_credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("mfa_serial") && e.contains("no MFA token provider"),
+        "{e}"
+    );
+    let sts = settings
+        .sts_builder_with_mfa(Some(mfa_provider(|_| Ok("000111".into()))))
+        .build()
+        .unwrap();
+    assert_eq!(sts.resolve_credentials().unwrap().access_key_id, "ASIAPMFA");
+    let r = &fake.requests()[0];
+    assert_eq!(r.param("TokenCode").as_deref(), Some("000111"));
+    assert_eq!(
+        r.param("SerialNumber").as_deref(),
+        Some("arn:aws:iam::123456789012:mfa/bob")
+    );
+}
+
+#[test]
+fn web_identity_token_file_reread_on_refresh() {
+    let fake = FakeSts::start(caller_identity());
+    fake.push([
+        assumed("AssumeRoleWithWebIdentity", "ASIAWEB1", 30),
+        assumed("AssumeRoleWithWebIdentity", "ASIAWEB2", 30),
+    ]);
+    let dir = temp_dir("webid");
+    let token = dir.join("token");
+    std::fs::write(&token, "first-token-value\n").unwrap();
+    let p = WebIdentityProvider::builder(ROLE_A, &token)
+        .session_name("irsa")
+        .endpoint_url(fake.url())
+        .region("eu-west-1")
+        .build()
+        .unwrap();
+    assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAWEB1");
+    std::fs::write(&token, "second-token-value").unwrap();
+    assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAWEB2");
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[0].param("WebIdentityToken").as_deref(),
+        Some("first-token-value")
+    );
+    assert_eq!(
+        reqs[1].param("WebIdentityToken").as_deref(),
+        Some("second-token-value")
+    );
+    for r in &reqs {
+        assert!(r.header("authorization").is_none(), "unsigned");
+        assert_eq!(r.param("RoleSessionName").as_deref(), Some("irsa"));
+    }
+    assert!(!format!("{p:?}").contains("token-value"));
+    // Role chaining: the provider feeds another client (its 30 s credentials refresh first).
+    fake.push([assumed("AssumeRoleWithWebIdentity", "ASIAWEB3", 3600)]);
+    let sts = Sts::builder()
+        .region("eu-west-1")
+        .endpoint_url(fake.url())
+        .credentials_provider(Arc::new(p))
+        .build()
+        .unwrap();
+    sts.get_caller_identity().unwrap();
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 4);
+    assert_eq!(signer(&reqs[3]).as_deref(), Some("ASIAWEB3"));
+}
+
+#[cfg(unix)]
+#[test]
+fn credential_process_feeds_sts() {
+    let fake = FakeSts::start(caller_identity());
+    let dir = temp_dir("proc");
+    let script = dir.join("creds.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROCESS\", \"SecretAccessKey\": \"proc-secret\"}'\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = files_env(
+        &dir,
+        &format!(
+            "[profile p]\nregion = ca-central-1\ncredential_process = {}\n",
+            script.display()
+        ),
+        "",
+        &[("AWS_PROFILE", "p"), ("AWS_ENDPOINT_URL_STS", &fake.url())],
+    );
+    let sts = Settings::load(&env, &Overrides::default())
+        .unwrap()
+        .sts_builder()
+        .build()
+        .unwrap();
+    sts.get_caller_identity().unwrap();
+    let r = &fake.requests()[0];
+    assert_eq!(signer(r).as_deref(), Some("AKIDPROCESS"));
+    assert_eq!(scope_region(r).as_deref(), Some("ca-central-1"));
+    assert_eq!(
+        sts.credentials_provider().unwrap().source_name(),
+        "profile:p (credential_process)"
+    );
+}
+
+#[test]
+fn explicit_profile_and_region_beat_the_environment() {
+    let fake = FakeSts::start(caller_identity());
+    let dir = temp_dir("explicit");
+    let env = files_env(
+        &dir,
+        "[profile dev]\nregion = us-west-1\n[profile other]\nregion = sa-east-1\n",
+        "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = dev-secret\n",
+        &[
+            ("AWS_PROFILE", "other"),
+            ("AWS_REGION", "eu-west-3"),
+            ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+            ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+            ("AWS_ENDPOINT_URL_STS", &fake.url()),
+        ],
+    );
+    // From the environment alone: env keys, env region, profile `other`.
+    let s = Settings::load(&env, &Overrides::default()).unwrap();
+    assert_eq!(s.profile, "other");
+    assert_eq!(s.region.as_deref(), Some("eu-west-3"));
+    let sts = s.sts_builder().build().unwrap();
+    sts.get_caller_identity().unwrap();
+    assert_eq!(signer(&fake.requests()[0]).as_deref(), Some("AKIDENV"));
+    assert_eq!(
+        sts.credentials_provider().unwrap().source_name(),
+        "environment"
+    );
+    // Explicit profile and region win.
+    let s = Settings::load(
+        &env,
+        &Overrides {
+            profile: Some("dev".into()),
+            region: Some("ap-southeast-2".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(s.region.as_deref(), Some("ap-southeast-2"));
+    let sts = s.sts_builder().build().unwrap();
+    sts.get_caller_identity().unwrap();
+    let r = &fake.requests()[1];
+    assert_eq!(signer(r).as_deref(), Some("AKIDDEV"));
+    assert_eq!(scope_region(r).as_deref(), Some("ap-southeast-2"));
+    assert_eq!(
+        sts.credentials_provider().unwrap().source_name(),
+        "profile:dev"
+    );
+    // An explicit profile that does not exist is an error at once.
+    let e = Settings::load(
+        &env,
+        &Overrides {
+            profile: Some("nope".into()),
+            region: None,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("(nope) could not be found"), "{e}");
+}
+
+#[test]
+fn settings_from_profile() {
+    let dir = temp_dir("settings");
+    let env = files_env(
+        &dir,
+        "[default]\nregion = eu-north-1\nservices = local\nmax_attempts = 7\nretry_mode = adaptive\n\
+         sts_regional_endpoints = legacy\nsdk_ua_app_id = my-app\nuse_fips_endpoint = false\n\
+         [services local]\nsts =\n  endpoint_url = http://127.0.0.1:4566\n",
+        "",
+        &[],
+    );
+    let s = Settings::load(&env, &Overrides::default()).unwrap();
+    assert_eq!(s.profile, "default");
+    assert_eq!(s.region.as_deref(), Some("eu-north-1"));
+    assert_eq!(s.endpoint_url.as_deref(), Some("http://127.0.0.1:4566"));
+    assert_eq!(s.retry.max_attempts, 7);
+    assert_eq!(s.retry.mode, sts_blocking::retry::RetryMode::Adaptive);
+    assert!(s.use_global_endpoint && !s.use_fips);
+    assert_eq!(s.app_id.as_deref(), Some("my-app"));
+    let sts = s.sts_builder().build().unwrap();
+    assert_eq!(sts.endpoint().url, "http://127.0.0.1:4566");
+    assert!(sts.user_agent().contains("app/my-app"));
+    // The environment beats the profile.
+    let env = files_env(
+        &dir,
+        "[default]\nregion = eu-north-1\nmax_attempts = 7\nca_bundle = /etc/profile-ca.pem\n",
+        "",
+        &[
+            ("AWS_MAX_ATTEMPTS", "2"),
+            ("AWS_DEFAULT_REGION", "us-east-2"),
+            ("AWS_CA_BUNDLE", "/etc/env-ca.pem"),
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+        ],
+    );
+    let s = Settings::load(&env, &Overrides::default()).unwrap();
+    assert_eq!(s.retry.max_attempts, 2);
+    assert_eq!(s.region.as_deref(), Some("us-east-2"));
+    assert_eq!(s.ca_bundle.as_deref(), Some(Path::new("/etc/env-ca.pem")));
+    assert!(s.use_fips);
+    // A bad value names where it came from.
+    let env = files_env(&dir, "[default]\nmax_attempts = many\n", "", &[]);
+    let e = Settings::load(&env, &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("profile key max_attempts"), "{e}");
+}
+
+#[test]
+fn no_network_when_environment_has_keys() {
+    // IMDS points at a closed port and is not disabled: env keys must win without touching it.
+    let env = Env::from_map([
+        ("HOME", "/nonexistent-home"),
+        ("AWS_ACCESS_KEY_ID", "AKIDENVONLY"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9"),
+    ]);
+    let s = Settings::load(&env, &Overrides::default()).unwrap();
+    let t = std::time::Instant::now();
+    let c = s.credentials_provider(None).provide_credentials().unwrap();
+    assert_eq!(c.access_key_id, "AKIDENVONLY");
+    assert!(t.elapsed() < std::time::Duration::from_millis(200));
+}
+
+#[test]
+fn cold_chain_failure_with_nothing_configured_is_fast() {
+    // Nothing configured, HOME empty, IMDS at a closed loopback port: how long `whoami` takes to fail.
+    let dir = temp_dir("cold");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let env = Env::from_map([
+        ("HOME", dir.to_str().unwrap().to_owned()),
+        (
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            format!("http://127.0.0.1:{closed}"),
+        ),
+    ]);
+    let t = std::time::Instant::now();
+    let settings = Settings::load(&env, &Overrides::default()).unwrap();
+    let loaded = t.elapsed();
+    let e = settings
+        .credentials_provider(None)
+        .provide_credentials()
+        .unwrap_err();
+    let total = t.elapsed();
+    println!("cold chain: settings {loaded:?}, failure after {total:?}");
+    let text = e.to_string();
+    assert!(text.contains("provider was not enabled"), "{text}");
+    for step in [
+        "environment",
+        "profile",
+        "web_identity",
+        "container",
+        "imds",
+    ] {
+        assert!(text.contains(&format!("- {step}: skipped")), "{text}");
+    }
+    assert!(total < std::time::Duration::from_secs(2), "{total:?}");
+}
