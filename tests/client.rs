@@ -1,5 +1,6 @@
 //! Round trips through `Sts` against the loopback fake server: exact parameters sent, parsed output,
 //! typed errors, retries counted, redirects not followed.
+#![cfg(feature = "client")]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! One `Sts` shared by 16 threads makes 20,000 calls against the fake server with 5% injected
 //! faults. Every call succeeds or returns a documented error, and nothing deadlocks.
+#![cfg(feature = "client")]
 
 mod support;
 

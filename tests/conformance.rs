@@ -16,6 +16,7 @@ mod endpoints;
 mod requests;
 #[path = "conformance/responses.rs"]
 mod responses;
+#[cfg(feature = "client")]
 #[path = "conformance/scenarios.rs"]
 mod scenarios;
 #[path = "conformance/sigv4.rs"]

@@ -1,5 +1,6 @@
 //! Credential providers that need STS, end to end against the loopback fake STS, with fixtures
 //! written by the tests into temp dirs.
+#![cfg(feature = "client")]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Fault injection against the loopback fake server. Each case asserts the error variant, how many
 //! attempts the server saw and that the total time stayed within the configured bounds.
+#![cfg(feature = "client")]
 
 mod support;
 

@@ -3,6 +3,7 @@
 //! `scripts/peer-test` installs and starts moto, bootstraps a user and roles, turns signature
 //! checking on and runs this file with `--test-threads=1` (tests toggle moto's auth switch).
 //! Without `STS_PEER_ENDPOINT` every test prints that it is skipping.
+#![cfg(feature = "client")]
 
 use sts_blocking::error::{Error, ErrorCode};
 use sts_blocking::ops::*;

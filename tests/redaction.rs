@@ -3,6 +3,7 @@
 //!
 //! ureq's own TRACE log is wire-level and not redacted; that is documented, and this test captures
 //! only the `sts_blocking` targets.
+#![cfg(feature = "client")]
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! TLS and proxies: a loopback HTTPS server with a certificate from a test CA (tests/data/tls), reached
 //! directly and through a loopback CONNECT proxy.
+#![cfg(feature = "client")]
 
 mod support;
 

@@ -21,6 +21,7 @@ pub mod mfa;
 pub mod plan;
 pub mod process;
 pub mod profile;
+#[cfg(feature = "client")]
 mod sha1;
 #[cfg(feature = "client")]
 pub mod sso;
