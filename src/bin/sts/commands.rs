@@ -1431,7 +1431,7 @@ pub const EKS_ROLE_SESSION_NAME: &str = "EKSGetTokenAuth";
 const EKS_TOKEN: Command = Command {
     name: "eks-token",
     action: "AssumeRole",
-    summary: "Prints an EKS bearer token for kubectl, as `aws eks get-token`.",
+    summary: "Prints an EKS bearer token for kubectl (aws eks get-token).",
     description: "Prints an ExecCredential with a bearer token for an Amazon EKS cluster, as \
         `aws eks get-token` does: use it as the exec credential plugin of a kubeconfig user \
         (command: sts, args: [eks-token, --cluster-name, NAME]). The token is k8s-aws-v1. \
@@ -1533,7 +1533,7 @@ const EKS_TOKEN: Command = Command {
 const VAULT_LOGIN_DATA: Command = Command {
     name: "vault-login-data",
     action: "GetCallerIdentity",
-    summary: "Prints the login data of Vault's AWS IAM auth method, as `vault login -method=aws`.",
+    summary: "Prints the login data of Vault's AWS IAM auth method (vault login -method=aws).",
     description: "Prints the JSON body of HashiCorp Vault's AWS IAM login (POST \
         /v1/auth/aws/login), as `vault login -method=aws` builds it: a GetCallerIdentity request \
         (POST, body Action=GetCallerIdentity&Version=2011-06-15) signed with the credentials \
@@ -1587,9 +1587,11 @@ const VAULT_LOGIN_DATA: Command = Command {
         out("role", "string", "The --role value, when given."),
     ],
     examples: &[Example {
-        title: "To log in to Vault with curl",
+        title: "To write the login data for a Vault server with the default sts_endpoint, then \
+                log in with it: curl --data @login.json \
+                https://vault.example.com:8200/v1/auth/aws/login",
         command: "sts vault-login-data --region aws-global --server-id vault.example.com \
-                  --role dev-role | curl -s --data @- https://vault.example.com:8200/v1/auth/aws/login",
+                  --role dev-role > login.json",
         output: "",
     }],
     credentials: false,

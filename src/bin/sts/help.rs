@@ -101,7 +101,8 @@ pub fn tool() -> String {
          version 2: the same commands, flags, output formats and exit codes, in a small \
          binary built on the sts-blocking crate.\n\n\
          STS issues temporary, limited-privilege credentials for IAM roles, federated users and \
-         IAM users, and tells you who you are (get-caller-identity). Credentials and settings \
+         IAM users, and tells you who you are (get-caller-identity). eks-token and \
+         vault-login-data sign proofs of identity locally, for kubectl and HashiCorp Vault. Credentials and settings \
          come from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
          AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), \
          AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, AWS_CA_BUNDLE, AWS_STS_REGIONAL_ENDPOINTS, \
