@@ -952,12 +952,13 @@ fn version_and_help_exit_0() {
     assert_eq!(fake.count(), 0);
 }
 
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 14] = [
     "assume-role",
     "assume-role-with-saml",
     "assume-role-with-web-identity",
     "assume-root",
     "decode-authorization-message",
+    "eks-token",
     "get-access-key-info",
     "get-caller-identity",
     "get-delegated-access-token",
@@ -965,6 +966,7 @@ const COMMANDS: [&str; 12] = [
     "get-scoped-credentials",
     "get-session-token",
     "get-web-identity-token",
+    "vault-login-data",
 ];
 
 fn golden(name: &str, actual: &str) {
@@ -995,6 +997,8 @@ fn help_pages_match_golden_files() {
         "get-caller-identity",
         "assume-root",
         "get-web-identity-token",
+        "eks-token",
+        "vault-login-data",
     ] {
         golden(
             &format!("{name}.help.txt"),
@@ -1021,6 +1025,9 @@ fn completion_scripts_cover_every_command_and_flag() {
             "--region",
             "--output",
             "--cli-read-timeout",
+            "--cluster-name",
+            "--cluster-id",
+            "--server-id",
         ] {
             assert!(script.contains(flag), "{shell}: {flag}");
         }
@@ -1036,4 +1043,447 @@ fn completion_scripts_cover_every_command_and_flag() {
     }
     let o = sts(&fake, &["completion", "fish"]);
     assert_eq!(code(&o), 252);
+}
+
+// ---- eks-token and vault-login-data ------------------------------------------------------------
+
+/// Base64 decoding written here, independent of the library's: standard (`+/`, padded) or
+/// URL-safe (`-_`, unpadded) alphabet.
+fn b64(s: &str, url_safe: bool) -> Vec<u8> {
+    let (a, b) = if url_safe { (b'-', b'_') } else { (b'+', b'/') };
+    let val = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            c if c == a => 62,
+            c if c == b => 63,
+            _ => panic!("not base64: {c:?} in {s}"),
+        }
+    };
+    let data = s.trim_end_matches('=').as_bytes();
+    assert_eq!(url_safe, !s.ends_with('='), "padding: {s}");
+    let mut out = Vec::new();
+    for chunk in data.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &c)| n | (val(c) << (18 - 6 * i)));
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..chunk.len() - 1]);
+    }
+    out
+}
+
+fn b64_text(s: &str, url_safe: bool) -> String {
+    String::from_utf8(b64(s, url_safe)).expect("UTF-8")
+}
+
+/// The query parameters of a URL, percent-decoded.
+fn query(url: &str) -> Vec<(String, String)> {
+    let (_, q) = url.split_once('?').expect("query");
+    sts_blocking::query::decode(q).expect("query string")
+}
+
+fn qparam<'a>(q: &'a [(String, String)], key: &str) -> &'a str {
+    q.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("{key} missing from {q:?}"))
+}
+
+/// The presigned URL inside an ExecCredential printed by `sts eks-token`, after checking the
+/// document's structure and expiration.
+fn exec_credential(o: &Output, api_version: &str) -> String {
+    assert_eq!(code(o), 0, "{}", stderr(o));
+    assert_eq!(stderr(o), "");
+    let out = stdout(o);
+    assert!(out.ends_with("}\n") && out.lines().count() == 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["kind"], "ExecCredential");
+    assert_eq!(v["apiVersion"], api_version);
+    assert_eq!(v["spec"], serde_json::json!({}));
+    let exp = v["status"]["expirationTimestamp"]
+        .as_str()
+        .expect("expiration");
+    assert!(exp.ends_with('Z') && exp.len() == 20, "{exp}");
+    let exp = time::OffsetDateTime::parse(exp, &time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339");
+    let want = time::OffsetDateTime::now_utc() + time::Duration::minutes(14);
+    assert!(
+        (exp - want).abs() <= time::Duration::minutes(1),
+        "{exp} vs {want}"
+    );
+    let token = v["status"]["token"].as_str().expect("token");
+    let encoded = token
+        .strip_prefix("k8s-aws-v1.")
+        .expect("k8s-aws-v1. prefix");
+    assert!(!encoded.contains('='), "unpadded");
+    b64_text(encoded, true)
+}
+
+#[test]
+fn eks_token_prints_an_exec_credential() {
+    let fake = FakeSts::start(caller_identity());
+    let default = "client.authentication.k8s.io/v1beta1";
+    // Flags before or after the command, --cluster-id as an alias, --output ignored.
+    for args in [
+        &[
+            "eks-token",
+            "--cluster-name",
+            "my-cluster",
+            "--region",
+            "eu-west-1",
+        ][..],
+        &["--region=eu-west-1", "eks-token", "--cluster-id=my-cluster"][..],
+        &[
+            "--output",
+            "text",
+            "--region",
+            "eu-west-1",
+            "eks-token",
+            "--cluster-name",
+            "my-cluster",
+        ][..],
+        &[
+            "eks-token",
+            "--cluster-name",
+            "my-cluster",
+            "--region",
+            "eu-west-1",
+            "--output",
+            "env",
+        ][..],
+    ] {
+        let url = exec_credential(&sts(&fake, args), default);
+        assert!(
+            url.starts_with("https://sts.eu-west-1.amazonaws.com/?"),
+            "{args:?}: {url}"
+        );
+        let q = query(&url);
+        assert_eq!(qparam(&q, "Action"), "GetCallerIdentity");
+        assert_eq!(qparam(&q, "Version"), "2011-06-15");
+        assert_eq!(qparam(&q, "X-Amz-Expires"), "60");
+        assert_eq!(qparam(&q, "X-Amz-Algorithm"), "AWS4-HMAC-SHA256");
+        let signed: Vec<&str> = qparam(&q, "X-Amz-SignedHeaders").split(';').collect();
+        assert!(signed.contains(&"x-k8s-aws-id"), "{signed:?}");
+        assert!(signed.contains(&"host"), "{signed:?}");
+        let cred = qparam(&q, "X-Amz-Credential");
+        assert!(
+            cred.starts_with("AKIDEXAMPLE/") && cred.ends_with("/eu-west-1/sts/aws4_request"),
+            "{cred}"
+        );
+        assert_eq!(qparam(&q, "X-Amz-Signature").len(), 64);
+        assert!(!url.contains("X-Amz-Security-Token"), "{url}");
+        assert!(!url.contains("test-secret"));
+    }
+    // AWS_DEFAULT_OUTPUT does not change the document; KUBERNETES_EXEC_INFO picks the apiVersion.
+    let furl = fake.url();
+    let base = [
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "test-secret"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", furl.as_str()),
+        ("AWS_DEFAULT_OUTPUT", "text"),
+    ];
+    let url = exec_credential(
+        &sts_env(&base, &["eks-token", "--cluster-name", "c1"]),
+        default,
+    );
+    // The regional endpoint, whatever the configured endpoint URL.
+    assert!(
+        url.starts_with("https://sts.us-east-1.amazonaws.com/?"),
+        "{url}"
+    );
+    for (info, want) in [
+        (
+            r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}"#,
+            "client.authentication.k8s.io/v1",
+        ),
+        (
+            r#"{"apiVersion":"client.authentication.k8s.io/v1beta1"}"#,
+            "client.authentication.k8s.io/v1beta1",
+        ),
+        ("not json", default),
+    ] {
+        let mut env = base.to_vec();
+        env.push(("KUBERNETES_EXEC_INFO", info));
+        exec_credential(&sts_env(&env, &["eks-token", "--cluster-name", "c1"]), want);
+    }
+    // Temporary credentials: the session token is in the URL.
+    let mut env = base.to_vec();
+    env.push(("AWS_SESSION_TOKEN", "the-session-token"));
+    let url = exec_credential(
+        &sts_env(&env, &["eks-token", "--cluster-name", "c1"]),
+        default,
+    );
+    assert_eq!(
+        qparam(&query(&url), "X-Amz-Security-Token"),
+        "the-session-token"
+    );
+    assert_eq!(fake.count(), 0, "an EKS token is signed locally");
+    // Usage errors.
+    let o = sts(&fake, &["eks-token"]);
+    assert_eq!(code(&o), 252);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "{USAGE}sts: error: the following arguments are required: --cluster-name/--cluster-id\n"
+        )
+    );
+    let o = sts(&fake, &["eks-token", "--cluster-name", " bad"]);
+    assert_eq!(code(&o), 252, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(fake.count(), 0);
+}
+
+#[test]
+fn eks_token_with_role_arn_assumes_the_role_first() {
+    let fake = FakeSts::start(Reply::xml(200, success("AssumeRole", CREDS_XML)));
+    let role = "arn:aws:iam::123456789012:role/eks-admins";
+    let o = sts(
+        &fake,
+        &[
+            "eks-token",
+            "--role-arn",
+            role,
+            "--cluster-name",
+            "prod",
+            "--region",
+            "eu-central-1",
+        ],
+    );
+    let url = exec_credential(&o, "client.authentication.k8s.io/v1beta1");
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        reqs[0].params(),
+        with(
+            "AssumeRole",
+            &[("RoleArn", role), ("RoleSessionName", "EKSGetTokenAuth")]
+        )
+    );
+    let auth = reqs[0].header("authorization").expect("signed");
+    assert!(
+        auth.contains("Credential=AKIDEXAMPLE/") && auth.contains("/eu-central-1/sts/aws4_request"),
+        "{auth}"
+    );
+    // The token is signed with the role's credentials, for the same region.
+    assert!(
+        url.starts_with("https://sts.eu-central-1.amazonaws.com/?"),
+        "{url}"
+    );
+    let q = query(&url);
+    let cred = qparam(&q, "X-Amz-Credential");
+    assert!(
+        cred.starts_with("ASIAFAKEEXAMPLE00001/")
+            && cred.ends_with("/eu-central-1/sts/aws4_request"),
+        "{cred}"
+    );
+    assert_eq!(qparam(&q, "X-Amz-Security-Token"), "fake-session-token");
+    assert!(!url.contains("fake-secret-key"));
+    // A refused AssumeRole: exit 254 and the AWS CLI's error line.
+    fake.set_fallback(Reply::xml(
+        403,
+        error_body("AccessDenied", "not authorized to perform sts:AssumeRole"),
+    ));
+    let o = sts(
+        &fake,
+        &["eks-token", "--cluster-name", "prod", "--role-arn", role],
+    );
+    assert_eq!(code(&o), 254);
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "\nAn error occurred (AccessDenied) when calling the AssumeRole operation: \
+         not authorized to perform sts:AssumeRole\n"
+    );
+}
+
+/// The decoded parts of `sts vault-login-data` output: (keys in order, url, body, headers, role).
+fn vault_data(
+    o: &Output,
+) -> (
+    Vec<String>,
+    String,
+    String,
+    serde_json::Value,
+    Option<String>,
+) {
+    assert_eq!(code(o), 0, "{}", stderr(o));
+    assert_eq!(stderr(o), "");
+    let out = stdout(o);
+    assert!(out.ends_with("}\n") && out.lines().count() == 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let obj = v.as_object().expect("object");
+    // Keys in the order printed (Go's json.Marshal order).
+    let mut keys: Vec<(usize, String)> = obj
+        .keys()
+        .map(|k| (out.find(&format!("\"{k}\":")).expect("key"), k.clone()))
+        .collect();
+    keys.sort();
+    let keys = keys.into_iter().map(|(_, k)| k).collect();
+    assert_eq!(v["iam_http_request_method"], "POST");
+    let field = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{k}")).to_owned();
+    let headers = b64_text(&field("iam_request_headers"), false);
+    let headers: serde_json::Value = serde_json::from_str(&headers).expect("headers JSON");
+    (
+        keys,
+        b64_text(&field("iam_request_url"), false),
+        b64_text(&field("iam_request_body"), false),
+        headers,
+        v.get("role").map(|r| r.as_str().expect("role").to_owned()),
+    )
+}
+
+/// A header of a Go `http.Header` JSON, by case-insensitive name: its one value.
+fn go_header<'a>(headers: &'a serde_json::Value, name: &str) -> Option<&'a str> {
+    let (_, values) = headers
+        .as_object()
+        .expect("object")
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+    let values = values.as_array().expect("array of values");
+    assert_eq!(values.len(), 1, "{name}: {values:?}");
+    Some(values[0].as_str().expect("string"))
+}
+
+#[test]
+fn vault_login_data_prints_the_signed_request() {
+    let fake = FakeSts::start(caller_identity());
+    let furl = fake.url();
+    for args in [
+        &[
+            "vault-login-data",
+            "--server-id",
+            "vault.example.com",
+            "--role",
+            "dev-role",
+        ][..],
+        &[
+            "--output",
+            "text",
+            "vault-login-data",
+            "--role=dev-role",
+            "--server-id=vault.example.com",
+        ][..],
+    ] {
+        let (keys, url, body, headers, role) = vault_data(&sts(&fake, args));
+        assert_eq!(
+            keys,
+            [
+                "iam_http_request_method",
+                "iam_request_body",
+                "iam_request_headers",
+                "iam_request_url",
+                "role"
+            ],
+            "{args:?}"
+        );
+        assert_eq!(url, format!("{furl}/"));
+        assert_eq!(body, "Action=GetCallerIdentity&Version=2011-06-15");
+        assert_eq!(role.as_deref(), Some("dev-role"));
+        assert_eq!(
+            go_header(&headers, "X-Vault-AWS-IAM-Server-ID"),
+            Some("vault.example.com")
+        );
+        assert_eq!(
+            go_header(&headers, "Content-Type"),
+            Some("application/x-www-form-urlencoded; charset=utf-8")
+        );
+        assert!(go_header(&headers, "X-Amz-Date").is_some());
+        assert!(go_header(&headers, "Host").is_none());
+        let auth = go_header(&headers, "Authorization").expect("Authorization");
+        assert!(
+            auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+                && auth.contains("/us-east-1/sts/aws4_request"),
+            "{auth}"
+        );
+        let signed = auth
+            .split("SignedHeaders=")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .expect("SignedHeaders");
+        let signed: Vec<&str> = signed.split(';').collect();
+        assert!(signed.contains(&"x-vault-aws-iam-server-id"), "{signed:?}");
+        assert!(
+            signed.contains(&"host") && signed.contains(&"x-amz-date"),
+            "{signed:?}"
+        );
+    }
+    // Without --server-id and --role: no server id header, no role member.
+    let (keys, _, _, headers, role) = vault_data(&sts(&fake, &["vault-login-data"]));
+    assert_eq!(keys.len(), 4);
+    assert_eq!(role, None);
+    assert_eq!(go_header(&headers, "X-Vault-AWS-IAM-Server-ID"), None);
+    let auth = go_header(&headers, "Authorization").expect("Authorization");
+    assert!(!auth.contains("x-vault-aws-iam-server-id"), "{auth}");
+    // Temporary credentials: the session token is sent along; aws-global signs for us-east-1.
+    let o = sts_env(
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "test-secret"),
+            ("AWS_SESSION_TOKEN", "the-session-token"),
+            ("AWS_REGION", "aws-global"),
+        ],
+        &["vault-login-data", "--server-id", "vault.example.com"],
+    );
+    let (_, url, _, headers, _) = vault_data(&o);
+    assert_eq!(url, "https://sts.amazonaws.com/");
+    assert_eq!(
+        go_header(&headers, "X-Amz-Security-Token"),
+        Some("the-session-token")
+    );
+    let auth = go_header(&headers, "Authorization").expect("Authorization");
+    assert!(auth.contains("/us-east-1/sts/aws4_request"), "{auth}");
+    assert!(!stdout(&o).contains("test-secret"));
+    assert_eq!(fake.count(), 0, "login data is signed locally");
+}
+
+#[test]
+fn identity_documents_without_credentials_or_region_exit_253() {
+    let fake = FakeSts::start(caller_identity());
+    let url = fake.url();
+    for args in [
+        &["eks-token", "--cluster-name", "c1"][..],
+        &["vault-login-data", "--role", "dev"][..],
+    ] {
+        let o = sts_env(
+            &[("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL_STS", &url)],
+            args,
+        );
+        assert_eq!(code(&o), 253, "{args:?}");
+        assert_eq!(stdout(&o), "");
+        assert_eq!(
+            stderr(&o),
+            "\nUnable to locate credentials. You can configure credentials by setting \
+             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN).\n"
+        );
+        let o = sts_env(
+            &[
+                ("AWS_ACCESS_KEY_ID", "AKID"),
+                ("AWS_SECRET_ACCESS_KEY", "s"),
+            ],
+            args,
+        );
+        assert_eq!(code(&o), 253, "{args:?}");
+        assert!(
+            stderr(&o).starts_with("\nYou must specify a region."),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // --role-arn without credentials fails before anything is sent.
+    let o = sts_env(
+        &[("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL_STS", &url)],
+        &[
+            "eks-token",
+            "--cluster-name",
+            "c1",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/eks-admins",
+        ],
+    );
+    assert_eq!(code(&o), 253);
+    assert_eq!(fake.count(), 0);
 }

@@ -222,7 +222,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                 set_global(&mut globals, name, value)?;
                 continue;
             }
-            if let Some(f) = command.and_then(|c| c.flags.iter().find(|f| f.name == name)) {
+            if let Some(f) = command.and_then(|c| c.flags.iter().find(|f| f.is(name))) {
                 let mut values: Vec<String> = inline.into_iter().collect();
                 let list = matches!(f.kind, Kind::StrList | Kind::StructList(_));
                 if list {
@@ -295,11 +295,11 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                 "the following arguments are required: command".into(),
             ));
         };
-        let missing: Vec<&str> = cmd
+        let missing: Vec<String> = cmd
             .flags
             .iter()
             .filter(|f| f.required && !raw.iter().any(|(g, _)| g.name == f.name))
-            .map(|f| f.name)
+            .map(|f| f.names())
             .collect();
         if !missing.is_empty() {
             return Err(CliError::Usage(format!(

@@ -2,9 +2,10 @@
 //! constraints, help), its examples and output members, and how to build and run the operation.
 //! The parser, the help pages and the completion scripts are all generated from these tables.
 
-use crate::args::Values;
+use crate::args::{Globals, Values};
 use crate::output::{ObjBuilder, Value};
 use sts_blocking::ops::*;
+use sts_blocking::presign;
 use sts_blocking::{Credentials, Error, Sts};
 
 /// The `--output` formats.
@@ -103,6 +104,23 @@ pub struct Flag {
     pub doc: &'static str,
     /// Model constraints, for help.
     pub constraints: &'static str,
+    /// Another name for the same flag (`--cluster-id` for `--cluster-name`).
+    pub alias: Option<&'static str>,
+}
+
+impl Flag {
+    /// Whether `name` is this flag's name or alias.
+    pub fn is(&self, name: &str) -> bool {
+        self.name == name || self.alias == Some(name)
+    }
+
+    /// The flag's names as argparse shows them: `--cluster-name/--cluster-id`.
+    pub fn names(&self) -> String {
+        match self.alias {
+            Some(a) => format!("{}/{a}", self.name),
+            None => self.name.to_owned(),
+        }
+    }
 }
 
 const fn flag(
@@ -120,7 +138,13 @@ const fn flag(
         required,
         doc,
         constraints,
+        alias: None,
     }
+}
+
+const fn with_alias(mut f: Flag, alias: &'static str) -> Flag {
+    f.alias = Some(alias);
+    f
 }
 
 /// An output member, for the OUTPUT section of help.
@@ -177,8 +201,19 @@ pub struct Command {
     pub credentials: bool,
     /// Whether the request is signed.
     pub signed: bool,
-    /// Builds the operation from the flags, sends it and returns the output tree.
-    pub run: fn(&Sts, &Values) -> Result<Value, Error>,
+    /// What the command does.
+    pub run: Run,
+}
+
+/// How a command runs and prints.
+#[derive(Debug, Clone, Copy)]
+pub enum Run {
+    /// An STS operation: builds it from the flags, sends it and returns the output tree, printed in
+    /// the `--output` format.
+    Op(fn(&Sts, &Values) -> Result<Value, Error>),
+    /// A document made from signed requests (and possibly calls): printed as is, one line of JSON,
+    /// whatever `--output` says, because its reader (kubectl, Vault) needs exactly that.
+    Document(fn(&Sts, &Values, &Globals) -> Result<String, Error>),
 }
 
 /// A global flag.
@@ -260,6 +295,7 @@ pub static COMMANDS: &[Command] = &[
     ASSUME_ROLE_WITH_WEB_IDENTITY,
     ASSUME_ROOT,
     DECODE_AUTHORIZATION_MESSAGE,
+    EKS_TOKEN,
     GET_ACCESS_KEY_INFO,
     GET_CALLER_IDENTITY,
     GET_DELEGATED_ACCESS_TOKEN,
@@ -267,6 +303,7 @@ pub static COMMANDS: &[Command] = &[
     GET_SCOPED_CREDENTIALS,
     GET_SESSION_TOKEN,
     GET_WEB_IDENTITY_TOKEN,
+    VAULT_LOGIN_DATA,
 ];
 
 /// The subcommand called `name`.
@@ -611,7 +648,7 @@ const ASSUME_ROLE: Command = Command {
     ],
     credentials: true,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let mut op = AssumeRole::new(v.req("--role-arn"), v.req("--role-session-name"));
         op.policy_arns = v.policy_arns("--policy-arns");
         op.policy = v.str("--policy");
@@ -633,7 +670,7 @@ const ASSUME_ROLE: Command = Command {
             .int("SessionTokenUtilization", o.session_token_utilization)
             .int("SessionTokenSize", o.session_token_size)
             .build())
-    },
+    }),
 };
 
 const ASSUME_ROLE_WITH_SAML: Command = Command {
@@ -711,7 +748,7 @@ const ASSUME_ROLE_WITH_SAML: Command = Command {
     }],
     credentials: true,
     signed: false,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let mut op = AssumeRoleWithSaml::new(
             v.req("--role-arn"),
             v.req("--principal-arn"),
@@ -741,7 +778,7 @@ const ASSUME_ROLE_WITH_SAML: Command = Command {
                     .map(propagation),
             )
             .build())
-    },
+    }),
 };
 
 const ASSUME_ROLE_WITH_WEB_IDENTITY: Command = Command {
@@ -816,7 +853,7 @@ const ASSUME_ROLE_WITH_WEB_IDENTITY: Command = Command {
     }],
     credentials: true,
     signed: false,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let mut op = AssumeRoleWithWebIdentity::new(
             v.req("--role-arn"),
             v.req("--role-session-name"),
@@ -848,7 +885,7 @@ const ASSUME_ROLE_WITH_WEB_IDENTITY: Command = Command {
                     .map(propagation),
             )
             .build())
-    },
+    }),
 };
 
 const ASSUME_ROOT: Command = Command {
@@ -901,7 +938,7 @@ const ASSUME_ROOT: Command = Command {
     }],
     credentials: true,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let mut op = AssumeRoot::new(
             v.req("--target-principal"),
             v.descriptor("--task-policy-arn"),
@@ -915,7 +952,7 @@ const ASSUME_ROOT: Command = Command {
             .int("SessionTokenUtilization", o.session_token_utilization)
             .int("SessionTokenSize", o.session_token_size)
             .build())
-    },
+    }),
 };
 
 const DECODE_AUTHORIZATION_MESSAGE: Command = Command {
@@ -947,13 +984,13 @@ const DECODE_AUTHORIZATION_MESSAGE: Command = Command {
     }],
     credentials: false,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let op = DecodeAuthorizationMessage::new(v.req("--encoded-message"));
         let o = sts.decode_authorization_message(&op)?;
         Ok(ObjBuilder::new()
             .str("DecodedMessage", o.decoded_message.as_deref())
             .build())
-    },
+    }),
 };
 
 const GET_ACCESS_KEY_INFO: Command = Command {
@@ -983,13 +1020,13 @@ const GET_ACCESS_KEY_INFO: Command = Command {
     }],
     credentials: false,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let op = GetAccessKeyInfo::new(v.req("--access-key-id"));
         let o = sts.get_access_key_info(&op)?;
         Ok(ObjBuilder::new()
             .str("Account", o.account.as_deref())
             .build())
-    },
+    }),
 };
 
 const GET_CALLER_IDENTITY: Command = Command {
@@ -1022,14 +1059,14 @@ const GET_CALLER_IDENTITY: Command = Command {
     }],
     credentials: false,
     signed: true,
-    run: |sts, _| {
+    run: Run::Op(|sts, _| {
         let o = sts.get_caller_identity()?;
         Ok(ObjBuilder::new()
             .str("UserId", o.user_id.as_deref())
             .str("Account", o.account.as_deref())
             .str("Arn", o.arn.as_deref())
             .build())
-    },
+    }),
 };
 
 const GET_DELEGATED_ACCESS_TOKEN: Command = Command {
@@ -1067,7 +1104,7 @@ const GET_DELEGATED_ACCESS_TOKEN: Command = Command {
     }],
     credentials: true,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let op = GetDelegatedAccessToken::new(v.req("--trade-in-token"));
         let o = sts.get_delegated_access_token(&op)?;
         Ok(ObjBuilder::new()
@@ -1075,7 +1112,7 @@ const GET_DELEGATED_ACCESS_TOKEN: Command = Command {
             .int("PackedPolicySize", o.packed_policy_size)
             .str("AssumedPrincipal", o.assumed_principal.as_deref())
             .build())
-    },
+    }),
 };
 
 const GET_FEDERATION_TOKEN: Command = Command {
@@ -1143,7 +1180,7 @@ const GET_FEDERATION_TOKEN: Command = Command {
     }],
     credentials: true,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let mut op = GetFederationToken::new(v.req("--name"));
         op.policy = v.str("--policy");
         op.policy_arns = v.policy_arns("--policy-arns");
@@ -1164,7 +1201,7 @@ const GET_FEDERATION_TOKEN: Command = Command {
             .int("SessionTokenUtilization", o.session_token_utilization)
             .int("SessionTokenSize", o.session_token_size)
             .build())
-    },
+    }),
 };
 
 const GET_SCOPED_CREDENTIALS: Command = Command {
@@ -1235,7 +1272,7 @@ const GET_SCOPED_CREDENTIALS: Command = Command {
     }],
     credentials: true,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let mut op = GetScopedCredentials::new();
         op.policy = v.str("--policy");
         op.duration_seconds = v.int("--duration-seconds");
@@ -1256,7 +1293,7 @@ const GET_SCOPED_CREDENTIALS: Command = Command {
             .int("ScopedPoliciesCount", o.scoped_policies_count)
             .str("SourceIdentity", o.source_identity.as_deref())
             .build())
-    },
+    }),
 };
 
 const GET_SESSION_TOKEN: Command = Command {
@@ -1290,7 +1327,7 @@ const GET_SESSION_TOKEN: Command = Command {
     }],
     credentials: true,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let mut op = GetSessionToken::new();
         op.duration_seconds = v.int("--duration-seconds");
         op.serial_number = v.str("--serial-number");
@@ -1302,7 +1339,7 @@ const GET_SESSION_TOKEN: Command = Command {
             .int("SessionTokenUtilization", o.session_token_utilization)
             .int("SessionTokenSize", o.session_token_size)
             .build())
-    },
+    }),
 };
 
 const GET_WEB_IDENTITY_TOKEN: Command = Command {
@@ -1369,7 +1406,7 @@ const GET_WEB_IDENTITY_TOKEN: Command = Command {
     }],
     credentials: false,
     signed: true,
-    run: |sts, v| {
+    run: Run::Op(|sts, v| {
         let mut op = GetWebIdentityToken::new(
             v.list("--audience").unwrap_or_default(),
             v.req("--signing-algorithm"),
@@ -1383,5 +1420,183 @@ const GET_WEB_IDENTITY_TOKEN: Command = Command {
             .str("WebIdentityToken", Some(o.web_identity_token.expose()))
             .time("Expiration", Some(o.expiration))
             .build())
-    },
+    }),
+};
+
+// ---- identity documents (signed locally, printed as JSON) ----------------------------------------
+
+/// The session name of the role `eks-token --role-arn` assumes, as `aws eks get-token`.
+pub const EKS_ROLE_SESSION_NAME: &str = "EKSGetTokenAuth";
+
+const EKS_TOKEN: Command = Command {
+    name: "eks-token",
+    action: "AssumeRole",
+    summary: "Prints an EKS bearer token for kubectl (aws eks get-token).",
+    description: "Prints an ExecCredential with a bearer token for an Amazon EKS cluster, as \
+        `aws eks get-token` does: use it as the exec credential plugin of a kubeconfig user \
+        (command: sts, args: [eks-token, --cluster-name, NAME]). The token is k8s-aws-v1. \
+        followed by the unpadded base64url of a presigned GetCallerIdentity URL for the regional \
+        STS endpoint (https://sts.REGION.amazonaws.com/, whatever --endpoint-url says), with \
+        the cluster signed in the x-k8s-aws-id header and X-Amz-Expires=60. It is signed \
+        locally: no request is sent to STS unless --role-arn is given. The cluster accepts it \
+        for 15 minutes; expirationTimestamp says 14 minutes from now, so kubectl asks for a new \
+        one in time.\n\n\
+        With --role-arn, the role is first assumed (AssumeRole, session name EKSGetTokenAuth) \
+        with the credentials from the environment, and the token is signed with the role's \
+        temporary credentials.\n\n\
+        The apiVersion is the one kubectl announces in KUBERNETES_EXEC_INFO \
+        (client.authentication.k8s.io/v1 or v1beta1), else \
+        client.authentication.k8s.io/v1beta1. The output is always one line of JSON: unlike \
+        `aws eks get-token`, --output and AWS_DEFAULT_OUTPUT are ignored, because kubectl only \
+        reads JSON. The token is a bearer credential until it expires: do not log it.",
+    flags: &[
+        with_alias(
+            flag(
+                "--cluster-name",
+                "",
+                Kind::Str,
+                true,
+                "The name of the cluster (or, for a local cluster on AWS Outposts, its id). It is \
+                 signed in the x-k8s-aws-id header. --cluster-id is another name for this flag.",
+                "not empty; no control characters or surrounding spaces",
+            ),
+            "--cluster-id",
+        ),
+        flag(
+            "--role-arn",
+            "",
+            Kind::Str,
+            false,
+            "The ARN of a role to assume first (session name EKSGetTokenAuth): the token then \
+             identifies the role session.",
+            ARN,
+        ),
+    ],
+    output: &[
+        out("kind", "string", "Always ExecCredential."),
+        out(
+            "apiVersion",
+            "string",
+            "From KUBERNETES_EXEC_INFO, else client.authentication.k8s.io/v1beta1.",
+        ),
+        out("spec", "structure", "Always empty."),
+        Out {
+            name: "status",
+            ty: "structure",
+            doc: "The credential.",
+            children: &[
+                out(
+                    "expirationTimestamp",
+                    "string",
+                    "Now + 14 minutes, RFC 3339 in UTC (2024-05-01T12:14:00Z).",
+                ),
+                out("token", "string", "The bearer token: k8s-aws-v1.BASE64URL."),
+            ],
+        },
+    ],
+    examples: &[
+        Example {
+            title: "To get a token for a cluster (the output is one line, wrapped here)",
+            command: "sts eks-token --cluster-name my-cluster --region eu-west-1",
+            output: "{\"kind\":\"ExecCredential\",\n \
+                     \"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"spec\":{},\n \
+                     \"status\":{\"expirationTimestamp\":\"2024-05-01T12:14:00Z\",\n \
+                     \"token\":\"k8s-aws-v1.aHR0cHM6Ly9zdHMuZXUtd2VzdC0xLmFtYXpvbmF3cy5jb20v...\"}}",
+        },
+        Example {
+            title: "To get a token as a role (it must be mapped in the cluster's access entries)",
+            command: "sts eks-token --cluster-name my-cluster \
+                      --role-arn arn:aws:iam::123456789012:role/eks-admins",
+            output: "",
+        },
+    ],
+    credentials: false,
+    signed: true,
+    run: Run::Document(|sts, v, g| {
+        let cluster = v.req("--cluster-name");
+        let info = std::env::var("KUBERNETES_EXEC_INFO").ok();
+        let api_version = presign::exec_api_version(info.as_deref());
+        let token = match v.str("--role-arn") {
+            Some(arn) => {
+                let o = sts.assume_role(&AssumeRole::new(arn, EKS_ROLE_SESSION_NAME))?;
+                let role = crate::client_builder(g)?
+                    .credentials(o.credentials)
+                    .build()?;
+                role.eks_token(&cluster)?
+            }
+            None => sts.eks_token(&cluster)?,
+        };
+        Ok(token.exec_credential_json(&api_version))
+    }),
+};
+
+const VAULT_LOGIN_DATA: Command = Command {
+    name: "vault-login-data",
+    action: "GetCallerIdentity",
+    summary: "Prints the login data of Vault's AWS IAM auth method (vault login -method=aws).",
+    description: "Prints the JSON body of HashiCorp Vault's AWS IAM login (POST \
+        /v1/auth/aws/login), as `vault login -method=aws` builds it: a GetCallerIdentity request \
+        (POST, body Action=GetCallerIdentity&Version=2011-06-15) signed with the credentials \
+        from the environment, for the Vault server to replay to STS. The request is signed \
+        locally and not sent.\n\n\
+        The Vault server sends the request to its own sts_endpoint (by default the global \
+        https://sts.amazonaws.com/), so sign it for that endpoint's region: --region aws-global \
+        (or us-east-1 with AWS_STS_REGIONAL_ENDPOINTS=legacy) for Vault's defaults, or the \
+        region of the endpoint Vault is configured with.\n\n\
+        The output is always one line of JSON, whatever --output says. It contains a signature \
+        that is valid for 15 minutes: send it, do not log it.",
+    flags: &[
+        flag(
+            "--server-id",
+            "",
+            Kind::Str,
+            false,
+            "The value of the X-Vault-AWS-IAM-Server-ID header, signed with the request: the \
+             iam_server_id_header_value of the Vault auth method, when it is set.",
+            "not empty; no control characters or surrounding spaces",
+        ),
+        flag(
+            "--role",
+            "",
+            Kind::Str,
+            false,
+            "The Vault role to log in to. Without it, Vault uses the role named after the IAM \
+             principal.",
+            "none",
+        ),
+    ],
+    output: &[
+        out("iam_http_request_method", "string", "Always POST."),
+        out(
+            "iam_request_body",
+            "string",
+            "The request body, base64: Action=GetCallerIdentity&Version=2011-06-15.",
+        ),
+        out(
+            "iam_request_headers",
+            "string",
+            "The signed headers, base64 of a JSON object of header name to list of values \
+             (Authorization, Content-Type, X-Amz-Date, X-Amz-Security-Token with temporary \
+             credentials, X-Vault-Aws-Iam-Server-Id with --server-id).",
+        ),
+        out(
+            "iam_request_url",
+            "string",
+            "The STS URL, base64 (e.g. https://sts.amazonaws.com/).",
+        ),
+        out("role", "string", "The --role value, when given."),
+    ],
+    examples: &[Example {
+        title: "To write the login data for a Vault server with the default sts_endpoint, then \
+                log in with it: curl --data @login.json \
+                https://vault.example.com:8200/v1/auth/aws/login",
+        command: "sts vault-login-data --region aws-global --server-id vault.example.com \
+                  --role dev-role > login.json",
+        output: "",
+    }],
+    credentials: false,
+    signed: true,
+    run: Run::Document(|sts, v, _| {
+        sts.vault_login_data(v.str("--server-id").as_deref(), v.str("--role").as_deref())
+    }),
 };

@@ -3,7 +3,10 @@
 use crate::commands::{self, Kind};
 
 fn flag_names(c: &commands::Command) -> Vec<&'static str> {
-    c.flags.iter().map(|f| f.name).collect()
+    c.flags
+        .iter()
+        .flat_map(|f| std::iter::once(f.name).chain(f.alias))
+        .collect()
 }
 
 fn global_names() -> Vec<&'static str> {
@@ -141,10 +144,12 @@ pub fn zsh() -> String {
                 (_, Kind::Int) => ":integer: ".to_owned(),
                 _ => ":value:_files".to_owned(),
             };
-            s.push_str(&format!(
-                "                '{}[{desc}]{action}' \\\n",
-                f.name
-            ));
+            // An alias: both names, each excluding the other.
+            let names = match f.alias {
+                Some(alias) => format!("'({0} {alias})'{{{0},{alias}}}'", f.name),
+                None => format!("'{}", f.name),
+            };
+            s.push_str(&format!("                {names}[{desc}]{action}' \\\n"));
         }
         s.push_str("                '1: :(help)'\n");
         s.push_str("            ;;\n");

@@ -1,7 +1,7 @@
 //! Help pages in the layout of the AWS CLI's man pages (NAME, DESCRIPTION, SYNOPSIS, OPTIONS,
 //! GLOBAL OPTIONS, EXAMPLES, OUTPUT), generated from the command specs.
 
-use crate::commands::{self, Command, Flag, Kind, Out};
+use crate::commands::{self, Command, Flag, Kind, Out, Run};
 
 const WIDTH: usize = 79;
 
@@ -101,7 +101,8 @@ pub fn tool() -> String {
          version 2: the same commands, flags, output formats and exit codes, in a small \
          binary built on the sts-blocking crate.\n\n\
          STS issues temporary, limited-privilege credentials for IAM roles, federated users and \
-         IAM users, and tells you who you are (get-caller-identity). Credentials and settings \
+         IAM users, and tells you who you are (get-caller-identity). eks-token and \
+         vault-login-data sign proofs of identity locally, for kubectl and HashiCorp Vault. Credentials and settings \
          come from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
          AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), \
          AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, AWS_CA_BUNDLE, AWS_STS_REGIONAL_ENDPOINTS, \
@@ -146,17 +147,20 @@ pub fn command(c: &Command) -> String {
     out.push_str("DESCRIPTION\n");
     wrap(&mut out, c.description, 7);
     out.push('\n');
-    let auth = if c.signed {
-        "The request is signed with SigV4, with the credentials from the environment."
-    } else {
-        "The request is not signed: no AWS credentials are needed."
-    };
-    wrap(
-        &mut out,
-        &format!("Calls the STS {} API. {auth}", c.action),
-        7,
-    );
-    out.push('\n');
+    // A document command explains in its description what it signs and calls.
+    if let Run::Op(_) = c.run {
+        let auth = if c.signed {
+            "The request is signed with SigV4, with the credentials from the environment."
+        } else {
+            "The request is not signed: no AWS credentials are needed."
+        };
+        wrap(
+            &mut out,
+            &format!("Calls the STS {} API. {auth}", c.action),
+            7,
+        );
+        out.push('\n');
+    }
     out.push_str("SYNOPSIS\n");
     out.push_str(&format!("            {}\n", c.name));
     for f in c.flags {
@@ -174,11 +178,11 @@ pub fn command(c: &Command) -> String {
     }
     for f in c.flags {
         let req = if f.required { " [required]" } else { "" };
-        out.push_str(&format!(
-            "       {} ({}){req}\n",
-            f.name,
-            f.kind.type_name()
-        ));
+        let names = match f.alias {
+            Some(alias) => format!("{} | {alias}", f.name),
+            None => f.name.to_owned(),
+        };
+        out.push_str(&format!("       {names} ({}){req}\n", f.kind.type_name()));
         wrap(&mut out, f.doc, 10);
         out.push('\n');
         wrap(
@@ -192,6 +196,8 @@ pub fn command(c: &Command) -> String {
                     "Model member: {} (list of {}). Constraints: {}.",
                     f.member, shape.name, f.constraints
                 ),
+                // Not an API member: a flag of a document command.
+                _ if f.member.is_empty() => format!("Constraints: {}.", f.constraints),
                 _ => format!(
                     "Model member: {}. Constraints: {}.",
                     f.member, f.constraints
@@ -234,6 +240,15 @@ pub fn command(c: &Command) -> String {
     out.push_str("OUTPUT\n");
     for o in c.output {
         output_member(&mut out, o, 7);
+    }
+    if let Run::Document(_) = c.run {
+        wrap(
+            &mut out,
+            "Printed as one line of JSON (these member names, in this order), whatever --output \
+             or AWS_DEFAULT_OUTPUT says.",
+            7,
+        );
+        out.push('\n');
     }
     if c.credentials {
         wrap(

@@ -17,7 +17,7 @@ mod output;
 mod shorthand;
 
 use args::{Action, CliError, Globals};
-use commands::Command;
+use commands::{Command, Run};
 use std::io::Write;
 use std::time::Duration;
 use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
@@ -117,9 +117,15 @@ fn output_format(g: &Globals) -> Result<String, CliError> {
 }
 
 /// Builds the client for a command: the environment, then the global flags.
-///
-/// The one place a client is made; a profile-aware builder will replace it.
 fn build_client(g: &Globals) -> Result<Sts, Error> {
+    client_builder(g)?.build()
+}
+
+/// The builder of a command's client: the environment, then the global flags. Commands that need a
+/// second client (`eks-token --role-arn`) start from it too, so it has the same settings.
+///
+/// The one place a client is configured; a profile-aware builder will replace it.
+fn client_builder(g: &Globals) -> Result<StsBuilder, Error> {
     if let Some(p) = &g.profile {
         return Err(Error::config(format!(
             "profiles are not supported yet (--profile {p}); configure sts with AWS_* environment \
@@ -152,7 +158,7 @@ fn build_client(g: &Globals) -> Result<Sts, Error> {
     if g.debug {
         b = b.on_attempt(debug_attempt);
     }
-    b.build()
+    Ok(b)
 }
 
 /// `--debug`: one attempt on standard error. The record is already redacted.
@@ -187,6 +193,20 @@ fn debug_attempt(r: &AttemptRecord) {
 
 /// Runs one subcommand and prints its output or error.
 fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
+    let op = match cmd.run {
+        Run::Op(op) => op,
+        // A document for kubectl or Vault: JSON whatever --output says.
+        Run::Document(doc) => {
+            let sts = match build_client(g) {
+                Ok(s) => s,
+                Err(e) => return report(cmd, &e, None),
+            };
+            return match doc(&sts, values, g) {
+                Ok(text) => emit(&format!("{text}\n")),
+                Err(e) => report(cmd, &e, Some(&sts)),
+            };
+        }
+    };
     let format = match output_format(g) {
         Ok(f) => f,
         Err(e) => return cli_error(e),
@@ -203,7 +223,7 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         Ok(s) => s,
         Err(e) => return report(cmd, &e, None),
     };
-    match (cmd.run)(&sts, values) {
+    match op(&sts, values) {
         Ok(v) => emit(&match format.as_str() {
             "text" => output::text(&v),
             "env" => output::env(&v).unwrap_or_default(),
