@@ -10,17 +10,37 @@ use std::process::{Command, Output};
 use support::{CREDS_XML, FakeSts, Reply, caller_identity, error_body, success};
 
 /// Runs `sts` with a clean environment: only the variables given (no AWS_PROFILE, AWS_CONFIG_FILE
-/// or AWS_CA_BUNDLE from the machine).
+/// or AWS_CA_BUNDLE from the machine), HOME at an empty directory, and IMDS disabled so that the
+/// credential chain never leaves the machine.
 fn sts_env(env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sts"));
     c.env_clear();
     if let Some(path) = std::env::var_os("PATH") {
         c.env("PATH", path);
     }
+    c.env("HOME", empty_home());
+    c.env("AWS_EC2_METADATA_DISABLED", "true");
     for (k, v) in env {
         c.env(k, v);
     }
     c.args(args).output().expect("run sts")
+}
+
+/// What `sts` prints when the chain finds nothing (HOME empty, IMDS disabled).
+const NO_CREDENTIALS: &str = "\nUnable to locate credentials. You can configure credentials with \
+    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile in ~/.aws/config (--profile), web \
+    identity, a container or instance role. Sources tried:\n  \
+    - environment: skipped: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY not set\n  \
+    - profile: skipped: No profiles were defined\n  \
+    - web_identity: skipped: AWS_WEB_IDENTITY_TOKEN_FILE not set\n  \
+    - container: skipped: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set\n  \
+    - imds: skipped: disabled by AWS_EC2_METADATA_DISABLED\n";
+
+/// An empty directory to serve as HOME (no ~/.aws files).
+fn empty_home() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sts-cli-home-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// Runs `sts` against `fake` with test credentials in us-east-1.
@@ -708,11 +728,7 @@ fn no_credentials_exit_253() {
         &["get-caller-identity"],
     );
     assert_eq!(code(&o), 253);
-    assert_eq!(
-        stderr(&o),
-        "\nUnable to locate credentials. You can configure credentials by setting \
-         AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN).\n"
-    );
+    assert_eq!(stderr(&o), NO_CREDENTIALS);
     // Unsigned operations need none.
     fake.set_fallback(Reply::xml(
         200,
@@ -734,10 +750,10 @@ fn no_credentials_exit_253() {
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), CREDS_ENV);
-    // A profile is a configuration error for now.
+    // A profile that does not exist is a configuration error.
     let o = sts(&fake, &["--profile", "dev", "get-caller-identity"]);
     assert_eq!(code(&o), 253);
-    assert!(stderr(&o).contains("profiles are not supported yet"));
+    assert!(stderr(&o).contains("(dev)"), "{}", stderr(&o));
     // No region.
     let o = sts_env(
         &[
@@ -1454,11 +1470,7 @@ fn identity_documents_without_credentials_or_region_exit_253() {
         );
         assert_eq!(code(&o), 253, "{args:?}");
         assert_eq!(stdout(&o), "");
-        assert_eq!(
-            stderr(&o),
-            "\nUnable to locate credentials. You can configure credentials by setting \
-             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN).\n"
-        );
+        assert_eq!(stderr(&o), NO_CREDENTIALS);
         let o = sts_env(
             &[
                 ("AWS_ACCESS_KEY_ID", "AKID"),
@@ -1486,4 +1498,158 @@ fn identity_documents_without_credentials_or_region_exit_253() {
     );
     assert_eq!(code(&o), 253);
     assert_eq!(fake.count(), 0);
+}
+
+/// Writes `~/.aws/config` and `~/.aws/credentials` under a fresh HOME and returns it.
+fn home_with(config: &str, credentials: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let home = std::env::temp_dir().join(format!("sts-cli-profile-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(home.join(".aws/config"), config).unwrap();
+    std::fs::write(home.join(".aws/credentials"), credentials).unwrap();
+    home
+}
+
+#[test]
+fn profile_with_role_arn_assumes_the_role_and_whoami_says_so() {
+    let fake = FakeSts::start(caller_identity());
+    fake.push([Reply::xml(
+        200,
+        success(
+            "AssumeRole",
+            &format!(
+                "{CREDS_XML}<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId>\
+                 <Arn>arn:aws:sts::123456789012:assumed-role/deploy/s</Arn></AssumedRoleUser>"
+            ),
+        ),
+    )]);
+    let url = fake.url();
+    let home = home_with(
+        "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\n\
+         source_profile = base\nexternal_id = ext-42\nrole_session_name = cli-session\n\
+         region = eu-west-1\n",
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
+    );
+    let home = home.to_str().unwrap();
+    let o = sts_env(
+        &[
+            ("HOME", home),
+            ("AWS_ENDPOINT_URL_STS", &url),
+            // An explicit --profile wins over keys in the environment.
+            ("AWS_ACCESS_KEY_ID", "AKIDENV"),
+            ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+        ],
+        &["whoami", "--profile", "deploy"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("\"CredentialSource\": \"profile:deploy (assume-role arn:aws:iam::123456789012:role/deploy)\""),
+        "{out}"
+    );
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0].param("Action").as_deref(), Some("AssumeRole"));
+    assert_eq!(reqs[0].param("ExternalId").as_deref(), Some("ext-42"));
+    assert_eq!(
+        reqs[0].param("RoleSessionName").as_deref(),
+        Some("cli-session")
+    );
+    let first = reqs[0].header("authorization").unwrap();
+    assert!(first.contains("Credential=AKIDBASE/"), "{first}");
+    assert!(first.contains("/eu-west-1/sts/"), "{first}");
+    let second = reqs[1].header("authorization").unwrap();
+    assert!(
+        second.contains("Credential=ASIAFAKEEXAMPLE00001/"),
+        "{second}"
+    );
+    assert_eq!(
+        reqs[1].header("x-amz-security-token"),
+        Some("fake-session-token")
+    );
+}
+
+#[test]
+fn unknown_profile_exits_253() {
+    let home = home_with("[default]\nregion = us-east-1\n", "");
+    let o = sts_env(
+        &[("HOME", home.to_str().unwrap())],
+        &["get-caller-identity", "--profile", "nope"],
+    );
+    assert_eq!(code(&o), 253);
+    assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+}
+
+#[test]
+fn export_credentials_in_every_format() {
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "ASIAEXPORT"),
+        ("AWS_SECRET_ACCESS_KEY", "se cret"),
+        ("AWS_SESSION_TOKEN", "tok"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let run = |format: &str| {
+        let o = sts_env(&env, &["export-credentials", "--format", format]);
+        assert_eq!(code(&o), 0, "{format}: {}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(
+        run("env"),
+        "export AWS_ACCESS_KEY_ID=ASIAEXPORT\nexport AWS_SECRET_ACCESS_KEY='se cret'\n\
+         export AWS_SESSION_TOKEN=tok\n"
+    );
+    assert_eq!(
+        run("env-no-export"),
+        "AWS_ACCESS_KEY_ID=ASIAEXPORT\nAWS_SECRET_ACCESS_KEY='se cret'\nAWS_SESSION_TOKEN=tok\n"
+    );
+    assert_eq!(
+        run("powershell"),
+        "$Env:AWS_ACCESS_KEY_ID=\"ASIAEXPORT\"\n$Env:AWS_SECRET_ACCESS_KEY=\"se cret\"\n\
+         $Env:AWS_SESSION_TOKEN=\"tok\"\n"
+    );
+    assert_eq!(
+        run("process"),
+        "{\n    \"Version\": 1,\n    \"AccessKeyId\": \"ASIAEXPORT\",\n    \
+         \"SecretAccessKey\": \"se cret\",\n    \"SessionToken\": \"tok\"\n}\n"
+    );
+    assert!(!run("json").contains("Version"));
+    // The default is process; a bad format is a usage error.
+    let o = sts_env(&env, &["export-credentials"]);
+    assert!(stdout(&o).contains("\"Version\": 1"));
+    let o = sts_env(&env, &["export-credentials", "--format", "yaml"]);
+    assert_eq!(code(&o), 252);
+}
+
+#[test]
+fn export_credentials_output_feeds_credential_process() {
+    // `credential_process = sts export-credentials --format process` in another profile.
+    let bin = env!("CARGO_BIN_EXE_sts");
+    let home = home_with(
+        &format!(
+            "[profile via-process]\ncredential_process = {bin} export-credentials --profile base --format process\n\
+             region = us-east-1\n[profile base]\nregion = us-east-1\n"
+        ),
+        "[base]\naws_access_key_id = AKIDPROC\naws_secret_access_key = proc-secret\n",
+    );
+    let fake = FakeSts::start(caller_identity());
+    let url = fake.url();
+    let o = sts_env(
+        &[
+            ("HOME", home.to_str().unwrap()),
+            ("AWS_ENDPOINT_URL_STS", &url),
+        ],
+        &["whoami", "--profile", "via-process"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("(credential_process)"),
+        "{}",
+        stdout(&o)
+    );
+    let auth = fake.requests()[0]
+        .header("authorization")
+        .unwrap()
+        .to_owned();
+    assert!(auth.contains("Credential=AKIDPROC/"), "{auth}");
 }

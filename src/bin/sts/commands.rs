@@ -123,7 +123,7 @@ impl Flag {
     }
 }
 
-const fn flag(
+pub(crate) const fn flag(
     name: &'static str,
     member: &'static str,
     kind: Kind,
@@ -160,7 +160,7 @@ pub struct Out {
     pub children: &'static [Out],
 }
 
-const fn out(name: &'static str, ty: &'static str, doc: &'static str) -> Out {
+pub(crate) const fn out(name: &'static str, ty: &'static str, doc: &'static str) -> Out {
     Out {
         name,
         ty,
@@ -257,8 +257,8 @@ pub static GLOBALS: &[GlobalFlag] = &[
     GlobalFlag {
         name: "--profile",
         value: Some("string"),
-        doc: "Use a profile from the shared config files. Not supported yet: a profile makes the \
-              command fail with exit status 253.",
+        doc: "Use this profile of the shared config and credentials files (~/.aws/config, \
+              ~/.aws/credentials). Overrides AWS_PROFILE and credentials in the environment.",
     },
     GlobalFlag {
         name: "--region",
@@ -296,6 +296,7 @@ pub static COMMANDS: &[Command] = &[
     ASSUME_ROOT,
     DECODE_AUTHORIZATION_MESSAGE,
     EKS_TOKEN,
+    crate::identity::EXPORT_CREDENTIALS,
     GET_ACCESS_KEY_INFO,
     GET_CALLER_IDENTITY,
     GET_DELEGATED_ACCESS_TOKEN,
@@ -304,6 +305,7 @@ pub static COMMANDS: &[Command] = &[
     GET_SESSION_TOKEN,
     GET_WEB_IDENTITY_TOKEN,
     VAULT_LOGIN_DATA,
+    crate::identity::WHOAMI,
 ];
 
 /// The subcommand called `name`.

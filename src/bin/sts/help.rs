@@ -72,8 +72,8 @@ fn exit_status(out: &mut String) {
         ),
         (
             "253",
-            "The configuration is invalid or incomplete: no credentials, no region, an unsupported \
-             --profile, a bad environment variable.",
+            "The configuration is invalid or incomplete: no credentials, no region, an unknown \
+             --profile, a malformed config file or environment variable.",
         ),
         (
             "254",
@@ -102,11 +102,16 @@ pub fn tool() -> String {
          binary built on the sts-blocking crate.\n\n\
          STS issues temporary, limited-privilege credentials for IAM roles, federated users and \
          IAM users, and tells you who you are (get-caller-identity). eks-token and \
-         vault-login-data sign proofs of identity locally, for kubectl and HashiCorp Vault. Credentials and settings \
-         come from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
-         AWS_REGION (or AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), \
-         AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, AWS_CA_BUNDLE, AWS_STS_REGIONAL_ENDPOINTS, \
-         AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT and AWS_DEFAULT_OUTPUT.\n\n\
+         vault-login-data sign proofs of identity locally, for kubectl and HashiCorp Vault. \
+         whoami and export-credentials show the credentials in effect.\n\n\
+         Credentials and settings are found as the AWS CLI finds them: --profile and --region, \
+         then the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
+         AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_STS, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, \
+         AWS_CA_BUNDLE, AWS_STS_REGIONAL_ENDPOINTS, AWS_USE_FIPS_ENDPOINT, \
+         AWS_USE_DUALSTACK_ENDPOINT, AWS_DEFAULT_OUTPUT...), then the shared config and \
+         credentials files (role_arn with source_profile or credential_source, mfa_serial with a \
+         prompt on the terminal, credential_process, sso, web_identity_token_file), then web \
+         identity from the environment, container credentials and EC2 instance metadata.\n\n\
          Every string parameter accepts file://path (and fileb://path) to read the value from a \
          file. List parameters take several values after one flag (--tags Key=a,Value=b \
          Key=c,Value=d) or a JSON array; structures take the AWS CLI shorthand syntax \

@@ -13,6 +13,7 @@ mod args;
 mod commands;
 mod completion;
 mod help;
+mod identity;
 mod output;
 mod shorthand;
 
@@ -21,7 +22,10 @@ use commands::{Command, Run};
 use std::io::Write;
 use std::time::Duration;
 use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
+use sts_blocking::credentials::Env;
+use sts_blocking::credentials::mfa::mfa_provider;
 use sts_blocking::error::{TimeoutPhase, TransportErrorKind};
+use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Error, Sts, StsBuilder};
 
 /// Exit status for command-line and parameter errors.
@@ -126,13 +130,16 @@ fn build_client(g: &Globals) -> Result<Sts, Error> {
 ///
 /// The one place a client is configured; a profile-aware builder will replace it.
 fn client_builder(g: &Globals) -> Result<StsBuilder, Error> {
-    if let Some(p) = &g.profile {
-        return Err(Error::config(format!(
-            "profiles are not supported yet (--profile {p}); configure sts with AWS_* environment \
-             variables"
-        )));
-    }
-    let mut b = StsBuilder::from_env()?;
+    // The AWS CLI's resolution: --profile and --region first, then the environment, then the
+    // shared config files; credentials from the default chain, MFA codes asked on the terminal.
+    let settings = Settings::load(
+        &Env::real(),
+        &Overrides {
+            profile: g.profile.clone(),
+            region: g.region.clone(),
+        },
+    )?;
+    let mut b = settings.sts_builder_with_mfa(Some(mfa_provider(prompt_mfa_code)));
     if let Some(r) = &g.region {
         b = b.region(r);
     }
@@ -159,6 +166,34 @@ fn client_builder(g: &Globals) -> Result<StsBuilder, Error> {
         b = b.on_attempt(debug_attempt);
     }
     Ok(b)
+}
+
+/// The first line of the error when no source has credentials (the tried sources follow).
+const NO_CREDENTIALS: &str = "Unable to locate credentials. You can configure credentials with \
+    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile in ~/.aws/config (--profile), web \
+    identity, a container or instance role. Sources tried:";
+
+/// Asks for an MFA code on the terminal, as the AWS CLI does ("Enter MFA code for SERIAL: ").
+fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
+    use std::io::BufRead;
+    let no_tty = |e: std::io::Error| {
+        Error::config(format!(
+            "an MFA code is needed for {serial}, but there is no terminal to ask on ({e})"
+        ))
+    };
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(no_tty)?;
+    let mut out = &tty;
+    write!(out, "Enter MFA code for {serial}: ").map_err(no_tty)?;
+    out.flush().map_err(no_tty)?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty)
+        .read_line(&mut line)
+        .map_err(no_tty)?;
+    Ok(line.trim().to_owned())
 }
 
 /// `--debug`: one attempt on standard error. The record is already redacted.
@@ -253,12 +288,15 @@ fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
             ),
             EXIT_SERVICE,
         ),
-        Error::Credentials(c) if c.provider == "none" => (
-            "Unable to locate credentials. You can configure credentials by setting \
-             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)."
-                .to_owned(),
-            EXIT_CONFIG,
-        ),
+        Error::Credentials(c)
+            if c.provider == "none" || (c.provider == "chain" && c.source.is_none()) =>
+        {
+            let mut m = NO_CREDENTIALS.to_owned();
+            for (source, why) in &c.tried {
+                m.push_str(&format!("\n  - {source}: {why}"));
+            }
+            (m, EXIT_CONFIG)
+        }
         Error::Endpoint { message } if message.to_ascii_lowercase().contains("region") => (
             format!(
                 "You must specify a region. You can also configure your region with AWS_REGION \
