@@ -51,3 +51,8 @@ pub use error::{Error, ErrorCode, ServiceError};
 pub use secret::SecretString;
 #[cfg(feature = "client")]
 pub use settings::{Overrides, Settings};
+
+/// The README's code examples, compiled as doctests.
+#[cfg(all(doctest, feature = "client"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
