@@ -54,81 +54,29 @@ impl AssumeRole {
         }
     }
 
-    /// Sets the managed session policies.
-    #[must_use]
-    pub fn policy_arns(mut self, arns: Vec<PolicyDescriptor>) -> Self {
-        self.policy_arns = Some(arns);
-        self
-    }
-
-    /// Sets the inline session policy.
-    #[must_use]
-    pub fn policy(mut self, policy: impl Into<String>) -> Self {
-        self.policy = Some(policy.into());
-        self
-    }
-
-    /// Sets the session length in seconds.
-    #[must_use]
-    pub fn duration_seconds(mut self, seconds: i32) -> Self {
-        self.duration_seconds = Some(seconds);
-        self
-    }
-
-    /// Sets the session tags.
-    #[must_use]
-    pub fn tags(mut self, tags: Vec<Tag>) -> Self {
-        self.tags = Some(tags);
-        self
-    }
-
-    /// Sets the transitive tag keys.
-    #[must_use]
-    pub fn transitive_tag_keys(mut self, keys: Vec<String>) -> Self {
-        self.transitive_tag_keys = Some(keys);
-        self
-    }
-
-    /// Sets the external id.
-    #[must_use]
-    pub fn external_id(mut self, id: impl Into<String>) -> Self {
-        self.external_id = Some(id.into());
-        self
-    }
-
-    /// Sets the MFA device serial number.
-    #[must_use]
-    pub fn serial_number(mut self, serial: impl Into<String>) -> Self {
-        self.serial_number = Some(serial.into());
-        self
-    }
-
-    /// Sets the MFA code.
-    #[must_use]
-    pub fn token_code(mut self, code: impl Into<String>) -> Self {
-        self.token_code = Some(code.into());
-        self
-    }
-
-    /// Sets the source identity.
-    #[must_use]
-    pub fn source_identity(mut self, id: impl Into<String>) -> Self {
-        self.source_identity = Some(id.into());
-        self
-    }
-
-    /// Sets the provided contexts.
-    #[must_use]
-    pub fn provided_contexts(mut self, contexts: Vec<ProvidedContext>) -> Self {
-        self.provided_contexts = Some(contexts);
-        self
-    }
-
-    /// Sets the minimum session token size.
-    #[must_use]
-    pub fn minimum_session_token_size(mut self, size: i32) -> Self {
-        self.minimum_session_token_size = Some(size);
-        self
+    setters! {
+        /// Sets the managed session policies.
+        policy_arns: Vec<PolicyDescriptor>;
+        /// Sets the inline session policy.
+        into policy: String;
+        /// Sets the session length in seconds.
+        duration_seconds: i32;
+        /// Sets the session tags.
+        tags: Vec<Tag>;
+        /// Sets the transitive tag keys.
+        transitive_tag_keys: Vec<String>;
+        /// Sets the external id.
+        into external_id: String;
+        /// Sets the MFA device serial number.
+        into serial_number: String;
+        /// Sets the MFA code.
+        into token_code: String;
+        /// Sets the source identity.
+        into source_identity: String;
+        /// Sets the provided contexts.
+        provided_contexts: Vec<ProvidedContext>;
+        /// Sets the minimum session token size.
+        minimum_session_token_size: i32;
     }
 }
 

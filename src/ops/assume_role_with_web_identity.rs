@@ -51,39 +51,17 @@ impl AssumeRoleWithWebIdentity {
         }
     }
 
-    /// Sets the provider id.
-    #[must_use]
-    pub fn provider_id(mut self, id: impl Into<String>) -> Self {
-        self.provider_id = Some(id.into());
-        self
-    }
-
-    /// Sets the managed session policies.
-    #[must_use]
-    pub fn policy_arns(mut self, arns: Vec<PolicyDescriptor>) -> Self {
-        self.policy_arns = Some(arns);
-        self
-    }
-
-    /// Sets the inline session policy.
-    #[must_use]
-    pub fn policy(mut self, policy: impl Into<String>) -> Self {
-        self.policy = Some(policy.into());
-        self
-    }
-
-    /// Sets the session length in seconds.
-    #[must_use]
-    pub fn duration_seconds(mut self, seconds: i32) -> Self {
-        self.duration_seconds = Some(seconds);
-        self
-    }
-
-    /// Sets the minimum session token size.
-    #[must_use]
-    pub fn minimum_session_token_size(mut self, size: i32) -> Self {
-        self.minimum_session_token_size = Some(size);
-        self
+    setters! {
+        /// Sets the provider id.
+        into provider_id: String;
+        /// Sets the managed session policies.
+        policy_arns: Vec<PolicyDescriptor>;
+        /// Sets the inline session policy.
+        into policy: String;
+        /// Sets the session length in seconds.
+        duration_seconds: i32;
+        /// Sets the minimum session token size.
+        minimum_session_token_size: i32;
     }
 }
 

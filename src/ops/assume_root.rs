@@ -32,18 +32,11 @@ impl AssumeRoot {
         }
     }
 
-    /// Sets the session length in seconds.
-    #[must_use]
-    pub fn duration_seconds(mut self, seconds: i32) -> Self {
-        self.duration_seconds = Some(seconds);
-        self
-    }
-
-    /// Sets the minimum session token size.
-    #[must_use]
-    pub fn minimum_session_token_size(mut self, size: i32) -> Self {
-        self.minimum_session_token_size = Some(size);
-        self
+    setters! {
+        /// Sets the session length in seconds.
+        duration_seconds: i32;
+        /// Sets the minimum session token size.
+        minimum_session_token_size: i32;
     }
 }
 

@@ -38,39 +38,17 @@ impl GetFederationToken {
         }
     }
 
-    /// Sets the inline session policy.
-    #[must_use]
-    pub fn policy(mut self, policy: impl Into<String>) -> Self {
-        self.policy = Some(policy.into());
-        self
-    }
-
-    /// Sets the managed session policies.
-    #[must_use]
-    pub fn policy_arns(mut self, arns: Vec<PolicyDescriptor>) -> Self {
-        self.policy_arns = Some(arns);
-        self
-    }
-
-    /// Sets the session length in seconds.
-    #[must_use]
-    pub fn duration_seconds(mut self, seconds: i32) -> Self {
-        self.duration_seconds = Some(seconds);
-        self
-    }
-
-    /// Sets the session tags.
-    #[must_use]
-    pub fn tags(mut self, tags: Vec<Tag>) -> Self {
-        self.tags = Some(tags);
-        self
-    }
-
-    /// Sets the minimum session token size.
-    #[must_use]
-    pub fn minimum_session_token_size(mut self, size: i32) -> Self {
-        self.minimum_session_token_size = Some(size);
-        self
+    setters! {
+        /// Sets the inline session policy.
+        into policy: String;
+        /// Sets the managed session policies.
+        policy_arns: Vec<PolicyDescriptor>;
+        /// Sets the session length in seconds.
+        duration_seconds: i32;
+        /// Sets the session tags.
+        tags: Vec<Tag>;
+        /// Sets the minimum session token size.
+        minimum_session_token_size: i32;
     }
 }
 

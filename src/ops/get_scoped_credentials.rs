@@ -29,32 +29,15 @@ impl GetScopedCredentials {
         Self::default()
     }
 
-    /// Sets the inline scope-down policy.
-    #[must_use]
-    pub fn policy(mut self, policy: impl Into<String>) -> Self {
-        self.policy = Some(policy.into());
-        self
-    }
-
-    /// Sets the session length in seconds.
-    #[must_use]
-    pub fn duration_seconds(mut self, seconds: i32) -> Self {
-        self.duration_seconds = Some(seconds);
-        self
-    }
-
-    /// Sets the minimum session token size.
-    #[must_use]
-    pub fn minimum_session_token_size(mut self, size: i32) -> Self {
-        self.minimum_session_token_size = Some(size);
-        self
-    }
-
-    /// Sets the scoped session description.
-    #[must_use]
-    pub fn scoped_session_description(mut self, description: impl Into<String>) -> Self {
-        self.scoped_session_description = Some(description.into());
-        self
+    setters! {
+        /// Sets the inline scope-down policy.
+        into policy: String;
+        /// Sets the session length in seconds.
+        duration_seconds: i32;
+        /// Sets the minimum session token size.
+        minimum_session_token_size: i32;
+        /// Sets the scoped session description.
+        into scoped_session_description: String;
     }
 }
 

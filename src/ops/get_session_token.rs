@@ -29,32 +29,15 @@ impl GetSessionToken {
         Self::default()
     }
 
-    /// Sets the session length in seconds.
-    #[must_use]
-    pub fn duration_seconds(mut self, seconds: i32) -> Self {
-        self.duration_seconds = Some(seconds);
-        self
-    }
-
-    /// Sets the MFA device serial number.
-    #[must_use]
-    pub fn serial_number(mut self, serial: impl Into<String>) -> Self {
-        self.serial_number = Some(serial.into());
-        self
-    }
-
-    /// Sets the MFA code.
-    #[must_use]
-    pub fn token_code(mut self, code: impl Into<String>) -> Self {
-        self.token_code = Some(code.into());
-        self
-    }
-
-    /// Sets the minimum session token size.
-    #[must_use]
-    pub fn minimum_session_token_size(mut self, size: i32) -> Self {
-        self.minimum_session_token_size = Some(size);
-        self
+    setters! {
+        /// Sets the session length in seconds.
+        duration_seconds: i32;
+        /// Sets the MFA device serial number.
+        into serial_number: String;
+        /// Sets the MFA code.
+        into token_code: String;
+        /// Sets the minimum session token size.
+        minimum_session_token_size: i32;
     }
 }
 

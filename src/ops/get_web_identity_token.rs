@@ -48,32 +48,15 @@ impl GetWebIdentityToken {
         }
     }
 
-    /// Sets the token lifetime in seconds.
-    #[must_use]
-    pub fn duration_seconds(mut self, seconds: i32) -> Self {
-        self.duration_seconds = Some(seconds);
-        self
-    }
-
-    /// Sets the OAuth 2.0 scope.
-    #[must_use]
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sets the subject mode.
-    #[must_use]
-    pub fn subject_mode(mut self, mode: impl Into<String>) -> Self {
-        self.subject_mode = Some(mode.into());
-        self
-    }
-
-    /// Sets the tags.
-    #[must_use]
-    pub fn tags(mut self, tags: Vec<Tag>) -> Self {
-        self.tags = Some(tags);
-        self
+    setters! {
+        /// Sets the token lifetime in seconds.
+        duration_seconds: i32;
+        /// Sets the OAuth 2.0 scope.
+        into scope: String;
+        /// Sets the subject mode.
+        into subject_mode: String;
+        /// Sets the tags.
+        tags: Vec<Tag>;
     }
 }
 

@@ -20,6 +20,30 @@ use crate::secret::SecretString;
 use crate::validate;
 use crate::xml::Element;
 
+/// Chained setters for optional members: `name: Type;` takes the value, `into name: Type;` takes
+/// anything that converts into it. Each sets `Some(value)`.
+macro_rules! setters {
+    () => {};
+    ($(#[$doc:meta])* into $name:ident: $ty:ty; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+            self.$name = Some(value.into());
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* $name:ident: $ty:ty; $($rest:tt)*) => {
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = Some(value);
+            self
+        }
+        setters!($($rest)*);
+    };
+}
+
 mod assume_role;
 mod assume_role_with_saml;
 mod assume_role_with_web_identity;
