@@ -212,25 +212,33 @@ impl CachedProvider {
         }
     }
 
-    /// Runs the inner provider with the `refreshing` flag set (reset even on panic).
+    /// Runs the inner provider with the `refreshing` flag set. The flag is cleared with the lock
+    /// held and returned to the caller, who stores the result before releasing it: a waiter woken
+    /// by the notification therefore always finds the new credentials (no second refresh). A panic
+    /// in the provider clears the flag too.
     fn refresh(
         &self,
         mut st: MutexGuard<'_, State>,
     ) -> (MutexGuard<'_, State>, Result<Credentials, Error>) {
-        struct Reset<'a>(&'a CachedProvider);
-        impl Drop for Reset<'_> {
+        struct OnPanic<'a>(&'a CachedProvider);
+        impl Drop for OnPanic<'_> {
             fn drop(&mut self) {
-                self.0.lock().refreshing = false;
-                self.0.cond.notify_all();
+                if std::thread::panicking() {
+                    self.0.lock().refreshing = false;
+                    self.0.cond.notify_all();
+                }
             }
         }
         st.refreshing = true;
         drop(st);
         let result = {
-            let _reset = Reset(self);
+            let _guard = OnPanic(self);
             self.inner.provide_credentials()
         };
-        (self.lock(), result)
+        let mut st = self.lock();
+        st.refreshing = false;
+        self.cond.notify_all();
+        (st, result)
     }
 }
 
