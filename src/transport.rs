@@ -80,14 +80,18 @@ impl Transport {
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(cfg.connect_timeout))
-            .timeout_resolve(Some(cfg.connect_timeout))
             .proxy(proxy)
             .user_agent(cfg.user_agent.as_str())
             .accept_encoding("identity")
             .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            CachingResolver::default(),
+        );
         Ok(Self {
-            agent: config.into(),
+            agent,
             max_body: cfg.max_body,
         })
     }
@@ -131,6 +135,67 @@ impl Transport {
             retry_after,
             body,
         })
+    }
+}
+
+/// How long a resolved address list is reused.
+const DNS_TTL: Duration = Duration::from_secs(30);
+
+/// ureq resolves the host before every request, pooled connection or not, and with a timeout it
+/// does so on a new thread each time (about 1 ms a call). This resolver answers IP literals at once
+/// and keeps other lookups for [`DNS_TTL`]; a miss goes to ureq's resolver, timeout and all.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: ureq::unversioned::resolver::DefaultResolver,
+    cache: std::sync::Mutex<Vec<(String, std::time::Instant, Resolved)>>,
+}
+
+type Resolved = ureq::unversioned::resolver::ResolvedSocketAddrs;
+
+impl ureq::unversioned::resolver::Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<Resolved, ureq::Error> {
+        let (Some(authority), Some(scheme)) = (uri.authority(), uri.scheme_str()) else {
+            return self.inner.resolve(uri, config, timeout);
+        };
+        let port = authority
+            .port_u16()
+            .unwrap_or(if scheme == "https" { 443 } else { 80 });
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+            let mut out = self.inner.empty();
+            out.push(std::net::SocketAddr::new(ip, port));
+            return Ok(out);
+        }
+        let key = format!("{host}:{port}");
+        let now = std::time::Instant::now();
+        {
+            let mut cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            cache.retain(|(_, at, _)| now.duration_since(*at) < DNS_TTL);
+            if let Some((_, _, addrs)) = cache.iter().find(|(k, _, _)| *k == key) {
+                return Ok(addrs.clone());
+            }
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= 16 {
+            cache.remove(0);
+        }
+        cache.push((key, now, addrs.clone()));
+        Ok(addrs)
     }
 }
 
