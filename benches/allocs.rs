@@ -259,57 +259,109 @@ fn main() {
 
     // (name, what the output itself needs, closure)
     let cases: Vec<Case<'_>> = vec![
-        ("sign POST, cached key", "6 output strings", Box::new(|| {
-            black_box(sign(&req, &p, &keys));
-        })),
-        ("sign POST, cold key", "6 output strings", Box::new(|| {
-            black_box(sign(&req, &p, &SigningKeyCache::new()));
-        })),
-        ("presign GET, cached key", "5 output strings", Box::new(|| {
-            black_box(presign(&get, &p, 900, &keys));
-        })),
-        ("encode GetCallerIdentity", "1 (body)", Box::new(|| {
-            black_box(GetCallerIdentity.to_form().expect("ok"));
-        })),
-        ("encode AssumeRole (required members)", "1 (body)", Box::new(|| {
-            black_box(minimal.to_form().expect("ok"));
-        })),
-        ("encode AssumeRole (every member)", "1 (body)", Box::new(|| {
-            black_box(full.to_form().expect("ok"));
-        })),
-        ("parse GetCallerIdentityResponse", "4 strings", Box::new(|| {
-            black_box(decode_response::<GetCallerIdentity>(200, GCI_XML, None).expect("ok"));
-        })),
-        ("parse AssumeRoleResponse", "7 strings", Box::new(|| {
-            black_box(decode_response::<AssumeRole>(200, AR_XML, None).expect("ok"));
-        })),
-        ("parse ErrorResponse", "box + 2 strings", Box::new(|| {
-            black_box(decode_response::<AssumeRole>(403, ERROR_XML, None).expect_err("err"));
-        })),
-        ("resolve endpoint", "2 strings", Box::new(|| {
-            black_box(resolve(&EndpointParams::for_region("eu-west-1")).expect("ok"));
-        })),
-        ("full call GetCallerIdentity (loopback)", "body + response + 4", Box::new(|| {
-            black_box(sts.get_caller_identity().expect("ok"));
-        })),
-        ("full call AssumeRole (loopback)", "body + response + 7", Box::new(|| {
-            black_box(sts.assume_role(&minimal).expect("ok"));
-        })),
-        ("floor: ureq POST + roxmltree (loopback)", "response + 1", Box::new(|| {
-            let mut resp = agent
-                .post(&url)
-                .header("content-type", CONTENT_TYPE)
-                .send("Action=GetCallerIdentity&Version=2011-06-15")
-                .expect("post");
-            let text = resp.body_mut().read_to_string().expect("body");
-            let doc = roxmltree::Document::parse(&text).expect("xml");
-            black_box(
-                doc.descendants()
-                    .find(|n| n.has_tag_name("Arn"))
-                    .and_then(|n| n.text())
-                    .map(str::to_owned),
-            );
-        })),
+        (
+            "sign POST, cached key",
+            "6 output strings",
+            Box::new(|| {
+                black_box(sign(&req, &p, &keys));
+            }),
+        ),
+        (
+            "sign POST, cold key",
+            "6 output strings",
+            Box::new(|| {
+                black_box(sign(&req, &p, &SigningKeyCache::new()));
+            }),
+        ),
+        (
+            "presign GET, cached key",
+            "5 output strings",
+            Box::new(|| {
+                black_box(presign(&get, &p, 900, &keys));
+            }),
+        ),
+        (
+            "encode GetCallerIdentity",
+            "1 (body)",
+            Box::new(|| {
+                black_box(GetCallerIdentity.to_form().expect("ok"));
+            }),
+        ),
+        (
+            "encode AssumeRole (required members)",
+            "1 (body)",
+            Box::new(|| {
+                black_box(minimal.to_form().expect("ok"));
+            }),
+        ),
+        (
+            "encode AssumeRole (every member)",
+            "1 (body)",
+            Box::new(|| {
+                black_box(full.to_form().expect("ok"));
+            }),
+        ),
+        (
+            "parse GetCallerIdentityResponse",
+            "4 strings",
+            Box::new(|| {
+                black_box(decode_response::<GetCallerIdentity>(200, GCI_XML, None).expect("ok"));
+            }),
+        ),
+        (
+            "parse AssumeRoleResponse",
+            "7 strings",
+            Box::new(|| {
+                black_box(decode_response::<AssumeRole>(200, AR_XML, None).expect("ok"));
+            }),
+        ),
+        (
+            "parse ErrorResponse",
+            "box + 2 strings",
+            Box::new(|| {
+                black_box(decode_response::<AssumeRole>(403, ERROR_XML, None).expect_err("err"));
+            }),
+        ),
+        (
+            "resolve endpoint",
+            "2 strings",
+            Box::new(|| {
+                black_box(resolve(&EndpointParams::for_region("eu-west-1")).expect("ok"));
+            }),
+        ),
+        (
+            "full call GetCallerIdentity (loopback)",
+            "body + response + 4",
+            Box::new(|| {
+                black_box(sts.get_caller_identity().expect("ok"));
+            }),
+        ),
+        (
+            "full call AssumeRole (loopback)",
+            "body + response + 7",
+            Box::new(|| {
+                black_box(sts.assume_role(&minimal).expect("ok"));
+            }),
+        ),
+        (
+            "floor: ureq POST + roxmltree (loopback)",
+            "response + 1",
+            Box::new(|| {
+                let mut resp = agent
+                    .post(&url)
+                    .header("content-type", CONTENT_TYPE)
+                    .send("Action=GetCallerIdentity&Version=2011-06-15")
+                    .expect("post");
+                let text = resp.body_mut().read_to_string().expect("body");
+                let doc = roxmltree::Document::parse(&text).expect("xml");
+                black_box(
+                    doc.descendants()
+                        .find(|n| n.has_tag_name("Arn"))
+                        .and_then(|n| n.text())
+                        .map(str::to_owned),
+                );
+            }),
+        ),
     ];
 
     let tracing = std::env::var_os("ALLOC_TRACE").is_some();

@@ -46,13 +46,24 @@ fn call(agent: &ureq::Agent, url: &str, op: &str) -> String {
         ),
         "ar" => (
             "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=bench",
-            &["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "Arn", "AssumedRoleId", "RequestId"],
+            &[
+                "AccessKeyId",
+                "SecretAccessKey",
+                "SessionToken",
+                "Expiration",
+                "Arn",
+                "AssumedRoleId",
+                "RequestId",
+            ],
         ),
         other => panic!("unknown op {other}"),
     };
     let mut resp = agent
         .post(url)
-        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
         .send(body)
         .expect("POST");
     let text = resp.body_mut().read_to_string().expect("body");
@@ -75,5 +86,8 @@ fn main() {
     for _ in 0..n {
         std::hint::black_box(call(&agent, &url, &op));
     }
-    println!("calls_per_sec {:.1}", f64::from(n) / start.elapsed().as_secs_f64());
+    println!(
+        "calls_per_sec {:.1}",
+        f64::from(n) / start.elapsed().as_secs_f64()
+    );
 }

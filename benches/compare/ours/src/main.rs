@@ -8,7 +8,11 @@ use sts_blocking::ops::AssumeRole;
 
 fn call(sts: &Sts, op: &str, role: &AssumeRole) -> String {
     match op {
-        "gci" => sts.get_caller_identity().expect("GetCallerIdentity").arn.unwrap_or_default(),
+        "gci" => sts
+            .get_caller_identity()
+            .expect("GetCallerIdentity")
+            .arn
+            .unwrap_or_default(),
         "ar" => sts
             .assume_role(role)
             .expect("AssumeRole")
@@ -34,5 +38,8 @@ fn main() {
     for _ in 0..n {
         std::hint::black_box(call(&sts, &op, &role));
     }
-    println!("calls_per_sec {:.1}", f64::from(n) / start.elapsed().as_secs_f64());
+    println!(
+        "calls_per_sec {:.1}",
+        f64::from(n) / start.elapsed().as_secs_f64()
+    );
 }

@@ -42,5 +42,8 @@ async fn main() {
     for _ in 0..n {
         std::hint::black_box(call(&client, &op).await);
     }
-    println!("calls_per_sec {:.1}", f64::from(n) / start.elapsed().as_secs_f64());
+    println!(
+        "calls_per_sec {:.1}",
+        f64::from(n) / start.elapsed().as_secs_f64()
+    );
 }
