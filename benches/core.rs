@@ -218,6 +218,14 @@ fn bench_call(c: &mut Criterion) {
         .http_status_as_error(false)
         .build()
         .into();
+    // The floor with the timeouts our transport sets: ureq then resolves the host on a new thread for
+    // every request (pooled connection or not), which is what `sts_*` pays per call.
+    let timed: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_resolve(Some(std::time::Duration::from_millis(3100)))
+        .timeout_global(Some(std::time::Duration::from_secs(20)))
+        .build()
+        .into();
     let mut raw = TcpStream::connect(addr).expect("connect");
     raw.set_nodelay(true).expect("nodelay");
     let raw_req = format!(
@@ -246,6 +254,16 @@ fn bench_call(c: &mut Criterion) {
                 .find(|n| n.has_tag_name("Arn"))
                 .and_then(|n| n.text())
                 .map(str::to_owned)
+        });
+    });
+    g.bench_function("ureq_post_roxmltree_floor_with_timeouts", |b| {
+        b.iter(|| {
+            let mut resp = timed
+                .post(&url)
+                .header("content-type", CONTENT_TYPE)
+                .send("Action=GetCallerIdentity&Version=2011-06-15")
+                .expect("post");
+            resp.body_mut().read_to_string().expect("body")
         });
     });
     g.bench_function("sts_get_caller_identity", |b| {
