@@ -1,0 +1,287 @@
+//! Criterion benches of the hot paths: signing (cold and cached key), presigning, form encoding,
+//! response parsing, endpoint resolution, and one full `Sts` call against an in-process keep-alive
+//! loopback server (with a raw-TCP and a bare-ureq baseline on the same server, so that our own
+//! per-call work can be read off as a difference).
+//!
+//! `cargo bench --bench core -- --warm-up-time 1 --measurement-time 3`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use sts_blocking::endpoint::{EndpointParams, resolve};
+use sts_blocking::ops::{
+    AssumeRole, GetCallerIdentity, Operation, PolicyDescriptor, ProvidedContext, Tag,
+};
+use sts_blocking::sigv4::{SignableRequest, SigningKeyCache, SigningParams, presign, sign};
+use sts_blocking::xml::decode_response;
+use sts_blocking::{Credentials, Sts};
+use time::OffsetDateTime;
+
+const GCI_XML: &[u8] = include_bytes!("compare/fixtures/get-caller-identity.xml");
+const AR_XML: &[u8] = include_bytes!("compare/fixtures/assume-role.xml");
+const ERROR_XML: &[u8] = include_bytes!("compare/fixtures/error.xml");
+
+const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
+const AR_BODY: &[u8] = b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=bench";
+const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLETOKENFwoGZXIvYXdzEBYaDHjb0lWV7IWsVxqMkyLIAbL9EXAMPLE\
+     8hYxcDXnbZbVBdJqJQbIH8wzOsiL1m7IfbQJFAmCl6ZqmEXAMPLEZ5gEXAMPLE0hlnkQYbQ35HQgNjq0Oc2mOyvSGh3vS";
+
+/// A std-only HTTP/1.1 keep-alive server on 127.0.0.1: one thread per connection, answers every
+/// request with 200 and the AssumeRole or GetCallerIdentity body (chosen from the form body).
+fn start_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || serve(stream));
+        }
+    });
+    addr
+}
+
+fn response(body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nx-amzn-RequestId: bench\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+fn serve(stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let (gci, ar) = (response(GCI_XML), response(AR_XML));
+    let mut writer = stream.try_clone().expect("clone");
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    let mut body = Vec::new();
+    loop {
+        let mut len = 0usize;
+        let mut first = true;
+        loop {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if line == "\r\n" && !first {
+                break;
+            }
+            first = false;
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                len = v.trim().parse().unwrap_or(0);
+            }
+        }
+        body.resize(len, 0);
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let reply = if body.starts_with(b"Action=AssumeRole&") {
+            &ar
+        } else {
+            &gci
+        };
+        if writer.write_all(reply).is_err() {
+            return;
+        }
+    }
+}
+
+fn params(time: OffsetDateTime) -> SigningParams<'static> {
+    SigningParams::new(
+        "ASIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        Some(TOKEN),
+        "us-east-1",
+        "sts",
+        time,
+    )
+}
+
+fn every_member() -> AssumeRole {
+    AssumeRole::new("arn:aws:iam::123456789012:role/demo", "build-42")
+        .policy_arns(vec![
+            PolicyDescriptor::new("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+            PolicyDescriptor::new("arn:aws:iam::123456789012:policy/extra"),
+        ])
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
+        .duration_seconds(3600)
+        .tags(vec![Tag::new("Project", "Unicorn Rocket"), Tag::new("Team", "infra")])
+        .transitive_tag_keys(vec!["Project".into()])
+        .external_id("ext-1234")
+        .serial_number("arn:aws:iam::123456789012:mfa/alice")
+        .token_code("123456")
+        .source_identity("alice")
+        .provided_contexts(vec![ProvidedContext::new(
+            "arn:aws:iam::aws:contextProvider/IdentityCenter",
+            "c2lnbmVkLWNvbnRleHQtYXNzZXJ0aW9u",
+        )])
+        .minimum_session_token_size(2048)
+}
+
+fn bench_sigv4(c: &mut Criterion) {
+    let t = OffsetDateTime::from_unix_timestamp(1_440_938_160).expect("time");
+    let p = params(t);
+    let headers = [
+        ("host", "sts.us-east-1.amazonaws.com"),
+        ("content-type", CONTENT_TYPE),
+    ];
+    let req = SignableRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: AR_BODY,
+    };
+    let mut g = c.benchmark_group("sigv4");
+    g.bench_function("sign_post_cold_key", |b| {
+        b.iter(|| {
+            let keys = SigningKeyCache::new();
+            sign(black_box(&req), black_box(&p), &keys)
+        });
+    });
+    let keys = SigningKeyCache::new();
+    let _ = sign(&req, &p, &keys);
+    g.bench_function("sign_post_cached_key", |b| {
+        b.iter(|| sign(black_box(&req), black_box(&p), &keys));
+    });
+    let get_headers = [("host", "sts.us-east-1.amazonaws.com")];
+    let get = SignableRequest {
+        method: "GET",
+        path: "/",
+        query: "Action=GetCallerIdentity&Version=2011-06-15",
+        headers: &get_headers,
+        body: b"",
+    };
+    g.bench_function("presign_get_cached_key", |b| {
+        b.iter(|| presign(black_box(&get), black_box(&p), 900, &keys));
+    });
+    g.finish();
+}
+
+fn bench_encode(c: &mut Criterion) {
+    let op = every_member();
+    c.bench_function("encode/assume_role_every_member", |b| {
+        b.iter(|| black_box(&op).to_form().expect("valid"));
+    });
+}
+
+fn bench_parse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse");
+    g.bench_function("assume_role", |b| {
+        b.iter(|| decode_response::<AssumeRole>(200, black_box(AR_XML), None).expect("ok"));
+    });
+    g.bench_function("get_caller_identity", |b| {
+        b.iter(|| decode_response::<GetCallerIdentity>(200, black_box(GCI_XML), None).expect("ok"));
+    });
+    g.bench_function("error", |b| {
+        b.iter(|| decode_response::<AssumeRole>(403, black_box(ERROR_XML), None).expect_err("err"));
+    });
+    g.finish();
+}
+
+fn bench_endpoint(c: &mut Criterion) {
+    let mut g = c.benchmark_group("endpoint");
+    g.bench_function("resolve_regional", |b| {
+        b.iter(|| resolve(black_box(&EndpointParams::for_region("eu-west-1"))).expect("ok"));
+    });
+    g.bench_function("resolve_fips_dualstack", |b| {
+        let p = EndpointParams {
+            use_fips: true,
+            use_dual_stack: true,
+            ..EndpointParams::for_region("us-gov-west-1")
+        };
+        b.iter(|| resolve(black_box(&p)).expect("ok"));
+    });
+    g.finish();
+}
+
+fn bench_call(c: &mut Criterion) {
+    let addr = start_server();
+    let url = format!("http://{addr}");
+    let sts = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(&url)
+        .credentials(Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            None,
+        ))
+        .build()
+        .expect("client");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    // The floor with the timeouts our transport sets: ureq then resolves the host on a new thread for
+    // every request (pooled connection or not), which is what `sts_*` pays per call.
+    let timed: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_resolve(Some(std::time::Duration::from_millis(3100)))
+        .timeout_global(Some(std::time::Duration::from_secs(20)))
+        .build()
+        .into();
+    let mut raw = TcpStream::connect(addr).expect("connect");
+    raw.set_nodelay(true).expect("nodelay");
+    let raw_req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {CONTENT_TYPE}\r\nContent-Length: 43\r\n\r\nAction=GetCallerIdentity&Version=2011-06-15"
+    );
+    let expected = response(GCI_XML).len();
+    let mut buf = vec![0u8; expected];
+
+    let mut g = c.benchmark_group("call");
+    g.bench_function("raw_tcp_roundtrip", |b| {
+        b.iter(|| {
+            raw.write_all(raw_req.as_bytes()).expect("write");
+            raw.read_exact(&mut buf).expect("read");
+        });
+    });
+    g.bench_function("ureq_post_roxmltree_floor", |b| {
+        b.iter(|| {
+            let mut resp = agent
+                .post(&url)
+                .header("content-type", CONTENT_TYPE)
+                .send("Action=GetCallerIdentity&Version=2011-06-15")
+                .expect("post");
+            let text = resp.body_mut().read_to_string().expect("body");
+            let doc = roxmltree::Document::parse(&text).expect("xml");
+            doc.descendants()
+                .find(|n| n.has_tag_name("Arn"))
+                .and_then(|n| n.text())
+                .map(str::to_owned)
+        });
+    });
+    g.bench_function("ureq_post_roxmltree_floor_with_timeouts", |b| {
+        b.iter(|| {
+            let mut resp = timed
+                .post(&url)
+                .header("content-type", CONTENT_TYPE)
+                .send("Action=GetCallerIdentity&Version=2011-06-15")
+                .expect("post");
+            resp.body_mut().read_to_string().expect("body")
+        });
+    });
+    g.bench_function("sts_get_caller_identity", |b| {
+        b.iter(|| sts.get_caller_identity().expect("call"));
+    });
+    let op = AssumeRole::new("arn:aws:iam::123456789012:role/demo", "bench");
+    g.bench_function("sts_assume_role", |b| {
+        b.iter(|| sts.assume_role(&op).expect("call"));
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_sigv4,
+    bench_encode,
+    bench_parse,
+    bench_endpoint,
+    bench_call
+);
+criterion_main!(benches);
