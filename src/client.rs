@@ -76,11 +76,28 @@ pub struct Sts {
     inner: Arc<Inner>,
 }
 
+/// An endpoint URL with the strings every request needs, worked out once.
+struct Target {
+    url: EndpointUrl,
+    full: String,
+    authority: String,
+}
+
+impl Target {
+    fn new(url: EndpointUrl) -> Self {
+        Self {
+            full: url.to_url(),
+            authority: url.authority(),
+            url,
+        }
+    }
+}
+
 struct Inner {
     region: Option<String>,
     endpoint: ResolvedEndpoint,
-    url: EndpointUrl,
-    regional: Option<(ResolvedEndpoint, EndpointUrl)>,
+    url: Target,
+    regional: Option<(ResolvedEndpoint, Target)>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     transport: Transport,
     keys: SigningKeyCache,
@@ -457,8 +474,8 @@ impl StsBuilder {
                     .then(|| std::sync::Mutex::new(RateLimiter::new())),
                 origin: Instant::now(),
                 endpoint: resolved,
-                url,
-                regional,
+                url: Target::new(url),
+                regional: regional.map(|(e, u)| (e, Target::new(u))),
                 credentials: self.credentials,
                 transport,
                 keys: SigningKeyCache::default(),
@@ -754,17 +771,18 @@ impl Sts {
     fn run<O: Operation>(
         &self,
         endpoint: &ResolvedEndpoint,
-        url: &EndpointUrl,
+        target: &Target,
         body: &str,
         credentials: Option<&Credentials>,
     ) -> Result<Decoded<O::Output>, Error> {
         let inner = &*self.inner;
+        let url = &target.url;
         let start = Instant::now();
         let deadline = start + inner.total_timeout;
         let max = inner.retry.max_attempts.max(1);
         let invocation = self.invocation_id();
-        let authority = url.authority();
-        let url_str = url.to_url();
+        let authority = target.authority.as_str();
+        let url_str = target.full.as_str();
         let mut skew_retried = false;
         let mut acquired: Option<u32> = None;
         let mut attempt = 0u32;
@@ -800,7 +818,7 @@ impl Sts {
                     endpoint.signing_name,
                     signing_time,
                 );
-                let host_headers = [("host", authority.as_str()), ("content-type", CONTENT_TYPE)];
+                let host_headers = [("host", authority), ("content-type", CONTENT_TYPE)];
                 let req = SignableRequest {
                     method: "POST",
                     path: &url.path,
@@ -844,7 +862,7 @@ impl Sts {
             let sent = Instant::now();
             let response = inner
                 .transport
-                .post(&url_str, &headers, body.as_bytes(), timeout);
+                .post(url_str, &headers, body.as_bytes(), timeout);
             let elapsed = sent.elapsed();
             let result = match response {
                 Ok(resp) => self.interpret::<O>(resp, &mut skew_retried),
@@ -865,7 +883,7 @@ impl Sts {
                     action: O::ACTION,
                     attempt,
                     max_attempts: max,
-                    url: url_str.clone(),
+                    url: url_str.to_owned(),
                     canonical_request: record_creq,
                     string_to_sign: record_sts,
                     status: match &result {

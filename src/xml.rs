@@ -164,43 +164,37 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text.trim(), &Rfc3339).ok()
 }
 
-/// Checks UTF-8 and nesting depth, then parses the body.
+/// Checks UTF-8, parses the body, then checks the nesting depth.
 fn parse_document(status: u16, body: &[u8]) -> Result<roxmltree::Document<'_>, Error> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Error::invalid_response(status, "body is not UTF-8", body))?;
-    check_depth(text).map_err(|reason| Error::invalid_response(status, reason, body))?;
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
         nodes_limit: MAX_NODES,
         ..roxmltree::ParsingOptions::default()
     };
-    roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
+    let doc = roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
         Error::invalid_response(status, format!("body is not well-formed XML ({e})"), body)
-    })
+    })?;
+    check_depth(&doc).map_err(|reason| Error::invalid_response(status, reason, body))?;
+    Ok(doc)
 }
 
-/// Rejects bodies whose elements nest deeper than [`MAX_DEPTH`]; a linear scan of the tags.
-fn check_depth(text: &str) -> Result<(), &'static str> {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
-        i += off + 1;
-        match bytes.get(i) {
-            Some(b'/') => depth = depth.saturating_sub(1),
-            Some(b'?' | b'!') => {}
-            Some(_) => {
-                let end = bytes[i..].iter().position(|&b| b == b'>').map(|p| i + p);
-                let self_closing = end.is_some_and(|e| e > 0 && bytes[e - 1] == b'/');
-                if !self_closing {
-                    depth += 1;
-                    if depth > MAX_DEPTH {
-                        return Err("XML nested too deeply");
-                    }
-                }
-            }
-            None => {}
+/// Rejects documents whose elements nest deeper than [`MAX_DEPTH`]. One pass over the parsed nodes
+/// in document order, keeping the chain of open elements on the stack (no allocation).
+fn check_depth(doc: &roxmltree::Document<'_>) -> Result<(), &'static str> {
+    let mut open = [doc.root().id(); MAX_DEPTH + 1];
+    let mut depth = 0usize; // elements in `open[1..=depth]`; open[0] is the document node
+    for node in doc.root().descendants().filter(roxmltree::Node::is_element) {
+        let parent = node.parent().map_or(doc.root().id(), |p| p.id());
+        while depth > 0 && open[depth] != parent {
+            depth -= 1;
         }
+        if depth == MAX_DEPTH {
+            return Err("XML nested too deeply");
+        }
+        depth += 1;
+        open[depth] = node.id();
     }
     Ok(())
 }
@@ -346,10 +340,23 @@ mod tests {
 
     #[test]
     fn depth_is_capped() {
-        let deep = "<a>".repeat(MAX_DEPTH + 1);
-        assert!(check_depth(&deep).is_err());
-        assert!(check_depth(&"<a>".repeat(MAX_DEPTH)).is_ok());
-        assert!(check_depth("<a><b/><b/><c></c></a>").is_ok());
+        let nested = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+        let check = |xml: &str| check_depth(&roxmltree::Document::parse(xml).unwrap());
+        assert!(check(&nested(MAX_DEPTH + 1)).is_err());
+        assert!(check(&nested(MAX_DEPTH)).is_ok());
+        assert!(check("<a><b/><b/><c><d/></c><e/></a>").is_ok());
+        // Siblings at the limit do not add up.
+        let wide = format!(
+            "{}{}{}",
+            "<a>".repeat(MAX_DEPTH - 1),
+            "<b/>".repeat(50),
+            "</a>".repeat(MAX_DEPTH - 1)
+        );
+        assert!(check(&wide).is_ok());
+        assert!(matches!(
+            decode_error(500, nested(MAX_DEPTH + 1).as_bytes(), None, None),
+            Error::InvalidResponse { .. }
+        ));
     }
 
     #[test]

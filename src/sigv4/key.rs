@@ -2,12 +2,12 @@
 
 use super::SigningParams;
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::fmt;
 use std::sync::Mutex;
 use zeroize::Zeroize;
 
-type HmacSha256 = Hmac<Sha256>;
+pub(super) type HmacSha256 = Hmac<Sha256>;
 
 /// Derives the SigV4 signing key: HMAC chain `"AWS4"+secret -> date -> region -> service -> "aws4_request"`.
 ///
@@ -33,19 +33,21 @@ pub(crate) fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// The derived signing key for one (secret, date, region, service).
+/// The derived signing key for one (secret, date, region, service), with an HMAC already keyed
+/// with it (cloning it saves the two key-block compressions of every signature).
 struct CachedKey {
-    secret_hash: [u8; 32],
+    secret: Vec<u8>,
     date: [u8; 8],
     region: String,
     service: String,
     key: [u8; 32],
+    mac: HmacSha256,
 }
 
 impl Drop for CachedKey {
     fn drop(&mut self) {
         self.key.zeroize();
-        self.secret_hash.zeroize();
+        self.secret.zeroize();
     }
 }
 
@@ -54,9 +56,9 @@ const CACHE_SLOTS: usize = 4;
 
 /// A cache of derived signing keys, shared by every signature of a client (`Send + Sync`).
 ///
-/// A key is reused while the date, region, service and secret key (compared by SHA-256 hash, the secret
-/// itself is not stored) are unchanged, which saves four of the five HMACs of a signature. It holds up
-/// to four keys. `Debug` shows only how many keys it holds.
+/// A key is reused while the date, region, service and secret key are unchanged, which saves four of
+/// the five HMACs of a signature. It holds up to four keys (zeroed when dropped). `Debug` shows only
+/// how many keys it holds.
 #[derive(Default)]
 pub struct SigningKeyCache {
     slots: Mutex<Vec<CachedKey>>,
@@ -77,18 +79,32 @@ impl SigningKeyCache {
     }
 
     pub(super) fn key_for(&self, params: &SigningParams<'_>, date: &str) -> [u8; 32] {
-        let secret_hash: [u8; 32] = Sha256::digest(params.secret_access_key.as_bytes()).into();
+        self.with_entry(params, date, |c| c.key)
+    }
+
+    /// An HMAC keyed with the signing key for `params` on `date`.
+    pub(super) fn mac_for(&self, params: &SigningParams<'_>, date: &str) -> HmacSha256 {
+        self.with_entry(params, date, |c| c.mac.clone())
+    }
+
+    fn with_entry<T>(
+        &self,
+        params: &SigningParams<'_>,
+        date: &str,
+        read: impl Fn(&CachedKey) -> T,
+    ) -> T {
+        let secret = params.secret_access_key.as_bytes();
         let date_bytes: [u8; 8] = date.as_bytes().try_into().unwrap_or([0; 8]);
         let matches = |c: &CachedKey| {
             c.date == date_bytes
-                && c.secret_hash == secret_hash
                 && c.region == params.region
                 && c.service == params.service
+                && c.secret == secret
         };
         {
             let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(c) = slots.iter().find(|c| matches(c)) {
-                return c.key;
+                return read(c);
             }
         }
         // Derive outside the lock.
@@ -98,20 +114,23 @@ impl SigningKeyCache {
             params.region,
             params.service,
         );
+        let entry = CachedKey {
+            secret: secret.to_vec(),
+            date: date_bytes,
+            region: params.region.to_owned(),
+            service: params.service.to_owned(),
+            mac: HmacSha256::new_from_slice(&key).expect("HMAC accepts any key length"),
+            key,
+        };
+        let out = read(&entry);
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         if !slots.iter().any(&matches) {
             if slots.len() >= CACHE_SLOTS {
                 slots.remove(0);
             }
-            slots.push(CachedKey {
-                secret_hash,
-                date: date_bytes,
-                region: params.region.to_owned(),
-                service: params.service.to_owned(),
-                key,
-            });
+            slots.push(entry);
         }
-        key
+        out
     }
 
     /// How many keys the cache holds.

@@ -47,13 +47,12 @@ use canonical::{
     canonical_query_pairs, collect_headers, join_signed_headers, uri_encode,
     write_canonical_request,
 };
-use key::hmac;
+use hmac::Mac;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Write as _;
 use time::{OffsetDateTime, UtcOffset};
-use zeroize::Zeroize;
 
 /// The signing algorithm name, first line of the string to sign.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -545,9 +544,9 @@ fn finish(
     push_scope(&mut sts, params, &amz_date[..8]);
     sts.push('\n');
     sts.push_str(&sha256_hex(creq.as_bytes()));
-    let mut key = keys.key_for(params, &amz_date[..8]);
-    let signature = hex::encode(hmac(&key, sts.as_bytes()));
-    key.zeroize();
+    let mut mac = keys.mac_for(params, &amz_date[..8]);
+    mac.update(sts.as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
     (sts, signature)
 }
 

@@ -397,7 +397,7 @@ fn presign_with_extra_signed_header() {
     // Recompute the signature from the returned string to sign.
     let key = derive_signing_key(SECRET, "20150830", "us-east-1", "sts");
     assert_eq!(
-        hex::encode(hmac(&key, out.string_to_sign.as_bytes())),
+        hex::encode(super::key::hmac(&key, out.string_to_sign.as_bytes())),
         out.signature
     );
     assert_eq!(
