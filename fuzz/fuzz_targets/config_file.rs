@@ -57,7 +57,10 @@ fn parse_one(kind: FileKind, text: &str) {
         }
         Err(Error::ConfigFile { path: p, line, .. }) => {
             assert_eq!(p, path);
-            assert!(line >= 1 && line <= line_count(text), "line {line} of {text:?}");
+            assert!(
+                line >= 1 && line <= line_count(text),
+                "line {line} of {text:?}"
+            );
         }
         Err(e) => panic!("unexpected error {e:?}"),
     }

@@ -54,7 +54,10 @@ fn check_resolve(params: &EndpointParams<'_>) {
         assert!(host.starts_with("sts-fips."), "{host}");
     }
     if params.use_dual_stack {
-        assert!(host.ends_with(&format!(".{}", p.dual_stack_dns_suffix)), "{host}");
+        assert!(
+            host.ends_with(&format!(".{}", p.dual_stack_dns_suffix)),
+            "{host}"
+        );
     } else {
         assert!(host.ends_with(&format!(".{}", p.dns_suffix)), "{host}");
     }
@@ -124,7 +127,10 @@ fuzz_target!(|data: &[u8]| {
     assert!(hosts.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
     assert!(hosts.iter().all(|h| !h.starts_with("https://")));
     let p = partition_for(region);
-    assert_eq!(p.matches_region_regex(region), p.matches_region_regex(region));
+    assert_eq!(
+        p.matches_region_regex(region),
+        p.matches_region_regex(region)
+    );
 
     check_url(region);
     if let Some(c) = custom {

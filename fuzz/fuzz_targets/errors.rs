@@ -11,7 +11,12 @@ use libfuzzer_sys::fuzz_target;
 use sts_blocking::Error;
 use sts_blocking::xml::decode_error;
 
-const OPS: [Option<&str>; 4] = [None, Some("AssumeRole"), Some("GetCallerIdentity"), Some("")];
+const OPS: [Option<&str>; 4] = [
+    None,
+    Some("AssumeRole"),
+    Some("GetCallerIdentity"),
+    Some(""),
+];
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 3 {

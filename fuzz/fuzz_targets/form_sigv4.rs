@@ -52,11 +52,23 @@ fn check_form(input: &Input) {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'+' | b'&'
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'+'
+            | b'&'
             | b'=' => i += 1,
             b'%' => {
-                let hex = |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
-                assert!(hex(bytes.get(i + 1)) && hex(bytes.get(i + 2)), "bad escape in {body:?}");
+                let hex =
+                    |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
+                assert!(
+                    hex(bytes.get(i + 1)) && hex(bytes.get(i + 2)),
+                    "bad escape in {body:?}"
+                );
                 i += 3;
             }
             b => panic!("byte {b:#x} in form body {body:?}"),
@@ -76,7 +88,10 @@ fn check_signed_headers(signed: &str) {
     for w in names.windows(2) {
         assert!(w[0] < w[1], "signed headers sorted and unique: {signed:?}");
     }
-    assert!(!signed.bytes().any(|b| b.is_ascii_uppercase()), "{signed:?}");
+    assert!(
+        !signed.bytes().any(|b| b.is_ascii_uppercase()),
+        "{signed:?}"
+    );
 }
 
 fuzz_target!(|input: Input| {
@@ -127,7 +142,10 @@ fuzz_target!(|input: Input| {
 
     let out = sign(&req, &params, &keys);
     assert!(is_hex64(&out.signature), "{:?}", out.signature);
-    assert!(out.authorization.ends_with(&format!("Signature={}", out.signature)));
+    assert!(
+        out.authorization
+            .ends_with(&format!("Signature={}", out.signature))
+    );
     if plain_names {
         check_signed_headers(&out.signed_headers);
     }
@@ -145,7 +163,10 @@ fuzz_target!(|input: Input| {
 
     let pre = presign(&req, &params, input.expires, &keys);
     assert!(is_hex64(&pre.signature), "{:?}", pre.signature);
-    assert!(pre.query.ends_with(&format!("X-Amz-Signature={}", pre.signature)));
+    assert!(
+        pre.query
+            .ends_with(&format!("X-Amz-Signature={}", pre.signature))
+    );
     if plain_names {
         check_signed_headers(&pre.signed_headers);
     }
