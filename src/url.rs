@@ -160,7 +160,11 @@ mod tests {
         ] {
             assert!(EndpointUrl::parse(bad).is_err(), "{bad}");
         }
-        for good in ["http://[::1]:8080/x?y", "https://[fe80::1]", "http://a:8080"] {
+        for good in [
+            "http://[::1]:8080/x?y",
+            "https://[fe80::1]",
+            "http://a:8080",
+        ] {
             let u = EndpointUrl::parse(good).unwrap();
             assert_eq!(EndpointUrl::parse(&u.to_url()).unwrap(), u, "{good}");
         }
