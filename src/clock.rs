@@ -54,10 +54,12 @@ impl ClockOffset {
         self.0.load(Ordering::Relaxed)
     }
 
-    /// `now + offset`.
+    /// `now + offset`, or `now` when that is past the range of [`OffsetDateTime`] (a server `Date`
+    /// near year 9999 or -9999 must not make signing panic).
     #[must_use]
     pub fn apply(&self, now: OffsetDateTime) -> OffsetDateTime {
-        now + time::Duration::milliseconds(self.millis())
+        now.checked_add(time::Duration::milliseconds(self.millis()))
+            .unwrap_or(now)
     }
 
     /// Given the server's time and our local time when the response arrived, stores a new offset if
@@ -84,6 +86,23 @@ mod tests {
         assert!(parse_http_date("Thu, 26 Nov 2026 08:02 GMT").is_none());
         assert!(parse_http_date("garbage").is_none());
         assert!(parse_http_date("Thu, 31 Feb 2026 08:02:57 GMT").is_none());
+    }
+
+    /// Found while writing the `endpoint` fuzz target (`check_date`), reproduced through it: a server
+    /// `Date` at the end of year 9999 set an offset that made the next `apply` overflow and panic.
+    #[test]
+    fn apply_never_overflows() {
+        let server = parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT").unwrap();
+        let local = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let o = ClockOffset::default();
+        assert!(o.observe(server, local));
+        assert_eq!(o.apply(local), server);
+        let later = local + time::Duration::seconds(5);
+        assert_eq!(o.apply(later), later);
+        let early = parse_http_date("Mon, 01 Jan -9999 00:00:00 GMT").unwrap();
+        assert!(o.observe(early, local));
+        let earlier = local - time::Duration::seconds(5);
+        assert_eq!(o.apply(earlier), earlier);
     }
 
     #[test]

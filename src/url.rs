@@ -40,12 +40,20 @@ impl EndpointUrl {
             let (h, after) = v6
                 .split_once(']')
                 .ok_or_else(|| bad("unclosed IPv6 literal"))?;
+            if !after.is_empty() && !after.starts_with(':') {
+                return Err(bad("text after the IPv6 literal"));
+            }
             (format!("[{h}]"), after.strip_prefix(':'))
         } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h.to_owned(), Some(p)),
-                None => (authority.to_owned(), None),
+            let (h, p) = match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            };
+            // `http://d::1` is not a host `d:` with port 1 nor a host `d::1`: IPv6 needs brackets.
+            if h.contains(':') {
+                return Err(bad("a colon in the host (IPv6 literals need brackets)"));
             }
+            (h.to_owned(), p)
         };
         if host.is_empty() || host == "[]" {
             return Err(bad("no host"));
@@ -134,6 +142,31 @@ mod tests {
             "http://[::1",
         ] {
             assert!(EndpointUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/endpoint.rs`): `http://d::1:/` parsed to host `d::1`,
+    /// whose URL `http://d::1/` then parsed to host `d:` port 1. A colon outside brackets, or text
+    /// after an IPv6 literal, is now an error, so a parsed URL always parses back to itself.
+    #[test]
+    fn colons_outside_brackets_are_rejected() {
+        for bad in [
+            "http://d::1:/",
+            "http://d::1",
+            "http://::1/",
+            "https://a:b:443",
+            "http://[::1]x/",
+            "http://[::1]x:80/",
+        ] {
+            assert!(EndpointUrl::parse(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "http://[::1]:8080/x?y",
+            "https://[fe80::1]",
+            "http://a:8080",
+        ] {
+            let u = EndpointUrl::parse(good).unwrap();
+            assert_eq!(EndpointUrl::parse(&u.to_url()).unwrap(), u, "{good}");
         }
     }
 }

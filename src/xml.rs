@@ -248,11 +248,26 @@ pub fn decode_response<O: Operation>(
         .children()
         .find(|n| n.is_element() && n.tag_name().name().strip_suffix("Result") == Some(O::ACTION))
         .map(|node| Element { node })
-        .ok_or_else(|| bad(format!("missing <{}Result>", O::ACTION)))?;
+        .ok_or_else(|| bad(format!("missing <{}Result>", O::ACTION)))
+        .map_err(|e| with_status(e, status))?;
     Ok(Decoded {
-        output: O::decode(result)?,
+        output: O::decode(result).map_err(|e| with_status(e, status))?,
         request_id,
     })
+}
+
+/// The getters build [`Error::InvalidResponse`] without the status; put the real (2xx) one in.
+fn with_status(e: Error, status: u16) -> Error {
+    match e {
+        Error::InvalidResponse {
+            reason, snippet, ..
+        } => Error::InvalidResponse {
+            status,
+            reason,
+            snippet,
+        },
+        other => other,
+    }
 }
 
 /// Decodes an error response into [`Error::Service`], accepting both shapes real servers send
@@ -334,6 +349,26 @@ mod tests {
             match decode_error(status, body, None, None) {
                 Error::InvalidResponse { status: s, .. } => assert_eq!(s, status),
                 e => panic!("{e:?}"),
+            }
+        }
+    }
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/responses.rs`): a malformed 201 body was reported as an
+    /// invalid response with status 200, the status the member getters assume.
+    #[test]
+    fn invalid_success_bodies_keep_their_status() {
+        use crate::ops::{AssumeRole, GetCallerIdentity};
+        let no_result = b"<GetCallerIdentityResponse></GetCallerIdentityResponse>";
+        let bad_member = b"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId>\
+<SecretAccessKey>s</SecretAccessKey><Expiration>soon</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>";
+        for status in [200, 201, 299] {
+            match decode_response::<GetCallerIdentity>(status, no_result, None) {
+                Err(Error::InvalidResponse { status: s, .. }) => assert_eq!(s, status),
+                other => panic!("{other:?}"),
+            }
+            match decode_response::<AssumeRole>(status, bad_member, None) {
+                Err(Error::InvalidResponse { status: s, .. }) => assert_eq!(s, status),
+                other => panic!("{other:?}"),
             }
         }
     }
