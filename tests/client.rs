@@ -252,3 +252,209 @@ fn attempt_timeout_names_the_phase() {
     }
     assert!(t.elapsed() < Duration::from_secs(3));
 }
+
+/// Sends `op` through `Sts::send` against a fake that answers `result` (the inside of
+/// `<ActionResult>`); returns the output, the decoded parameters and whether the request was signed.
+fn round_trip<O: Operation>(op: &O, result: &str) -> (O::Output, Vec<(String, String)>, bool) {
+    let fake = FakeSts::start(Reply::xml(200, success(O::ACTION, result)));
+    let out = client(&fake.url()).send(op).unwrap();
+    let r = &fake.requests()[0];
+    (out, r.params(), r.header("authorization").is_some())
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/demo";
+
+#[test]
+fn every_operation_round_trips() {
+    let creds = support::CREDS_XML;
+    let user = "<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId>\
+                <Arn>arn:aws:sts::123456789012:assumed-role/demo/s</Arn></AssumedRoleUser>";
+
+    let (o, p, signed) = round_trip(
+        &AssumeRoleWithSaml::new(
+            ROLE,
+            "arn:aws:iam::123456789012:saml-provider/idp",
+            "PHNhbWw+",
+        )
+        .duration_seconds(900),
+        &format!("{creds}{user}<Subject>alice</Subject><Issuer>https://idp</Issuer>"),
+    );
+    assert!(!signed, "AssumeRoleWithSAML is unsigned");
+    assert_eq!(
+        p,
+        pairs(&[
+            ("Action", "AssumeRoleWithSAML"),
+            ("Version", "2011-06-15"),
+            ("RoleArn", ROLE),
+            (
+                "PrincipalArn",
+                "arn:aws:iam::123456789012:saml-provider/idp"
+            ),
+            ("SAMLAssertion", "PHNhbWw+"),
+            ("DurationSeconds", "900"),
+        ])
+    );
+    assert_eq!(
+        (o.subject.as_deref(), o.issuer.as_deref()),
+        (Some("alice"), Some("https://idp"))
+    );
+
+    let (o, p, signed) = round_trip(
+        &AssumeRoleWithWebIdentity::new(ROLE, "web", "eyJ0b2tlbiI6MX0")
+            .provider_id("www.amazon.com"),
+        &format!("{creds}{user}<SubjectFromWebIdentityToken>sub-1</SubjectFromWebIdentityToken>"),
+    );
+    assert!(!signed, "AssumeRoleWithWebIdentity is unsigned");
+    assert_eq!(
+        p,
+        pairs(&[
+            ("Action", "AssumeRoleWithWebIdentity"),
+            ("Version", "2011-06-15"),
+            ("RoleArn", ROLE),
+            ("RoleSessionName", "web"),
+            ("WebIdentityToken", "eyJ0b2tlbiI6MX0"),
+            ("ProviderId", "www.amazon.com"),
+        ])
+    );
+    assert_eq!(o.subject_from_web_identity_token.as_deref(), Some("sub-1"));
+
+    let (o, p, signed) = round_trip(
+        &AssumeRoot::new(
+            "123456789012",
+            PolicyDescriptor::new("arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"),
+        )
+        .duration_seconds(900),
+        &format!("{creds}<SourceIdentity>admin</SourceIdentity>"),
+    );
+    assert!(signed);
+    assert_eq!(
+        p,
+        pairs(&[
+            ("Action", "AssumeRoot"),
+            ("Version", "2011-06-15"),
+            ("TargetPrincipal", "123456789012"),
+            (
+                "TaskPolicyArn.arn",
+                "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+            ),
+            ("DurationSeconds", "900"),
+        ])
+    );
+    assert_eq!(o.source_identity.as_deref(), Some("admin"));
+
+    let (o, p, _) = round_trip(
+        &DecodeAuthorizationMessage::new("enc & message"),
+        "<DecodedMessage>{&quot;allowed&quot;:false}</DecodedMessage>",
+    );
+    assert_eq!(p[2], ("EncodedMessage".into(), "enc & message".into()));
+    assert_eq!(o.decoded_message.as_deref(), Some("{\"allowed\":false}"));
+
+    let (o, p, _) = round_trip(
+        &GetAccessKeyInfo::new("AKIAIOSFODNN7EXAMPLE"),
+        "<Account>111122223333</Account>",
+    );
+    assert_eq!(p[2], ("AccessKeyId".into(), "AKIAIOSFODNN7EXAMPLE".into()));
+    assert_eq!(o.account.as_deref(), Some("111122223333"));
+
+    let (o, p, _) = round_trip(
+        &GetDelegatedAccessToken::new("trade-in-token"),
+        &format!("{creds}<AssumedPrincipal>arn:aws:iam::123456789012:user/bob</AssumedPrincipal>"),
+    );
+    assert_eq!(p[2], ("TradeInToken".into(), "trade-in-token".into()));
+    assert_eq!(
+        o.assumed_principal.as_deref(),
+        Some("arn:aws:iam::123456789012:user/bob")
+    );
+
+    let (o, p, _) = round_trip(
+        &GetFederationToken::new("bob")
+            .policy_arns(vec![PolicyDescriptor::new(
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            )])
+            .tags(vec![Tag::new("k", "v")]),
+        &format!(
+            "{creds}<FederatedUser><FederatedUserId>123456789012:bob</FederatedUserId>\
+             <Arn>arn:aws:sts::123456789012:federated-user/bob</Arn></FederatedUser>\
+             <PackedPolicySize>4</PackedPolicySize>"
+        ),
+    );
+    assert_eq!(
+        p,
+        pairs(&[
+            ("Action", "GetFederationToken"),
+            ("Version", "2011-06-15"),
+            ("Name", "bob"),
+            (
+                "PolicyArns.member.1.arn",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess"
+            ),
+            ("Tags.member.1.Key", "k"),
+            ("Tags.member.1.Value", "v"),
+        ])
+    );
+    assert_eq!(
+        o.federated_user.unwrap().federated_user_id,
+        "123456789012:bob"
+    );
+    assert_eq!(o.packed_policy_size, Some(4));
+
+    let (o, p, _) = round_trip(
+        &GetScopedCredentials::new().scoped_session_description("ci job 7"),
+        &format!(
+            "{creds}<SessionInfo><ScopedSessionId>AROAEXAMPLE:scoped</ScopedSessionId>\
+             <Arn>arn:aws:sts::123456789012:assumed-role/demo/scoped</Arn></SessionInfo>\
+             <ScopedPoliciesCount>2</ScopedPoliciesCount>"
+        ),
+    );
+    assert_eq!(p[2], ("ScopedSessionDescription".into(), "ci job 7".into()));
+    assert_eq!(
+        o.session_info.unwrap().scoped_session_id,
+        "AROAEXAMPLE:scoped"
+    );
+    assert_eq!(o.scoped_policies_count, Some(2));
+
+    let (o, p, _) = round_trip(
+        &GetSessionToken::new()
+            .duration_seconds(3600)
+            .serial_number("arn:aws:iam::123456789012:mfa/bob")
+            .token_code("123456"),
+        &format!("{creds}<SessionTokenSize>1024</SessionTokenSize>"),
+    );
+    assert_eq!(
+        p,
+        pairs(&[
+            ("Action", "GetSessionToken"),
+            ("Version", "2011-06-15"),
+            ("DurationSeconds", "3600"),
+            ("SerialNumber", "arn:aws:iam::123456789012:mfa/bob"),
+            ("TokenCode", "123456"),
+        ])
+    );
+    assert_eq!(o.credentials.access_key_id, "ASIAFAKEEXAMPLE00001");
+    assert_eq!(o.session_token_size, Some(1024));
+
+    let (o, p, _) = round_trip(
+        &GetWebIdentityToken::new(vec!["https://a.example".into(), "b".into()], "ES384")
+            .duration_seconds(300),
+        "<WebIdentityToken>eyJ.jwt.sig</WebIdentityToken><Expiration>2030-01-01T00:05:00Z</Expiration>",
+    );
+    assert_eq!(
+        p,
+        pairs(&[
+            ("Action", "GetWebIdentityToken"),
+            ("Version", "2011-06-15"),
+            ("Audience.member.1", "https://a.example"),
+            ("Audience.member.2", "b"),
+            ("DurationSeconds", "300"),
+            ("SigningAlgorithm", "ES384"),
+        ])
+    );
+    assert_eq!(o.web_identity_token.expose(), "eyJ.jwt.sig");
+    assert_eq!(o.expiration.unix_timestamp(), 1_893_456_300);
+}
