@@ -5,26 +5,20 @@
 //! `cargo bench --bench allocs` (criterion flags passed by `cargo bench -- ...` are ignored).
 //! `ALLOC_TRACE=1 cargo bench --bench allocs` also prints the size of every allocation of one call.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{AR_BODY, AR_XML, CONTENT_TYPE, ERROR_XML, GCI_XML, every_member, start_server};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::hint::black_box;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::thread;
 use sts_blocking::endpoint::{EndpointParams, resolve};
-use sts_blocking::ops::{
-    AssumeRole, GetCallerIdentity, Operation, PolicyDescriptor, ProvidedContext, Tag,
-};
+use sts_blocking::ops::{AssumeRole, GetCallerIdentity, Operation};
 use sts_blocking::sigv4::{SignableRequest, SigningKeyCache, SigningParams, presign, sign};
 use sts_blocking::xml::decode_response;
 use sts_blocking::{Credentials, Sts};
 use time::OffsetDateTime;
 
-const GCI_XML: &[u8] = include_bytes!("compare/fixtures/get-caller-identity.xml");
-const AR_XML: &[u8] = include_bytes!("compare/fixtures/assume-role.xml");
-const ERROR_XML: &[u8] = include_bytes!("compare/fixtures/error.xml");
-const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
-const AR_BODY: &[u8] = b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=bench";
 const TRACE_SLOTS: usize = 1024;
 
 thread_local! {
@@ -120,89 +114,6 @@ fn trace<R>(mut f: impl FnMut() -> R) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn start_server() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            thread::spawn(move || serve(stream));
-        }
-    });
-    addr
-}
-
-fn response(body: &[u8]) -> Vec<u8> {
-    let mut r = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nx-amzn-RequestId: bench\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    r.extend_from_slice(body);
-    r
-}
-
-fn serve(stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let (gci, ar) = (response(GCI_XML), response(AR_XML));
-    let mut writer = stream.try_clone().expect("clone");
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    let mut body = Vec::new();
-    loop {
-        let mut len = 0usize;
-        let mut first = true;
-        loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            if line == "\r\n" && !first {
-                break;
-            }
-            first = false;
-            if let Some((k, v)) = line.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                len = v.trim().parse().unwrap_or(0);
-            }
-        }
-        body.resize(len, 0);
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let reply = if body.starts_with(b"Action=AssumeRole&") {
-            &ar
-        } else {
-            &gci
-        };
-        if writer.write_all(reply).is_err() {
-            return;
-        }
-    }
-}
-
-fn every_member() -> AssumeRole {
-    AssumeRole::new("arn:aws:iam::123456789012:role/demo", "build-42")
-        .policy_arns(vec![
-            PolicyDescriptor::new("arn:aws:iam::aws:policy/ReadOnlyAccess"),
-            PolicyDescriptor::new("arn:aws:iam::123456789012:policy/extra"),
-        ])
-        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
-        .duration_seconds(3600)
-        .tags(vec![Tag::new("Project", "Unicorn Rocket"), Tag::new("Team", "infra")])
-        .transitive_tag_keys(vec!["Project".into()])
-        .external_id("ext-1234")
-        .serial_number("arn:aws:iam::123456789012:mfa/alice")
-        .token_code("123456")
-        .source_identity("alice")
-        .provided_contexts(vec![ProvidedContext::new(
-            "arn:aws:iam::aws:contextProvider/IdentityCenter",
-            "c2lnbmVkLWNvbnRleHQtYXNzZXJ0aW9u",
-        )])
-        .minimum_session_token_size(2048)
 }
 
 type Case<'a> = (&'static str, &'static str, Box<dyn FnMut() + 'a>);
