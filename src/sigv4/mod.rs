@@ -389,7 +389,12 @@ pub fn sign(
     );
     let (string_to_sign, signature) = finish(&creq, &amz_date, params, keys);
 
-    let mut authorization = String::with_capacity(160 + signed_headers.len());
+    let mut authorization = String::with_capacity(
+        120 + params.access_key_id.len()
+            + params.region.len()
+            + params.service.len()
+            + signed_headers.len(),
+    );
     authorization.push_str(ALGORITHM);
     authorization.push_str(" Credential=");
     push_credential(&mut authorization, params, &amz_date[..8]);
@@ -543,7 +548,7 @@ fn finish(
     sts.push('\n');
     push_scope(&mut sts, params, &amz_date[..8]);
     sts.push('\n');
-    sts.push_str(&sha256_hex(creq.as_bytes()));
+    push_sha256_hex(&mut sts, creq.as_bytes());
     let mut mac = keys.mac_for(params, &amz_date[..8]);
     mac.update(sts.as_bytes());
     let signature = hex::encode(mac.finalize().into_bytes());
@@ -551,7 +556,17 @@ fn finish(
 }
 
 fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    let mut s = String::with_capacity(64);
+    push_sha256_hex(&mut s, data);
+    s
+}
+
+/// Appends the lower-case hex SHA-256 of `data` without an intermediate allocation.
+fn push_sha256_hex(out: &mut String, data: &[u8]) {
+    let mut hex = [0u8; 64];
+    let digest = Sha256::digest(data);
+    hex::encode_to_slice(digest, &mut hex).expect("64 hex digits for 32 bytes");
+    out.push_str(std::str::from_utf8(&hex).expect("hex is ASCII"));
 }
 
 #[cfg(test)]
