@@ -768,6 +768,8 @@ impl Sts {
         )
     }
 
+    /// Decodes through `O` on top of the non-generic loop ([`Sts::run_loop`]), so the retry loop is
+    /// compiled once, not once per operation.
     fn run<O: Operation>(
         &self,
         endpoint: &ResolvedEndpoint,
@@ -775,6 +777,34 @@ impl Sts {
         body: &str,
         credentials: Option<&Credentials>,
     ) -> Result<Decoded<O::Output>, Error> {
+        let mut output = None;
+        let request_id = self.run_loop(
+            O::ACTION,
+            endpoint,
+            target,
+            body,
+            credentials,
+            &mut |status, bytes, header_id| {
+                let d = decode_response::<O>(status, bytes, header_id)?;
+                output = Some(d.output);
+                Ok(d.request_id)
+            },
+        )?;
+        let output = output.ok_or_else(|| Error::config("internal: no output decoded"))?;
+        Ok(Decoded { output, request_id })
+    }
+
+    /// The send loop: signing, attempts, retries, clock skew, the rate limiter. `decode` turns a
+    /// response into the output (kept by the caller) and returns its request id.
+    fn run_loop(
+        &self,
+        action: &'static str,
+        endpoint: &ResolvedEndpoint,
+        target: &Target,
+        body: &str,
+        credentials: Option<&Credentials>,
+        decode: &mut Decoder<'_>,
+    ) -> Result<Option<String>, Error> {
         let inner = &*self.inner;
         let url = &target.url;
         let start = Instant::now();
@@ -837,7 +867,7 @@ impl Sts {
                 if trace {
                     log::trace!(
                         "{} canonical request (token redacted):\n{record_creq}",
-                        O::ACTION
+                        action
                     );
                 }
                 record_sts = if inner.hook.is_some() {
@@ -865,12 +895,12 @@ impl Sts {
                 .post(url_str, &headers, body.as_bytes(), timeout);
             let elapsed = sent.elapsed();
             let result = match response {
-                Ok(resp) => self.interpret::<O>(resp, &mut skew_retried),
+                Ok(resp) => self.interpret(resp, &mut skew_retried, decode),
                 Err(e) => Err((e, None)),
             };
             log::debug!(
                 "{} attempt {attempt}/{max} to {}: {} in {elapsed:?}",
-                O::ACTION,
+                action,
                 url.host,
                 match &result {
                     Ok((_, status)) => format!("HTTP {status}"),
@@ -880,7 +910,7 @@ impl Sts {
             );
             if let Some(hook) = &inner.hook {
                 hook(&AttemptRecord {
-                    action: O::ACTION,
+                    action,
                     attempt,
                     max_attempts: max,
                     url: url_str.to_owned(),
@@ -928,7 +958,7 @@ impl Sts {
             }
             let cost = inner.retry.cost(kind);
             if !inner.bucket.acquire(cost) {
-                log::debug!("retry quota exhausted; not retrying {}", O::ACTION);
+                log::debug!("retry quota exhausted; not retrying {}", action);
                 return Err(error);
             }
             acquired = Some(cost);
@@ -943,18 +973,19 @@ impl Sts {
             }
             log::debug!(
                 "{} attempt {attempt}/{max} failed ({kind:?}); retrying in {delay:?}",
-                O::ACTION
+                action
             );
             std::thread::sleep(delay);
         }
     }
 
     /// Turns a response into the output, or an error with a retry hint; updates the clock offset.
-    fn interpret<O: Operation>(
+    fn interpret(
         &self,
         resp: HttpResponse,
         skew_retried: &mut bool,
-    ) -> Interpreted<O::Output> {
+        decode: &mut Decoder<'_>,
+    ) -> Interpreted {
         let status = resp.status;
         if (300..400).contains(&status) {
             return Err((
@@ -965,8 +996,8 @@ impl Sts {
                 None,
             ));
         }
-        match decode_response::<O>(status, &resp.body, resp.request_id.as_deref()) {
-            Ok(d) => Ok((d, status)),
+        match decode(status, &resp.body, resp.request_id.as_deref()) {
+            Ok(request_id) => Ok((request_id, status)),
             Err(e) => {
                 let mut hint = resp
                     .retry_after
@@ -1025,8 +1056,12 @@ impl Sts {
     }
 }
 
-/// A decoded output with its status, or an error with a retry hint.
-type Interpreted<T> = Result<(Decoded<T>, u16), (Error, Option<Hint>)>;
+/// A decoded response's request id and status, or an error with a retry hint.
+type Interpreted = Result<(Option<String>, u16), (Error, Option<Hint>)>;
+
+/// Decodes a response (status, body, `x-amzn-RequestId`) into an output kept by the caller; returns
+/// the request id.
+type Decoder<'a> = dyn FnMut(u16, &[u8], Option<&str>) -> Result<Option<String>, Error> + 'a;
 
 #[derive(Debug, Clone, Copy)]
 enum Hint {
