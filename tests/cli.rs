@@ -1057,6 +1057,15 @@ fn completion_scripts_cover_every_command_and_flag() {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+    let zsh = stdout(&sts(&fake, &["completion", "zsh"]));
+    match Command::new("zsh").arg("-n").arg("-c").arg(&zsh).output() {
+        Ok(o) => assert!(
+            o.status.success(),
+            "zsh -n: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(_) => println!("completion: zsh not installed, skipping its syntax check"),
+    }
     let o = sts(&fake, &["completion", "fish"]);
     assert_eq!(code(&o), 252);
 }
