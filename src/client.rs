@@ -756,15 +756,15 @@ impl Sts {
     fn invocation_id(&self) -> String {
         let a = (self.random() * u64::MAX as f64) as u64;
         let b = (self.random() * u64::MAX as f64) as u64;
-        let h = format!("{a:016x}{b:016x}");
+        // A version-4 UUID in one allocation.
+        let variant = 8 | (b & 3);
         format!(
-            "{}-{}-4{}-{}{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[13..16],
-            ["8", "9", "a", "b"][(b & 3) as usize],
-            &h[17..20],
-            &h[20..32]
+            "{:08x}-{:04x}-4{:03x}-{variant:x}{:03x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            (b >> 48) & 0xfff,
+            b & 0xffff_ffff_ffff
         )
     }
 
@@ -839,7 +839,8 @@ impl Sts {
             let timeout = inner.attempt_timeout.min(remaining);
             let signing_time = self.now();
             let request_header = format!("attempt={attempt}; max={max}");
-            let mut headers: Vec<(&str, &str)> = vec![("content-type", CONTENT_TYPE)];
+            let mut headers: Vec<(&str, &str)> = Vec::with_capacity(7);
+            headers.push(("content-type", CONTENT_TYPE));
             let (signed, record_creq, record_sts);
             if let Some(c) = credentials {
                 let params = SigningParams::from_credentials(

@@ -45,7 +45,17 @@ fn get_caller_identity_round_trip() {
     assert!(auth.contains("/us-east-1/sts/aws4_request"));
     assert!(auth.contains("SignedHeaders=content-type;host;x-amz-date"));
     assert!(r.header("x-amz-date").is_some());
-    assert!(r.header("amz-sdk-invocation-id").is_some());
+    // A version-4 UUID: 8-4-4-4-12 lower-case hex, version 4, variant 8..b.
+    let id = r.header("amz-sdk-invocation-id").unwrap();
+    let b = id.as_bytes();
+    assert_eq!(id.len(), 36, "{id}");
+    assert!([8, 13, 18, 23].iter().all(|&i| b[i] == b'-'), "{id}");
+    assert_eq!(b[14], b'4', "{id}");
+    assert!(matches!(b[19], b'8' | b'9' | b'a' | b'b'), "{id}");
+    assert!(
+        id.bytes()
+            .all(|c| c == b'-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
     assert_eq!(r.header("amz-sdk-request"), Some("attempt=1; max=3"));
     assert!(r.header("user-agent").unwrap().starts_with("sts-blocking/"));
 }
