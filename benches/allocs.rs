@@ -8,7 +8,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{AR_BODY, AR_XML, CONTENT_TYPE, ERROR_XML, GCI_XML, every_member, start_server};
+use common::{
+    AR_BODY, AR_XML, CONTENT_TYPE, ERROR_XML, GCI_XML, clients, every_member, start_server,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::hint::black_box;
@@ -16,7 +18,6 @@ use sts_blocking::endpoint::{EndpointParams, resolve};
 use sts_blocking::ops::{AssumeRole, GetCallerIdentity, Operation};
 use sts_blocking::sigv4::{SignableRequest, SigningKeyCache, SigningParams, presign, sign};
 use sts_blocking::xml::decode_response;
-use sts_blocking::{Credentials, Sts};
 use time::OffsetDateTime;
 
 const TRACE_SLOTS: usize = 1024;
@@ -153,20 +154,7 @@ fn main() {
 
     let addr = start_server();
     let url = format!("http://{addr}");
-    let sts = Sts::builder()
-        .region("us-east-1")
-        .endpoint_url(&url)
-        .credentials(Credentials::new(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            None,
-        ))
-        .build()
-        .expect("client");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let (sts, agent) = clients(&url);
 
     // (name, what the output itself needs, closure)
     let cases: Vec<Case<'_>> = vec![

@@ -9,7 +9,8 @@
 mod common;
 
 use common::{
-    AR_BODY, AR_XML, CONTENT_TYPE, ERROR_XML, GCI_XML, every_member, response, start_server,
+    AR_BODY, AR_XML, CONTENT_TYPE, ERROR_XML, GCI_XML, clients, every_member, response,
+    start_server,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -19,7 +20,6 @@ use sts_blocking::endpoint::{EndpointParams, resolve};
 use sts_blocking::ops::{AssumeRole, GetCallerIdentity, Operation};
 use sts_blocking::sigv4::{SignableRequest, SigningKeyCache, SigningParams, presign, sign};
 use sts_blocking::xml::decode_response;
-use sts_blocking::{Credentials, Sts};
 use time::OffsetDateTime;
 
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLETOKENFwoGZXIvYXdzEBYaDHjb0lWV7IWsVxqMkyLIAbL9EXAMPLE\
@@ -116,20 +116,7 @@ fn bench_endpoint(c: &mut Criterion) {
 fn bench_call(c: &mut Criterion) {
     let addr = start_server();
     let url = format!("http://{addr}");
-    let sts = Sts::builder()
-        .region("us-east-1")
-        .endpoint_url(&url)
-        .credentials(Credentials::new(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            None,
-        ))
-        .build()
-        .expect("client");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let (sts, agent) = clients(&url);
     // The floor with the timeouts our transport sets: ureq then resolves the host on a new thread for
     // every request (pooled connection or not), which is what `sts_*` pays per call.
     let timed: ureq::Agent = ureq::Agent::config_builder()

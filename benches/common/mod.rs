@@ -98,3 +98,23 @@ pub fn every_member() -> AssumeRole {
         )])
         .minimum_session_token_size(2048)
 }
+
+/// The `Sts` client of the call benches (long-term test keys, `url` as endpoint) and a bare ureq
+/// agent for the floor, both against the same server.
+pub fn clients(url: &str) -> (sts_blocking::Sts, ureq::Agent) {
+    let sts = sts_blocking::Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(url)
+        .credentials(sts_blocking::Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            None,
+        ))
+        .build()
+        .expect("client");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    (sts, agent)
+}

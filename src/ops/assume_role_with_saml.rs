@@ -2,9 +2,8 @@
 //! [API reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html)
 
 use super::{
-    AssumedRoleUser, Operation, PolicyDescriptor, TrustedIdentityPropagationContext,
-    credentials_member, encode_policy_arns, opt_i32, validate_opt_range, validate_policy,
-    validate_policy_arns, validate_role_arn,
+    AssumedRoleUser, FederatedSession, Operation, PolicyDescriptor,
+    TrustedIdentityPropagationContext, credentials_member, opt_i32, validate_role_arn,
 };
 use crate::Error;
 use crate::credentials::Credentials;
@@ -89,6 +88,17 @@ pub struct AssumeRoleWithSamlOutput {
     pub trusted_identity_propagation_context: Option<TrustedIdentityPropagationContext>,
 }
 
+impl AssumeRoleWithSaml {
+    fn session(&self) -> FederatedSession<'_> {
+        FederatedSession {
+            policy_arns: self.policy_arns.as_deref(),
+            policy: self.policy.as_deref(),
+            duration_seconds: self.duration_seconds,
+            minimum_session_token_size: self.minimum_session_token_size,
+        }
+    }
+}
+
 impl Operation for AssumeRoleWithSaml {
     const ACTION: &'static str = "AssumeRoleWithSAML";
     const SIGNED: bool = false;
@@ -103,28 +113,14 @@ impl Operation for AssumeRoleWithSaml {
             4,
             Some(100_000),
         )?;
-        validate_policy_arns(self.policy_arns.as_deref())?;
-        validate_policy("Policy", self.policy.as_deref(), Some(2048))?;
-        validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200))?;
-        validate_opt_range(
-            "MinimumSessionTokenSize",
-            self.minimum_session_token_size,
-            0,
-            Some(4096),
-        )
+        self.session().validate()
     }
 
     fn encode(&self, form: &mut Form) {
         form.push("RoleArn", &self.role_arn);
         form.push("PrincipalArn", &self.principal_arn);
         form.push("SAMLAssertion", self.saml_assertion.expose());
-        encode_policy_arns(form, self.policy_arns.as_deref());
-        form.push_opt("Policy", self.policy.as_deref());
-        form.push_int("DurationSeconds", self.duration_seconds.map(i64::from));
-        form.push_int(
-            "MinimumSessionTokenSize",
-            self.minimum_session_token_size.map(i64::from),
-        );
+        self.session().encode(form);
     }
 
     fn decode(result: Element<'_, '_>) -> Result<Self::Output, Error> {

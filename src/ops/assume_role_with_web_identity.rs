@@ -2,9 +2,8 @@
 //! [API reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html)
 
 use super::{
-    AssumedRoleUser, Operation, PolicyDescriptor, TrustedIdentityPropagationContext,
-    credentials_member, encode_policy_arns, opt_i32, validate_opt_range, validate_policy,
-    validate_policy_arns, validate_role_arn,
+    AssumedRoleUser, FederatedSession, Operation, PolicyDescriptor,
+    TrustedIdentityPropagationContext, credentials_member, opt_i32, validate_role_arn,
 };
 use crate::Error;
 use crate::credentials::Credentials;
@@ -90,6 +89,17 @@ pub struct AssumeRoleWithWebIdentityOutput {
     pub trusted_identity_propagation_context: Option<TrustedIdentityPropagationContext>,
 }
 
+impl AssumeRoleWithWebIdentity {
+    fn session(&self) -> FederatedSession<'_> {
+        FederatedSession {
+            policy_arns: self.policy_arns.as_deref(),
+            policy: self.policy.as_deref(),
+            duration_seconds: self.duration_seconds,
+            minimum_session_token_size: self.minimum_session_token_size,
+        }
+    }
+}
+
 impl Operation for AssumeRoleWithWebIdentity {
     const ACTION: &'static str = "AssumeRoleWithWebIdentity";
     const SIGNED: bool = false;
@@ -112,15 +122,7 @@ impl Operation for AssumeRoleWithWebIdentity {
         if let Some(p) = &self.provider_id {
             validate::length("ProviderId", p, 4, Some(2048))?;
         }
-        validate_policy_arns(self.policy_arns.as_deref())?;
-        validate_policy("Policy", self.policy.as_deref(), Some(2048))?;
-        validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200))?;
-        validate_opt_range(
-            "MinimumSessionTokenSize",
-            self.minimum_session_token_size,
-            0,
-            Some(4096),
-        )
+        self.session().validate()
     }
 
     fn encode(&self, form: &mut Form) {
@@ -128,13 +130,7 @@ impl Operation for AssumeRoleWithWebIdentity {
         form.push("RoleSessionName", &self.role_session_name);
         form.push("WebIdentityToken", self.web_identity_token.expose());
         form.push_opt("ProviderId", self.provider_id.as_deref());
-        encode_policy_arns(form, self.policy_arns.as_deref());
-        form.push_opt("Policy", self.policy.as_deref());
-        form.push_int("DurationSeconds", self.duration_seconds.map(i64::from));
-        form.push_int(
-            "MinimumSessionTokenSize",
-            self.minimum_session_token_size.map(i64::from),
-        );
+        self.session().encode(form);
     }
 
     fn decode(result: Element<'_, '_>) -> Result<Self::Output, Error> {

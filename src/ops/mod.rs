@@ -342,6 +342,39 @@ pub(crate) fn validate_role_arn(field: &str, arn: &str) -> Result<(), Error> {
     validate::pattern(field, arn, validate::ARN)
 }
 
+/// The session members AssumeRoleWithSAML and AssumeRoleWithWebIdentity end with: policy ARNs, an
+/// inline policy (at most 2048), a duration (900..=43200) and a minimum token size (0..=4096).
+pub(crate) struct FederatedSession<'a> {
+    pub(crate) policy_arns: Option<&'a [PolicyDescriptor]>,
+    pub(crate) policy: Option<&'a str>,
+    pub(crate) duration_seconds: Option<i32>,
+    pub(crate) minimum_session_token_size: Option<i32>,
+}
+
+impl FederatedSession<'_> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        validate_policy_arns(self.policy_arns)?;
+        validate_policy("Policy", self.policy, Some(2048))?;
+        validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200))?;
+        validate_opt_range(
+            "MinimumSessionTokenSize",
+            self.minimum_session_token_size,
+            0,
+            Some(4096),
+        )
+    }
+
+    pub(crate) fn encode(&self, form: &mut Form) {
+        encode_policy_arns(form, self.policy_arns);
+        form.push_opt("Policy", self.policy);
+        form.push_int("DurationSeconds", self.duration_seconds.map(i64::from));
+        form.push_int(
+            "MinimumSessionTokenSize",
+            self.minimum_session_token_size.map(i64::from),
+        );
+    }
+}
+
 pub(crate) fn validate_opt_range(
     field: &str,
     v: Option<i32>,
