@@ -1,0 +1,1 @@
+//! Local attacks: files, processes, home directories and values that overflow.

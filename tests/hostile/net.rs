@@ -1,0 +1,1 @@
+//! Network attacks: hostile servers, bodies and proxies.
