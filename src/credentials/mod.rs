@@ -8,7 +8,9 @@
 #[cfg(feature = "client")]
 pub mod assume_role;
 pub mod cache;
+mod cache_io;
 pub mod chain;
+pub mod cli_cache;
 #[cfg(feature = "client")]
 pub mod container;
 pub mod env;
@@ -21,7 +23,7 @@ pub mod mfa;
 pub mod plan;
 pub mod process;
 pub mod profile;
-#[cfg(feature = "client")]
+mod pyjson;
 mod sha1;
 #[cfg(feature = "client")]
 pub mod sso;
@@ -34,6 +36,7 @@ pub use assume_role::{AssumeRoleProvider, WebIdentityProvider};
 pub use cache::CachedProvider;
 pub use chain::DefaultChain;
 pub use chain::RoleAssumer;
+pub use cli_cache::CliCache;
 pub use env::Env;
 pub use environment::EnvironmentProvider;
 pub use mfa::MfaTokenProvider;
