@@ -71,6 +71,8 @@ pub struct PlanContext {
     pub profiles: Option<Arc<ProfileSet>>,
     /// The clock for IMDS static stability and the SSO token expiry check.
     pub clock: Option<super::cache::Clock>,
+    /// The AWS CLI's credential cache for SSO role credentials (off when `None`).
+    pub cli_cache: Option<super::cli_cache::CliCache>,
 }
 
 impl fmt::Debug for PlanContext {
@@ -78,6 +80,7 @@ impl fmt::Debug for PlanContext {
         f.debug_struct("PlanContext")
             .field("profiles", &self.profiles.is_some())
             .field("clock", &self.clock.is_some())
+            .field("cli_cache", &self.cli_cache)
             .finish()
     }
 }
@@ -218,7 +221,30 @@ fn resolve_base_with(
             if let Some(c) = &ctx.clock {
                 p = p.clock(c.clone());
             }
-            p.provide_credentials()
+            let slot = match (&ctx.cli_cache, &s.account_id, &s.role_name) {
+                (Some(cache), Some(account), Some(role)) => Some((
+                    cache,
+                    super::cli_cache::sso_cache_key(
+                        account,
+                        role,
+                        s.session_name.as_deref(),
+                        &s.start_url,
+                    ),
+                )),
+                _ => None,
+            };
+            let now = ctx
+                .clock
+                .as_ref()
+                .map_or_else(time::OffsetDateTime::now_utc, |c| c());
+            if let Some(c) = slot.as_ref().and_then(|(cache, key)| cache.load(key, now)) {
+                return Ok(c);
+            }
+            let c = p.provide_credentials()?;
+            if let Some((cache, key)) = slot {
+                cache.store_quietly(&key, super::cli_cache::sso_entry(&c));
+            }
+            Ok(c)
         }
         #[cfg(not(feature = "client"))]
         BaseSource::Named(_) | BaseSource::Sso(_) => {
@@ -453,6 +479,7 @@ pub struct DefaultChainBuilder {
     profiles: Option<Arc<ProfileSet>>,
     skip_environment: bool,
     clock: Option<super::cache::Clock>,
+    cli_cache: Option<super::cli_cache::CliCache>,
 }
 
 impl fmt::Debug for DefaultChainBuilder {
@@ -495,6 +522,15 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// Reuses and writes SSO role credentials in the AWS CLI's credential cache (role sessions are
+    /// cached by the [`RoleAssumer`]; see `StsRoleAssumer::cli_cache`). Off by default: the cache
+    /// keeps live session credentials on disk (see the [security note](super::cli_cache)).
+    #[must_use]
+    pub fn cli_cache(mut self, cache: Option<super::cli_cache::CliCache>) -> Self {
+        self.cli_cache = cache;
+        self
+    }
+
     /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
     /// selected profile has no credential settings).
     #[must_use]
@@ -511,6 +547,7 @@ impl DefaultChainBuilder {
             ctx: PlanContext {
                 profiles: None,
                 clock: self.clock,
+                cli_cache: self.cli_cache,
             },
             found: std::sync::Mutex::new(None),
         })])
@@ -536,6 +573,7 @@ impl DefaultChainBuilder {
             ctx: PlanContext {
                 profiles: None,
                 clock: self.clock.clone(),
+                cli_cache: self.cli_cache,
             },
             found: std::sync::Mutex::new(None),
         }));
@@ -586,6 +624,7 @@ impl DefaultChain {
             profiles: None,
             skip_environment: false,
             clock: None,
+            cli_cache: None,
         }
     }
 
