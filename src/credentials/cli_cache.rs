@@ -59,7 +59,8 @@ fn str_value(s: &str) -> Value {
 
 /// The cache key of a call with the arguments `args` (a JSON object of the STS call's parameters,
 /// as botocore's `AssumeRoleCredentialFetcher._create_cache_key` sees them): a `Policy` string is
-/// parsed first so its keys sort too, then `json.dumps(args, sort_keys=True)` is hashed with SHA-1.
+/// parsed first so its keys sort too, an empty `RoleSessionName` is left out (botocore generates
+/// one), then `json.dumps(args, sort_keys=True)` is hashed with SHA-1.
 ///
 /// `None` when `args` is not an object or its `Policy` is not JSON (the CLI fails there; we skip
 /// the cache).
@@ -69,6 +70,15 @@ pub fn cache_key(args: &Value) -> Option<String> {
         return None;
     };
     let mut members = members.clone();
+    // An empty (falsy) session name is one botocore generates itself, so it is left out.
+    let generated_name = members
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "RoleSessionName")
+        .is_some_and(|(_, v)| matches!(v, Value::Null) || v.as_str() == Some(""));
+    if generated_name {
+        members.retain(|(k, _)| k != "RoleSessionName");
+    }
     for (k, v) in &mut members {
         if k == "Policy"
             && let Value::String(text) = v
@@ -91,7 +101,7 @@ pub fn cache_key(args: &Value) -> Option<String> {
 #[must_use]
 pub fn role_hop_cache_key(hop: &RoleHop) -> String {
     let mut args = vec![("RoleArn".to_owned(), str_value(&hop.role_arn))];
-    if let Some(s) = &hop.session_name {
+    if let Some(s) = hop.session_name.as_ref().filter(|s| !s.is_empty()) {
         args.push(("RoleSessionName".to_owned(), str_value(s)));
     }
     if let Some(s) = &hop.external_id {
@@ -193,7 +203,7 @@ pub fn assume_role_cache_key(op: &AssumeRole, session_name_configured: bool) -> 
 #[must_use]
 pub fn web_identity_cache_key(role_arn: &str, session_name: Option<&str>) -> String {
     let mut args = vec![("RoleArn".to_owned(), str_value(role_arn))];
-    if let Some(s) = session_name {
+    if let Some(s) = session_name.filter(|s| !s.is_empty()) {
         args.push(("RoleSessionName".to_owned(), str_value(s)));
     }
     hash_sorted(args)
@@ -486,6 +496,32 @@ mod tests {
         assert_eq!(
             sso_cache_key("123456789012", "Admin", Some("dev"), url),
             "0ea119dbd3219681460f3bfcf586d8a3ff62b1ab"
+        );
+    }
+
+    #[test]
+    fn empty_session_names_are_generated_ones() {
+        // botocore treats a falsy RoleSessionName as absent: it generates one and leaves it out.
+        let plain = "6dc9e6e1e186b9f293814df3266de783142c48a2";
+        let r = "arn:aws:iam::123456789012:role/r";
+        for args in [
+            format!(r#"{{"RoleArn": "{r}", "RoleSessionName": ""}}"#),
+            format!(r#"{{"RoleArn": "{r}", "RoleSessionName": "x", "RoleSessionName": null}}"#),
+        ] {
+            assert_eq!(
+                cache_key(&json::parse(&args).unwrap()).as_deref(),
+                Some(plain)
+            );
+        }
+        let named = hop(r);
+        let empty = RoleHop {
+            session_name: Some(String::new()),
+            ..named.clone()
+        };
+        assert_eq!(role_hop_cache_key(&empty), plain);
+        assert_eq!(
+            web_identity_cache_key("arn:aws:iam::1:role/w", Some("")),
+            "7c939939b337a434108a11454d23b2a4cfc3409a"
         );
     }
 
