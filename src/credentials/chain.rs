@@ -138,6 +138,7 @@ pub fn describe_plan(chain: &ProfileChain) -> String {
         BaseSource::WebIdentity(w) => Some(format!("web-identity {}", w.role_arn)),
         BaseSource::Named(n) => Some(format!("credential_source {}", n.as_str())),
         BaseSource::Sso(_) => Some("sso".to_owned()),
+        BaseSource::Login(_) => Some("login".to_owned()),
     };
     let role = chain
         .roles
@@ -246,8 +247,50 @@ fn resolve_base_with(
             }
             Ok(c)
         }
+        #[cfg(feature = "client")]
+        BaseSource::Login(l) => {
+            let dir = super::login::cache_dir(env).ok_or_else(|| {
+                Error::from(CredentialsError::new(
+                    "login",
+                    "no home directory (HOME is unset) and no AWS_LOGIN_CACHE_DIRECTORY",
+                ))
+            })?;
+            let set = profiles();
+            let selected = set.as_deref().and_then(ProfileSet::selected);
+            let from_profile = |key: &str| {
+                selected
+                    .and_then(|p| p.get_nonempty(key))
+                    .map(|v| v.trim().to_owned())
+            };
+            let region = env
+                .get("AWS_REGION")
+                .or_else(|| env.get("AWS_DEFAULT_REGION"))
+                .or_else(|| from_profile("region"))
+                .or_else(|| l.region.clone());
+            let flag = |env_key: &str, key: &str| {
+                env.get(env_key)
+                    .or_else(|| from_profile(key))
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            };
+            let endpoint = match &set {
+                Some(set) => set.configured_endpoint_url(env, "signin"),
+                None => env.get("AWS_ENDPOINT_URL_SIGNIN"),
+            };
+            let mut p = super::login::LoginProvider::new(&l.session, &dir)
+                .profile(Some(l.profile.clone()))
+                .region(region)
+                .endpoint(endpoint)
+                .fips_dual_stack(
+                    flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+                    flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
+                );
+            if let Some(c) = &ctx.clock {
+                p = p.clock(c.clone());
+            }
+            p.provide_credentials()
+        }
         #[cfg(not(feature = "client"))]
-        BaseSource::Named(_) | BaseSource::Sso(_) => {
+        BaseSource::Named(_) | BaseSource::Sso(_) | BaseSource::Login(_) => {
             Err(CredentialsError::new("profile", "this source needs the `client` feature").into())
         }
         BaseSource::WebIdentity(_) => Err(CredentialsError::new(

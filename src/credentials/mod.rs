@@ -13,12 +13,16 @@ pub mod chain;
 pub mod cli_cache;
 #[cfg(feature = "client")]
 pub mod container;
+#[cfg(feature = "client")]
+mod dpop;
 pub mod env;
 pub mod environment;
 #[cfg(feature = "client")]
 mod http;
 #[cfg(feature = "client")]
 pub mod imds;
+#[cfg(feature = "client")]
+pub mod login;
 pub mod mfa;
 pub mod plan;
 pub mod process;
@@ -29,6 +33,8 @@ mod sha1;
 pub mod sso;
 #[cfg(feature = "client")]
 pub mod sts_assumer;
+#[cfg(feature = "client")]
+mod token_http;
 pub mod web_identity;
 
 #[cfg(feature = "client")]
@@ -39,8 +45,10 @@ pub use chain::RoleAssumer;
 pub use cli_cache::CliCache;
 pub use env::Env;
 pub use environment::EnvironmentProvider;
+#[cfg(feature = "client")]
+pub use login::LoginProvider;
 pub use mfa::MfaTokenProvider;
-pub use plan::{BaseSource, ProfileChain, RoleHop};
+pub use plan::{BaseSource, LoginSource, ProfileChain, RoleHop};
 pub use process::ProcessProvider;
 #[cfg(feature = "client")]
 pub use sts_assumer::StsRoleAssumer;
