@@ -1,4 +1,4 @@
-"""botocore as an oracle for the AWS CLI's credential cache, driven by tests/cli_cache_botocore.rs.
+"""botocore as an oracle for the AWS CLI's credential cache, driven by tests/botocore_interop.rs.
 
 Run with the python of scripts/botocore-venv (botocore 1.44.8). Reads one JSON request on stdin,
 writes one JSON answer on stdout:
@@ -7,6 +7,12 @@ writes one JSON answer on stdout:
       -> ["<key>", ...]   botocore's own fetchers' _cache_key
   {"op": "read", "dir": D, "kind": "assume"|"web"|"sso", ...}
       -> the credentials botocore's fetcher returns from JSONFileCache(D); its client fails if called
+  {"op": "sso-token", "dir": D, "profile": P, "now": UNIX}
+      -> botocore's SSOTokenProvider token (refreshing through AWS_ENDPOINT_URL_SSO_OIDC when due),
+         with the token cache in D and the clock at `now`; it writes the refreshed file
+  {"op": "login-refresh", "dir": D, "session": S, "now": UNIX}
+      -> botocore's LoginCredentialFetcher.refresh_credentials() on the login cache in D (the
+         sign-in endpoint from AWS_ENDPOINT_URL_SIGNIN), clock at `now`; it rewrites the file
   {"op": "write", "dir": D, "kind": "assume"|"web"|"sso", "response": {...}, ...}
       -> the cache key; the fetcher's (stubbed) call returns `response` (Credentials.Expiration in
          Unix seconds; for sso the GetRoleCredentials JSON) and botocore writes the entry
@@ -114,6 +120,32 @@ def main():
         f = fetcher(req, StubCreator(parsed_response(req["response"])), JSONFileCache(req["dir"]))
         f.fetch_credentials()
         out = f._cache_key
+    elif op == "sso-token":
+        import botocore.session
+        from botocore.tokens import SSOTokenProvider, _sso_json_dumps
+
+        now = datetime.datetime.fromtimestamp(req["now"], tzutc())
+        provider = SSOTokenProvider(
+            botocore.session.Session(),
+            cache=JSONFileCache(req["dir"], dumps_func=_sso_json_dumps),
+            time_fetcher=lambda: now,
+            profile_name=req["profile"],
+        )
+        token = provider.load_token().get_frozen_token()
+        out = {"token": token.token, "expiration": token.expiration.isoformat()}
+    elif op == "login-refresh":
+        import botocore.session
+        from botocore.credentials import LoginCredentialFetcher
+        from botocore.utils import LoginTokenLoader
+
+        now = datetime.datetime.fromtimestamp(req["now"], tzutc())
+        login = LoginCredentialFetcher(
+            session_name=req["session"],
+            token_loader=LoginTokenLoader(JSONFileCache(req["dir"])),
+            client_creator=botocore.session.Session().create_client,
+            time_fetcher=lambda: now,
+        )
+        out = login.refresh_credentials()
     else:
         raise SystemExit(f"unknown op {op}")
     json.dump(out, sys.stdout)

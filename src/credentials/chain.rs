@@ -214,11 +214,19 @@ fn resolve_base_with(
                     "no home directory (HOME is unset)",
                 ))
             })?;
-            let endpoint = match profiles() {
-                Some(set) => set.configured_endpoint_url(env, "sso"),
-                None => env.get("AWS_ENDPOINT_URL_SSO"),
+            let (endpoint, oidc) = match profiles() {
+                Some(set) => (
+                    set.configured_endpoint_url(env, "sso"),
+                    set.configured_endpoint_url(env, "sso-oidc"),
+                ),
+                None => (
+                    env.get("AWS_ENDPOINT_URL_SSO"),
+                    env.get("AWS_ENDPOINT_URL_SSO_OIDC"),
+                ),
             };
-            let mut p = super::sso::SsoProvider::new(s.clone(), &home).endpoint(endpoint);
+            let mut p = super::sso::SsoProvider::new(s.clone(), &home)
+                .endpoint(endpoint)
+                .oidc_endpoint(oidc);
             if let Some(c) = &ctx.clock {
                 p = p.clock(c.clone());
             }

@@ -32,6 +32,8 @@ mod sha1;
 #[cfg(feature = "client")]
 pub mod sso;
 #[cfg(feature = "client")]
+pub mod sso_token;
+#[cfg(feature = "client")]
 pub mod sts_assumer;
 #[cfg(feature = "client")]
 mod token_http;
@@ -50,6 +52,8 @@ pub use login::LoginProvider;
 pub use mfa::MfaTokenProvider;
 pub use plan::{BaseSource, LoginSource, ProfileChain, RoleHop};
 pub use process::ProcessProvider;
+#[cfg(feature = "client")]
+pub use sso_token::{SsoToken, SsoTokenProvider};
 #[cfg(feature = "client")]
 pub use sts_assumer::StsRoleAssumer;
 

@@ -1,16 +1,20 @@
-//! The AWS CLI's credential cache against botocore 1.44.8 itself (the `aws` command's engine):
+//! The AWS CLI's credential caches against botocore 1.44.8 itself (the `aws` command's engine):
 //!
 //! - cache keys: our derivation vs botocore's own fetchers (`_cache_key`) on many random argument
 //!   sets (strings with quotes, control and non-ASCII characters, policies with nested objects,
 //!   duplicate keys, floats and big integers);
 //! - interop both ways: botocore's `JSONFileCache` + fetcher (with a client that fails if called)
-//!   uses entries we wrote, and we use entries botocore wrote (with an STS that fails if called).
+//!   uses entries we wrote, and we use entries botocore wrote (with an STS that fails if called);
+//! - token caches: botocore's `SSOTokenProvider` and `LoginCredentialFetcher` refresh the same file
+//!   against the same fake answer as ours and write the same bytes (the sign-in fake also verifies
+//!   botocore's own DPoP proofs, so the verifier is checked against the reference).
 //!
 //! Needs the venv of `scripts/botocore-venv` (`target/botocore-venv`, or `BOTOCORE_PYTHON`); without
 //! it each test prints that it skips. CI: `scripts/botocore-venv && cargo test --test
-//! cli_cache_botocore -- --nocapture`. `CLI_CACHE_SEED` replays or varies the run.
+//! botocore_interop -- --nocapture`. `CLI_CACHE_SEED` replays or varies the run.
 #![cfg(feature = "client")]
 
+mod fake_token;
 mod support;
 
 use serde_json::{Value as J, json};
@@ -24,7 +28,7 @@ use sts_blocking::credentials::plan::RoleHop;
 use sts_blocking::credentials::web_identity::WebIdentityConfig;
 use sts_blocking::credentials::{Credentials, StsRoleAssumer};
 use sts_blocking::ops::{AssumeRole, AssumedRoleUser, PolicyDescriptor, ProvidedContext, Tag};
-use sts_blocking::{SecretString, Sts};
+use sts_blocking::{ProvideCredentials, SecretString, Sts};
 use support::{FakeSts, Reply};
 use time::OffsetDateTime;
 
@@ -51,8 +55,16 @@ fn skip(test: &str) -> Option<PathBuf> {
 }
 
 fn oracle(py: &PathBuf, req: &J) -> J {
+    oracle_env(py, req, &[])
+}
+
+fn oracle_env(py: &PathBuf, req: &J, env: &[(&str, &str)]) -> J {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/botocore_oracle.py");
-    let mut child = Command::new(py)
+    let mut cmd = Command::new(py);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -577,4 +589,181 @@ fn we_use_entries_botocore_wrote() {
     assert_eq!(c.expiration, Some(exp));
     assert_eq!(fake.count(), 0, "our STS was called");
     println!("cli cache interop botocore -> ours: 3/3");
+}
+
+/// botocore's SSOTokenProvider and ours refresh the same token against the same SSO-OIDC answer:
+/// the files they write are byte for byte the same.
+#[test]
+fn sso_token_refresh_writes_what_botocore_writes() {
+    let Some(py) = skip("sso token refresh vs botocore") else {
+        return;
+    };
+    let fake = fake_token::FakeToken::start(|req| {
+        if req.path != "/token" {
+            return (404, "{}".into());
+        }
+        (
+            200,
+            json!({"accessToken": "new-access", "tokenType": "Bearer", "expiresIn": 3600,
+                     "refreshToken": "refresh-2"})
+            .to_string(),
+        )
+    });
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let fmt = |t: OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let doc = json!({"startUrl": "https://d-abc.awsapps.com/start", "region": "us-east-1",
+        "accessToken": "old-access", "expiresAt": fmt(now + time::Duration::minutes(5)),
+        "clientId": "cid", "clientSecret": "csecret",
+        "registrationExpiresAt": fmt(now + time::Duration::days(30)), "refreshToken": "refresh-1"});
+    let name = "34c6fceca75e456f25e7e99531e2425c6c1de443.json"; // sha1("dev")
+    let home = temp_dir("ssotok");
+    let config = home.join("config");
+    std::fs::write(
+        &config,
+        "[profile p]\nsso_session = dev\n[sso-session dev]\nsso_start_url = https://d-abc.awsapps.com/start\nsso_region = us-east-1\n",
+    )
+    .unwrap();
+    let (theirs, ours) = (home.join("theirs"), home.join("ours"));
+    for d in [&theirs, &ours] {
+        std::fs::create_dir_all(d.join(".aws/sso/cache")).unwrap();
+        std::fs::write(d.join(".aws/sso/cache").join(name), doc.to_string()).unwrap();
+    }
+    let got = oracle_env(
+        &py,
+        &json!({"op": "sso-token", "dir": theirs.join(".aws/sso/cache"), "profile": "p",
+                "now": now.unix_timestamp()}),
+        &[
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", &fake.url()),
+        ],
+    );
+    assert_eq!(got["token"], "new-access");
+    let t = sts_blocking::credentials::SsoTokenProvider::new(
+        "dev",
+        "https://d-abc.awsapps.com/start",
+        "us-east-1",
+        &ours,
+    )
+    .endpoint(Some(fake.url()))
+    .clock(std::sync::Arc::new(move || now))
+    .token()
+    .unwrap();
+    assert_eq!(t.token.expose(), "new-access");
+    let read = |d: &PathBuf| std::fs::read_to_string(d.join(".aws/sso/cache").join(name)).unwrap();
+    assert_eq!(read(&ours), read(&theirs));
+    assert_eq!(fake.count(), 2);
+    println!("sso token refresh vs botocore: identical files");
+}
+
+/// botocore's login refresh and ours, from the same cache file against the same `/v1/token`
+/// answer, write the same bytes; the fake checks botocore's DPoP proof exactly as it checks ours.
+#[test]
+fn login_refresh_writes_what_botocore_writes() {
+    let Some(py) = skip("login refresh vs botocore") else {
+        return;
+    };
+    let sec1 = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIPt/u8InPLpQeQLJTvVX+sNDzni8vMDMt3Liu+nMBigfoAoGCCqGSM49\nAwEHoUQDQgAEILkGG7rNOnxiIJlMgimY1UPP8eDMFP0DAY6WGjngP4bvTAiUCQ/I\nffut2379uP+OBCm2ovGpBOJRgrl1RspUOQ==\n-----END EC PRIVATE KEY-----\n";
+    let jwks = std::sync::Mutex::new(Vec::<String>::new());
+    let proofs = std::sync::Arc::new(jwks);
+    let seen = proofs.clone();
+    let fake = fake_token::FakeToken::start(move |req| {
+        let body: J = serde_json::from_str(&req.body).unwrap_or(J::Null);
+        let proof = req.header("dpop").unwrap_or("").to_owned();
+        let ok = req.path == "/v1/token"
+            && body
+                == json!({"clientId": "arn:aws:signin:::devtools/same-device",
+                              "grantType": "refresh_token", "refreshToken": "r1"})
+            && verify_dpop(
+                &proof,
+                &format!("http://{}/v1/token", req.header("host").unwrap_or("")),
+            );
+        if !ok {
+            return (
+                400,
+                json!({"error": "INVALID_REQUEST", "message": "bad"}).to_string(),
+            );
+        }
+        seen.lock().unwrap().push(proof);
+        (
+            200,
+            json!({"accessToken": {"accessKeyId": "ASIANEW", "secretAccessKey": "new-secret",
+                                     "sessionToken": "new-token"},
+                     "tokenType": "aws_sigv4", "expiresIn": 900, "refreshToken": "r2"})
+            .to_string(),
+        )
+    });
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let session = "arn:aws:sts::012345678910:assumed-role/Admin/admin";
+    let name = "4b0ba8f99f075c0633e122fd73346ce203a3faf18ea0310eb2d29df1bab2e255.json";
+    let doc = json!({"accessToken": {"accessKeyId": "ASIAOLD", "secretAccessKey": "old",
+        "sessionToken": "old-token", "accountId": "012345678901", "expiresAt": "2020-01-01T00:00:00Z"},
+        "tokenType": "aws_sigv4", "clientId": "arn:aws:signin:::devtools/same-device",
+        "refreshToken": "r1", "idToken": "a.b.c", "dpopKey": sec1});
+    let root = temp_dir("login");
+    let (theirs, ours) = (root.join("theirs"), root.join("ours"));
+    for d in [&theirs, &ours] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join(name), serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    }
+    let got = oracle_env(
+        &py,
+        &json!({"op": "login-refresh", "dir": theirs, "session": session, "now": now.unix_timestamp()}),
+        &[
+            ("AWS_ENDPOINT_URL_SIGNIN", &fake.url()),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("AWS_CONFIG_FILE", "/nonexistent"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ],
+    );
+    assert_eq!(
+        got["access_key"], "ASIANEW",
+        "botocore's proof was accepted: {got}"
+    );
+    let c = sts_blocking::credentials::LoginProvider::new(session, &ours)
+        .endpoint(Some(fake.url()))
+        .clock(std::sync::Arc::new(move || now))
+        .provide_credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIANEW");
+    let read = |d: &PathBuf| std::fs::read_to_string(d.join(name)).unwrap();
+    assert_eq!(read(&ours), read(&theirs));
+    assert_eq!(proofs.lock().unwrap().len(), 2);
+    println!("login refresh vs botocore: identical files, both DPoP proofs verified");
+}
+
+/// Verifies a DPoP proof's ES256 signature against its own JWK, and its `htm` / `htu`.
+fn verify_dpop(jwt: &str, htu: &str) -> bool {
+    use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+    use sts_blocking::presign::base64::decode_url_nopad;
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let [h, p, s] = parts[..] else { return false };
+    let (Some(h), Some(p), Some(sig)) = (
+        decode_url_nopad(h),
+        decode_url_nopad(p),
+        decode_url_nopad(s),
+    ) else {
+        return false;
+    };
+    let (Ok(h), Ok(p)) = (
+        serde_json::from_slice::<J>(&h),
+        serde_json::from_slice::<J>(&p),
+    ) else {
+        return false;
+    };
+    let coord = |k: &str| decode_url_nopad(h["jwk"][k].as_str().unwrap_or("")).unwrap_or_default();
+    let mut point = vec![4u8];
+    point.extend(coord("x"));
+    point.extend(coord("y"));
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    h["typ"] == "dpop+jwt"
+        && h["alg"] == "ES256"
+        && p["htm"] == "POST"
+        && p["htu"] == htu
+        && UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
+            .verify(signed.as_bytes(), &sig)
+            .is_ok()
 }
