@@ -383,3 +383,50 @@ fn sts_command_reuses_sessions_across_runs() {
         .count();
     assert_eq!(entries, 1);
 }
+
+/// A cached session of the chain's last role makes the source unnecessary: a failing
+/// `credential_process` source is never run, and nothing is prompted.
+#[test]
+fn a_cached_role_skips_its_source() {
+    let fake = FakeSts::start(Reply::xml(500, "must not be called"));
+    let dir = temp_dir("skip");
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[profile top]\nrole_arn = {ROLE}\nsource_profile = mid\nmfa_serial = {SERIAL}\n\
+             [profile mid]\nrole_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n\
+             [profile base]\ncredential_process = sh -c 'exit 3'\n"
+        ),
+    )
+    .unwrap();
+    let env = Env::from_map([
+        ("HOME", dir.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", dir.join("config").to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_PROFILE", "top"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", &fake.url()),
+    ]);
+    let top = RoleHop {
+        profile: "top".into(),
+        ..hop()
+    };
+    let c = Credentials::new("ASIATOP", "s", Some("t".into()))
+        .with_expiration(OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let cache = CliCache::from_env(&env).unwrap();
+    cache
+        .store(
+            &cli_cache::role_hop_cache_key(&top),
+            &cli_cache::assume_role_entry(&c, None).unwrap(),
+        )
+        .unwrap();
+    let prompts = Arc::new(AtomicUsize::new(0));
+    assert_eq!(run_once(&env, &prompts).unwrap().access_key_id, "ASIATOP");
+    assert_eq!(prompts.load(Ordering::SeqCst), 0);
+    assert_eq!(fake.count(), 0);
+    // Without the entry the source runs (and fails).
+    std::fs::remove_dir_all(cache.dir()).unwrap();
+    let e = run_once(&env, &prompts).unwrap_err().to_string();
+    assert!(e.contains("exit"), "{e}");
+}

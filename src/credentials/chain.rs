@@ -38,6 +38,14 @@ pub trait RoleAssumer: Send + Sync + fmt::Debug {
         &self,
         config: &WebIdentityConfig,
     ) -> Result<Credentials, Error>;
+
+    /// Credentials of `hop` the assumer already holds in a shared cache (the AWS CLI's), fresh
+    /// enough to use without calling STS. A plan starts from the last cached hop, so neither the
+    /// base credentials nor the hops before it are needed (no source process, no MFA prompt).
+    fn cached(&self, hop: &RoleHop) -> Option<Credentials> {
+        let _ = hop;
+        None
+    }
 }
 
 /// The outcome of one chain step.
@@ -114,14 +122,28 @@ pub fn execute_plan_with(
         )
         .into()
     };
-    let mut creds = match &chain.base {
-        BaseSource::WebIdentity(w) => {
-            let a = assumer.ok_or_else(need_sts)?;
-            a.assume_role_with_web_identity(&w.clone().into())?
-        }
-        other => resolve_base_with(other, env, ctx)?,
+    let cached = assumer.and_then(|a| {
+        chain
+            .roles
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, hop)| a.cached(hop).map(|c| (i + 1, c)))
+    });
+    let (start, mut creds) = match cached {
+        Some(found) => found,
+        None => (
+            0,
+            match &chain.base {
+                BaseSource::WebIdentity(w) => {
+                    let a = assumer.ok_or_else(need_sts)?;
+                    a.assume_role_with_web_identity(&w.clone().into())?
+                }
+                other => resolve_base_with(other, env, ctx)?,
+            },
+        ),
     };
-    for hop in &chain.roles {
+    for hop in chain.roles.iter().skip(start) {
         let a = assumer.ok_or_else(need_sts)?;
         creds = a.assume_role(&creds, hop)?;
     }

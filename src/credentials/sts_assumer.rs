@@ -157,6 +157,11 @@ impl RoleAssumer for StsRoleAssumer {
         Ok(c)
     }
 
+    fn cached(&self, hop: &RoleHop) -> Option<Credentials> {
+        let cache = self.cli_cache.as_ref()?;
+        cache.load(&role_hop_cache_key(hop), time::OffsetDateTime::now_utc())
+    }
+
     fn assume_role_with_web_identity(
         &self,
         config: &WebIdentityConfig,
