@@ -61,6 +61,18 @@ fn oracle(py: &PathBuf, req: &J) -> J {
 fn oracle_env(py: &PathBuf, req: &J, env: &[(&str, &str)]) -> J {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/botocore_oracle.py");
     let mut cmd = Command::new(py);
+    // botocore must reach the loopback fakes directly, whatever proxies the machine has.
+    for k in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.env("NO_PROXY", "127.0.0.1,localhost");
     for (k, v) in env {
         cmd.env(k, v);
     }
