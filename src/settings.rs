@@ -33,7 +33,7 @@ use crate::credentials::chain::DefaultChain;
 use crate::credentials::env::Platform;
 use crate::credentials::mfa::MfaTokenProvider;
 use crate::credentials::profile::{FileLocations, ProfileSet};
-use crate::credentials::{CachedProvider, Env, StsRoleAssumer};
+use crate::credentials::{CachedProvider, CliCache, Env, StsRoleAssumer};
 use crate::retry::{RetryConfig, RetryMode};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,6 +73,11 @@ pub struct Settings {
     pub ca_bundle: Option<PathBuf>,
     /// The application id for the user agent.
     pub app_id: Option<String>,
+    /// The AWS CLI's credential cache (`~/.aws/cli/cache`) for role, web identity and SSO
+    /// sessions; `None` (the default) keeps sessions in memory only. The `sts` command turns it on,
+    /// as `aws` has it on. Security note: the cache holds live session credentials on disk
+    /// (see [`crate::credentials::cli_cache`]).
+    pub credential_cache: Option<CliCache>,
     env: Env,
     profiles: Arc<ProfileSet>,
 }
@@ -183,6 +188,7 @@ impl Settings {
             retry,
             ca_bundle,
             app_id,
+            credential_cache: None,
             env: env.clone(),
             profiles: Arc::new(profiles),
         })
@@ -233,6 +239,7 @@ impl Settings {
             })
             .fallback_region(selected_region)
             .mfa(mfa)
+            .cli_cache(self.credential_cache.clone())
     }
 
     /// The default chain with the STS role assumer, cached. Nothing is resolved until it is asked.
@@ -245,6 +252,7 @@ impl Settings {
             .role_assumer(Some(Arc::new(self.role_assumer(mfa))))
             .profiles(self.profiles.clone())
             .skip_environment(self.profile_explicit)
+            .cli_cache(self.credential_cache.clone())
             .build();
         Arc::new(CachedProvider::new(Arc::new(chain)))
     }

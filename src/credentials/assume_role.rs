@@ -18,13 +18,15 @@
 //! # Ok::<(), sts_blocking::Error>(())
 //! ```
 
+use super::cli_cache::{self, CliCache};
 use super::mfa::{MfaTokenProvider, fetch_code};
 use super::web_identity::WebIdentityConfig;
 use super::{CachedProvider, Credentials, ProvideCredentials};
 use crate::Error;
 use crate::client::Sts;
 use crate::error::CredentialsError;
-use crate::ops::{AssumeRole, AssumeRoleWithWebIdentity, PolicyDescriptor, Tag};
+use crate::json::Value;
+use crate::ops::{AssumeRole, AssumeRoleWithWebIdentity, AssumedRoleUser, PolicyDescriptor, Tag};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,12 +50,13 @@ pub(crate) fn account_of_arn(arn: &str) -> Option<String> {
     (!account.is_empty()).then(|| account.to_owned())
 }
 
-/// Runs `AssumeRole` signed with `source`; fills the account id from the assumed role ARN.
-pub(crate) fn run_assume_role(
+/// Runs `AssumeRole` signed with `source`; fills the account id from the assumed role ARN and also
+/// returns the assumed role (for the CLI cache entry).
+pub(crate) fn assume_role_with_user(
     sts: &Sts,
     op: &AssumeRole,
     source: &Credentials,
-) -> Result<Credentials, Error> {
+) -> Result<(Credentials, Option<AssumedRoleUser>), Error> {
     let out = sts.send_with_credentials(op, source)?.output;
     let mut c = out.credentials;
     if c.account_id.is_none() {
@@ -62,15 +65,36 @@ pub(crate) fn run_assume_role(
             .as_ref()
             .and_then(|u| account_of_arn(&u.arn));
     }
-    Ok(c)
+    Ok((c, out.assumed_role_user))
 }
 
-/// Runs `AssumeRoleWithWebIdentity` with the token read from `config` now.
-pub(crate) fn run_web_identity(
+/// A CLI cache and the key of one call.
+#[derive(Debug, Clone)]
+pub(crate) struct CacheSlot {
+    pub cache: CliCache,
+    pub key: String,
+}
+
+impl CacheSlot {
+    /// Cached credentials with at least 15 minutes left.
+    pub fn load(&self) -> Option<Credentials> {
+        self.cache.load(&self.key, time::OffsetDateTime::now_utc())
+    }
+
+    /// Stores fresh credentials (failures are logged, never returned).
+    pub fn store(&self, c: &Credentials, role: Option<&AssumedRoleUser>) {
+        self.cache
+            .store_quietly(&self.key, cli_cache::assume_role_entry(c, role));
+    }
+}
+
+/// Runs `AssumeRoleWithWebIdentity` with the token read from `config` now; also returns the
+/// assumed role (for the CLI cache entry).
+pub(crate) fn web_identity_with_user(
     sts: &Sts,
     config: &WebIdentityConfig,
     extra: &WebIdentityExtra,
-) -> Result<Credentials, Error> {
+) -> Result<(Credentials, Option<AssumedRoleUser>), Error> {
     let token = config.read_token()?;
     let session = config
         .session_name
@@ -88,7 +112,34 @@ pub(crate) fn run_web_identity(
             .as_ref()
             .and_then(|u| account_of_arn(&u.arn));
     }
-    Ok(c)
+    Ok((c, out.assumed_role_user))
+}
+
+/// The CLI cache key of a web identity call: `RoleArn`, the configured session name and the
+/// optional members, never the token.
+pub(crate) fn web_identity_cache_key(
+    config: &WebIdentityConfig,
+    extra: &WebIdentityExtra,
+) -> Option<String> {
+    let s = |v: &str| Value::String(v.to_owned());
+    let mut args = vec![("RoleArn".to_owned(), s(&config.role_arn))];
+    if let Some(n) = &config.session_name {
+        args.push(("RoleSessionName".to_owned(), s(n)));
+    }
+    if let Some(p) = &extra.policy {
+        args.push(("Policy".to_owned(), s(p)));
+    }
+    if let Some(p) = &extra.policy_arns {
+        let items = p
+            .iter()
+            .map(|d| Value::Object(d.arn.iter().map(|a| ("arn".to_owned(), s(a))).collect()))
+            .collect();
+        args.push(("PolicyArns".to_owned(), Value::Array(items)));
+    }
+    if let Some(d) = extra.duration_seconds {
+        args.push(("DurationSeconds".to_owned(), Value::Number(d.to_string())));
+    }
+    cli_cache::cache_key(&Value::Object(args))
 }
 
 /// Optional members of a web identity request.
@@ -125,6 +176,7 @@ pub struct AssumeRoleProviderBuilder {
     sts: Option<Sts>,
     region: Option<String>,
     endpoint_url: Option<String>,
+    file_cache: Option<CliCache>,
 }
 
 impl fmt::Debug for AssumeRoleProviderBuilder {
@@ -230,6 +282,16 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
+    /// Shares sessions through the AWS CLI's credential cache (`~/.aws/cli/cache`): a session with
+    /// at least 15 minutes left is reused (no STS call, no MFA prompt) and new ones are written
+    /// there. Off by default: the cache keeps live session credentials on disk (see the
+    /// [security note](super::cli_cache)).
+    #[must_use]
+    pub fn file_cache(mut self, cache: CliCache) -> Self {
+        self.file_cache = Some(cache);
+        self
+    }
+
     /// Builds the provider (cached).
     ///
     /// # Errors
@@ -248,6 +310,15 @@ impl AssumeRoleProviderBuilder {
         };
         let sts = sts_for(self.sts, self.region, self.endpoint_url)?;
         let mut op = self.op;
+        let cache = self.file_cache.and_then(|cache| {
+            let mut keyed = op.clone();
+            keyed.serial_number.clone_from(&self.mfa_serial);
+            if let Some(n) = &self.session_name {
+                keyed.role_session_name.clone_from(n);
+            }
+            let key = cli_cache::assume_role_cache_key(&keyed, self.session_name.is_some())?;
+            Some(CacheSlot { cache, key })
+        });
         if op.duration_seconds.is_none() {
             op.duration_seconds = Some(DEFAULT_DURATION_SECONDS);
         }
@@ -260,6 +331,7 @@ impl AssumeRoleProviderBuilder {
             mfa: self.mfa,
             source,
             name: name.clone(),
+            cache,
         };
         Ok(AssumeRoleProvider {
             cache: CachedProvider::new(Arc::new(fetcher)),
@@ -275,6 +347,7 @@ struct AssumeRoleFetcher {
     mfa: Option<Arc<dyn MfaTokenProvider>>,
     source: Arc<dyn ProvideCredentials>,
     name: String,
+    cache: Option<CacheSlot>,
 }
 
 impl fmt::Debug for AssumeRoleFetcher {
@@ -288,6 +361,9 @@ impl fmt::Debug for AssumeRoleFetcher {
 
 impl ProvideCredentials for AssumeRoleFetcher {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
+        if let Some(c) = self.cache.as_ref().and_then(CacheSlot::load) {
+            return Ok(c);
+        }
         let source = self.source.provide_credentials()?;
         let mut op = self.op.clone();
         op.role_session_name = self
@@ -307,7 +383,11 @@ impl ProvideCredentials for AssumeRoleFetcher {
             op.serial_number = Some(serial.clone());
             op.token_code = Some(fetch_code(&**mfa, serial)?);
         }
-        run_assume_role(&self.sts, &op, &source)
+        let (c, role) = assume_role_with_user(&self.sts, &op, &source)?;
+        if let Some(slot) = &self.cache {
+            slot.store(&c, role.as_ref());
+        }
+        Ok(c)
     }
 
     fn source_name(&self) -> String {
@@ -356,6 +436,7 @@ pub struct WebIdentityProviderBuilder {
     extra: WebIdentityExtra,
     sts: Option<Sts>,
     endpoint_url: Option<String>,
+    file_cache: Option<CliCache>,
 }
 
 impl WebIdentityProviderBuilder {
@@ -409,17 +490,31 @@ impl WebIdentityProviderBuilder {
         self
     }
 
+    /// Shares sessions through the AWS CLI's credential cache, as
+    /// [`AssumeRoleProviderBuilder::file_cache`] does (off by default; see the
+    /// [security note](super::cli_cache)).
+    #[must_use]
+    pub fn file_cache(mut self, cache: CliCache) -> Self {
+        self.file_cache = Some(cache);
+        self
+    }
+
     /// Builds the provider (cached).
     ///
     /// # Errors
     /// The client's build errors.
     pub fn build(self) -> Result<WebIdentityProvider, Error> {
         let sts = sts_for(self.sts, self.config.region.clone(), self.endpoint_url)?;
+        let cache = self.file_cache.and_then(|cache| {
+            let key = web_identity_cache_key(&self.config, &self.extra)?;
+            Some(CacheSlot { cache, key })
+        });
         Ok(WebIdentityProvider {
             cache: CachedProvider::new(Arc::new(WebIdentityFetcher {
                 sts,
                 config: self.config,
                 extra: self.extra,
+                file_cache: cache,
             })),
         })
     }
@@ -430,11 +525,19 @@ struct WebIdentityFetcher {
     sts: Sts,
     config: WebIdentityConfig,
     extra: WebIdentityExtra,
+    file_cache: Option<CacheSlot>,
 }
 
 impl ProvideCredentials for WebIdentityFetcher {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
-        run_web_identity(&self.sts, &self.config, &self.extra)
+        if let Some(c) = self.file_cache.as_ref().and_then(CacheSlot::load) {
+            return Ok(c);
+        }
+        let (c, role) = web_identity_with_user(&self.sts, &self.config, &self.extra)?;
+        if let Some(slot) = &self.file_cache {
+            slot.store(&c, role.as_ref());
+        }
+        Ok(c)
     }
 
     fn source_name(&self) -> String {
@@ -465,6 +568,7 @@ impl WebIdentityProvider {
             extra: WebIdentityExtra::default(),
             sts: None,
             endpoint_url: None,
+            file_cache: None,
         }
     }
 
@@ -476,6 +580,7 @@ impl WebIdentityProvider {
             extra: WebIdentityExtra::default(),
             sts: None,
             endpoint_url: None,
+            file_cache: None,
         }
     }
 

@@ -38,6 +38,14 @@ pub trait RoleAssumer: Send + Sync + fmt::Debug {
         &self,
         config: &WebIdentityConfig,
     ) -> Result<Credentials, Error>;
+
+    /// Credentials of `hop` the assumer already holds in a shared cache (the AWS CLI's), fresh
+    /// enough to use without calling STS. A plan starts from the last cached hop, so neither the
+    /// base credentials nor the hops before it are needed (no source process, no MFA prompt).
+    fn cached(&self, hop: &RoleHop) -> Option<Credentials> {
+        let _ = hop;
+        None
+    }
 }
 
 /// The outcome of one chain step.
@@ -71,6 +79,8 @@ pub struct PlanContext {
     pub profiles: Option<Arc<ProfileSet>>,
     /// The clock for IMDS static stability and the SSO token expiry check.
     pub clock: Option<super::cache::Clock>,
+    /// The AWS CLI's credential cache for SSO role credentials (off when `None`).
+    pub cli_cache: Option<super::cli_cache::CliCache>,
 }
 
 impl fmt::Debug for PlanContext {
@@ -78,6 +88,7 @@ impl fmt::Debug for PlanContext {
         f.debug_struct("PlanContext")
             .field("profiles", &self.profiles.is_some())
             .field("clock", &self.clock.is_some())
+            .field("cli_cache", &self.cli_cache)
             .finish()
     }
 }
@@ -111,14 +122,28 @@ pub fn execute_plan_with(
         )
         .into()
     };
-    let mut creds = match &chain.base {
-        BaseSource::WebIdentity(w) => {
-            let a = assumer.ok_or_else(need_sts)?;
-            a.assume_role_with_web_identity(&w.clone().into())?
-        }
-        other => resolve_base_with(other, env, ctx)?,
+    let cached = assumer.and_then(|a| {
+        chain
+            .roles
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, hop)| a.cached(hop).map(|c| (i + 1, c)))
+    });
+    let (start, mut creds) = match cached {
+        Some(found) => found,
+        None => (
+            0,
+            match &chain.base {
+                BaseSource::WebIdentity(w) => {
+                    let a = assumer.ok_or_else(need_sts)?;
+                    a.assume_role_with_web_identity(&w.clone().into())?
+                }
+                other => resolve_base_with(other, env, ctx)?,
+            },
+        ),
     };
-    for hop in &chain.roles {
+    for hop in chain.roles.iter().skip(start) {
         let a = assumer.ok_or_else(need_sts)?;
         creds = a.assume_role(&creds, hop)?;
     }
@@ -135,6 +160,7 @@ pub fn describe_plan(chain: &ProfileChain) -> String {
         BaseSource::WebIdentity(w) => Some(format!("web-identity {}", w.role_arn)),
         BaseSource::Named(n) => Some(format!("credential_source {}", n.as_str())),
         BaseSource::Sso(_) => Some("sso".to_owned()),
+        BaseSource::Login(_) => Some("login".to_owned()),
     };
     let role = chain
         .roles
@@ -210,18 +236,91 @@ fn resolve_base_with(
                     "no home directory (HOME is unset)",
                 ))
             })?;
-            let endpoint = match profiles() {
-                Some(set) => set.configured_endpoint_url(env, "sso"),
-                None => env.get("AWS_ENDPOINT_URL_SSO"),
+            let (endpoint, oidc) = match profiles() {
+                Some(set) => (
+                    set.configured_endpoint_url(env, "sso"),
+                    set.configured_endpoint_url(env, "sso-oidc"),
+                ),
+                None => (
+                    env.get("AWS_ENDPOINT_URL_SSO"),
+                    env.get("AWS_ENDPOINT_URL_SSO_OIDC"),
+                ),
             };
-            let mut p = super::sso::SsoProvider::new(s.clone(), &home).endpoint(endpoint);
+            let mut p = super::sso::SsoProvider::new(s.clone(), &home)
+                .endpoint(endpoint)
+                .oidc_endpoint(oidc);
+            if let Some(c) = &ctx.clock {
+                p = p.clock(c.clone());
+            }
+            let slot = match (&ctx.cli_cache, &s.account_id, &s.role_name) {
+                (Some(cache), Some(account), Some(role)) => Some((
+                    cache,
+                    super::cli_cache::sso_cache_key(
+                        account,
+                        role,
+                        s.session_name.as_deref(),
+                        &s.start_url,
+                    ),
+                )),
+                _ => None,
+            };
+            let now = ctx
+                .clock
+                .as_ref()
+                .map_or_else(time::OffsetDateTime::now_utc, |c| c());
+            if let Some(c) = slot.as_ref().and_then(|(cache, key)| cache.load(key, now)) {
+                return Ok(c);
+            }
+            let c = p.provide_credentials()?;
+            if let Some((cache, key)) = slot {
+                cache.store_quietly(&key, super::cli_cache::sso_entry(&c));
+            }
+            Ok(c)
+        }
+        #[cfg(feature = "client")]
+        BaseSource::Login(l) => {
+            let dir = super::login::cache_dir(env).ok_or_else(|| {
+                Error::from(CredentialsError::new(
+                    "login",
+                    "no home directory (HOME is unset) and no AWS_LOGIN_CACHE_DIRECTORY",
+                ))
+            })?;
+            let set = profiles();
+            let selected = set.as_deref().and_then(ProfileSet::selected);
+            let from_profile = |key: &str| {
+                selected
+                    .and_then(|p| p.get_nonempty(key))
+                    .map(|v| v.trim().to_owned())
+            };
+            let region = env
+                .get("AWS_REGION")
+                .or_else(|| env.get("AWS_DEFAULT_REGION"))
+                .or_else(|| from_profile("region"))
+                .or_else(|| l.region.clone());
+            let flag = |env_key: &str, key: &str| {
+                env.get(env_key)
+                    .or_else(|| from_profile(key))
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            };
+            let endpoint = match &set {
+                Some(set) => set.configured_endpoint_url(env, "signin"),
+                None => env.get("AWS_ENDPOINT_URL_SIGNIN"),
+            };
+            let mut p = super::login::LoginProvider::new(&l.session, &dir)
+                .profile(Some(l.profile.clone()))
+                .region(region)
+                .endpoint(endpoint)
+                .fips_dual_stack(
+                    flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+                    flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
+                );
             if let Some(c) = &ctx.clock {
                 p = p.clock(c.clone());
             }
             p.provide_credentials()
         }
         #[cfg(not(feature = "client"))]
-        BaseSource::Named(_) | BaseSource::Sso(_) => {
+        BaseSource::Named(_) | BaseSource::Sso(_) | BaseSource::Login(_) => {
             Err(CredentialsError::new("profile", "this source needs the `client` feature").into())
         }
         BaseSource::WebIdentity(_) => Err(CredentialsError::new(
@@ -453,6 +552,7 @@ pub struct DefaultChainBuilder {
     profiles: Option<Arc<ProfileSet>>,
     skip_environment: bool,
     clock: Option<super::cache::Clock>,
+    cli_cache: Option<super::cli_cache::CliCache>,
 }
 
 impl fmt::Debug for DefaultChainBuilder {
@@ -495,6 +595,15 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// Reuses and writes SSO role credentials in the AWS CLI's credential cache (role sessions are
+    /// cached by the [`RoleAssumer`]; see `StsRoleAssumer::cli_cache`). Off by default: the cache
+    /// keeps live session credentials on disk (see the [security note](super::cli_cache)).
+    #[must_use]
+    pub fn cli_cache(mut self, cache: Option<super::cli_cache::CliCache>) -> Self {
+        self.cli_cache = cache;
+        self
+    }
+
     /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
     /// selected profile has no credential settings).
     #[must_use]
@@ -511,6 +620,7 @@ impl DefaultChainBuilder {
             ctx: PlanContext {
                 profiles: None,
                 clock: self.clock,
+                cli_cache: self.cli_cache,
             },
             found: std::sync::Mutex::new(None),
         })])
@@ -536,6 +646,7 @@ impl DefaultChainBuilder {
             ctx: PlanContext {
                 profiles: None,
                 clock: self.clock.clone(),
+                cli_cache: self.cli_cache,
             },
             found: std::sync::Mutex::new(None),
         }));
@@ -586,6 +697,7 @@ impl DefaultChain {
             profiles: None,
             skip_environment: false,
             clock: None,
+            cli_cache: None,
         }
     }
 

@@ -98,3 +98,26 @@ pub(crate) fn send(
         .map_err(|e| map_err(e, limit))?;
     Ok(Reply { status, body })
 }
+
+/// Sends a `POST` with `body` and reads the response body as text (never logged).
+pub(crate) fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    limit: Duration,
+) -> Result<Reply, Error> {
+    let mut req = agent.post(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut resp = req.send(body).map_err(|e| map_err(e, limit))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(BODY_LIMIT)
+        .read_to_string()
+        .map_err(|e| map_err(e, limit))?;
+    Ok(Reply { status, body })
+}

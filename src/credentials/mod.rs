@@ -8,25 +8,35 @@
 #[cfg(feature = "client")]
 pub mod assume_role;
 pub mod cache;
+mod cache_io;
 pub mod chain;
+pub mod cli_cache;
 #[cfg(feature = "client")]
 pub mod container;
+#[cfg(feature = "client")]
+mod dpop;
 pub mod env;
 pub mod environment;
 #[cfg(feature = "client")]
 mod http;
 #[cfg(feature = "client")]
 pub mod imds;
+#[cfg(feature = "client")]
+pub mod login;
 pub mod mfa;
 pub mod plan;
 pub mod process;
 pub mod profile;
-#[cfg(feature = "client")]
+mod pyjson;
 mod sha1;
 #[cfg(feature = "client")]
 pub mod sso;
 #[cfg(feature = "client")]
+pub mod sso_token;
+#[cfg(feature = "client")]
 pub mod sts_assumer;
+#[cfg(feature = "client")]
+mod token_http;
 pub mod web_identity;
 
 #[cfg(feature = "client")]
@@ -34,11 +44,16 @@ pub use assume_role::{AssumeRoleProvider, WebIdentityProvider};
 pub use cache::CachedProvider;
 pub use chain::DefaultChain;
 pub use chain::RoleAssumer;
+pub use cli_cache::CliCache;
 pub use env::Env;
 pub use environment::EnvironmentProvider;
+#[cfg(feature = "client")]
+pub use login::LoginProvider;
 pub use mfa::MfaTokenProvider;
-pub use plan::{BaseSource, ProfileChain, RoleHop};
+pub use plan::{BaseSource, LoginSource, ProfileChain, RoleHop};
 pub use process::ProcessProvider;
+#[cfg(feature = "client")]
+pub use sso_token::{SsoToken, SsoTokenProvider};
 #[cfg(feature = "client")]
 pub use sts_assumer::StsRoleAssumer;
 

@@ -83,6 +83,17 @@ pub struct SsoSource {
     pub role_name: Option<String>,
 }
 
+/// An `aws login` session named by a profile's `login_session`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginSource {
+    /// The profile holding `login_session`.
+    pub profile: String,
+    /// The session (the signed-in principal's ARN, trimmed); its SHA-256 names the cache file.
+    pub session: String,
+    /// The profile's `region`, if set.
+    pub region: Option<String>,
+}
+
 /// Where the first credentials of a chain come from.
 #[derive(Clone, PartialEq, Eq)]
 pub enum BaseSource {
@@ -108,6 +119,8 @@ pub enum BaseSource {
     Named(NamedSource),
     /// IAM Identity Center.
     Sso(SsoSource),
+    /// An `aws login` session (`login_session`).
+    Login(LoginSource),
 }
 
 impl fmt::Debug for BaseSource {
@@ -131,6 +144,7 @@ impl fmt::Debug for BaseSource {
             Self::WebIdentity(w) => f.debug_tuple("WebIdentity").field(w).finish(),
             Self::Named(n) => f.debug_tuple("Named").field(n).finish(),
             Self::Sso(s) => f.debug_tuple("Sso").field(s).finish(),
+            Self::Login(l) => f.debug_tuple("Login").field(l).finish(),
         }
     }
 }
@@ -329,13 +343,22 @@ fn web_identity(p: &Section) -> Result<Option<BaseSource>, PlanError> {
     })))
 }
 
-/// The base of a profile without a role: web identity, SSO, `credential_process`, then static keys.
+/// The base of a profile without a role: web identity, SSO, `login_session`, `credential_process`,
+/// then static keys (the AWS CLI's order, but for static keys in the credentials file, which it
+/// tries before `login_session`).
 fn base_of(set: &ProfileSet, p: &Section, first: bool) -> Result<BaseSource, PlanError> {
     if let Some(w) = web_identity(p)? {
         return Ok(w);
     }
     if let Some(s) = sso_source(set, p)? {
         return Ok(BaseSource::Sso(s));
+    }
+    if let Some(session) = opt(p, "login_session") {
+        return Ok(BaseSource::Login(LoginSource {
+            profile: p.name().to_owned(),
+            session,
+            region: opt(p, "region"),
+        }));
     }
     if let Some(cmd) = opt(p, "credential_process") {
         return Ok(BaseSource::Process {

@@ -3,8 +3,9 @@
 //! Reads `~/.aws/sso/cache/<sha1 hex>.json` (SHA-1 of the `[sso-session]` name, or of the start URL for
 //! legacy profiles), then calls the portal's GetRoleCredentials:
 //! `GET https://portal.sso.{region}.amazonaws.com/federation/credentials?role_name=..&account_id=..`
-//! with the header `x-amz-sso_bearer_token`. The token is never refreshed here: an expired token is an
-//! error telling the user to run `aws sso login`.
+//! with the header `x-amz-sso_bearer_token`. An `[sso-session]` token is refreshed through
+//! [`SsoTokenProvider`](super::sso_token::SsoTokenProvider) when it nears expiry; a legacy profile's
+//! token is not: an expired token is an error telling the user to run `aws sso login`.
 
 use super::cache::{Clock, system_clock};
 use super::http;
@@ -37,6 +38,7 @@ pub struct SsoProvider {
     source: SsoSource,
     cache_file: PathBuf,
     endpoint: Option<String>,
+    oidc_endpoint: Option<String>,
     clock: Clock,
     timeout: Duration,
 }
@@ -58,6 +60,7 @@ impl SsoProvider {
             cache_file: cache_file(home, &source),
             source,
             endpoint: None,
+            oidc_endpoint: None,
             clock: system_clock(),
             timeout: Duration::from_secs(5),
         }
@@ -68,6 +71,14 @@ impl SsoProvider {
     #[must_use]
     pub fn endpoint(mut self, endpoint: Option<String>) -> Self {
         self.endpoint = endpoint;
+        self
+    }
+
+    /// Sends the SSO-OIDC token refresh of `[sso-session]` profiles to `endpoint`
+    /// (`AWS_ENDPOINT_URL_SSO_OIDC`) instead of `https://oidc.{region}.amazonaws.com`.
+    #[must_use]
+    pub fn oidc_endpoint(mut self, endpoint: Option<String>) -> Self {
+        self.oidc_endpoint = endpoint;
         self
     }
 
@@ -93,6 +104,19 @@ impl SsoProvider {
 
     /// Reads the cached access token, checking that it has not expired.
     fn token(&self) -> Result<SecretString, Error> {
+        if let Some(session) = &self.source.session_name {
+            return super::sso_token::SsoTokenProvider::new(
+                session.as_str(),
+                self.source.start_url.as_str(),
+                self.source.region.as_str(),
+                Path::new(""),
+            )
+            .cache_file(self.cache_file.clone())
+            .endpoint(self.oidc_endpoint.clone())
+            .clock(self.clock.clone())
+            .token()
+            .map(|t| t.token);
+        }
         let text = std::fs::read_to_string(&self.cache_file).map_err(|e| {
             err(format!(
                 "failed to read `{}`: {e} (the SSO token cache); {}",

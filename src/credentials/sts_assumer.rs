@@ -7,10 +7,11 @@
 
 use super::Credentials;
 use super::assume_role::{
-    DEFAULT_DURATION_SECONDS, WebIdentityExtra, default_session_name, run_assume_role,
-    run_web_identity,
+    CacheSlot, DEFAULT_DURATION_SECONDS, WebIdentityExtra, assume_role_with_user,
+    default_session_name, web_identity_cache_key, web_identity_with_user,
 };
 use super::chain::RoleAssumer;
+use super::cli_cache::{CliCache, role_hop_cache_key};
 use super::mfa::{MfaTokenProvider, fetch_code};
 use super::plan::RoleHop;
 use super::web_identity::WebIdentityConfig;
@@ -28,6 +29,7 @@ pub struct StsRoleAssumer {
     region_override: Option<String>,
     fallback_region: Option<String>,
     mfa: Option<Arc<dyn MfaTokenProvider>>,
+    cli_cache: Option<CliCache>,
     clients: Mutex<HashMap<String, Sts>>,
 }
 
@@ -38,6 +40,7 @@ impl fmt::Debug for StsRoleAssumer {
             .field("region_override", &self.region_override)
             .field("fallback_region", &self.fallback_region)
             .field("mfa", &self.mfa.is_some())
+            .field("cli_cache", &self.cli_cache)
             .finish_non_exhaustive()
     }
 }
@@ -51,6 +54,7 @@ impl StsRoleAssumer {
             region_override: None,
             fallback_region: None,
             mfa: None,
+            cli_cache: None,
             clients: Mutex::new(HashMap::new()),
         }
     }
@@ -73,6 +77,15 @@ impl StsRoleAssumer {
     #[must_use]
     pub fn mfa(mut self, provider: Option<Arc<dyn MfaTokenProvider>>) -> Self {
         self.mfa = provider;
+        self
+    }
+
+    /// Reuses and writes sessions in the AWS CLI's credential cache (`~/.aws/cli/cache`), so `aws`
+    /// and this crate share them and an MFA role prompts once per session. Off by default: the
+    /// cache keeps live session credentials on disk (see the [security note](super::cli_cache)).
+    #[must_use]
+    pub fn cli_cache(mut self, cache: Option<CliCache>) -> Self {
+        self.cli_cache = cache;
         self
     }
 
@@ -104,6 +117,13 @@ impl StsRoleAssumer {
 
 impl RoleAssumer for StsRoleAssumer {
     fn assume_role(&self, source: &Credentials, hop: &RoleHop) -> Result<Credentials, Error> {
+        let slot = self.cli_cache.clone().map(|cache| CacheSlot {
+            cache,
+            key: role_hop_cache_key(hop),
+        });
+        if let Some(c) = slot.as_ref().and_then(CacheSlot::load) {
+            return Ok(c);
+        }
         let sts = self.client(&self.region_for(hop.region.as_deref()))?;
         let session = hop
             .session_name
@@ -130,14 +150,35 @@ impl RoleAssumer for StsRoleAssumer {
             op.serial_number = Some(serial.clone());
             op.token_code = Some(fetch_code(&**mfa, serial)?);
         }
-        run_assume_role(&sts, &op, source)
+        let (c, role) = assume_role_with_user(&sts, &op, source)?;
+        if let Some(slot) = &slot {
+            slot.store(&c, role.as_ref());
+        }
+        Ok(c)
+    }
+
+    fn cached(&self, hop: &RoleHop) -> Option<Credentials> {
+        let cache = self.cli_cache.as_ref()?;
+        cache.load(&role_hop_cache_key(hop), time::OffsetDateTime::now_utc())
     }
 
     fn assume_role_with_web_identity(
         &self,
         config: &WebIdentityConfig,
     ) -> Result<Credentials, Error> {
+        let extra = WebIdentityExtra::default();
+        let slot = self.cli_cache.clone().and_then(|cache| {
+            let key = web_identity_cache_key(config, &extra)?;
+            Some(CacheSlot { cache, key })
+        });
+        if let Some(c) = slot.as_ref().and_then(CacheSlot::load) {
+            return Ok(c);
+        }
         let sts = self.client(&self.region_for(config.region.as_deref()))?;
-        run_web_identity(&sts, config, &WebIdentityExtra::default())
+        let (c, role) = web_identity_with_user(&sts, config, &extra)?;
+        if let Some(slot) = &slot {
+            slot.store(&c, role.as_ref());
+        }
+        Ok(c)
     }
 }

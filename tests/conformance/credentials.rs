@@ -186,6 +186,7 @@ fn step_json(base: &BaseSource) -> Value {
             json!({ "Sso": m })
         }
         BaseSource::Process { .. } => json!({ "CredentialProcess": "" }),
+        BaseSource::Login(l) => json!({ "Login": { "login_session": l.session } }),
     }
 }
 

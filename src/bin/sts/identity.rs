@@ -29,6 +29,12 @@ pub(crate) const WHOAMI: Command = Command {
             "string",
             "Where the credentials came from (environment, profile:dev (assume-role ...), imds, ...).",
         ),
+        out(
+            "CredentialAccountId",
+            "string",
+            "The account id the credentials carry, when their source gives one (AWS_ACCOUNT_ID, \
+             aws_account_id, credential_process, aws login, SSO, container, the assumed role).",
+        ),
     ],
     examples: &[Example {
         title: "To see which identity and which credentials are in effect",
@@ -36,18 +42,22 @@ pub(crate) const WHOAMI: Command = Command {
         output: "{\n    \"UserId\": \"AROASAMPLEROLEID:sts-blocking-1700000000000\",\n    \
                  \"Account\": \"123456789012\",\n    \
                  \"Arn\": \"arn:aws:sts::123456789012:assumed-role/dev/sts-blocking-1700000000000\",\n    \
-                 \"CredentialSource\": \"profile:dev (assume-role arn:aws:iam::123456789012:role/dev)\"\n}",
+                 \"CredentialSource\": \"profile:dev (assume-role arn:aws:iam::123456789012:role/dev)\",\n    \
+                 \"CredentialAccountId\": \"123456789012\"\n}",
     }],
     credentials: false,
     signed: true,
     run: Run::Op(|sts, _| {
         let o = sts.get_caller_identity()?;
         let source = sts.credentials_provider().map(|p| p.source_name());
+        // The provider is cached: this is the credentials the call was signed with.
+        let account = sts.resolve_credentials().ok().and_then(|c| c.account_id);
         Ok(ObjBuilder::new()
             .str("UserId", o.user_id.as_deref())
             .str("Account", o.account.as_deref())
             .str("Arn", o.arn.as_deref())
             .str("CredentialSource", source.as_deref())
+            .str("CredentialAccountId", account.as_deref())
             .build())
     }),
 };

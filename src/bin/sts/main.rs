@@ -22,8 +22,8 @@ use commands::{Command, Run};
 use std::io::Write;
 use std::time::Duration;
 use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
-use sts_blocking::credentials::Env;
 use sts_blocking::credentials::mfa::mfa_provider;
+use sts_blocking::credentials::{CliCache, Env};
 use sts_blocking::error::{TimeoutPhase, TransportErrorKind};
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Error, Sts, StsBuilder};
@@ -132,13 +132,16 @@ fn build_client(g: &Globals) -> Result<Sts, Error> {
 fn client_builder(g: &Globals) -> Result<StsBuilder, Error> {
     // The AWS CLI's resolution: --profile and --region first, then the environment, then the
     // shared config files; credentials from the default chain, MFA codes asked on the terminal.
-    let settings = Settings::load(
-        &Env::real(),
+    let env = Env::real();
+    let mut settings = Settings::load(
+        &env,
         &Overrides {
             profile: g.profile.clone(),
             region: g.region.clone(),
         },
     )?;
+    // As `aws` does: role, web identity and SSO sessions are shared through ~/.aws/cli/cache.
+    settings.credential_cache = CliCache::from_env(&env);
     let mut b = settings.sts_builder_with_mfa(Some(mfa_provider(prompt_mfa_code)));
     if let Some(r) = &g.region {
         b = b.region(r);

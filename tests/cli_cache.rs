@@ -1,0 +1,432 @@
+//! The AWS CLI's credential cache (`~/.aws/cli/cache`), end to end against the loopback fake STS:
+//! an MFA role profile prompts once across "runs" (fresh settings and chains), entries are written
+//! atomically with mode 0600 in the CLI's format, entries the CLI wrote are used, stale and corrupt
+//! ones are replaced, and the library providers' `file_cache` option.
+#![cfg(feature = "client")]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use sts_blocking::credentials::cli_cache::{self, CliCache};
+use sts_blocking::credentials::mfa::mfa_provider;
+use sts_blocking::credentials::plan::RoleHop;
+use sts_blocking::credentials::{AssumeRoleProvider, Env, WebIdentityProvider};
+use sts_blocking::settings::{Overrides, Settings};
+use sts_blocking::{Credentials, ProvideCredentials, Sts};
+use support::{FakeSts, Reply, success};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn temp_dir(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "sts-clicache-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn assumed(action: &str, key: &str, ttl_s: i64) -> Reply {
+    let exp = (OffsetDateTime::now_utc() + time::Duration::seconds(ttl_s))
+        .format(&Rfc3339)
+        .unwrap();
+    Reply::xml(
+        200,
+        success(
+            action,
+            &format!(
+                "<Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>secret-{key}</SecretAccessKey>\
+                 <SessionToken>token-{key}</SessionToken><Expiration>{exp}</Expiration></Credentials>\
+                 <AssumedRoleUser><AssumedRoleId>AROA:s</AssumedRoleId>\
+                 <Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></AssumedRoleUser>"
+            ),
+        ),
+    )
+}
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/mfa-role";
+const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
+
+fn mfa_env(dir: &Path, fake: &FakeSts) -> Env {
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[profile mfa]\nrole_arn = {ROLE}\nsource_profile = base\nmfa_serial = {SERIAL}\n\
+             [profile base]\nregion = us-east-1\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
+    )
+    .unwrap();
+    Env::from_map([
+        ("HOME", dir.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", dir.join("config").to_str().unwrap()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("credentials").to_str().unwrap(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_PROFILE", "mfa"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", &fake.url()),
+    ])
+}
+
+fn hop() -> RoleHop {
+    RoleHop {
+        profile: "mfa".into(),
+        role_arn: ROLE.into(),
+        session_name: None,
+        external_id: None,
+        duration_seconds: None,
+        mfa_serial: Some(SERIAL.into()),
+        region: None,
+    }
+}
+
+/// One `sts` run: settings loaded from scratch, the CLI cache on, an MFA callback that counts.
+fn run_once(env: &Env, prompts: &Arc<AtomicUsize>) -> Result<Credentials, sts_blocking::Error> {
+    let mut settings = Settings::load(env, &Overrides::default()).unwrap();
+    settings.credential_cache = CliCache::from_env(env);
+    let p = prompts.clone();
+    let mfa = mfa_provider(move |_| {
+        p.fetch_add(1, Ordering::SeqCst);
+        Ok("123456".to_owned())
+    });
+    settings
+        .sts_builder_with_mfa(Some(mfa))
+        .build()
+        .unwrap()
+        .resolve_credentials()
+}
+
+fn cache_file(dir: &Path) -> PathBuf {
+    dir.join(".aws/cli/cache")
+        .join(format!("{}.json", cli_cache::role_hop_cache_key(&hop())))
+}
+
+#[test]
+fn mfa_role_prompts_once_across_runs() {
+    let fake = FakeSts::start(assumed("AssumeRole", "ASIASECOND", 3600));
+    fake.push([assumed("AssumeRole", "ASIAFIRST", 3600)]);
+    let dir = temp_dir("mfa");
+    let env = mfa_env(&dir, &fake);
+    let prompts = Arc::new(AtomicUsize::new(0));
+    let first = run_once(&env, &prompts).unwrap();
+    let second = run_once(&env, &prompts).unwrap();
+    assert_eq!(first.access_key_id, "ASIAFIRST");
+    // The second run reads the cache (whole seconds, as the CLI writes them).
+    assert_eq!(second.access_key_id, first.access_key_id);
+    assert_eq!(second.session_token, first.session_token);
+    assert_eq!(second.account_id, first.account_id);
+    assert_eq!(
+        second.expiration.map(|e| e.unix_timestamp()),
+        first.expiration.map(|e| e.unix_timestamp())
+    );
+    assert_eq!(prompts.load(Ordering::SeqCst), 1);
+    assert_eq!(fake.count(), 1);
+    let reqs = fake.requests();
+    assert_eq!(reqs[0].param("SerialNumber").as_deref(), Some(SERIAL));
+    // The entry: the CLI's file, 0600, the CLI's shape.
+    let path = cache_file(&dir);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("{\"Credentials\": {\"AccessKeyId\": \"ASIAFIRST\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("UTC\", \"AccountId\": \"123456789012\"}"),
+        "{text}"
+    );
+    assert!(text.contains("\"AssumedRoleUser\": {\"AssumedRoleId\": \"AROA:s\""));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Off (the library default): every run calls STS and prompts.
+    let settings = Settings::load(&env, &Overrides::default()).unwrap();
+    assert!(settings.credential_cache.is_none());
+    let c = settings
+        .sts_builder_with_mfa(Some(mfa_provider(|_| Ok("654321".into()))))
+        .build()
+        .unwrap()
+        .resolve_credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIASECOND");
+    assert_eq!(fake.count(), 2);
+}
+
+#[test]
+fn uses_an_entry_in_the_clis_own_form() {
+    let fake = FakeSts::start(assumed("AssumeRole", "ASIAFROMSTS", 3600));
+    let dir = temp_dir("cliform");
+    let env = mfa_env(&dir, &fake);
+    let path = cache_file(&dir);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let exp = OffsetDateTime::now_utc() + time::Duration::hours(1);
+    // As botocore writes it: json.dumps of the parsed response, `%Z` => UTC, ResponseMetadata kept.
+    let entry = format!(
+        "{{\"Credentials\": {{\"AccessKeyId\": \"ASIACLI\", \"SecretAccessKey\": \"cli-secret\", \
+         \"SessionToken\": \"cli-token\", \"Expiration\": \"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}UTC\", \
+         \"AccountId\": \"210987654321\"}}, \"AssumedRoleUser\": {{\"AssumedRoleId\": \"AROA:botocore\", \
+         \"Arn\": \"arn:aws:sts::210987654321:assumed-role/mfa-role/botocore-session-1\"}}, \
+         \"ResponseMetadata\": {{\"RequestId\": \"r\", \"HTTPStatusCode\": 200, \"HTTPHeaders\": {{}}, \
+         \"RetryAttempts\": 0}}}}",
+        exp.year(),
+        u8::from(exp.month()),
+        exp.day(),
+        exp.hour(),
+        exp.minute(),
+        exp.second()
+    );
+    std::fs::write(&path, entry).unwrap();
+    let prompts = Arc::new(AtomicUsize::new(0));
+    let c = run_once(&env, &prompts).unwrap();
+    assert_eq!(c.access_key_id, "ASIACLI");
+    assert_eq!(c.secret_access_key.expose(), "cli-secret");
+    assert_eq!(c.account_id.as_deref(), Some("210987654321"));
+    assert_eq!(
+        c.expiration.map(|e| e.unix_timestamp()),
+        Some(exp.unix_timestamp())
+    );
+    assert_eq!(prompts.load(Ordering::SeqCst), 0);
+    assert_eq!(fake.count(), 0);
+}
+
+#[test]
+fn stale_and_corrupt_entries_are_replaced() {
+    let fake = FakeSts::start(assumed("AssumeRole", "ASIANEW", 3600));
+    let dir = temp_dir("stale");
+    let env = mfa_env(&dir, &fake);
+    let path = cache_file(&dir);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let prompts = Arc::new(AtomicUsize::new(0));
+    // Ten minutes left: inside the CLI's 15-minute window, so not used.
+    let soon = Credentials::new("ASIASOON", "s", Some("t".into()))
+        .with_expiration(OffsetDateTime::now_utc() + time::Duration::minutes(10));
+    let stale = cli_cache::assume_role_entry(&soon, None).unwrap();
+    for bad in [
+        stale.expose().to_owned(),
+        "{\"Credentials\": {\"AccessKeyId\": ".to_owned(),
+        "\u{0}\u{1}binary".to_owned(),
+        " ".repeat(300 * 1024),
+    ] {
+        std::fs::write(&path, &bad).unwrap();
+        let c = run_once(&env, &prompts).unwrap();
+        assert_eq!(c.access_key_id, "ASIANEW");
+        let now = std::fs::read_to_string(&path).unwrap();
+        assert!(now.contains("ASIANEW"), "replaced: {now}");
+    }
+    assert_eq!(prompts.load(Ordering::SeqCst), 4);
+    // A directory where the entry should be: a miss, and the write fails quietly.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    assert_eq!(run_once(&env, &prompts).unwrap().access_key_id, "ASIANEW");
+}
+
+#[test]
+fn assume_role_provider_file_cache() {
+    let fake = FakeSts::start(assumed("AssumeRole", "ASIALIB2", 3600));
+    fake.push([assumed("AssumeRole", "ASIALIB1", 3600)]);
+    let dir = temp_dir("lib");
+    let cache = CliCache::new(dir.join("cache"));
+    let source_calls = Arc::new(AtomicUsize::new(0));
+    #[derive(Debug)]
+    struct Counting(Arc<AtomicUsize>);
+    impl ProvideCredentials for Counting {
+        fn provide_credentials(&self) -> Result<Credentials, sts_blocking::Error> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(Credentials::new("AKIDSRC", "src-secret", None))
+        }
+    }
+    let build = |with_cache: bool| {
+        let mut b = AssumeRoleProvider::builder(ROLE)
+            .source(Arc::new(Counting(source_calls.clone())))
+            .external_id("ext")
+            .policy("{\"Version\": \"2012-10-17\", \"Statement\": []}")
+            .endpoint_url(fake.url());
+        if with_cache {
+            b = b.file_cache(cache.clone());
+        }
+        b.build().unwrap()
+    };
+    assert_eq!(
+        build(true).provide_credentials().unwrap().access_key_id,
+        "ASIALIB1"
+    );
+    // A second provider (another process) finds the session without calling STS or the source.
+    assert_eq!(
+        build(true).provide_credentials().unwrap().access_key_id,
+        "ASIALIB1"
+    );
+    assert_eq!(fake.count(), 1);
+    assert_eq!(source_calls.load(Ordering::SeqCst), 1);
+    // The key is the CLI's: RoleArn, ExternalId, Policy (sorted); no generated session name.
+    let args = sts_blocking::json::parse(&format!(
+        "{{\"RoleArn\": \"{ROLE}\", \"ExternalId\": \"ext\", \
+         \"Policy\": \"{{\\\"Version\\\": \\\"2012-10-17\\\", \\\"Statement\\\": []}}\"}}"
+    ))
+    .unwrap();
+    let key = cli_cache::cache_key(&args).unwrap();
+    assert!(cache.dir().join(format!("{key}.json")).is_file());
+    // Without the option nothing is read.
+    assert_eq!(
+        build(false).provide_credentials().unwrap().access_key_id,
+        "ASIALIB2"
+    );
+}
+
+#[test]
+fn web_identity_sessions_are_shared() {
+    let fake = FakeSts::start(assumed("AssumeRoleWithWebIdentity", "ASIAWEB2", 3600));
+    fake.push([assumed("AssumeRoleWithWebIdentity", "ASIAWEB1", 3600)]);
+    let dir = temp_dir("web");
+    let token = dir.join("token.jwt");
+    std::fs::write(&token, "eyJ.token.sig").unwrap();
+    let cache = CliCache::new(dir.join("cache"));
+    let build = || {
+        WebIdentityProvider::builder(ROLE, &token)
+            .session_name("ci")
+            .endpoint_url(fake.url())
+            .file_cache(cache.clone())
+            .build()
+            .unwrap()
+    };
+    assert_eq!(
+        build().provide_credentials().unwrap().access_key_id,
+        "ASIAWEB1"
+    );
+    assert_eq!(
+        build().provide_credentials().unwrap().access_key_id,
+        "ASIAWEB1"
+    );
+    assert_eq!(fake.count(), 1);
+    let key = cli_cache::web_identity_cache_key(ROLE, Some("ci"));
+    let text = std::fs::read_to_string(cache.dir().join(format!("{key}.json"))).unwrap();
+    assert!(!text.contains("eyJ.token.sig"), "the token is never cached");
+    // Through the profile chain (StsRoleAssumer) with the same key.
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[default]\nrole_arn = {ROLE}\nweb_identity_token_file = {}\nrole_session_name = ci\n",
+            token.display()
+        ),
+    )
+    .unwrap();
+    let env = Env::from_map([
+        ("HOME", dir.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", dir.join("config").to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", &fake.url()),
+    ]);
+    std::fs::create_dir_all(dir.join(".aws/cli")).unwrap();
+    std::fs::rename(cache.dir(), dir.join(".aws/cli/cache")).unwrap();
+    let mut settings = Settings::load(&env, &Overrides::default()).unwrap();
+    settings.credential_cache = CliCache::from_env(&env);
+    let sts: Sts = settings.sts_builder().build().unwrap();
+    assert_eq!(sts.resolve_credentials().unwrap().access_key_id, "ASIAWEB1");
+    assert_eq!(fake.count(), 1);
+}
+
+/// The `sts` command has the cache on: the second run of a role profile makes no AssumeRole call.
+#[test]
+fn sts_command_reuses_sessions_across_runs() {
+    let fake = FakeSts::start(support::caller_identity());
+    fake.push([assumed("AssumeRole", "ASIACMD", 3600)]);
+    let home = temp_dir("cmd");
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/config"),
+        format!("[profile deploy]\nrole_arn = {ROLE}\nsource_profile = base\nregion = us-east-1\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
+    )
+    .unwrap();
+    let run = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sts"));
+        c.env_clear()
+            .env("HOME", &home)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL_STS", fake.url())
+            .args(["whoami", "--profile", "deploy"]);
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run();
+    run();
+    let actions: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter_map(|r| r.param("Action"))
+        .collect();
+    assert_eq!(
+        actions,
+        ["AssumeRole", "GetCallerIdentity", "GetCallerIdentity"]
+    );
+    let entries = std::fs::read_dir(home.join(".aws/cli/cache"))
+        .unwrap()
+        .count();
+    assert_eq!(entries, 1);
+}
+
+/// A cached session of the chain's last role makes the source unnecessary: a failing
+/// `credential_process` source is never run, and nothing is prompted.
+#[test]
+fn a_cached_role_skips_its_source() {
+    let fake = FakeSts::start(Reply::xml(500, "must not be called"));
+    let dir = temp_dir("skip");
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[profile top]\nrole_arn = {ROLE}\nsource_profile = mid\nmfa_serial = {SERIAL}\n\
+             [profile mid]\nrole_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n\
+             [profile base]\ncredential_process = sh -c 'exit 3'\n"
+        ),
+    )
+    .unwrap();
+    let env = Env::from_map([
+        ("HOME", dir.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", dir.join("config").to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_PROFILE", "top"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", &fake.url()),
+    ]);
+    let top = RoleHop {
+        profile: "top".into(),
+        ..hop()
+    };
+    let c = Credentials::new("ASIATOP", "s", Some("t".into()))
+        .with_expiration(OffsetDateTime::now_utc() + time::Duration::hours(1));
+    let cache = CliCache::from_env(&env).unwrap();
+    cache
+        .store(
+            &cli_cache::role_hop_cache_key(&top),
+            &cli_cache::assume_role_entry(&c, None).unwrap(),
+        )
+        .unwrap();
+    let prompts = Arc::new(AtomicUsize::new(0));
+    assert_eq!(run_once(&env, &prompts).unwrap().access_key_id, "ASIATOP");
+    assert_eq!(prompts.load(Ordering::SeqCst), 0);
+    assert_eq!(fake.count(), 0);
+    // Without the entry the source runs (and fails).
+    std::fs::remove_dir_all(cache.dir()).unwrap();
+    let e = run_once(&env, &prompts).unwrap_err().to_string();
+    assert!(e.contains("exit"), "{e}");
+}
