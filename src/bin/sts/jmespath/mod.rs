@@ -39,6 +39,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// The compliance suite's name of the kind (`syntax`, `invalid-type`, ...).
+    #[allow(dead_code)] // Used by tests/jmespath.rs (the compliance suite).
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::Syntax => "syntax",
@@ -65,6 +66,7 @@ impl Error {
     }
 
     /// The kind.
+    #[allow(dead_code)] // Used by tests/jmespath.rs (the compliance suite).
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
@@ -81,7 +83,6 @@ impl std::error::Error for Error {}
 /// A compiled expression.
 #[derive(Debug)]
 pub struct Expression {
-    text: String,
     root: parser::Node,
 }
 
@@ -89,14 +90,8 @@ impl Expression {
     /// Parses an expression.
     pub fn compile(text: &str) -> Result<Expression, Error> {
         Ok(Expression {
-            text: text.to_owned(),
             root: parser::parse(text)?,
         })
-    }
-
-    /// The expression's text.
-    pub fn as_str(&self) -> &str {
-        &self.text
     }
 
     /// Evaluates the expression against `data`.
