@@ -334,6 +334,57 @@ fn python_error_messages() {
     }
 }
 
+/// 700 random expressions (from a grammar, and token soup) that jmespath.py 1.0.1 evaluated
+/// (tests/golden/jmespath/differential.json, made by scripts/jmespath-goldens.py): the same
+/// result, printed the same, or the same error kind and message.
+#[test]
+fn agrees_with_jmespath_py() {
+    let text = include_str!("golden/jmespath/differential.json");
+    let golden = doc(text);
+    let given = golden.get("given").cloned().expect("given");
+    let Some(Value::Array(cases)) = golden.get("cases") else {
+        panic!("no cases")
+    };
+    let str_of = |c: &Value, k: &str| match c.get(k) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let mut failures = Vec::new();
+    for case in cases {
+        let expr = str_of(case, "expression").expect("expression");
+        let got = Expression::compile(&expr).and_then(|e| e.search(&given));
+        let ok = match (&got, str_of(case, "result"), str_of(case, "error")) {
+            (Ok(v), Some(want), _) => compact(v) == want,
+            (Err(e), _, Some(kind)) => {
+                e.kind().name() == kind && Some(e.to_string()) == str_of(case, "message")
+            }
+            _ => false,
+        };
+        if !ok {
+            let got = match got {
+                Ok(v) => compact(&v),
+                Err(e) => format!("{}: {e}", e.kind().name()),
+            };
+            let want = str_of(case, "result").or_else(|| {
+                Some(format!(
+                    "{:?}: {:?}",
+                    str_of(case, "error"),
+                    str_of(case, "message")
+                ))
+            });
+            failures.push(format!("{expr:?}\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
+    assert!(cases.len() >= 700);
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
 /// Where this implementation knowingly differs from `jmespath.py`: integers beyond 64 bits
 /// (Python keeps them exact) become floats.
 #[test]
