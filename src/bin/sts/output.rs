@@ -598,6 +598,62 @@ mod tests {
         );
     }
 
+    /// The deepest results a query can make render in every format on the main thread's stack.
+    #[test]
+    fn deep_results_render() {
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(|| {
+                let expr = format!("{}@{}", "[".repeat(250), "]".repeat(250));
+                let q = Expression::compile(&expr).unwrap();
+                let data = q.search(&Data::Str("x".into())).unwrap();
+                for (_, format) in Format::ALL {
+                    let out = render_data(&data, format, "T").unwrap();
+                    assert!(format == Format::Off || format == Format::Env || out.contains('x'));
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn data() -> impl proptest::strategy::Strategy<Value = Data> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Data::Null),
+            any::<bool>().prop_map(Data::Bool),
+            any::<i64>().prop_map(Data::Int),
+            any::<f64>().prop_map(Data::Float),
+            "(?s).{0,12}".prop_map(Data::Str),
+            prop::sample::select(vec!["", " ", "a b", "true", "1", "- x", "\n", "é日", "'\""])
+                .prop_map(|s| Data::Str(s.into())),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Data::Array),
+                prop::collection::vec(("[a-cé ]{0,3}", inner), 0..5).prop_map(|m| {
+                    let mut out = Vec::new();
+                    for (k, v) in m {
+                        crate::jmespath::value::insert(&mut out, k, v);
+                    }
+                    Data::Object(out)
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Any value renders (or fails with a message, as Python does) in every format: no panic.
+        #[test]
+        fn rendering_never_panics(v in data()) {
+            for (_, format) in Format::ALL {
+                if let Err(e) = render_data(&v, format, "Op") {
+                    proptest::prop_assert!(!e.0.is_empty());
+                }
+            }
+        }
+    }
+
     #[test]
     fn timestamps() {
         let t = OffsetDateTime::from_unix_timestamp(1_573_306_481).unwrap();
