@@ -12,6 +12,7 @@ pub mod table;
 mod width;
 pub mod yaml;
 
+use crate::jmespath::value::{sort_strings, stable_sort};
 use crate::jmespath::{self, Expression, Value as Data};
 use time::OffsetDateTime;
 
@@ -290,6 +291,11 @@ pub fn json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// An object's members sorted by key (Python's `sorted(d.items())`; keys are unique).
+pub(crate) fn by_key(members: &[(String, Data)]) -> Vec<&(String, Data)> {
+    stable_sort(members.iter().collect(), &|a, b| a.0.cmp(&b.0))
+}
+
 fn is_scalar(v: &Data) -> bool {
     !matches!(v, Data::Object(_) | Data::Array(_))
 }
@@ -338,8 +344,7 @@ fn text_dict(
     identifier: Option<&str>,
     scalar_keys: Option<&[String]>,
 ) -> Result<(), RenderError> {
-    let mut sorted: Vec<&(String, Data)> = members.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let sorted = by_key(members);
     let mut scalars = Vec::new();
     let mut nested = Vec::new();
     match scalar_keys {
@@ -404,7 +409,7 @@ fn text_list(
                 }
             }
         }
-        keys.sort();
+        let keys = sort_strings(keys);
         for v in items {
             write_text(out, v, identifier, Some(&keys))?;
         }

@@ -3,7 +3,7 @@
 //! return integers).
 
 use super::eval::eval;
-use super::value::{Num, Value, json_compact, num_cmp, py_eq, py_order};
+use super::value::{Num, Value, json_compact, num_cmp, py_eq, py_order, stable_sort};
 use super::{Error, ErrorKind};
 use std::cmp::Ordering;
 
@@ -256,10 +256,7 @@ fn run(name: &str, mut args: Vec<Value>) -> Result<Value, Error> {
             }
             Value::Object(merged)
         }
-        ("sort", Value::Array(mut items)) => {
-            items.sort_by(order);
-            Value::Array(items)
-        }
+        ("sort", Value::Array(items)) => Value::Array(stable_sort(items, &order)),
         ("keys", Value::Object(m)) => {
             Value::Array(m.into_iter().map(|(k, _)| Value::Str(k)).collect())
         }
@@ -455,7 +452,7 @@ fn sort_by(items: Vec<Value>, expref: &Value) -> Result<Value, Error> {
         let k = key(expref, &item, &[required], "sort_by")?;
         keyed.push((k, item));
     }
-    keyed.sort_by(|a, b| order(&a.0, &b.0));
+    let keyed = stable_sort(keyed, &|a, b| order(&a.0, &b.0));
     Ok(Value::Array(keyed.into_iter().map(|(_, v)| v).collect()))
 }
 

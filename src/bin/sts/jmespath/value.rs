@@ -167,6 +167,49 @@ pub fn insert(members: &mut Vec<(String, Value)>, key: String, value: Value) {
     }
 }
 
+/// A stable sort (Python's `sorted` is stable) of `items` by `cmp`, written once for every
+/// element type: a merge sort of positions through a `dyn` comparator, so that each sorted type
+/// does not bring its own copy of the standard library's sort into the binary.
+pub fn stable_sort<T>(items: Vec<T>, cmp: &dyn Fn(&T, &T) -> Ordering) -> Vec<T> {
+    let by_index = |a: usize, b: usize| cmp(&items[a], &items[b]);
+    let order = merge_sort_indices(items.len(), &by_index);
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+fn merge_sort_indices(len: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut a: Vec<usize> = (0..len).collect();
+    let mut b = a.clone();
+    let mut width = 1;
+    while width < len {
+        let mut start = 0;
+        while start < len {
+            let mid = (start + width).min(len);
+            let end = (start + 2 * width).min(len);
+            let (mut i, mut j) = (start, mid);
+            for slot in &mut b[start..end] {
+                // Take from the right run only when strictly smaller: stable.
+                if j < end && (i >= mid || cmp(a[j], a[i]) == Ordering::Less) {
+                    *slot = a[j];
+                    j += 1;
+                } else {
+                    *slot = a[i];
+                    i += 1;
+                }
+            }
+            start = end;
+        }
+        std::mem::swap(&mut a, &mut b);
+        width *= 2;
+    }
+    a
+}
+
+/// Strings in code point order (Python's string order).
+pub fn sort_strings(items: Vec<String>) -> Vec<String> {
+    stable_sort(items, &|a, b| a.cmp(b))
+}
+
 /// Python's `==` on two values: numbers compare by value whatever their type, booleans equal the
 /// integers 1 and 0 (Python's `bool` is an `int`), objects compare as sets of members, and an
 /// expression reference equals only itself.
@@ -538,6 +581,17 @@ mod tests {
         );
         assert_eq!(num_cmp(Num::I(-3), Num::F(-2.5)), Some(Ordering::Less));
         assert!(py_order(&Value::Str("a".into()), &Value::Int(1), "<").is_err());
+    }
+
+    #[test]
+    fn stable_sort_keeps_equal_items_in_order() {
+        for n in [0usize, 1, 2, 3, 7, 64, 100] {
+            let items: Vec<(u32, usize)> = (0..n).map(|i| (((i * 7919) % 5) as u32, i)).collect();
+            let sorted = stable_sort(items.clone(), &|a, b| a.0.cmp(&b.0));
+            let mut want = items;
+            want.sort_by_key(|x| x.0);
+            assert_eq!(sorted, want, "{n}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use super::width::text_length;
 use super::{RenderError, py_str};
 use crate::jmespath::Value as Data;
+use crate::jmespath::value::sort_strings;
 
 /// The width the AWS CLI assumes when standard output is not a terminal.
 pub const DEFAULT_WIDTH: usize = 80;
@@ -229,8 +230,8 @@ impl Builder {
                 }
             }
         }
-        headers.sort();
-        more.sort();
+        let headers = sort_strings(headers);
+        let more = sort_strings(more);
         self.current()?.add_header(headers.clone())?;
         for (i, item) in items.iter().enumerate() {
             let Data::Object(m) = item else {
@@ -306,9 +307,7 @@ fn group_scalar_keys(members: &[(String, Data)]) -> (Vec<String>, Vec<String>) {
             more.push(k.clone());
         }
     }
-    headers.sort();
-    more.sort();
-    (headers, more)
+    (sort_strings(headers), sort_strings(more))
 }
 
 /// `center_text`.

@@ -211,9 +211,7 @@ impl<'a> Emitter<'a> {
     fn block_mapping(&mut self, members: &[(String, Data)]) -> Result<(), RenderError> {
         self.increase_indent(false, false);
         // SafeRepresenter sorts a dict's items.
-        let mut sorted: Vec<&(String, Data)> = members.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, value) in sorted {
+        for (key, value) in super::by_key(members) {
             self.write_indent();
             let analysis = analyze(key);
             // yaml_emitter_check_simple_key: one line, at most 128 bytes.
