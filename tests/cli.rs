@@ -662,7 +662,7 @@ fn usage_errors_exit_252() {
         stderr(&o),
         "\nError parsing parameter '--duration-seconds': expected an integer, got '1h'\n"
     );
-    let o = sts(&fake, &["get-caller-identity", "--output", "table"]);
+    let o = sts(&fake, &["get-caller-identity", "--output", "xml"]);
     assert_eq!(code(&o), 252);
     assert!(stderr(&o).contains("argument --output: Invalid choice"));
     let o = sts(&fake, &["get-caller-identity", "--region"]);

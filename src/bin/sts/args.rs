@@ -38,6 +38,8 @@ pub struct Globals {
     pub read_timeout: Option<u64>,
     /// `--no-paginate` (accepted and ignored: STS has no paginated operation).
     pub no_paginate: bool,
+    /// `--query`: a JMESPath expression (checked to compile when parsed).
+    pub query: Option<String>,
 }
 
 /// What the command line asks for.
@@ -271,6 +273,11 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
             unknown.push(tok.clone());
         }
     }
+    // As the AWS CLI, a bad --query is reported once the global options are read, before
+    // the command's own.
+    if let Some(q) = &globals.query {
+        crate::output::compile_query(q).map_err(CliError::Param)?;
+    }
     let action = if version {
         Action::Version
     } else if help {
@@ -364,6 +371,7 @@ fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError
             g.output = Some(value);
         }
         "--profile" => g.profile = Some(value),
+        "--query" => g.query = Some(value),
         "--cli-connect-timeout" => g.connect_timeout = Some(seconds(&value)?),
         "--cli-read-timeout" => g.read_timeout = Some(seconds(&value)?),
         _ => unreachable!("global flag {name} without a setter"),

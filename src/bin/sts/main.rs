@@ -4,7 +4,8 @@
 //!
 //! Modules: [`args`] (the hand-written parser: no argument-parsing crate, so the dependency tree
 //! stays at zero extra crates), [`shorthand`] (shorthand and JSON structure values), [`commands`]
-//! (one spec per subcommand), [`output`] (json, text, env), [`help`] and [`completion`].
+//! (one spec per subcommand), [`output`] (json, text, table, yaml, env), [`jmespath`]
+//! (`--query`), [`help`] and [`completion`].
 //!
 //! Exit codes, as the AWS CLI v2: 0 success, 252 command-line or parameter error, 253
 //! configuration or credentials error, 254 service error, 255 anything else.
@@ -14,11 +15,13 @@ mod commands;
 mod completion;
 mod help;
 mod identity;
+mod jmespath;
 mod output;
 mod shorthand;
 
 use args::{Action, CliError, Globals};
 use commands::{Command, Run};
+use output::Format;
 use std::io::Write;
 use std::time::Duration;
 use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
@@ -101,22 +104,21 @@ fn cli_error(e: CliError) -> i32 {
 }
 
 /// The output format: `--output`, else `AWS_DEFAULT_OUTPUT`, else json.
-fn output_format(g: &Globals) -> Result<String, CliError> {
-    if let Some(o) = &g.output {
-        return Ok(o.clone());
+fn output_format(g: &Globals) -> Result<Format, CliError> {
+    if let Some(f) = g.output.as_deref().and_then(Format::parse) {
+        return Ok(f);
     }
     match std::env::var("AWS_DEFAULT_OUTPUT") {
         Ok(v) if !v.trim().is_empty() => {
             let v = v.trim();
-            if commands::OUTPUTS.contains(&v) {
-                Ok(v.to_owned())
-            } else {
-                Err(CliError::Config(format!(
-                    "AWS_DEFAULT_OUTPUT={v} is not an output format sts supports (json, text, env)"
-                )))
-            }
+            Format::parse(v).ok_or_else(|| {
+                CliError::Config(format!(
+                    "AWS_DEFAULT_OUTPUT={v} is not an output format sts supports ({})",
+                    commands::OUTPUTS.join(", ")
+                ))
+            })
         }
-        _ => Ok("json".into()),
+        _ => Ok(Format::Json),
     }
 }
 
@@ -249,7 +251,7 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         Ok(f) => f,
         Err(e) => return cli_error(e),
     };
-    if format == "env" && !cmd.credentials {
+    if format == Format::Env && !cmd.credentials {
         eprintln!(
             "\n--output env prints the credentials an operation returns, and {} returns none: use \
              --output json or --output text",
@@ -257,16 +259,25 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         );
         return EXIT_USAGE;
     }
+    // Checked to compile when the command line was read.
+    let query = match g.query.as_deref().map(output::compile_query).transpose() {
+        Ok(q) => q,
+        Err(msg) => return cli_error(CliError::Param(msg)),
+    };
     let sts = match build_client(g) {
         Ok(s) => s,
         Err(e) => return report(cmd, &e, None),
     };
     match op(&sts, values) {
-        Ok(v) => emit(&match format.as_str() {
-            "text" => output::text(&v),
-            "env" => output::env(&v).unwrap_or_default(),
-            _ => output::json(&v),
-        }),
+        Ok(v) => match output::render(&v, query.as_ref(), format, cmd.action) {
+            Ok(text) => emit(&text),
+            // A query that fails on the data (a type error, an unknown function) or a result
+            // no format can print: the AWS CLI's general error, 255.
+            Err(e) => {
+                eprintln!("\n{e}");
+                EXIT_OTHER
+            }
+        },
         Err(e) => report(cmd, &e, Some(&sts)),
     }
 }
