@@ -187,11 +187,16 @@ impl ContainerProvider {
     fn authorization(&self) -> Result<Option<SecretString>, Error> {
         let token = match &self.token_file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    err(format!(
-                        "failed to read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {e}",
-                        path.display()
-                    ))
+                let text = crate::files::read_capped_text(
+                    path,
+                    crate::files::MAX_TOKEN_FILE,
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                )
+                .map_err(|e| {
+                    Error::Credentials(CredentialsError {
+                        source: Some(Box::new(e)),
+                        ..CredentialsError::new("container", "no authorization token")
+                    })
                 })?;
                 Some(SecretString::new(text.trim()))
             }

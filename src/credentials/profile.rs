@@ -18,6 +18,7 @@
 
 use super::env::{Env, Platform};
 use crate::Error;
+use crate::error::FileProblem;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -380,10 +381,10 @@ impl ProfileSet {
     /// Reads the files at `locations` (a missing file counts as empty) and parses them.
     ///
     /// # Errors
-    /// [`Error::ConfigFile`] for a malformed file, [`Error::Config`] for an unreadable one.
+    /// [`Error::ConfigFile`] for a malformed file, [`Error::File`] for an unreadable or oversized one.
     pub fn load_from(locations: &FileLocations) -> Result<Self, Error> {
-        let config = read_optional(&locations.config)?;
-        let credentials = read_optional(&locations.credentials)?;
+        let config = read_optional(FileKind::Config, &locations.config)?;
+        let credentials = read_optional(FileKind::Credentials, &locations.credentials)?;
         Self::parse(
             &[
                 (FileKind::Config, &locations.config, &config),
@@ -507,22 +508,29 @@ impl ProfileSet {
     }
 }
 
-fn read_optional(path: &Path) -> Result<String, Error> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
-            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            Error::ConfigFile {
-                path: path.to_owned(),
-                line: good.iter().filter(|b| **b == b'\n').count() + 1,
-                message: "the file is not valid UTF-8".to_owned(),
-            }
+/// Reads a shared file. As in the AWS CLI (`os.path.isfile`), a missing file, a directory, a FIFO
+/// or a device counts as an empty file: it is never opened in a way that could block. A file larger
+/// than [`MAX_CONFIG_FILE`](crate::files::MAX_CONFIG_FILE) is an error.
+fn read_optional(kind: FileKind, path: &Path) -> Result<String, Error> {
+    let what = match kind {
+        FileKind::Config => "config file",
+        FileKind::Credentials => "credentials file",
+    };
+    match crate::files::read_capped_text(path, crate::files::MAX_CONFIG_FILE, what) {
+        Ok(text) => Ok(text),
+        Err(Error::File {
+            problem: FileProblem::NotFound | FileProblem::NotRegular { .. },
+            ..
+        }) => Ok(String::new()),
+        Err(Error::File {
+            problem: FileProblem::NotUtf8 { line },
+            ..
+        }) => Err(Error::ConfigFile {
+            path: path.to_owned(),
+            line,
+            message: "the file is not valid UTF-8".to_owned(),
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(String::new()),
-        Err(e) => Err(Error::config(format!(
-            "could not read {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(e),
     }
 }
 

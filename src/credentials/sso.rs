@@ -93,12 +93,16 @@ impl SsoProvider {
 
     /// Reads the cached access token, checking that it has not expired.
     fn token(&self) -> Result<SecretString, Error> {
-        let text = std::fs::read_to_string(&self.cache_file).map_err(|e| {
-            err(format!(
-                "failed to read `{}`: {e} (the SSO token cache); {}",
-                self.cache_file.display(),
-                self.login_hint()
-            ))
+        let text = crate::files::read_capped_text(
+            &self.cache_file,
+            crate::files::MAX_SSO_CACHE_FILE,
+            "SSO token cache",
+        )
+        .map_err(|e| {
+            Error::Credentials(CredentialsError {
+                source: Some(Box::new(e)),
+                ..CredentialsError::new("sso", self.login_hint())
+            })
         })?;
         let v = json::parse(&text).map_err(|e| {
             err(format!(

@@ -1,1 +1,229 @@
 //! Local attacks: files, processes, home directories and values that overflow.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use sts_blocking::Error;
+use sts_blocking::credentials::Env;
+use sts_blocking::credentials::profile::ProfileSet;
+use sts_blocking::error::FileProblem;
+
+/// A fresh scratch directory for one test.
+fn scratch(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sts-hostile-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs `f` on a thread and fails the test if it has not returned within `limit` (a hang is a
+/// failure, not a stuck test run).
+fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let start = Instant::now();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(v) => v,
+        Err(_) => panic!("still running after {:?}", start.elapsed()),
+    }
+}
+
+/// Makes a FIFO at `path`; `false` (the test skips) when `mkfifo` is not available.
+fn mkfifo(path: &Path) -> bool {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("mkfifo is not available: skipped");
+    }
+    ok
+}
+
+fn file_problem(e: &Error) -> Option<&FileProblem> {
+    match e {
+        Error::File { problem, .. } => Some(problem),
+        Error::Credentials(c) => c.source.as_deref().and_then(file_problem),
+        _ => None,
+    }
+}
+
+// ---- item 9: local files are capped and never block ----
+
+#[test]
+fn config_and_credentials_fifos_are_skipped_at_once() {
+    let d = scratch("cfg-fifo");
+    let (cfg, creds) = (d.join("config"), d.join("credentials"));
+    if !(mkfifo(&cfg) && mkfifo(&creds)) {
+        return;
+    }
+    let env = Env::from_map([
+        ("HOME", d.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", cfg.to_str().unwrap()),
+        ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
+    ]);
+    // As the AWS CLI (`os.path.isfile`): a FIFO is not a config file, so it counts as missing.
+    let set = within(Duration::from_secs(2), move || ProfileSet::load(&env)).unwrap();
+    assert!(set.profiles().is_empty());
+}
+
+#[test]
+fn device_config_files_are_skipped_without_reading() {
+    let d = scratch("cfg-dev");
+    let env = Env::from_map([
+        ("HOME", d.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", "/dev/zero"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+    ]);
+    let set = within(Duration::from_secs(2), move || ProfileSet::load(&env)).unwrap();
+    assert!(set.profiles().is_empty());
+}
+
+#[test]
+fn oversized_config_is_refused_without_reading_it() {
+    let d = scratch("cfg-huge");
+    let cfg = d.join("config");
+    // Sparse: 17 MiB on paper, nothing on disk.
+    let f = std::fs::File::create(&cfg).unwrap();
+    f.set_len(sts_blocking::files::MAX_CONFIG_FILE + 1024 * 1024)
+        .unwrap();
+    let env = Env::from_map([
+        ("HOME", d.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", cfg.to_str().unwrap()),
+    ]);
+    let e = within(Duration::from_secs(2), move || ProfileSet::load(&env)).unwrap_err();
+    assert_eq!(
+        file_problem(&e),
+        Some(&FileProblem::TooLarge {
+            limit: sts_blocking::files::MAX_CONFIG_FILE
+        }),
+        "{e}"
+    );
+    let shown = e.to_string();
+    assert!(shown.contains("config file") && shown.contains(cfg.to_str().unwrap()));
+    assert!(shown.contains("16777216-byte limit"), "{shown}");
+}
+
+#[test]
+fn web_identity_token_fifo_and_device_are_refused_at_once() {
+    use sts_blocking::credentials::web_identity::read_token_file;
+    let d = scratch("wi-fifo");
+    let fifo = d.join("token");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let e = within(Duration::from_secs(2), move || read_token_file(&fifo)).unwrap_err();
+    assert_eq!(
+        file_problem(&e),
+        Some(&FileProblem::NotRegular { kind: "FIFO" }),
+        "{e}"
+    );
+    let e = within(Duration::from_secs(2), || {
+        read_token_file(Path::new("/dev/zero"))
+    })
+    .unwrap_err();
+    assert!(
+        matches!(file_problem(&e), Some(FileProblem::NotRegular { .. })),
+        "{e}"
+    );
+}
+
+#[test]
+fn oversized_web_identity_token_is_refused() {
+    use sts_blocking::credentials::web_identity::read_token_file;
+    let d = scratch("wi-huge");
+    let p = d.join("token");
+    std::fs::write(&p, vec![b'a'; 200_000]).unwrap();
+    let e = read_token_file(&p).unwrap_err();
+    assert_eq!(
+        file_problem(&e),
+        Some(&FileProblem::TooLarge {
+            limit: sts_blocking::files::MAX_TOKEN_FILE
+        }),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("aaaa"));
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn container_token_fifo_is_refused_at_once() {
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::container::ContainerProvider;
+    let d = scratch("ct-fifo");
+    let fifo = d.join("token");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    let env = Env::from_map([
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://127.0.0.1:9/creds",
+        ),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            fifo.to_str().unwrap(),
+        ),
+    ]);
+    let p = ContainerProvider::from_env(&env).unwrap();
+    let e = within(Duration::from_secs(2), move || p.provide_credentials()).unwrap_err();
+    assert_eq!(
+        file_problem(&e),
+        Some(&FileProblem::NotRegular { kind: "FIFO" }),
+        "{e}"
+    );
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn sso_cache_fifo_is_refused_at_once() {
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::plan::SsoSource;
+    use sts_blocking::credentials::sso::{SsoProvider, cache_file};
+    let home = scratch("sso-fifo");
+    let source = SsoSource {
+        session_name: Some("s".into()),
+        start_url: "https://example.awsapps.com/start".into(),
+        region: "us-east-1".into(),
+        account_id: Some("123456789012".into()),
+        role_name: Some("R".into()),
+    };
+    let path = cache_file(&home, &source);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    if !mkfifo(&path) {
+        return;
+    }
+    let p = SsoProvider::new(source, &home);
+    let e = within(Duration::from_secs(2), move || p.provide_credentials()).unwrap_err();
+    assert_eq!(
+        file_problem(&e),
+        Some(&FileProblem::NotRegular { kind: "FIFO" }),
+        "{e}"
+    );
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn ca_bundle_fifo_and_device_are_refused_at_once() {
+    let d = scratch("ca-fifo");
+    let fifo = d.join("bundle.pem");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    for path in [fifo, PathBuf::from("/dev/zero")] {
+        let e = within(Duration::from_secs(2), move || {
+            sts_blocking::Sts::builder()
+                .region("us-east-1")
+                .ca_bundle(path)
+                .build()
+                .map(|_| ())
+        })
+        .unwrap_err();
+        assert!(
+            matches!(file_problem(&e), Some(FileProblem::NotRegular { .. })),
+            "{e}"
+        );
+    }
+}
