@@ -149,8 +149,11 @@ pub fn is_configured(env: &Env) -> bool {
 impl ContainerProvider {
     /// The provider configured by `env`.
     ///
+    /// A leading `~` in `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` is expanded ([`Env::expand_home`]).
+    ///
     /// # Errors
-    /// Not configured, or a full URI outside the allowlist.
+    /// Not configured, a full URI outside the allowlist, or a `~` token file path without a home
+    /// directory.
     pub fn from_env(env: &Env) -> Result<Self, Error> {
         let uri = endpoint_uri(env)?;
         if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_none() {
@@ -163,7 +166,14 @@ impl ContainerProvider {
                 .map(SecretString::new),
             token_file: env
                 .get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-                .map(PathBuf::from),
+                .map(|p| {
+                    env.expand_home(
+                        &p,
+                        super::env::Platform::current(),
+                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    )
+                })
+                .transpose()?,
             connect_timeout: Duration::from_secs(2),
             read_timeout: Duration::from_secs(5),
             attempts: 3,

@@ -114,47 +114,45 @@ impl Section {
 /// Where the shared files are and which profile is selected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileLocations {
-    /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
-    pub config: PathBuf,
-    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
-    pub credentials: PathBuf,
+    /// `AWS_CONFIG_FILE` (a leading `~` expanded), else `~/.aws/config`; `None` when neither is
+    /// known (no override and no home directory): the file is then absent, never a relative path.
+    pub config: Option<PathBuf>,
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`; `None` as for `config`.
+    pub credentials: Option<PathBuf>,
     /// `AWS_PROFILE`, else `default`.
     pub profile: String,
 }
 
 impl FileLocations {
-    /// Resolves the locations from the environment for `platform`. A leading `~` in an override is
-    /// expanded to the home directory.
-    #[must_use]
-    pub fn resolve(env: &Env, platform: Platform) -> Self {
-        let home = env
-            .home_dir(platform)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "~".to_owned());
-        let expand = |p: String| -> PathBuf {
-            match p.strip_prefix('~') {
-                Some(rest) if rest.is_empty() || rest.starts_with(['/', '\\']) => {
-                    PathBuf::from(format!("{home}{rest}"))
+    /// Resolves the locations from the environment for `platform`. A leading `~` or `~user` in an
+    /// override is expanded ([`Env::expand_home`]); the defaults live in the
+    /// [home directory](Env::home_dir).
+    ///
+    /// # Errors
+    /// [`Error::File`] for an override starting with `~` when the home directory (or that user) is
+    /// unknown: it is never resolved against the working directory.
+    pub fn resolve(env: &Env, platform: Platform) -> Result<Self, Error> {
+        let home = env.home_dir(platform);
+        let locate =
+            |var: &str, what: &'static str, name: &str| -> Result<Option<PathBuf>, Error> {
+                match env.get(var) {
+                    Some(p) => env.expand_home(&p, platform, what).map(Some),
+                    None => Ok(home.as_ref().map(|h| {
+                        PathBuf::from(platform.join(&h.to_string_lossy(), &[".aws", name]))
+                    })),
                 }
-                _ => PathBuf::from(p),
-            }
-        };
-        let config = env
-            .get("AWS_CONFIG_FILE")
-            .map(expand)
-            .unwrap_or_else(|| PathBuf::from(platform.join(&home, &[".aws", "config"])));
-        let credentials = env
-            .get("AWS_SHARED_CREDENTIALS_FILE")
-            .map(expand)
-            .unwrap_or_else(|| PathBuf::from(platform.join(&home, &[".aws", "credentials"])));
-        let profile = env
-            .get("AWS_PROFILE")
-            .unwrap_or_else(|| "default".to_owned());
-        Self {
-            config,
-            credentials,
-            profile,
-        }
+            };
+        Ok(Self {
+            config: locate("AWS_CONFIG_FILE", "config file", "config")?,
+            credentials: locate(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "credentials file",
+                "credentials",
+            )?,
+            profile: env
+                .get("AWS_PROFILE")
+                .unwrap_or_else(|| "default".to_owned()),
+        })
     }
 }
 
@@ -378,17 +376,30 @@ impl ProfileSet {
         Ok(set)
     }
 
-    /// Reads the files at `locations` (a missing file counts as empty) and parses them.
+    /// Reads the files at `locations` (a missing or unknown file counts as empty) and parses them.
     ///
     /// # Errors
     /// [`Error::ConfigFile`] for a malformed file, [`Error::File`] for an unreadable or oversized one.
     pub fn load_from(locations: &FileLocations) -> Result<Self, Error> {
-        let config = read_optional(FileKind::Config, &locations.config)?;
-        let credentials = read_optional(FileKind::Credentials, &locations.credentials)?;
+        let read = |kind, path: &Option<PathBuf>| -> Result<String, Error> {
+            path.as_deref()
+                .map_or_else(|| Ok(String::new()), |p| read_optional(kind, p))
+        };
+        let config = read(FileKind::Config, &locations.config)?;
+        let credentials = read(FileKind::Credentials, &locations.credentials)?;
+        let none = PathBuf::new();
         Self::parse(
             &[
-                (FileKind::Config, &locations.config, &config),
-                (FileKind::Credentials, &locations.credentials, &credentials),
+                (
+                    FileKind::Config,
+                    locations.config.as_ref().unwrap_or(&none),
+                    &config,
+                ),
+                (
+                    FileKind::Credentials,
+                    locations.credentials.as_ref().unwrap_or(&none),
+                    &credentials,
+                ),
             ],
             &locations.profile,
         )
@@ -399,7 +410,7 @@ impl ProfileSet {
     /// # Errors
     /// As [`ProfileSet::load_from`].
     pub fn load(env: &Env) -> Result<Self, Error> {
-        Self::load_from(&FileLocations::resolve(env, Platform::current()))
+        Self::load_from(&FileLocations::resolve(env, Platform::current())?)
     }
 
     /// A set built from sections directly (for tests and programmatic configuration).

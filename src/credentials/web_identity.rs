@@ -4,7 +4,7 @@
 //! The provider itself calls `AssumeRoleWithWebIdentity` and lives with the STS client; it must call
 //! [`WebIdentityConfig::read_token`] on every refresh, because the kubelet rotates the file.
 
-use super::env::Env;
+use super::env::{Env, Platform};
 use super::plan::WebIdentitySource;
 use crate::Error;
 use crate::SecretString;
@@ -29,8 +29,11 @@ impl WebIdentityConfig {
     ///
     /// Returns `Ok(None)` when `AWS_WEB_IDENTITY_TOKEN_FILE` is unset (not configured).
     ///
+    /// A leading `~` in the token file is expanded ([`Env::expand_home`]).
+    ///
     /// # Errors
-    /// [`Error::Credentials`] when the token file is set but `AWS_ROLE_ARN` is not.
+    /// [`Error::Credentials`] when the token file is set but `AWS_ROLE_ARN` is not; [`Error::File`]
+    /// for a `~` path without a home directory.
     pub fn from_env(env: &Env) -> Result<Option<Self>, Error> {
         let Some(file) = env.get("AWS_WEB_IDENTITY_TOKEN_FILE") else {
             return Ok(None);
@@ -43,7 +46,7 @@ impl WebIdentityConfig {
             .into());
         };
         Ok(Some(Self {
-            token_file: PathBuf::from(file),
+            token_file: env.expand_home(&file, Platform::current(), "web identity token file")?,
             role_arn,
             session_name: env.get("AWS_ROLE_SESSION_NAME"),
             region: env

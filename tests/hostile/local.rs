@@ -227,3 +227,185 @@ fn ca_bundle_fifo_and_device_are_refused_at_once() {
         );
     }
 }
+
+// ---- item 1: no home directory never means the working directory ----
+
+/// A scratch directory holding `~/.aws/config` and `~/.aws/credentials` (a directory literally named
+/// `~`) whose `credential_process` touches `marker` and prints keys `AKIDCWDEVIL...`.
+#[cfg(feature = "client")]
+fn evil_cwd(tag: &str) -> PathBuf {
+    let d = scratch(tag);
+    let aws = d.join("~").join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("config"),
+        "[default]\nregion = us-east-1\ncredential_process = /bin/sh ./evil.sh\n",
+    )
+    .unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        "[other]\naws_access_key_id = AKIDCWDSTATIC\naws_secret_access_key = s\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("evil.sh"),
+        "touch marker\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIDCWDEVIL\", \"SecretAccessKey\": \"s\"}'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("~").join("policy.json"),
+        "{\"Statement\": \"FROM-THE-CWD\"}",
+    )
+    .unwrap();
+    d
+}
+
+/// Runs `sts` in `cwd` with only PATH, IMDS disabled, and `env`.
+#[cfg(feature = "client")]
+fn sts_in(cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sts"));
+    c.env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .current_dir(cwd);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.args(args).output().expect("run sts")
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn no_home_never_reads_the_working_directory() {
+    use crate::support::{FakeSts, caller_identity};
+    let fake = FakeSts::start(caller_identity());
+    let url = fake.url();
+    let cases: [&[(&str, &str)]; 4] = [
+        &[],
+        &[("HOME", "")],
+        &[
+            ("AWS_CONFIG_FILE", "~/.aws/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+        ],
+        &[
+            ("HOME", ""),
+            ("AWS_PROFILE", "other"),
+            ("AWS_CONFIG_FILE", "~/.aws/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+        ],
+    ];
+    for (i, env) in cases.iter().enumerate() {
+        let cwd = evil_cwd(&format!("home-{i}"));
+        let out = sts_in(
+            &cwd,
+            env,
+            &[
+                "get-caller-identity",
+                "--endpoint-url",
+                &url,
+                "--region",
+                "us-east-1",
+            ],
+        );
+        assert!(
+            !cwd.join("marker").exists(),
+            "case {i}: the credential_process of ./~/.aws/config ran: {out:?}"
+        );
+        for r in fake.requests() {
+            let auth = r.header("authorization").unwrap_or("");
+            assert!(
+                !auth.contains("AKIDCWD"),
+                "case {i}: signed with the cwd's key: {auth}"
+            );
+        }
+    }
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn no_home_paramfile_is_not_read_from_the_working_directory() {
+    use crate::support::{CREDS_XML, FakeSts, Reply, success};
+    let fake = FakeSts::start(Reply::xml(200, success("AssumeRole", CREDS_XML)));
+    let url = fake.url();
+    for (i, env) in [&[][..], &[("HOME", "")][..]].iter().enumerate() {
+        let cwd = evil_cwd(&format!("paramfile-{i}"));
+        let mut vars = vec![
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ];
+        vars.extend_from_slice(env);
+        let out = sts_in(
+            &cwd,
+            &vars,
+            &[
+                "assume-role",
+                "--endpoint-url",
+                &url,
+                "--region",
+                "us-east-1",
+                "--role-arn",
+                "arn:aws:iam::123456789012:role/r",
+                "--role-session-name",
+                "sess",
+                "--policy",
+                "file://~/policy.json",
+            ],
+        );
+        assert!(fake.count() == 0 || out.status.success(), "{out:?}");
+        for r in fake.requests() {
+            assert!(
+                !r.body.contains("FROM-THE-CWD"),
+                "case {i}: ./~/policy.json was sent"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_home_gives_no_default_files_and_typed_errors_for_tilde() {
+    use sts_blocking::credentials::env::Platform;
+    use sts_blocking::credentials::profile::FileLocations;
+    for env in [Env::from_map([("X", "1")]), Env::from_map([("HOME", "")])] {
+        let loc = FileLocations::resolve(&env, Platform::Unix).unwrap();
+        assert_eq!((loc.config, loc.credentials), (None, None));
+    }
+    for var in ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"] {
+        let env = Env::from_map([("HOME", ""), (var, "~/.aws/x")]);
+        let e = FileLocations::resolve(&env, Platform::Unix).unwrap_err();
+        assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
+        let e = ProfileSet::load(&env).unwrap_err();
+        assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
+        let env = Env::from_map([("HOME", "/h"), (var, "~nosuchuser/x")]);
+        let e = FileLocations::resolve(&env, Platform::Unix).unwrap_err();
+        assert!(
+            matches!(file_problem(&e), Some(FileProblem::UnknownUser { user }) if user == "nosuchuser"),
+            "{e}"
+        );
+    }
+    let env = Env::from_map([
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "~/token"),
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r"),
+    ]);
+    let e = sts_blocking::credentials::web_identity::WebIdentityConfig::from_env(&env).unwrap_err();
+    assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn no_home_tilde_ca_bundle_and_container_token_are_errors() {
+    let e = sts_blocking::StsBuilder::from_env_with(|k| {
+        (k == "AWS_CA_BUNDLE").then(|| "~/ca.pem".to_owned())
+    })
+    .map(|_| ())
+    .unwrap_err();
+    assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
+    let env = Env::from_map([
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://127.0.0.1:9/creds",
+        ),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "~/token"),
+    ]);
+    let e = sts_blocking::credentials::container::ContainerProvider::from_env(&env).unwrap_err();
+    assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
+}
