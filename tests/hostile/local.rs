@@ -409,3 +409,140 @@ fn no_home_tilde_ca_bundle_and_container_token_are_errors() {
     let e = sts_blocking::credentials::container::ContainerProvider::from_env(&env).unwrap_err();
     assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
 }
+
+// ---- item 9: the profile parser's memory stays within a small multiple of the file size ----
+
+/// Counts the bytes each thread has allocated and not freed, and the peak of that count, so a test
+/// can measure one parse while other tests run on other threads.
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static CURRENT: Cell<isize> = const { Cell::new(0) };
+        static PEAK: Cell<isize> = const { Cell::new(0) };
+    }
+
+    fn add(delta: isize) {
+        let _ = CURRENT.try_with(|c| {
+            let now = c.get() + delta;
+            c.set(now);
+            let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
+        });
+    }
+
+    // SAFETY: every call is forwarded to the system allocator unchanged; the counters are
+    // thread-local cells without destructors, so counting never allocates.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            add(layout.size() as isize);
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            add(-(layout.size() as isize));
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            add(new_size as isize - layout.size() as isize);
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    /// Runs `f` and returns its result and the peak of this thread's live allocations above the
+    /// level at the start.
+    pub fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let base = CURRENT.with(Cell::get);
+        PEAK.with(|p| p.set(base));
+        let out = f();
+        let peak = PEAK.with(Cell::get) - base;
+        (out, usize::try_from(peak).unwrap_or(0))
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
+
+/// Writes `gen(0), gen(1), ...` until the file would pass `size` bytes.
+fn generated(path: &Path, size: usize, generator: impl Fn(usize) -> String) {
+    let mut text = String::with_capacity(size);
+    for i in 0.. {
+        let s = generator(i);
+        if text.len() + s.len() > size {
+            break;
+        }
+        text.push_str(&s);
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn profile_parser_memory_is_a_small_multiple_of_the_file() {
+    type Shape = (&'static str, &'static str, fn(usize) -> String);
+    let shapes: [Shape; 6] = [
+        ("realistic", "AWS_CONFIG_FILE", |i| {
+            format!(
+                "[profile acct-{}-Admin]\nsso_session = my-sso\nsso_account_id = {}\n\
+                 sso_role_name = AdministratorAccess\nregion = us-east-1\noutput = json\n\n",
+                100_000_000_000usize + i,
+                100_000_000_000usize + i
+            )
+        }),
+        // One key repeated: the file that took 1.06 GB for 37 MB.
+        ("same-key", "AWS_CONFIG_FILE", |i| {
+            if i == 0 {
+                "[profile a]\na=b\n".into()
+            } else {
+                "a=b\n".into()
+            }
+        }),
+        ("unique-keys", "AWS_CONFIG_FILE", |i| {
+            if i == 0 {
+                "[profile a]\n".into()
+            } else {
+                format!("k{i:x}=\n")
+            }
+        }),
+        ("continuations", "AWS_CONFIG_FILE", |i| {
+            if i == 0 {
+                "[profile a]\ns3 =\n".into()
+            } else {
+                " x=y\n".into()
+            }
+        }),
+        ("sections", "AWS_CONFIG_FILE", |i| {
+            format!("[profile p{i:x}]\n")
+        }),
+        ("tiny-sections", "AWS_SHARED_CREDENTIALS_FILE", |i| {
+            format!("[{i:x}]\n")
+        }),
+    ];
+    let d = scratch("parser-memory");
+    let size = 2 * 1024 * 1024;
+    for (name, var, generator) in shapes {
+        let path = d.join(name);
+        generated(&path, size, generator);
+        let env = Env::from_map([("HOME", d.to_str().unwrap()), (var, path.to_str().unwrap())]);
+        let start = Instant::now();
+        let (result, peak) =
+            counting::peak_of(|| ProfileSet::load(&env).map(|s| s.profiles().len()));
+        // The file is read whole (1x); what the parser builds must stay within a few times that.
+        assert!(
+            peak <= 10 * size,
+            "{name}: peak {peak} bytes for a {size}-byte file ({:.1}x): {result:?}",
+            peak as f64 / size as f64
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{name}: {:?}",
+            start.elapsed()
+        );
+        eprintln!(
+            "{name}: {:.1}x the file size, {:?}, {:?}",
+            peak as f64 / size as f64,
+            start.elapsed(),
+            result.map_err(|e| e.to_string().chars().take(60).collect::<String>())
+        );
+    }
+}
