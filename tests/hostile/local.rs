@@ -1,6 +1,7 @@
 //! Local attacks: files, processes, home directories and values that overflow.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use sts_blocking::Error;
@@ -544,5 +545,72 @@ fn profile_parser_memory_is_a_small_multiple_of_the_file() {
             start.elapsed(),
             result.map_err(|e| e.to_string().chars().take(60).collect::<String>())
         );
+    }
+}
+
+// ---- item 3: values from outside never panic the cache's arithmetic ----
+
+#[cfg(feature = "client")]
+#[test]
+fn sso_expiration_at_year_minus_9999_does_not_panic_the_cache() {
+    use crate::support::{FakeSts, Reply};
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::CachedProvider;
+    use sts_blocking::credentials::plan::SsoSource;
+    use sts_blocking::credentials::sso::{SsoProvider, cache_file};
+    let home = scratch("sso-min");
+    let source = SsoSource {
+        session_name: Some("s".into()),
+        start_url: "https://example.awsapps.com/start".into(),
+        region: "us-east-1".into(),
+        account_id: Some("123456789012".into()),
+        role_name: Some("R".into()),
+    };
+    let path = cache_file(&home, &source);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        &path,
+        r#"{"accessToken":"bearer","expiresAt":"2199-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    // The value from the issue: -377705116800000 ms is 1 January -9999, the first instant `time`
+    // can hold; the refresh window arithmetic went below it and panicked.
+    let fake = FakeSts::start(Reply::Http {
+        status: 200,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: br#"{"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"s","sessionToken":"t","expiration":-377705116800000}}"#.to_vec(),
+    });
+    let sso = SsoProvider::new(source, &home).endpoint(Some(fake.url()));
+    let cache = CachedProvider::new(Arc::new(sso));
+    for _ in 0..50 {
+        let c = cache.provide_credentials().unwrap();
+        assert!(c.is_expired_at(time::OffsetDateTime::now_utc()));
+    }
+    assert_eq!(
+        fake.count(),
+        1,
+        "expired credentials fetched again on every call"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn process_expirations_at_the_edges_of_time_do_not_panic_the_cache() {
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::{CachedProvider, ProcessProvider};
+    for exp in [
+        "0000-01-01T00:00:00+23:59",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59-23:59",
+        "9999-12-31T23:59:59.999999999Z",
+    ] {
+        let out = format!(
+            r#"{{"Version":1,"AccessKeyId":"AKID","SecretAccessKey":"s","Expiration":"{exp}"}}"#
+        );
+        let p = ProcessProvider::new(format!("printf '%s' '{out}'"));
+        let cache = CachedProvider::new(Arc::new(p));
+        for _ in 0..3 {
+            cache.provide_credentials().unwrap();
+        }
     }
 }
