@@ -614,3 +614,51 @@ fn process_expirations_at_the_edges_of_time_do_not_panic_the_cache() {
         }
     }
 }
+
+// ---- item 10: credential_process ----
+
+#[cfg(unix)]
+#[test]
+fn process_whose_background_child_keeps_stdout_open_is_parsed_once_it_exits() {
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::ProcessProvider;
+    // The background `sleep` inherits stdout and keeps it open after the shell has exited.
+    let p = ProcessProvider::new(
+        r#"sh -c 'sleep 5 & echo "{\"Version\": 1, \"AccessKeyId\": \"AKIDBG\", \"SecretAccessKey\": \"s\"}"'"#,
+    )
+    .timeout(Duration::from_secs(20));
+    let start = Instant::now();
+    let c = within(Duration::from_secs(4), move || p.provide_credentials()).unwrap();
+    assert_eq!(c.access_key_id, "AKIDBG");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn process_output_past_the_cap_is_a_clear_error() {
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::ProcessProvider;
+    for cmd in ["head -c 2000000 /dev/zero", "yes"] {
+        let p = ProcessProvider::new(cmd).timeout(Duration::from_secs(10));
+        let e = within(Duration::from_secs(5), move || p.provide_credentials()).unwrap_err();
+        assert!(e.to_string().contains("1048576-byte limit"), "{cmd}: {e}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn process_timeout_of_duration_max_does_not_panic() {
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::ProcessProvider;
+    let c = ProcessProvider::new(
+        r#"echo '{"Version": 1, "AccessKeyId": "AKIDMAX", "SecretAccessKey": "s"}'"#,
+    )
+    .timeout(Duration::MAX)
+    .provide_credentials()
+    .unwrap();
+    assert_eq!(c.access_key_id, "AKIDMAX");
+}
