@@ -662,3 +662,146 @@ fn process_timeout_of_duration_max_does_not_panic() {
     .unwrap();
     assert_eq!(c.access_key_id, "AKIDMAX");
 }
+
+// ---- items 4 and 16: IMDS token renewal and the role name in the path ----
+
+#[cfg(feature = "client")]
+mod imds {
+    use super::*;
+    use crate::support::{FakeSts, Recorded, Reply};
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::imds::ImdsProvider;
+
+    fn text(status: u16, body: &str) -> Reply {
+        Reply::Http {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn creds(id: &str) -> Reply {
+        text(
+            200,
+            &format!(
+                r#"{{"Code":"Success","AccessKeyId":"{id}","SecretAccessKey":"s","Token":"t","Expiration":"2040-01-01T00:00:00Z"}}"#
+            ),
+        )
+    }
+
+    fn token_of(r: &Recorded) -> String {
+        r.header("x-aws-ec2-metadata-token")
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    fn lines(reqs: &[Recorded]) -> Vec<String> {
+        reqs.iter()
+            .map(|r| format!("{} {} {}", r.method, r.path, token_of(r)))
+            .collect()
+    }
+
+    const LIST: &str = "/latest/meta-data/iam/security-credentials/";
+
+    #[test]
+    fn a_rejected_token_is_replaced_and_the_request_retried_once() {
+        let fake = FakeSts::start(text(500, "unexpected"));
+        fake.push([
+            text(200, "tok-1"),
+            text(200, "role"),
+            creds("AKID1"),
+            // The token is refused on the listing: a new one, and the listing again.
+            text(401, ""),
+            text(200, "tok-2"),
+            text(200, "role"),
+            creds("AKID2"),
+            // Refused on the credentials request.
+            text(200, "role"),
+            text(401, ""),
+            text(200, "tok-3"),
+            creds("AKID3"),
+            // Refused twice: one renewal only, then the error (static stability serves AKID3).
+            text(401, ""),
+            text(200, "tok-4"),
+            text(401, ""),
+        ]);
+        let p = ImdsProvider::new(fake.url()).attempts(1);
+        assert_eq!(p.provide_credentials().unwrap().access_key_id, "AKID1");
+        assert_eq!(p.provide_credentials().unwrap().access_key_id, "AKID2");
+        assert_eq!(p.provide_credentials().unwrap().access_key_id, "AKID3");
+        assert_eq!(p.provide_credentials().unwrap().access_key_id, "AKID3");
+        let want = [
+            "PUT /latest/api/token ".to_owned(),
+            format!("GET {LIST} tok-1"),
+            format!("GET {LIST}role tok-1"),
+            format!("GET {LIST} tok-1"),
+            "PUT /latest/api/token ".to_owned(),
+            format!("GET {LIST} tok-2"),
+            format!("GET {LIST}role tok-2"),
+            format!("GET {LIST} tok-2"),
+            format!("GET {LIST}role tok-2"),
+            "PUT /latest/api/token ".to_owned(),
+            format!("GET {LIST}role tok-3"),
+            format!("GET {LIST} tok-3"),
+            "PUT /latest/api/token ".to_owned(),
+            format!("GET {LIST} tok-4"),
+        ];
+        assert_eq!(lines(&fake.requests()), want);
+    }
+
+    #[test]
+    fn the_token_lifetime_follows_the_wall_clock_too() {
+        let fake = FakeSts::start(text(500, "unexpected"));
+        fake.push([
+            text(200, "tok-1"),
+            text(200, "role"),
+            creds("AKID1"),
+            text(200, "role"),
+            creds("AKID2"),
+            text(200, "tok-2"),
+            text(200, "role"),
+            creds("AKID3"),
+        ]);
+        let now = Arc::new(std::sync::Mutex::new(time::OffsetDateTime::now_utc()));
+        let clock = now.clone();
+        let p = ImdsProvider::new(fake.url())
+            .attempts(1)
+            .clock(Arc::new(move || *clock.lock().unwrap()));
+        assert_eq!(p.provide_credentials().unwrap().access_key_id, "AKID1");
+        assert_eq!(p.provide_credentials().unwrap().access_key_id, "AKID2");
+        // A suspended machine: `Instant` stood still for 7 hours, the wall clock did not.
+        *now.lock().unwrap() += time::Duration::hours(7);
+        assert_eq!(p.provide_credentials().unwrap().access_key_id, "AKID3");
+        let puts = fake.requests().iter().filter(|r| r.method == "PUT").count();
+        assert_eq!(puts, 2, "{:?}", lines(&fake.requests()));
+    }
+
+    #[test]
+    fn the_role_name_cannot_change_the_path() {
+        for (role, path) in [
+            ("../../user-data", "..%2F..%2Fuser-data"),
+            ("a/b", "a%2Fb"),
+            ("x?y=1", "x%3Fy%3D1"),
+            ("x#frag", "x%23frag"),
+            ("my role+1@a.b", "my%20role%2B1%40a.b"),
+        ] {
+            let fake = FakeSts::start(text(500, "unexpected"));
+            fake.push([text(200, "tok"), text(200, role), creds("AKIDR")]);
+            let c = ImdsProvider::new(fake.url())
+                .attempts(1)
+                .provide_credentials();
+            assert_eq!(c.unwrap().access_key_id, "AKIDR");
+            assert_eq!(fake.requests()[2].path, format!("{LIST}{path}"), "{role}");
+        }
+        for role in [".", ".."] {
+            let fake = FakeSts::start(text(500, "unexpected"));
+            fake.push([text(200, "tok"), text(200, role)]);
+            let e = ImdsProvider::new(fake.url())
+                .attempts(1)
+                .provide_credentials()
+                .unwrap_err();
+            assert!(e.to_string().contains("role name"), "{e}");
+            assert_eq!(fake.count(), 2, "{role}: no request for a dot segment");
+        }
+    }
+}
