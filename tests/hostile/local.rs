@@ -805,3 +805,68 @@ mod imds {
         }
     }
 }
+
+// ---- item 12: export-credentials never turns a hostile value into code ----
+
+#[cfg(all(unix, feature = "client"))]
+#[test]
+fn export_credentials_quotes_hostile_values_for_every_shell() {
+    let d = scratch("export");
+    let marker = d.join("pwned");
+    let m = marker.to_str().unwrap();
+    let hostile = [
+        format!("$(touch {m})"),
+        format!("`touch {m}`"),
+        format!("x\u{201d}; touch {m}; \u{201c}"),
+        format!("it's'; touch {m}; '"),
+        format!("\u{2019}; touch {m}; \u{2018}"),
+        "%PATH% & b | c < d > e ^ f".to_owned(),
+        format!("line1\nline2; touch {m}"),
+    ];
+    for v in &hostile {
+        let env = [
+            ("AWS_ACCESS_KEY_ID", "ASIAEXPORT"),
+            ("AWS_SECRET_ACCESS_KEY", v.as_str()),
+            ("AWS_REGION", "us-east-1"),
+        ];
+        let run = |format: &str| sts_in(&d, &env, &["export-credentials", "--format", format]);
+        // POSIX shells: evaluating the output gives back the exact value and runs nothing.
+        for format in ["env", "env-no-export"] {
+            let out = run(format);
+            assert!(out.status.success(), "{out:?}");
+            let script = format!(
+                "{}\nprintf '%s' \"$AWS_SECRET_ACCESS_KEY\"",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            let sh = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&script)
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&sh.stdout), v.as_str(), "{format}");
+            assert!(!marker.exists(), "{format}: evaluating the output ran code");
+        }
+        // PowerShell: one single-quoted string, its single quotes (straight or curly) doubled.
+        let out = run("powershell");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .trim_end_matches('\n')
+            .split("\n$Env:")
+            .find(|l| l.starts_with("AWS_SECRET_ACCESS_KEY="))
+            .unwrap_or_else(|| panic!("{text}"));
+        let mut want = String::from("AWS_SECRET_ACCESS_KEY='");
+        for c in v.chars() {
+            if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
+                want.push(c);
+            }
+            want.push(c);
+        }
+        want.push('\'');
+        assert_eq!(line, want);
+        // cmd.exe: refused, and the value is not printed anywhere.
+        let out = run("windows-cmd");
+        assert!(!out.status.success());
+        assert!(out.stdout.is_empty());
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(v.as_str()));
+    }
+}
