@@ -870,3 +870,50 @@ fn export_credentials_quotes_hostile_values_for_every_shell() {
         assert!(!String::from_utf8_lossy(&out.stderr).contains(v.as_str()));
     }
 }
+
+// ---- item 14: profile duration_seconds out of range is an error, never 3600 ----
+
+#[cfg(feature = "client")]
+#[test]
+fn profile_duration_seconds_out_of_range_is_an_error_like_43201() {
+    use crate::support::{FakeSts, caller_identity};
+    let fake = FakeSts::start(caller_identity());
+    let url = fake.url();
+    for (value, shown) in [
+        ("43201", "43201"),
+        ("3000000000", "3000000000"),
+        ("99999999999", "99999999999"),
+        ("-5", "-5"),
+        ("899", "899"),
+        ("abc", "whole number"),
+        ("3600.5", "whole number"),
+    ] {
+        let home = scratch("duration");
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::write(
+            home.join(".aws").join("config"),
+            format!(
+                "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n\
+                 duration_seconds = {value}\nregion = us-east-1\n\
+                 [profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n"
+            ),
+        )
+        .unwrap();
+        let before = fake.count();
+        let out = sts_in(
+            &home,
+            &[
+                ("HOME", home.to_str().unwrap()),
+                ("AWS_ENDPOINT_URL_STS", &url),
+            ],
+            &["get-caller-identity", "--profile", "r"],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{value}: accepted");
+        assert!(
+            err.contains("uration") && err.contains(shown),
+            "{value}: {err}"
+        );
+        assert_eq!(fake.count(), before, "{value}: a request was sent");
+    }
+}
