@@ -225,8 +225,11 @@ impl ContainerProvider {
 }
 
 /// Parses a container / IMDS credentials document (`AccessKeyId`, `SecretAccessKey`, `Token`,
-/// `Expiration`, `AccountId`).
-pub(crate) fn parse_credentials_doc(provider: &str, body: &str) -> Result<Credentials, Error> {
+/// `Expiration`, `AccountId`); `provider` names the source in errors (`container`, `imds`).
+///
+/// # Errors
+/// [`Error::Credentials`] for invalid JSON, an error `Code`, a missing key or a bad `Expiration`.
+pub fn parse_credentials_doc(provider: &str, body: &str) -> Result<Credentials, Error> {
     let e = |m: &str| -> Error { CredentialsError::new(provider, m.to_owned()).into() };
     let v = json::parse(body).map_err(|j| e(&format!("invalid credentials response: {j}")))?;
     if let Some(code) = v.get("Code").and_then(Value::as_str)

@@ -401,3 +401,33 @@ impl ProvideCredentials for ImdsProvider {
         "imds".to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::{Date, PrimitiveDateTime, Time};
+
+    #[test]
+    fn static_stability_at_the_end_of_time_does_not_panic() {
+        let last = Time::from_hms(23, 59, 59).unwrap();
+        let max = PrimitiveDateTime::new(Date::MAX, last).assume_utc();
+        let p = ImdsProvider::new("http://127.0.0.1:9").clock(std::sync::Arc::new(move || max));
+        let c = Credentials::new("AKID", "s", None).with_expiration(max);
+        assert_eq!(p.extend(c, "test").expiration, Some(max));
+    }
+
+    #[test]
+    fn role_names_are_one_path_segment() {
+        let base = "/latest/meta-data/iam/security-credentials/";
+        assert_eq!(
+            role_path(base, "a/../b?c#d e").unwrap(),
+            format!("{base}a%2F..%2Fb%3Fc%23d%20e")
+        );
+        assert_eq!(
+            role_path(base, "Role-1_x.y~").unwrap(),
+            format!("{base}Role-1_x.y~")
+        );
+        assert!(role_path(base, "..").is_err());
+        assert!(role_path(base, ".").is_err());
+    }
+}

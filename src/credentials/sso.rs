@@ -140,7 +140,10 @@ impl SsoProvider {
 }
 
 /// Parses a GetRoleCredentials response (`roleCredentials`, expiration in milliseconds).
-pub(crate) fn parse_role_credentials(body: &str, account_id: &str) -> Result<Credentials, Error> {
+///
+/// # Errors
+/// [`Error::Credentials`] for invalid JSON, a missing key or an expiration out of range.
+pub fn parse_role_credentials(body: &str, account_id: &str) -> Result<Credentials, Error> {
     let v =
         json::parse(body).map_err(|e| err(format!("invalid GetRoleCredentials response: {e}")))?;
     let rc = v
