@@ -99,7 +99,7 @@ impl Settings {
     /// [`Error::ConfigFile`] for a malformed config or credentials file, [`Error::Config`] for an
     /// explicit profile that does not exist or a value that cannot be understood.
     pub fn load(env: &Env, overrides: &Overrides) -> Result<Self, Error> {
-        let mut locations = FileLocations::resolve(env, Platform::current());
+        let mut locations = FileLocations::resolve(env, Platform::current())?;
         let profile_explicit = overrides.profile.is_some();
         if let Some(p) = &overrides.profile {
             locations.profile.clone_from(p);
@@ -173,7 +173,9 @@ impl Settings {
                 }
             };
         }
-        let ca_bundle = get("AWS_CA_BUNDLE", "ca_bundle").map(|(v, _)| PathBuf::from(v));
+        let ca_bundle = get("AWS_CA_BUNDLE", "ca_bundle")
+            .map(|(v, _)| env.expand_home(&v, Platform::current(), "CA bundle"))
+            .transpose()?;
         let app_id = get("AWS_SDK_UA_APP_ID", "sdk_ua_app_id").map(|(v, _)| v);
         let endpoint_url = profiles.configured_endpoint_url(env, "sts");
         Ok(Self {
