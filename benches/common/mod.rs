@@ -7,9 +7,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use sts_blocking::ops::{AssumeRole, PolicyDescriptor, ProvidedContext, Tag};
 
-pub const GCI_XML: &[u8] = include_bytes!("../compare/fixtures/get-caller-identity.xml");
-pub const AR_XML: &[u8] = include_bytes!("../compare/fixtures/assume-role.xml");
-pub const ERROR_XML: &[u8] = include_bytes!("../compare/fixtures/error.xml");
+pub const GCI_XML: &[u8] = include_bytes!("../fixtures/get-caller-identity.xml");
+pub const AR_XML: &[u8] = include_bytes!("../fixtures/assume-role.xml");
+pub const ERROR_XML: &[u8] = include_bytes!("../fixtures/error.xml");
 
 pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 pub const AR_BODY: &[u8] = b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=bench";
