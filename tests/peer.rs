@@ -65,7 +65,10 @@ impl Peer {
     /// Turns moto's signature checking on (`true`) or off.
     fn auth(&self, on: bool) {
         let body = if on { "0" } else { "inf" };
-        let resp = ureq::post(format!("{}/reset-auth", self.moto_api))
+        // A loopback call: never through a proxy from the environment.
+        let agent: ureq::Agent = ureq::Agent::config_builder().proxy(None).build().into();
+        let resp = agent
+            .post(format!("{}/reset-auth", self.moto_api))
             .header("Content-Type", "text/plain")
             .send(body)
             .expect("reset-auth");

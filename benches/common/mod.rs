@@ -100,11 +100,13 @@ pub fn every_member() -> AssumeRole {
 }
 
 /// The `Sts` client of the call benches (long-term test keys, `url` as endpoint) and a bare ureq
-/// agent for the floor, both against the same server.
+/// agent for the floor, both against the same server and neither through a proxy from the
+/// environment.
 pub fn clients(url: &str) -> (sts_blocking::Sts, ureq::Agent) {
     let sts = sts_blocking::Sts::builder()
         .region("us-east-1")
         .endpoint_url(url)
+        .proxy(sts_blocking::transport::ProxySetting::Disabled)
         .credentials(sts_blocking::Credentials::new(
             "AKIAIOSFODNN7EXAMPLE",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -114,6 +116,7 @@ pub fn clients(url: &str) -> (sts_blocking::Sts, ureq::Agent) {
         .expect("client");
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .proxy(None)
         .build()
         .into();
     (sts, agent)
