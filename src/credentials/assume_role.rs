@@ -305,7 +305,7 @@ impl ProvideCredentials for AssumeRoleFetcher {
                 .into());
             };
             op.serial_number = Some(serial.clone());
-            op.token_code = Some(fetch_code(&**mfa, serial)?);
+            op.token_code = Some(fetch_code(&**mfa, serial)?.into());
         }
         run_assume_role(&self.sts, &op, &source)
     }

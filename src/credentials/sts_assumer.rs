@@ -128,7 +128,7 @@ impl RoleAssumer for StsRoleAssumer {
                 .into());
             };
             op.serial_number = Some(serial.clone());
-            op.token_code = Some(fetch_code(&**mfa, serial)?);
+            op.token_code = Some(fetch_code(&**mfa, serial)?.into());
         }
         run_assume_role(&sts, &op, source)
     }

@@ -93,6 +93,13 @@ pub trait Operation {
     /// Appends the members to a form that already holds `Action` and `Version`.
     fn encode(&self, form: &mut Form);
 
+    /// Calls `visit` with every secret value the request carries (a web identity token, a SAML
+    /// assertion, an MFA code, a trade-in token, a context assertion). The client replaces them in
+    /// any text a server sends back before it leaves the crate. The default carries none.
+    fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {
+        let _ = visit;
+    }
+
     /// Reads the output from the `<ActionResult>` element.
     ///
     /// # Errors
