@@ -82,7 +82,8 @@ fn truthy(v: &str, what: &str) -> Result<bool, Error> {
         "true" => Ok(true),
         "false" => Ok(false),
         other => Err(Error::config(format!(
-            "{what} must be true or false, not {other:?}"
+            "{what} must be true or false, not {}",
+            crate::error::echo(other)
         ))),
     }
 }
@@ -137,7 +138,8 @@ impl Settings {
                 "regional" => false,
                 other => {
                     return Err(Error::config(format!(
-                        "{w} must be legacy or regional, not {other:?}"
+                        "{w} must be legacy or regional, not {}",
+                        crate::error::echo(other)
                     )));
                 }
             },
@@ -153,7 +155,8 @@ impl Settings {
                 "adaptive" => RetryMode::Adaptive,
                 other => {
                     return Err(Error::config(format!(
-                        "{w} must be standard, legacy or adaptive, not {other:?}"
+                        "{w} must be standard, legacy or adaptive, not {}",
+                        crate::error::echo(other)
                     )));
                 }
             };
@@ -163,7 +166,8 @@ impl Settings {
                 Ok(n) if n >= 1 => n,
                 _ => {
                     return Err(Error::config(format!(
-                        "{w} must be a positive integer, not {v:?}"
+                        "{w} must be a positive integer, not {}",
+                        crate::error::echo(&v)
                     )));
                 }
             };

@@ -20,8 +20,21 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Starts an HTTPS server on 127.0.0.1 answering every request with a GetCallerIdentity success.
+/// Starts an HTTPS server on 127.0.0.1 (certificate for `localhost` and `127.0.0.1`) answering
+/// every request with a GetCallerIdentity success.
 fn https_server() -> (u16, Arc<AtomicUsize>) {
+    https_server_with("")
+}
+
+/// As [`https_server`], with the certificate and key under `tests/data/tls/<dir>` (`remote`: a
+/// certificate for `sts.proxied.test`, a name only the test proxy resolves).
+fn https_server_with(dir: &str) -> (u16, Arc<AtomicUsize>) {
+    let data = |name: &str| {
+        data(&format!(
+            "{dir}{}{name}",
+            if dir.is_empty() { "" } else { "/" }
+        ))
+    };
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(data("server.pem"))
@@ -108,7 +121,9 @@ fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
                 let target = first.split_whitespace().nth(1).unwrap_or("").to_owned();
                 assert!(first.starts_with("CONNECT "), "{first}");
                 seen.lock().unwrap().push(target.clone());
-                let upstream = TcpStream::connect(&target).unwrap();
+                // Every name is this machine: the proxy is the only resolver of `sts.proxied.test`.
+                let port = target.rsplit(':').next().unwrap_or("");
+                let upstream = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
                 let mut c = client;
                 c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
                     .unwrap();
@@ -190,6 +205,32 @@ fn a_bundle_without_certificates_is_a_config_error() {
 
 #[test]
 fn https_proxy_from_the_environment_tunnels_with_connect() {
+    let (port, served) = https_server_with("remote");
+    let (proxy_port, targets) = connect_proxy();
+    let bundle = data("remote/ca.pem").display().to_string();
+    let proxy = format!("http://127.0.0.1:{proxy_port}");
+    let lookup = |k: &str| match k {
+        "AWS_CA_BUNDLE" => Some(bundle.clone()),
+        "AWS_REGION" => Some("us-east-1".into()),
+        "AWS_ENDPOINT_URL_STS" => Some(format!("https://sts.proxied.test:{port}")),
+        "AWS_ACCESS_KEY_ID" => Some("AKIDEXAMPLE".into()),
+        "AWS_SECRET_ACCESS_KEY" => Some("s".into()),
+        "HTTPS_PROXY" => Some(proxy.clone()),
+        _ => None,
+    };
+    let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
+    sts.get_caller_identity().unwrap();
+    assert_eq!(
+        *targets.lock().unwrap(),
+        vec![format!("sts.proxied.test:{port}")]
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
+/// A loopback endpoint is never reached through a proxy, even an https one with the proxy in the
+/// environment (issue 9, item 7).
+#[test]
+fn loopback_https_is_never_proxied() {
     let (port, served) = https_server();
     let (proxy_port, targets) = connect_proxy();
     let bundle = data("ca.pem").display().to_string();
@@ -205,23 +246,35 @@ fn https_proxy_from_the_environment_tunnels_with_connect() {
     };
     let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
     sts.get_caller_identity().unwrap();
-    assert_eq!(*targets.lock().unwrap(), vec![format!("localhost:{port}")]);
+    assert!(targets.lock().unwrap().is_empty());
     assert_eq!(served.load(Ordering::SeqCst), 1);
 }
 
 #[test]
 fn no_proxy_bypasses_the_proxy() {
-    let (port, served) = https_server();
+    // `sts.proxied.test` resolves nowhere but in the proxy: bypassing it fails in DNS, and the
+    // proxy never sees a CONNECT.
+    let (port, _served) = https_server_with("remote");
     let (proxy_port, targets) = connect_proxy();
     let sts = builder(port)
-        .ca_bundle(data("ca.pem"))
+        .endpoint_url(format!("https://sts.proxied.test:{port}"))
+        .ca_bundle(data("remote/ca.pem"))
         .proxy(ProxySetting::Url {
             url: format!("http://127.0.0.1:{proxy_port}"),
-            no_proxy: Some("localhost".into()),
+            no_proxy: Some("localhost,sts.proxied.test".into()),
         })
         .build()
         .unwrap();
-    sts.get_caller_identity().unwrap();
+    let err = sts.get_caller_identity().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportErrorKind::Dns,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(targets.lock().unwrap().is_empty());
-    assert_eq!(served.load(Ordering::SeqCst), 1);
 }

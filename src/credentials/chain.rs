@@ -210,11 +210,25 @@ fn resolve_base_with(
                     "no home directory (HOME is unset)",
                 ))
             })?;
-            let endpoint = match profiles() {
+            let set = profiles();
+            let endpoint = match &set {
                 Some(set) => set.configured_endpoint_url(env, "sso"),
                 None => env.get("AWS_ENDPOINT_URL_SSO"),
             };
-            let mut p = super::sso::SsoProvider::new(s.clone(), &home).endpoint(endpoint);
+            // The CA bundle as for STS: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`.
+            let ca_bundle = env.get("AWS_CA_BUNDLE").or_else(|| {
+                set.as_deref()
+                    .and_then(ProfileSet::selected)
+                    .and_then(|p| p.get_nonempty("ca_bundle"))
+                    .map(|v| v.trim().to_owned())
+            });
+            let mut p = super::sso::SsoProvider::new(s.clone(), &home)
+                .endpoint(endpoint)
+                .transport(crate::transport::TransportConfig::for_provider(
+                    env,
+                    ca_bundle.map(std::path::PathBuf::from),
+                    std::time::Duration::from_secs(3),
+                ));
             if let Some(c) = &ctx.clock {
                 p = p.clock(c.clone());
             }

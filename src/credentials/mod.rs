@@ -14,8 +14,6 @@ pub mod container;
 pub mod env;
 pub mod environment;
 #[cfg(feature = "client")]
-mod http;
-#[cfg(feature = "client")]
 pub mod imds;
 pub mod mfa;
 pub mod plan;
