@@ -1061,11 +1061,20 @@ fn status_of(e: &Error) -> Option<u16> {
     }
 }
 
+/// The canonical request with the session token replaced, as sent and in its canonical form
+/// (trimmed, inner whitespace runs collapsed: what SigV4 puts in the canonical request).
 fn redact_token(canonical: &str, c: &Credentials) -> String {
-    match &c.session_token {
-        Some(t) if !t.is_empty() => canonical.replace(t.expose(), "** redacted **"),
-        _ => canonical.to_owned(),
+    let Some(t) = c.session_token.as_ref().map(crate::SecretString::expose) else {
+        return canonical.to_owned();
+    };
+    let normalised = t.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = canonical.to_owned();
+    for form in [t, normalised.as_str()] {
+        if !form.trim().is_empty() {
+            out = out.replace(form, "** redacted **");
+        }
     }
+    out
 }
 
 /// Crate-internal access for the identity-proof helpers in `client_presign.rs`.
