@@ -168,8 +168,8 @@ pub(crate) fn parse_role_credentials(body: &str, account_id: &str) -> Result<Cre
     Ok(c)
 }
 
-/// `roleCredentials.expiration`, milliseconds since the epoch, as a time: an integer within the
-/// years 1..=9999, else a typed error (never a panic, never a wrapped-around date).
+/// `roleCredentials.expiration`, milliseconds since the epoch, as a time: an integer from 1970 to
+/// the year 9999, else a typed error (never a panic, never a wrapped-around date).
 fn expiration_from_millis(v: &Value) -> Result<OffsetDateTime, Error> {
     let ms = v.as_i64().ok_or_else(|| {
         err(format!(
@@ -177,8 +177,10 @@ fn expiration_from_millis(v: &Value) -> Result<OffsetDateTime, Error> {
             v.kind()
         ))
     })?;
-    i128::from(ms)
-        .checked_mul(1_000_000)
+    Some(ms)
+        .filter(|ms| *ms >= 0)
+        .map(i128::from)
+        .and_then(|ms| ms.checked_mul(1_000_000))
         .and_then(|nanos| OffsetDateTime::from_unix_timestamp_nanos(nanos).ok())
         .ok_or_else(|| {
             err(format!(
