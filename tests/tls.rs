@@ -29,6 +29,16 @@ fn https_server() -> (u16, Arc<AtomicUsize>) {
 /// As [`https_server`], with the certificate and key under `tests/data/tls/<dir>` (`remote`: a
 /// certificate for `sts.proxied.test`, a name only the test proxy resolves).
 fn https_server_with(dir: &str) -> (u16, Arc<AtomicUsize>) {
+    let xml = support::success(
+        "GetCallerIdentity",
+        "<UserId>AIDATLS</UserId><Account>111122223333</Account>\
+         <Arn>arn:aws:iam::111122223333:user/tls</Arn>",
+    );
+    https_server_answering(dir, "text/xml", xml)
+}
+
+/// As [`https_server_with`], answering every request with `body` of type `ctype`.
+fn https_server_answering(dir: &str, ctype: &'static str, body: String) -> (u16, Arc<AtomicUsize>) {
     let data = |name: &str| {
         data(&format!(
             "{dir}{}{name}",
@@ -58,6 +68,7 @@ fn https_server_with(dir: &str) -> (u16, Arc<AtomicUsize>) {
         for tcp in listener.incoming().flatten() {
             let config = config.clone();
             let count = count.clone();
+            let xml = body.clone();
             thread::spawn(move || {
                 let conn = rustls::ServerConnection::new(config).unwrap();
                 let mut tls = rustls::StreamOwned::new(conn, tcp);
@@ -79,13 +90,8 @@ fn https_server_with(dir: &str) -> (u16, Arc<AtomicUsize>) {
                 if reader.read_exact(&mut body).is_err() {
                     return;
                 }
-                let xml = support::success(
-                    "GetCallerIdentity",
-                    "<UserId>AIDATLS</UserId><Account>111122223333</Account>\
-                     <Arn>arn:aws:iam::111122223333:user/tls</Arn>",
-                );
                 let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
                     xml.len()
                 );
                 count.fetch_add(1, Ordering::SeqCst);
@@ -277,4 +283,89 @@ fn no_proxy_bypasses_the_proxy() {
         "{err:?}"
     );
     assert!(targets.lock().unwrap().is_empty());
+}
+
+/// The credential providers use the same transport policy as STS: the CA bundle makes a private
+/// CA trusted, and a TLS failure is a TLS error, not an I/O error (issue 9, item 8).
+#[test]
+fn container_https_uses_the_ca_bundle_and_types_tls_failures() {
+    use sts_blocking::credentials::container::ContainerProvider;
+    use sts_blocking::credentials::{Env, ProvideCredentials};
+    let creds = r#"{"AccessKeyId":"AKIDTLS","SecretAccessKey":"s","Token":"t","Expiration":"2199-01-01T00:00:00Z"}"#;
+    let (port, served) = https_server_answering("", "application/json", creds.to_owned());
+    let uri = format!("https://localhost:{port}/creds");
+    let without = Env::from_map([("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.clone())]);
+    let err = ContainerProvider::from_env(&without)
+        .unwrap()
+        .provide_credentials()
+        .unwrap_err();
+    let Error::Credentials(ce) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(
+            ce.source.as_deref(),
+            Some(Error::Transport {
+                kind: TransportErrorKind::Tls,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    let with = Env::from_map([
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri),
+        ("AWS_CA_BUNDLE", data("ca.pem").display().to_string()),
+    ]);
+    let c = ContainerProvider::from_env(&with)
+        .unwrap()
+        .provide_credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "AKIDTLS");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn sso_https_uses_the_profile_ca_bundle_and_types_tls_failures() {
+    use sts_blocking::credentials::plan::SsoSource;
+    use sts_blocking::credentials::{DefaultChain, Env, ProvideCredentials};
+    let body = r#"{"roleCredentials":{"accessKeyId":"AKIDSSOTLS","secretAccessKey":"s","sessionToken":"t","expiration":2208988800000}}"#;
+    let (port, _) = https_server_answering("", "application/json", body.to_owned());
+    let home = std::env::temp_dir().join(format!("sts-tls-sso-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    let source = SsoSource {
+        session_name: None,
+        start_url: "https://d-1.awsapps.com/start".into(),
+        region: "us-east-1".into(),
+        account_id: Some("123456789012".into()),
+        role_name: Some("Admin".into()),
+    };
+    let cache = sts_blocking::credentials::sso::cache_file(&home, &source);
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    std::fs::write(
+        &cache,
+        r#"{"accessToken":"bearer-tls","expiresAt":"2199-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let config = |bundle: &str| {
+        format!(
+            "[default]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = us-east-1\n\
+             sso_account_id = 123456789012\nsso_role_name = Admin\n{bundle}"
+        )
+    };
+    let env = Env::from_map([
+        ("HOME", home.display().to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_ENDPOINT_URL_SSO", format!("https://localhost:{port}")),
+    ]);
+    std::fs::write(home.join(".aws/config"), config("")).unwrap();
+    let err = DefaultChain::new(env.clone())
+        .provide_credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("TLS error"), "{err}");
+    let line = format!("ca_bundle = {}\n", data("ca.pem").display());
+    std::fs::write(home.join(".aws/config"), config(&line)).unwrap();
+    let c = DefaultChain::new(env).provide_credentials().unwrap();
+    assert_eq!(c.access_key_id, "AKIDSSOTLS");
 }
