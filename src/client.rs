@@ -406,7 +406,7 @@ impl StsBuilder {
     /// # Errors
     /// [`Error::Endpoint`] when the endpoint rules fail (no region, FIPS with a custom endpoint, ...),
     /// [`Error::Config`] for a bad region, endpoint URL, CA bundle or proxy URL, and
-    /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`] for `http://` to a
+    /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`](crate::error::TransportErrorKind::InsecureEndpoint) for `http://` to a
     /// non-loopback host without [`StsBuilder::allow_http`].
     pub fn build(self) -> Result<Sts, Error> {
         if let Some(r) = &self.region {

@@ -15,8 +15,22 @@
 //!   limit for the whole exchange (and optionally for each read), all clamped to [`MAX_TIMEOUT`]
 //!   so that no deadline arithmetic can overflow.
 //!
-//! One keep-alive agent per [`Transport`] with a small DNS cache; a request allocates nothing the
+//! One keep-alive agent per transport with a small DNS cache; a request allocates nothing the
 //! caller does not read (the response keeps ureq's header map).
+//!
+//! Inside the crate, a new endpoint is one check and one call, e.g. a JSON token endpoint with a
+//! DPoP proof (`env`, `ca_bundle`, `json`, `proof` and `timeout` being the caller's):
+//!
+//! ```text
+//! let endpoint = Endpoint::new(&format!("{base}/v1/token"), PlainHttp::Loopback)?;
+//! let transport = Transport::new(&TransportConfig::for_provider(env, ca_bundle, connect))?;
+//! let r = transport.post(&endpoint, &[("content-type", "application/json"), ("dpop", proof)],
+//!                        json.as_bytes(), timeout)?;
+//! let nonce = r.header("dpop-nonce");   // r.status, r.text()?
+//! ```
+//!
+//! Errors carrying a server's text go through `crate::redact::clean_error` with the request's
+//! secrets (tokens, assertions) before they leave the crate.
 
 use crate::error::{Error, TimeoutPhase, TransportErrorKind, echo};
 use crate::url::EndpointUrl;
@@ -149,7 +163,7 @@ impl Endpoint {
     ///
     /// # Errors
     /// [`Error::Config`] for a URL that is not an absolute `http(s)` URL with a host;
-    /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`] for plain `http` to a host
+    /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`](crate::error::TransportErrorKind::InsecureEndpoint) for plain `http` to a host
     /// `plain` does not allow.
     pub(crate) fn new(url: &str, plain: PlainHttp) -> Result<Self, Error> {
         let url = EndpointUrl::parse(url)?;
