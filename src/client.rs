@@ -1,66 +1,27 @@
 //! [`Sts`], the blocking client: a thin shell that validates, encodes, signs, sends, retries and
 //! decodes. Everything it does besides I/O lives in the pure modules.
 
-use crate::clock::{ClockOffset, parse_http_date};
 use crate::credentials::{Credentials, Env, ProvideCredentials};
 use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
-use crate::error::{Error, TimeoutPhase};
+use crate::engine::{Call, Engine, Next, Now, Response};
+use crate::error::Error;
 use crate::ops::*;
-use crate::retry::{RateLimiter, RetryConfig, RetryKind, RetryMode, TokenBucket, classify};
-use crate::sigv4::{self, SignableRequest, SigningKeyCache, SigningParams};
+use crate::retry::{RetryConfig, RetryMode};
+use crate::sigv4::SigningKeyCache;
 use crate::transport::{
-    Endpoint, HttpResponse, PlainHttp, ProxySetting, Transport, TransportConfig, TrustRoots, clamp,
+    Endpoint, PlainHttp, ProxySetting, Transport, TransportConfig, TrustRoots, clamp,
 };
-use crate::xml::{Decoded, decode_response};
+use crate::xml::Decoded;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use time::OffsetDateTime;
 
-/// The form content type every STS request carries.
-const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
-
-/// What one attempt did, for `--debug` style tracing. Secrets are already redacted.
-#[derive(Debug, Clone)]
-pub struct AttemptRecord {
-    /// The operation.
-    pub action: &'static str,
-    /// 1-based attempt number.
-    pub attempt: u32,
-    /// Most attempts allowed.
-    pub max_attempts: u32,
-    /// The URL posted to.
-    pub url: String,
-    /// The SigV4 canonical request (session token redacted), empty for unsigned operations.
-    pub canonical_request: String,
-    /// The SigV4 string to sign, empty for unsigned operations.
-    pub string_to_sign: String,
-    /// HTTP status, when a response arrived.
-    pub status: Option<u16>,
-    /// Time the attempt took.
-    pub elapsed: Duration,
-    /// The error of a failed attempt (its `Display`).
-    pub error: Option<String>,
-}
-
-/// A callback that sees every attempt.
-pub type AttemptHook = Arc<dyn Fn(&AttemptRecord) + Send + Sync>;
-
-/// A user retry decision, consulted before the built-in rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryDecision {
-    /// Apply the built-in classification.
-    Default,
-    /// Retry (still bounded by attempts, the retry quota and the total timeout).
-    Retry,
-    /// Do not retry.
-    Stop,
-}
-
-/// A user retry policy: given the error and the attempt number, decide.
-pub type RetryPolicy = Arc<dyn Fn(&Error, u32) -> RetryDecision + Send + Sync>;
+pub use crate::engine::{
+    AttemptHook, AttemptRecord, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryDecision,
+    RetryPolicy,
+};
 
 /// A blocking STS client. Cheap to clone; clones share the connection pool, the retry quota, the
 /// clock-skew offset and the signing-key cache. `Send + Sync`: share it between threads.
@@ -79,32 +40,27 @@ pub struct Sts {
 
 struct Inner {
     region: Option<String>,
-    endpoint: ResolvedEndpoint,
+    /// The call engine: settings and the state every call shares (retry quota, rate limiter, clock
+    /// offset, signing keys).
+    engine: Engine,
+    /// The engine's main endpoint as the transport reaches it.
     url: Endpoint,
-    regional: Option<(ResolvedEndpoint, Endpoint)>,
+    /// The engine's regional endpoint (GetWebIdentityToken when the main one is global).
+    regional_url: Option<Endpoint>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     transport: Transport,
-    keys: SigningKeyCache,
-    bucket: TokenBucket,
-    limiter: Option<std::sync::Mutex<RateLimiter>>,
-    origin: Instant,
-    clock: ClockOffset,
-    rng: AtomicU64,
-    retry: RetryConfig,
-    policy: Option<RetryPolicy>,
-    hook: Option<AttemptHook>,
-    attempt_timeout: Duration,
-    total_timeout: Duration,
-    user_agent: String,
 }
 
 impl fmt::Debug for Sts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sts")
             .field("region", &self.inner.region)
-            .field("endpoint", &self.inner.endpoint.url)
-            .field("signing_region", &self.inner.endpoint.signing_region)
-            .field("retry", &self.inner.retry)
+            .field("endpoint", &self.inner.engine.endpoint().url)
+            .field(
+                "signing_region",
+                &self.inner.engine.endpoint().signing_region,
+            )
+            .field("retry", self.inner.engine.retry_config())
             .finish_non_exhaustive()
     }
 }
@@ -147,10 +103,6 @@ impl fmt::Debug for StsBuilder {
 
 /// Default connect timeout, as the AWS SDKs' "standard" defaults mode.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
-/// Default limit for one attempt (send plus whole response).
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-/// Default limit for a whole call, retries included.
-pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default cap on a response body. STS bodies are a few kilobytes.
 pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
 pub use crate::transport::MAX_TIMEOUT;
@@ -437,59 +389,46 @@ impl StsBuilder {
         };
         let resolved = endpoint::resolve(&params)?;
         let url = self.check_url(&resolved.url)?;
-        let regional = if self.use_global_endpoint && self.endpoint_url.is_none() {
+        let mut regional_url = None;
+        let mut engine = Engine::builder(resolved);
+        if self.use_global_endpoint && self.endpoint_url.is_none() {
             let r = endpoint::resolve(&EndpointParams {
                 use_global_endpoint: false,
                 ..params
             })?;
-            let u = self.check_url(&r.url)?;
-            Some((r, u))
-        } else {
-            None
-        };
-        let retry = self.retry.unwrap_or_default();
-        let mut user_agent = format!(
-            "sts-blocking/{} ua/2.1 api/sts#2011-06-15 os/{} lang/rust md/ureq#3",
-            env!("CARGO_PKG_VERSION"),
-            std::env::consts::OS
-        );
-        if let Some(app) = &self.app_id {
-            user_agent.push_str(" app/");
-            user_agent.extend(app.chars().filter(|c| c.is_ascii_graphic()).take(50));
+            regional_url = Some(self.check_url(&r.url)?);
+            engine = engine.regional_endpoint(r);
         }
-        if retry.mode == RetryMode::Adaptive {
-            user_agent.push_str(" cfg/retry-mode#adaptive");
+        let now = Now::system();
+        // Only the low bits matter for a seed; the truncations are the point.
+        let seed = now.wall().unix_timestamp_nanos() as u64 ^ (std::process::id() as u64) << 32;
+        let mut engine = engine
+            .retry_config(self.retry.unwrap_or_default())
+            .set_policy(self.policy)
+            .set_hook(self.hook)
+            .attempt_timeout(self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT))
+            .total_timeout(self.total_timeout.unwrap_or(DEFAULT_TOTAL_TIMEOUT))
+            .http_client("ureq#3")
+            .seed(seed);
+        if let Some(app) = self.app_id {
+            engine = engine.app_id(app);
         }
+        let engine = engine.build(now)?;
         let transport = Transport::new(&TransportConfig {
             connect_timeout: clamp(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
             max_body: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY),
             roots: self.roots,
             proxy: self.proxy,
-            user_agent: user_agent.clone(),
+            user_agent: engine.user_agent().to_owned(),
         })?;
-        let seed = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
-            ^ (std::process::id() as u64) << 32;
         Ok(Sts {
             inner: Arc::new(Inner {
                 region: self.region,
-                bucket: TokenBucket::new(retry.quota_capacity),
-                limiter: (retry.mode == RetryMode::Adaptive)
-                    .then(|| std::sync::Mutex::new(RateLimiter::new())),
-                origin: Instant::now(),
-                endpoint: resolved,
+                engine,
                 url,
-                regional,
+                regional_url,
                 credentials: self.credentials,
                 transport,
-                keys: SigningKeyCache::default(),
-                clock: ClockOffset::default(),
-                rng: AtomicU64::new(seed | 1),
-                retry,
-                policy: self.policy,
-                hook: self.hook,
-                attempt_timeout: clamp(self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT)),
-                total_timeout: clamp(self.total_timeout.unwrap_or(DEFAULT_TOTAL_TIMEOUT)),
-                user_agent,
             }),
         })
     }
@@ -574,7 +513,7 @@ impl Sts {
     /// The resolved endpoint (URL and signing region).
     #[must_use]
     pub fn endpoint(&self) -> &ResolvedEndpoint {
-        &self.inner.endpoint
+        self.inner.engine.endpoint()
     }
 
     /// The credentials provider, if one is set.
@@ -586,25 +525,25 @@ impl Sts {
     /// The current clock-skew correction in milliseconds (server time minus local time).
     #[must_use]
     pub fn clock_offset_millis(&self) -> i64 {
-        self.inner.clock.millis()
+        self.inner.engine.clock_offset_millis()
     }
 
     /// Tokens left in the shared retry quota.
     #[must_use]
     pub fn retry_tokens(&self) -> u32 {
-        self.inner.bucket.available()
+        self.inner.engine.retry_tokens()
     }
 
     /// The user agent this client sends.
     #[must_use]
     pub fn user_agent(&self) -> &str {
-        &self.inner.user_agent
+        self.inner.engine.user_agent()
     }
 
     /// Signing time: now plus the clock offset.
     #[must_use]
     pub fn now(&self) -> OffsetDateTime {
-        self.inner.clock.apply(OffsetDateTime::now_utc())
+        self.inner.engine.signing_time(OffsetDateTime::now_utc())
     }
 
     /// Runs any operation: the JavaScript SDK's `client.send(command)`.
@@ -643,18 +582,53 @@ impl Sts {
         op: &O,
         given: Option<&Credentials>,
     ) -> Result<Decoded<O::Output>, Error> {
+        // Validated and encoded before credentials are resolved: bad input costs no provider call.
         let body = op.to_form()?.into_string();
         let credentials = match (O::SIGNED, given) {
             (false, _) => None,
             (true, Some(c)) => Some(c.clone()),
             (true, None) => Some(self.resolve_credentials()?),
         };
-        let (endpoint, url) = match (&self.inner.regional, O::ACTION) {
-            // GetWebIdentityToken is not served by the global endpoint.
-            (Some((e, u)), "GetWebIdentityToken") => (e, u),
-            _ => (&self.inner.endpoint, &self.inner.url),
-        };
-        self.run(op, endpoint, url, &body, credentials.as_ref())
+        let call = Call::with_body(
+            &self.inner.engine,
+            op,
+            body,
+            credentials.as_ref(),
+            Now::system(),
+        );
+        self.drive(call)
+    }
+
+    /// Drives a call with ureq: the engine decides, this sends, sleeps and reads the clock.
+    fn drive<O: Operation>(&self, mut call: Call<'_, O>) -> Result<Decoded<O::Output>, Error> {
+        let inner = &*self.inner;
+        loop {
+            match call.poll(Now::system()) {
+                Next::Send(request) => {
+                    let url = match (request.target, &inner.regional_url) {
+                        (1, Some(regional)) => regional,
+                        _ => &inner.url,
+                    };
+                    let result = inner.transport.post(
+                        url,
+                        request.headers(),
+                        request.body(),
+                        request.timeout(),
+                    );
+                    match result {
+                        Ok(r) => {
+                            let lookup = |name: &str| r.header(name);
+                            let response = Response::with_header_lookup(r.status, &lookup, &r.body);
+                            call.on_response(Ok(response), Now::system());
+                        }
+                        Err(e) => call.on_response(Err(e), Now::system()),
+                    }
+                }
+                Next::Wait(pause) => std::thread::sleep(pause),
+                Next::Done(decoded) => return Ok(decoded),
+                Next::Failed(e) => return Err(e),
+            }
+        }
     }
 
     /// The credentials a signed call would use now.
@@ -669,347 +643,6 @@ impl Sts {
                 "no credentials configured (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a provider)",
             )
             .into()),
-        }
-    }
-
-    fn random(&self) -> f64 {
-        // xorshift64*, shared; quality is ample for jitter and invocation ids.
-        let mut x = self.inner.rng.load(Ordering::Relaxed);
-        loop {
-            let mut y = x;
-            y ^= y >> 12;
-            y ^= y << 25;
-            y ^= y >> 27;
-            match self
-                .inner
-                .rng
-                .compare_exchange_weak(x, y, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => {
-                    return (y.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64
-                        / (1u64 << 53) as f64;
-                }
-                Err(cur) => x = cur,
-            }
-        }
-    }
-
-    /// Adaptive mode: how long to wait before the next attempt.
-    fn rate_limit_wait(&self) -> Option<Duration> {
-        let limiter = self.inner.limiter.as_ref()?;
-        let now = self.inner.origin.elapsed().as_secs_f64();
-        let wait = limiter
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .acquire(now);
-        (!wait.is_zero()).then_some(wait)
-    }
-
-    /// Adaptive mode: feeds an attempt's outcome to the rate limiter.
-    fn rate_limit_record(&self, throttled: bool) {
-        if let Some(limiter) = &self.inner.limiter {
-            let now = self.inner.origin.elapsed().as_secs_f64();
-            limiter
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .record(now, throttled);
-        }
-    }
-
-    fn invocation_id(&self) -> String {
-        let a = (self.random() * u64::MAX as f64) as u64;
-        let b = (self.random() * u64::MAX as f64) as u64;
-        // A version-4 UUID in one allocation.
-        let variant = 8 | (b & 3);
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{variant:x}{:03x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            (b >> 48) & 0xfff,
-            b & 0xffff_ffff_ffff
-        )
-    }
-
-    /// Decodes through `O` on top of the non-generic loop ([`Sts::run_loop`]), so the retry loop is
-    /// compiled once, not once per operation.
-    fn run<O: Operation>(
-        &self,
-        op: &O,
-        endpoint: &ResolvedEndpoint,
-        target: &Endpoint,
-        body: &str,
-        credentials: Option<&Credentials>,
-    ) -> Result<Decoded<O::Output>, Error> {
-        let mut output = None;
-        // Runs on the error path only: server text loses every secret the request carried.
-        let clean = |e: Error| {
-            let mut secrets: Vec<&str> = Vec::new();
-            op.secrets(&mut |s| secrets.push(s));
-            if let Some(t) = credentials.and_then(|c| c.session_token.as_ref()) {
-                secrets.push(t.expose());
-            }
-            crate::redact::clean_error(e, &secrets)
-        };
-        let call = Call {
-            action: O::ACTION,
-            endpoint,
-            target,
-            body,
-            credentials,
-        };
-        let request_id = self.run_loop(
-            &call,
-            &mut |status, bytes, header_id| {
-                let d = decode_response::<O>(status, bytes, header_id)?;
-                output = Some(d.output);
-                Ok(d.request_id)
-            },
-            &clean,
-        )?;
-        let output = output.ok_or_else(|| Error::config("internal: no output decoded"))?;
-        Ok(Decoded { output, request_id })
-    }
-
-    /// The send loop: signing, attempts, retries, clock skew, the rate limiter. `decode` turns a
-    /// response into the output (kept by the caller) and returns its request id; `clean` takes
-    /// the request's secrets out of a failed attempt's error (before the hook sees it).
-    fn run_loop(
-        &self,
-        call: &Call<'_>,
-        decode: &mut Decoder<'_>,
-        clean: &dyn Fn(Error) -> Error,
-    ) -> Result<Option<String>, Error> {
-        let &Call {
-            action,
-            endpoint,
-            target,
-            body,
-            credentials,
-        } = call;
-        let inner = &*self.inner;
-        let url = &target.url;
-        let start = Instant::now();
-        // The timeouts are clamped to MAX_TIMEOUT at build; a platform whose clock still cannot
-        // add that much gets a deadline it never reaches.
-        let deadline = start.checked_add(inner.total_timeout);
-        let remaining_at = |now: Instant| {
-            deadline.map_or(inner.total_timeout, |d| d.saturating_duration_since(now))
-        };
-        let max = inner.retry.max_attempts.max(1);
-        let invocation = self.invocation_id();
-        let authority = target.authority.as_str();
-        let url_str = target.full.as_str();
-        let mut skew_retried = false;
-        let mut acquired: Option<u32> = None;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let remaining = remaining_at(Instant::now());
-            if remaining.is_zero() {
-                return Err(Error::Timeout {
-                    phase: TimeoutPhase::Total,
-                    limit: Some(inner.total_timeout),
-                });
-            }
-            if let Some(wait) = self.rate_limit_wait() {
-                if wait >= remaining {
-                    return Err(Error::Timeout {
-                        phase: TimeoutPhase::Total,
-                        limit: Some(inner.total_timeout),
-                    });
-                }
-                log::debug!("adaptive retry mode: waiting {wait:?} before sending");
-                std::thread::sleep(wait);
-            }
-            let remaining = remaining_at(Instant::now());
-            let timeout = inner.attempt_timeout.min(remaining);
-            let signing_time = self.now();
-            let request_header = format!("attempt={attempt}; max={max}");
-            let mut headers: Vec<(&str, &str)> = Vec::with_capacity(7);
-            headers.push(("content-type", CONTENT_TYPE));
-            let (signed, record_creq, record_sts);
-            if let Some(c) = credentials {
-                let params = SigningParams::from_credentials(
-                    c,
-                    &endpoint.signing_region,
-                    endpoint.signing_name,
-                    signing_time,
-                );
-                let host_headers = [("host", authority), ("content-type", CONTENT_TYPE)];
-                let req = SignableRequest {
-                    method: "POST",
-                    path: &url.path,
-                    query: &url.query,
-                    headers: &host_headers,
-                    body: body.as_bytes(),
-                };
-                signed = Some(sigv4::sign(&req, &params, &inner.keys));
-                let s = signed.as_ref().expect("just set");
-                let trace = log::log_enabled!(log::Level::Trace);
-                record_creq = if inner.hook.is_some() || trace {
-                    redact_token(&s.canonical_request, c)
-                } else {
-                    String::new()
-                };
-                if trace {
-                    log::trace!(
-                        "{} canonical request (token redacted):\n{record_creq}",
-                        action
-                    );
-                }
-                record_sts = if inner.hook.is_some() {
-                    s.string_to_sign.clone()
-                } else {
-                    String::new()
-                };
-            } else {
-                signed = None;
-                record_creq = String::new();
-                record_sts = String::new();
-            }
-            if let (Some(s), Some(c)) = (&signed, credentials) {
-                headers.push(("x-amz-date", &s.amz_date));
-                if let Some(t) = &c.session_token {
-                    headers.push(("x-amz-security-token", t.expose()));
-                }
-                headers.push(("authorization", &s.authorization));
-            }
-            headers.push(("amz-sdk-invocation-id", &invocation));
-            headers.push(("amz-sdk-request", &request_header));
-            let sent = Instant::now();
-            let response = inner
-                .transport
-                .post(target, &headers, body.as_bytes(), timeout);
-            let elapsed = sent.elapsed();
-            let result = match response {
-                Ok(resp) => self.interpret(resp, &mut skew_retried, decode),
-                Err(e) => Err((e, None)),
-            }
-            .map_err(|(e, hint)| (clean(e), hint));
-            log::debug!(
-                "{} attempt {attempt}/{max} to {}: {} in {elapsed:?}",
-                action,
-                url.host,
-                match &result {
-                    Ok((_, status)) => format!("HTTP {status}"),
-                    Err((e, _)) =>
-                        status_of(e).map_or_else(|| "failed".to_owned(), |s| format!("HTTP {s}")),
-                }
-            );
-            if let Some(hook) = &inner.hook {
-                hook(&AttemptRecord {
-                    action,
-                    attempt,
-                    max_attempts: max,
-                    url: url_str.to_owned(),
-                    canonical_request: record_creq,
-                    string_to_sign: record_sts,
-                    status: match &result {
-                        Ok((_, s)) => Some(*s),
-                        Err((e, _)) => status_of(e),
-                    },
-                    elapsed,
-                    error: result.as_ref().err().map(|(e, _)| e.to_string()),
-                });
-            }
-            self.rate_limit_record(match &result {
-                Ok(_) => false,
-                Err((e, _)) => classify(e) == Some(RetryKind::Throttling),
-            });
-            let (error, retry_hint) = match result {
-                Ok((decoded, _)) => {
-                    inner
-                        .bucket
-                        .release(acquired.unwrap_or(inner.retry.success_refund));
-                    return Ok(decoded);
-                }
-                Err(e) => e,
-            };
-            // A skew error with a corrected clock: retry once, outside the quota.
-            if matches!(retry_hint, Some(Hint::Skew)) && attempt < max.max(2) {
-                continue;
-            }
-            let decision = inner
-                .policy
-                .as_ref()
-                .map_or(RetryDecision::Default, |p| p(&error, attempt));
-            let kind = match decision {
-                RetryDecision::Stop => return Err(error),
-                RetryDecision::Retry => classify(&error).or(Some(RetryKind::Transient)),
-                RetryDecision::Default => classify(&error),
-            };
-            let Some(kind) = kind else {
-                return Err(error);
-            };
-            if attempt >= max {
-                return Err(error);
-            }
-            let cost = inner.retry.cost(kind);
-            if !inner.bucket.acquire(cost) {
-                log::debug!("retry quota exhausted; not retrying {}", action);
-                return Err(error);
-            }
-            acquired = Some(cost);
-            let hint = match retry_hint {
-                Some(Hint::RetryAfter(d)) => Some(d),
-                _ => None,
-            };
-            let delay = inner.retry.backoff(kind, attempt, self.random(), hint);
-            let remaining = remaining_at(Instant::now());
-            if delay >= remaining {
-                return Err(error);
-            }
-            log::debug!(
-                "{} attempt {attempt}/{max} failed ({kind:?}); retrying in {delay:?}",
-                action
-            );
-            std::thread::sleep(delay);
-        }
-    }
-
-    /// Turns a response into the output, or an error with a retry hint; updates the clock offset.
-    fn interpret(
-        &self,
-        resp: HttpResponse,
-        skew_retried: &mut bool,
-        decode: &mut Decoder<'_>,
-    ) -> Interpreted {
-        let status = resp.status;
-        if (300..400).contains(&status) {
-            return Err((
-                Error::Redirect {
-                    status,
-                    location: resp.header("location").map(|l| crate::error::cut(l, 256)),
-                },
-                None,
-            ));
-        }
-        let request_id = resp
-            .header("x-amzn-requestid")
-            .or_else(|| resp.header("x-amz-request-id"));
-        match decode(status, &resp.body, request_id) {
-            Ok(request_id) => Ok((request_id, status)),
-            Err(e) => {
-                let mut hint = resp
-                    .header("x-amz-retry-after")
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(|ms| Hint::RetryAfter(Duration::from_millis(ms)));
-                let skew_code = e.service_error().is_some_and(|s| s.code.is_clock_skew());
-                if skew_code
-                    && !*skew_retried
-                    && let Some(server) = resp.header("date").and_then(parse_http_date)
-                    && self.inner.clock.observe(server, OffsetDateTime::now_utc())
-                {
-                    log::warn!(
-                        "clock skew of {} ms corrected from the server's Date header",
-                        self.inner.clock.millis()
-                    );
-                    *skew_retried = true;
-                    hint = Some(Hint::Skew);
-                }
-                Err((e, hint))
-            }
         }
     }
 
@@ -1047,56 +680,10 @@ impl Sts {
     }
 }
 
-/// One call's fixed parts, as the send loop sees them.
-struct Call<'a> {
-    action: &'static str,
-    endpoint: &'a ResolvedEndpoint,
-    target: &'a Endpoint,
-    body: &'a str,
-    credentials: Option<&'a Credentials>,
-}
-
-/// A decoded response's request id and status, or an error with a retry hint.
-type Interpreted = Result<(Option<String>, u16), (Error, Option<Hint>)>;
-
-/// Decodes a response (status, body, `x-amzn-RequestId`) into an output kept by the caller; returns
-/// the request id.
-type Decoder<'a> = dyn FnMut(u16, &[u8], Option<&str>) -> Result<Option<String>, Error> + 'a;
-
-#[derive(Debug, Clone, Copy)]
-enum Hint {
-    RetryAfter(Duration),
-    Skew,
-}
-
-fn status_of(e: &Error) -> Option<u16> {
-    match e {
-        Error::Service(s) => Some(s.status),
-        Error::InvalidResponse { status, .. } | Error::Redirect { status, .. } => Some(*status),
-        _ => None,
-    }
-}
-
-/// The canonical request with the session token replaced, as sent and in its canonical form
-/// (trimmed, inner whitespace runs collapsed: what SigV4 puts in the canonical request).
-fn redact_token(canonical: &str, c: &Credentials) -> String {
-    let Some(t) = c.session_token.as_ref().map(crate::SecretString::expose) else {
-        return canonical.to_owned();
-    };
-    let normalised = t.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
-    let mut out = canonical.to_owned();
-    for form in [t, normalised.as_str()] {
-        if !form.trim().is_empty() {
-            out = out.replace(form, "** redacted **");
-        }
-    }
-    out
-}
-
 /// Crate-internal access for the identity-proof helpers in `client_presign.rs`.
 impl Sts {
     /// The signing-key cache shared by every request of this client.
     pub(crate) fn signing_keys(&self) -> &SigningKeyCache {
-        &self.inner.keys
+        self.inner.engine.signing_keys()
     }
 }

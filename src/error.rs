@@ -186,7 +186,6 @@ pub(crate) fn echo(value: &str) -> String {
 
 /// `value` cut to `max` characters, with `…` when it was longer.
 #[must_use]
-#[cfg(feature = "client")]
 pub(crate) fn cut(value: &str, max: usize) -> String {
     match value.char_indices().nth(max) {
         None => value.to_owned(),

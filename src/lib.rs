@@ -25,13 +25,13 @@ mod client_presign;
 pub mod clock;
 pub mod credentials;
 pub mod endpoint;
+pub mod engine;
 pub mod error;
 pub mod files;
 pub mod json;
 pub mod ops;
 pub mod presign;
 pub mod query;
-#[cfg(feature = "client")]
 mod redact;
 pub mod retry;
 mod secret;

@@ -39,15 +39,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
-/// The longest timeout used: longer ones (up to [`Duration::MAX`]) are clamped to it, so that adding
-/// a timeout to the current instant can never overflow. About ten years: "no limit" in practice.
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
-
-/// `d`, at most [`MAX_TIMEOUT`].
-#[must_use]
-pub(crate) fn clamp(d: Duration) -> Duration {
-    d.min(MAX_TIMEOUT)
-}
+pub use crate::engine::MAX_TIMEOUT;
+pub(crate) use crate::engine::clamp;
 
 /// Which proxy to use. `Debug` hides the proxy URL's user info.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -156,8 +149,6 @@ pub(crate) struct Endpoint {
     pub url: EndpointUrl,
     /// The URL put back together (what is requested).
     pub full: String,
-    /// `host[:port]` (the `Host` header, signed).
-    pub authority: String,
     /// Reached directly, never through a proxy.
     direct: bool,
 }
@@ -194,7 +185,6 @@ impl Endpoint {
         }
         Ok(Self {
             full: url.to_url(),
-            authority: url.authority(),
             url,
             direct,
         })
