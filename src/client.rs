@@ -48,6 +48,7 @@ struct Inner {
     /// The engine's regional endpoint (GetWebIdentityToken when the main one is global).
     regional_url: Option<Endpoint>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
+    fixed: Option<Arc<Credentials>>,
     transport: Transport,
 }
 
@@ -74,6 +75,9 @@ pub struct StsBuilder {
     use_dual_stack: bool,
     use_global_endpoint: bool,
     credentials: Option<Arc<dyn ProvideCredentials>>,
+    /// The credentials when they are fixed ([`StsBuilder::credentials`]): signed with as they are,
+    /// without a copy per call.
+    fixed: Option<Arc<Credentials>>,
     retry: Option<RetryConfig>,
     policy: Option<RetryPolicy>,
     hook: Option<AttemptHook>,
@@ -186,7 +190,7 @@ impl StsBuilder {
         }
         if let (Some(id), Some(secret)) = (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
             let token = get("AWS_SESSION_TOKEN").map(crate::SecretString::from);
-            b.credentials = Some(Arc::new(Credentials::new(id, secret, token)));
+            b = b.credentials(Credentials::new(id, secret, token));
         }
         Ok(b)
     }
@@ -250,7 +254,9 @@ impl StsBuilder {
     /// Signs with these credentials.
     #[must_use]
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(Arc::new(credentials));
+        let fixed = Arc::new(credentials);
+        self.credentials = Some(fixed.clone());
+        self.fixed = Some(fixed);
         self
     }
 
@@ -258,6 +264,7 @@ impl StsBuilder {
     #[must_use]
     pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
         self.credentials = Some(provider);
+        self.fixed = None;
         self
     }
 
@@ -420,6 +427,7 @@ impl StsBuilder {
             roots: self.roots,
             proxy: self.proxy,
             user_agent: engine.user_agent().to_owned(),
+            call_timeout: Some(engine.attempt_timeout()),
         })?;
         Ok(Sts {
             inner: Arc::new(Inner {
@@ -428,6 +436,7 @@ impl StsBuilder {
                 url,
                 regional_url,
                 credentials: self.credentials,
+                fixed: self.fixed,
                 transport,
             }),
         })
@@ -584,18 +593,17 @@ impl Sts {
     ) -> Result<Decoded<O::Output>, Error> {
         // Validated and encoded before credentials are resolved: bad input costs no provider call.
         let body = op.to_form()?.into_string();
-        let credentials = match (O::SIGNED, given) {
-            (false, _) => None,
-            (true, Some(c)) => Some(c.clone()),
-            (true, None) => Some(self.resolve_credentials()?),
+        let resolved;
+        let credentials = match (O::SIGNED, given, &self.inner.fixed) {
+            (false, ..) => None,
+            (true, Some(c), _) => Some(c),
+            (true, None, Some(fixed)) => Some(&**fixed),
+            (true, None, None) => {
+                resolved = self.resolve_credentials()?;
+                Some(&resolved)
+            }
         };
-        let call = Call::with_body(
-            &self.inner.engine,
-            op,
-            body,
-            credentials.as_ref(),
-            Now::system(),
-        );
+        let call = Call::with_body(&self.inner.engine, op, body, credentials, Now::system());
         self.drive(call)
     }
 

@@ -37,6 +37,7 @@ use crate::url::EndpointUrl;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
+use ureq::http::{HeaderName, HeaderValue};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
 pub use crate::engine::MAX_TIMEOUT;
@@ -223,6 +224,11 @@ pub(crate) struct TransportConfig {
     pub proxy: ProxySetting,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// The timeout most requests carry, set once on the agent: a request with exactly this
+    /// timeout (and no read timeout, not bypassing a proxy) needs no request-level configuration,
+    /// which costs ureq a copy of the whole agent configuration per request. `None` for
+    /// transports whose requests each bring their own.
+    pub call_timeout: Option<Duration>,
 }
 
 impl TransportConfig {
@@ -239,6 +245,7 @@ impl TransportConfig {
             roots: ca_bundle.map_or_else(TrustRoots::default, TrustRoots::Bundle),
             proxy: ProxySetting::from_lookup(|k| env.get(k)),
             user_agent: format!("sts-blocking/{}", env!("CARGO_PKG_VERSION")),
+            call_timeout: None,
         }
     }
 }
@@ -307,6 +314,30 @@ pub(crate) struct Transport {
     agent: ureq::Agent,
     max_body: u64,
     proxied: bool,
+    /// The agent-level timeout ([`TransportConfig::call_timeout`], clamped).
+    call_timeout: Option<Duration>,
+    /// The agent's `User-Agent`, ready to be shared with every request that sends it.
+    user_agent: Option<(String, HeaderValue)>,
+}
+
+/// The header names the crate sends, parsed once: a name given as a string is parsed per request
+/// and, unless it is a standard one, copied to the heap.
+fn known_header(name: &str) -> Option<HeaderName> {
+    use ureq::http::header;
+    const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+    const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+    const AMZ_SDK_INVOCATION_ID: HeaderName = HeaderName::from_static("amz-sdk-invocation-id");
+    const AMZ_SDK_REQUEST: HeaderName = HeaderName::from_static("amz-sdk-request");
+    Some(match name {
+        "content-type" => header::CONTENT_TYPE,
+        "authorization" => header::AUTHORIZATION,
+        "user-agent" => header::USER_AGENT,
+        "x-amz-date" => X_AMZ_DATE,
+        "x-amz-security-token" => X_AMZ_SECURITY_TOKEN,
+        "amz-sdk-invocation-id" => AMZ_SDK_INVOCATION_ID,
+        "amz-sdk-request" => AMZ_SDK_REQUEST,
+        _ => return None,
+    })
 }
 
 impl Transport {
@@ -332,12 +363,17 @@ impl Transport {
             ProxySetting::Url { url, no_proxy } => Some(explicit_proxy(url, no_proxy.as_deref())?),
         };
         let proxied = proxy.is_some();
+        let call_timeout = cfg.call_timeout.map(clamp);
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(clamp(cfg.connect_timeout)))
+            .timeout_global(call_timeout)
             .proxy(proxy)
             .user_agent(cfg.user_agent.as_str())
+            // No `Accept: */*` (ureq's default): botocore sends none, and a header fewer is less
+            // for both ends to write and parse. Providers that want JSON say so themselves.
+            .accept("")
             .accept_encoding("identity")
             .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build();
@@ -346,10 +382,15 @@ impl Transport {
             ureq::unversioned::transport::DefaultConnector::new(),
             CachingResolver::default(),
         );
+        let user_agent = HeaderValue::from_str(&cfg.user_agent)
+            .ok()
+            .map(|v| (cfg.user_agent.clone(), v));
         Ok(Self {
             agent,
             max_body: cfg.max_body,
             proxied,
+            call_timeout,
+            user_agent,
         })
     }
 
@@ -363,23 +404,37 @@ impl Transport {
         let url = r.endpoint.full.as_str();
         let read = r.read_timeout.map(clamp);
         let direct = self.proxied && r.endpoint.is_direct();
+        let agent_level = Some(timeout) == self.call_timeout && read.is_none() && !direct;
         // The request-level settings (the config scopes are not nameable outside ureq).
         macro_rules! configure {
             ($req:expr) => {{
                 let mut req = $req;
-                for (k, v) in r.headers {
-                    req = req.header(*k, *v);
+                for &(k, v) in r.headers {
+                    req = match (known_header(k), &self.user_agent) {
+                        (Some(name), Some((ua, value))) if k == "user-agent" && v == ua => {
+                            req.header(name, value.clone())
+                        }
+                        (Some(name), _) if v == crate::engine::CONTENT_TYPE => {
+                            req.header(name, HeaderValue::from_static(crate::engine::CONTENT_TYPE))
+                        }
+                        (Some(name), _) => req.header(name, v),
+                        (None, _) => req.header(k, v),
+                    };
                 }
-                let mut c = req.config().timeout_global(Some(timeout));
-                if let Some(read) = read {
-                    c = c
-                        .timeout_recv_response(Some(read))
-                        .timeout_recv_body(Some(read));
+                if agent_level {
+                    req
+                } else {
+                    let mut c = req.config().timeout_global(Some(timeout));
+                    if let Some(read) = read {
+                        c = c
+                            .timeout_recv_response(Some(read))
+                            .timeout_recv_body(Some(read));
+                    }
+                    if direct {
+                        c = c.proxy(None);
+                    }
+                    c.build()
                 }
-                if direct {
-                    c = c.proxy(None);
-                }
-                c.build()
             }};
         }
         let response = match r.method {

@@ -58,6 +58,28 @@ fn get_caller_identity_round_trip() {
     );
     assert_eq!(r.header("amz-sdk-request"), Some("attempt=1; max=3"));
     assert!(r.header("user-agent").unwrap().starts_with("sts-blocking/"));
+    // Exactly these headers, each once (as botocore: no `Accept`).
+    let mut names: Vec<String> = r
+        .headers
+        .iter()
+        .map(|(k, _)| k.to_ascii_lowercase())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "accept-encoding",
+            "amz-sdk-invocation-id",
+            "amz-sdk-request",
+            "authorization",
+            "content-length",
+            "content-type",
+            "host",
+            "user-agent",
+            "x-amz-date"
+        ]
+    );
+    assert_eq!(r.header("accept-encoding"), Some("identity"));
 }
 
 #[test]

@@ -11,9 +11,9 @@ use crate::credentials::Credentials;
 use crate::error::{CredentialsError, Error, TimeoutPhase};
 use crate::ops::Operation;
 use crate::retry::{RetryKind, classify};
-use crate::sigv4::{self, SignableRequest, SigningOutput, SigningParams};
+use crate::sigv4::{self, SigningParams, Texts};
 use crate::xml::{Decoded, decode_response};
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
 
 /// The form content type every STS request carries.
@@ -196,15 +196,18 @@ struct Core<'a> {
     credentials: Option<&'a Credentials>,
     deadline: Option<Instant>,
     max: u32,
-    invocation: String,
+    invocation: Text<36>,
     attempt: u32,
     skew_retried: bool,
     acquired: Option<u32>,
     stage: Stage,
     error: Option<Error>,
     // The attempt in flight.
-    request_header: String,
-    signed: Option<SigningOutput>,
+    request_header: Text<40>,
+    /// The attempt's `x-amz-date` and `authorization`, when signed.
+    signed: bool,
+    amz_date: Text<20>,
+    authorization: String,
     timeout: Duration,
     record_creq: String,
     record_sts: String,
@@ -236,8 +239,10 @@ impl<'a> Core<'a> {
             acquired: None,
             stage: Stage::Start,
             error: None,
-            request_header: String::new(),
-            signed: None,
+            request_header: Text::new(),
+            signed: false,
+            amz_date: Text::new(),
+            authorization: String::new(),
             timeout: Duration::ZERO,
             record_creq: String::new(),
             record_sts: String::new(),
@@ -318,7 +323,13 @@ impl<'a> Core<'a> {
         }
         let engine = self.engine;
         self.timeout = engine.attempt_timeout.min(remaining);
-        self.request_header = format!("attempt={}; max={}", self.attempt, self.max);
+        self.request_header = Text::new();
+        // At most 34 bytes: two u32s and 14 of text.
+        let _ = write!(
+            self.request_header,
+            "attempt={}; max={}",
+            self.attempt, self.max
+        );
         if let Some(c) = self.credentials {
             let signing_time = engine.clock.apply(now.wall);
             let endpoint = &self.target.endpoint;
@@ -328,21 +339,23 @@ impl<'a> Core<'a> {
                 endpoint.signing_name,
                 signing_time,
             );
-            let host_headers = [
-                ("host", self.target.authority.as_str()),
-                ("content-type", CONTENT_TYPE),
-            ];
-            let req = SignableRequest {
-                method: "POST",
-                path: &self.target.url.path,
-                query: &self.target.url.query,
-                headers: &host_headers,
-                body: self.body.as_bytes(),
-            };
-            let s = sigv4::sign(&req, &params, &engine.keys);
+            self.amz_date = Text::new();
+            sigv4::write_amz_date(&mut self.amz_date, signing_time);
             let trace = log::log_enabled!(log::Level::Trace);
-            self.record_creq = if engine.hook.is_some() || trace {
-                redact_token(&s.canonical_request, c)
+            let texts = engine.hook.is_some() || trace;
+            let (mut creq, mut sts) = (String::new(), String::new());
+            self.authorization = self.target.signer.sign(
+                &params,
+                self.amz_date.as_str(),
+                self.body.as_bytes(),
+                &engine.keys,
+                texts.then_some(Texts {
+                    canonical_request: &mut creq,
+                    string_to_sign: &mut sts,
+                }),
+            );
+            self.record_creq = if texts {
+                redact_token(&creq, c)
             } else {
                 String::new()
             };
@@ -354,11 +367,11 @@ impl<'a> Core<'a> {
                 );
             }
             self.record_sts = if engine.hook.is_some() {
-                s.string_to_sign.clone()
+                sts
             } else {
                 String::new()
             };
-            self.signed = Some(s);
+            self.signed = true;
         }
         self.stage = Stage::InFlight(now.instant);
         Step::Send
@@ -375,15 +388,15 @@ impl<'a> Core<'a> {
             }
         };
         push("content-type", CONTENT_TYPE);
-        if let (Some(s), Some(c)) = (&self.signed, self.credentials) {
-            push("x-amz-date", &s.amz_date);
+        if let (true, Some(c)) = (self.signed, self.credentials) {
+            push("x-amz-date", self.amz_date.as_str());
             if let Some(t) = &c.session_token {
                 push("x-amz-security-token", t.expose());
             }
-            push("authorization", &s.authorization);
+            push("authorization", &self.authorization);
         }
-        push("amz-sdk-invocation-id", &self.invocation);
-        push("amz-sdk-request", &self.request_header);
+        push("amz-sdk-invocation-id", self.invocation.as_str());
+        push("amz-sdk-request", self.request_header.as_str());
         push("user-agent", &self.engine.user_agent);
         Request {
             url: &self.target.full,
@@ -562,19 +575,64 @@ impl<'a> Core<'a> {
     }
 }
 
-/// A version-4 UUID from the engine's generator, in one allocation.
-fn invocation_id(engine: &Engine) -> String {
+/// A version-4 UUID from the engine's generator (`8-4-4-4-12` lower-case hex), on the stack.
+fn invocation_id(engine: &Engine) -> Text<36> {
     let a = (engine.random() * u64::MAX as f64) as u64;
     let b = (engine.random() * u64::MAX as f64) as u64;
     let variant = 8 | (b & 3);
-    format!(
+    let mut id = Text::new();
+    // Exactly 36 bytes.
+    let _ = write!(
+        id,
         "{:08x}-{:04x}-4{:03x}-{variant:x}{:03x}-{:012x}",
         a >> 32,
         (a >> 16) & 0xffff,
         a & 0xfff,
         (b >> 48) & 0xfff,
         b & 0xffff_ffff_ffff
-    )
+    );
+    id
+}
+
+/// A short text in a fixed buffer: what a header value needs, without the heap. Writing past
+/// the end fails (and writes nothing of that piece).
+#[derive(Clone, Copy)]
+pub(crate) struct Text<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Text<N> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only whole `str`s are ever copied in, so this is always UTF-8.
+        self.buf
+            .get(..self.len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+}
+
+impl<const N: usize> fmt::Write for Text<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
+        let slot = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl<const N: usize> fmt::Debug for Text<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 /// The HTTP status an error carries, if a response arrived.

@@ -62,6 +62,7 @@ mod http;
 mod tests;
 
 pub use attempt::{AttemptHook, AttemptRecord, RetryDecision, RetryPolicy};
+pub(crate) use call::CONTENT_TYPE;
 pub use call::{Call, Next};
 pub use http::{Request, Response};
 
@@ -69,7 +70,7 @@ use crate::clock::ClockOffset;
 use crate::endpoint::ResolvedEndpoint;
 use crate::error::Error;
 use crate::retry::{RateLimiter, RetryConfig, RetryMode, TokenBucket};
-use crate::sigv4::SigningKeyCache;
+use crate::sigv4::{PostSigner, SigningKeyCache};
 use crate::url::EndpointUrl;
 use std::fmt;
 use std::sync::Arc;
@@ -156,8 +157,8 @@ pub(crate) struct Target {
     pub(crate) url: EndpointUrl,
     /// The URL put back together (what is requested).
     pub(crate) full: String,
-    /// `host[:port]`, the signed `host` header.
-    pub(crate) authority: String,
+    /// What every signature of a request to this endpoint shares.
+    pub(crate) signer: PostSigner,
 }
 
 impl Target {
@@ -165,7 +166,7 @@ impl Target {
         let url = EndpointUrl::parse(&endpoint.url)?;
         Ok(Self {
             full: url.to_url(),
-            authority: url.authority(),
+            signer: PostSigner::new(&url.path, &url.query, &url.authority(), CONTENT_TYPE),
             url,
             endpoint,
         })
@@ -241,6 +242,19 @@ impl Engine {
     #[must_use]
     pub fn user_agent(&self) -> &str {
         &self.user_agent
+    }
+
+    /// The limit for one attempt (what [`Request::timeout`] is unless the total timeout is
+    /// nearer).
+    #[must_use]
+    pub fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
+    }
+
+    /// The limit for a whole call, retries included.
+    #[must_use]
+    pub fn total_timeout(&self) -> Duration {
+        self.total_timeout
     }
 
     /// Tokens left in the shared retry quota.

@@ -1082,3 +1082,14 @@ fn now_advances_both_clocks_and_saturates() {
     let far = t0.after(Duration::MAX);
     assert_eq!(far.wall(), t0.wall());
 }
+
+#[test]
+fn text_holds_what_fits_and_refuses_the_rest() {
+    use std::fmt::Write as _;
+    let mut t = call::Text::<8>::new();
+    assert!(write!(t, "abcd").is_ok());
+    assert!(write!(t, "efghi").is_err());
+    assert_eq!(t.as_str(), "abcd");
+    assert!(write!(t, "efgh").is_ok());
+    assert_eq!(t.as_str(), "abcdefgh");
+}

@@ -38,9 +38,11 @@
 
 mod canonical;
 mod key;
+mod post;
 
 pub use canonical::uri_encode_component;
 pub use key::{SigningKeyCache, derive_signing_key};
+pub(crate) use post::{PostSigner, Texts};
 
 use crate::Credentials;
 use canonical::{
@@ -51,7 +53,6 @@ use hmac::Mac;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::fmt;
-use std::fmt::Write as _;
 use time::{OffsetDateTime, UtcOffset};
 
 /// The signing algorithm name, first line of the string to sign.
@@ -318,31 +319,36 @@ impl fmt::Debug for PresignedUrl {
 /// ```
 #[must_use]
 pub fn format_amz_date(time: OffsetDateTime) -> String {
-    let t = time.to_offset(UtcOffset::UTC);
     let mut s = String::with_capacity(16);
-    let year = t.year();
-    if (0..=9999).contains(&year) {
-        // The usual case, without the formatting machinery (this is on the signing hot path).
-        let y = year as u32;
-        push_2(&mut s, y / 100);
-        push_2(&mut s, y % 100);
-    } else {
-        let _ = write!(s, "{year:04}");
-    }
-    push_2(&mut s, u32::from(u8::from(t.month())));
-    push_2(&mut s, u32::from(t.day()));
-    s.push('T');
-    push_2(&mut s, u32::from(t.hour()));
-    push_2(&mut s, u32::from(t.minute()));
-    push_2(&mut s, u32::from(t.second()));
-    s.push('Z');
+    write_amz_date(&mut s, time);
     s
 }
 
-/// Appends `n` (< 100) as two digits.
-fn push_2(out: &mut String, n: u32) {
-    out.push(char::from(b'0' + (n / 10) as u8));
-    out.push(char::from(b'0' + (n % 10) as u8));
+/// Writes [`format_amz_date`]'s text to `out` (a stack buffer on the hot path).
+pub(crate) fn write_amz_date(out: &mut impl fmt::Write, time: OffsetDateTime) {
+    let t = time.to_offset(UtcOffset::UTC);
+    let year = t.year();
+    if (0..=9999).contains(&year) {
+        // The usual case, without the formatting machinery (this is on the signing hot path).
+        let y = year.unsigned_abs();
+        put_2(out, y / 100);
+        put_2(out, y % 100);
+    } else {
+        let _ = write!(out, "{year:04}");
+    }
+    put_2(out, u32::from(u8::from(t.month())));
+    put_2(out, u32::from(t.day()));
+    let _ = out.write_char('T');
+    put_2(out, u32::from(t.hour()));
+    put_2(out, u32::from(t.minute()));
+    put_2(out, u32::from(t.second()));
+    let _ = out.write_char('Z');
+}
+
+/// Writes `n` (< 100) as two digits.
+fn put_2(out: &mut impl fmt::Write, n: u32) {
+    let _ = out.write_char(char::from(b'0' + (n / 10 % 10) as u8));
+    let _ = out.write_char(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Signs a request for the `Authorization` header.
