@@ -152,6 +152,13 @@ fn main() {
     let full = every_member();
     let minimal = AssumeRole::new("arn:aws:iam::123456789012:role/demo", "bench");
 
+    let engine = common::engine();
+    let creds = sts_blocking::Credentials::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        None,
+    );
+    let now = sts_blocking::engine::Now::system();
     let addr = start_server();
     let url = format!("http://{addr}");
     let (sts, agent) = clients(&url);
@@ -226,6 +233,13 @@ fn main() {
             "2 strings",
             Box::new(|| {
                 black_box(resolve(&EndpointParams::for_region("eu-west-1")).expect("ok"));
+            }),
+        ),
+        (
+            "engine: GetCallerIdentity, canned answer (no I/O)",
+            "body + 4",
+            Box::new(|| {
+                black_box(common::engine_call(&engine, &creds, now));
             }),
         ),
         (

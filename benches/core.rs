@@ -1,7 +1,8 @@
 //! Criterion benches of the hot paths: signing (cold and cached key), presigning, form encoding,
 //! response parsing, endpoint resolution, and one full `Sts` call against an in-process keep-alive
 //! loopback server (with a raw-TCP and a bare-ureq baseline on the same server, so that our own
-//! per-call work can be read off as a difference).
+//! per-call work can be read off as a difference), and the same call through the call engine alone
+//! against a canned answer (`call/engine_get_caller_identity_no_io`: our whole per-call work).
 //!
 //! `cargo bench --bench core -- --warm-up-time 1 --measurement-time 3`
 
@@ -251,6 +252,17 @@ fn bench_call(c: &mut Criterion) {
     });
     g.bench_function("sts_get_caller_identity", |b| {
         b.iter(|| sts.get_caller_identity().expect("call"));
+    });
+    // Everything `sts_get_caller_identity` does besides I/O: the call engine against a canned answer.
+    let engine = common::engine();
+    let creds = sts_blocking::Credentials::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        None,
+    );
+    let now = sts_blocking::engine::Now::system();
+    g.bench_function("engine_get_caller_identity_no_io", |b| {
+        b.iter(|| common::engine_call(&engine, &creds, now));
     });
     let op = AssumeRole::new("arn:aws:iam::123456789012:role/demo", "bench");
     g.bench_function("sts_assume_role", |b| {

@@ -1,5 +1,7 @@
-//! [`Sts`], the blocking client: a thin shell that validates, encodes, signs, sends, retries and
-//! decodes. Everything it does besides I/O lives in the pure modules.
+//! [`Sts`], the blocking client: a thin shell over the call engine ([`crate::engine`]). It
+//! resolves credentials, then drives a [`Call`] with ureq — sends what the engine asks, sleeps when
+//! it says wait, reads the clock — in `Sts::drive`; everything else (signing, retries, the quota,
+//! pacing, skew correction, deadlines, decoding) is the engine's.
 
 use crate::credentials::{Credentials, Env, ProvideCredentials};
 use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};

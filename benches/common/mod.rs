@@ -121,3 +121,35 @@ pub fn clients(url: &str) -> (sts_blocking::Sts, ureq::Agent) {
         .into();
     (sts, agent)
 }
+
+/// One GetCallerIdentity through the call engine alone, answered from memory: encode, sign,
+/// decode and the call's bookkeeping, no I/O.
+pub fn engine_call(
+    engine: &sts_blocking::engine::Engine,
+    credentials: &sts_blocking::Credentials,
+    now: sts_blocking::engine::Now,
+) -> sts_blocking::ops::GetCallerIdentityOutput {
+    use sts_blocking::engine::{Call, Next, Response};
+    let op = sts_blocking::ops::GetCallerIdentity;
+    let mut call = Call::new(engine, &op, Some(credentials), now).expect("call");
+    let headers = [("x-amzn-RequestId", "bench")];
+    loop {
+        match call.poll(now) {
+            Next::Send(_) => call.on_response(Ok(Response::new(200, &headers, GCI_XML)), now),
+            Next::Done(d) => return d.output,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// The engine of the engine benches: us-east-1, fixed seed.
+pub fn engine() -> sts_blocking::engine::Engine {
+    let endpoint = sts_blocking::endpoint::resolve(
+        &sts_blocking::endpoint::EndpointParams::for_region("us-east-1"),
+    )
+    .expect("endpoint");
+    sts_blocking::engine::Engine::builder(endpoint)
+        .seed(1)
+        .build(sts_blocking::engine::Now::system())
+        .expect("engine")
+}
