@@ -714,7 +714,7 @@ fn usage_errors_exit_252() {
     assert_eq!(code(&o), 252);
     assert_eq!(
         stderr(&o),
-        "\nParameter validation failed:\nInvalid value for parameter Name: length must be 2..=32, got 1\n"
+        "\nParameter validation failed:\nInvalid length for parameter Name, value: 1, valid min length: 2\n"
     );
     assert_eq!(fake.count(), 0, "no usage error sends a request");
 }

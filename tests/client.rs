@@ -140,13 +140,33 @@ fn invalid_input_sends_nothing() {
     let err = client(&fake.url())
         .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/demo", "x"))
         .unwrap_err();
-    match err {
-        Error::InvalidInput { field, rule } => {
-            assert_eq!(field, "RoleSessionName");
-            assert!(rule.contains("2..=64"), "{rule}");
+    match &err {
+        Error::InvalidInput { violations } => {
+            assert_eq!(violations.len(), 1);
+            assert_eq!(violations[0].field, "RoleSessionName");
         }
         e => panic!("{e:?}"),
     }
+    assert_eq!(
+        err.to_string(),
+        "Parameter validation failed:\n\
+         Invalid length for parameter RoleSessionName, value: 1, valid min length: 2"
+    );
+    // Every violation is reported, in model member order, as botocore reports them.
+    let mut op = AssumeRole::new("arn:aws", "a b");
+    op.duration_seconds = Some(60);
+    op.tags = Some(vec![Tag::new("", "v")]);
+    op.external_id = Some("x".into());
+    let err = client(&fake.url()).assume_role(&op).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Parameter validation failed:\n\
+         Invalid length for parameter RoleArn, value: 7, valid min length: 20\n\
+         Invalid pattern for parameter RoleSessionName, character: ' ', valid pattern: [\\w+=,.@-]*\n\
+         Invalid value for parameter DurationSeconds, value: 60, valid min value: 900\n\
+         Invalid length for parameter Tags[0].Key, value: 0, valid min length: 1\n\
+         Invalid length for parameter ExternalId, value: 1, valid min length: 2"
+    );
     assert_eq!(fake.count(), 0);
 }
 

@@ -278,10 +278,8 @@ fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
         if u.ends_with('/') { u } else { format!("{u}/") }
     };
     let (msg, code) = match e {
-        Error::InvalidInput { field, rule } => (
-            format!("Parameter validation failed:\nInvalid value for parameter {field}: {rule}"),
-            EXIT_USAGE,
-        ),
+        // botocore's ParamValidationError text, every violation listed.
+        Error::InvalidInput { .. } => (e.to_string(), EXIT_USAGE),
         Error::Service(s) => (
             format!(
                 "An error occurred ({}) when calling the {} operation: {}",
