@@ -28,6 +28,9 @@ pub const SIGNING_NAME: &str = "sts";
 /// The legacy global endpoint, `https://sts.amazonaws.com` (signed for `us-east-1`).
 pub const GLOBAL_ENDPOINT: &str = "https://sts.amazonaws.com";
 
+/// The pseudo-region of the global endpoint: what the AWS CLI uses when no region is configured.
+pub const GLOBAL_REGION: &str = "aws-global";
+
 /// The 16 regions that `UseGlobalEndpoint` (`sts_regional_endpoints = legacy`) sends to the global endpoint.
 ///
 /// ```

@@ -78,6 +78,15 @@ pub enum Error {
         /// The rule set's error message.
         message: String,
     },
+    /// A signed call with a custom endpoint and no region: there is no region to sign for
+    /// (botocore's `NoRegionError`). Clients without a custom endpoint use `aws-global` instead.
+    NoRegion,
+    /// The profile named by `AWS_PROFILE` or chosen explicitly is in neither shared file
+    /// (botocore's `ProfileNotFound`).
+    ProfileNotFound {
+        /// The profile name.
+        profile: String,
+    },
 }
 
 impl Error {
@@ -135,6 +144,14 @@ impl Error {
     #[must_use]
     pub fn request_id(&self) -> Option<&str> {
         self.service_error().and_then(|e| e.request_id.as_deref())
+    }
+
+    /// Whether no credential source had credentials (botocore's `NoCredentialsError`), as opposed
+    /// to a source that failed.
+    #[must_use]
+    pub fn is_no_credentials(&self) -> bool {
+        matches!(self, Self::Credentials(c)
+            if c.provider == "none" || (c.provider == "chain" && c.source.is_none()))
     }
 
     /// Whether the error is a throttling error (`Throttling`, `ThrottlingException`, ...).
@@ -210,6 +227,10 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
             Self::Endpoint { message } => write!(f, "endpoint resolution failed: {message}"),
+            Self::NoRegion => f.write_str("You must specify a region."),
+            Self::ProfileNotFound { profile } => {
+                write!(f, "The config profile ({profile}) could not be found")
+            }
         }
     }
 }

@@ -36,6 +36,9 @@ pub enum TrustRoots {
     Platform,
     /// Only the certificates in this PEM file (`AWS_CA_BUNDLE`, profile `ca_bundle`).
     Bundle(PathBuf),
+    /// No verification at all (the AWS CLI's `--no-verify-ssl`): anyone on the path can read and
+    /// change the traffic, credentials included. Only for an explicit user request.
+    NoVerification,
 }
 
 #[derive(Debug, Clone)]
@@ -67,10 +70,14 @@ pub(crate) struct Transport {
 impl Transport {
     pub(crate) fn new(cfg: &TransportConfig) -> Result<Self, Error> {
         let roots = match &cfg.roots {
-            TrustRoots::WebPki => RootCerts::WebPki,
+            TrustRoots::WebPki | TrustRoots::NoVerification => RootCerts::WebPki,
             TrustRoots::Platform => platform_roots()?,
             TrustRoots::Bundle(path) => load_bundle(path)?,
         };
+        let tls = TlsConfig::builder()
+            .root_certs(roots)
+            .disable_verification(cfg.roots == TrustRoots::NoVerification)
+            .build();
         let proxy = match &cfg.proxy {
             ProxySetting::FromEnv => ureq::Proxy::try_from_env(),
             ProxySetting::Disabled => None,
@@ -83,7 +90,7 @@ impl Transport {
             .proxy(proxy)
             .user_agent(cfg.user_agent.as_str())
             .accept_encoding("identity")
-            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .tls_config(tls)
             .build();
         let agent = ureq::Agent::with_parts(
             config,
