@@ -26,10 +26,13 @@ fn sts_env(env: &[(&str, &str)], args: &[&str]) -> Output {
     c.args(args).output().expect("run sts")
 }
 
-/// What `sts` prints when the chain finds nothing (HOME empty, IMDS disabled).
-const NO_CREDENTIALS: &str = "\nUnable to locate credentials. You can configure credentials with \
-    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile in ~/.aws/config (--profile), web \
-    identity, a container or instance role. Sources tried:\n  \
+/// What `sts` prints when the chain finds nothing: the AWS CLI's sentence.
+const NO_CREDENTIALS: &str = "\nUnable to locate credentials. You can configure credentials by \
+    running \"aws configure\".\n";
+
+/// ... and with `--debug`, the sources tried (HOME empty, IMDS disabled).
+const NO_CREDENTIALS_DEBUG: &str = "\nUnable to locate credentials. You can configure credentials by \
+    running \"aws configure\".\nSources tried:\n  \
     - environment: skipped: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY not set\n  \
     - profile: skipped: No profiles were defined\n  \
     - web_identity: skipped: AWS_WEB_IDENTITY_TOKEN_FILE not set\n  \
@@ -644,23 +647,56 @@ fn usage_errors_exit_252() {
     );
     let o = sts(&fake, &["get-caller-identity", "--bogus", "x"]);
     assert_eq!(code(&o), 252);
-    assert_eq!(
-        stderr(&o),
-        format!("{USAGE}sts: error: Unknown options: --bogus, x\n")
-    );
+    // As awscli's UnknownArgumentError: the usage banner, then the message alone.
+    assert_eq!(stderr(&o), format!("{USAGE}Unknown options: --bogus, x\n"));
     let o = sts(&fake, &["no-such-command"]);
     assert_eq!(code(&o), 252);
     assert!(
-        stderr(&o).contains("sts: error: argument command: Invalid choice, valid choices are:")
+        stderr(&o).contains("sts: error: argument operation: Invalid choice, valid choices are:")
+    );
+    assert!(!stderr(&o).contains("maybe you meant"));
+    // A typo: argparse's choices, two per line, then difflib's close matches.
+    let o = sts(&fake, &["assume-rol"]);
+    assert_eq!(code(&o), 252);
+    let e = stderr(&o);
+    assert!(
+        e.contains(&format!(
+            "\n{:<40} | {:<40}\n",
+            "assume-role", "assume-role-with-saml"
+        )),
+        "{e}"
+    );
+    assert!(
+        e.ends_with(
+            "\n\n\nInvalid choice: 'assume-rol', maybe you meant:\n\n  * assume-role\n  * assume-root\n"
+        ),
+        "{e}"
     );
     let o = sts(&fake, &[]);
     assert_eq!(code(&o), 252);
-    assert!(stderr(&o).ends_with("sts: error: the following arguments are required: command\n"));
+    assert!(stderr(&o).ends_with("sts: error: the following arguments are required: operation\n"));
+    // awscli converts integers with Python's int(): its ValueError is a general error (255).
     let o = sts(&fake, &["get-session-token", "--duration-seconds", "1h"]);
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\ninvalid literal for int() with base 10: '1h'\n"
+    );
+    // ... and the timeouts with argparse's type=int (v2's cli.json): a usage error.
+    let o = sts(&fake, &["get-caller-identity", "--cli-read-timeout", "abc"]);
+    assert_eq!(code(&o), 252);
+    assert!(
+        stderr(&o).ends_with("sts: error: argument --cli-read-timeout: invalid int value: 'abc'\n")
+    );
+    let o = sts(
+        &fake,
+        &["get-caller-identity", "--endpoint-url", "not-a-url"],
+    );
     assert_eq!(code(&o), 252);
     assert_eq!(
         stderr(&o),
-        "\nError parsing parameter '--duration-seconds': expected an integer, got '1h'\n"
+        "\nBad value for --endpoint-url \"not-a-url\": scheme is missing.  Must be of the form \
+         http://<hostname>/ or https://<hostname>/\n"
     );
     let o = sts(&fake, &["get-caller-identity", "--output", "table"]);
     assert_eq!(code(&o), 252);
@@ -679,12 +715,11 @@ fn usage_errors_exit_252() {
         ],
     );
     assert_eq!(code(&o), 252);
-    assert!(
-        stderr(&o).starts_with(
-            "\nError parsing parameter '--policy': Unable to load paramfile file:///nonexistent/policy.json: "
-        ),
-        "{}",
-        stderr(&o)
+    assert_eq!(
+        stderr(&o),
+        "\nError parsing parameter '--policy': Unable to load paramfile \
+         file:///nonexistent/policy.json: [Errno 2] No such file or directory: \
+         '/nonexistent/policy.json'\n"
     );
     let o = sts(
         &fake,
@@ -707,7 +742,8 @@ fn usage_errors_exit_252() {
     );
     assert_eq!(
         stderr(&o),
-        "\nParameter validation failed:\nUnknown parameter in Tags[0]: \"Valu\", must be one of: Key, Value\n"
+        "\nParameter validation failed:\nMissing required parameter in Tags[0]: \"Value\"\n\
+         Unknown parameter in Tags[0]: \"Valu\", must be one of: Key, Value\n"
     );
     // A model constraint checked by the library.
     let o = sts(&fake, &["get-federation-token", "--name", "B"]);
@@ -729,6 +765,12 @@ fn no_credentials_exit_253() {
     );
     assert_eq!(code(&o), 253);
     assert_eq!(stderr(&o), NO_CREDENTIALS);
+    let o = sts_env(
+        &[("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL_STS", &url)],
+        &["get-caller-identity", "--debug"],
+    );
+    assert_eq!(code(&o), 253);
+    assert_eq!(stderr(&o), NO_CREDENTIALS_DEBUG);
     // Unsigned operations need none.
     fake.set_fallback(Reply::xml(
         200,
@@ -750,20 +792,44 @@ fn no_credentials_exit_253() {
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), CREDS_ENV);
-    // A profile that does not exist is a configuration error.
+    // A profile that does not exist: botocore's ProfileNotFound, a general error.
     let o = sts(&fake, &["--profile", "dev", "get-caller-identity"]);
-    assert_eq!(code(&o), 253);
-    assert!(stderr(&o).contains("(dev)"), "{}", stderr(&o));
-    // No region.
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nThe config profile (dev) could not be found\n"
+    );
+    // Partial credentials, in botocore's words.
+    let o = sts_env(
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_STS", &url),
+        ],
+        &["get-caller-identity"],
+    );
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nPartial credentials found in env, missing: AWS_SECRET_ACCESS_KEY\n"
+    );
+    // A custom endpoint and no region: nothing to sign for.
+    let before = fake.count();
     let o = sts_env(
         &[
             ("AWS_ACCESS_KEY_ID", "AKID"),
             ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_ENDPOINT_URL_STS", &url),
         ],
         &["get-caller-identity"],
     );
     assert_eq!(code(&o), 253);
-    assert!(stderr(&o).starts_with("\nYou must specify a region."));
+    assert_eq!(
+        stderr(&o),
+        "\nYou must specify a region. You can also configure your region by running \
+         \"aws configure\".\n"
+    );
+    assert_eq!(fake.count(), before, "nothing sent");
 }
 
 #[test]
@@ -1466,7 +1532,7 @@ fn vault_login_data_prints_the_signed_request() {
 }
 
 #[test]
-fn identity_documents_without_credentials_or_region_exit_253() {
+fn identity_documents_without_credentials_exit_253_and_without_region_use_the_global_endpoint() {
     let fake = FakeSts::start(caller_identity());
     let url = fake.url();
     for args in [
@@ -1480,6 +1546,8 @@ fn identity_documents_without_credentials_or_region_exit_253() {
         assert_eq!(code(&o), 253, "{args:?}");
         assert_eq!(stdout(&o), "");
         assert_eq!(stderr(&o), NO_CREDENTIALS);
+        // No region: signed for the global endpoint (aws eks get-token does the same; it is
+        // Vault's default sts_endpoint).
         let o = sts_env(
             &[
                 ("AWS_ACCESS_KEY_ID", "AKID"),
@@ -1487,12 +1555,13 @@ fn identity_documents_without_credentials_or_region_exit_253() {
             ],
             args,
         );
-        assert_eq!(code(&o), 253, "{args:?}");
-        assert!(
-            stderr(&o).starts_with("\nYou must specify a region."),
-            "{}",
-            stderr(&o)
-        );
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let url = match doc["status"]["token"].as_str() {
+            Some(t) => b64_text(t.strip_prefix("k8s-aws-v1.").unwrap(), true),
+            None => b64_text(doc["iam_request_url"].as_str().unwrap(), false),
+        };
+        assert!(url.starts_with("https://sts.amazonaws.com/"), "{url}");
     }
     // --role-arn without credentials fails before anything is sent.
     let o = sts_env(
@@ -1580,14 +1649,32 @@ fn profile_with_role_arn_assumes_the_role_and_whoami_says_so() {
 }
 
 #[test]
-fn unknown_profile_exits_253() {
+fn unknown_profile_exits_255() {
     let home = home_with("[default]\nregion = us-east-1\n", "");
     let o = sts_env(
         &[("HOME", home.to_str().unwrap())],
         &["get-caller-identity", "--profile", "nope"],
     );
-    assert_eq!(code(&o), 253);
-    assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nThe config profile (nope) could not be found\n"
+    );
+    // AWS_PROFILE too, even with credentials in the environment (as botocore).
+    let o = sts_env(
+        &[
+            ("HOME", home.to_str().unwrap()),
+            ("AWS_PROFILE", "nope"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ],
+        &["get-caller-identity"],
+    );
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nThe config profile (nope) could not be found\n"
+    );
 }
 
 #[test]

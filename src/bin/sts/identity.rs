@@ -1,10 +1,12 @@
 //! Commands about the credentials in effect rather than an STS operation: `whoami` and
 //! `export-credentials` (the AWS CLI's `aws configure export-credentials`).
 
-use crate::args::{Globals, Values};
+use crate::args::Values;
 use crate::commands::{Command, Example, Kind, Run, flag, out};
 use crate::output::{self, ObjBuilder, Value};
-use sts_blocking::{Credentials, Error, Sts};
+use sts_blocking::credentials::mfa::mfa_provider;
+use sts_blocking::settings::Settings;
+use sts_blocking::{Credentials, Error, ProvideCredentials};
 
 /// `sts whoami`: the caller identity plus where the credentials came from.
 pub(crate) const WHOAMI: Command = Command {
@@ -116,10 +118,10 @@ pub(crate) const EXPORT_CREDENTIALS: Command = Command {
     }],
     credentials: false,
     signed: false,
-    run: Run::Document(|sts, v, _: &Globals| export(sts, v)),
+    run: Run::Local(export),
 };
 
-fn export(sts: &Sts, v: &Values) -> Result<String, Error> {
+fn export(settings: &Settings, v: &Values) -> Result<String, Error> {
     let format = v.str("--format").unwrap_or_else(|| "process".into());
     if !FORMATS.contains(&format.as_str()) {
         return Err(Error::invalid_input(
@@ -127,7 +129,8 @@ fn export(sts: &Sts, v: &Values) -> Result<String, Error> {
             format!("must be one of {}, got {format:?}", FORMATS.join(", ")),
         ));
     }
-    let c = sts.resolve_credentials()?;
+    let mfa = Some(mfa_provider(crate::prompt_mfa_code));
+    let c = settings.credentials_provider(mfa).provide_credentials()?;
     Ok(render(&c, &format))
 }
 
