@@ -25,6 +25,7 @@ pub mod clock;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod files;
 pub mod json;
 pub mod ops;
 pub mod presign;

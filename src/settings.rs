@@ -105,7 +105,7 @@ impl Settings {
     /// exist. A value that cannot be understood is kept in [`Settings::invalid`]: the clients built
     /// from these settings fail with it.
     pub fn load(env: &Env, overrides: &Overrides) -> Result<Self, Error> {
-        let mut locations = FileLocations::resolve(env, Platform::current());
+        let mut locations = FileLocations::resolve(env, Platform::current())?;
         let profile_explicit = overrides.profile.is_some();
         if let Some(p) = &overrides.profile {
             locations.profile.clone_from(p);
@@ -192,7 +192,9 @@ impl Settings {
                 ))),
             }
         }
-        let ca_bundle = get("AWS_CA_BUNDLE", "ca_bundle").map(|(v, _)| PathBuf::from(v));
+        let ca_bundle = get("AWS_CA_BUNDLE", "ca_bundle")
+            .map(|(v, _)| env.expand_home(&v, Platform::current(), "CA bundle"))
+            .transpose()?;
         let app_id = get("AWS_SDK_UA_APP_ID", "sdk_ua_app_id").map(|(v, _)| v);
         let endpoint_url = profiles.configured_endpoint_url(env, "sts");
         Ok(Self {

@@ -240,8 +240,7 @@ fn platform_roots() -> Result<RootCerts, Error> {
 
 /// Reads a PEM bundle; every certificate in it becomes a root, and nothing else is trusted.
 pub(crate) fn load_bundle(path: &std::path::Path) -> Result<RootCerts, Error> {
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::config(format!("cannot read CA bundle {}: {e}", path.display())))?;
+    let pem = crate::files::read_capped(path, crate::files::MAX_CA_BUNDLE, "CA bundle")?;
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),

@@ -698,7 +698,7 @@ fn usage_errors_exit_252() {
         "\nBad value for --endpoint-url \"not-a-url\": scheme is missing.  Must be of the form \
          http://<hostname>/ or https://<hostname>/\n"
     );
-    let o = sts(&fake, &["get-caller-identity", "--output", "table"]);
+    let o = sts(&fake, &["get-caller-identity", "--output", "xml"]);
     assert_eq!(code(&o), 252);
     assert!(stderr(&o).contains("argument --output: Invalid choice"));
     let o = sts(&fake, &["get-caller-identity", "--region"]);
@@ -1701,8 +1701,8 @@ fn export_credentials_in_every_format() {
     );
     assert_eq!(
         run("powershell"),
-        "$Env:AWS_ACCESS_KEY_ID=\"ASIAEXPORT\"\n$Env:AWS_SECRET_ACCESS_KEY=\"se cret\"\n\
-         $Env:AWS_SESSION_TOKEN=\"tok\"\n"
+        "$Env:AWS_ACCESS_KEY_ID='ASIAEXPORT'\n$Env:AWS_SECRET_ACCESS_KEY='se cret'\n\
+         $Env:AWS_SESSION_TOKEN='tok'\n"
     );
     assert_eq!(
         run("process"),

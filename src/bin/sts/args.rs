@@ -57,6 +57,8 @@ pub struct Globals {
     pub no_cli_pager: bool,
     /// `--cli-auto-prompt` (refused: sts has no interactive prompt).
     pub cli_auto_prompt: bool,
+    /// `--query`: a JMESPath expression (checked to compile when parsed).
+    pub query: Option<String>,
 }
 
 /// What the command line asks for.
@@ -391,6 +393,11 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
         }
     }
     let unknown_error = || CliError::Unknown(format!("Unknown options: {}", unknown.join(", ")));
+    // As the AWS CLI, a bad --query is reported once the global options are read, before
+    // the command's own.
+    if let Some(q) = &globals.query {
+        crate::output::compile_query(q).map_err(CliError::Param)?;
+    }
     let action = if version {
         Action::Version
     } else if help {
@@ -509,6 +516,7 @@ fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError
             choice(&value, &["base64", "raw-in-base64-out"])?;
             g.cli_binary_format = Some(value);
         }
+        "--query" => g.query = Some(value),
         "--cli-connect-timeout" => g.connect_timeout = Some(seconds(&value)?),
         "--cli-read-timeout" => g.read_timeout = Some(seconds(&value)?),
         _ => unreachable!("global flag {name} without a setter"),
@@ -538,14 +546,19 @@ pub(crate) fn load(flag: &str, value: &str) -> Result<String, CliError> {
     else {
         return Ok(value.to_owned());
     };
-    let path = std::path::Path::new(path);
-    let path = match path.strip_prefix("~") {
-        Ok(rest) => match std::env::var_os("HOME") {
-            Some(home) => std::path::PathBuf::from(home).join(rest),
-            None => path.to_path_buf(),
-        },
-        Err(_) => path.to_path_buf(),
-    };
+    // `~` and `~user` as the AWS CLI expands them; with no known home directory this is an error,
+    // never a path relative to the working directory.
+    let path = sts_blocking::credentials::Env::real()
+        .expand_home(
+            path,
+            sts_blocking::credentials::env::Platform::current(),
+            "paramfile",
+        )
+        .map_err(|e| {
+            CliError::Param(format!(
+                "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
+            ))
+        })?;
     let bytes = std::fs::read(&path).map_err(|e| {
         CliError::Param(format!(
             "Error parsing parameter '{flag}': Unable to load paramfile {value}: {}",

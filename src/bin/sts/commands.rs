@@ -10,7 +10,7 @@ use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, Sts, StsBuilder};
 
 /// The `--output` formats.
-pub const OUTPUTS: &[&str] = &["json", "text", "env"];
+pub const OUTPUTS: &[&str] = &["json", "text", "table", "yaml", "yaml-stream", "off", "env"];
 
 /// The members of a structure flag.
 #[derive(Debug)]
@@ -265,9 +265,16 @@ pub static GLOBALS: &[GlobalFlag] = &[
     GlobalFlag {
         name: "--output",
         value: Some("string"),
-        doc: "The output format: json (the default), text (tab-separated, as the AWS CLI's text \
-              format) or env (export lines for the returned credentials). Default: \
-              AWS_DEFAULT_OUTPUT, else the profile's output setting, else json.",
+        doc: "The output format, as the AWS CLI v2 prints them: json (the default), text \
+              (tab-separated), table, yaml, yaml-stream or off (nothing); or env (export lines for \
+              the returned credentials). Default: AWS_DEFAULT_OUTPUT, else the profile's output \
+              setting, else json.",
+    },
+    GlobalFlag {
+        name: "--query",
+        value: Some("string"),
+        doc: "A JMESPath expression applied to the output before it is formatted (as the AWS \
+              CLI's --query), e.g. --query Account --output text.",
     },
     GlobalFlag {
         name: "--profile",

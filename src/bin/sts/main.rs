@@ -4,7 +4,8 @@
 //!
 //! Modules: [`args`] (the hand-written parser: no argument-parsing crate, so the dependency tree
 //! stays at zero extra crates), [`shorthand`] (shorthand and JSON structure values), [`commands`]
-//! (one spec per subcommand), [`output`] (json, text, env), [`help`] and [`completion`].
+//! (one spec per subcommand), [`output`] (json, text, table, yaml, env), [`jmespath`]
+//! (`--query`), [`help`] and [`completion`].
 //!
 //! Exit codes, as the AWS CLI v2: 0 success, 252 command-line or parameter error, 253
 //! configuration or credentials error, 254 service error, 255 anything else.
@@ -16,13 +17,15 @@ mod completion;
 mod errors;
 mod help;
 mod identity;
+mod jmespath;
 mod output;
 mod pystyle;
 mod shorthand;
 
 use args::{Action, CliError, Globals, Skeleton};
 use commands::{Command, Run};
-use errors::{EXIT_USAGE, cli_error};
+use errors::{EXIT_OTHER, EXIT_USAGE, cli_error};
+use output::Format;
 use std::io::Write;
 use std::time::Duration;
 use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
@@ -75,9 +78,9 @@ fn emit(text: &str) -> i32 {
 
 /// The output format: `--output`, else `AWS_DEFAULT_OUTPUT`, else the profile's `output`, else
 /// json. A value sts does not know is the AWS CLI's `Unknown output type` (255).
-fn output_format(g: &Globals, settings: &Settings) -> Result<String, CliError> {
-    if let Some(o) = &g.output {
-        return Ok(o.clone());
+fn output_format(g: &Globals, settings: &Settings) -> Result<Format, CliError> {
+    if let Some(f) = g.output.as_deref().and_then(Format::parse) {
+        return Ok(f);
     }
     let configured = std::env::var("AWS_DEFAULT_OUTPUT")
         .ok()
@@ -90,14 +93,10 @@ fn output_format(g: &Globals, settings: &Settings) -> Result<String, CliError> {
                 .map(str::to_owned)
         });
     match configured {
-        None => Ok("json".into()),
+        None => Ok(Format::Json),
         Some(v) => {
             let v = v.trim();
-            if commands::OUTPUTS.contains(&v) {
-                Ok(v.to_owned())
-            } else {
-                Err(CliError::Other(format!("Unknown output type: {v}")))
-            }
+            Format::parse(v).ok_or_else(|| CliError::Other(format!("Unknown output type: {v}")))
         }
     }
 }
@@ -262,7 +261,7 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         Ok(f) => f,
         Err(e) => return cli_error(e),
     };
-    if format == "env" && !cmd.credentials {
+    if format == Format::Env && !cmd.credentials {
         eprintln!(
             "\n--output env prints the credentials an operation returns, and {} returns none: use \
              --output json or --output text",
@@ -270,6 +269,11 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         );
         return EXIT_USAGE;
     }
+    // Checked to compile when the command line was read.
+    let query = match g.query.as_deref().map(output::compile_query).transpose() {
+        Ok(q) => q,
+        Err(msg) => return cli_error(CliError::Param(msg)),
+    };
     let result = if cli_input::skeleton_of(cmd, values) == Some(Skeleton::Output) {
         // Checked like a call (required flags), not sent.
         Ok(cli_input::output_skeleton(cmd.output))
@@ -281,20 +285,15 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         op(&sts, values).map_err(|e| report(&e, Some(&sts)))
     };
     match result {
-        Ok(v) => emit(&render(&v, &format)),
+        Ok(v) => match output::render(&v, query.as_ref(), format, cmd.action) {
+            Ok(text) => emit(&text),
+            // A query that fails on the data (a type error, an unknown function) or a result
+            // no format can print: the AWS CLI's general error, 255.
+            Err(e) => {
+                eprintln!("\n{e}");
+                EXIT_OTHER
+            }
+        },
         Err(code) => code,
-    }
-}
-
-/// The output in the chosen format. An empty result prints nothing, as the AWS CLI prints
-/// nothing for a response without members.
-fn render(v: &output::Value, format: &str) -> String {
-    if matches!(v, output::Value::Obj(m) if m.is_empty()) {
-        return String::new();
-    }
-    match format {
-        "text" => output::text(v),
-        "env" => output::env(v).unwrap_or_default(),
-        _ => output::json(v),
     }
 }

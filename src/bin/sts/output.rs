@@ -1,9 +1,19 @@
-//! Output formatting: a small value tree ([`Value`]) and its three renderings, as the AWS CLI prints
-//! them: `json` (Python's `json.dumps(indent=4, ensure_ascii=False)`), `text` (awscli's `text.py`) and
-//! `env` (`export AWS_ACCESS_KEY_ID=...`, as `aws configure export-credentials --format env`).
+//! Output formatting: a small value tree ([`Value`]) that commands build, and its renderings as
+//! the AWS CLI v2 prints them (`awscli/formatter.py`): `json` (`json.dumps(indent=4,
+//! ensure_ascii=False)`), `text` (`text.py`), `table` ([`table`], `table.py`), `yaml` and
+//! `yaml-stream` ([`yaml`], ruamel.yaml over libyaml) and `off`; plus `env` (`export
+//! AWS_ACCESS_KEY_ID=...`, as `aws configure export-credentials --format env`).
 //!
-//! The JSON writer is hand-written (no serde): the output is a handful of strings and integers.
+//! [`render`] applies `--query` first (after `ResponseMetadata` is gone: commands never put it
+//! in), on the JSON data model of [`crate::jmespath::Value`], then formats the result. The
+//! writers are hand-written (no serde).
 
+pub mod table;
+mod width;
+pub mod yaml;
+
+use crate::jmespath::value::{sort_strings, stable_sort};
+use crate::jmespath::{self, Expression, Value as Data};
 use time::OffsetDateTime;
 
 /// A response as the CLI prints it: objects keep their members in model order.
@@ -85,45 +95,174 @@ pub fn timestamp(t: OffsetDateTime) -> String {
     }
 }
 
+/// An output format (`--output`, `AWS_DEFAULT_OUTPUT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `json`: the default.
+    Json,
+    /// `text`: tab-separated lines.
+    Text,
+    /// `table`: boxes drawn with `-`, `+` and `|`.
+    Table,
+    /// `yaml`.
+    Yaml,
+    /// `yaml-stream`: the result as a one-item YAML list.
+    YamlStream,
+    /// `off`: nothing on standard output.
+    Off,
+    /// `env`: `export` lines for the returned credentials (this tool's own).
+    Env,
+}
+
+impl Format {
+    /// Every format with its name, in the order help and errors list them.
+    pub const ALL: [(&'static str, Format); 7] = [
+        ("json", Format::Json),
+        ("text", Format::Text),
+        ("table", Format::Table),
+        ("yaml", Format::Yaml),
+        ("yaml-stream", Format::YamlStream),
+        ("off", Format::Off),
+        ("env", Format::Env),
+    ];
+
+    /// The format called `name`.
+    pub fn parse(name: &str) -> Option<Format> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+}
+
+/// Why a result could not be printed (the AWS CLI fails these with exit status 255).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError(pub String);
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<jmespath::Error> for RenderError {
+    fn from(e: jmespath::Error) -> Self {
+        RenderError(e.to_string())
+    }
+}
+
+/// Compiles a `--query` expression; the error is the AWS CLI's `Bad value for --query EXPR: ...`.
+pub fn compile_query(text: &str) -> Result<Expression, String> {
+    Expression::compile(text).map_err(|e| format!("Bad value for --query {text}: {e}"))
+}
+
+/// Renders a command's output as the AWS CLI v2 does: `--query` (if any) on the output, then the
+/// format. `title` is the operation name (`GetCallerIdentity`), the table's title.
+pub fn render(
+    v: &Value,
+    query: Option<&Expression>,
+    format: Format,
+    title: &str,
+) -> Result<String, RenderError> {
+    if format == Format::Off {
+        return Ok(String::new());
+    }
+    if format == Format::Env {
+        return Ok(env(v).unwrap_or_default());
+    }
+    let data = to_data(v);
+    let data = match query {
+        Some(q) => q.search(&data)?,
+        None => data,
+    };
+    render_data(&data, format, title)
+}
+
+/// Formats a result (already queried).
+pub fn render_data(data: &Data, format: Format, title: &str) -> Result<String, RenderError> {
+    let empty_object = matches!(data, Data::Object(m) if m.is_empty());
+    let mut out = String::new();
+    match format {
+        // `formatter.py`: an empty object (an operation without output) prints nothing.
+        Format::Json if empty_object => {}
+        Format::Json => {
+            write_json(&mut out, data, 0)?;
+            out.push('\n');
+        }
+        Format::Text => write_text(&mut out, data, None, None)?,
+        Format::Table => return table::render(title, data, table::DEFAULT_WIDTH),
+        Format::Yaml if empty_object => {}
+        Format::Yaml => yaml::dump(&mut out, data)?,
+        Format::YamlStream if empty_object => {}
+        Format::YamlStream => yaml::dump(&mut out, &Data::Array(vec![data.clone()]))?,
+        Format::Off | Format::Env => {}
+    }
+    Ok(out)
+}
+
+/// The data model of a command's output.
+pub fn to_data(v: &Value) -> Data {
+    match v {
+        Value::Str(s) => Data::Str(s.clone()),
+        Value::Int(n) => Data::Int(*n),
+        Value::Obj(members) => Data::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), to_data(v)))
+                .collect(),
+        ),
+        Value::List(items) => Data::Array(items.iter().map(to_data).collect()),
+    }
+}
+
+/// What Python's `json` and `yaml` writers say about a value they cannot write (an expression
+/// reference that a query returned).
+pub(crate) fn unrepresentable() -> RenderError {
+    RenderError("Encountered unrecognized type in JSON encoder.".into())
+}
+
 /// `json.dumps(value, indent=4, ensure_ascii=False)` plus a newline.
 pub fn json(v: &Value) -> String {
     let mut out = String::new();
-    write_json(&mut out, v, 0);
+    // A command's own output has no expression references.
+    let _ = write_json(&mut out, &to_data(v), 0);
     out.push('\n');
     out
 }
 
-fn write_json(out: &mut String, v: &Value, depth: usize) {
+fn write_json(out: &mut String, v: &Data, depth: usize) -> Result<(), RenderError> {
     match v {
-        Value::Str(s) => json_string(out, s),
-        Value::Int(n) => out.push_str(&n.to_string()),
-        Value::Obj(members) if members.is_empty() => out.push_str("{}"),
-        Value::List(items) if items.is_empty() => out.push_str("[]"),
-        Value::Obj(members) => {
+        Data::Null => out.push_str("null"),
+        Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Data::Int(n) => out.push_str(&n.to_string()),
+        Data::Float(f) => out.push_str(&jmespath::value::json_float(*f)),
+        Data::Str(s) => json_string(out, s),
+        Data::Object(members) if members.is_empty() => out.push_str("{}"),
+        Data::Array(items) if items.is_empty() => out.push_str("[]"),
+        Data::Object(members) => {
             out.push('{');
             for (i, (k, v)) in members.iter().enumerate() {
                 out.push_str(if i == 0 { "\n" } else { ",\n" });
                 indent(out, depth + 1);
                 json_string(out, k);
                 out.push_str(": ");
-                write_json(out, v, depth + 1);
+                write_json(out, v, depth + 1)?;
             }
             out.push('\n');
             indent(out, depth);
             out.push('}');
         }
-        Value::List(items) => {
+        Data::Array(items) => {
             out.push('[');
             for (i, v) in items.iter().enumerate() {
                 out.push_str(if i == 0 { "\n" } else { ",\n" });
                 indent(out, depth + 1);
-                write_json(out, v, depth + 1);
+                write_json(out, v, depth + 1)?;
             }
             out.push('\n');
             indent(out, depth);
             out.push(']');
         }
+        Data::Expref(_) => return Err(unrepresentable()),
     }
+    Ok(())
 }
 
 fn indent(out: &mut String, depth: usize) {
@@ -145,64 +284,85 @@ pub fn json_string(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
     }
     out.push('"');
 }
 
-/// The AWS CLI text format (awscli `formatter.py`/`text.py`): for an object, its scalar members
-/// sorted by key on one tab-separated line (prefixed by the upper-cased parent key, if any), then
-/// each non-scalar member, sorted by key, with the member name as the identifier.
-pub fn text(v: &Value) -> String {
-    let mut out = String::new();
-    text_item(&mut out, v, None, None);
-    out
+/// An object's members sorted by key (Python's `sorted(d.items())`; keys are unique).
+pub(crate) fn by_key(members: &[(String, Data)]) -> Vec<&(String, Data)> {
+    stable_sort(members.iter().collect(), &|a, b| a.0.cmp(&b.0))
 }
 
-fn scalar(v: &Value) -> Option<String> {
+fn is_scalar(v: &Data) -> bool {
+    !matches!(v, Data::Object(_) | Data::Array(_))
+}
+
+/// Python's `str()` of a value, refusing expression references (whose `str()` is an address).
+fn py_str(v: &Data) -> Result<String, RenderError> {
+    if contains_expref(v) {
+        return Err(unrepresentable());
+    }
+    Ok(v.py_str())
+}
+
+fn contains_expref(v: &Data) -> bool {
     match v {
-        Value::Str(s) => Some(s.clone()),
-        Value::Int(n) => Some(n.to_string()),
-        _ => None,
+        Data::Expref(_) => true,
+        Data::Array(items) => items.iter().any(contains_expref),
+        Data::Object(m) => m.iter().any(|(_, v)| contains_expref(v)),
+        _ => false,
     }
 }
 
-fn text_item(out: &mut String, v: &Value, identifier: Option<&str>, keys: Option<&[String]>) {
+/// The AWS CLI text format (`text.py`): for an object, its scalar members sorted by key on one
+/// tab-separated line (prefixed by the upper-cased parent key, if any), then each non-scalar
+/// member, sorted by key, with the member name as the identifier. Scalars print as Python's
+/// `str()` (`None`, `True`, `1.5`).
+fn write_text(
+    out: &mut String,
+    v: &Data,
+    identifier: Option<&str>,
+    scalar_keys: Option<&[String]>,
+) -> Result<(), RenderError> {
     match v {
-        Value::Obj(members) => text_obj(out, members, identifier, keys),
-        Value::List(items) => text_list(out, items, identifier),
+        Data::Object(members) => text_dict(out, members, identifier, scalar_keys),
+        Data::Array(items) => text_list(out, items, identifier),
         other => {
-            out.push_str(&scalar(other).unwrap_or_default());
+            out.push_str(&py_str(other)?);
             out.push('\n');
+            Ok(())
         }
     }
 }
 
-fn text_obj(
+fn text_dict(
     out: &mut String,
-    members: &[(String, Value)],
+    members: &[(String, Data)],
     identifier: Option<&str>,
-    keys: Option<&[String]>,
-) {
-    let mut sorted: Vec<&(String, Value)> = members.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    scalar_keys: Option<&[String]>,
+) -> Result<(), RenderError> {
+    let sorted = by_key(members);
     let mut scalars = Vec::new();
     let mut nested = Vec::new();
-    match keys {
+    match scalar_keys {
         None => {
             for (k, v) in sorted {
-                match scalar(v) {
-                    Some(s) => scalars.push(s),
-                    None => nested.push((k.as_str(), v)),
+                if is_scalar(v) {
+                    scalars.push(py_str(v)?);
+                } else {
+                    nested.push((k.as_str(), v));
                 }
             }
         }
         Some(keys) => {
             for key in keys {
-                let v = members.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-                scalars.push(v.and_then(scalar).unwrap_or_default());
+                match members.iter().find(|(k, _)| k == key) {
+                    Some((_, v)) => scalars.push(py_str(v)?),
+                    None => scalars.push(String::new()),
+                }
             }
             for (k, v) in sorted {
                 if !keys.contains(k) {
@@ -219,50 +379,65 @@ fn text_obj(
         out.push('\n');
     }
     for (k, v) in nested {
-        text_item(out, v, Some(k), None);
+        write_text(out, v, Some(k), None)?;
     }
+    Ok(())
 }
 
-fn text_list(out: &mut String, items: &[Value], identifier: Option<&str>) {
+fn text_list(
+    out: &mut String,
+    items: &[Data],
+    identifier: Option<&str>,
+) -> Result<(), RenderError> {
     if items.is_empty() {
-        return;
+        return Ok(());
     }
-    if items.iter().any(|v| matches!(v, Value::Obj(_))) {
-        // awscli `_all_scalar_keys`: every scalar key of every element, sorted.
+    if items.iter().any(|v| matches!(v, Data::Object(_))) {
+        // `_all_scalar_keys`: every scalar key of every element, sorted.
+        // Every element must be an object (Python fails on the first that is not).
         let mut keys: Vec<String> = Vec::new();
         for v in items {
-            if let Value::Obj(m) = v {
-                for (k, v) in m {
-                    if scalar(v).is_some() && !keys.contains(k) {
-                        keys.push(k.clone());
-                    }
+            let Data::Object(m) = v else {
+                return Err(RenderError(format!(
+                    "'{}' object has no attribute 'items'",
+                    v.py_type_name()
+                )));
+            };
+            for (k, v) in m {
+                if is_scalar(v) && !keys.contains(k) {
+                    keys.push(k.clone());
                 }
             }
         }
-        keys.sort();
+        let keys = sort_strings(keys);
         for v in items {
-            text_item(out, v, identifier, Some(&keys));
+            write_text(out, v, identifier, Some(&keys))?;
         }
-    } else if items.iter().any(|v| matches!(v, Value::List(_))) {
-        let scalars: Vec<Value> = items
-            .iter()
-            .filter(|v| scalar(v).is_some())
-            .cloned()
-            .collect();
-        text_scalar_list(out, &scalars, identifier);
-        for v in items.iter().filter(|v| scalar(v).is_none()) {
-            text_item(out, v, identifier, None);
+    } else if items.iter().any(|v| matches!(v, Data::Array(_))) {
+        let scalars: Vec<&Data> = items.iter().filter(|v| is_scalar(v)).collect();
+        text_scalar_list(out, &scalars, identifier)?;
+        for v in items.iter().filter(|v| !is_scalar(v)) {
+            write_text(out, v, identifier, None)?;
         }
     } else {
-        text_scalar_list(out, items, identifier);
+        let all: Vec<&Data> = items.iter().collect();
+        text_scalar_list(out, &all, identifier)?;
     }
+    Ok(())
 }
 
-fn text_scalar_list(out: &mut String, items: &[Value], identifier: Option<&str>) {
+fn text_scalar_list(
+    out: &mut String,
+    items: &[&Data],
+    identifier: Option<&str>,
+) -> Result<(), RenderError> {
     if items.is_empty() {
-        return;
+        return Ok(());
     }
-    let values: Vec<String> = items.iter().filter_map(scalar).collect();
+    let values = items
+        .iter()
+        .map(|v| py_str(v))
+        .collect::<Result<Vec<String>, _>>()?;
     match identifier {
         Some(id) => {
             for v in values {
@@ -274,6 +449,7 @@ fn text_scalar_list(out: &mut String, items: &[Value], identifier: Option<&str>)
             out.push('\n');
         }
     }
+    Ok(())
 }
 
 /// `export` lines for the `Credentials` member, or `None` if the output has none.
@@ -336,6 +512,10 @@ mod tests {
         Value::Str(v.into())
     }
 
+    fn text(v: &Value) -> String {
+        render(v, None, Format::Text, "T").unwrap()
+    }
+
     #[test]
     fn json_matches_python() {
         let v = obj(&[
@@ -373,6 +553,110 @@ mod tests {
     fn text_lists() {
         let v = obj(&[("Audience", Value::List(vec![s("a"), s("b")]))]);
         assert_eq!(text(&v), "AUDIENCE\ta\nAUDIENCE\tb\n");
+    }
+
+    /// What the AWS CLI v2's own formatters print (tests/golden/output/render.json, made by
+    /// scripts/output-goldens.py): every STS output shape in every format, query results of
+    /// every type, strings that need YAML quoting or folding, random nested values.
+    #[test]
+    fn matches_aws_cli_v2_goldens() {
+        use sts_blocking::json::{Value as J, parse};
+        let text = include_str!("../../../tests/golden/output/render.json");
+        let J::Array(cases) = parse(text).expect("golden JSON") else {
+            panic!("not a list")
+        };
+        let str_of = |c: &J, k: &str| c.get(k).and_then(J::as_str).map(str::to_owned);
+        let mut failures = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            let title = str_of(case, "title").expect("title");
+            let format = str_of(case, "format").expect("format");
+            let query = str_of(case, "query");
+            let input = str_of(case, "input").expect("input");
+            let data = Data::from_json_text(&input).expect("input JSON");
+            let got = (|| {
+                let data = match &query {
+                    Some(q) => Expression::compile(q)?.search(&data)?,
+                    None => data,
+                };
+                let format = Format::parse(&format).expect("format name");
+                render_data(&data, format, &title)
+            })();
+            let ok = match (str_of(case, "output"), &got) {
+                (Some(want), Ok(out)) => *out == want,
+                (None, Err(_)) => true,
+                _ => false,
+            };
+            if !ok {
+                failures.push(format!(
+                    "case {i}: {format} {query:?} {input}\nwant: {:?}\ngot:  {got:?}",
+                    str_of(case, "output").or(str_of(case, "error"))
+                ));
+            }
+        }
+        assert!(cases.len() > 500, "only {} cases", cases.len());
+        assert!(
+            failures.is_empty(),
+            "{} of {} differ:\n{}",
+            failures.len(),
+            cases.len(),
+            failures.join("\n")
+        );
+    }
+
+    /// The deepest results a query can make render in every format on the main thread's stack.
+    #[test]
+    fn deep_results_render() {
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(|| {
+                let expr = format!("{}@{}", "[".repeat(250), "]".repeat(250));
+                let q = Expression::compile(&expr).unwrap();
+                let data = q.search(&Data::Str("x".into())).unwrap();
+                for (_, format) in Format::ALL {
+                    let out = render_data(&data, format, "T").unwrap();
+                    assert!(format == Format::Off || format == Format::Env || out.contains('x'));
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn data() -> impl proptest::strategy::Strategy<Value = Data> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Data::Null),
+            any::<bool>().prop_map(Data::Bool),
+            any::<i64>().prop_map(Data::Int),
+            any::<f64>().prop_map(Data::Float),
+            "(?s).{0,12}".prop_map(Data::Str),
+            prop::sample::select(vec!["", " ", "a b", "true", "1", "- x", "\n", "é日", "'\""])
+                .prop_map(|s| Data::Str(s.into())),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Data::Array),
+                prop::collection::vec(("[a-cé ]{0,3}", inner), 0..5).prop_map(|m| {
+                    let mut out = Vec::new();
+                    for (k, v) in m {
+                        crate::jmespath::value::insert(&mut out, k, v);
+                    }
+                    Data::Object(out)
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Any value renders (or fails with a message, as Python does) in every format: no panic.
+        #[test]
+        fn rendering_never_panics(v in data()) {
+            for (_, format) in Format::ALL {
+                if let Err(e) = render_data(&v, format, "Op") {
+                    proptest::prop_assert!(!e.0.is_empty());
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,185 @@
+//! `sts --query` and the AWS CLI v2 output formats end to end, against the loopback fake STS
+//! server. Expected outputs are what the AWS CLI v2's own formatters print for the same response
+//! (see scripts/output-goldens.py).
+#![cfg(feature = "client")]
+
+mod support;
+
+use std::process::{Command, Output};
+use support::{CREDS_XML, FakeSts, Reply, caller_identity, success};
+
+/// Runs `sts` against `fake` with a clean environment plus `env`.
+fn sts(fake: &FakeSts, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let home = std::env::temp_dir().join(format!("sts-cli-query-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("home");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sts"));
+    c.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        c.env("PATH", path);
+    }
+    c.env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_STS", fake.url());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.args(args).output().expect("run sts")
+}
+
+fn out(o: &Output) -> (i32, String, String) {
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+const IDENTITY_TABLE: &str = "\
+-------------------------------------------------------------------------
+|                           GetCallerIdentity                           |
++--------------+----------------------------------------+---------------+
+|    Account   |                  Arn                   |    UserId     |
++--------------+----------------------------------------+---------------+
+|  123456789012|  arn:aws:iam::123456789012:user/alice  |  AIDAEXAMPLE  |
++--------------+----------------------------------------+---------------+
+";
+
+#[test]
+fn query_and_formats_print_as_the_aws_cli() {
+    let fake = FakeSts::start(caller_identity());
+    for (args, want) in [
+        (
+            &["--query", "Account", "--output", "text"][..],
+            "123456789012\n",
+        ),
+        (&["--query", "Account"][..], "\"123456789012\"\n"),
+        (&["--query", "Missing", "--output", "text"][..], "None\n"),
+        (&["--query", "Missing"][..], "null\n"),
+        (
+            &["--query=[Account, UserId]", "--output=text"][..],
+            "123456789012\tAIDAEXAMPLE\n",
+        ),
+        (&["--output", "table"][..], IDENTITY_TABLE),
+        (
+            &["--output", "yaml"][..],
+            "Account: '123456789012'\nArn: arn:aws:iam::123456789012:user/alice\nUserId: AIDAEXAMPLE\n",
+        ),
+        (
+            &["--output", "yaml-stream"][..],
+            "- Account: '123456789012'\n  Arn: arn:aws:iam::123456789012:user/alice\n  UserId: AIDAEXAMPLE\n",
+        ),
+        (
+            &["--output", "yaml", "--query", "Account"][..],
+            "\"123456789012\"\n",
+        ),
+        (
+            &["--output", "yaml-stream", "--query", "[Account, UserId]"][..],
+            "- - '123456789012'\n  - AIDAEXAMPLE\n",
+        ),
+        // v2's table of a scalar result: the title alone.
+        (
+            &["--output", "table", "--query", "Account"][..],
+            "-------------------\n|GetCallerIdentity|\n+-----------------+\n",
+        ),
+        (&["--output", "off"][..], ""),
+    ] {
+        let mut argv = vec!["get-caller-identity"];
+        argv.extend(args);
+        let (code, stdout, stderr) = out(&sts(&fake, &[], &argv));
+        assert_eq!((code, stdout.as_str()), (0, want), "{args:?}: {stderr}");
+    }
+    // AWS_DEFAULT_OUTPUT accepts the new formats too.
+    let o = sts(
+        &fake,
+        &[("AWS_DEFAULT_OUTPUT", "table")],
+        &["get-caller-identity"],
+    );
+    assert_eq!(out(&o).1, IDENTITY_TABLE);
+}
+
+#[test]
+fn credentials_in_table_and_yaml() {
+    let fake = FakeSts::start(Reply::xml(200, success("GetSessionToken", CREDS_XML)));
+    let o = sts(&fake, &[], &["get-session-token", "--output", "table"]);
+    assert_eq!(
+        out(&o).1,
+        "----------------------------------------------------\n\
+         |                  GetSessionToken                 |\n\
+         +--------------------------------------------------+\n\
+         ||                   Credentials                  ||\n\
+         |+------------------+-----------------------------+|\n\
+         ||  AccessKeyId     |  ASIAFAKEEXAMPLE00001       ||\n\
+         ||  Expiration      |  2030-01-01T00:00:00+00:00  ||\n\
+         ||  SecretAccessKey |  fake-secret-key            ||\n\
+         ||  SessionToken    |  fake-session-token         ||\n\
+         |+------------------+-----------------------------+|\n"
+    );
+    let o = sts(&fake, &[], &["get-session-token", "--output", "yaml"]);
+    assert_eq!(
+        out(&o).1,
+        "Credentials:\n  AccessKeyId: ASIAFAKEEXAMPLE00001\n  Expiration: '2030-01-01T00:00:00+00:00'\n  \
+         SecretAccessKey: fake-secret-key\n  SessionToken: fake-session-token\n"
+    );
+    let o = sts(
+        &fake,
+        &[],
+        &[
+            "get-session-token",
+            "--query",
+            "Credentials.AccessKeyId",
+            "--output",
+            "text",
+        ],
+    );
+    assert_eq!(out(&o).1, "ASIAFAKEEXAMPLE00001\n");
+}
+
+#[test]
+fn a_bad_query_is_a_usage_error_before_any_call() {
+    let fake = FakeSts::start(caller_identity());
+    let (code, stdout, stderr) = out(&sts(
+        &fake,
+        &[],
+        &["get-caller-identity", "--query", "foo["],
+    ));
+    assert_eq!(code, 252);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "\nBad value for --query foo[: Invalid jmespath expression: Incomplete expression:\n\"foo[\"\n     ^\n"
+    );
+    // Reported before the command's own errors, as the AWS CLI resolves global options first.
+    let (code, _, stderr) = out(&sts(&fake, &[], &["assume-role", "--query", "a ~"]));
+    assert_eq!(code, 252);
+    assert!(
+        stderr
+            .starts_with("\nBad value for --query a ~: Bad jmespath expression: Unknown token ~:"),
+        "{stderr}"
+    );
+    assert_eq!(fake.count(), 0, "no request for a bad query");
+}
+
+#[test]
+fn a_query_failing_on_the_result_exits_255() {
+    let fake = FakeSts::start(caller_identity());
+    let (code, stdout, stderr) = out(&sts(
+        &fake,
+        &[],
+        &["get-caller-identity", "--query", "foo(@)"],
+    ));
+    assert_eq!((code, stdout.as_str()), (255, ""));
+    assert_eq!(stderr, "\nUnknown function: foo()\n");
+    let (code, _, stderr) = out(&sts(
+        &fake,
+        &[],
+        &["get-caller-identity", "--query", "abs(Account)"],
+    ));
+    assert_eq!(code, 255);
+    assert!(
+        stderr.contains("In function abs(), invalid type for value: 123456789012"),
+        "{stderr}"
+    );
+}
