@@ -160,7 +160,7 @@ pub struct RoleHop {
     pub session_name: Option<String>,
     /// `external_id`.
     pub external_id: Option<String>,
-    /// `duration_seconds`; the caller uses 3600 when `None`.
+    /// `duration_seconds`; when `None` no DurationSeconds is sent (STS then applies one hour).
     pub duration_seconds: Option<u32>,
     /// `mfa_serial`: the caller must ask for a code.
     pub mfa_serial: Option<String>,
