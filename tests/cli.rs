@@ -1704,17 +1704,51 @@ fn export_credentials_in_every_format() {
         "$Env:AWS_ACCESS_KEY_ID='ASIAEXPORT'\n$Env:AWS_SECRET_ACCESS_KEY='se cret'\n\
          $Env:AWS_SESSION_TOKEN='tok'\n"
     );
+    // v2's json.dumps(indent=2).
     assert_eq!(
         run("process"),
-        "{\n    \"Version\": 1,\n    \"AccessKeyId\": \"ASIAEXPORT\",\n    \
-         \"SecretAccessKey\": \"se cret\",\n    \"SessionToken\": \"tok\"\n}\n"
+        "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"ASIAEXPORT\",\n  \
+         \"SecretAccessKey\": \"se cret\",\n  \"SessionToken\": \"tok\"\n}\n"
+    );
+    assert_eq!(
+        run("fish"),
+        "set -gx AWS_ACCESS_KEY_ID \"ASIAEXPORT\"\nset -gx AWS_SECRET_ACCESS_KEY \"se cret\"\n\
+         set -gx AWS_SESSION_TOKEN \"tok\"\n"
     );
     assert!(!run("json").contains("Version"));
-    // The default is process; a bad format is a usage error.
+    // The default is process; a bad format is argparse's usage error.
     let o = sts_env(&env, &["export-credentials"]);
     assert!(stdout(&o).contains("\"Version\": 1"));
     let o = sts_env(&env, &["export-credentials", "--format", "yaml"]);
     assert_eq!(code(&o), 252);
+    assert!(
+        stderr(&o).contains("sts: error: argument --format: Invalid choice, valid choices are:"),
+        "{}",
+        stderr(&o)
+    );
+    // The expiration of environment credentials as v2 prints it (isoformat).
+    let mut with_exp = env.to_vec();
+    with_exp.push(("AWS_CREDENTIAL_EXPIRATION", "2030-01-01T00:00:00Z"));
+    let o = sts_env(
+        &with_exp,
+        &["export-credentials", "--format", "env-no-export"],
+    );
+    assert!(
+        stdout(&o).ends_with("AWS_CREDENTIAL_EXPIRATION=2030-01-01T00:00:00+00:00\n"),
+        "{}",
+        stdout(&o)
+    );
+    // No region, and client settings that cannot be understood: static keys still export.
+    let home = home_with(
+        "[default]\nregion = not a region!\nretry_mode = sideways\nmax_attempts = many\n",
+        "",
+    );
+    let mut odd = env.to_vec();
+    odd.retain(|(k, _)| *k != "AWS_REGION");
+    odd.push(("HOME", home.to_str().unwrap()));
+    let o = sts_env(&odd, &["export-credentials", "--format", "env-no-export"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("AWS_ACCESS_KEY_ID=ASIAEXPORT\n"));
 }
 
 #[test]

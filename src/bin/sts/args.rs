@@ -358,6 +358,15 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                     };
                     return Err(CliError::Usage(format!("argument {name}: expected {n}")));
                 }
+                if let Some(bad) = values
+                    .iter()
+                    .find(|v| !f.choices.is_empty() && !f.choices.contains(&v.as_str()))
+                {
+                    return Err(CliError::Usage(format!(
+                        "argument {name}: {}",
+                        pystyle::invalid_choice(bad, f.choices)
+                    )));
+                }
                 raw.retain(|(g, _)| g.name != f.name);
                 raw.push((f, values));
                 continue;

@@ -107,6 +107,8 @@ pub struct Flag {
     pub constraints: &'static str,
     /// Another name for the same flag (`--cluster-id` for `--cluster-name`).
     pub alias: Option<&'static str>,
+    /// The values argparse accepts (none: any).
+    pub choices: &'static [&'static str],
 }
 
 impl Flag {
@@ -140,7 +142,14 @@ pub(crate) const fn flag(
         doc,
         constraints,
         alias: None,
+        choices: &[],
     }
+}
+
+/// A flag that takes one of `choices` (an argparse usage error otherwise).
+pub(crate) const fn with_choices(mut f: Flag, choices: &'static [&'static str]) -> Flag {
+    f.choices = choices;
+    f
 }
 
 const fn with_alias(mut f: Flag, alias: &'static str) -> Flag {
