@@ -421,6 +421,24 @@ fn get_access_key_info_all_formats() {
         env: None,
         signed: true,
     });
+    // An empty result prints nothing, as the AWS CLI prints nothing for it.
+    check(Case {
+        args: vec![
+            "get-access-key-info",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ],
+        action: "GetAccessKeyInfo",
+        result: String::new(),
+        params: with(
+            "GetAccessKeyInfo",
+            &[("AccessKeyId", "AKIAIOSFODNN7EXAMPLE")],
+        ),
+        json: String::new(),
+        text: String::new(),
+        env: None,
+        signed: true,
+    });
 }
 
 #[test]
