@@ -1678,6 +1678,20 @@ fn unknown_profile_exits_255() {
         stderr(&o),
         "\nThe config profile (nope) could not be found\n"
     );
+    // Half a key pair in the credentials file, in botocore's words.
+    let half = home_with("", "[half]\naws_access_key_id = AKIAEXAMPLE\n");
+    let o = sts_env(
+        &[
+            ("HOME", half.to_str().unwrap()),
+            ("AWS_REGION", "us-east-1"),
+        ],
+        &["get-caller-identity", "--profile", "half"],
+    );
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nPartial credentials found in shared-credentials-file, missing: aws_secret_access_key\n"
+    );
     // AWS_PROFILE too, even with credentials in the environment (as botocore).
     let o = sts_env(
         &[

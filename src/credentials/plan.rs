@@ -225,14 +225,15 @@ fn static_creds(p: &Section) -> Result<Option<Credentials>, PlanError> {
     let secret = p.get_nonempty("aws_secret_access_key");
     match (id, secret) {
         (None, None) => Ok(None),
-        (Some(_), None) => Err(PlanError::invalid(format!(
-            "profile `{}`: profile missing aws_secret_access_key",
-            p.name()
-        ))),
-        (None, Some(_)) => Err(PlanError::invalid(format!(
-            "profile `{}`: profile missing aws_access_key_id",
-            p.name()
-        ))),
+        // botocore's words (its shared-credentials-file provider comes first).
+        (Some(_), None) => Err(PlanError::invalid(
+            "Partial credentials found in shared-credentials-file, missing: aws_secret_access_key"
+                .to_owned(),
+        )),
+        (None, Some(_)) => Err(PlanError::invalid(
+            "Partial credentials found in shared-credentials-file, missing: aws_access_key_id"
+                .to_owned(),
+        )),
         (Some(id), Some(secret)) => {
             let mut c = Credentials::new(
                 id.trim(),
