@@ -431,7 +431,8 @@ impl StsBuilder {
         self
     }
 
-    /// Sets the trusted roots (default: the bundled webpki roots; `AWS_CA_BUNDLE` replaces them).
+    /// Sets the trusted roots (default: [`TrustRoots::default`], the bundled webpki roots or, with the
+    /// `platform-verifier` feature, the OS verifier; `AWS_CA_BUNDLE` replaces them).
     #[must_use]
     pub fn trust_roots(mut self, roots: TrustRoots) -> Self {
         self.roots = roots;

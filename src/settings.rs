@@ -10,7 +10,7 @@
 //! | FIPS / dual-stack | `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT` | `use_fips_endpoint`, `use_dualstack_endpoint` | off |
 //! | global endpoint | `AWS_STS_REGIONAL_ENDPOINTS` | `sts_regional_endpoints` | `regional` |
 //! | retries | `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE` | `max_attempts`, `retry_mode` | 3, standard |
-//! | CA bundle | `AWS_CA_BUNDLE` | `ca_bundle` | bundled roots |
+//! | CA bundle | `AWS_CA_BUNDLE` | `ca_bundle` | bundled roots (the OS verifier with `platform-verifier`) |
 //! | app id | `AWS_SDK_UA_APP_ID` | `sdk_ua_app_id` | none |
 //!
 //! Credentials come from the [`DefaultChain`] with an [`StsRoleAssumer`], cached, and are only

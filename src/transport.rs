@@ -25,14 +25,18 @@ pub enum ProxySetting {
     },
 }
 
-/// Which certificates to trust.
+/// Which certificates to trust. The default is [`TrustRoots::Platform`] when the crate is built with
+/// the `platform-verifier` feature, [`TrustRoots::WebPki`] otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum TrustRoots {
     /// The bundled Mozilla roots (webpki-roots).
-    #[default]
+    #[cfg_attr(not(feature = "platform-verifier"), default)]
     WebPki,
-    /// The operating system's store (needs the `platform-verifier` feature).
+    /// The operating system's verifier (rustls-platform-verifier; needs the `platform-verifier`
+    /// feature). On Linux it trusts the system store, or only `SSL_CERT_FILE` / `SSL_CERT_DIR` when
+    /// either is set.
+    #[cfg_attr(feature = "platform-verifier", default)]
     Platform,
     /// Only the certificates in this PEM file (`AWS_CA_BUNDLE`, profile `ca_bundle`).
     Bundle(PathBuf),
