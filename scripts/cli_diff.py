@@ -95,7 +95,6 @@ def map_v1_code(rc, errline):
 
 ALLOW = {
     "version": "the version string names sts-blocking, not aws-cli/botocore",
-    "help-page": "sts writes its own help pages (same layout, different text)",
     "op-get-scoped-credentials": "GetScopedCredentials is newer than awscli 1.46.3's STS model "
     "(botocore 1.44.8 has no such operation): v1 answers 'Invalid choice'",
     "err-pattern-session-name": "sts checks the model's pattern before sending (saves a round "

@@ -1815,3 +1815,160 @@ fn export_credentials_output_feeds_credential_process() {
         .to_owned();
     assert!(auth.contains("Credential=AKIDPROC/"), "{auth}");
 }
+
+#[test]
+fn v2_global_options() {
+    let fake = FakeSts::start(caller_identity());
+    // Accepted and harmless.
+    for args in [
+        &["--no-cli-pager"][..],
+        &["--no-cli-auto-prompt"][..],
+        &["--color", "off"][..],
+        &["--cli-binary-format", "raw-in-base64-out"][..],
+        &["--no-paginate"][..],
+    ] {
+        let mut a = vec!["get-caller-identity"];
+        a.extend_from_slice(args);
+        let o = sts(&fake, &a);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    let o = sts(&fake, &["get-caller-identity", "--color", "blue"]);
+    assert_eq!(code(&o), 252);
+    assert!(stderr(&o).contains("sts: error: argument --color: Invalid choice"));
+    let o = sts(&fake, &["get-caller-identity", "--cli-auto-prompt"]);
+    assert_eq!(code(&o), 252);
+    // --no-sign-request: no signature, no credentials looked up.
+    let before = fake.count();
+    let o = sts_env(
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_STS", &fake.url()),
+        ],
+        &["get-caller-identity", "--no-sign-request"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = &fake.requests()[before];
+    assert!(r.header("authorization").is_none());
+    // The output format from the profile, unless AWS_DEFAULT_OUTPUT says otherwise; a name sts
+    // does not know is the AWS CLI's general error.
+    let home = home_with("[default]\noutput = text\n", "");
+    let env = |extra: &[(&'static str, &'static str)]| {
+        let mut v = vec![
+            ("HOME", home.to_str().unwrap().to_owned()),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "s".to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("AWS_ENDPOINT_URL_STS", fake.url()),
+        ];
+        v.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        v
+    };
+    let run = |extra: &[(&'static str, &'static str)]| {
+        let e = env(extra);
+        let pairs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        sts_env(&pairs, &["get-caller-identity"])
+    };
+    let o = run(&[]);
+    assert_eq!(
+        stdout(&o),
+        "123456789012\tarn:aws:iam::123456789012:user/alice\tAIDAEXAMPLE\n"
+    );
+    let o = run(&[("AWS_DEFAULT_OUTPUT", "json")]);
+    assert!(stdout(&o).starts_with("{\n"));
+    let o = run(&[("AWS_DEFAULT_OUTPUT", "xml")]);
+    assert_eq!(code(&o), 255);
+    assert_eq!(stderr(&o), "\nUnknown output type: xml\n");
+}
+
+#[test]
+fn cli_input_documents_and_skeletons() {
+    let fake = FakeSts::start(Reply::xml(200, success("AssumeRole", CREDS_XML)));
+    let role = "arn:aws:iam::123456789012:role/demo";
+    let json = format!(
+        r#"{{"RoleArn": "{role}", "RoleSessionName": "from-json", "DurationSeconds": 900}}"#
+    );
+    // The document fills what the command line does not give; the command line wins.
+    let o = sts(
+        &fake,
+        &[
+            "assume-role",
+            "--cli-input-json",
+            &json,
+            "--role-session-name",
+            "flag",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = fake.requests().pop().unwrap();
+    assert_eq!(r.param("RoleSessionName").as_deref(), Some("flag"));
+    assert_eq!(r.param("DurationSeconds").as_deref(), Some("900"));
+    // YAML, the same.
+    let yaml =
+        format!("RoleArn: {role}\nRoleSessionName: from-yaml\nTags:\n- Key: a\n  Value: b\n");
+    let o = sts(&fake, &["assume-role", "--cli-input-yaml", &yaml]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = fake.requests().pop().unwrap();
+    assert_eq!(r.param("RoleSessionName").as_deref(), Some("from-yaml"));
+    assert_eq!(r.param("Tags.member.1.Key").as_deref(), Some("a"));
+    // botocore's checks of the document, all listed; nothing sent.
+    let before = fake.count();
+    let o = sts(
+        &fake,
+        &[
+            "assume-role",
+            "--cli-input-json",
+            r#"{"Bogus": 1, "DurationSeconds": "9"}"#,
+        ],
+    );
+    assert_eq!(code(&o), 252);
+    assert_eq!(
+        stderr(&o),
+        "\nParameter validation failed:\n\
+         Missing required parameter in input: \"RoleArn\"\n\
+         Missing required parameter in input: \"RoleSessionName\"\n\
+         Unknown parameter in input: \"Bogus\", must be one of: RoleArn, RoleSessionName, \
+         PolicyArns, Policy, DurationSeconds, Tags, TransitiveTagKeys, ExternalId, SerialNumber, \
+         TokenCode, SourceIdentity, ProvidedContexts, MinimumSessionTokenSize\n\
+         Invalid type for parameter DurationSeconds, value: 9, type: <class 'str'>, valid types: \
+         <class 'int'>\n"
+    );
+    let o = sts(&fake, &["assume-role", "--cli-input-json", "{"]);
+    assert_eq!(
+        stderr(&o),
+        "\nError parsing parameter 'cli-input-json': Invalid JSON received.\n"
+    );
+    assert_eq!(fake.count(), before);
+    // Skeletons: nothing sent, no flag required for the input ones.
+    let o = sts(&fake, &["get-access-key-info", "--generate-cli-skeleton"]);
+    assert_eq!(stdout(&o), "{\n    \"AccessKeyId\": \"\"\n}\n");
+    let o = sts(
+        &fake,
+        &[
+            "get-access-key-info",
+            "--generate-cli-skeleton",
+            "yaml-input",
+        ],
+    );
+    assert!(
+        stdout(&o).starts_with("AccessKeyId: ''  # [REQUIRED] "),
+        "{}",
+        stdout(&o)
+    );
+    let o = sts(
+        &fake,
+        &["get-access-key-info", "--generate-cli-skeleton", "output"],
+    );
+    assert_eq!(code(&o), 252, "output still needs the required flags");
+    let o = sts(
+        &fake,
+        &[
+            "get-access-key-info",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+            "--generate-cli-skeleton",
+            "output",
+        ],
+    );
+    assert_eq!(stdout(&o), "{\n    \"Account\": \"Account\"\n}\n");
+    assert_eq!(fake.count(), before);
+}
