@@ -341,6 +341,37 @@ pub fn partition_for(region: &str) -> &'static Partition {
         .unwrap_or(&PARTITIONS[0])
 }
 
+/// Checks that a region is a valid host label (letters, digits and `-`, not at either end, at most
+/// 63 characters), as botocore does: it is spliced into host names (`sts.{region}.amazonaws.com`,
+/// `portal.sso.{region}.amazonaws.com`), where anything else could name another host.
+///
+/// # Errors
+/// [`Error::Config`] quoting the region (cut when long).
+#[cfg(feature = "client")]
+pub(crate) fn check_region(region: &str) -> Result<(), Error> {
+    // botocore's rule: `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$` (and not empty here).
+    let ok = (1..=63).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !region.bytes().all(|b| b.is_ascii_digit())
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if ok {
+        return Ok(());
+    }
+    // botocore's words; the value quoted as botocore quotes it unless it is long or has control
+    // characters (then escaped and cut).
+    let shown = if region.chars().count() > 64 || region.chars().any(char::is_control) {
+        crate::error::echo(region)
+    } else {
+        format!("'{region}'")
+    };
+    Err(Error::config(format!(
+        "Provided region_name {shown} doesn't match a supported format."
+    )))
+}
+
 fn endpoint_error(message: &str) -> Error {
     Error::Endpoint {
         message: message.to_owned(),

@@ -91,7 +91,8 @@ fn truthy(v: &str, what: &str) -> Result<bool, Error> {
         "true" => Ok(true),
         "false" => Ok(false),
         other => Err(Error::config(format!(
-            "{what} must be true or false, not {other:?}"
+            "{what} must be true or false, not {}",
+            crate::error::echo(other)
         ))),
     }
 }
@@ -164,7 +165,8 @@ impl Settings {
                 "regional" => false,
                 other => {
                     note(Error::config(format!(
-                        "{w} must be legacy or regional, not {other:?}"
+                        "{w} must be legacy or regional, not {}",
+                        crate::error::echo(other)
                     )));
                     false
                 }
@@ -180,7 +182,8 @@ impl Settings {
                 "standard" | "legacy" => retry.mode = RetryMode::Standard,
                 "adaptive" => retry.mode = RetryMode::Adaptive,
                 other => note(Error::config(format!(
-                    "{w} must be standard, legacy or adaptive, not {other:?}"
+                    "{w} must be standard, legacy or adaptive, not {}",
+                    crate::error::echo(other)
                 ))),
             }
         }
@@ -188,7 +191,8 @@ impl Settings {
             match v.parse::<u32>() {
                 Ok(n) if n >= 1 => retry.max_attempts = n,
                 _ => note(Error::config(format!(
-                    "{w} must be a positive integer, not {v:?}"
+                    "{w} must be a positive integer, not {}",
+                    crate::error::echo(&v)
                 ))),
             }
         }

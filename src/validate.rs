@@ -80,6 +80,20 @@ impl Checks {
         }
     }
 
+    /// As [`Checks::pattern`] for a secret (an MFA code): the violation does not quote the
+    /// character.
+    pub(crate) fn secret_pattern(&mut self, field: &str, value: &str, pattern: Pattern) {
+        if value.chars().any(|c| !(pattern.allowed)(c)) {
+            self.push(
+                field,
+                Rule::Pattern {
+                    pattern: pattern.regex,
+                    found: None,
+                },
+            );
+        }
+    }
+
     /// A violation described in words.
     pub(crate) fn other(&mut self, field: &str, rule: impl Into<String>) {
         self.push(field, Rule::Other(rule.into()));

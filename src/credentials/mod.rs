@@ -18,8 +18,6 @@ mod dpop;
 pub mod env;
 pub mod environment;
 #[cfg(feature = "client")]
-mod http;
-#[cfg(feature = "client")]
 pub mod imds;
 #[cfg(feature = "client")]
 pub mod login;

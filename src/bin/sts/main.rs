@@ -36,7 +36,7 @@ use sts_blocking::transport::TrustRoots;
 use sts_blocking::{Error, Sts, StsBuilder};
 
 /// What `--cli-*-timeout 0` ("no limit") becomes.
-const NO_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
+const NO_LIMIT: Duration = sts_blocking::client::MAX_TIMEOUT;
 
 fn main() {
     let argv: Vec<String> = std::env::args_os()
