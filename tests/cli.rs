@@ -1972,3 +1972,39 @@ fn cli_input_documents_and_skeletons() {
     assert_eq!(stdout(&o), "{\n    \"Account\": \"Account\"\n}\n");
     assert_eq!(fake.count(), before);
 }
+
+#[test]
+fn parameter_errors_do_not_quote_secrets() {
+    let fake = FakeSts::start(caller_identity());
+    let role = [
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/x",
+    ];
+    for args in [
+        &[
+            "--role-session-name",
+            "s1",
+            "--provided-contexts",
+            "ContextAssertion='SECRETVALUE",
+        ][..],
+        &[
+            "--role-session-name",
+            "s1",
+            "--provided-contexts",
+            r#"[{"ContextAssertion":"SECRETVALUE",]"#,
+        ][..],
+        &[
+            "--cli-input-json",
+            r#"{"RoleSessionName":"s1","ProvidedContexts":[{"ContextAssertion":["SECRETVALUE"]}]}"#,
+        ][..],
+    ] {
+        let mut a = role.to_vec();
+        a.extend_from_slice(args);
+        let o = sts(&fake, &a);
+        assert_eq!(code(&o), 252, "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("SECRETVALUE"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("redacted"), "{}", stderr(&o));
+    }
+    assert_eq!(fake.count(), 0);
+}

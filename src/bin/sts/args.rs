@@ -592,7 +592,13 @@ fn io_error(e: &std::io::Error, path: &str) -> String {
 }
 
 fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
-    let bad = |msg: String| CliError::Param(format!("Error parsing parameter '{}': {msg}", f.name));
+    let bad = |msg: String| {
+        CliError::Param(format!(
+            "Error parsing parameter '{}': {}",
+            f.name,
+            hide_secrets(f.name, msg)
+        ))
+    };
     // A single `file://` value is replaced by the file's contents (also for lists).
     let loaded: Vec<String> = if values.len() == 1 {
         vec![load(f.name, &values[0])?]
@@ -607,8 +613,8 @@ fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
             .ok_or_else(|| CliError::Other(pystyle::int_error(&loaded[0]))),
         Kind::StrList => {
             if loaded.len() == 1 && loaded[0].trim_start().starts_with('[') {
-                let json =
-                    shorthand::parse_json(&loaded[0]).map_err(|e| bad(received(e, &loaded[0])))?;
+                let json = shorthand::parse_json(&loaded[0])
+                    .map_err(|e| bad(received(f.name, e, &loaded[0])))?;
                 let mut errors = Vec::new();
                 let list = json_list(f.member, json, &mut errors);
                 finish(errors)?;
@@ -625,14 +631,15 @@ fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
             let mut out = Vec::new();
             let mut errors = Vec::new();
             if loaded.len() == 1 && loaded[0].trim_start().starts_with('[') {
-                let json =
-                    shorthand::parse_json(&loaded[0]).map_err(|e| bad(received(e, &loaded[0])))?;
+                let json = shorthand::parse_json(&loaded[0])
+                    .map_err(|e| bad(received(f.name, e, &loaded[0])))?;
                 out = json_structs(shape, f.member, json, &mut errors);
             } else {
                 for (i, v) in loaded.iter().enumerate() {
                     let path = format!("{}[{i}]", f.member);
                     let s = if v.trim_start().starts_with('{') {
-                        let json = shorthand::parse_json(v).map_err(|e| bad(received(e, v)))?;
+                        let json =
+                            shorthand::parse_json(v).map_err(|e| bad(received(f.name, e, v)))?;
                         json_struct(shape, json, &path, &mut errors)
                     } else {
                         let s = shorthand::parse_shorthand(v).map_err(bad)?;
@@ -648,9 +655,23 @@ fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
     }
 }
 
-/// awscli's JSON error: the parser's message, then the value.
-fn received(e: String, value: &str) -> String {
-    format!("{e}\nJSON received: {value}")
+/// A shorthand error quotes its input (as awscli's): not for the flag that carries context
+/// assertions, which are secrets.
+fn hide_secrets(flag: &str, msg: String) -> String {
+    match msg.split_once("for input:\n") {
+        Some((head, _)) if flag == "--provided-contexts" => format!("{head}for input: (redacted)"),
+        _ => msg,
+    }
+}
+
+/// awscli's JSON error: the parser's message, then the value (not for the flag that carries
+/// context assertions, which are secrets).
+fn received(flag: &str, e: String, value: &str) -> String {
+    if flag == "--provided-contexts" {
+        format!("{e}\nJSON received: (redacted)")
+    } else {
+        format!("{e}\nJSON received: {value}")
+    }
 }
 
 /// botocore's validation errors, all of them.
@@ -667,10 +688,16 @@ fn finish(errors: Vec<String>) -> Result<(), CliError> {
 
 /// One structure from shorthand or a JSON object.
 fn structure(f: &Flag, shape: &Shape, value: &str, path: &str) -> Result<Struct, CliError> {
-    let bad = |e: String| CliError::Param(format!("Error parsing parameter '{}': {e}", f.name));
+    let bad = |e: String| {
+        CliError::Param(format!(
+            "Error parsing parameter '{}': {}",
+            f.name,
+            hide_secrets(f.name, e)
+        ))
+    };
     let mut errors = Vec::new();
     let s = if value.trim_start().starts_with('{') {
-        let json = shorthand::parse_json(value).map_err(|e| bad(received(e, value)))?;
+        let json = shorthand::parse_json(value).map_err(|e| bad(received(f.name, e, value)))?;
         json_struct(shape, json, path, &mut errors)
     } else {
         let s = shorthand::parse_shorthand(value).map_err(bad)?;

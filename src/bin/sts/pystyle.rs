@@ -177,11 +177,27 @@ pub fn type_name(v: &Json) -> &'static str {
     }
 }
 
+/// The members that hold secrets: their values are never quoted (botocore would).
+const SECRET_MEMBERS: [&str; 5] = [
+    "SAMLAssertion",
+    "WebIdentityToken",
+    "TokenCode",
+    "ContextAssertion",
+    "TradeInToken",
+];
+
 /// botocore's `Invalid type for parameter ...` line; `valid` as botocore lists the Python types.
+/// The value of a secret member is not shown.
 pub fn invalid_type(path: &str, v: &Json, valid: &str) -> String {
+    let member = path.rsplit('.').next().unwrap_or(path);
+    let member = member.split('[').next().unwrap_or(member);
+    let shown = if SECRET_MEMBERS.contains(&member) {
+        "(redacted)".to_owned()
+    } else {
+        value(v)
+    };
     format!(
-        "Invalid type for parameter {path}, value: {}, type: {}, valid types: {valid}",
-        value(v),
+        "Invalid type for parameter {path}, value: {shown}, type: {}, valid types: {valid}",
         type_name(v)
     )
 }
@@ -246,6 +262,20 @@ mod tests {
                 "json", "text", "table"
             )
         );
+    }
+
+    #[test]
+    fn secrets_are_not_quoted_in_type_errors() {
+        let token = Json::Arr(vec![Json::Str("eyJhbGciOiJSUzI1NiJ9.secret".into())]);
+        for path in [
+            "WebIdentityToken",
+            "ProvidedContexts[0].ContextAssertion",
+            "TokenCode",
+        ] {
+            let m = invalid_type(path, &token, STR);
+            assert!(!m.contains("eyJ"), "{m}");
+            assert!(m.contains("value: (redacted), type: <class 'list'>"), "{m}");
+        }
     }
 
     #[test]
