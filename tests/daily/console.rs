@@ -1,0 +1,1 @@
+//! `sts console` (placeholder until the command lands).

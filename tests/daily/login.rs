@@ -1,0 +1,1 @@
+//! `sts login` / `sts logout` (placeholder until the commands land).
