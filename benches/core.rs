@@ -121,6 +121,7 @@ fn bench_call(c: &mut Criterion) {
     // every request (pooled connection or not), which is what `sts_*` pays per call.
     let timed: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .proxy(None)
         .timeout_resolve(Some(std::time::Duration::from_millis(3100)))
         .timeout_global(Some(std::time::Duration::from_secs(20)))
         .build()

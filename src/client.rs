@@ -2,7 +2,7 @@
 //! decodes. Everything it does besides I/O lives in the pure modules.
 
 use crate::clock::{ClockOffset, parse_http_date};
-use crate::credentials::{Credentials, ProvideCredentials};
+use crate::credentials::{Credentials, Env, ProvideCredentials};
 use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
 use crate::error::{Error, TimeoutPhase, TransportErrorKind};
 use crate::ops::*;
@@ -182,10 +182,13 @@ impl StsBuilder {
     /// `AWS_NEW_RETRIES_2026`, `AWS_SDK_UA_APP_ID`, `AWS_CA_BUNDLE`, and the static credentials
     /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`.
     ///
+    /// A leading `~` in `AWS_CA_BUNDLE` is expanded ([`Env::expand_home`]).
+    ///
     /// # Errors
-    /// [`Error::Config`] for a value that cannot be understood (e.g. `AWS_MAX_ATTEMPTS=x`).
+    /// [`Error::Config`] for a value that cannot be understood (e.g. `AWS_MAX_ATTEMPTS=x`);
+    /// [`Error::File`] for a `~` path without a home directory.
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_env_with(|k| std::env::var(k).ok())
+        Self::from_lookup(|k| std::env::var(k).ok(), &Env::real())
     }
 
     /// As [`StsBuilder::from_env`], reading variables through `lookup` (for tests and embedding).
@@ -193,6 +196,14 @@ impl StsBuilder {
     /// # Errors
     /// As [`StsBuilder::from_env`].
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let home = ["HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH"]
+            .into_iter()
+            .filter_map(|k| lookup(k).map(|v| (k, v)));
+        Self::from_lookup(&lookup, &Env::from_map(home))
+    }
+
+    /// [`StsBuilder::from_env_with`], expanding `~` with the home directory of `home_env`.
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>, home_env: &Env) -> Result<Self, Error> {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
         let mut b = Self {
             region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
@@ -229,7 +240,11 @@ impl StsBuilder {
         b.app_id = get("AWS_SDK_UA_APP_ID");
         b.proxy = proxy_from(&get);
         if let Some(path) = get("AWS_CA_BUNDLE") {
-            b.roots = TrustRoots::Bundle(PathBuf::from(path));
+            b.roots = TrustRoots::Bundle(home_env.expand_home(
+                &path,
+                crate::credentials::env::Platform::current(),
+                "CA bundle",
+            )?);
         }
         if let (Some(id), Some(secret)) = (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
             let token = get("AWS_SESSION_TOKEN").map(crate::SecretString::from);
@@ -378,7 +393,8 @@ impl StsBuilder {
         self
     }
 
-    /// Sets the trusted roots (default: the bundled webpki roots; `AWS_CA_BUNDLE` replaces them).
+    /// Sets the trusted roots (default: [`TrustRoots::default`], the bundled webpki roots or, with the
+    /// `platform-verifier` feature, the OS verifier; `AWS_CA_BUNDLE` replaces them).
     #[must_use]
     pub fn trust_roots(mut self, roots: TrustRoots) -> Self {
         self.roots = roots;

@@ -78,6 +78,16 @@ pub enum Error {
         /// The rule set's error message.
         message: String,
     },
+    /// A local file (shared config or credentials file, token file, SSO token cache, CA bundle)
+    /// could not be read or its path could not be resolved. Its contents are never shown.
+    File {
+        /// What the file is for (`config file`, `web identity token file`, `CA bundle`, ...).
+        what: &'static str,
+        /// The file, as configured (before `~` expansion when that is what failed).
+        path: PathBuf,
+        /// What was wrong.
+        problem: FileProblem,
+    },
 }
 
 impl Error {
@@ -193,6 +203,16 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
             Self::Endpoint { message } => write!(f, "endpoint resolution failed: {message}"),
+            Self::File {
+                what,
+                path,
+                problem: problem @ (FileProblem::NoHomeDirectory | FileProblem::UnknownUser { .. }),
+            } => write!(f, "{what} `{}`: {problem}", path.display()),
+            Self::File {
+                what,
+                path,
+                problem,
+            } => write!(f, "{what}: failed to read `{}`: {problem}", path.display()),
         }
     }
 }
@@ -202,6 +222,63 @@ impl std::error::Error for Error {
         match self {
             Self::Credentials(e) => e.source.as_deref().map(|e| e as _),
             _ => None,
+        }
+    }
+}
+
+/// What was wrong with a local file ([`Error::File`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileProblem {
+    /// The file does not exist.
+    NotFound,
+    /// The file is not a regular file (a FIFO, socket, directory or device); it was not read.
+    NotRegular {
+        /// What it is (`FIFO`, `directory`, ...).
+        kind: &'static str,
+    },
+    /// The file is larger than the cap for its kind; it was not read.
+    TooLarge {
+        /// The cap in bytes.
+        limit: u64,
+    },
+    /// The file is not UTF-8 text.
+    NotUtf8 {
+        /// The 1-based line of the first invalid byte.
+        line: usize,
+    },
+    /// The path starts with `~` but the home directory is unknown (`HOME` unset or empty, and no
+    /// entry for this user in the password database). `~` is never resolved against the working
+    /// directory.
+    NoHomeDirectory,
+    /// The path starts with `~user` but there is no such user in the password database.
+    UnknownUser {
+        /// The user name after `~`.
+        user: String,
+    },
+    /// Any other I/O error (permission denied, ...).
+    Io(String),
+}
+
+impl fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // The operating system's own words (ENOENT and ERROR_FILE_NOT_FOUND are both 2), as
+            // the AWS SDKs print them.
+            Self::NotFound => write!(f, "{}", std::io::Error::from_raw_os_error(2)),
+            Self::NotRegular { kind } => write!(f, "not a regular file ({kind}); not read"),
+            Self::TooLarge { limit } => {
+                write!(f, "larger than the {limit}-byte limit; not read")
+            }
+            Self::NotUtf8 { line } => write!(f, "not valid UTF-8 (line {line})"),
+            Self::NoHomeDirectory => f.write_str(
+                "cannot expand `~`: the home directory is unknown (HOME is unset or empty \
+                 and the password database has no entry for this user)",
+            ),
+            Self::UnknownUser { user } => {
+                write!(f, "cannot expand `~{user}`: no such user in /etc/passwd")
+            }
+            Self::Io(m) => f.write_str(m),
         }
     }
 }

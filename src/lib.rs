@@ -13,6 +13,7 @@
 //! let form = GetCallerIdentity::new().to_form().unwrap();
 //! assert_eq!(form.as_str(), "Action=GetCallerIdentity&Version=2011-06-15");
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
@@ -25,6 +26,7 @@ pub mod clock;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod files;
 pub mod json;
 pub mod ops;
 pub mod presign;
@@ -51,6 +53,15 @@ pub use error::{Error, ErrorCode, ServiceError};
 pub use secret::SecretString;
 #[cfg(feature = "client")]
 pub use settings::{Overrides, Settings};
+/// The `time` crate, re-exported because its types are in this API (expiration times, the clock
+/// passed to the pure functions), so callers need not depend on a matching version themselves.
+///
+/// ```
+/// use sts_blocking::time::{Duration, OffsetDateTime};
+/// let at = OffsetDateTime::UNIX_EPOCH + Duration::days(1);
+/// assert_eq!(sts_blocking::sigv4::format_amz_date(at), "19700102T000000Z");
+/// ```
+pub use time;
 
 /// The README's code examples, compiled as doctests.
 #[cfg(all(doctest, feature = "client"))]

@@ -10,7 +10,7 @@
 //! | FIPS / dual-stack | `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT` | `use_fips_endpoint`, `use_dualstack_endpoint` | off |
 //! | global endpoint | `AWS_STS_REGIONAL_ENDPOINTS` | `sts_regional_endpoints` | `regional` |
 //! | retries | `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE` | `max_attempts`, `retry_mode` | 3, standard |
-//! | CA bundle | `AWS_CA_BUNDLE` | `ca_bundle` | bundled roots |
+//! | CA bundle | `AWS_CA_BUNDLE` | `ca_bundle` | bundled roots (the OS verifier with `platform-verifier`) |
 //! | app id | `AWS_SDK_UA_APP_ID` | `sdk_ua_app_id` | none |
 //!
 //! Credentials come from the [`DefaultChain`] with an [`StsRoleAssumer`], cached, and are only
@@ -99,7 +99,7 @@ impl Settings {
     /// [`Error::ConfigFile`] for a malformed config or credentials file, [`Error::Config`] for an
     /// explicit profile that does not exist or a value that cannot be understood.
     pub fn load(env: &Env, overrides: &Overrides) -> Result<Self, Error> {
-        let mut locations = FileLocations::resolve(env, Platform::current());
+        let mut locations = FileLocations::resolve(env, Platform::current())?;
         let profile_explicit = overrides.profile.is_some();
         if let Some(p) = &overrides.profile {
             locations.profile.clone_from(p);
@@ -173,7 +173,9 @@ impl Settings {
                 }
             };
         }
-        let ca_bundle = get("AWS_CA_BUNDLE", "ca_bundle").map(|(v, _)| PathBuf::from(v));
+        let ca_bundle = get("AWS_CA_BUNDLE", "ca_bundle")
+            .map(|(v, _)| env.expand_home(&v, Platform::current(), "CA bundle"))
+            .transpose()?;
         let app_id = get("AWS_SDK_UA_APP_ID", "sdk_ua_app_id").map(|(v, _)| v);
         let endpoint_url = profiles.configured_endpoint_url(env, "sts");
         Ok(Self {

@@ -25,14 +25,18 @@ pub enum ProxySetting {
     },
 }
 
-/// Which certificates to trust.
+/// Which certificates to trust. The default is [`TrustRoots::Platform`] when the crate is built with
+/// the `platform-verifier` feature, [`TrustRoots::WebPki`] otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum TrustRoots {
     /// The bundled Mozilla roots (webpki-roots).
-    #[default]
+    #[cfg_attr(not(feature = "platform-verifier"), default)]
     WebPki,
-    /// The operating system's store (needs the `platform-verifier` feature).
+    /// The operating system's verifier (rustls-platform-verifier; needs the `platform-verifier`
+    /// feature). On Linux it trusts the system store, or only `SSL_CERT_FILE` / `SSL_CERT_DIR` when
+    /// either is set.
+    #[cfg_attr(feature = "platform-verifier", default)]
     Platform,
     /// Only the certificates in this PEM file (`AWS_CA_BUNDLE`, profile `ca_bundle`).
     Bundle(PathBuf),
@@ -233,8 +237,7 @@ fn platform_roots() -> Result<RootCerts, Error> {
 
 /// Reads a PEM bundle; every certificate in it becomes a root, and nothing else is trusted.
 pub(crate) fn load_bundle(path: &std::path::Path) -> Result<RootCerts, Error> {
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::config(format!("cannot read CA bundle {}: {e}", path.display())))?;
+    let pem = crate::files::read_capped(path, crate::files::MAX_CA_BUNDLE, "CA bundle")?;
     let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),

@@ -1614,8 +1614,8 @@ fn export_credentials_in_every_format() {
     );
     assert_eq!(
         run("powershell"),
-        "$Env:AWS_ACCESS_KEY_ID=\"ASIAEXPORT\"\n$Env:AWS_SECRET_ACCESS_KEY=\"se cret\"\n\
-         $Env:AWS_SESSION_TOKEN=\"tok\"\n"
+        "$Env:AWS_ACCESS_KEY_ID='ASIAEXPORT'\n$Env:AWS_SECRET_ACCESS_KEY='se cret'\n\
+         $Env:AWS_SESSION_TOKEN='tok'\n"
     );
     assert_eq!(
         run("process"),

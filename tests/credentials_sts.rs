@@ -182,7 +182,8 @@ fn role_chain_cycle_names_the_cycle() {
 #[test]
 fn mfa_callback_called_on_every_refresh() {
     let fake = FakeSts::start(caller_identity());
-    // Credentials expiring in 30 s are inside the mandatory window: every call refreshes.
+    // Each refresh (forced with `invalidate`: credentials that arrive inside the mandatory window
+    // are no longer fetched again on every call) asks for a new code.
     fake.push([
         assumed("AssumeRole", "ASIAMFA1", 30),
         assumed("AssumeRole", "ASIAMFA2", 30),
@@ -204,6 +205,8 @@ fn mfa_callback_called_on_every_refresh() {
         .build()
         .unwrap();
     assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAMFA1");
+    assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAMFA1");
+    p.invalidate();
     assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAMFA2");
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     let reqs = fake.requests();
@@ -296,6 +299,7 @@ fn web_identity_token_file_reread_on_refresh() {
         .unwrap();
     assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAWEB1");
     std::fs::write(&token, "second-token-value").unwrap();
+    p.invalidate();
     assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAWEB2");
     let reqs = fake.requests();
     assert_eq!(reqs.len(), 2);
@@ -312,8 +316,9 @@ fn web_identity_token_file_reread_on_refresh() {
         assert_eq!(r.param("RoleSessionName").as_deref(), Some("irsa"));
     }
     assert!(!format!("{p:?}").contains("token-value"));
-    // Role chaining: the provider feeds another client (its 30 s credentials refresh first).
+    // Role chaining: the provider feeds another client (refreshing first, forced).
     fake.push([assumed("AssumeRoleWithWebIdentity", "ASIAWEB3", 3600)]);
+    p.invalidate();
     let sts = Sts::builder()
         .region("eu-west-1")
         .endpoint_url(fake.url())

@@ -2,7 +2,8 @@
 //!
 //! `scripts/peer-test` installs and starts moto, bootstraps a user and roles, turns signature
 //! checking on and runs this file with `--test-threads=1` (tests toggle moto's auth switch).
-//! Without `STS_PEER_ENDPOINT` every test prints that it is skipping.
+//! Without `STS_PEER_ENDPOINT` every test passes after printing `SKIPPED: peer name (...)` to stderr,
+//! uncaptured (tests/README.md).
 #![cfg(feature = "client")]
 
 use sts_blocking::error::{Error, ErrorCode};
@@ -26,7 +27,12 @@ fn peer(test: &str) -> Option<Peer> {
         std::env::var(k).unwrap_or_else(|_| panic!("{k} must be set with STS_PEER_ENDPOINT"))
     };
     if std::env::var("STS_PEER_ENDPOINT").is_err() {
-        println!("{test}: skipping, STS_PEER_ENDPOINT is unset (run scripts/peer-test)");
+        // On the process's stderr, which the harness does not capture (tests/README.md).
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: peer {test} (STS_PEER_ENDPOINT is unset; run scripts/peer-test)"
+        );
         return None;
     }
     Some(Peer {
@@ -65,7 +71,10 @@ impl Peer {
     /// Turns moto's signature checking on (`true`) or off.
     fn auth(&self, on: bool) {
         let body = if on { "0" } else { "inf" };
-        let resp = ureq::post(format!("{}/reset-auth", self.moto_api))
+        // A loopback call: never through a proxy from the environment.
+        let agent: ureq::Agent = ureq::Agent::config_builder().proxy(None).build().into();
+        let resp = agent
+            .post(format!("{}/reset-auth", self.moto_api))
             .header("Content-Type", "text/plain")
             .send(body)
             .expect("reset-auth");

@@ -225,3 +225,60 @@ fn no_proxy_bypasses_the_proxy() {
     assert!(targets.lock().unwrap().is_empty());
     assert_eq!(served.load(Ordering::SeqCst), 1);
 }
+
+/// Runs the `sts` command against the loopback HTTPS server with a clean environment: test keys,
+/// no proxy, no files, IMDS off, plus `extra`.
+#[cfg(all(feature = "platform-verifier", target_os = "linux"))]
+fn sts_command(port: u16, extra: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    let home = std::env::temp_dir().join(format!("sts-tls-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sts"));
+    c.env_clear()
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "s")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_ENDPOINT_URL_STS", format!("https://localhost:{port}"));
+    for (k, v) in extra {
+        c.env(k, v);
+    }
+    c.args(["get-caller-identity", "--output", "text"])
+        .output()
+        .unwrap()
+}
+
+/// With `platform-verifier`, the default roots are the OS verifier, which on Linux trusts exactly
+/// `SSL_CERT_FILE` when it is set: a CA found only there is trusted by `Sts` and the `sts` command.
+#[cfg(all(feature = "platform-verifier", target_os = "linux"))]
+#[test]
+fn platform_verifier_is_the_default_and_trusts_ssl_cert_file() {
+    let (port, served) = https_server();
+    let ca = data("ca.pem");
+    let out = sts_command(port, &[("SSL_CERT_FILE", ca.as_os_str())]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("111122223333"), "{stdout}");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+
+    // Another file without the test CA (the server's own leaf certificate is no trust anchor for
+    // it): the handshake fails, so the trust came from SSL_CERT_FILE and nothing else.
+    let leaf = data("server.pem");
+    let out = sts_command(port, &[("SSL_CERT_FILE", leaf.as_os_str())]);
+    assert_eq!(out.status.code(), Some(255));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.to_ascii_lowercase().contains("certificate"),
+        "{stderr}"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        sts_blocking::transport::TrustRoots::default(),
+        sts_blocking::transport::TrustRoots::Platform
+    );
+}

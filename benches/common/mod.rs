@@ -7,9 +7,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use sts_blocking::ops::{AssumeRole, PolicyDescriptor, ProvidedContext, Tag};
 
-pub const GCI_XML: &[u8] = include_bytes!("../compare/fixtures/get-caller-identity.xml");
-pub const AR_XML: &[u8] = include_bytes!("../compare/fixtures/assume-role.xml");
-pub const ERROR_XML: &[u8] = include_bytes!("../compare/fixtures/error.xml");
+pub const GCI_XML: &[u8] = include_bytes!("../fixtures/get-caller-identity.xml");
+pub const AR_XML: &[u8] = include_bytes!("../fixtures/assume-role.xml");
+pub const ERROR_XML: &[u8] = include_bytes!("../fixtures/error.xml");
 
 pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 pub const AR_BODY: &[u8] = b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=bench";
@@ -100,11 +100,13 @@ pub fn every_member() -> AssumeRole {
 }
 
 /// The `Sts` client of the call benches (long-term test keys, `url` as endpoint) and a bare ureq
-/// agent for the floor, both against the same server.
+/// agent for the floor, both against the same server and neither through a proxy from the
+/// environment.
 pub fn clients(url: &str) -> (sts_blocking::Sts, ureq::Agent) {
     let sts = sts_blocking::Sts::builder()
         .region("us-east-1")
         .endpoint_url(url)
+        .proxy(sts_blocking::transport::ProxySetting::Disabled)
         .credentials(sts_blocking::Credentials::new(
             "AKIAIOSFODNN7EXAMPLE",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -114,6 +116,7 @@ pub fn clients(url: &str) -> (sts_blocking::Sts, ureq::Agent) {
         .expect("client");
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .proxy(None)
         .build()
         .into();
     (sts, agent)

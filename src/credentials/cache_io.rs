@@ -1,43 +1,12 @@
-//! Reading and writing the small JSON cache files the AWS CLI shares with us (`~/.aws/cli/cache`,
-//! `~/.aws/login/cache`, `~/.aws/sso/cache`): a size-capped read that refuses anything but a regular
-//! file (a FIFO would block), and an atomic write (a `0600` temp file in the same directory, then a
-//! rename) so a concurrent reader never sees half a file.
+//! Writing the small JSON cache files the AWS CLI shares with us (`~/.aws/cli/cache`,
+//! `~/.aws/login/cache`, `~/.aws/sso/cache`): an atomic write (a `0600` temp file in the same
+//! directory, then a rename) so a concurrent reader never sees half a file. Reads go through
+//! [`crate::files::read_capped_text`].
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
-
-/// Reads the regular file at `path`, refusing more than `limit` bytes and anything that is not a
-/// regular file. `NotFound` passes through so callers can tell a missing file apart.
-pub(crate) fn read_capped(path: &Path, limit: u64) -> io::Result<String> {
-    let not_regular = || io::Error::new(io::ErrorKind::InvalidInput, "not a regular file");
-    // Checked before opening: opening a FIFO for reading blocks until a writer appears.
-    if !fs::metadata(path)?.is_file() {
-        return Err(not_regular());
-    }
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(not_regular());
-    }
-    let too_big = || {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("larger than {limit} bytes"),
-        )
-    };
-    if meta.len() > limit {
-        return Err(too_big());
-    }
-    let mut text = String::new();
-    file.take(limit.saturating_add(1))
-        .read_to_string(&mut text)?;
-    if u64::try_from(text.len()).map_or(true, |n| n > limit) {
-        return Err(too_big());
-    }
-    Ok(text)
-}
 
 /// Writes `contents` to `path` atomically: the parent directory is created (`0700` on Unix), the
 /// bytes go to a new `0600` file next to it, are synced, and the file is renamed over `path`.
@@ -142,7 +111,7 @@ mod tests {
         let p = d.join("sub").join("k.json");
         write_atomic(&p, b"{\"a\": 1}").unwrap();
         write_atomic(&p, b"{}").unwrap();
-        assert_eq!(read_capped(&p, 10).unwrap(), "{}");
+        assert_eq!(fs::read(&p).unwrap(), b"{}");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -155,44 +124,6 @@ mod tests {
         }
         // No temp files left behind.
         assert_eq!(fs::read_dir(d.join("sub")).unwrap().count(), 1);
-        let _ = fs::remove_dir_all(&d);
-    }
-
-    #[test]
-    fn capped_read_refuses_big_files_and_directories() {
-        let d = temp("r");
-        let p = d.join("big.json");
-        fs::write(&p, vec![b' '; 100]).unwrap();
-        assert_eq!(read_capped(&p, 100).unwrap().len(), 100);
-        assert_eq!(
-            read_capped(&p, 99).unwrap_err().kind(),
-            io::ErrorKind::InvalidData
-        );
-        assert_eq!(
-            read_capped(&d, 99).unwrap_err().kind(),
-            io::ErrorKind::InvalidInput
-        );
-        assert_eq!(
-            read_capped(&d.join("missing"), 99).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
-        let _ = fs::remove_dir_all(&d);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn capped_read_does_not_block_on_a_fifo() {
-        let d = temp("fifo");
-        let p = d.join("fifo.json");
-        let made = std::process::Command::new("mkfifo").arg(&p).status();
-        if !made.is_ok_and(|s| s.success()) {
-            println!("mkfifo unavailable: skipping");
-            return;
-        }
-        assert_eq!(
-            read_capped(&p, 10).unwrap_err().kind(),
-            io::ErrorKind::InvalidInput
-        );
         let _ = fs::remove_dir_all(&d);
     }
 }

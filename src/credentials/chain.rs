@@ -137,7 +137,13 @@ pub fn execute_plan_with(
             match &chain.base {
                 BaseSource::WebIdentity(w) => {
                     let a = assumer.ok_or_else(need_sts)?;
-                    a.assume_role_with_web_identity(&w.clone().into())?
+                    let mut config: WebIdentityConfig = w.clone().into();
+                    config.token_file = env.expand_home(
+                        &w.token_file.to_string_lossy(),
+                        super::env::Platform::current(),
+                        "web identity token file",
+                    )?;
+                    a.assume_role_with_web_identity(&config)?
                 }
                 other => resolve_base_with(other, env, ctx)?,
             },
@@ -230,12 +236,13 @@ fn resolve_base_with(
         }
         #[cfg(feature = "client")]
         BaseSource::Sso(s) => {
-            let home = env.home_dir(Platform::current()).ok_or_else(|| {
-                Error::from(CredentialsError::new(
-                    "sso",
-                    "no home directory (HOME is unset)",
-                ))
-            })?;
+            let home = env
+                .home_dir(Platform::current())
+                .ok_or_else(|| Error::File {
+                    what: "SSO token cache",
+                    path: "~/.aws/sso/cache".into(),
+                    problem: crate::error::FileProblem::NoHomeDirectory,
+                })?;
             let (endpoint, oidc) = match profiles() {
                 Some(set) => (
                     set.configured_endpoint_url(env, "sso"),

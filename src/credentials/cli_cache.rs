@@ -407,7 +407,10 @@ impl CliCache {
     #[must_use]
     pub fn load(&self, key: &str, now: OffsetDateTime) -> Option<Credentials> {
         let path = self.path_for(key)?;
-        let text = SecretString::new(cache_io::read_capped(&path, MAX_ENTRY_BYTES).ok()?);
+        let text = SecretString::new(
+            crate::files::read_capped_text(&path, MAX_ENTRY_BYTES, "AWS CLI credential cache")
+                .ok()?,
+        );
         let c = parse_entry(text.expose(), now);
         if c.is_some() {
             log::debug!("credentials read from the CLI cache ({})", path.display());

@@ -149,8 +149,11 @@ pub fn is_configured(env: &Env) -> bool {
 impl ContainerProvider {
     /// The provider configured by `env`.
     ///
+    /// A leading `~` in `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` is expanded ([`Env::expand_home`]).
+    ///
     /// # Errors
-    /// Not configured, or a full URI outside the allowlist.
+    /// Not configured, a full URI outside the allowlist, or a `~` token file path without a home
+    /// directory.
     pub fn from_env(env: &Env) -> Result<Self, Error> {
         let uri = endpoint_uri(env)?;
         if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_none() {
@@ -163,7 +166,14 @@ impl ContainerProvider {
                 .map(SecretString::new),
             token_file: env
                 .get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-                .map(PathBuf::from),
+                .map(|p| {
+                    env.expand_home(
+                        &p,
+                        super::env::Platform::current(),
+                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    )
+                })
+                .transpose()?,
             connect_timeout: Duration::from_secs(2),
             read_timeout: Duration::from_secs(5),
             attempts: 3,
@@ -187,11 +197,16 @@ impl ContainerProvider {
     fn authorization(&self) -> Result<Option<SecretString>, Error> {
         let token = match &self.token_file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    err(format!(
-                        "failed to read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {e}",
-                        path.display()
-                    ))
+                let text = crate::files::read_capped_text(
+                    path,
+                    crate::files::MAX_TOKEN_FILE,
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                )
+                .map_err(|e| {
+                    Error::Credentials(CredentialsError {
+                        source: Some(Box::new(e)),
+                        ..CredentialsError::new("container", "no authorization token")
+                    })
                 })?;
                 Some(SecretString::new(text.trim()))
             }
@@ -210,8 +225,11 @@ impl ContainerProvider {
 }
 
 /// Parses a container / IMDS credentials document (`AccessKeyId`, `SecretAccessKey`, `Token`,
-/// `Expiration`, `AccountId`).
-pub(crate) fn parse_credentials_doc(provider: &str, body: &str) -> Result<Credentials, Error> {
+/// `Expiration`, `AccountId`); `provider` names the source in errors (`container`, `imds`).
+///
+/// # Errors
+/// [`Error::Credentials`] for invalid JSON, an error `Code`, a missing key or a bad `Expiration`.
+pub fn parse_credentials_doc(provider: &str, body: &str) -> Result<Credentials, Error> {
     let e = |m: &str| -> Error { CredentialsError::new(provider, m.to_owned()).into() };
     let v = json::parse(body).map_err(|j| e(&format!("invalid credentials response: {j}")))?;
     if let Some(code) = v.get("Code").and_then(Value::as_str)

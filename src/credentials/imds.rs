@@ -2,7 +2,10 @@
 //!
 //! `PUT /latest/api/token` (`x-aws-ec2-metadata-token-ttl-seconds: 21600`), then
 //! `GET /latest/meta-data/iam/security-credentials/` for the role name and `GET .../<role>` for the
-//! credentials, each with `x-aws-ec2-metadata-token`. 1 s connect and 1 s read timeouts, 3 attempts for
+//! credentials (the role name percent-encoded into one path segment; `.` and `..` are refused),
+//! each with `x-aws-ec2-metadata-token`. The token is reused for 6 h − 2 min by both the monotonic
+//! and the wall clock (a suspended machine's monotonic clock stands still); a 401 on either `GET`
+//! drops it, fetches a new one and retries once, as botocore and aws-config do. 1 s connect and 1 s read timeouts, 3 attempts for
 //! timeouts, dropped connections and 5xx (a refused connection is not retried), no proxy. A 403 on the token request means IMDS is disabled: no IMDSv1
 //! fallback unless [`ImdsProvider::allow_v1_fallback`] is set (and then only for other token failures).
 //!
@@ -19,6 +22,7 @@ use crate::Error;
 use crate::error::CredentialsError;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use time::OffsetDateTime;
 
 /// The IPv4 endpoint.
 pub const IPV4_ENDPOINT: &str = "http://169.254.169.254";
@@ -99,8 +103,33 @@ pub struct ImdsProvider {
     attempts: u32,
     allow_v1: bool,
     clock: Clock,
-    token: Mutex<Option<(crate::SecretString, Instant)>>,
+    token: Mutex<Option<CachedToken>>,
     last: Mutex<Option<Credentials>>,
+}
+
+/// An IMDSv2 session token and when to stop using it, by either clock.
+struct CachedToken {
+    value: crate::SecretString,
+    until: Instant,
+    until_wall: Option<OffsetDateTime>,
+}
+
+/// The credentials path of `role`: one percent-encoded path segment.
+fn role_path(base: &str, role: &str) -> Result<String, Error> {
+    if role == "." || role == ".." {
+        return Err(err(format!(
+            "IMDS returned the role name {role:?}, which is not a valid role name"
+        )));
+    }
+    let mut path = base.to_owned();
+    for b in role.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            path.push(char::from(b));
+        } else {
+            path.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(path)
 }
 
 impl std::fmt::Debug for ImdsProvider {
@@ -151,8 +180,9 @@ impl ImdsProvider {
             "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
             "metadata_service_num_attempts",
         ) && (1.0..=10.0).contains(&n)
+            && let Some(k) = (1u32..=10).rev().find(|k| f64::from(*k) <= n)
         {
-            p.attempts = n as u32;
+            p.attempts = k;
         }
         Ok(p)
     }
@@ -237,10 +267,11 @@ impl ImdsProvider {
     }
 
     fn token(&self, agent: &ureq::Agent) -> Result<Option<crate::SecretString>, Error> {
-        if let Some((t, until)) = &*self.token.lock().unwrap_or_else(|e| e.into_inner())
-            && Instant::now() < *until
+        if let Some(t) = &*self.token.lock().unwrap_or_else(|e| e.into_inner())
+            && Instant::now() < t.until
+            && t.until_wall.is_some_and(|w| (self.clock)() < w)
         {
-            return Ok(Some(t.clone()));
+            return Ok(Some(t.value.clone()));
         }
         let ttl = TOKEN_TTL.to_string();
         let r = self.request(
@@ -252,8 +283,14 @@ impl ImdsProvider {
         match r.status {
             200 => {
                 let t = crate::SecretString::new(r.body.trim());
-                let until = Instant::now() + Duration::from_secs(TOKEN_TTL - 120);
-                *self.token.lock().unwrap_or_else(|e| e.into_inner()) = Some((t.clone(), until));
+                let life = Duration::from_secs(TOKEN_TTL - 120);
+                *self.token.lock().unwrap_or_else(|e| e.into_inner()) = Some(CachedToken {
+                    value: t.clone(),
+                    until: Instant::now() + life,
+                    until_wall: (self.clock)().checked_add(time::Duration::seconds(
+                        i64::try_from(TOKEN_TTL - 120).unwrap_or(0),
+                    )),
+                });
                 Ok(Some(t))
             }
             403 => Err(err(
@@ -269,15 +306,38 @@ impl ImdsProvider {
         }
     }
 
+    /// `GET path` with the session token. A 401 means the token was rejected: it is dropped, a new
+    /// one fetched and the request sent again, once per [`ImdsProvider::fetch`] (`renewed`).
+    fn get(
+        &self,
+        agent: &ureq::Agent,
+        path: &str,
+        token: &mut Option<crate::SecretString>,
+        renewed: &mut bool,
+    ) -> Result<http::Reply, Error> {
+        loop {
+            let headers: Vec<(&str, &str)> = match token {
+                Some(t) => vec![("x-aws-ec2-metadata-token", t.expose())],
+                None => Vec::new(),
+            };
+            let r = self.request(agent, "GET", path, &headers)?;
+            if r.status == 401 && token.is_some() && !*renewed {
+                log::debug!("IMDS rejected the session token (HTTP 401); fetching a new one");
+                *renewed = true;
+                *self.token.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                *token = self.token(agent)?;
+                continue;
+            }
+            return Ok(r);
+        }
+    }
+
     fn fetch(&self) -> Result<Credentials, Error> {
         let agent = http::agent(self.connect_timeout, self.read_timeout);
-        let token = self.token(&agent)?;
-        let headers: Vec<(&str, &str)> = match &token {
-            Some(t) => vec![("x-aws-ec2-metadata-token", t.expose())],
-            None => Vec::new(),
-        };
+        let mut token = self.token(&agent)?;
+        let mut renewed = false;
         let base = "/latest/meta-data/iam/security-credentials/";
-        let r = self.request(&agent, "GET", base, &headers)?;
+        let r = self.get(&agent, base, &mut token, &mut renewed)?;
         match r.status {
             200 => {}
             404 => {
@@ -291,10 +351,11 @@ impl ImdsProvider {
             return Err(err(format!("{NO_ROLE} (empty role list)")));
         };
         let role = role.to_owned();
-        let r = self.request(&agent, "GET", &format!("{base}{role}"), &headers)?;
+        let path = role_path(base, &role)?;
+        let r = self.get(&agent, &path, &mut token, &mut renewed)?;
         if r.status != 200 {
             return Err(err(format!(
-                "fetching credentials for role `{role}` answered HTTP {}",
+                "fetching credentials for role {role:?} answered HTTP {}",
                 r.status
             )));
         }
@@ -304,7 +365,9 @@ impl ImdsProvider {
     fn extend(&self, mut c: Credentials, why: &str) -> Credentials {
         let now = (self.clock)();
         let extra = Duration::from_secs(300) + jitter_up_to(Duration::from_secs(300));
-        let new_exp = now + time::Duration::try_from(extra).unwrap_or(time::Duration::MINUTE * 5);
+        let extra = time::Duration::try_from(extra).unwrap_or(time::Duration::MINUTE * 5);
+        // A clock at the end of time keeps the credentials' own expiration.
+        let new_exp = now.checked_add(extra).or(c.expiration).unwrap_or(now);
         log::warn!(
             "IMDS {why}; serving the last credentials (access key {}) with their expiration extended to {new_exp} for static stability",
             c.access_key_id
@@ -336,5 +399,35 @@ impl ProvideCredentials for ImdsProvider {
 
     fn source_name(&self) -> String {
         "imds".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::{Date, PrimitiveDateTime, Time};
+
+    #[test]
+    fn static_stability_at_the_end_of_time_does_not_panic() {
+        let last = Time::from_hms(23, 59, 59).unwrap();
+        let max = PrimitiveDateTime::new(Date::MAX, last).assume_utc();
+        let p = ImdsProvider::new("http://127.0.0.1:9").clock(std::sync::Arc::new(move || max));
+        let c = Credentials::new("AKID", "s", None).with_expiration(max);
+        assert_eq!(p.extend(c, "test").expiration, Some(max));
+    }
+
+    #[test]
+    fn role_names_are_one_path_segment() {
+        let base = "/latest/meta-data/iam/security-credentials/";
+        assert_eq!(
+            role_path(base, "a/../b?c#d e").unwrap(),
+            format!("{base}a%2F..%2Fb%3Fc%23d%20e")
+        );
+        assert_eq!(
+            role_path(base, "Role-1_x.y~").unwrap(),
+            format!("{base}Role-1_x.y~")
+        );
+        assert!(role_path(base, "..").is_err());
+        assert!(role_path(base, ".").is_err());
     }
 }

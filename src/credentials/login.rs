@@ -472,20 +472,27 @@ impl LoginProvider {
 
     fn read(&self) -> Result<TokenFile, Error> {
         let hint = self.hint();
-        let text = match cache_io::read_capped(&self.cache_file, MAX_TOKEN_FILE_BYTES) {
+        let text = match crate::files::read_capped_text(
+            &self.cache_file,
+            MAX_TOKEN_FILE_BYTES,
+            "login session cache",
+        ) {
             Ok(t) => SecretString::new(t),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::File {
+                problem: crate::error::FileProblem::NotFound,
+                ..
+            }) => {
                 return Err(err(format!(
-                    "no cached login session `{}` (failed to read {}); {hint}",
+                    "no cached login session `{}` (no file {}); {hint}",
                     self.session,
                     self.cache_file.display()
                 )));
             }
             Err(e) => {
-                return Err(err(format!(
-                    "failed to read the login cache {}: {e}; {hint}",
-                    self.cache_file.display()
-                )));
+                return Err(Error::Credentials(CredentialsError {
+                    source: Some(Box::new(e)),
+                    ..CredentialsError::new("login", hint)
+                }));
             }
         };
         parse_token_file(text.expose(), &self.cache_file, &hint)

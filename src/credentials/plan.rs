@@ -382,12 +382,23 @@ fn base_of(set: &ProfileSet, p: &Section, first: bool) -> Result<BaseSource, Pla
 fn role_hop(p: &Section, role_arn: String) -> Result<RoleHop, PlanError> {
     let duration_seconds = match opt(p, "duration_seconds") {
         None => None,
-        Some(d) => Some(d.parse::<u32>().map_err(|_| {
-            PlanError::invalid(format!(
-                "profile `{}`: duration_seconds must be a whole number of seconds",
-                p.name()
-            ))
-        })?),
+        Some(d) => {
+            let n = d.trim().parse::<i128>().map_err(|_| {
+                PlanError::invalid(format!(
+                    "profile `{}`: duration_seconds must be a whole number of seconds",
+                    p.name()
+                ))
+            })?;
+            // The range itself is checked with the request (900..=43200, as for the flag); a
+            // number no request can carry is refused here, never replaced by the default.
+            Some(u32::try_from(n).map_err(|_| {
+                PlanError::invalid(format!(
+                    "profile `{}`: invalid value for DurationSeconds (duration_seconds): must be \
+                     in 900..=43200, got {n}",
+                    p.name()
+                ))
+            })?)
+        }
     };
     Ok(RoleHop {
         profile: p.name().to_owned(),

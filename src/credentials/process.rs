@@ -14,14 +14,18 @@ use crate::{Error, SecretString};
 use std::fmt;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 /// The default time a process may take: 60 s (as the Go SDK).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Cap on what is read from the process's stdout and stderr (each).
-const MAX_OUTPUT: u64 = 1024 * 1024;
+/// Cap on what is read from the process's stdout and stderr (each): 1 MiB.
+pub const MAX_OUTPUT: usize = 1024 * 1024;
+
+/// How long the pipes may stay open after the process has exited before what arrived is used
+/// (a background child of the process may keep them open).
+pub const EXIT_GRACE: Duration = Duration::from_millis(200);
 
 /// A `credential_process` command line. `Debug` shows only the program, never the arguments.
 #[derive(Clone, PartialEq, Eq)]
@@ -158,7 +162,8 @@ impl ProcessProvider {
         }
     }
 
-    /// How long the process may run before it is killed.
+    /// How long the process may run before it is killed (default 60 s; a duration too large to
+    /// add to the current time means no limit).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -200,6 +205,11 @@ impl ProcessProvider {
     }
 
     /// Runs the process and returns its stdout, or an error with its exit status and stderr.
+    ///
+    /// Output is collected as it arrives. Once the process has exited, the pipes get
+    /// [`EXIT_GRACE`] to reach end-of-file; a background child that inherited them and keeps them
+    /// open does not hold the answer back (what the process printed is parsed). Each pipe is
+    /// capped at [`MAX_OUTPUT`] bytes; more is an error, and the pipe is closed.
     fn run(&self) -> Result<Vec<u8>, Error> {
         let mut cmd = self.command()?;
         cmd.stdin(Stdio::null())
@@ -211,41 +221,34 @@ impl ProcessProvider {
                 self.command.program()
             ))
         })?;
-        let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
-        for (is_out, pipe) in [
-            (
-                true,
-                child
-                    .stdout
-                    .take()
-                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
-            ),
-            (
-                false,
-                child
-                    .stderr
-                    .take()
-                    .map(|p| Box::new(p) as Box<dyn Read + Send>),
-            ),
-        ] {
-            let tx = tx.clone();
+        // No deadline when the timeout is too large to add to now.
+        let deadline = Instant::now().checked_add(self.timeout);
+        let (tx, rx) = mpsc::channel::<()>();
+        let stdout = Arc::new(Captured::default());
+        let stderr = Arc::new(Captured::default());
+        let pipes: [(Option<Pipe>, &Arc<Captured>); 2] = [
+            (child.stdout.take().map(|p| Box::new(p) as Pipe), &stdout),
+            (child.stderr.take().map(|p| Box::new(p) as Pipe), &stderr),
+        ];
+        let mut readers = 0;
+        for (pipe, captured) in pipes {
             if let Some(pipe) = pipe {
+                let (tx, captured) = (tx.clone(), Arc::clone(captured));
+                readers += 1;
                 std::thread::spawn(move || {
-                    let mut buf = Vec::new();
-                    let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut buf);
-                    let _ = tx.send((is_out, buf));
+                    captured.read_from(pipe);
+                    let _ = tx.send(());
                 });
             }
         }
         drop(tx);
-        let deadline = Instant::now() + self.timeout;
         let status = loop {
             match child.try_wait() {
                 Ok(Some(s)) => break s,
                 Ok(None) => {}
                 Err(e) => return Err(self.err(format!("waiting for credential_process: {e}"))),
             }
-            if Instant::now() >= deadline {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
                 let _ = child.kill();
                 let _ = child.wait();
                 log::warn!(
@@ -260,17 +263,23 @@ impl ProcessProvider {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        for _ in 0..2 {
-            // Wait a little for the pipes; a grandchild may keep them open.
-            let wait = deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(200));
-            match rx.recv_timeout(wait) {
-                Ok((true, b)) => stdout = b,
-                Ok((false, b)) => stderr = b,
-                Err(_) => break,
+        // The process has exited: give its pipes a moment to reach end-of-file, not more (a
+        // background child may hold them open for as long as it runs).
+        let grace_end = Instant::now() + EXIT_GRACE;
+        for _ in 0..readers {
+            if rx
+                .recv_timeout(grace_end.saturating_duration_since(Instant::now()))
+                .is_err()
+            {
+                break;
             }
+        }
+        let (stdout, stdout_over) = stdout.take();
+        let (stderr, _) = stderr.take();
+        if stdout_over {
+            return Err(self.err(format!(
+                "credential_process output is larger than the {MAX_OUTPUT}-byte limit"
+            )));
         }
         if !status.success() {
             let stderr = String::from_utf8_lossy(&stderr);
@@ -285,6 +294,45 @@ impl ProcessProvider {
             });
         }
         Ok(stdout)
+    }
+}
+
+/// A child's stdout or stderr.
+type Pipe = Box<dyn Read + Send>;
+
+/// What has been read from one pipe so far, shared with its reader thread.
+#[derive(Default)]
+struct Captured(Mutex<(Vec<u8>, bool)>);
+
+impl Captured {
+    /// Reads `pipe` to end-of-file, or until more than [`MAX_OUTPUT`] bytes arrived (then the pipe
+    /// is dropped and the overflow remembered).
+    fn read_from(&self, mut pipe: Pipe) {
+        let mut chunk = [0u8; 8192];
+        loop {
+            match pipe.read(&mut chunk) {
+                Ok(0) => return,
+                Ok(n) => {
+                    let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                    let (buf, over) = &mut *g;
+                    let room = MAX_OUTPUT.saturating_add(1).saturating_sub(buf.len());
+                    buf.extend_from_slice(&chunk[..n.min(room)]);
+                    if buf.len() > MAX_OUTPUT {
+                        buf.truncate(MAX_OUTPUT);
+                        *over = true;
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// The bytes read so far, and whether the cap was passed.
+    fn take(&self) -> (Vec<u8>, bool) {
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        (std::mem::take(&mut g.0), g.1)
     }
 }
 

@@ -18,6 +18,7 @@
 
 use super::env::{Env, Platform};
 use crate::Error;
+use crate::error::FileProblem;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -33,48 +34,218 @@ pub enum FileKind {
 /// One section: a profile, an `[sso-session]` or a `[services]` section. Keys are lower-case.
 ///
 /// `Debug` prints the name and the keys, never the values (they may be secrets).
-#[derive(Clone, PartialEq, Eq, Default)]
+///
+/// Stored compactly (a file's worth of properties costs about its size plus 12 bytes per key): the
+/// name, keys and values sit back to back in one string, with one sorted index entry per key.
+#[derive(Clone, Default)]
 pub struct Section {
-    name: String,
-    props: BTreeMap<String, String>,
+    /// The name (`text[..name_len]`), then keys and values, back to back.
+    text: String,
+    name_len: usize,
+    /// One entry per property, sorted by key and unique in `index[..sorted]`; the entries after
+    /// `sorted` are newer (only while a file is being parsed).
+    index: Vec<Entry>,
+    sorted: usize,
 }
+
+/// A property: `text[key..value]` is the key, `text[value..end]` the value (`u32` offsets: a
+/// section holds at most 4 GiB of text, and 12-byte entries keep a file of short keys small).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    key: u32,
+    value: u32,
+    end: u32,
+}
+
+/// A `u32` offset as an index (lossless on every target with 32-bit or wider pointers).
+fn ix(offset: u32) -> usize {
+    offset as usize
+}
+
+impl Entry {
+    fn key(self) -> std::ops::Range<usize> {
+        ix(self.key)..ix(self.value)
+    }
+
+    fn value(self) -> std::ops::Range<usize> {
+        ix(self.value)..ix(self.end)
+    }
+
+    fn len(self) -> usize {
+        ix(self.end) - ix(self.key)
+    }
+}
+
+impl PartialEq for Section {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name() && self.properties().eq(other.properties())
+    }
+}
+
+impl Eq for Section {}
 
 impl std::fmt::Debug for Section {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Section")
-            .field("name", &self.name)
-            .field("keys", &self.props.keys().collect::<Vec<_>>())
+            .field("name", &self.name())
+            .field(
+                "keys",
+                &self.properties().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
 
 impl Section {
-    /// A section from a name and key/value pairs (keys are lower-cased).
+    /// A section from a name and key/value pairs (keys are lower-cased; a later pair wins).
     pub fn new<K: AsRef<str>, V: Into<String>>(
         name: impl Into<String>,
         props: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        Self {
-            name: name.into(),
-            props: props
-                .into_iter()
-                .map(|(k, v)| (k.as_ref().to_ascii_lowercase(), v.into()))
-                .collect(),
+        let mut s = Self::named(name.into());
+        for (k, v) in props {
+            s.push(k.as_ref(), &v.into());
         }
+        s.finish();
+        s
+    }
+
+    fn named(name: String) -> Self {
+        Self {
+            name_len: name.len(),
+            text: name,
+            ..Self::default()
+        }
+    }
+
+    fn key_of(&self, e: &Entry) -> &str {
+        &self.text[e.key()]
+    }
+
+    /// Appends a property (key lower-cased); a later property with the same key wins once the
+    /// section is [finished](Section::finish). The new value ends the text, so a continuation line
+    /// can be appended with [`Section::continue_last`].
+    ///
+    /// A property that would take the section past 4 GiB of text is dropped (a parsed file is far
+    /// smaller: [`MAX_CONFIG_FILE`](crate::files::MAX_CONFIG_FILE)).
+    fn push(&mut self, key: &str, value: &str) {
+        if self.index.len() >= 2 * self.sorted.max(16) {
+            self.finish_keep_capacity();
+        }
+        let start = self.text.len();
+        let (Ok(key_at), Ok(value_at), Ok(end)) = (
+            u32::try_from(start),
+            u32::try_from(start + key.len()),
+            u32::try_from(start + key.len() + value.len()),
+        ) else {
+            return;
+        };
+        self.text.push_str(key);
+        self.text[start..].make_ascii_lowercase();
+        self.text.push_str(value);
+        self.index.push(Entry {
+            key: key_at,
+            value: value_at,
+            end,
+        });
+    }
+
+    /// Appends `\n` and `line` to the value of the last property pushed.
+    fn continue_last(&mut self, line: &str) {
+        let len = self.text.len();
+        if let Some(e) = self.index.last_mut()
+            && ix(e.end) == len
+            && let Ok(end) = u32::try_from(len + 1 + line.len())
+        {
+            self.text.push('\n');
+            self.text.push_str(line);
+            e.end = end;
+        }
+    }
+
+    /// Sorts the index, keeps the newest value of each key, and drops replaced text once it is
+    /// more than half of the whole.
+    fn finish_keep_capacity(&mut self) {
+        if self.sorted == self.index.len() {
+            return;
+        }
+        let text = &self.text;
+        self.index.sort_by(|a, b| text[a.key()].cmp(&text[b.key()]));
+        // Stable sort: equal keys stay in insertion order; keep the last of each run.
+        self.index.dedup_by(|later, kept| {
+            let same = text[later.key()] == text[kept.key()];
+            if same {
+                *kept = *later;
+            }
+            same
+        });
+        self.sorted = self.index.len();
+        let live: usize = self.index.iter().map(|e| e.len()).sum();
+        if live < (self.text.len() - self.name_len) / 2 {
+            // Offsets only shrink: they still fit in `u32`.
+            let mut text = String::with_capacity(self.name_len + live);
+            text.push_str(self.name());
+            for e in &mut self.index {
+                let start = text.len();
+                text.push_str(&self.text[ix(e.key)..ix(e.end)]);
+                let (Ok(key), Ok(value), Ok(end)) = (
+                    u32::try_from(start),
+                    u32::try_from(start + (ix(e.value) - ix(e.key))),
+                    u32::try_from(text.len()),
+                ) else {
+                    return;
+                };
+                *e = Entry { key, value, end };
+            }
+            self.text = text;
+        }
+    }
+
+    /// [`Section::finish_keep_capacity`], then releases unused capacity.
+    fn finish(&mut self) {
+        self.finish_keep_capacity();
+        self.text.shrink_to_fit();
+        self.index.shrink_to_fit();
+    }
+
+    /// Appends every property of `other` (which win over this section's).
+    fn merge(&mut self, other: &Self) {
+        for e in &other.index {
+            self.push(other.key_of(e), &other.text[e.value()]);
+        }
+    }
+
+    fn find(&self, key: &str) -> Option<&Entry> {
+        // Entries newer than the sorted part exist only while a file is being parsed.
+        if let Some(e) = self.index[self.sorted..]
+            .iter()
+            .rev()
+            .find(|e| self.key_of(e).eq_ignore_ascii_case(key))
+        {
+            return Some(e);
+        }
+        // Stored keys are lower-case: compare with the lower-cased query.
+        let sorted = &self.index[..self.sorted];
+        let i = sorted
+            .binary_search_by(|e| {
+                self.key_of(e)
+                    .bytes()
+                    .cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
+            })
+            .ok()?;
+        Some(&sorted[i])
     }
 
     /// The section's name.
     #[must_use]
     pub fn name(&self) -> &str {
-        &self.name
+        &self.text[..self.name_len]
     }
 
     /// A property (case-insensitive key), exactly as written (may be empty).
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.props
-            .get(&key.to_ascii_lowercase())
-            .map(String::as_str)
+        self.find(key).map(|e| &self.text[e.value()])
     }
 
     /// A property that is set and not blank.
@@ -85,13 +256,15 @@ impl Section {
 
     /// All properties, keys lower-case, sorted by key.
     pub fn properties(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.props.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.index[..self.sorted]
+            .iter()
+            .map(|e| (self.key_of(e), &self.text[e.value()]))
     }
 
     /// Whether the section has no properties.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.props.is_empty()
+        self.index.is_empty()
     }
 
     /// The sub-properties of `key` (`s3 =\n  name = value`), names lower-cased.
@@ -113,47 +286,45 @@ impl Section {
 /// Where the shared files are and which profile is selected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileLocations {
-    /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
-    pub config: PathBuf,
-    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
-    pub credentials: PathBuf,
+    /// `AWS_CONFIG_FILE` (a leading `~` expanded), else `~/.aws/config`; `None` when neither is
+    /// known (no override and no home directory): the file is then absent, never a relative path.
+    pub config: Option<PathBuf>,
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`; `None` as for `config`.
+    pub credentials: Option<PathBuf>,
     /// `AWS_PROFILE`, else `default`.
     pub profile: String,
 }
 
 impl FileLocations {
-    /// Resolves the locations from the environment for `platform`. A leading `~` in an override is
-    /// expanded to the home directory.
-    #[must_use]
-    pub fn resolve(env: &Env, platform: Platform) -> Self {
-        let home = env
-            .home_dir(platform)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "~".to_owned());
-        let expand = |p: String| -> PathBuf {
-            match p.strip_prefix('~') {
-                Some(rest) if rest.is_empty() || rest.starts_with(['/', '\\']) => {
-                    PathBuf::from(format!("{home}{rest}"))
+    /// Resolves the locations from the environment for `platform`. A leading `~` or `~user` in an
+    /// override is expanded ([`Env::expand_home`]); the defaults live in the
+    /// [home directory](Env::home_dir).
+    ///
+    /// # Errors
+    /// [`Error::File`] for an override starting with `~` when the home directory (or that user) is
+    /// unknown: it is never resolved against the working directory.
+    pub fn resolve(env: &Env, platform: Platform) -> Result<Self, Error> {
+        let home = env.home_dir(platform);
+        let locate =
+            |var: &str, what: &'static str, name: &str| -> Result<Option<PathBuf>, Error> {
+                match env.get(var) {
+                    Some(p) => env.expand_home(&p, platform, what).map(Some),
+                    None => Ok(home.as_ref().map(|h| {
+                        PathBuf::from(platform.join(&h.to_string_lossy(), &[".aws", name]))
+                    })),
                 }
-                _ => PathBuf::from(p),
-            }
-        };
-        let config = env
-            .get("AWS_CONFIG_FILE")
-            .map(expand)
-            .unwrap_or_else(|| PathBuf::from(platform.join(&home, &[".aws", "config"])));
-        let credentials = env
-            .get("AWS_SHARED_CREDENTIALS_FILE")
-            .map(expand)
-            .unwrap_or_else(|| PathBuf::from(platform.join(&home, &[".aws", "credentials"])));
-        let profile = env
-            .get("AWS_PROFILE")
-            .unwrap_or_else(|| "default".to_owned());
-        Self {
-            config,
-            credentials,
-            profile,
-        }
+            };
+        Ok(Self {
+            config: locate("AWS_CONFIG_FILE", "config file", "config")?,
+            credentials: locate(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "credentials file",
+                "credentials",
+            )?,
+            profile: env
+                .get("AWS_PROFILE")
+                .unwrap_or_else(|| "default".to_owned()),
+        })
     }
 }
 
@@ -181,12 +352,14 @@ enum SectionKind {
     Services,
 }
 
-struct RawSection {
+/// The section being read.
+struct Current {
+    /// The line of its header.
+    line: usize,
     kind: SectionKind,
-    name: String,
     /// `[default]` in the config file (ignored when any `[profile default]` exists there).
     bare_default: bool,
-    props: Vec<(String, String)>,
+    section: Section,
 }
 
 fn file_error(path: &Path, line: usize, message: &str) -> Error {
@@ -213,13 +386,89 @@ fn split_prefix<'a>(inner: &'a str, prefix: &str) -> Option<&'a str> {
     rest.starts_with([' ', '\t']).then(|| rest.trim())
 }
 
-fn parse_file(kind: FileKind, path: &Path, text: &str) -> Result<Vec<RawSection>, Error> {
-    let mut sections: Vec<RawSection> = Vec::new();
-    // Index of the current section (None = an ignored section), whether we are in a section at all.
+/// Adds a section to a map: moved in when the name is new, merged (its keys win) otherwise.
+/// Returns the memory charged for a new section (see [`SECTION_COST`]), 0 for a merge.
+fn merge_into(map: &mut BTreeMap<String, Section>, section: Section) -> usize {
+    match map.get_mut(section.name()) {
+        Some(existing) => {
+            existing.merge(&section);
+            0
+        }
+        None => {
+            let cost = SECTION_COST.saturating_add(section.name().len().saturating_mul(2));
+            map.insert(section.name().to_owned(), section);
+            cost
+        }
+    }
+}
+
+/// What one new section costs in memory, besides its name (stored twice) and properties: its
+/// share of a map node, the map key and the section itself, allocator overhead included (about
+/// 190 bytes measured; rounded up).
+const SECTION_COST: usize = 256;
+
+/// The memory a file's sections may take: 8 × its size + 4 MiB. Properties cost about their size
+/// plus 12 bytes and repeated keys are dropped as they are read, so only a file made of thousands of
+/// tiny sections (`[a1]`, `[a2]`, ...) comes near it; such a file is refused.
+fn section_budget(text: &str) -> usize {
+    text.len().saturating_mul(8).saturating_add(4 << 20)
+}
+
+/// Parses one file into `set`. Properties are stored as they are read (no copy of the whole file
+/// is kept), so memory stays near the size of what the file defines.
+fn parse_file_into(
+    set: &mut ProfileSet,
+    kind: FileKind,
+    path: &Path,
+    text: &str,
+) -> Result<(), Error> {
+    // Bare `[default]` sections of a config file, applied at the end unless a `[profile default]`
+    // exists in the same file.
+    let mut bare_default: Option<Section> = None;
+    let mut prefixed_default = false;
     let mut in_section = false;
-    let mut current: Option<usize> = None;
-    // Current property: (index into props, sub-property mode); `Some(None)` = an ignored property.
-    let mut property: Option<Option<(usize, bool)>> = None;
+    // The section being read; `None` = an ignored section.
+    let mut current: Option<Current> = None;
+    // The current property: `Some(sub)` when it belongs to a kept section (`sub` = sub-property
+    // mode), `None` inside the property state when it is ignored.
+    let mut property: Option<Option<bool>> = None;
+    let budget = section_budget(text);
+    let mut spent = 0usize;
+    let mut close = |set: &mut ProfileSet, cur: Option<Current>| -> Result<(), Error> {
+        let Some(Current {
+            line,
+            kind,
+            bare_default: bare,
+            section,
+        }) = cur
+        else {
+            return Ok(());
+        };
+        if bare {
+            match &mut bare_default {
+                Some(acc) => acc.merge(&section),
+                None => bare_default = Some(section),
+            }
+            return Ok(());
+        }
+        let map = match kind {
+            SectionKind::Profile => &mut set.profiles,
+            SectionKind::SsoSession => &mut set.sso_sessions,
+            SectionKind::Services => &mut set.services,
+        };
+        spent = spent.saturating_add(merge_into(map, section));
+        if spent > budget {
+            return Err(file_error(
+                path,
+                line,
+                &format!(
+                    "too many sections for the file's size: holding them would take more than \
+                     {budget} bytes of memory (8 times the file size + 4 MiB)"
+                ),
+            ));
+        }
+        Ok(())
+    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (i, raw) in text.split('\n').enumerate() {
         let lineno = i + 1;
@@ -239,7 +488,7 @@ fn parse_file(kind: FileKind, path: &Path, text: &str) -> Result<Vec<RawSection>
                 ));
             };
             let t = line.trim();
-            let Some((sec, (idx, sub))) = current.zip(prop) else {
+            let (Some(cur), Some(sub)) = (current.as_mut(), prop) else {
                 continue;
             };
             if sub {
@@ -254,9 +503,7 @@ fn parse_file(kind: FileKind, path: &Path, text: &str) -> Result<Vec<RawSection>
                     return Err(file_error(path, lineno, "Sub-property did not have a name"));
                 }
             }
-            let v = &mut sections[sec].props[idx].1;
-            v.push('\n');
-            v.push_str(t);
+            cur.section.continue_last(t);
             continue;
         }
         let t = line.trim();
@@ -264,14 +511,14 @@ fn parse_file(kind: FileKind, path: &Path, text: &str) -> Result<Vec<RawSection>
             continue;
         }
         if let Some(rest) = t.strip_prefix('[') {
-            let Some(close) = rest.find(']') else {
+            let Some(close_at) = rest.find(']') else {
                 return Err(file_error(
                     path,
                     lineno,
                     "Profile definition must end with ']'",
                 ));
             };
-            let after = rest[close + 1..].trim();
+            let after = rest[close_at + 1..].trim();
             if !after.is_empty() && !after.starts_with(['#', ';']) {
                 return Err(file_error(
                     path,
@@ -279,10 +526,11 @@ fn parse_file(kind: FileKind, path: &Path, text: &str) -> Result<Vec<RawSection>
                     "Profile definition must end with ']'",
                 ));
             }
-            let inner = rest[..close].trim();
+            let inner = rest[..close_at].trim();
             in_section = true;
             property = None;
-            let (skind, name, bare_default) = match kind {
+            close(set, current.take())?;
+            let (skind, name, bare) = match kind {
                 FileKind::Credentials => (SectionKind::Profile, inner, false),
                 FileKind::Config => {
                     if let Some(n) = split_prefix(inner, "profile") {
@@ -295,22 +543,26 @@ fn parse_file(kind: FileKind, path: &Path, text: &str) -> Result<Vec<RawSection>
                         (SectionKind::Profile, inner, true)
                     } else {
                         // `[foo]` in the config file is not a profile.
-                        current = None;
                         continue;
                     }
                 }
             };
             if !valid_name(name) {
-                current = None;
                 continue;
             }
-            sections.push(RawSection {
+            if kind == FileKind::Config
+                && skind == SectionKind::Profile
+                && name == "default"
+                && !bare
+            {
+                prefixed_default = true;
+            }
+            current = Some(Current {
+                line: lineno,
                 kind: skind,
-                name: name.to_owned(),
-                bare_default,
-                props: Vec::new(),
+                bare_default: bare,
+                section: Section::named(name.to_owned()),
             });
-            current = Some(sections.len() - 1);
             continue;
         }
         if !in_section {
@@ -328,16 +580,21 @@ fn parse_file(kind: FileKind, path: &Path, text: &str) -> Result<Vec<RawSection>
             return Err(file_error(path, lineno, "Property did not have a name"));
         }
         let value = strip_value_comment(v).trim();
-        match current {
-            Some(sec) if valid_name(key) => {
-                let props = &mut sections[sec].props;
-                props.push((key.to_ascii_lowercase(), value.to_owned()));
-                property = Some(Some((props.len() - 1, value.is_empty())));
+        match current.as_mut() {
+            Some(cur) if valid_name(key) => {
+                cur.section.push(key, value);
+                property = Some(Some(value.is_empty()));
             }
             _ => property = Some(None),
         }
     }
-    Ok(sections)
+    close(set, current.take())?;
+    if let Some(section) = bare_default
+        && !prefixed_default
+    {
+        merge_into(&mut set.profiles, section);
+    }
+    Ok(())
 }
 
 impl ProfileSet {
@@ -352,42 +609,43 @@ impl ProfileSet {
             ..Self::default()
         };
         for (kind, path, text) in files {
-            let sections = parse_file(*kind, path, text)?;
-            let has_prefixed_default = sections
-                .iter()
-                .any(|s| s.kind == SectionKind::Profile && s.name == "default" && !s.bare_default);
-            for s in sections {
-                if s.bare_default && has_prefixed_default {
-                    continue;
-                }
-                let map = match s.kind {
-                    SectionKind::Profile => &mut set.profiles,
-                    SectionKind::SsoSession => &mut set.sso_sessions,
-                    SectionKind::Services => &mut set.services,
-                };
-                let entry = map.entry(s.name.clone()).or_insert_with(|| Section {
-                    name: s.name.clone(),
-                    props: BTreeMap::new(),
-                });
-                for (k, v) in s.props {
-                    entry.props.insert(k, v);
-                }
-            }
+            parse_file_into(&mut set, *kind, path, text)?;
+        }
+        for section in set
+            .profiles
+            .values_mut()
+            .chain(set.sso_sessions.values_mut())
+            .chain(set.services.values_mut())
+        {
+            section.finish();
         }
         Ok(set)
     }
 
-    /// Reads the files at `locations` (a missing file counts as empty) and parses them.
+    /// Reads the files at `locations` (a missing or unknown file counts as empty) and parses them.
     ///
     /// # Errors
-    /// [`Error::ConfigFile`] for a malformed file, [`Error::Config`] for an unreadable one.
+    /// [`Error::ConfigFile`] for a malformed file, [`Error::File`] for an unreadable or oversized one.
     pub fn load_from(locations: &FileLocations) -> Result<Self, Error> {
-        let config = read_optional(&locations.config)?;
-        let credentials = read_optional(&locations.credentials)?;
+        let read = |kind, path: &Option<PathBuf>| -> Result<String, Error> {
+            path.as_deref()
+                .map_or_else(|| Ok(String::new()), |p| read_optional(kind, p))
+        };
+        let config = read(FileKind::Config, &locations.config)?;
+        let credentials = read(FileKind::Credentials, &locations.credentials)?;
+        let none = PathBuf::new();
         Self::parse(
             &[
-                (FileKind::Config, &locations.config, &config),
-                (FileKind::Credentials, &locations.credentials, &credentials),
+                (
+                    FileKind::Config,
+                    locations.config.as_ref().unwrap_or(&none),
+                    &config,
+                ),
+                (
+                    FileKind::Credentials,
+                    locations.credentials.as_ref().unwrap_or(&none),
+                    &credentials,
+                ),
             ],
             &locations.profile,
         )
@@ -398,7 +656,7 @@ impl ProfileSet {
     /// # Errors
     /// As [`ProfileSet::load_from`].
     pub fn load(env: &Env) -> Result<Self, Error> {
-        Self::load_from(&FileLocations::resolve(env, Platform::current()))
+        Self::load_from(&FileLocations::resolve(env, Platform::current())?)
     }
 
     /// A set built from sections directly (for tests and programmatic configuration).
@@ -409,10 +667,13 @@ impl ProfileSet {
         selected: impl Into<String>,
     ) -> Self {
         Self {
-            profiles: profiles.into_iter().map(|s| (s.name.clone(), s)).collect(),
+            profiles: profiles
+                .into_iter()
+                .map(|s| (s.name().to_owned(), s))
+                .collect(),
             sso_sessions: sso_sessions
                 .into_iter()
-                .map(|s| (s.name.clone(), s))
+                .map(|s| (s.name().to_owned(), s))
                 .collect(),
             services: BTreeMap::new(),
             selected: selected.into(),
@@ -507,22 +768,29 @@ impl ProfileSet {
     }
 }
 
-fn read_optional(path: &Path) -> Result<String, Error> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
-            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            Error::ConfigFile {
-                path: path.to_owned(),
-                line: good.iter().filter(|b| **b == b'\n').count() + 1,
-                message: "the file is not valid UTF-8".to_owned(),
-            }
+/// Reads a shared file. As in the AWS CLI (`os.path.isfile`), a missing file, a directory, a FIFO
+/// or a device counts as an empty file: it is never opened in a way that could block. A file larger
+/// than [`MAX_CONFIG_FILE`](crate::files::MAX_CONFIG_FILE) is an error.
+fn read_optional(kind: FileKind, path: &Path) -> Result<String, Error> {
+    let what = match kind {
+        FileKind::Config => "config file",
+        FileKind::Credentials => "credentials file",
+    };
+    match crate::files::read_capped_text(path, crate::files::MAX_CONFIG_FILE, what) {
+        Ok(text) => Ok(text),
+        Err(Error::File {
+            problem: FileProblem::NotFound | FileProblem::NotRegular { .. },
+            ..
+        }) => Ok(String::new()),
+        Err(Error::File {
+            problem: FileProblem::NotUtf8 { line },
+            ..
+        }) => Err(Error::ConfigFile {
+            path: path.to_owned(),
+            line,
+            message: "the file is not valid UTF-8".to_owned(),
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(String::new()),
-        Err(e) => Err(Error::config(format!(
-            "could not read {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(e),
     }
 }
 
@@ -569,6 +837,73 @@ mod tests {
             set.configured_endpoint_url(&env, "sts").as_deref(),
             Some("http://env")
         );
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_last_value_and_little_memory() {
+        let mut text = String::from("[profile a]\nregion = first\n");
+        for i in 0..10_000 {
+            text.push_str(&format!("Key{} = v{i}\nregion = r{i}\n", i % 7));
+        }
+        text.push_str("s3 =\n  x = 1\n  y = 2\n[profile a]\nRegion = last\n");
+        let set = cfg(&text).unwrap();
+        let a = set.profile("a").unwrap();
+        assert_eq!(a.get("REGION"), Some("last"));
+        assert_eq!(a.get("key3"), Some("v9999"));
+        assert_eq!(a.sub_properties("s3").len(), 2);
+        let keys: Vec<&str> = a.properties().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "key0", "key1", "key2", "key3", "key4", "key5", "key6", "region", "s3"
+            ]
+        );
+        // Replaced values are dropped as the file is read, not kept until the end.
+        assert!(a.text.len() < 200, "{}", a.text.len());
+        assert_eq!(
+            a,
+            &Section::new("a", keys.iter().map(|k| (*k, a.get(k).unwrap().to_owned())))
+        );
+        assert_ne!(a, &Section::new("a", [("region", "last")]));
+    }
+
+    #[test]
+    fn bare_default_yields_to_profile_default_in_the_same_file() {
+        let set = cfg(
+            "[default]\na = bare\nb = bare\n[profile default]\na = prefixed\n[default]\nc = bare\n",
+        )
+        .unwrap();
+        let d = set.selected().unwrap();
+        assert_eq!(
+            (d.get("a"), d.get("b"), d.get("c")),
+            (Some("prefixed"), None, None)
+        );
+        let set = cfg("[default]\na = 1\n[default]\nb = 2\n").unwrap();
+        let d = set.selected().unwrap();
+        assert_eq!((d.get("a"), d.get("b")), (Some("1"), Some("2")));
+    }
+
+    #[test]
+    fn a_file_of_tiny_sections_is_refused_past_its_memory_budget() {
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 600_000 {
+            text.push_str(&format!("[{i:x}]\n"));
+            i += 1;
+        }
+        let e = ProfileSet::parse(&[(FileKind::Credentials, Path::new("c"), &text)], "default")
+            .unwrap_err();
+        assert!(e.to_string().contains("too many sections"), "{e}");
+        // The same number of sections with real content is fine.
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text.push_str(&format!(
+                "[p{i}]\naws_access_key_id = AKIAEXAMPLE{i:08}\naws_secret_access_key = secret\n"
+            ));
+        }
+        let set =
+            ProfileSet::parse(&[(FileKind::Credentials, Path::new("c"), &text)], "p7").unwrap();
+        assert_eq!(set.profiles().len(), 20_000);
     }
 
     #[test]

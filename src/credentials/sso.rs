@@ -117,12 +117,16 @@ impl SsoProvider {
             .token()
             .map(|t| t.token);
         }
-        let text = std::fs::read_to_string(&self.cache_file).map_err(|e| {
-            err(format!(
-                "failed to read `{}`: {e} (the SSO token cache); {}",
-                self.cache_file.display(),
-                self.login_hint()
-            ))
+        let text = crate::files::read_capped_text(
+            &self.cache_file,
+            crate::files::MAX_SSO_CACHE_FILE,
+            "SSO token cache",
+        )
+        .map_err(|e| {
+            Error::Credentials(CredentialsError {
+                source: Some(Box::new(e)),
+                ..CredentialsError::new("sso", self.login_hint())
+            })
         })?;
         let v = json::parse(&text).map_err(|e| {
             err(format!(
@@ -160,7 +164,10 @@ impl SsoProvider {
 }
 
 /// Parses a GetRoleCredentials response (`roleCredentials`, expiration in milliseconds).
-pub(crate) fn parse_role_credentials(body: &str, account_id: &str) -> Result<Credentials, Error> {
+///
+/// # Errors
+/// [`Error::Credentials`] for invalid JSON, a missing key or an expiration out of range.
+pub fn parse_role_credentials(body: &str, account_id: &str) -> Result<Credentials, Error> {
     let v =
         json::parse(body).map_err(|e| err(format!("invalid GetRoleCredentials response: {e}")))?;
     let rc = v

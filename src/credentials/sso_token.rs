@@ -308,14 +308,18 @@ impl SsoTokenProvider {
     /// refreshed); the message says to run `aws sso login`.
     pub fn token(&self) -> Result<SsoToken, Error> {
         let hint = self.login_hint();
-        let text = cache_io::read_capped(&self.cache_file, MAX_TOKEN_FILE_BYTES)
-            .map(SecretString::new)
-            .map_err(|e| {
-                err(format!(
-                    "failed to read `{}`: {e} (the SSO token cache); {hint}",
-                    self.cache_file.display()
-                ))
-            })?;
+        let text = crate::files::read_capped_text(
+            &self.cache_file,
+            MAX_TOKEN_FILE_BYTES,
+            "SSO token cache",
+        )
+        .map(SecretString::new)
+        .map_err(|e| {
+            Error::Credentials(CredentialsError {
+                source: Some(Box::new(e)),
+                ..CredentialsError::new("sso", hint.clone())
+            })
+        })?;
         let cached = parse_cached(text.expose()).map_err(|why| {
             err(format!(
                 "the SSO token cache {} {why}; {hint}",

@@ -131,11 +131,16 @@ impl RoleAssumer for StsRoleAssumer {
             .unwrap_or_else(default_session_name);
         let mut op = AssumeRole::new(&hop.role_arn, session);
         op.external_id.clone_from(&hop.external_id);
-        op.duration_seconds = Some(
-            hop.duration_seconds
-                .and_then(|d| i32::try_from(d).ok())
-                .unwrap_or(DEFAULT_DURATION_SECONDS),
-        );
+        op.duration_seconds = Some(match hop.duration_seconds {
+            None => DEFAULT_DURATION_SECONDS,
+            // Out of range is an error (as 43201 is), never the default.
+            Some(d) => i32::try_from(d).map_err(|_| {
+                Error::invalid_input(
+                    "DurationSeconds",
+                    format!("must be in 900..=43200, got {d}"),
+                )
+            })?,
+        });
         if let Some(serial) = &hop.mfa_serial {
             let Some(mfa) = &self.mfa else {
                 return Err(CredentialsError::new(

@@ -4,7 +4,7 @@
 //! The provider itself calls `AssumeRoleWithWebIdentity` and lives with the STS client; it must call
 //! [`WebIdentityConfig::read_token`] on every refresh, because the kubelet rotates the file.
 
-use super::env::Env;
+use super::env::{Env, Platform};
 use super::plan::WebIdentitySource;
 use crate::Error;
 use crate::SecretString;
@@ -29,8 +29,11 @@ impl WebIdentityConfig {
     ///
     /// Returns `Ok(None)` when `AWS_WEB_IDENTITY_TOKEN_FILE` is unset (not configured).
     ///
+    /// A leading `~` in the token file is expanded ([`Env::expand_home`]).
+    ///
     /// # Errors
-    /// [`Error::Credentials`] when the token file is set but `AWS_ROLE_ARN` is not.
+    /// [`Error::Credentials`] when the token file is set but `AWS_ROLE_ARN` is not; [`Error::File`]
+    /// for a `~` path without a home directory.
     pub fn from_env(env: &Env) -> Result<Option<Self>, Error> {
         let Some(file) = env.get("AWS_WEB_IDENTITY_TOKEN_FILE") else {
             return Ok(None);
@@ -43,7 +46,7 @@ impl WebIdentityConfig {
             .into());
         };
         Ok(Some(Self {
-            token_file: PathBuf::from(file),
+            token_file: env.expand_home(&file, Platform::current(), "web identity token file")?,
             role_arn,
             session_name: env.get("AWS_ROLE_SESSION_NAME"),
             region: env
@@ -74,29 +77,32 @@ impl From<WebIdentitySource> for WebIdentityConfig {
 
 /// Reads a token file, trimmed. Errors name the file, never the contents.
 ///
+/// The file must be a regular file of at most [`MAX_TOKEN_FILE`](crate::files::MAX_TOKEN_FILE)
+/// bytes (a FIFO or device is refused at once, never waited on).
+///
 /// # Errors
-/// [`Error::Credentials`] when the file cannot be read, is not UTF-8, or is empty.
+/// [`Error::Credentials`] when the file cannot be read, is too large, is not UTF-8, or is empty
+/// (with the [`Error::File`] as its source).
 pub fn read_token_file(path: &std::path::Path) -> Result<SecretString, Error> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::from(CredentialsError::new(
-            "web_identity",
-            format!("failed to read token file {}: {e}", path.display()),
-        ))
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Error::from(CredentialsError::new(
-            "web_identity",
-            format!("token file {} is not UTF-8", path.display()),
-        ))
-    })?;
+    let fail = |message: String, source: Option<Error>| -> Error {
+        Error::Credentials(CredentialsError {
+            source: source.map(Box::new),
+            ..CredentialsError::new("web_identity", message)
+        })
+    };
+    let text = crate::files::read_capped_text(
+        path,
+        crate::files::MAX_TOKEN_FILE,
+        "web identity token file",
+    )
+    .map_err(|e| fail("no web identity token".to_owned(), Some(e)))?;
     let token = SecretString::new(text.trim());
     drop(SecretString::new(text));
     if token.is_empty() {
-        return Err(CredentialsError::new(
-            "web_identity",
+        return Err(fail(
             format!("token file {} is empty", path.display()),
-        )
-        .into());
+            None,
+        ));
     }
     Ok(token)
 }

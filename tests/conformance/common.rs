@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The corpus root, or `None` (after printing a skip line) when `STS_CONFORMANCE_DIR` is unset.
+/// The corpus root, or `None` (after a `SKIPPED:` line on stderr) when `STS_CONFORMANCE_DIR` is unset.
 pub fn corpus(test: &str) -> Option<PathBuf> {
     match std::env::var_os("STS_CONFORMANCE_DIR") {
         Some(dir) if !dir.is_empty() => {
@@ -16,10 +16,17 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
             Some(dir)
         }
         _ => {
-            println!("{test}: skipping, STS_CONFORMANCE_DIR is unset");
+            skipped(test, "STS_CONFORMANCE_DIR is unset");
             None
         }
     }
+}
+
+/// Reports a skipped test as `SKIPPED: test (why)` on the process's stderr, which the test harness
+/// does not capture: a plain `cargo test` shows every skip, and `grep -c '^SKIPPED:'` counts them.
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test} ({why})");
 }
 
 /// Reads a file that must exist.

@@ -132,13 +132,17 @@ fn file_location() {
         } else {
             Platform::Unix
         };
-        let loc = FileLocations::resolve(&env, platform);
+        let loc = FileLocations::resolve(&env, platform).expect("locations");
         let mut errs = Vec::new();
-        if loc.config.to_string_lossy() != t["configLocation"].as_str().unwrap() {
-            errs.push(format!("config {}", loc.config.display()));
+        let (config, credentials) = (
+            loc.config.unwrap_or_default(),
+            loc.credentials.unwrap_or_default(),
+        );
+        if config.to_string_lossy() != t["configLocation"].as_str().unwrap() {
+            errs.push(format!("config {}", config.display()));
         }
-        if loc.credentials.to_string_lossy() != t["credentialsLocation"].as_str().unwrap() {
-            errs.push(format!("credentials {}", loc.credentials.display()));
+        if credentials.to_string_lossy() != t["credentialsLocation"].as_str().unwrap() {
+            errs.push(format!("credentials {}", credentials.display()));
         }
         if let Some(p) = t["profile"].as_str()
             && loc.profile != p

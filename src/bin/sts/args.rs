@@ -404,14 +404,19 @@ fn load(flag: &str, value: &str) -> Result<String, CliError> {
     else {
         return Ok(value.to_owned());
     };
-    let path = std::path::Path::new(path);
-    let path = match path.strip_prefix("~") {
-        Ok(rest) => match std::env::var_os("HOME") {
-            Some(home) => std::path::PathBuf::from(home).join(rest),
-            None => path.to_path_buf(),
-        },
-        Err(_) => path.to_path_buf(),
-    };
+    // `~` and `~user` as the AWS CLI expands them; with no known home directory this is an error,
+    // never a path relative to the working directory.
+    let path = sts_blocking::credentials::Env::real()
+        .expand_home(
+            path,
+            sts_blocking::credentials::env::Platform::current(),
+            "paramfile",
+        )
+        .map_err(|e| {
+            CliError::Param(format!(
+                "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
+            ))
+        })?;
     let bytes = std::fs::read(&path).map_err(|e| {
         CliError::Param(format!(
             "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"

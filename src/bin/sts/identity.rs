@@ -90,8 +90,8 @@ pub(crate) const EXPORT_CREDENTIALS: Command = Command {
         Kind::Str,
         false,
         "The output format: process (default; the credential_process JSON), env (export \
-         AWS_...= lines), env-no-export (AWS_...= lines), powershell ($Env:AWS_...=), \
-         windows-cmd (set AWS_...=) or json (the credential_process JSON without Version).",
+         AWS_...= lines), env-no-export (AWS_...= lines), powershell ($Env:AWS_...='...'), \
+         windows-cmd (set AWS_...=; refused for values cmd.exe would interpret) or json (the credential_process JSON without Version).",
         "one of process, env, env-no-export, powershell, windows-cmd, json",
     )],
     output: &[
@@ -128,11 +128,42 @@ fn export(sts: &Sts, v: &Values) -> Result<String, Error> {
         ));
     }
     let c = sts.resolve_credentials()?;
-    Ok(render(&c, &format))
+    render(&c, &format)
+}
+
+/// The characters PowerShell takes as a single quote (U+0027 and the curly ones): inside a
+/// single-quoted string each must be doubled.
+const PS_QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201a}', '\u{201b}'];
+
+/// A PowerShell single-quoted string: nothing inside is expanded (`$(...)`, backticks, double
+/// quotes of any kind are literal), and every single-quote character is doubled.
+fn powershell_quote(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('\'');
+    for c in v.chars() {
+        if PS_QUOTES.contains(&c) {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// Whether `v` can follow `set NAME=` in cmd.exe unchanged. cmd.exe has no quoting that is safe
+/// for every character (`%` and `!` expand even inside quotes, `"` and line breaks end the
+/// command), so only the characters of real credentials are accepted: letters, digits and
+/// `+ / = : . _ -`. Anything else is refused rather than escaped.
+fn cmd_safe(v: &str) -> bool {
+    v.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | ':' | '.' | '_' | '-'))
 }
 
 /// Renders credentials in one of [`FORMATS`].
-fn render(c: &Credentials, format: &str) -> String {
+///
+/// `env` and `env-no-export` quote for POSIX shells, `powershell` uses single-quoted strings;
+/// `windows-cmd` refuses values it cannot write safely.
+fn render(c: &Credentials, format: &str) -> Result<String, Error> {
     let expiration = c.expiration.map(output::timestamp);
     let vars = [
         ("AWS_ACCESS_KEY_ID", Some(c.access_key_id.clone())),
@@ -152,13 +183,25 @@ fn render(c: &Credentials, format: &str) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    match format {
+    Ok(match format {
         "env" => lines(&|k, v| format!("export {k}={}", output::shell_quote(v))),
         "env-no-export" => lines(&|k, v| format!("{k}={}", output::shell_quote(v))),
-        "powershell" => {
-            lines(&|k, v| format!("$Env:{k}=\"{}\"", v.replace('`', "``").replace('"', "`\"")))
+        "powershell" => lines(&|k, v| format!("$Env:{k}={}", powershell_quote(v))),
+        "windows-cmd" => {
+            if let Some((k, _)) = vars
+                .iter()
+                .find(|(_, v)| v.as_deref().is_some_and(|v| !cmd_safe(v)))
+            {
+                return Err(Error::invalid_input(
+                    "--format",
+                    format!(
+                        "windows-cmd cannot hold the value of {k} safely (it has characters \
+                         cmd.exe would interpret); use --format powershell, env or process"
+                    ),
+                ));
+            }
+            lines(&|k, v| format!("set {k}={v}"))
         }
-        "windows-cmd" => lines(&|k, v| format!("set {k}={v}")),
         _ => {
             let mut b = ObjBuilder::new();
             if format == "process" {
@@ -172,7 +215,7 @@ fn render(c: &Credentials, format: &str) -> String {
                 .build();
             output::json(&value).trim_end().to_owned()
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -180,27 +223,137 @@ mod tests {
     use super::*;
     use sts_blocking::SecretString;
 
+    /// Values a hostile credential source could return.
+    const HOSTILE: [&str; 9] = [
+        "$(touch /tmp/sts-pwned)",
+        "`touch /tmp/sts-pwned`",
+        "a\u{201d}; touch /tmp/sts-pwned; \u{201c}",
+        "it's",
+        "\u{2018}\u{2019}\u{201a}\u{201b}",
+        "%PATH%",
+        "a & b | c < d > e ^ f",
+        "line1\nline2\r\n",
+        "!x! \" $Env:X",
+    ];
+
+    fn hostile(v: &str) -> Credentials {
+        Credentials::new("ASIAX", v, Some(SecretString::new(v)))
+    }
+
+    /// Reads back what `sh` makes of the `env` lines: the exact values, and nothing runs.
+    #[cfg(unix)]
+    #[test]
+    fn env_formats_round_trip_through_sh() {
+        for v in HOSTILE {
+            for format in ["env", "env-no-export"] {
+                let script = format!(
+                    "{}\nprintf '%s' \"$AWS_SECRET_ACCESS_KEY\"",
+                    render(&hostile(v), format).unwrap()
+                );
+                let out = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(&script)
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout),
+                    v,
+                    "{format}: {script}"
+                );
+            }
+        }
+    }
+
+    /// PowerShell: single quotes (no expansion), every single-quote character PowerShell accepts
+    /// (', and the curly ones) doubled, so the value cannot end the string.
+    #[test]
+    fn powershell_uses_single_quotes_with_quotes_doubled() {
+        for v in HOSTILE {
+            let out = render(&hostile(v), "powershell").unwrap();
+            let line = out
+                .split("\n$Env:")
+                .find(|l| l.starts_with("AWS_SECRET_ACCESS_KEY="))
+                .unwrap();
+            let quoted = line.strip_prefix("AWS_SECRET_ACCESS_KEY=").unwrap();
+            // Undo the quoting as PowerShell reads it: the string ends at the first single quote
+            // character that is not doubled.
+            let inner = quoted.strip_prefix('\'').unwrap();
+            let mut read = String::new();
+            let mut chars = inner.chars().peekable();
+            let mut closed = false;
+            while let Some(c) = chars.next() {
+                if PS_QUOTES.contains(&c) {
+                    if chars.peek().is_some_and(|n| PS_QUOTES.contains(n)) {
+                        chars.next();
+                        read.push(c);
+                        continue;
+                    }
+                    closed = true;
+                    assert!(chars.next().is_none(), "text after the string: {line:?}");
+                    break;
+                }
+                read.push(c);
+            }
+            assert!(closed, "{line:?}");
+            assert_eq!(read, v);
+        }
+        assert_eq!(
+            render(&hostile("it's"), "powershell").unwrap(),
+            "$Env:AWS_ACCESS_KEY_ID='ASIAX'\n$Env:AWS_SECRET_ACCESS_KEY='it''s'\n\
+             $Env:AWS_SESSION_TOKEN='it''s'"
+        );
+    }
+
+    /// cmd.exe cannot quote `%`, `!`, `"` or a line break safely: such values are refused, without
+    /// showing them; ordinary credentials pass unchanged.
+    #[test]
+    fn windows_cmd_refuses_metacharacters() {
+        for v in HOSTILE {
+            let e = render(&hostile(v), "windows-cmd").unwrap_err().to_string();
+            assert!(e.contains("windows-cmd"), "{e}");
+            assert!(!e.contains(v), "{e}");
+        }
+        let ok = Credentials::new(
+            "ASIAX",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY+=",
+            Some(SecretString::new("IQoJb3JpZ2luX2VjEPT//////////wEa==")),
+        );
+        assert_eq!(
+            render(&ok, "windows-cmd").unwrap(),
+            "set AWS_ACCESS_KEY_ID=ASIAX\nset AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY+=\n\
+             set AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEPT//////////wEa=="
+        );
+    }
+
     #[test]
     fn renders_every_format() {
         let c = Credentials::new("ASIAX", "se cret", Some(SecretString::new("tok")))
             .with_expiration(time::OffsetDateTime::UNIX_EPOCH);
         assert_eq!(
-            render(&c, "env"),
+            render(&c, "env").unwrap(),
             "export AWS_ACCESS_KEY_ID=ASIAX\nexport AWS_SECRET_ACCESS_KEY='se cret'\n\
              export AWS_SESSION_TOKEN=tok\nexport AWS_CREDENTIAL_EXPIRATION=1970-01-01T00:00:00+00:00"
         );
-        assert!(render(&c, "env-no-export").starts_with("AWS_ACCESS_KEY_ID=ASIAX\n"));
-        assert!(render(&c, "powershell").starts_with("$Env:AWS_ACCESS_KEY_ID=\"ASIAX\"\n"));
-        assert!(render(&c, "windows-cmd").contains("set AWS_SECRET_ACCESS_KEY=se cret"));
-        let p = render(&c, "process");
+        assert!(
+            render(&c, "env-no-export")
+                .unwrap()
+                .starts_with("AWS_ACCESS_KEY_ID=ASIAX\n")
+        );
+        assert!(
+            render(&c, "powershell")
+                .unwrap()
+                .starts_with("$Env:AWS_ACCESS_KEY_ID='ASIAX'\n")
+        );
+        assert!(render(&c, "windows-cmd").is_err());
+        let p = render(&c, "process").unwrap();
         assert!(
             p.starts_with("{\n    \"Version\": 1,\n    \"AccessKeyId\": \"ASIAX\""),
             "{p}"
         );
-        assert!(!render(&c, "json").contains("Version"));
+        assert!(!render(&c, "json").unwrap().contains("Version"));
         let long = Credentials::new("AKIA", "s", None);
         assert_eq!(
-            render(&long, "env-no-export"),
+            render(&long, "env-no-export").unwrap(),
             "AWS_ACCESS_KEY_ID=AKIA\nAWS_SECRET_ACCESS_KEY=s"
         );
     }

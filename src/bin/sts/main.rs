@@ -339,6 +339,7 @@ fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
         ),
         Error::Credentials(_)
         | Error::Config { .. }
+        | Error::File { .. }
         | Error::ConfigFile { .. }
         | Error::Endpoint { .. } => (e.to_string(), EXIT_CONFIG),
         Error::Transport {

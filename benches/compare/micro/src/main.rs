@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-const AR_XML: &[u8] = include_bytes!("../../fixtures/assume-role.xml");
+const AR_XML: &[u8] = include_bytes!("../../../fixtures/assume-role.xml");
 const AR_BODY: &str = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo&RoleSessionName=bench";
 const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 const HOST: &str = "sts.us-east-1.amazonaws.com";
