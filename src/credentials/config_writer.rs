@@ -139,15 +139,12 @@ fn new_section(mut contents: String, section: &str, values: &[(&str, &str)]) -> 
     contents
 }
 
-/// The largest config file [`update_file`] rewrites.
-pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
-
 /// Applies [`update`] to the file at `path`; see the [module docs](self).
 ///
 /// # Errors
 /// [`Error::Config`] for a section name, key or value with a line break (as the CLI refuses
-/// them; the message never repeats a value), a file that cannot be read (or is larger than
-/// [`MAX_CONFIG_BYTES`], or not UTF-8) or written.
+/// them; the message never repeats a value) or a file that cannot be written; [`Error::File`]
+/// for one that cannot be read (too large, not a regular file, not UTF-8).
 pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Result<(), Error> {
     let bad = |what: &str| {
         Error::config(format!(
@@ -167,16 +164,16 @@ pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Resul
     }
     // Write through a symlink (a dotfiles manager's link stays a link).
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let existing = match super::cache_io::read_capped(&target, MAX_CONFIG_BYTES) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(Error::config(format!(
-                "cannot read {}: {e}",
-                target.display()
-            )));
-        }
-    };
+    let existing =
+        match crate::files::read_capped_text(&target, crate::files::MAX_CONFIG_FILE, "config file")
+        {
+            Ok(text) => Some(text),
+            Err(Error::File {
+                problem: crate::error::FileProblem::NotFound,
+                ..
+            }) => None,
+            Err(e) => return Err(e),
+        };
     let mode = std::fs::metadata(&target).ok().map(|m| m.permissions());
     let text = update(existing.as_deref(), section, values);
     super::cache_io::write_atomic_with(&target, text.as_bytes(), mode)

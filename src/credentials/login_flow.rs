@@ -553,7 +553,8 @@ pub fn remove_all(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     paths.sort();
     let mut removed = Vec::new();
     for path in paths {
-        let Ok(text) = cache_io::read_capped(&path, MAX_TOKEN_FILE_BYTES) else {
+        let Ok(text) = crate::files::read_capped_text(&path, MAX_TOKEN_FILE_BYTES, "login cache")
+        else {
             continue;
         };
         let text = SecretString::new(text);
