@@ -306,6 +306,7 @@ pub static COMMANDS: &[Command] = &[
     ASSUME_ROLE_WITH_SAML,
     ASSUME_ROLE_WITH_WEB_IDENTITY,
     ASSUME_ROOT,
+    crate::console::CONSOLE,
     DECODE_AUTHORIZATION_MESSAGE,
     EKS_TOKEN,
     crate::exec::EXEC,

@@ -11,8 +11,10 @@
 //! configuration or credentials error, 254 service error, 255 anything else.
 
 mod args;
+mod browser;
 mod commands;
 mod completion;
+mod console;
 mod exec;
 mod help;
 mod identity;
