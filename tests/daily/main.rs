@@ -105,7 +105,7 @@ pub fn golden(name: &str, actual: &str) {
 #[test]
 fn help_pages_match_golden_files() {
     let h = home("help", "", "");
-    for name in ["exec", "console"] {
+    for name in ["exec", "console", "login", "logout"] {
         let o = run(sts(&h, &[], &[name, "help"]));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         golden(&format!("{name}.help.txt"), &stdout(&o));

@@ -318,6 +318,8 @@ pub static COMMANDS: &[Command] = &[
     GET_SCOPED_CREDENTIALS,
     GET_SESSION_TOKEN,
     GET_WEB_IDENTITY_TOKEN,
+    crate::login::LOGIN,
+    crate::login::LOGOUT,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];

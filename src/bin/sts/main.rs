@@ -19,6 +19,7 @@ mod exec;
 mod help;
 mod identity;
 mod jmespath;
+mod login;
 mod output;
 mod server;
 mod shorthand;

@@ -111,7 +111,7 @@ fn handle(
 /// Reads a request head (up to the blank line) before `until`: 408 when the client is too slow,
 /// 431 when the head is larger than [`MAX_HEAD`], 400 when the connection ends first or it is
 /// not text.
-fn read_head(stream: &mut TcpStream, until: Instant) -> Result<String, u16> {
+pub(crate) fn read_head(stream: &mut TcpStream, until: Instant) -> Result<String, u16> {
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {
