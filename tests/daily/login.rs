@@ -433,6 +433,39 @@ fn remote_login_reads_the_pasted_code() {
         )
     );
     assert!(cache_file(&h).exists());
+    // botocore reads the file we wrote and refreshes it with our key (awscrt loads the SEC1 PEM;
+    // the fake checks that its DPoP proof is signed by the key bound at the code exchange).
+    let Some(py) = crate::server::python() else {
+        eprintln!("SKIPPED: daily remote_login botocore refresh (no botocore venv)");
+        return;
+    };
+    let oracle = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/botocore_oracle.py");
+    let mut c = std::process::Command::new(py);
+    c.arg(oracle)
+        .env_clear()
+        .env("AWS_ENDPOINT_URL_SIGNIN", &url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let req = json!({"op": "login-refresh", "dir": h.join(".aws/login/cache"), "session": SESSION,
+                     "now": time::OffsetDateTime::now_utc().unix_timestamp()});
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(req.to_string().as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got: J = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(got["access_key"], "ASIALOGIN2", "{got}");
+    let s = st.lock().unwrap();
+    assert_eq!(s.grants, ["authorization_code", "refresh_token"]);
+    assert!(s.problems.is_empty(), "{:?}", s.problems);
 }
 
 #[test]
