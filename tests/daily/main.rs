@@ -2,8 +2,9 @@
 //! credential endpoint, with our own container provider and botocore's as the child), `console`
 //! (a fake federation endpoint) and `login` / `logout` (a fake sign-in service that follows the
 //! OAuth flow and checks PKCE and DPoP). Help pages are golden files (`UPDATE_GOLDEN=1`).
-#![cfg(feature = "client")]
+#![cfg(all(feature = "client", unix))]
 
+mod config_writer;
 mod console;
 mod exec;
 mod fake;

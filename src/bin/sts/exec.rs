@@ -146,8 +146,7 @@ pub(crate) const EXEC: Command = Command {
     run: Run::Custom(run),
 };
 
-/// How the child's environment changes.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// How the child's environment changes. Holds secrets: no `Debug`.
 pub(crate) struct EnvChange {
     /// Variables to remove.
     pub remove: Vec<&'static str>,
