@@ -84,13 +84,13 @@ fn updates_match_the_aws_cli_writer() {
         } else {
             let n = rng.next() % 12;
             let mut s: String = (0..n).map(|_| rng.pick(&lines)).collect();
-            if rng.next() % 4 == 0 {
+            if rng.next().is_multiple_of(4) {
                 s.pop(); // no final newline
             }
             Some(s)
         };
         let section = rng.pick(&["default", "profile dev", "profile other"]);
-        let values: Vec<(&str, &str)> = if rng.next() % 3 == 0 {
+        let values: Vec<(&str, &str)> = if rng.next().is_multiple_of(3) {
             vec![
                 ("login_session", "arn:aws:sts::1:assumed-role/A/a"),
                 ("region", "eu-west-1"),
