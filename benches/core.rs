@@ -19,7 +19,7 @@ use std::net::TcpStream;
 use sts_blocking::endpoint::{EndpointParams, resolve};
 use sts_blocking::ops::{AssumeRole, GetCallerIdentity, Operation};
 use sts_blocking::sigv4::{SignableRequest, SigningKeyCache, SigningParams, presign, sign};
-use sts_blocking::xml::decode_response;
+use sts_blocking::xml::{decode_error, decode_response};
 use time::OffsetDateTime;
 
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLETOKENFwoGZXIvYXdzEBYaDHjb0lWV7IWsVxqMkyLIAbL9EXAMPLE\
@@ -94,6 +94,89 @@ fn bench_parse(c: &mut Criterion) {
     g.bench_function("error", |b| {
         b.iter(|| decode_response::<AssumeRole>(403, black_box(ERROR_XML), None).expect_err("err"));
     });
+    g.finish();
+}
+
+/// Hostile bodies at the 1 MiB body cap (issue 9): attribute and namespace bombs (rejected by
+/// the pre-scan), and the costliest bodies that pass it.
+fn hostile_bodies() -> Vec<(&'static str, Vec<u8>)> {
+    const CAP: usize = 1024 * 1024 - 64;
+    let fill = |head: &str, unit: &dyn Fn(usize) -> String, tail: &str| {
+        let mut s = String::from(head);
+        let mut i = 0;
+        loop {
+            let u = unit(i);
+            if s.len() + u.len() + tail.len() > CAP {
+                break;
+            }
+            s.push_str(&u);
+            i += 1;
+        }
+        s.push_str(tail);
+        s.into_bytes()
+    };
+    let ns: String = (0..32)
+        .map(|i| format!(" xmlns:p{i}=\"urn:{i}\""))
+        .collect();
+    vec![
+        (
+            "attribute_bomb",
+            fill("<ErrorResponse", &|i| format!(" a{i:x}=\"x\""), "/>"),
+        ),
+        (
+            "xmlns_bomb",
+            fill("<ErrorResponse", &|i| format!(" xmlns:p{i:x}=\"u\""), "/>"),
+        ),
+        // `=` everywhere but in tags: the fast count fails, the full scan and the parse both run.
+        (
+            "equals_in_text",
+            fill(
+                "<ErrorResponse><Error><Code>X</Code><Message>",
+                &|_| "=".into(),
+                "</Message></Error></ErrorResponse>",
+            ),
+        ),
+        // The namespace limit, and elements up to the node limit, each resolving a prefix.
+        (
+            "max_namespaces_and_nodes",
+            fill(
+                &format!("<ErrorResponse{ns}>"),
+                &|_| "<p31:a/>".into(),
+                "<Error><Code>X</Code></Error></ErrorResponse>",
+            ),
+        ),
+        // Nesting up to the node limit (the depth check runs after parsing).
+        ("deep_nesting", fill("", &|_| "<p>".into(), "")),
+        // The attribute limits used in full, then text with entity references.
+        (
+            "max_attributes_and_entities",
+            fill(
+                &format!(
+                    "<ErrorResponse{ns}>{}<Error><Code>X</Code></Error><M>",
+                    (0..7)
+                        .map(|e| format!(
+                            "<e{}/>",
+                            (0..32)
+                                .map(|i| format!(" a{e}x{i}=\"v\""))
+                                .collect::<String>()
+                        ))
+                        .collect::<String>()
+                ),
+                &|_| "&amp;&#x41;".into(),
+                "</M></ErrorResponse>",
+            ),
+        ),
+    ]
+}
+
+fn bench_hostile(c: &mut Criterion) {
+    let mut g = c.benchmark_group("hostile");
+    for (name, body) in hostile_bodies() {
+        assert!(body.len() <= 1024 * 1024, "{name}: {}", body.len());
+        g.bench_function(name, |b| {
+            b.iter(|| decode_error(500, black_box(&body), None, None));
+        });
+    }
     g.finish();
 }
 
@@ -181,6 +264,7 @@ criterion_group!(
     bench_sigv4,
     bench_encode,
     bench_parse,
+    bench_hostile,
     bench_endpoint,
     bench_call
 );

@@ -4,12 +4,13 @@
 use crate::clock::{ClockOffset, parse_http_date};
 use crate::credentials::{Credentials, Env, ProvideCredentials};
 use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
-use crate::error::{Error, TimeoutPhase, TransportErrorKind};
+use crate::error::{Error, TimeoutPhase};
 use crate::ops::*;
 use crate::retry::{RateLimiter, RetryConfig, RetryKind, RetryMode, TokenBucket, classify};
 use crate::sigv4::{self, SignableRequest, SigningKeyCache, SigningParams};
-use crate::transport::{HttpResponse, ProxySetting, Transport, TransportConfig, TrustRoots};
-use crate::url::EndpointUrl;
+use crate::transport::{
+    Endpoint, HttpResponse, PlainHttp, ProxySetting, Transport, TransportConfig, TrustRoots, clamp,
+};
 use crate::xml::{Decoded, decode_response};
 use std::fmt;
 use std::path::PathBuf;
@@ -76,28 +77,11 @@ pub struct Sts {
     inner: Arc<Inner>,
 }
 
-/// An endpoint URL with the strings every request needs, worked out once.
-struct Target {
-    url: EndpointUrl,
-    full: String,
-    authority: String,
-}
-
-impl Target {
-    fn new(url: EndpointUrl) -> Self {
-        Self {
-            full: url.to_url(),
-            authority: url.authority(),
-            url,
-        }
-    }
-}
-
 struct Inner {
     region: Option<String>,
     endpoint: ResolvedEndpoint,
-    url: Target,
-    regional: Option<(ResolvedEndpoint, Target)>,
+    url: Endpoint,
+    regional: Option<(ResolvedEndpoint, Endpoint)>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     transport: Transport,
     keys: SigningKeyCache,
@@ -169,6 +153,7 @@ pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default cap on a response body. STS bodies are a few kilobytes.
 pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
+pub use crate::transport::MAX_TIMEOUT;
 
 fn truthy(v: &str) -> bool {
     v.trim().eq_ignore_ascii_case("true")
@@ -220,7 +205,8 @@ impl StsBuilder {
                 "regional" => false,
                 other => {
                     return Err(Error::config(format!(
-                        "AWS_STS_REGIONAL_ENDPOINTS must be legacy or regional, not {other:?}"
+                        "AWS_STS_REGIONAL_ENDPOINTS must be legacy or regional, not {}",
+                        crate::error::echo(other)
                     )));
                 }
             };
@@ -238,7 +224,7 @@ impl StsBuilder {
         }
         b.retry = Some(retry);
         b.app_id = get("AWS_SDK_UA_APP_ID");
-        b.proxy = proxy_from(&get);
+        b.proxy = ProxySetting::from_lookup(get);
         if let Some(path) = get("AWS_CA_BUNDLE") {
             b.roots = TrustRoots::Bundle(home_env.expand_home(
                 &path,
@@ -372,21 +358,22 @@ impl StsBuilder {
         self
     }
 
-    /// Sets the connect timeout (default 3.1 s).
+    /// Sets the connect timeout (default 3.1 s). Longer than [`MAX_TIMEOUT`] means that.
     #[must_use]
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = Some(t);
         self
     }
 
-    /// Sets the limit for one attempt (default 20 s).
+    /// Sets the limit for one attempt (default 20 s). Longer than [`MAX_TIMEOUT`] means that.
     #[must_use]
     pub fn attempt_timeout(mut self, t: Duration) -> Self {
         self.attempt_timeout = Some(t);
         self
     }
 
-    /// Sets the limit for a whole call, retries included (default 60 s).
+    /// Sets the limit for a whole call, retries included (default 60 s). Longer than
+    /// [`MAX_TIMEOUT`] means that.
     #[must_use]
     pub fn total_timeout(mut self, t: Duration) -> Self {
         self.total_timeout = Some(t);
@@ -434,12 +421,12 @@ impl StsBuilder {
     ///
     /// # Errors
     /// [`Error::Endpoint`] when the endpoint rules fail (no region, FIPS with a custom endpoint, ...),
-    /// [`Error::Config`] for a bad endpoint URL, CA bundle or proxy, and
-    /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`] for `http://` to a
+    /// [`Error::Config`] for a bad region, endpoint URL, CA bundle or proxy URL, and
+    /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`](crate::error::TransportErrorKind::InsecureEndpoint) for `http://` to a
     /// non-loopback host without [`StsBuilder::allow_http`].
     pub fn build(self) -> Result<Sts, Error> {
         if let Some(r) = &self.region {
-            check_region(r)?;
+            endpoint::check_region(r)?;
         }
         let params = EndpointParams {
             region: self.region.as_deref(),
@@ -474,7 +461,7 @@ impl StsBuilder {
             user_agent.push_str(" cfg/retry-mode#adaptive");
         }
         let transport = Transport::new(&TransportConfig {
-            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            connect_timeout: clamp(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
             max_body: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY),
             roots: self.roots,
             proxy: self.proxy,
@@ -490,8 +477,8 @@ impl StsBuilder {
                     .then(|| std::sync::Mutex::new(RateLimiter::new())),
                 origin: Instant::now(),
                 endpoint: resolved,
-                url: Target::new(url),
-                regional: regional.map(|(e, u)| (e, Target::new(u))),
+                url,
+                regional,
                 credentials: self.credentials,
                 transport,
                 keys: SigningKeyCache::default(),
@@ -500,62 +487,20 @@ impl StsBuilder {
                 retry,
                 policy: self.policy,
                 hook: self.hook,
-                attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
-                total_timeout: self.total_timeout.unwrap_or(DEFAULT_TOTAL_TIMEOUT),
+                attempt_timeout: clamp(self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT)),
+                total_timeout: clamp(self.total_timeout.unwrap_or(DEFAULT_TOTAL_TIMEOUT)),
                 user_agent,
             }),
         })
     }
 
-    fn check_url(&self, url: &str) -> Result<EndpointUrl, Error> {
-        let parsed = EndpointUrl::parse(url)?;
-        if parsed.scheme == "http" && !parsed.is_loopback() && !self.allow_http {
-            return Err(Error::Transport {
-                kind: TransportErrorKind::InsecureEndpoint,
-                message: format!(
-                    "refusing plain http to {}: credentials would cross the network in clear \
-                     (use https, a loopback host, or allow_http)",
-                    parsed.host
-                ),
-            });
-        }
-        Ok(parsed)
-    }
-}
-
-/// The proxy named by `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (either case), with `NO_PROXY`.
-fn proxy_from(get: &impl Fn(&str) -> Option<String>) -> ProxySetting {
-    let first = |names: &[&str]| names.iter().find_map(|n| get(n));
-    match first(&[
-        "ALL_PROXY",
-        "all_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-    ]) {
-        Some(url) => ProxySetting::Url {
-            url,
-            no_proxy: first(&["NO_PROXY", "no_proxy"]),
-        },
-        None => ProxySetting::Disabled,
-    }
-}
-
-/// A region must be a valid host label: it becomes part of the endpoint's host name.
-fn check_region(region: &str) -> Result<(), Error> {
-    let ok = (1..=63).contains(&region.len())
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !region.starts_with('-')
-        && !region.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::config(format!(
-            "invalid region {region:?}: must be letters, digits and '-' (e.g. us-east-1)"
-        )))
+    fn check_url(&self, url: &str) -> Result<Endpoint, Error> {
+        let plain = if self.allow_http {
+            PlainHttp::Anywhere
+        } else {
+            PlainHttp::Loopback
+        };
+        Endpoint::new(url, plain)
     }
 }
 
@@ -564,7 +509,8 @@ fn parse_retry_mode(v: &str) -> Result<RetryMode, Error> {
         "standard" | "legacy" => Ok(RetryMode::Standard),
         "adaptive" => Ok(RetryMode::Adaptive),
         other => Err(Error::config(format!(
-            "retry mode must be standard, legacy or adaptive, not {other:?}"
+            "retry mode must be standard, legacy or adaptive, not {}",
+            crate::error::echo(other)
         ))),
     }
 }
@@ -573,7 +519,8 @@ fn parse_max_attempts(v: &str) -> Result<u32, Error> {
     match v.trim().parse::<u32>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(Error::config(format!(
-            "max attempts must be a positive integer, not {v:?}"
+            "max attempts must be a positive integer, not {}",
+            crate::error::echo(v)
         ))),
     }
 }
@@ -707,7 +654,7 @@ impl Sts {
             (Some((e, u)), "GetWebIdentityToken") => (e, u),
             _ => (&self.inner.endpoint, &self.inner.url),
         };
-        self.run::<O>(endpoint, url, &body, credentials.as_ref())
+        self.run(op, endpoint, url, &body, credentials.as_ref())
     }
 
     /// The credentials a signed call would use now.
@@ -788,43 +735,67 @@ impl Sts {
     /// compiled once, not once per operation.
     fn run<O: Operation>(
         &self,
+        op: &O,
         endpoint: &ResolvedEndpoint,
-        target: &Target,
+        target: &Endpoint,
         body: &str,
         credentials: Option<&Credentials>,
     ) -> Result<Decoded<O::Output>, Error> {
         let mut output = None;
-        let request_id = self.run_loop(
-            O::ACTION,
+        // Runs on the error path only: server text loses every secret the request carried.
+        let clean = |e: Error| {
+            let mut secrets: Vec<&str> = Vec::new();
+            op.secrets(&mut |s| secrets.push(s));
+            if let Some(t) = credentials.and_then(|c| c.session_token.as_ref()) {
+                secrets.push(t.expose());
+            }
+            crate::redact::clean_error(e, &secrets)
+        };
+        let call = Call {
+            action: O::ACTION,
             endpoint,
             target,
             body,
             credentials,
+        };
+        let request_id = self.run_loop(
+            &call,
             &mut |status, bytes, header_id| {
                 let d = decode_response::<O>(status, bytes, header_id)?;
                 output = Some(d.output);
                 Ok(d.request_id)
             },
+            &clean,
         )?;
         let output = output.ok_or_else(|| Error::config("internal: no output decoded"))?;
         Ok(Decoded { output, request_id })
     }
 
     /// The send loop: signing, attempts, retries, clock skew, the rate limiter. `decode` turns a
-    /// response into the output (kept by the caller) and returns its request id.
+    /// response into the output (kept by the caller) and returns its request id; `clean` takes
+    /// the request's secrets out of a failed attempt's error (before the hook sees it).
     fn run_loop(
         &self,
-        action: &'static str,
-        endpoint: &ResolvedEndpoint,
-        target: &Target,
-        body: &str,
-        credentials: Option<&Credentials>,
+        call: &Call<'_>,
         decode: &mut Decoder<'_>,
+        clean: &dyn Fn(Error) -> Error,
     ) -> Result<Option<String>, Error> {
+        let &Call {
+            action,
+            endpoint,
+            target,
+            body,
+            credentials,
+        } = call;
         let inner = &*self.inner;
         let url = &target.url;
         let start = Instant::now();
-        let deadline = start + inner.total_timeout;
+        // The timeouts are clamped to MAX_TIMEOUT at build; a platform whose clock still cannot
+        // add that much gets a deadline it never reaches.
+        let deadline = start.checked_add(inner.total_timeout);
+        let remaining_at = |now: Instant| {
+            deadline.map_or(inner.total_timeout, |d| d.saturating_duration_since(now))
+        };
         let max = inner.retry.max_attempts.max(1);
         let invocation = self.invocation_id();
         let authority = target.authority.as_str();
@@ -834,7 +805,7 @@ impl Sts {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let remaining = remaining_at(Instant::now());
             if remaining.is_zero() {
                 return Err(Error::Timeout {
                     phase: TimeoutPhase::Total,
@@ -851,7 +822,7 @@ impl Sts {
                 log::debug!("adaptive retry mode: waiting {wait:?} before sending");
                 std::thread::sleep(wait);
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let remaining = remaining_at(Instant::now());
             let timeout = inner.attempt_timeout.min(remaining);
             let signing_time = self.now();
             let request_header = format!("attempt={attempt}; max={max}");
@@ -909,12 +880,13 @@ impl Sts {
             let sent = Instant::now();
             let response = inner
                 .transport
-                .post(url_str, &headers, body.as_bytes(), timeout);
+                .post(target, &headers, body.as_bytes(), timeout);
             let elapsed = sent.elapsed();
             let result = match response {
                 Ok(resp) => self.interpret(resp, &mut skew_retried, decode),
                 Err(e) => Err((e, None)),
-            };
+            }
+            .map_err(|(e, hint)| (clean(e), hint));
             log::debug!(
                 "{} attempt {attempt}/{max} to {}: {} in {elapsed:?}",
                 action,
@@ -984,7 +956,7 @@ impl Sts {
                 _ => None,
             };
             let delay = inner.retry.backoff(kind, attempt, self.random(), hint);
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let remaining = remaining_at(Instant::now());
             if delay >= remaining {
                 return Err(error);
             }
@@ -1008,23 +980,25 @@ impl Sts {
             return Err((
                 Error::Redirect {
                     status,
-                    location: resp.location,
+                    location: resp.header("location").map(|l| crate::error::cut(l, 256)),
                 },
                 None,
             ));
         }
-        match decode(status, &resp.body, resp.request_id.as_deref()) {
+        let request_id = resp
+            .header("x-amzn-requestid")
+            .or_else(|| resp.header("x-amz-request-id"));
+        match decode(status, &resp.body, request_id) {
             Ok(request_id) => Ok((request_id, status)),
             Err(e) => {
                 let mut hint = resp
-                    .retry_after
-                    .as_deref()
+                    .header("x-amz-retry-after")
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .map(|ms| Hint::RetryAfter(Duration::from_millis(ms)));
                 let skew_code = e.service_error().is_some_and(|s| s.code.is_clock_skew());
                 if skew_code
                     && !*skew_retried
-                    && let Some(server) = resp.date.as_deref().and_then(parse_http_date)
+                    && let Some(server) = resp.header("date").and_then(parse_http_date)
                     && self.inner.clock.observe(server, OffsetDateTime::now_utc())
                 {
                     log::warn!(
@@ -1073,6 +1047,15 @@ impl Sts {
     }
 }
 
+/// One call's fixed parts, as the send loop sees them.
+struct Call<'a> {
+    action: &'static str,
+    endpoint: &'a ResolvedEndpoint,
+    target: &'a Endpoint,
+    body: &'a str,
+    credentials: Option<&'a Credentials>,
+}
+
 /// A decoded response's request id and status, or an error with a retry hint.
 type Interpreted = Result<(Option<String>, u16), (Error, Option<Hint>)>;
 
@@ -1094,11 +1077,20 @@ fn status_of(e: &Error) -> Option<u16> {
     }
 }
 
+/// The canonical request with the session token replaced, as sent and in its canonical form
+/// (trimmed, inner whitespace runs collapsed: what SigV4 puts in the canonical request).
 fn redact_token(canonical: &str, c: &Credentials) -> String {
-    match &c.session_token {
-        Some(t) if !t.is_empty() => canonical.replace(t.expose(), "** redacted **"),
-        _ => canonical.to_owned(),
+    let Some(t) = c.session_token.as_ref().map(crate::SecretString::expose) else {
+        return canonical.to_owned();
+    };
+    let normalised = t.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = canonical.to_owned();
+    for form in [t, normalised.as_str()] {
+        if !form.trim().is_empty() {
+            out = out.replace(form, "** redacted **");
+        }
     }
+    out
 }
 
 /// Crate-internal access for the identity-proof helpers in `client_presign.rs`.

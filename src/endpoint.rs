@@ -338,6 +338,30 @@ pub fn partition_for(region: &str) -> &'static Partition {
         .unwrap_or(&PARTITIONS[0])
 }
 
+/// Checks that a region is a valid host label (letters, digits and `-`, not at either end, at most
+/// 63 characters), as botocore does: it is spliced into host names (`sts.{region}.amazonaws.com`,
+/// `portal.sso.{region}.amazonaws.com`), where anything else could name another host.
+///
+/// # Errors
+/// [`Error::Config`] quoting the region (cut when long).
+#[cfg(feature = "client")]
+pub(crate) fn check_region(region: &str) -> Result<(), Error> {
+    let ok = (1..=63).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::config(format!(
+            "invalid region {}: must be letters, digits and '-' (e.g. us-east-1)",
+            crate::error::echo(region)
+        )))
+    }
+}
+
 fn endpoint_error(message: &str) -> Error {
     Error::Endpoint {
         message: message.to_owned(),

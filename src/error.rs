@@ -170,6 +170,30 @@ fn snippet(body: &[u8]) -> String {
     out
 }
 
+/// Longest part of an outside value quoted in an error message (in characters).
+const ECHO_MAX: usize = 64;
+
+/// A value from outside (a region, a URL, a setting), quoted for an error message: `Debug`-escaped
+/// (control characters visible) and cut to [`ECHO_MAX`] characters with an ellipsis and the full
+/// length, so that a 120 KB value does not end up in the message.
+#[must_use]
+pub(crate) fn echo(value: &str) -> String {
+    match value.char_indices().nth(ECHO_MAX) {
+        None => format!("{value:?}"),
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &value[..cut], value.len()),
+    }
+}
+
+/// `value` cut to `max` characters, with `…` when it was longer.
+#[must_use]
+#[cfg(feature = "client")]
+pub(crate) fn cut(value: &str, max: usize) -> String {
+    match value.char_indices().nth(max) {
+        None => value.to_owned(),
+        Some((at, _)) => format!("{}…", &value[..at]),
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -301,6 +325,9 @@ pub enum TransportErrorKind {
     Protocol,
     /// Plain `http://` to a non-loopback host without an explicit opt-in.
     InsecureEndpoint,
+    /// The request could not be made at all: a control character in a header value, a URL that is
+    /// malformed or too long. Deterministic, so never retried.
+    InvalidRequest,
     /// Any other I/O failure.
     Io,
 }
@@ -315,6 +342,7 @@ impl fmt::Display for TransportErrorKind {
             Self::Proxy => "proxy error",
             Self::Protocol => "HTTP protocol error",
             Self::InsecureEndpoint => "insecure endpoint refused",
+            Self::InvalidRequest => "invalid request",
             Self::Io => "I/O error",
         })
     }
@@ -648,6 +676,16 @@ mod tests {
             Error::InvalidResponse { snippet, .. } => assert!(snippet.chars().count() <= 201),
             e => panic!("unexpected {e:?}"),
         }
+    }
+
+    #[test]
+    fn echoed_values_are_cut_and_escaped() {
+        assert_eq!(echo("us-east-1"), "\"us-east-1\"");
+        assert_eq!(echo("a\nb\u{1b}"), "\"a\\nb\\u{1b}\"");
+        let long = "é".repeat(60_000);
+        let shown = echo(&long);
+        assert!(shown.chars().count() < 100, "{shown}");
+        assert!(shown.ends_with("… (120000 bytes)"), "{shown}");
     }
 
     #[test]

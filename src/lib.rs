@@ -31,6 +31,8 @@ pub mod json;
 pub mod ops;
 pub mod presign;
 pub mod query;
+#[cfg(feature = "client")]
+mod redact;
 pub mod retry;
 mod secret;
 #[cfg(feature = "client")]

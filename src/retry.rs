@@ -150,9 +150,13 @@ pub fn classify(error: &Error) -> Option<RetryKind> {
             Some(RetryKind::Transient)
         }
         Error::InvalidResponse { status: 429, .. } => Some(RetryKind::Throttling),
+        // A failed lookup is retried as botocore retries `EndpointConnectionError` (resolvers fail
+        // transiently); a request that cannot be built (`InvalidRequest`), TLS and proxy refusals
+        // fail the same way every time.
         Error::Transport { kind, .. } => matches!(
             kind,
             TransportErrorKind::Connect
+                | TransportErrorKind::Dns
                 | TransportErrorKind::ConnectionClosed
                 | TransportErrorKind::Io
         )
@@ -265,6 +269,19 @@ mod tests {
             }),
             None
         );
+        let transport = |kind| Error::Transport {
+            kind,
+            message: String::new(),
+        };
+        assert_eq!(
+            classify(&transport(TransportErrorKind::Dns)),
+            Some(RetryKind::Transient)
+        );
+        assert_eq!(
+            classify(&transport(TransportErrorKind::InvalidRequest)),
+            None
+        );
+        assert_eq!(classify(&transport(TransportErrorKind::Tls)), None);
     }
 
     #[test]

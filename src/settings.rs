@@ -87,7 +87,8 @@ fn truthy(v: &str, what: &str) -> Result<bool, Error> {
         "true" => Ok(true),
         "false" => Ok(false),
         other => Err(Error::config(format!(
-            "{what} must be true or false, not {other:?}"
+            "{what} must be true or false, not {}",
+            crate::error::echo(other)
         ))),
     }
 }
@@ -142,7 +143,8 @@ impl Settings {
                 "regional" => false,
                 other => {
                     return Err(Error::config(format!(
-                        "{w} must be legacy or regional, not {other:?}"
+                        "{w} must be legacy or regional, not {}",
+                        crate::error::echo(other)
                     )));
                 }
             },
@@ -158,7 +160,8 @@ impl Settings {
                 "adaptive" => RetryMode::Adaptive,
                 other => {
                     return Err(Error::config(format!(
-                        "{w} must be standard, legacy or adaptive, not {other:?}"
+                        "{w} must be standard, legacy or adaptive, not {}",
+                        crate::error::echo(other)
                     )));
                 }
             };
@@ -168,7 +171,8 @@ impl Settings {
                 Ok(n) if n >= 1 => n,
                 _ => {
                     return Err(Error::config(format!(
-                        "{w} must be a positive integer, not {v:?}"
+                        "{w} must be a positive integer, not {}",
+                        crate::error::echo(&v)
                     )));
                 }
             };

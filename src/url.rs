@@ -23,7 +23,12 @@ impl EndpointUrl {
     /// # Errors
     /// [`Error::Config`] when it is not an absolute http or https URL with a host.
     pub fn parse(url: &str) -> Result<Self, Error> {
-        let bad = |why: &str| Error::config(format!("invalid endpoint URL {url:?}: {why}"));
+        let bad = |why: &str| {
+            Error::config(format!(
+                "invalid endpoint URL {}: {why}",
+                crate::error::echo(url)
+            ))
+        };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
         let scheme = scheme.to_ascii_lowercase();
         let default_port = match scheme.as_str() {
@@ -90,12 +95,12 @@ impl EndpointUrl {
         }
     }
 
-    /// Whether the host is a loopback address or `localhost`.
+    /// Whether the host is `localhost` or a literal loopback address (`127.0.0.0/8`, `::1`). Other
+    /// names, `*.localhost` included, are not: nothing checks what they resolve to.
     #[must_use]
     pub fn is_loopback(&self) -> bool {
         let h = self.host.trim_start_matches('[').trim_end_matches(']');
         h == "localhost"
-            || h.ends_with(".localhost")
             || h.parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback())
     }
@@ -128,8 +133,24 @@ mod tests {
         let u = EndpointUrl::parse("http://[::1]:8080/").unwrap();
         assert_eq!(u.authority(), "[::1]:8080");
         assert!(u.is_loopback());
+        for remote in [
+            "http://10.0.0.1/",
+            "http://evil.localhost/",
+            "http://localhost.evil.example/",
+            "http://127.0.0.1.nip.io/",
+        ] {
+            assert!(
+                !EndpointUrl::parse(remote).unwrap().is_loopback(),
+                "{remote}"
+            );
+        }
         assert!(
-            !EndpointUrl::parse("http://10.0.0.1/")
+            EndpointUrl::parse("http://LOCALHOST:1")
+                .unwrap()
+                .is_loopback()
+        );
+        assert!(
+            EndpointUrl::parse("http://127.9.9.9")
                 .unwrap()
                 .is_loopback()
         );

@@ -12,6 +12,18 @@ pub const MAX_DEPTH: usize = 32;
 /// Most nodes accepted in one response document.
 const MAX_NODES: u32 = 100_000;
 
+/// Most attributes (namespace declarations included) accepted on one element. STS elements carry
+/// one (`xmlns`); roxmltree checks an element's attributes against each other, so this bounds that
+/// quadratic step.
+pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = 32;
+
+/// Most attributes (namespace declarations included) accepted in one response document.
+pub const MAX_ATTRIBUTES: usize = 256;
+
+/// Most namespace declarations (`xmlns`, `xmlns:p`) accepted in one response document. roxmltree
+/// copies the namespaces in scope into every element that declares one, so this bounds that step.
+pub const MAX_NAMESPACE_DECLARATIONS: usize = 32;
+
 /// A parsed success response: the output and the request id from `ResponseMetadata`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded<T> {
@@ -164,10 +176,11 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text.trim(), &Rfc3339).ok()
 }
 
-/// Checks UTF-8, parses the body, then checks the nesting depth.
+/// Checks UTF-8 and the attribute counts, parses the body, then checks the nesting depth.
 fn parse_document(status: u16, body: &[u8]) -> Result<roxmltree::Document<'_>, Error> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Error::invalid_response(status, "body is not UTF-8", body))?;
+    check_attributes(body).map_err(|reason| Error::invalid_response(status, reason, body))?;
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
         nodes_limit: MAX_NODES,
@@ -178,6 +191,117 @@ fn parse_document(status: u16, body: &[u8]) -> Result<roxmltree::Document<'_>, E
     })?;
     check_depth(&doc).map_err(|reason| Error::invalid_response(status, reason, body))?;
     Ok(doc)
+}
+
+/// Rejects bodies with more attributes or namespace declarations than the limits
+/// ([`MAX_ATTRIBUTES_PER_ELEMENT`], [`MAX_ATTRIBUTES`], [`MAX_NAMESPACE_DECLARATIONS`]) before
+/// roxmltree sees them: it checks attributes and namespaces pairwise, and a 1 MiB body of them
+/// would take it a minute.
+///
+/// Every attribute needs an `=`, so a body with at most [`MAX_ATTRIBUTES_PER_ELEMENT`] of them is
+/// within every limit and is passed after one vectorised count. Otherwise one pass over the bytes
+/// follows the markup (tags, quoted values, comments, CDATA, processing instructions) and counts.
+/// Where the pass and a strict parser could disagree the body is malformed, and roxmltree stops at
+/// the first error anyway.
+fn check_attributes(body: &[u8]) -> Result<(), &'static str> {
+    if count_equals(body) <= MAX_ATTRIBUTES_PER_ELEMENT {
+        return Ok(());
+    }
+    let (mut total, mut namespaces) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(at) = find(body, i, b"<") {
+        let rest = &body[at + 1..];
+        // Markup that holds no attributes: skip to its end.
+        let skip = [
+            (&b"!--"[..], &b"-->"[..]),
+            (b"![CDATA[", b"]]>"),
+            (b"?", b"?>"),
+            (b"!", b">"),
+            (b"/", b">"),
+        ]
+        .into_iter()
+        .find(|(open, _)| rest.starts_with(open));
+        if let Some((open, close)) = skip {
+            match find(body, at + 1 + open.len(), close) {
+                Some(end) => i = end + close.len(),
+                None => return Ok(()),
+            }
+            continue;
+        }
+        // A start tag: count `name=` pairs outside quoted values until `>`.
+        let mut here = 0usize;
+        let mut quote = None;
+        // Where the text before the next `=` starts: the tag name or the end of the last value.
+        let mut segment = at + 1;
+        let mut j = at + 1;
+        let end = loop {
+            let Some(&b) = body.get(j) else {
+                break body.len();
+            };
+            match (quote, b) {
+                (Some(q), _) if b == q => {
+                    quote = None;
+                    segment = j + 1;
+                }
+                (Some(_), _) => {}
+                (None, b'"' | b'\'') => quote = Some(b),
+                (None, b'>') => break j + 1,
+                (None, b'=') => {
+                    here += 1;
+                    total += 1;
+                    let before = body.get(segment..j).unwrap_or_default().trim_ascii();
+                    let name = before
+                        .rsplit(u8::is_ascii_whitespace)
+                        .next()
+                        .unwrap_or_default();
+                    if name == b"xmlns" || name.starts_with(b"xmlns:") {
+                        namespaces += 1;
+                    }
+                    if here > MAX_ATTRIBUTES_PER_ELEMENT {
+                        return Err("too many attributes on one element");
+                    }
+                    if total > MAX_ATTRIBUTES {
+                        return Err("too many attributes");
+                    }
+                    if namespaces > MAX_NAMESPACE_DECLARATIONS {
+                        return Err("too many namespace declarations");
+                    }
+                }
+                (None, _) => {}
+            }
+            j += 1;
+        };
+        i = end;
+    }
+    Ok(())
+}
+
+/// How many `=` bytes `body` holds. Counted in byte lanes over blocks of 255 (so a lane cannot
+/// overflow), which the compiler turns into vector code: a few hundred instructions for an STS body.
+fn count_equals(body: &[u8]) -> usize {
+    body.chunks(255)
+        .map(|block| {
+            usize::from(
+                block
+                    .iter()
+                    .fold(0u8, |n, &b| n.wrapping_add(u8::from(b == b'='))),
+            )
+        })
+        .sum()
+}
+
+/// The first position of `needle` in `hay` at or after `from`.
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut i = from;
+    while i < hay.len() {
+        let at = i + hay.get(i..)?.iter().position(|&b| b == first)?;
+        if hay.get(at..)?.starts_with(needle) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
 }
 
 /// Rejects documents whose elements nest deeper than [`MAX_DEPTH`]. One pass over the parsed nodes
@@ -392,6 +516,76 @@ mod tests {
             decode_error(500, nested(MAX_DEPTH + 1).as_bytes(), None, None),
             Error::InvalidResponse { .. }
         ));
+    }
+
+    fn elements(n: usize, attrs: usize, name: &str) -> String {
+        let one = |k: usize| {
+            let a: String = (0..attrs)
+                .map(|i| format!(" {name}{k}x{i}=\"v\""))
+                .collect();
+            format!("<e{a}/>")
+        };
+        format!("<r>{}</r>", (0..n).map(one).collect::<String>())
+    }
+
+    #[test]
+    fn attribute_counts_are_capped() {
+        let ok = |xml: &str| check_attributes(xml.as_bytes());
+        assert!(ok(&elements(1, MAX_ATTRIBUTES_PER_ELEMENT, "a")).is_ok());
+        assert_eq!(
+            ok(&elements(1, MAX_ATTRIBUTES_PER_ELEMENT + 1, "a")),
+            Err("too many attributes on one element")
+        );
+        let per = MAX_ATTRIBUTES_PER_ELEMENT;
+        assert!(ok(&elements(MAX_ATTRIBUTES / per, per, "a")).is_ok());
+        assert_eq!(
+            ok(&elements(MAX_ATTRIBUTES / per + 1, per, "a")),
+            Err("too many attributes")
+        );
+        assert!(ok(&elements(MAX_NAMESPACE_DECLARATIONS, 1, "xmlns:p")).is_ok());
+        assert_eq!(
+            ok(&elements(MAX_NAMESPACE_DECLARATIONS + 1, 1, "xmlns:p")),
+            Err("too many namespace declarations")
+        );
+        // Spaces around `=` still name a declaration.
+        let spaced: String = (0..=MAX_NAMESPACE_DECLARATIONS)
+            .map(|i| format!("<e xmlns:p{i} = 'u'/>"))
+            .collect();
+        assert!(ok(&format!("<r>{spaced}</r>")).is_err());
+    }
+
+    #[test]
+    fn equals_are_counted_across_blocks() {
+        for n in [0, 1, 254, 255, 256, 1000, 70_000] {
+            let mut body = vec![b'='; n];
+            body.extend_from_slice(b"<a/>");
+            assert_eq!(count_equals(&body), n);
+        }
+    }
+
+    #[test]
+    fn equals_signs_outside_tags_do_not_count() {
+        let eq = "=".repeat(10_000);
+        let body = format!(
+            "<?xml version=\"1.0\"?><?pi a=\"{eq}\"?><!-- {eq} <x a=1 b=2> --><r a=\"{eq}\" b='>{eq}'>\
+             {eq}<![CDATA[<x {eq}>]]><t>{eq}</t></r>"
+        );
+        assert!(check_attributes(body.as_bytes()).is_ok());
+        assert!(roxmltree::Document::parse(&body).is_ok());
+    }
+
+    #[test]
+    fn attribute_bombs_are_rejected_before_parsing() {
+        let bomb: String = (0..100_000).map(|i| format!(" a{i:x}=\"x\"")).collect();
+        let body = format!("<ErrorResponse{bomb}/>");
+        let start = std::time::Instant::now();
+        match decode_error(500, body.as_bytes(), None, None) {
+            Error::InvalidResponse { reason, .. } => {
+                assert_eq!(reason, "too many attributes on one element");
+            }
+            e => panic!("{e:?}"),
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -373,7 +373,7 @@ fn cache_keys_match_botocore() {
             op.minimum_session_token_size = Some(n);
         }
         // The TokenCode never takes part.
-        op.token_code = Some(rng.string());
+        op.token_code = Some(rng.string().into());
         ours.push(cli_cache::assume_role_cache_key(&op, named).expect("key"));
         cases.push(json!({"kind": "assume", "args": J::Object(args)}));
     }

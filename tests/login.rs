@@ -471,7 +471,7 @@ fn bad_responses_and_endpoints_are_errors() {
     let (dir, _) = setup("http", &token_doc(&expired, SEC1_PEM, "r1"), &fake);
     let env = login_env(&dir, CONFIG, "http://signin.example.com");
     let e = resolve(&env, now).unwrap_err().to_string();
-    assert!(e.contains("must use https"), "{e}");
+    assert!(e.contains("refusing plain http"), "{e}");
     // A damaged key.
     let doc = token_doc(
         &expired,

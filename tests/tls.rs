@@ -20,8 +20,31 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Starts an HTTPS server on 127.0.0.1 answering every request with a GetCallerIdentity success.
+/// Starts an HTTPS server on 127.0.0.1 (certificate for `localhost` and `127.0.0.1`) answering
+/// every request with a GetCallerIdentity success.
 fn https_server() -> (u16, Arc<AtomicUsize>) {
+    https_server_with("")
+}
+
+/// As [`https_server`], with the certificate and key under `tests/data/tls/<dir>` (`remote`: a
+/// certificate for `sts.proxied.test`, a name only the test proxy resolves).
+fn https_server_with(dir: &str) -> (u16, Arc<AtomicUsize>) {
+    let xml = support::success(
+        "GetCallerIdentity",
+        "<UserId>AIDATLS</UserId><Account>111122223333</Account>\
+         <Arn>arn:aws:iam::111122223333:user/tls</Arn>",
+    );
+    https_server_answering(dir, "text/xml", xml)
+}
+
+/// As [`https_server_with`], answering every request with `body` of type `ctype`.
+fn https_server_answering(dir: &str, ctype: &'static str, body: String) -> (u16, Arc<AtomicUsize>) {
+    let data = |name: &str| {
+        data(&format!(
+            "{dir}{}{name}",
+            if dir.is_empty() { "" } else { "/" }
+        ))
+    };
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(data("server.pem"))
@@ -45,6 +68,7 @@ fn https_server() -> (u16, Arc<AtomicUsize>) {
         for tcp in listener.incoming().flatten() {
             let config = config.clone();
             let count = count.clone();
+            let xml = body.clone();
             thread::spawn(move || {
                 let conn = rustls::ServerConnection::new(config).unwrap();
                 let mut tls = rustls::StreamOwned::new(conn, tcp);
@@ -66,13 +90,8 @@ fn https_server() -> (u16, Arc<AtomicUsize>) {
                 if reader.read_exact(&mut body).is_err() {
                     return;
                 }
-                let xml = support::success(
-                    "GetCallerIdentity",
-                    "<UserId>AIDATLS</UserId><Account>111122223333</Account>\
-                     <Arn>arn:aws:iam::111122223333:user/tls</Arn>",
-                );
                 let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
                     xml.len()
                 );
                 count.fetch_add(1, Ordering::SeqCst);
@@ -108,7 +127,9 @@ fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
                 let target = first.split_whitespace().nth(1).unwrap_or("").to_owned();
                 assert!(first.starts_with("CONNECT "), "{first}");
                 seen.lock().unwrap().push(target.clone());
-                let upstream = TcpStream::connect(&target).unwrap();
+                // Every name is this machine: the proxy is the only resolver of `sts.proxied.test`.
+                let port = target.rsplit(':').next().unwrap_or("");
+                let upstream = TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
                 let mut c = client;
                 c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
                     .unwrap();
@@ -190,6 +211,32 @@ fn a_bundle_without_certificates_is_a_config_error() {
 
 #[test]
 fn https_proxy_from_the_environment_tunnels_with_connect() {
+    let (port, served) = https_server_with("remote");
+    let (proxy_port, targets) = connect_proxy();
+    let bundle = data("remote/ca.pem").display().to_string();
+    let proxy = format!("http://127.0.0.1:{proxy_port}");
+    let lookup = |k: &str| match k {
+        "AWS_CA_BUNDLE" => Some(bundle.clone()),
+        "AWS_REGION" => Some("us-east-1".into()),
+        "AWS_ENDPOINT_URL_STS" => Some(format!("https://sts.proxied.test:{port}")),
+        "AWS_ACCESS_KEY_ID" => Some("AKIDEXAMPLE".into()),
+        "AWS_SECRET_ACCESS_KEY" => Some("s".into()),
+        "HTTPS_PROXY" => Some(proxy.clone()),
+        _ => None,
+    };
+    let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
+    sts.get_caller_identity().unwrap();
+    assert_eq!(
+        *targets.lock().unwrap(),
+        vec![format!("sts.proxied.test:{port}")]
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
+/// A loopback endpoint is never reached through a proxy, even an https one with the proxy in the
+/// environment (issue 9, item 7).
+#[test]
+fn loopback_https_is_never_proxied() {
     let (port, served) = https_server();
     let (proxy_port, targets) = connect_proxy();
     let bundle = data("ca.pem").display().to_string();
@@ -205,24 +252,75 @@ fn https_proxy_from_the_environment_tunnels_with_connect() {
     };
     let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
     sts.get_caller_identity().unwrap();
-    assert_eq!(*targets.lock().unwrap(), vec![format!("localhost:{port}")]);
+    assert!(targets.lock().unwrap().is_empty());
     assert_eq!(served.load(Ordering::SeqCst), 1);
 }
 
 #[test]
 fn no_proxy_bypasses_the_proxy() {
-    let (port, served) = https_server();
+    // `sts.proxied.test` resolves nowhere but in the proxy: bypassing it fails in DNS, and the
+    // proxy never sees a CONNECT.
+    let (port, _served) = https_server_with("remote");
     let (proxy_port, targets) = connect_proxy();
     let sts = builder(port)
-        .ca_bundle(data("ca.pem"))
+        .endpoint_url(format!("https://sts.proxied.test:{port}"))
+        .ca_bundle(data("remote/ca.pem"))
         .proxy(ProxySetting::Url {
             url: format!("http://127.0.0.1:{proxy_port}"),
-            no_proxy: Some("localhost".into()),
+            no_proxy: Some("localhost,sts.proxied.test".into()),
         })
         .build()
         .unwrap();
-    sts.get_caller_identity().unwrap();
+    let err = sts.get_caller_identity().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportErrorKind::Dns,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(targets.lock().unwrap().is_empty());
+}
+
+/// The credential providers use the same transport policy as STS: the CA bundle makes a private
+/// CA trusted, and a TLS failure is a TLS error, not an I/O error (issue 9, item 8).
+#[test]
+fn container_https_uses_the_ca_bundle_and_types_tls_failures() {
+    use sts_blocking::credentials::container::ContainerProvider;
+    use sts_blocking::credentials::{Env, ProvideCredentials};
+    let creds = r#"{"AccessKeyId":"AKIDTLS","SecretAccessKey":"s","Token":"t","Expiration":"2199-01-01T00:00:00Z"}"#;
+    let (port, served) = https_server_answering("", "application/json", creds.to_owned());
+    let uri = format!("https://localhost:{port}/creds");
+    let without = Env::from_map([("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.clone())]);
+    let err = ContainerProvider::from_env(&without)
+        .unwrap()
+        .provide_credentials()
+        .unwrap_err();
+    let Error::Credentials(ce) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(
+            ce.source.as_deref(),
+            Some(Error::Transport {
+                kind: TransportErrorKind::Tls,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    let with = Env::from_map([
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri),
+        ("AWS_CA_BUNDLE", data("ca.pem").display().to_string()),
+    ]);
+    let c = ContainerProvider::from_env(&with)
+        .unwrap()
+        .provide_credentials()
+        .unwrap();
+    assert_eq!(c.access_key_id, "AKIDTLS");
     assert_eq!(served.load(Ordering::SeqCst), 1);
 }
 
@@ -281,4 +379,50 @@ fn platform_verifier_is_the_default_and_trusts_ssl_cert_file() {
         sts_blocking::transport::TrustRoots::default(),
         sts_blocking::transport::TrustRoots::Platform
     );
+}
+
+#[test]
+fn sso_https_uses_the_profile_ca_bundle_and_types_tls_failures() {
+    use sts_blocking::credentials::plan::SsoSource;
+    use sts_blocking::credentials::{DefaultChain, Env, ProvideCredentials};
+    let body = r#"{"roleCredentials":{"accessKeyId":"AKIDSSOTLS","secretAccessKey":"s","sessionToken":"t","expiration":2208988800000}}"#;
+    let (port, _) = https_server_answering("", "application/json", body.to_owned());
+    let home = std::env::temp_dir().join(format!("sts-tls-sso-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    let source = SsoSource {
+        session_name: None,
+        start_url: "https://d-1.awsapps.com/start".into(),
+        region: "us-east-1".into(),
+        account_id: Some("123456789012".into()),
+        role_name: Some("Admin".into()),
+    };
+    let cache = sts_blocking::credentials::sso::cache_file(&home, &source);
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    std::fs::write(
+        &cache,
+        r#"{"accessToken":"bearer-tls","expiresAt":"2199-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let config = |bundle: &str| {
+        format!(
+            "[default]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = us-east-1\n\
+             sso_account_id = 123456789012\nsso_role_name = Admin\n{bundle}"
+        )
+    };
+    let env = Env::from_map([
+        ("HOME", home.display().to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_ENDPOINT_URL_SSO", format!("https://localhost:{port}")),
+    ]);
+    std::fs::write(home.join(".aws/config"), config("")).unwrap();
+    let err = DefaultChain::new(env.clone())
+        .provide_credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("TLS error"), "{err}");
+    let line = format!("ca_bundle = {}\n", data("ca.pem").display());
+    std::fs::write(home.join(".aws/config"), config(&line)).unwrap();
+    let c = DefaultChain::new(env).provide_credentials().unwrap();
+    assert_eq!(c.access_key_id, "AKIDSSOTLS");
 }

@@ -381,7 +381,7 @@ impl ProvideCredentials for AssumeRoleFetcher {
                 .into());
             };
             op.serial_number = Some(serial.clone());
-            op.token_code = Some(fetch_code(&**mfa, serial)?);
+            op.token_code = Some(fetch_code(&**mfa, serial)?.into());
         }
         let (c, role) = assume_role_with_user(&self.sts, &op, &source)?;
         if let Some(slot) = &self.cache {

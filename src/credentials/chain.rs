@@ -194,6 +194,31 @@ pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> 
 }
 
 #[cfg_attr(not(feature = "client"), allow(unused_variables))]
+/// The transport of the providers a profile names (SSO, `aws login`): proxies from `env`, and the CA
+/// bundle of `AWS_CA_BUNDLE`, else the selected profile's `ca_bundle` (`~` expanded).
+#[cfg(feature = "client")]
+fn provider_transport(
+    env: &Env,
+    set: Option<&ProfileSet>,
+) -> Result<crate::transport::TransportConfig, Error> {
+    let ca_bundle = env.get("AWS_CA_BUNDLE").or_else(|| {
+        set.and_then(ProfileSet::selected)
+            .and_then(|p| p.get_nonempty("ca_bundle"))
+            .map(|v| v.trim().to_owned())
+    });
+    let ca_bundle = match ca_bundle {
+        Some(path) => Some(env.expand_home(&path, Platform::current(), "CA bundle")?),
+        None => None,
+    };
+    Ok(crate::transport::TransportConfig::for_provider(
+        env,
+        ca_bundle,
+        std::time::Duration::from_secs(3),
+    ))
+}
+
+// Without the client, every source that reads the context (SSO, login, the CLI cache) is out.
+#[cfg_attr(not(feature = "client"), allow(unused_variables))]
 fn resolve_base_with(
     base: &BaseSource,
     env: &Env,
@@ -243,7 +268,8 @@ fn resolve_base_with(
                     path: "~/.aws/sso/cache".into(),
                     problem: crate::error::FileProblem::NoHomeDirectory,
                 })?;
-            let (endpoint, oidc) = match profiles() {
+            let set = profiles();
+            let (endpoint, oidc) = match &set {
                 Some(set) => (
                     set.configured_endpoint_url(env, "sso"),
                     set.configured_endpoint_url(env, "sso-oidc"),
@@ -255,7 +281,8 @@ fn resolve_base_with(
             };
             let mut p = super::sso::SsoProvider::new(s.clone(), &home)
                 .endpoint(endpoint)
-                .oidc_endpoint(oidc);
+                .oidc_endpoint(oidc)
+                .transport(provider_transport(env, set.as_deref())?);
             if let Some(c) = &ctx.clock {
                 p = p.clock(c.clone());
             }
@@ -314,6 +341,7 @@ fn resolve_base_with(
                 None => env.get("AWS_ENDPOINT_URL_SIGNIN"),
             };
             let mut p = super::login::LoginProvider::new(&l.session, &dir)
+                .transport(provider_transport(env, set.as_deref())?)
                 .profile(Some(l.profile.clone()))
                 .region(region)
                 .endpoint(endpoint)

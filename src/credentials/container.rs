@@ -4,14 +4,16 @@
 //! `AWS_CONTAINER_CREDENTIALS_FULL_URI`. A full URI must be `https`, or `http` to a host that is (or
 //! resolves only to) loopback (`127.0.0.0/8`, `::1`), `169.254.170.2`, `169.254.170.23` or
 //! `fd00:ec2::23`. The `Authorization` header comes from `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
-//! (re-read on every call) or else `AWS_CONTAINER_AUTHORIZATION_TOKEN`. Timeouts: 2 s connect, 5 s read;
-//! proxies are never used.
+//! (re-read on every call) or else `AWS_CONTAINER_AUTHORIZATION_TOKEN`. Timeouts: 2 s connect, 5 s read.
+//! Requests follow the [transport policy](crate::transport): the allowed plain-`http` hosts are
+//! reached directly (never through a proxy); an `https` endpoint elsewhere uses `AWS_CA_BUNDLE` and
+//! the proxy settings.
 
 use super::env::Env;
-use super::http;
 use super::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
+use crate::transport::{Endpoint, Method, PlainHttp, Request, Transport, TransportConfig};
 use crate::{Error, SecretString};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -28,6 +30,7 @@ pub struct ContainerProvider {
     connect_timeout: Duration,
     read_timeout: Duration,
     attempts: u32,
+    transport: TransportConfig,
 }
 
 fn err(message: impl Into<String>) -> Error {
@@ -177,14 +180,21 @@ impl ContainerProvider {
             connect_timeout: Duration::from_secs(2),
             read_timeout: Duration::from_secs(5),
             attempts: 3,
+            transport: TransportConfig::for_provider(
+                env,
+                env.get("AWS_CA_BUNDLE").map(PathBuf::from),
+                Duration::from_secs(2),
+            ),
         })
     }
 
-    /// Overrides the timeouts (default 2 s connect, 5 s read).
+    /// Overrides the timeouts (default 2 s connect, 5 s read; each at most
+    /// [`MAX_TIMEOUT`](crate::transport::MAX_TIMEOUT)).
     #[must_use]
     pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
-        self.connect_timeout = connect;
-        self.read_timeout = read;
+        self.connect_timeout = crate::transport::clamp(connect);
+        self.read_timeout = crate::transport::clamp(read);
+        self.transport.connect_timeout = self.connect_timeout;
         self
     }
 
@@ -255,22 +265,52 @@ pub fn parse_credentials_doc(provider: &str, body: &str) -> Result<Credentials, 
 
 impl ProvideCredentials for ContainerProvider {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
-        let agent = http::agent(self.connect_timeout, self.read_timeout);
         let auth = self.authorization()?;
+        // The endpoint's text (its `Message`, a bad body) loses the token if it echoes it.
+        self.fetch(auth.as_ref()).map_err(|e| {
+            let token = auth.as_ref().map_or("", SecretString::expose);
+            crate::redact::clean_error(e, &[token])
+        })
+    }
+
+    fn source_name(&self) -> String {
+        "container".to_owned()
+    }
+}
+
+impl ContainerProvider {
+    /// The requests, with retries on 5xx and transport failures.
+    fn fetch(&self, auth: Option<&SecretString>) -> Result<Credentials, Error> {
+        let endpoint = Endpoint::new(&self.uri, PlainHttp::Container)?;
+        let transport = Transport::new(&self.transport)?;
+        // Connect, then the response head and the body, each within the read timeout.
+        let timeout = self
+            .connect_timeout
+            .saturating_add(self.read_timeout.saturating_mul(2));
         let mut last = None;
         for attempt in 0..self.attempts.max(1) {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(200));
             }
-            let headers: Vec<(&str, &str)> = match &auth {
+            let headers: Vec<(&str, &str)> = match auth {
                 Some(t) => vec![
                     ("authorization", t.expose()),
                     ("accept", "application/json"),
                 ],
                 None => vec![("accept", "application/json")],
             };
-            match http::send(&agent, "GET", &self.uri, &headers, self.read_timeout) {
-                Ok(r) if r.status == 200 => return parse_credentials_doc("container", &r.body),
+            let sent = transport
+                .send(&Request {
+                    method: Method::Get,
+                    endpoint: &endpoint,
+                    headers: &headers,
+                    body: &[],
+                    timeout,
+                    read_timeout: Some(self.read_timeout),
+                })
+                .map_err(crate::transport::provider_timeout);
+            match sent {
+                Ok(r) if r.status == 200 => return parse_credentials_doc("container", r.text()?),
                 Ok(r) if (400..500).contains(&r.status) => {
                     return Err(err(format!("endpoint answered HTTP {}", r.status)));
                 }
@@ -284,9 +324,5 @@ impl ProvideCredentials for ContainerProvider {
             }
         }
         Err(last.unwrap_or_else(|| err("no attempt made")))
-    }
-
-    fn source_name(&self) -> String {
-        "container".to_owned()
     }
 }

@@ -15,11 +15,11 @@
 
 use super::cache::{Clock, jitter_up_to, system_clock};
 use super::env::Env;
-use super::http;
 use super::profile::Section;
 use super::{Credentials, ProvideCredentials};
 use crate::Error;
 use crate::error::CredentialsError;
+use crate::transport::{Endpoint, Method, PlainHttp, Request, Transport, TransportConfig};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -105,6 +105,13 @@ pub struct ImdsProvider {
     clock: Clock,
     token: Mutex<Option<CachedToken>>,
     last: Mutex<Option<Credentials>>,
+    transport: TransportConfig,
+}
+
+/// A response's status and text body.
+struct Reply {
+    status: u16,
+    body: String,
 }
 
 /// An IMDSv2 session token and when to stop using it, by either clock.
@@ -152,6 +159,7 @@ impl ImdsProvider {
             clock: system_clock(),
             token: Mutex::new(None),
             last: Mutex::new(None),
+            transport: TransportConfig::for_provider(&Env::real(), None, Duration::from_secs(1)),
         }
     }
 
@@ -164,6 +172,11 @@ impl ImdsProvider {
             return Err(err("IMDS is disabled by AWS_EC2_METADATA_DISABLED"));
         }
         let mut p = Self::new(resolve_endpoint(env, profile, None, None)?);
+        p.transport = TransportConfig::for_provider(
+            env,
+            env.get("AWS_CA_BUNDLE").map(std::path::PathBuf::from),
+            p.connect_timeout,
+        );
         let num = |k: &str, pk: &str| {
             env.get(k)
                 .or_else(|| profile.and_then(|p| p.get_nonempty(pk)).map(str::to_owned))
@@ -175,6 +188,7 @@ impl ImdsProvider {
         {
             p.connect_timeout = Duration::from_secs_f64(t);
             p.read_timeout = Duration::from_secs_f64(t);
+            p.transport.connect_timeout = p.connect_timeout;
         }
         if let Some(n) = num(
             "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
@@ -190,8 +204,9 @@ impl ImdsProvider {
     /// Overrides the timeouts (default 1 s each).
     #[must_use]
     pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
-        self.connect_timeout = connect;
-        self.read_timeout = read;
+        self.connect_timeout = crate::transport::clamp(connect);
+        self.read_timeout = crate::transport::clamp(read);
+        self.transport.connect_timeout = self.connect_timeout;
         self
     }
 
@@ -222,21 +237,62 @@ impl ImdsProvider {
         &self.endpoint
     }
 
+    /// One request, its body read as text; timeouts are the provider's.
+    fn send(
+        &self,
+        agent: &Transport,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, Error> {
+        let endpoint = Endpoint::new(url, PlainHttp::Imds)?;
+        let r = agent
+            .send(&Request {
+                method: if method == "PUT" {
+                    Method::Put
+                } else {
+                    Method::Get
+                },
+                endpoint: &endpoint,
+                headers,
+                body: &[],
+                timeout: self
+                    .connect_timeout
+                    .saturating_add(self.read_timeout.saturating_mul(2)),
+                read_timeout: Some(self.read_timeout),
+            })
+            .map_err(crate::transport::provider_timeout)?;
+        Ok(Reply {
+            status: r.status,
+            body: r.text()?.to_owned(),
+        })
+    }
+
+    /// The transport, after checking the endpoint against the policy (plain http only to
+    /// loopback or IMDS's link-local addresses): a refused endpoint is a configuration error.
+    fn transport(&self) -> Result<Transport, Error> {
+        Endpoint::new(&self.endpoint, PlainHttp::Imds).map_err(|e| match e {
+            Error::Transport { message, .. } => Error::config(format!("IMDS endpoint: {message}")),
+            other => other,
+        })?;
+        Transport::new(&self.transport)
+    }
+
     /// One request with retries on transport errors and 5xx.
     fn request(
         &self,
-        agent: &ureq::Agent,
+        agent: &Transport,
         method: &str,
         path: &str,
         headers: &[(&str, &str)],
-    ) -> Result<http::Reply, Error> {
+    ) -> Result<Reply, Error> {
         let url = format!("{}{path}", self.endpoint);
         let mut last = None;
         for attempt in 0..self.attempts {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(100 * u64::from(attempt)));
             }
-            match http::send(agent, method, &url, headers, self.read_timeout) {
+            match self.send(agent, method, &url, headers) {
                 Ok(r) if r.status >= 500 => {
                     last = Some(err(format!("{method} {path}: HTTP {}", r.status)));
                 }
@@ -266,7 +322,7 @@ impl ImdsProvider {
         Err(last.unwrap_or_else(|| err("no attempt made")))
     }
 
-    fn token(&self, agent: &ureq::Agent) -> Result<Option<crate::SecretString>, Error> {
+    fn token(&self, agent: &Transport) -> Result<Option<crate::SecretString>, Error> {
         if let Some(t) = &*self.token.lock().unwrap_or_else(|e| e.into_inner())
             && Instant::now() < t.until
             && t.until_wall.is_some_and(|w| (self.clock)() < w)
@@ -310,11 +366,11 @@ impl ImdsProvider {
     /// one fetched and the request sent again, once per [`ImdsProvider::fetch`] (`renewed`).
     fn get(
         &self,
-        agent: &ureq::Agent,
+        agent: &Transport,
         path: &str,
         token: &mut Option<crate::SecretString>,
         renewed: &mut bool,
-    ) -> Result<http::Reply, Error> {
+    ) -> Result<Reply, Error> {
         loop {
             let headers: Vec<(&str, &str)> = match token {
                 Some(t) => vec![("x-aws-ec2-metadata-token", t.expose())],
@@ -333,7 +389,7 @@ impl ImdsProvider {
     }
 
     fn fetch(&self) -> Result<Credentials, Error> {
-        let agent = http::agent(self.connect_timeout, self.read_timeout);
+        let agent = self.transport()?;
         let mut token = self.token(&agent)?;
         let mut renewed = false;
         let base = "/latest/meta-data/iam/security-credentials/";
@@ -359,7 +415,10 @@ impl ImdsProvider {
                 r.status
             )));
         }
-        super::container::parse_credentials_doc("imds", &r.body)
+        super::container::parse_credentials_doc("imds", &r.body).map_err(|e| {
+            let token = token.as_ref().map_or("", crate::SecretString::expose);
+            crate::redact::clean_error(e, &[token])
+        })
     }
 
     fn extend(&self, mut c: Credentials, why: &str) -> Credentials {

@@ -25,6 +25,7 @@ use super::token_http::{self, Timeouts};
 use super::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
+use crate::transport::TransportConfig;
 use crate::{Error, SecretString};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -388,6 +389,7 @@ pub struct LoginProvider {
     use_dual_stack: bool,
     clock: Clock,
     timeouts: Timeouts,
+    transport: TransportConfig,
 }
 
 impl fmt::Debug for LoginProvider {
@@ -417,6 +419,11 @@ impl LoginProvider {
             use_dual_stack: false,
             clock: system_clock(),
             timeouts: Timeouts::default(),
+            transport: TransportConfig::for_provider(
+                &super::Env::real(),
+                None,
+                Timeouts::default().connect,
+            ),
         }
     }
 
@@ -447,6 +454,14 @@ impl LoginProvider {
     pub fn fips_dual_stack(mut self, use_fips: bool, use_dual_stack: bool) -> Self {
         self.use_fips = use_fips;
         self.use_dual_stack = use_dual_stack;
+        self
+    }
+
+    /// Sends with these transport settings (CA bundle, proxy) instead of the process
+    /// environment's proxy and the bundled roots.
+    #[must_use]
+    pub(crate) fn transport(mut self, config: TransportConfig) -> Self {
+        self.transport = config;
         self
     }
 
@@ -531,21 +546,21 @@ impl LoginProvider {
             ))
         })?;
         let endpoint = self.endpoint_url(file)?;
-        let htu = token_http::url_for("login", &endpoint, "/v1/token")?;
+        let target = token_http::endpoint_for(&endpoint, "/v1/token")?;
+        let htu = target.full.as_str();
         let jti = key.uuid4().map_err(|e| err(e.to_string()))?;
         // `iat` is the wall clock the server checks proofs against, whatever clock `now` is from.
         let iat = OffsetDateTime::now_utc().unix_timestamp();
         let proof = key
-            .proof("POST", &htu, iat, &jti)
+            .proof("POST", htu, iat, &jti)
             .map_err(|e| err(e.to_string()))?;
         let body = refresh_body(&file.client_id, &file.refresh_token);
         log::debug!("refreshing login session credentials at {htu}");
         let reply = token_http::post_json(
-            "login",
-            &endpoint,
-            "/v1/token",
+            &target,
             &[("dpop", &proof)],
             &body,
+            &self.transport,
             self.timeouts,
         )?;
         if reply.status != 200 {

@@ -20,8 +20,6 @@ pub mod env;
 pub mod environment;
 pub mod federation;
 #[cfg(feature = "client")]
-mod http;
-#[cfg(feature = "client")]
 pub mod imds;
 #[cfg(feature = "client")]
 pub mod login;

@@ -8,12 +8,12 @@
 //! token is not: an expired token is an error telling the user to run `aws sso login`.
 
 use super::cache::{Clock, system_clock};
-use super::http;
 use super::plan::SsoSource;
 use super::sha1::sha1_hex;
 use super::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
+use crate::transport::{Endpoint, PlainHttp, Transport, TransportConfig};
 use crate::{Error, SecretString};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,6 +41,7 @@ pub struct SsoProvider {
     oidc_endpoint: Option<String>,
     clock: Clock,
     timeout: Duration,
+    transport: TransportConfig,
 }
 
 impl std::fmt::Debug for SsoProvider {
@@ -63,7 +64,20 @@ impl SsoProvider {
             oidc_endpoint: None,
             clock: system_clock(),
             timeout: Duration::from_secs(5),
+            transport: TransportConfig::for_provider(
+                &super::Env::real(),
+                None,
+                Duration::from_secs(3),
+            ),
         }
+    }
+
+    /// Sends with these transport settings (CA bundle, proxy) instead of the process
+    /// environment's proxy and the bundled roots.
+    #[must_use]
+    pub(crate) fn transport(mut self, config: TransportConfig) -> Self {
+        self.transport = config;
+        self
     }
 
     /// Sends GetRoleCredentials to `endpoint` (e.g. `http://127.0.0.1:PORT`, or `AWS_ENDPOINT_URL_SSO`)
@@ -114,6 +128,7 @@ impl SsoProvider {
             .cache_file(self.cache_file.clone())
             .endpoint(self.oidc_endpoint.clone())
             .clock(self.clock.clone())
+            .transport(self.transport.clone())
             .token()
             .map(|t| t.token);
         }
@@ -178,15 +193,32 @@ pub fn parse_role_credentials(body: &str, account_id: &str) -> Result<Credential
     let secret =
         s("secretAccessKey").ok_or_else(|| err("roleCredentials has no secretAccessKey"))?;
     let mut c = Credentials::new(id, secret, s("sessionToken").map(SecretString::new));
-    if let Some(ms) = rc.get("expiration").and_then(Value::as_f64) {
-        let nanos = (ms as i128) * 1_000_000;
-        c.expiration = Some(
-            OffsetDateTime::from_unix_timestamp_nanos(nanos)
-                .map_err(|_| err("roleCredentials expiration is out of range"))?,
-        );
+    if let Some(v) = rc.get("expiration").filter(|v| **v != Value::Null) {
+        c.expiration = Some(expiration_from_millis(v)?);
     }
     c.account_id = Some(account_id.to_owned());
     Ok(c)
+}
+
+/// `roleCredentials.expiration`, milliseconds since the epoch, as a time: an integer from 1970 to
+/// the year 9999, else a typed error (never a panic, never a wrapped-around date).
+fn expiration_from_millis(v: &Value) -> Result<OffsetDateTime, Error> {
+    let ms = v.as_i64().ok_or_else(|| {
+        err(format!(
+            "roleCredentials expiration is not an integer number of milliseconds ({})",
+            v.kind()
+        ))
+    })?;
+    Some(ms)
+        .filter(|ms| *ms >= 0)
+        .map(i128::from)
+        .and_then(|ms| ms.checked_mul(1_000_000))
+        .and_then(|nanos| OffsetDateTime::from_unix_timestamp_nanos(nanos).ok())
+        .ok_or_else(|| {
+            err(format!(
+                "roleCredentials expiration {ms} ms is out of range"
+            ))
+        })
 }
 
 impl ProvideCredentials for SsoProvider {
@@ -198,10 +230,32 @@ impl ProvideCredentials for SsoProvider {
             ));
         };
         let token = self.token()?;
-        let base = self
-            .endpoint
-            .clone()
-            .unwrap_or_else(|| format!("https://portal.sso.{}.amazonaws.com", self.source.region));
+        // The portal's text (a bad body, an error) loses the token if it echoes it.
+        self.get_role_credentials(&token, account, role)
+            .map_err(|e| crate::redact::clean_error(e, &[token.expose()]))
+    }
+
+    fn source_name(&self) -> String {
+        "sso".to_owned()
+    }
+}
+
+impl SsoProvider {
+    /// `GET /federation/credentials` on the portal of `sso_region` (or the configured endpoint).
+    fn get_role_credentials(
+        &self,
+        token: &SecretString,
+        account: &str,
+        role: &str,
+    ) -> Result<Credentials, Error> {
+        let base = match &self.endpoint {
+            Some(e) => e.clone(),
+            None => {
+                crate::endpoint::check_region(&self.source.region)
+                    .map_err(|e| err(format!("sso_region: {e}")))?;
+                format!("https://portal.sso.{}.amazonaws.com", self.source.region)
+            }
+        };
         let mut url = format!(
             "{}/federation/credentials?role_name=",
             base.trim_end_matches('/')
@@ -209,19 +263,19 @@ impl ProvideCredentials for SsoProvider {
         crate::query::encode_into(&mut url, role);
         url.push_str("&account_id=");
         crate::query::encode_into(&mut url, account);
-        let agent = http::agent(Duration::from_secs(3), self.timeout);
-        let r = http::send(
-            &agent,
-            "GET",
-            &url,
-            &[
-                ("x-amz-sso_bearer_token", token.expose()),
-                ("accept", "application/json"),
-            ],
-            self.timeout,
-        )?;
+        let endpoint = Endpoint::new(&url, PlainHttp::Loopback)?;
+        let r = Transport::new(&self.transport)?
+            .get(
+                &endpoint,
+                &[
+                    ("x-amz-sso_bearer_token", token.expose()),
+                    ("accept", "application/json"),
+                ],
+                self.transport.connect_timeout.saturating_add(self.timeout),
+            )
+            .map_err(crate::transport::provider_timeout)?;
         match r.status {
-            200 => parse_role_credentials(&r.body, account),
+            200 => parse_role_credentials(r.text()?, account),
             401 | 403 => Err(err(format!(
                 "GetRoleCredentials was refused (HTTP {}); the SSO session may be invalid: {}",
                 r.status,
@@ -231,9 +285,5 @@ impl ProvideCredentials for SsoProvider {
                 "an error occurred while loading credentials: GetRoleCredentials answered HTTP {s}"
             ))),
         }
-    }
-
-    fn source_name(&self) -> String {
-        "sso".to_owned()
     }
 }

@@ -20,6 +20,7 @@ use super::sha1::sha1_hex;
 use super::token_http::{self, Timeouts};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
+use crate::transport::TransportConfig;
 use crate::{Error, SecretString};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -195,6 +196,7 @@ pub struct SsoTokenProvider {
     endpoint: Option<String>,
     clock: Clock,
     timeouts: Timeouts,
+    transport: TransportConfig,
 }
 
 impl fmt::Debug for SsoTokenProvider {
@@ -231,6 +233,11 @@ impl SsoTokenProvider {
             endpoint: None,
             clock: system_clock(),
             timeouts: Timeouts::default(),
+            transport: TransportConfig::for_provider(
+                &super::Env::real(),
+                None,
+                Timeouts::default().connect,
+            ),
         }
     }
 
@@ -280,6 +287,14 @@ impl SsoTokenProvider {
     /// Reads and writes the token at `path` (the same file [`SsoTokenProvider::new`] derives).
     pub(crate) fn cache_file(mut self, path: PathBuf) -> Self {
         self.cache_file = path;
+        self
+    }
+
+    /// Sends with these transport settings (CA bundle, proxy) instead of the process
+    /// environment's proxy and the bundled roots.
+    #[must_use]
+    pub(crate) fn transport(mut self, config: TransportConfig) -> Self {
+        self.transport = config;
         self
     }
 
@@ -363,11 +378,10 @@ impl SsoTokenProvider {
             None => oidc_endpoint(&self.region)?,
         };
         let reply = token_http::post_json(
-            "sso",
-            &endpoint,
-            "/token",
+            &token_http::endpoint_for(&endpoint, "/token")?,
             &[],
             &create_token_body(g),
+            &self.transport,
             self.timeouts,
         )?;
         if reply.status != 200 {

@@ -153,7 +153,7 @@ impl RoleAssumer for StsRoleAssumer {
                 .into());
             };
             op.serial_number = Some(serial.clone());
-            op.token_code = Some(fetch_code(&**mfa, serial)?);
+            op.token_code = Some(fetch_code(&**mfa, serial)?.into());
         }
         let (c, role) = assume_role_with_user(&sts, &op, source)?;
         if let Some(slot) = &slot {

@@ -1,10 +1,9 @@
 //! The one HTTP call of the token refreshers (`aws login`'s sign-in `POST /v1/token`, SSO-OIDC
-//! `CreateToken`): a JSON `POST`, unsigned. Endpoint policy: `https`, or plain `http` only to a
-//! loopback address (never through a proxy).
+//! `CreateToken`): a JSON `POST`, unsigned, under the crate's [transport policy](crate::transport)
+//! (`https`, or plain `http` only to a loopback address, never through a proxy; the CA bundle and
+//! proxy of the provider's [`TransportConfig`]).
 
-use super::http;
-use crate::error::CredentialsError;
-use crate::url::EndpointUrl;
+use crate::transport::{Endpoint, Method, PlainHttp, Request, Transport, TransportConfig};
 use crate::{Error, SecretString};
 use std::time::Duration;
 
@@ -32,40 +31,48 @@ pub(crate) struct JsonReply {
     pub body: SecretString,
 }
 
-/// Checks the endpoint policy and joins `endpoint` and `path`.
-pub(crate) fn url_for(provider: &str, endpoint: &str, path: &str) -> Result<String, Error> {
-    let u = EndpointUrl::parse(endpoint)?;
-    if u.scheme != "https" && !u.is_loopback() {
-        return Err(CredentialsError::new(
-            provider,
-            format!(
-                "endpoint {endpoint} must use https (plain http is only allowed to a loopback address)"
-            ),
-        )
-        .into());
-    }
-    Ok(format!("{}{path}", endpoint.trim_end_matches('/')))
+/// `endpoint` joined with `path`, checked against the policy. Its `full` URL is exactly what is
+/// sent (the `htu` of a DPoP proof).
+pub(crate) fn endpoint_for(endpoint: &str, path: &str) -> Result<Endpoint, Error> {
+    Endpoint::new(
+        &format!("{}{path}", endpoint.trim_end_matches('/')),
+        PlainHttp::Loopback,
+    )
 }
 
-/// `POST {endpoint}{path}` with a JSON `body` and extra `headers`.
+/// `POST endpoint` with a JSON `body` and extra `headers`.
 pub(crate) fn post_json(
-    provider: &str,
-    endpoint: &str,
-    path: &str,
+    endpoint: &Endpoint,
     headers: &[(&str, &str)],
     body: &SecretString,
+    transport: &TransportConfig,
     timeouts: Timeouts,
 ) -> Result<JsonReply, Error> {
-    let url = url_for(provider, endpoint, path)?;
-    let agent = http::agent(timeouts.connect, timeouts.read);
+    let mut config = transport.clone();
+    config.connect_timeout = timeouts.connect;
     let mut all = vec![
         ("content-type", "application/json"),
         ("accept", "application/json"),
     ];
     all.extend_from_slice(headers);
-    let r = http::post(&agent, &url, &all, body.expose(), timeouts.read)?;
+    let r = Transport::new(&config)?
+        .send(&Request {
+            method: Method::Post,
+            endpoint,
+            headers: &all,
+            body: body.expose().as_bytes(),
+            timeout: timeouts.connect.saturating_add(timeouts.read),
+            read_timeout: Some(timeouts.read),
+        })
+        .map_err(crate::transport::provider_timeout)?;
+    let status = r.status;
+    // Not `HttpResponse::text`: its error quotes the body, which carries tokens.
+    let body = String::from_utf8(r.body).map_err(|e| {
+        drop(SecretString::new(String::from_utf8_lossy(e.as_bytes())));
+        Error::invalid_response(status, "token endpoint body is not UTF-8", b"")
+    })?;
     Ok(JsonReply {
-        status: r.status,
-        body: SecretString::new(r.body),
+        status,
+        body: SecretString::new(body),
     })
 }

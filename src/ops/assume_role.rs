@@ -9,6 +9,7 @@ use super::{
 use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
+use crate::secret::SecretString;
 use crate::validate;
 use crate::xml::Element;
 
@@ -34,8 +35,8 @@ pub struct AssumeRole {
     pub external_id: Option<String>,
     /// The MFA device serial number or ARN (9..=256).
     pub serial_number: Option<String>,
-    /// The current MFA code (6 digits).
-    pub token_code: Option<String>,
+    /// The current MFA code (6 digits; secret: a one-time password, never shown in `Debug`).
+    pub token_code: Option<SecretString>,
     /// The source identity to set on the session (2..=256).
     pub source_identity: Option<String>,
     /// Context assertions from trusted context providers (1..=5).
@@ -70,7 +71,7 @@ impl AssumeRole {
         /// Sets the MFA device serial number.
         into serial_number: String;
         /// Sets the MFA code.
-        into token_code: String;
+        into token_code: SecretString;
         /// Sets the source identity.
         into source_identity: String;
         /// Sets the provided contexts.
@@ -130,8 +131,8 @@ impl Operation for AssumeRole {
             validate::pattern("SerialNumber", s, validate::SERIAL_NUMBER)?;
         }
         if let Some(c) = &self.token_code {
-            validate::length("TokenCode", c, 6, Some(6))?;
-            validate::pattern("TokenCode", c, validate::DIGITS)?;
+            validate::length("TokenCode", c.expose(), 6, Some(6))?;
+            validate::pattern("TokenCode", c.expose(), validate::DIGITS)?;
         }
         if let Some(s) = &self.source_identity {
             validate::length("SourceIdentity", s, 2, Some(256))?;
@@ -157,6 +158,17 @@ impl Operation for AssumeRole {
         )
     }
 
+    fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {
+        if let Some(c) = &self.token_code {
+            visit(c.expose());
+        }
+        for c in self.provided_contexts.iter().flatten() {
+            if let Some(a) = &c.context_assertion {
+                visit(a.expose());
+            }
+        }
+    }
+
     fn encode(&self, form: &mut Form) {
         form.push("RoleArn", &self.role_arn);
         form.push("RoleSessionName", &self.role_session_name);
@@ -169,7 +181,10 @@ impl Operation for AssumeRole {
         }
         form.push_opt("ExternalId", self.external_id.as_deref());
         form.push_opt("SerialNumber", self.serial_number.as_deref());
-        form.push_opt("TokenCode", self.token_code.as_deref());
+        form.push_opt(
+            "TokenCode",
+            self.token_code.as_ref().map(SecretString::expose),
+        );
         form.push_opt("SourceIdentity", self.source_identity.as_deref());
         if let Some(ctx) = &self.provided_contexts {
             form.push_list("ProvidedContexts", ctx, |f, c| {

@@ -116,6 +116,10 @@ impl Operation for AssumeRoleWithSaml {
         self.session().validate()
     }
 
+    fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {
+        visit(self.saml_assertion.expose());
+    }
+
     fn encode(&self, form: &mut Form) {
         form.push("RoleArn", &self.role_arn);
         form.push("PrincipalArn", &self.principal_arn);

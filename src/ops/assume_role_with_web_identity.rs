@@ -125,6 +125,10 @@ impl Operation for AssumeRoleWithWebIdentity {
         self.session().validate()
     }
 
+    fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {
+        visit(self.web_identity_token.expose());
+    }
+
     fn encode(&self, form: &mut Form) {
         form.push("RoleArn", &self.role_arn);
         form.push("RoleSessionName", &self.role_session_name);

@@ -44,6 +44,10 @@ impl Operation for GetDelegatedAccessToken {
         Ok(())
     }
 
+    fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {
+        visit(self.trade_in_token.expose());
+    }
+
     fn encode(&self, form: &mut Form) {
         form.push("TradeInToken", self.trade_in_token.expose());
     }

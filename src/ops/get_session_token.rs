@@ -5,6 +5,7 @@ use super::{Operation, credentials_member, opt_i32, validate_opt_range};
 use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
+use crate::secret::SecretString;
 use crate::validate;
 use crate::xml::Element;
 
@@ -16,8 +17,8 @@ pub struct GetSessionToken {
     pub duration_seconds: Option<i32>,
     /// The MFA device serial number or ARN (9..=256).
     pub serial_number: Option<String>,
-    /// The current MFA code (6 digits).
-    pub token_code: Option<String>,
+    /// The current MFA code (6 digits; secret: a one-time password, never shown in `Debug`).
+    pub token_code: Option<SecretString>,
     /// The smallest session token size to return (0..=4096).
     pub minimum_session_token_size: Option<i32>,
 }
@@ -35,7 +36,7 @@ impl GetSessionToken {
         /// Sets the MFA device serial number.
         into serial_number: String;
         /// Sets the MFA code.
-        into token_code: String;
+        into token_code: SecretString;
         /// Sets the minimum session token size.
         minimum_session_token_size: i32;
     }
@@ -63,8 +64,8 @@ impl Operation for GetSessionToken {
             validate::pattern("SerialNumber", s, validate::SERIAL_NUMBER)?;
         }
         if let Some(c) = &self.token_code {
-            validate::length("TokenCode", c, 6, Some(6))?;
-            validate::pattern("TokenCode", c, validate::DIGITS)?;
+            validate::length("TokenCode", c.expose(), 6, Some(6))?;
+            validate::pattern("TokenCode", c.expose(), validate::DIGITS)?;
         }
         validate_opt_range(
             "MinimumSessionTokenSize",
@@ -74,10 +75,19 @@ impl Operation for GetSessionToken {
         )
     }
 
+    fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {
+        if let Some(c) = &self.token_code {
+            visit(c.expose());
+        }
+    }
+
     fn encode(&self, form: &mut Form) {
         form.push_int("DurationSeconds", self.duration_seconds.map(i64::from));
         form.push_opt("SerialNumber", self.serial_number.as_deref());
-        form.push_opt("TokenCode", self.token_code.as_deref());
+        form.push_opt(
+            "TokenCode",
+            self.token_code.as_ref().map(SecretString::expose),
+        );
         form.push_int(
             "MinimumSessionTokenSize",
             self.minimum_session_token_size.map(i64::from),

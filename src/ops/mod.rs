@@ -93,6 +93,13 @@ pub trait Operation {
     /// Appends the members to a form that already holds `Action` and `Version`.
     fn encode(&self, form: &mut Form);
 
+    /// Calls `visit` with every secret value the request carries (a web identity token, a SAML
+    /// assertion, an MFA code, a trade-in token, a context assertion). The client replaces them in
+    /// any text a server sends back before it leaves the crate. The default carries none.
+    fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {
+        let _ = visit;
+    }
+
     /// Reads the output from the `<ActionResult>` element.
     ///
     /// # Errors
@@ -250,12 +257,22 @@ impl TrustedIdentityPropagationContext {
     }
 }
 
-/// Reads the `<Credentials>` structure shared by every credential-returning operation.
+/// Reads the `<Credentials>` structure shared by every credential-returning operation. Values are
+/// trimmed, as botocore trims XML text: a pretty-printed `<SessionToken>\n  TOKEN\n</SessionToken>`
+/// is `TOKEN`, not a header value that fails on the next hop of a role chain.
 pub(crate) fn decode_credentials(el: Element<'_, '_>) -> Result<Credentials, Error> {
+    let text = |name: &str| el.opt_str(name).map(str::trim);
+    let required = |name: &str| {
+        text(name).ok_or_else(|| Error::InvalidResponse {
+            status: 200,
+            reason: format!("missing {}/{name}", el.name()),
+            snippet: String::new(),
+        })
+    };
     Ok(Credentials {
-        access_key_id: el.string("AccessKeyId")?,
-        secret_access_key: SecretString::new(el.string("SecretAccessKey")?),
-        session_token: el.opt_str("SessionToken").map(SecretString::from),
+        access_key_id: required("AccessKeyId")?.to_owned(),
+        secret_access_key: SecretString::from(required("SecretAccessKey")?),
+        session_token: text("SessionToken").map(SecretString::from),
         expiration: Some(el.timestamp("Expiration")?),
         account_id: None,
     })

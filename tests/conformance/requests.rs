@@ -4,6 +4,7 @@
 
 use crate::common;
 use serde_json::Value;
+use sts_blocking::SecretString;
 use sts_blocking::ops::{
     AssumeRole, AssumeRoleWithSaml, AssumeRoleWithWebIdentity, AssumeRoot,
     DecodeAuthorizationMessage, GetAccessKeyInfo, GetCallerIdentity, GetDelegatedAccessToken,
@@ -97,7 +98,7 @@ fn build(operation: &str, i: &Value) -> Result<String, String> {
             transitive_tag_keys: strings(i, "TransitiveTagKeys"),
             external_id: opt_string(i, "ExternalId"),
             serial_number: opt_string(i, "SerialNumber"),
-            token_code: opt_string(i, "TokenCode"),
+            token_code: opt_string(i, "TokenCode").map(SecretString::from),
             source_identity: opt_string(i, "SourceIdentity"),
             provided_contexts: provided_contexts(i),
             minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
@@ -153,7 +154,7 @@ fn build(operation: &str, i: &Value) -> Result<String, String> {
         "GetSessionToken" => body(&GetSessionToken {
             duration_seconds: opt_i32(i, "DurationSeconds"),
             serial_number: opt_string(i, "SerialNumber"),
-            token_code: opt_string(i, "TokenCode"),
+            token_code: opt_string(i, "TokenCode").map(SecretString::from),
             minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
         }),
         "GetWebIdentityToken" => body(&GetWebIdentityToken {

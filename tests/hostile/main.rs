@@ -7,4 +7,5 @@
 mod support;
 
 mod local;
+#[cfg(feature = "client")]
 mod net;

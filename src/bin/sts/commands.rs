@@ -6,7 +6,7 @@ use crate::args::{Globals, Values};
 use crate::output::{ObjBuilder, Value};
 use sts_blocking::ops::*;
 use sts_blocking::presign;
-use sts_blocking::{Credentials, Error, Sts};
+use sts_blocking::{Credentials, Error, SecretString, Sts};
 
 /// The `--output` formats.
 pub const OUTPUTS: &[&str] = &["json", "text", "table", "yaml", "yaml-stream", "off", "env"];
@@ -675,7 +675,7 @@ const ASSUME_ROLE: Command = Command {
         op.transitive_tag_keys = v.list("--transitive-tag-keys");
         op.external_id = v.str("--external-id");
         op.serial_number = v.str("--serial-number");
-        op.token_code = v.str("--token-code");
+        op.token_code = v.str("--token-code").map(SecretString::from);
         op.source_identity = v.str("--source-identity");
         op.provided_contexts = v.contexts("--provided-contexts");
         op.minimum_session_token_size = v.int("--minimum-session-token-size");
@@ -1349,7 +1349,7 @@ const GET_SESSION_TOKEN: Command = Command {
         let mut op = GetSessionToken::new();
         op.duration_seconds = v.int("--duration-seconds");
         op.serial_number = v.str("--serial-number");
-        op.token_code = v.str("--token-code");
+        op.token_code = v.str("--token-code").map(SecretString::from);
         op.minimum_session_token_size = v.int("--minimum-session-token-size");
         let o = sts.get_session_token(&op)?;
         Ok(ObjBuilder::new()

@@ -51,7 +51,7 @@ const USAGE: &str = "usage: sts [options] <command> [parameters]\n\
 To see help text, you can run:\n\n  sts help\n  sts <command> help\n";
 
 /// What `--cli-*-timeout 0` ("no limit") becomes.
-const NO_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
+const NO_LIMIT: Duration = sts_blocking::client::MAX_TIMEOUT;
 
 fn main() {
     let argv: Vec<String> = std::env::args_os()
