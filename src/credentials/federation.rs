@@ -253,42 +253,44 @@ pub fn federated_name(arn: &str) -> String {
     name
 }
 
-/// Calls `getSigninToken` at `federation` for `session` and returns the sign-in token.
-/// Endpoint policy: `https`, or `http` to a loopback address only. Errors never contain the
-/// request URL (it carries the credentials).
+/// Calls `getSigninToken` at `federation` for `session` and returns the sign-in token, under the
+/// crate's transport policy (`https`, or `http` to a loopback address only; proxies from `env`,
+/// `ca_bundle` as the only roots when given). Errors never contain the request URL (it carries
+/// the credentials).
 ///
 /// # Errors
-/// [`Error::Credentials`] for a refused request or an unusable answer; transport errors and
-/// timeouts, without the URL.
+/// [`Error::Credentials`] for a refused request or an unusable answer, a transport failure or a
+/// timeout (without the URL); [`Error::Transport`] for an endpoint the policy refuses.
 #[cfg(feature = "client")]
 pub fn request_signin_token(
     federation: &str,
     session: &crate::SecretString,
     session_duration: Option<i64>,
+    env: &super::Env,
+    ca_bundle: Option<std::path::PathBuf>,
 ) -> Result<crate::SecretString, Error> {
+    use crate::transport::{Endpoint, PlainHttp, Transport, TransportConfig};
     use std::time::Duration;
-    // Checks the scheme policy on the bare endpoint (no secret in it).
-    super::token_http::url_for("console", federation, "")?;
+    // The policy is checked on the bare endpoint (no secret in it, nor in its errors).
+    Endpoint::new(federation, PlainHttp::Loopback)?;
     let url = signin_token_url(federation, session, session_duration);
-    let (connect, read) = (Duration::from_secs(5), Duration::from_secs(20));
-    let agent = super::http::agent(connect, read);
-    let reply = super::http::send(
-        &agent,
-        "GET",
-        url.expose(),
-        &[("accept", "application/json")],
-        read,
-    )
-    .map_err(|e| match e {
-        Error::Transport { kind, .. } => {
-            err(format!("getSigninToken at {federation} failed: {kind}"))
-        }
-        Error::Timeout { .. } | Error::BodyTooLarge { .. } => {
-            err(format!("getSigninToken at {federation} failed: {e}"))
-        }
-        _ => err(format!("getSigninToken at {federation} failed")),
-    })?;
-    let body = crate::SecretString::new(reply.body);
+    let failed = |why: &str| err(format!("getSigninToken at {federation} failed: {why}"));
+    let endpoint =
+        Endpoint::new(url.expose(), PlainHttp::Loopback).map_err(|_| failed("bad URL"))?;
+    let config = TransportConfig::for_provider(env, ca_bundle, Duration::from_secs(5));
+    let reply = Transport::new(&config)?
+        .get(
+            &endpoint,
+            &[("accept", "application/json")],
+            Duration::from_secs(30),
+        )
+        .map_err(|e| match e {
+            Error::Transport { kind, .. } => failed(&kind.to_string()),
+            Error::Timeout { .. } | Error::BodyTooLarge { .. } => failed(&e.to_string()),
+            _ => failed("transport error"),
+        })?;
+    drop(endpoint);
+    let body = crate::SecretString::new(String::from_utf8_lossy(&reply.body));
     if reply.status != 200 {
         return Err(err(format!(
             "the federation endpoint {federation} refused the credentials (HTTP {}): they must \

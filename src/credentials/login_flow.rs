@@ -31,6 +31,7 @@ use super::token_http::{self, Timeouts};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::presign::base64;
+use crate::transport::TransportConfig;
 use crate::{Error, SecretString};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -383,6 +384,7 @@ pub struct PendingLogin {
     key: DpopKey,
     key_pem: SecretString,
     timeouts: Timeouts,
+    transport: TransportConfig,
 }
 
 impl fmt::Debug for PendingLogin {
@@ -428,7 +430,7 @@ impl PendingLogin {
     }
 
     fn new(base: &str, client_id: &'static str, redirect_uri: String) -> Result<Self, Error> {
-        token_http::url_for("login", base, "")?;
+        token_http::endpoint_for(base, "")?;
         let verifier = loop {
             let bytes = zeroize::Zeroizing::new(random::<128>()?);
             if let Some(v) = verifier_from_random(&bytes[..]) {
@@ -445,7 +447,20 @@ impl PendingLogin {
             key,
             key_pem,
             timeouts: Timeouts::default(),
+            transport: TransportConfig::for_provider(
+                &super::Env::real(),
+                None,
+                Timeouts::default().connect,
+            ),
         })
+    }
+
+    /// Sends with proxies from `env` and, when given, only `ca_bundle`'s roots (default: the
+    /// process environment and the default roots).
+    #[must_use]
+    pub fn transport(mut self, env: &super::Env, ca_bundle: Option<PathBuf>) -> Self {
+        self.transport = TransportConfig::for_provider(env, ca_bundle, self.timeouts.connect);
+        self
     }
 
     /// The URL to open in the browser.
@@ -484,21 +499,21 @@ impl PendingLogin {
                  `sts login` again",
             ));
         }
-        let htu = token_http::url_for("login", &self.base, "/v1/token")?;
+        let target = token_http::endpoint_for(&self.base, "/v1/token")?;
+        let htu = target.full.as_str();
         let jti = self.key.uuid4().map_err(|e| err(e.to_string()))?;
         // The server checks `iat` against its wall clock, whatever clock `now` is from.
         let iat = OffsetDateTime::now_utc().unix_timestamp();
         let proof = self
             .key
-            .proof("POST", &htu, iat, &jti)
+            .proof("POST", htu, iat, &jti)
             .map_err(|e| err(e.to_string()))?;
         let body = exchange_body(self.client_id, code, &self.verifier, &self.redirect_uri);
         let reply = token_http::post_json(
-            "login",
-            &self.base,
-            "/v1/token",
+            &target,
             &[("dpop", &proof)],
             &body,
+            &self.transport,
             self.timeouts,
         )?;
         if reply.status != 200 {

@@ -223,8 +223,8 @@ fn a_refused_exchange_says_so_without_secrets() {
         ],
         &["console", "--profile", "dev", "--print"],
     ));
-    assert_eq!(code(&o), 253, "{}", stderr(&o));
-    assert!(stderr(&o).contains("must use https"), "{}", stderr(&o));
+    assert_eq!(code(&o), 255, "{}", stderr(&o));
+    assert!(stderr(&o).contains("refusing plain http"), "{}", stderr(&o));
 }
 
 #[test]

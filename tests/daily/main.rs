@@ -42,8 +42,8 @@ pub fn home(tag: &str, config: &str, credentials: &str) -> PathBuf {
     h
 }
 
-/// `sts` with a clean environment: PATH, HOME, IMDS off, and `env` (no proxy variables of the
-/// machine reach it).
+/// `sts` with a clean environment: PATH, HOME, IMDS off, a proxy that does not exist (every
+/// endpoint here is loopback, which is never reached through a proxy), and `env`.
 pub fn sts(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sts"));
     c.env_clear();
@@ -52,6 +52,8 @@ pub fn sts(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
     }
     c.env("HOME", home);
     c.env("AWS_EC2_METADATA_DISABLED", "true");
+    c.env("HTTPS_PROXY", "http://127.0.0.1:9");
+    c.env("HTTP_PROXY", "http://127.0.0.1:9");
     for (k, v) in env {
         c.env(k, v);
     }

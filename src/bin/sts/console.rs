@@ -109,7 +109,7 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
     };
     let signin = settings.profiles().configured_endpoint_url(&env, "signin");
-    let url = match endpoints_and_url(&settings, signin.as_deref(), v, &session) {
+    let url = match endpoints_and_url(&env, &settings, signin.as_deref(), v, &session) {
         Ok(u) => u,
         Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
     };
@@ -191,6 +191,7 @@ fn session(
 }
 
 fn endpoints_and_url(
+    env: &Env,
     settings: &Settings,
     signin: Option<&str>,
     v: &Values,
@@ -202,6 +203,8 @@ fn endpoints_and_url(
         &e.federation,
         &federation::session_json(creds),
         *duration,
+        env,
+        settings.ca_bundle.clone(),
     )?;
     let destination = v
         .str("--destination")

@@ -259,7 +259,7 @@ impl SessionSource {
         op.duration_seconds = self.duration;
         if let Some(serial) = &self.mfa_serial {
             let ask = mfa_provider(crate::prompt_mfa_code);
-            op.token_code = Some(fetch_code(&*ask, serial)?);
+            op.token_code = Some(fetch_code(&*ask, serial)?.into());
             op.serial_number = Some(serial.clone());
         }
         let mut c = self

@@ -223,10 +223,14 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
             Err(e) => return config_error(e),
         },
     };
+    let ca_bundle = match ca_bundle(&env, &set) {
+        Ok(c) => c,
+        Err(e) => return config_error(e),
+    };
     let result = if v.switch("--remote") {
-        remote(&base)
+        PendingLogin::remote(&base).and_then(|p| remote(p.transport(&env, ca_bundle)))
     } else {
-        same_device(&base)
+        same_device(&base, &env, ca_bundle)
     };
     let result = match result {
         Ok(r) => r,
@@ -279,9 +283,19 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
     crate::emit(&msg)
 }
 
+/// `AWS_CA_BUNDLE`, else the profile's `ca_bundle` (a leading `~` expanded).
+fn ca_bundle(env: &Env, set: &ProfileSet) -> Result<Option<std::path::PathBuf>, Error> {
+    let path = env.get("AWS_CA_BUNDLE").or_else(|| {
+        set.selected()
+            .and_then(|p| p.get_nonempty("ca_bundle"))
+            .map(|v| v.trim().to_owned())
+    });
+    path.map(|p| env.expand_home(&p, Platform::current(), "CA bundle"))
+        .transpose()
+}
+
 /// The remote flow: print the URL, read the pasted code.
-fn remote(base: &str) -> Result<login_flow::LoginResult, Error> {
-    let pending = PendingLogin::remote(base)?;
+fn remote(pending: PendingLogin) -> Result<login_flow::LoginResult, Error> {
     crate::emit(&format!(
         "Browser will not be automatically opened.\nPlease visit the following URL:\n\n{}\n\n\
          Enter the authorization code displayed in your browser: ",
@@ -298,14 +312,18 @@ fn remote(base: &str) -> Result<login_flow::LoginResult, Error> {
 }
 
 /// The same-device flow: a one-time listener for the browser's redirect.
-fn same_device(base: &str) -> Result<login_flow::LoginResult, Error> {
+fn same_device(
+    base: &str,
+    env: &Env,
+    ca_bundle: Option<std::path::PathBuf>,
+) -> Result<login_flow::LoginResult, Error> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| Error::config(format!("could not start the local listener: {e}")))?;
     let port = listener
         .local_addr()
         .map_err(|e| Error::config(format!("could not start the local listener: {e}")))?
         .port();
-    let pending = PendingLogin::same_device(base, port)?;
+    let pending = PendingLogin::same_device(base, port)?.transport(env, ca_bundle);
     let url = pending.authorize_url();
     crate::emit(&format!(
         "Attempting to open your default browser.\nIf the browser does not open, open the \
