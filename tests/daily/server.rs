@@ -221,3 +221,35 @@ fn without_the_server_sts_becomes_the_command() {
     assert_eq!(rest.trim(), child.id().to_string());
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_first_request_after_expiry_gets_fresh_credentials() {
+    let fake = FakeSts::start(LIFETIME, "arn:aws:sts::123456789012:assumed-role/dev/s");
+    let h = home("server-late", ROLE_CONFIG, BASE_KEYS);
+    let url = fake.url();
+    let script = "sleep 5; \"$STS_BIN\" export-credentials --format env-no-export";
+    let o = run(sts(
+        &h,
+        &[
+            ("AWS_ENDPOINT_URL_STS", url.as_str()),
+            ("STS_BIN", env!("CARGO_BIN_EXE_sts")),
+        ],
+        &[
+            "exec",
+            "--profile",
+            "dev",
+            "--server",
+            "--",
+            "sh",
+            "-c",
+            script,
+        ],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // The credentials resolved at start expired while the command slept: never served.
+    assert!(
+        stdout(&o).contains("AWS_ACCESS_KEY_ID=ASIAFAKE000000000002\n"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -217,8 +217,8 @@ pub(crate) struct SessionSource {
     pub duration: Option<i32>,
     /// Hand long-term keys over as they are.
     pub no_session: bool,
-    /// Credentials already resolved, returned by the next call (so that the server's first
-    /// request does not make a second session, nor ask for a second MFA code).
+    /// Credentials already resolved, returned by the next call (so that seeding the server's
+    /// cache does not make a second session, nor ask for a second MFA code).
     pub primed: std::sync::Mutex<Option<Credentials>>,
 }
 
@@ -357,12 +357,16 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         );
         return Err(crate::EXIT_USAGE);
     }
-    *source
-        .primed
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(first.clone());
     let source: Arc<dyn ProvideCredentials> = if server {
-        Arc::new(sts_blocking::CachedProvider::new(Arc::new(source)))
+        *source
+            .primed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(first.clone());
+        let cached = sts_blocking::CachedProvider::new(Arc::new(source));
+        // Seeds the cache now (the primed credentials, no second call), so that its refresh
+        // windows count from the credentials' real expiry, however late the first request comes.
+        cached.provide_credentials().map_err(|e| fail(&e))?;
+        Arc::new(cached)
     } else {
         Arc::new(source)
     };
