@@ -75,6 +75,8 @@ pub enum Parsed {
     List(Vec<String>),
     /// Structures (one for a structure flag, any number for a list flag).
     Structs(Vec<Struct>),
+    /// A switch that was given.
+    Switch,
 }
 
 /// The flags given to a command, by flag name.
@@ -105,6 +107,11 @@ impl Values {
             Some(Parsed::Int(n)) => Some(*n),
             _ => None,
         }
+    }
+
+    /// Whether a switch was given.
+    pub fn switch(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(Parsed::Switch))
     }
 
     /// A list-of-strings flag.
@@ -225,6 +232,16 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                 continue;
             }
             if let Some(f) = command.and_then(|c| c.flags.iter().find(|f| f.is(name))) {
+                if let Kind::Switch = f.kind {
+                    if let Some(v) = inline {
+                        return Err(CliError::Usage(format!(
+                            "argument {name}: ignored explicit argument '{v}'"
+                        )));
+                    }
+                    raw.retain(|(g, _)| g.name != f.name);
+                    raw.push((f, Vec::new()));
+                    continue;
+                }
                 let mut values: Vec<String> = inline.into_iter().collect();
                 let list = matches!(f.kind, Kind::StrList | Kind::StructList(_));
                 if list {
@@ -421,6 +438,7 @@ fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
         values.to_vec()
     };
     match f.kind {
+        Kind::Switch => Ok(Parsed::Switch),
         Kind::Str => Ok(Parsed::Str(loaded[0].clone())),
         Kind::Int => {
             let v = loaded[0].trim();

@@ -75,6 +75,8 @@ pub enum Kind {
     Struct(&'static Shape),
     /// A list of structures: shorthand words or a JSON array.
     StructList(&'static Shape),
+    /// A switch: present or not, no value.
+    Switch,
 }
 
 impl Kind {
@@ -85,6 +87,7 @@ impl Kind {
             Kind::Int => "integer",
             Kind::StrList | Kind::StructList(_) => "list",
             Kind::Struct(_) => "structure",
+            Kind::Switch => "boolean",
         }
     }
 }
@@ -214,6 +217,9 @@ pub enum Run {
     /// A document made from signed requests (and possibly calls): printed as is, one line of JSON,
     /// whatever `--output` says, because its reader (kubectl, Vault) needs exactly that.
     Document(fn(&Sts, &Values, &Globals) -> Result<String, Error>),
+    /// A command that does its own printing and returns the exit status; it gets the words after
+    /// `--` (only `exec` accepts any).
+    Custom(fn(&Globals, &Values, &[String]) -> i32),
 }
 
 /// A global flag.
@@ -300,8 +306,10 @@ pub static COMMANDS: &[Command] = &[
     ASSUME_ROLE_WITH_SAML,
     ASSUME_ROLE_WITH_WEB_IDENTITY,
     ASSUME_ROOT,
+    crate::console::CONSOLE,
     DECODE_AUTHORIZATION_MESSAGE,
     EKS_TOKEN,
+    crate::exec::EXEC,
     crate::identity::EXPORT_CREDENTIALS,
     GET_ACCESS_KEY_INFO,
     GET_CALLER_IDENTITY,
@@ -310,6 +318,8 @@ pub static COMMANDS: &[Command] = &[
     GET_SCOPED_CREDENTIALS,
     GET_SESSION_TOKEN,
     GET_WEB_IDENTITY_TOKEN,
+    crate::login::LOGIN,
+    crate::login::LOGOUT,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];

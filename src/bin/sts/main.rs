@@ -11,13 +11,19 @@
 //! configuration or credentials error, 254 service error, 255 anything else.
 
 mod args;
+mod browser;
 mod commands;
 mod completion;
+mod console;
+mod exec;
 mod help;
 mod identity;
 mod jmespath;
+mod login;
 mod output;
+mod server;
 mod shorthand;
+mod signals;
 
 use args::{Action, CliError, Globals};
 use commands::{Command, Run};
@@ -57,10 +63,22 @@ fn main() {
 
 /// Runs the command line and returns the exit status.
 fn run(argv: &[String]) -> i32 {
-    let inv = match args::parse(argv) {
+    // `sts exec [flags] -- CMD [ARGS...]`: the words after the first `--` are the command.
+    let (head, trailing) = match argv.iter().position(|a| a == "--") {
+        Some(i) => (&argv[..i], Some(&argv[i + 1..])),
+        None => (argv, None),
+    };
+    let inv = match args::parse(head) {
         Ok(inv) => inv,
         Err(e) => return cli_error(e),
     };
+    // Elsewhere `--` is an unknown word, as it always was.
+    if trailing.is_some()
+        && !matches!(inv.action, Action::Run(c, _) if c.name == "exec")
+        && let Err(e) = args::parse(argv)
+    {
+        return cli_error(e);
+    }
     match inv.action {
         Action::Help(None) => emit(&help::tool()),
         Action::Help(Some(c)) => emit(&help::command(c)),
@@ -74,7 +92,10 @@ fn run(argv: &[String]) -> i32 {
             "zsh" => completion::zsh(),
             _ => completion::bash(),
         }),
-        Action::Run(cmd, values) => execute(&inv.globals, cmd, &values),
+        Action::Run(cmd, values) => match cmd.run {
+            Run::Custom(f) => f(&inv.globals, &values, trailing.unwrap_or_default()),
+            _ => execute(&inv.globals, cmd, &values),
+        },
     }
 }
 
@@ -235,6 +256,7 @@ fn debug_attempt(r: &AttemptRecord) {
 fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
     let op = match cmd.run {
         Run::Op(op) => op,
+        Run::Custom(f) => return f(g, values, &[]),
         // A document for kubectl or Vault: JSON whatever --output says.
         Run::Document(doc) => {
             let sts = match build_client(g) {
