@@ -105,6 +105,8 @@ pub enum Parsed {
     List(Vec<String>),
     /// Structures (one for a structure flag, any number for a list flag).
     Structs(Vec<Struct>),
+    /// A switch that was given.
+    Switch,
 }
 
 /// The flags given to a command, by flag name, and `--generate-cli-skeleton`.
@@ -142,6 +144,11 @@ impl Values {
             }
             _ => None,
         }
+    }
+
+    /// Whether a switch was given.
+    pub fn switch(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(Parsed::Switch))
     }
 
     /// A list-of-strings flag.
@@ -339,6 +346,16 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                 let _ = cmd;
             }
             if let Some(f) = command.and_then(|c| c.flags.iter().find(|f| f.is(name))) {
+                if let Kind::Switch = f.kind {
+                    if let Some(v) = inline {
+                        return Err(CliError::Usage(format!(
+                            "argument {name}: ignored explicit argument '{v}'"
+                        )));
+                    }
+                    raw.retain(|(g, _)| g.name != f.name);
+                    raw.push((f, Vec::new()));
+                    continue;
+                }
                 let mut values: Vec<String> = inline.into_iter().collect();
                 let list = matches!(f.kind, Kind::StrList | Kind::StructList(_));
                 if list {
@@ -606,6 +623,7 @@ fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
         values.to_vec()
     };
     match f.kind {
+        Kind::Switch => Ok(Parsed::Switch),
         Kind::Str => Ok(Parsed::Str(loaded[0].clone())),
         // argprocess.unpack_scalar_cli_arg: Python's int(), its ValueError a general error.
         Kind::Int => pystyle::int(&loaded[0])
@@ -859,6 +877,8 @@ fn merge_input(cmd: &Command, values: &mut Values, inputs: &[CliInput]) -> Resul
                 continue;
             }
             (Kind::StrList, other) => Parsed::List(json_list(&k, other, &mut errors)),
+            // Only custom commands have switches, and they take no document.
+            (Kind::Switch, _) => continue,
             (Kind::Struct(shape), other) => {
                 Parsed::Structs(vec![json_struct(shape, other, &k, &mut errors)])
             }

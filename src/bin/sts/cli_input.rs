@@ -513,6 +513,7 @@ fn input_value(f: &Flag) -> Value {
         Kind::Str if f.member == "SubjectMode" => Value::Str("AWSIdentity".to_owned()),
         Kind::Str => Value::Str(String::new()),
         Kind::Int => Value::Int(0),
+        Kind::Switch => Value::Str(String::new()),
         Kind::StrList => Value::List(vec![Value::Str(String::new())]),
         Kind::Struct(shape) => empty_struct(shape.members),
         Kind::StructList(shape) => Value::List(vec![empty_struct(shape.members)]),

@@ -2,7 +2,7 @@
 //! constraints, help), its examples and output members, and how to build and run the operation.
 //! The parser, the help pages and the completion scripts are all generated from these tables.
 
-use crate::args::Values;
+use crate::args::{Globals, Values};
 use crate::output::{ObjBuilder, Value};
 use sts_blocking::ops::*;
 use sts_blocking::presign;
@@ -76,6 +76,8 @@ pub enum Kind {
     Struct(&'static Shape),
     /// A list of structures: shorthand words or a JSON array.
     StructList(&'static Shape),
+    /// A switch: present or not, no value.
+    Switch,
 }
 
 impl Kind {
@@ -86,6 +88,7 @@ impl Kind {
             Kind::Int => "integer",
             Kind::StrList | Kind::StructList(_) => "list",
             Kind::Struct(_) => "structure",
+            Kind::Switch => "boolean",
         }
     }
 }
@@ -231,6 +234,9 @@ pub enum Run {
     /// A document made without a client (the resolved credentials): no region or client setting
     /// is needed, as `aws configure export-credentials` needs none.
     Local(fn(&Settings, &Values) -> Result<String, Error>),
+    /// A command that does its own printing and returns the exit status; it gets the words after
+    /// `--` (only `exec` accepts any).
+    Custom(fn(&Globals, &Values, &[String]) -> i32),
 }
 
 /// A global flag.
@@ -365,8 +371,10 @@ pub static COMMANDS: &[Command] = &[
     ASSUME_ROLE_WITH_SAML,
     ASSUME_ROLE_WITH_WEB_IDENTITY,
     ASSUME_ROOT,
+    crate::console::CONSOLE,
     DECODE_AUTHORIZATION_MESSAGE,
     EKS_TOKEN,
+    crate::exec::EXEC,
     crate::identity::EXPORT_CREDENTIALS,
     GET_ACCESS_KEY_INFO,
     GET_CALLER_IDENTITY,
@@ -375,6 +383,8 @@ pub static COMMANDS: &[Command] = &[
     GET_SCOPED_CREDENTIALS,
     GET_SESSION_TOKEN,
     GET_WEB_IDENTITY_TOKEN,
+    crate::login::LOGIN,
+    crate::login::LOGOUT,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];

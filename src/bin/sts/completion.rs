@@ -160,6 +160,7 @@ pub fn zsh() -> String {
                 ("--subject-mode", _) => ":mode:(AWSIdentity OriginIdentity)".to_owned(),
                 (_, Kind::StrList | Kind::StructList(_)) => ":*:value: ".to_owned(),
                 (_, Kind::Int) => ":integer: ".to_owned(),
+                (_, Kind::Switch) => String::new(),
                 _ => ":value:_files".to_owned(),
             };
             // An alias: both names, each excluding the other.

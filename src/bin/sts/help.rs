@@ -44,8 +44,9 @@ fn verbatim(out: &mut String, text: &str, indent: usize) {
 
 fn synopsis_value(f: &Flag) -> &'static str {
     match f.kind {
-        Kind::StrList | Kind::StructList(_) => "<value> [<value>...]",
-        _ => "<value>",
+        Kind::StrList | Kind::StructList(_) => " <value> [<value>...]",
+        Kind::Switch => "",
+        _ => " <value>",
     }
 }
 
@@ -172,17 +173,32 @@ pub fn command(c: &Command) -> String {
     for f in c.flags {
         let v = synopsis_value(f);
         if f.required {
-            out.push_str(&format!("          {} {v}\n", f.name));
+            out.push_str(&format!("          {}{v}\n", f.name));
         } else {
-            out.push_str(&format!("          [{} {v}]\n", f.name));
+            out.push_str(&format!("          [{}{v}]\n", f.name));
         }
     }
     let operation = crate::args::is_operation(c);
     if operation {
-        out.push_str("          [--cli-input-json | --cli-input-yaml]\n");
-        out.push_str("          [--generate-cli-skeleton <value>]\n");
+        out.push_str(
+            "          [--cli-input-json | --cli-input-yaml]
+",
+        );
+        out.push_str(
+            "          [--generate-cli-skeleton <value>]
+",
+        );
     }
-    out.push_str("          [<global options>]\n\n");
+    out.push_str(
+        "          [<global options>]
+",
+    );
+    if let Run::Custom(_) = c.run
+        && c.name == "exec"
+    {
+        out.push_str("          [-- <command> [<arg>...]]\n");
+    }
+    out.push('\n');
     out.push_str("OPTIONS\n");
     if c.flags.is_empty() {
         out.push_str("       None\n\n");
@@ -196,6 +212,9 @@ pub fn command(c: &Command) -> String {
         out.push_str(&format!("       {names} ({}){req}\n", f.kind.type_name()));
         wrap(&mut out, f.doc, 10);
         out.push('\n');
+        if f.constraints.is_empty() {
+            continue;
+        }
         wrap(
             &mut out,
             &match f.kind {
@@ -271,6 +290,9 @@ pub fn command(c: &Command) -> String {
         }
     }
     out.push_str("OUTPUT\n");
+    if c.output.is_empty() {
+        out.push_str("       None\n\n");
+    }
     for o in c.output {
         output_member(&mut out, o, 7);
     }

@@ -11,20 +11,26 @@
 //! configuration or credentials error, 254 service error, 255 anything else.
 
 mod args;
+mod browser;
 mod cli_input;
 mod commands;
 mod completion;
+mod console;
 mod errors;
+mod exec;
 mod help;
 mod identity;
 mod jmespath;
+mod login;
 mod output;
 mod pystyle;
+mod server;
 mod shorthand;
+mod signals;
 
 use args::{Action, CliError, Globals, Skeleton};
 use commands::{Command, Run};
-use errors::{EXIT_OTHER, EXIT_USAGE, cli_error};
+use errors::{EXIT_CONFIG, EXIT_OTHER, EXIT_USAGE, cli_error};
 use output::Format;
 use std::io::Write;
 use std::time::Duration;
@@ -48,10 +54,22 @@ fn main() {
 
 /// Runs the command line and returns the exit status.
 fn run(argv: &[String]) -> i32 {
-    let inv = match args::parse(argv) {
+    // `sts exec [flags] -- CMD [ARGS...]`: the words after the first `--` are the command.
+    let (head, trailing) = match argv.iter().position(|a| a == "--") {
+        Some(i) => (&argv[..i], Some(&argv[i + 1..])),
+        None => (argv, None),
+    };
+    let inv = match args::parse(head) {
         Ok(inv) => inv,
         Err(e) => return cli_error(e),
     };
+    // Elsewhere `--` is an unknown word, as it always was.
+    if trailing.is_some()
+        && !matches!(inv.action, Action::Run(c, _) if c.name == "exec")
+        && let Err(e) = args::parse(argv)
+    {
+        return cli_error(e);
+    }
     match inv.action {
         Action::Help(None) => emit(&help::tool()),
         Action::Help(Some(c)) => emit(&help::command(c)),
@@ -65,7 +83,10 @@ fn run(argv: &[String]) -> i32 {
             "zsh" => completion::zsh(),
             _ => completion::bash(),
         }),
-        Action::Run(cmd, values) => execute(&inv.globals, cmd, &values),
+        Action::Run(cmd, values) => match cmd.run {
+            Run::Custom(f) => f(&inv.globals, &values, trailing.unwrap_or_default()),
+            _ => execute(&inv.globals, cmd, &values),
+        },
     }
 }
 
@@ -117,9 +138,19 @@ fn load_settings(g: &Globals) -> Result<Settings, Error> {
     Ok(settings)
 }
 
-/// Builds the client for a command.
-fn build_client(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
+/// Builds the client for a command with its settings.
+fn build_with(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
     client_builder(g, settings).build()
+}
+
+/// Builds the client for a command that loads nothing else: the settings, then the global flags.
+fn build_client(g: &Globals) -> Result<Sts, Error> {
+    build_with(g, &load_settings(g)?)
+}
+
+/// Prints a library error the AWS CLI's way for `cmd` and returns the exit status.
+fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
+    errors::report(cmd.action, e, sts, false)
 }
 
 /// The builder of a command's client: the settings, then the global flags. Commands that need a
@@ -245,9 +276,10 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
                 Err(e) => report(&e, None),
             };
         }
+        Run::Custom(f) => return f(g, values, &[]),
         // A document for kubectl or Vault: JSON whatever --output says.
         Run::Document(doc) => {
-            let sts = match build_client(g, &settings) {
+            let sts = match build_with(g, &settings) {
                 Ok(s) => s,
                 Err(e) => return report(&e, None),
             };
@@ -278,7 +310,7 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         // Checked like a call (required flags), not sent.
         Ok(cli_input::output_skeleton(cmd.output))
     } else {
-        let sts = match build_client(g, &settings) {
+        let sts = match build_with(g, &settings) {
             Ok(s) => s,
             Err(e) => return report(&e, None),
         };
