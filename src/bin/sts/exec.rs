@@ -5,7 +5,7 @@
 //!   session thanks to `~/.aws/cli/cache`, `login_session`, SSO, `credential_process`...).
 //!   Long-term keys are never handed over as they are: a `GetSessionToken` session is made first
 //!   (with the profile's `mfa_serial`), unless `--no-session`.
-//! - The child gets [`SET`] and loses [`REMOVED`] (see [`child_env`]); [`GUARD`] marks it so that
+//! - The child gets `SET` and loses `REMOVED` (see `child_env`); `GUARD` marks it so that
 //!   a nested `sts exec` refuses to run (`--force` allows it).
 //! - Without `--server`, on Unix, `sts` replaces itself with the command (exec): signals, the
 //!   terminal and the exit status are the command's own. With `--server` it starts the loopback
