@@ -4,7 +4,7 @@
 //! pacing, skew correction, deadlines, decoding) is the engine's.
 
 use crate::credentials::{Credentials, Env, ProvideCredentials};
-use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
+use crate::endpoint::{self, EndpointParams, GLOBAL_REGION, ResolvedEndpoint};
 use crate::engine::{Call, Engine, Next, Now, Response};
 use crate::error::Error;
 use crate::ops::*;
@@ -42,6 +42,11 @@ pub struct Sts {
 
 struct Inner {
     region: Option<String>,
+    /// Whether signed operations are signed (`false`: the AWS CLI's `--no-sign-request`).
+    sign_requests: bool,
+    /// A custom endpoint without a region, under the AWS CLI's rule: signed calls fail with
+    /// [`Error::NoRegion`] (there is no region to sign for).
+    no_signing_region: bool,
     /// The call engine: settings and the state every call shares (retry quota, rate limiter, clock
     /// offset, signing keys).
     engine: Engine,
@@ -91,6 +96,12 @@ pub struct StsBuilder {
     proxy: ProxySetting,
     allow_http: bool,
     max_body_size: Option<u64>,
+    /// Set by [`crate::settings::Settings`]: a custom endpoint without a region cannot sign (the
+    /// AWS CLI's `You must specify a region`), instead of signing for `us-east-1`.
+    pub(crate) require_region_to_sign: bool,
+    sign_requests: Option<bool>,
+    /// A setting [`crate::settings::Settings`] could not understand: [`StsBuilder::build`] fails.
+    invalid_setting: Option<String>,
 }
 
 impl fmt::Debug for StsBuilder {
@@ -217,10 +228,37 @@ impl StsBuilder {
         Ok(settings.sts_builder())
     }
 
-    /// Sets the region (`us-east-1`, ...).
+    /// Sets the region (`us-east-1`, ...). Without one, the client uses the `aws-global`
+    /// pseudo-region as the AWS CLI does: `https://sts.amazonaws.com`, signed for `us-east-1`
+    /// (`sts-fips.aws-global.amazonaws.com` / `sts.aws-global.api.aws` with FIPS / dual-stack,
+    /// also signed for `us-east-1`, as botocore resolves them). A custom endpoint without a region
+    /// signs for `us-east-1` (clients from [`crate::settings::Settings`], [`Sts::from_env`] and
+    /// [`Sts::from_profile`] follow the AWS CLI instead: signed calls fail with
+    /// [`Error::NoRegion`]).
     #[must_use]
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
+        self
+    }
+
+    /// Follow the AWS CLI for a custom endpoint without a region: signed calls fail with
+    /// [`Error::NoRegion`].
+    pub(crate) fn require_region_to_sign(mut self) -> Self {
+        self.require_region_to_sign = true;
+        self
+    }
+
+    /// A setting that could not be understood, reported by [`StsBuilder::build`].
+    pub(crate) fn invalid_setting(mut self, message: Option<String>) -> Self {
+        self.invalid_setting = message;
+        self
+    }
+
+    /// Whether to sign requests (default `true`). `false` sends every operation unsigned and
+    /// without credentials, as the AWS CLI's `--no-sign-request`.
+    #[must_use]
+    pub fn sign_requests(mut self, sign: bool) -> Self {
+        self.sign_requests = Some(sign);
         self
     }
 
@@ -381,22 +419,35 @@ impl StsBuilder {
     /// Resolves the endpoint and builds the client.
     ///
     /// # Errors
-    /// [`Error::Endpoint`] when the endpoint rules fail (no region, FIPS with a custom endpoint, ...),
+    /// [`Error::Endpoint`] when the endpoint rules fail (FIPS with a custom endpoint, ...),
     /// [`Error::Config`] for a bad region, endpoint URL, CA bundle or proxy URL, and
     /// [`Error::Transport`] with [`TransportErrorKind::InsecureEndpoint`](crate::error::TransportErrorKind::InsecureEndpoint) for `http://` to a
     /// non-loopback host without [`StsBuilder::allow_http`].
     pub fn build(self) -> Result<Sts, Error> {
+        if let Some(message) = &self.invalid_setting {
+            return Err(Error::config(message.clone()));
+        }
         if let Some(r) = &self.region {
             endpoint::check_region(r)?;
         }
+        // No region and no custom endpoint: botocore's partition endpoint for STS, `aws-global`.
+        let region = match (&self.region, &self.endpoint_url) {
+            (None, None) => Some(GLOBAL_REGION),
+            (r, _) => r.as_deref(),
+        };
         let params = EndpointParams {
-            region: self.region.as_deref(),
+            region,
             use_fips: self.use_fips,
             use_dual_stack: self.use_dual_stack,
             use_global_endpoint: self.use_global_endpoint,
             endpoint: self.endpoint_url.as_deref(),
         };
-        let resolved = endpoint::resolve(&params)?;
+        let mut resolved = endpoint::resolve(&params)?;
+        if region == Some(GLOBAL_REGION) && self.endpoint_url.is_none() {
+            // botocore signs every `aws-global` endpoint (FIPS and dual-stack variants included)
+            // for the credential scope endpoints.json gives it, us-east-1.
+            "us-east-1".clone_into(&mut resolved.signing_region);
+        }
         let url = self.check_url(&resolved.url)?;
         let mut regional_url = None;
         let mut engine = Engine::builder(resolved);
@@ -433,6 +484,10 @@ impl StsBuilder {
         })?;
         Ok(Sts {
             inner: Arc::new(Inner {
+                no_signing_region: self.require_region_to_sign
+                    && self.region.is_none()
+                    && self.endpoint_url.is_some(),
+                sign_requests: self.sign_requests.unwrap_or(true),
                 region: self.region,
                 engine,
                 url,
@@ -596,12 +651,28 @@ impl Sts {
         // Validated and encoded before credentials are resolved: bad input costs no provider call.
         let body = op.to_form()?.into_string();
         let resolved;
-        let credentials = match (O::SIGNED, given, &self.inner.fixed) {
+        let credentials = match (
+            O::SIGNED && self.inner.sign_requests,
+            given,
+            &self.inner.fixed,
+        ) {
             (false, ..) => None,
-            (true, Some(c), _) => Some(c),
-            (true, None, Some(fixed)) => Some(&**fixed),
+            (true, Some(c), _) => {
+                self.check_signing_region()?;
+                Some(c)
+            }
+            (true, None, Some(fixed)) => {
+                self.check_signing_region()?;
+                Some(&**fixed)
+            }
             (true, None, None) => {
-                resolved = self.resolve_credentials()?;
+                // botocore's order: credential sources that fail do so before signing; with no
+                // credentials at all, the missing region is reported first.
+                let c = self.resolve_credentials();
+                if c.is_ok() || c.as_ref().is_err_and(Error::is_no_credentials) {
+                    self.check_signing_region()?;
+                }
+                resolved = c?;
                 Some(&resolved)
             }
         };
@@ -639,6 +710,15 @@ impl Sts {
                 Next::Failed(e) => return Err(e),
             }
         }
+    }
+
+    /// [`Error::NoRegion`] when the client has a custom endpoint and no region to sign for (clients
+    /// configured as the AWS CLI configures itself, see [`StsBuilder::region`]).
+    pub(crate) fn check_signing_region(&self) -> Result<(), Error> {
+        if self.inner.no_signing_region {
+            return Err(Error::NoRegion);
+        }
+        Ok(())
     }
 
     /// The credentials a signed call would use now.

@@ -30,6 +30,7 @@ impl Sts {
         expires: Duration,
         extra_signed_headers: &[(&str, &str)],
     ) -> Result<PresignedRequest, Error> {
+        self.check_signing_region()?;
         let credentials = self.resolve_credentials()?;
         presign::presign_get_caller_identity(
             self.endpoint(),
@@ -58,6 +59,7 @@ impl Sts {
         &self,
         extra_signed_headers: &[(&str, &str)],
     ) -> Result<SignedRequest, Error> {
+        self.check_signing_region()?;
         let credentials = self.resolve_credentials()?;
         presign::signed_get_caller_identity(
             self.endpoint(),
@@ -84,11 +86,12 @@ impl Sts {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Endpoint`] when the client has no region; [`Error::Credentials`] without credentials;
+    /// [`Error::Credentials`] without credentials;
     /// [`Error::InvalidInput`] for a cluster that cannot be a header value or a token over 4096 bytes.
     pub fn eks_token(&self, cluster: &str) -> Result<EksToken, Error> {
+        // No region: the global endpoint, as `aws eks get-token` presigns it then.
         let regional = endpoint::resolve(&EndpointParams {
-            region: self.region(),
+            region: Some(self.region().unwrap_or(endpoint::GLOBAL_REGION)),
             ..EndpointParams::default()
         })?;
         let credentials = self.resolve_credentials()?;

@@ -28,6 +28,9 @@ pub const SIGNING_NAME: &str = "sts";
 /// The legacy global endpoint, `https://sts.amazonaws.com` (signed for `us-east-1`).
 pub const GLOBAL_ENDPOINT: &str = "https://sts.amazonaws.com";
 
+/// The pseudo-region of the global endpoint: what the AWS CLI uses when no region is configured.
+pub const GLOBAL_REGION: &str = "aws-global";
+
 /// The 16 regions that `UseGlobalEndpoint` (`sts_regional_endpoints = legacy`) sends to the global endpoint.
 ///
 /// ```
@@ -346,20 +349,27 @@ pub fn partition_for(region: &str) -> &'static Partition {
 /// [`Error::Config`] quoting the region (cut when long).
 #[cfg(feature = "client")]
 pub(crate) fn check_region(region: &str) -> Result<(), Error> {
+    // botocore's rule: `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$` (and not empty here).
     let ok = (1..=63).contains(&region.len())
         && region
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !region.bytes().all(|b| b.is_ascii_digit())
         && !region.starts_with('-')
         && !region.ends_with('-');
     if ok {
-        Ok(())
-    } else {
-        Err(Error::config(format!(
-            "invalid region {}: must be letters, digits and '-' (e.g. us-east-1)",
-            crate::error::echo(region)
-        )))
+        return Ok(());
     }
+    // botocore's words; the value quoted as botocore quotes it unless it is long or has control
+    // characters (then escaped and cut).
+    let shown = if region.chars().count() > 64 || region.chars().any(char::is_control) {
+        crate::error::echo(region)
+    } else {
+        format!("'{region}'")
+    };
+    Err(Error::config(format!(
+        "Provided region_name {shown} doesn't match a supported format."
+    )))
 }
 
 fn endpoint_error(message: &str) -> Error {

@@ -12,12 +12,12 @@ use std::time::Duration;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// An input member broke a model constraint (length, range, pattern, list size). Nothing was sent.
+    /// Input members broke model constraints (length, range, pattern, list size). Nothing was sent.
+    /// Every violation is listed, in model member order, as botocore lists them; `Display` prints
+    /// botocore's `ParamValidationError` text.
     InvalidInput {
-        /// The member, as named in the STS model (`RoleSessionName`, `Tags[2].Key`, ...).
-        field: String,
-        /// The rule it broke, e.g. `length must be 2..=64, got 1`.
-        rule: String,
+        /// The violations (at least one).
+        violations: Vec<Violation>,
     },
     /// STS answered with an error response (non-2xx with an `ErrorResponse` body).
     Service(Box<ServiceError>),
@@ -78,6 +78,15 @@ pub enum Error {
         /// The rule set's error message.
         message: String,
     },
+    /// A signed call with a custom endpoint and no region: there is no region to sign for
+    /// (botocore's `NoRegionError`). Clients without a custom endpoint use `aws-global` instead.
+    NoRegion,
+    /// The profile named by `AWS_PROFILE` or chosen explicitly is in neither shared file
+    /// (botocore's `ProfileNotFound`).
+    ProfileNotFound {
+        /// The profile name.
+        profile: String,
+    },
     /// A local file (shared config or credentials file, token file, SSO token cache, CA bundle)
     /// could not be read or its path could not be resolved. Its contents are never shown.
     File {
@@ -91,11 +100,22 @@ pub enum Error {
 }
 
 impl Error {
-    /// Shorthand for [`Error::InvalidInput`].
+    /// Shorthand for an [`Error::InvalidInput`] with one [`Rule::Other`] violation.
     pub fn invalid_input(field: impl Into<String>, rule: impl Into<String>) -> Self {
         Self::InvalidInput {
-            field: field.into(),
-            rule: rule.into(),
+            violations: vec![Violation {
+                field: field.into(),
+                rule: Rule::Other(rule.into()),
+            }],
+        }
+    }
+
+    /// The input violations, if this is [`Error::InvalidInput`].
+    #[must_use]
+    pub fn violations(&self) -> &[Violation] {
+        match self {
+            Self::InvalidInput { violations } => violations,
+            _ => &[],
         }
     }
 
@@ -134,6 +154,14 @@ impl Error {
     #[must_use]
     pub fn request_id(&self) -> Option<&str> {
         self.service_error().and_then(|e| e.request_id.as_deref())
+    }
+
+    /// Whether no credential source had credentials (botocore's `NoCredentialsError`), as opposed
+    /// to a source that failed.
+    #[must_use]
+    pub fn is_no_credentials(&self) -> bool {
+        matches!(self, Self::Credentials(c)
+            if c.provider == "none" || (c.provider == "chain" && c.source.is_none()))
     }
 
     /// Whether the error is a throttling error (`Throttling`, `ThrottlingException`, ...).
@@ -196,7 +224,13 @@ pub(crate) fn cut(value: &str, max: usize) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidInput { field, rule } => write!(f, "invalid input: {field}: {rule}"),
+            Self::InvalidInput { violations } => {
+                f.write_str("Parameter validation failed:")?;
+                for v in violations {
+                    write!(f, "\n{v}")?;
+                }
+                Ok(())
+            }
             Self::Service(e) => fmt::Display::fmt(e, f),
             Self::InvalidResponse {
                 status,
@@ -226,6 +260,10 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
             Self::Endpoint { message } => write!(f, "endpoint resolution failed: {message}"),
+            Self::NoRegion => f.write_str("You must specify a region."),
+            Self::ProfileNotFound { profile } => {
+                write!(f, "The config profile ({profile}) could not be found")
+            }
             Self::File {
                 what,
                 path,
@@ -245,6 +283,100 @@ impl std::error::Error for Error {
         match self {
             Self::Credentials(e) => e.source.as_deref().map(|e| e as _),
             _ => None,
+        }
+    }
+}
+
+/// One input member that broke a model constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The member, named as botocore names it (`RoleSessionName`, `Tags[2].Key`, ...).
+    pub field: String,
+    /// The constraint it broke.
+    pub rule: Rule,
+}
+
+/// A model constraint. `min` checks are botocore's (the AWS CLI makes them before sending); `max`
+/// and pattern checks are the service's, made here to save a round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// Fewer characters (strings) or items (lists) than the model allows.
+    MinLength {
+        /// The model's minimum.
+        min: usize,
+        /// The value's length.
+        actual: usize,
+    },
+    /// More characters (strings) or items (lists) than the model allows.
+    MaxLength {
+        /// The model's maximum.
+        max: usize,
+        /// The value's length.
+        actual: usize,
+    },
+    /// An integer below the model's minimum.
+    MinValue {
+        /// The model's minimum.
+        min: i64,
+        /// The value.
+        actual: i64,
+    },
+    /// An integer above the model's maximum.
+    MaxValue {
+        /// The model's maximum.
+        max: i64,
+        /// The value.
+        actual: i64,
+    },
+    /// A value outside the model's pattern.
+    Pattern {
+        /// The pattern, as the model writes it.
+        pattern: &'static str,
+        /// The first character outside it, when one character is at fault.
+        found: Option<char>,
+    },
+    /// Any other rule, in words.
+    Other(String),
+}
+
+/// botocore's wording (`Invalid length for parameter RoleSessionName, value: 1, valid min length:
+/// 2`), and the same style for the checks botocore leaves to the service.
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = &self.field;
+        match &self.rule {
+            Rule::MinLength { min, actual } => write!(
+                f,
+                "Invalid length for parameter {field}, value: {actual}, valid min length: {min}"
+            ),
+            Rule::MaxLength { max, actual } => write!(
+                f,
+                "Invalid length for parameter {field}, value: {actual}, valid max length: {max}"
+            ),
+            Rule::MinValue { min, actual } => write!(
+                f,
+                "Invalid value for parameter {field}, value: {actual}, valid min value: {min}"
+            ),
+            Rule::MaxValue { max, actual } => write!(
+                f,
+                "Invalid value for parameter {field}, value: {actual}, valid max value: {max}"
+            ),
+            Rule::Pattern {
+                pattern,
+                found: Some(c),
+            } => write!(
+                f,
+                "Invalid pattern for parameter {field}, character: {c:?}, valid pattern: {pattern}"
+            ),
+            Rule::Pattern {
+                pattern,
+                found: None,
+            } => write!(
+                f,
+                "Invalid pattern for parameter {field}, valid pattern: {pattern}"
+            ),
+            Rule::Other(text) => write!(f, "Invalid value for parameter {field}: {text}"),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Reading local files with a size cap and without ever blocking: the shared config and credentials
 //! files, token files, the SSO token cache, the CA bundle and the password database all go through
-//! [`read_capped`].
+//! `read_capped`.
 //!
 //! - Only regular files are read (symbolic links are followed). The file is checked before it is
 //!   opened: a FIFO, socket, directory or device (`/dev/zero`, `/dev/null`, a terminal) is refused

@@ -78,6 +78,10 @@ pub struct Settings {
     /// as `aws` has it on. Security note: the cache holds live session credentials on disk
     /// (see [`crate::credentials::cli_cache`]).
     pub credential_cache: Option<CliCache>,
+    /// The first setting that could not be understood (`retry_mode = sideways`, ...): building
+    /// a client fails with it ([`Error::Config`]), resolving credentials does not, as the AWS CLI
+    /// exports static or process credentials whatever the profile's client settings say.
+    pub invalid: Option<String>,
     env: Env,
     profiles: Arc<ProfileSet>,
 }
@@ -97,8 +101,10 @@ impl Settings {
     /// Resolves the settings from `env` and the shared files it points at.
     ///
     /// # Errors
-    /// [`Error::ConfigFile`] for a malformed config or credentials file, [`Error::Config`] for an
-    /// explicit profile that does not exist or a value that cannot be understood.
+    /// [`Error::ConfigFile`] for a malformed config or credentials file,
+    /// [`Error::ProfileNotFound`] for a profile named by `--profile` or `AWS_PROFILE` that does not
+    /// exist. A value that cannot be understood is kept in [`Settings::invalid`]: the clients built
+    /// from these settings fail with it.
     pub fn load(env: &Env, overrides: &Overrides) -> Result<Self, Error> {
         let mut locations = FileLocations::resolve(env, Platform::current())?;
         let profile_explicit = overrides.profile.is_some();
@@ -106,11 +112,12 @@ impl Settings {
             locations.profile.clone_from(p);
         }
         let profiles = ProfileSet::load_from(&locations)?;
-        if profile_explicit && profiles.selected().is_none() {
-            return Err(Error::config(format!(
-                "the config profile ({}) could not be found",
-                locations.profile
-            )));
+        // As botocore: a profile named by --profile or AWS_PROFILE must exist (only `default`
+        // may be missing).
+        if profiles.selected().is_none() && (profile_explicit || env.get("AWS_PROFILE").is_some()) {
+            return Err(Error::ProfileNotFound {
+                profile: locations.profile,
+            });
         }
         let selected = profiles.selected();
         let get = |env_key: &str, profile_key: &str| -> Option<(String, String)> {
@@ -130,11 +137,26 @@ impl Settings {
                 .and_then(|p| p.get_nonempty("region"))
                 .map(|v| v.trim().to_owned())
         });
-        let flag = |env_key: &str, profile_key: &str| -> Result<bool, Error> {
-            get(env_key, profile_key).map_or(Ok(false), |(v, w)| truthy(&v, &w))
+        // Values that cannot be understood are kept for the client (see `invalid`).
+        let mut invalid: Option<String> = None;
+        let mut note = |e: Error| {
+            if invalid.is_none() {
+                invalid = Some(match e {
+                    Error::Config { message } => message,
+                    other => other.to_string(),
+                });
+            }
         };
-        let use_fips = flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")?;
-        let use_dual_stack = flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")?;
+        let mut flag = |env_key: &str, profile_key: &str| -> bool {
+            get(env_key, profile_key)
+                .map_or(Ok(false), |(v, w)| truthy(&v, &w))
+                .unwrap_or_else(|e| {
+                    note(e);
+                    false
+                })
+        };
+        let use_fips = flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint");
+        let use_dual_stack = flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint");
         let use_global_endpoint = match get("AWS_STS_REGIONAL_ENDPOINTS", "sts_regional_endpoints")
         {
             None => false,
@@ -142,10 +164,11 @@ impl Settings {
                 "legacy" => true,
                 "regional" => false,
                 other => {
-                    return Err(Error::config(format!(
+                    note(Error::config(format!(
                         "{w} must be legacy or regional, not {}",
                         crate::error::echo(other)
                     )));
+                    false
                 }
             },
         };
@@ -155,27 +178,23 @@ impl Settings {
             RetryConfig::standard()
         };
         if let Some((v, w)) = get("AWS_RETRY_MODE", "retry_mode") {
-            retry.mode = match v.as_str() {
-                "standard" | "legacy" => RetryMode::Standard,
-                "adaptive" => RetryMode::Adaptive,
-                other => {
-                    return Err(Error::config(format!(
-                        "{w} must be standard, legacy or adaptive, not {}",
-                        crate::error::echo(other)
-                    )));
-                }
-            };
+            match v.as_str() {
+                "standard" | "legacy" => retry.mode = RetryMode::Standard,
+                "adaptive" => retry.mode = RetryMode::Adaptive,
+                other => note(Error::config(format!(
+                    "{w} must be standard, legacy or adaptive, not {}",
+                    crate::error::echo(other)
+                ))),
+            }
         }
         if let Some((v, w)) = get("AWS_MAX_ATTEMPTS", "max_attempts") {
-            retry.max_attempts = match v.parse::<u32>() {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    return Err(Error::config(format!(
-                        "{w} must be a positive integer, not {}",
-                        crate::error::echo(&v)
-                    )));
-                }
-            };
+            match v.parse::<u32>() {
+                Ok(n) if n >= 1 => retry.max_attempts = n,
+                _ => note(Error::config(format!(
+                    "{w} must be a positive integer, not {}",
+                    crate::error::echo(&v)
+                ))),
+            }
         }
         let ca_bundle = get("AWS_CA_BUNDLE", "ca_bundle")
             .map(|(v, _)| env.expand_home(&v, Platform::current(), "CA bundle"))
@@ -195,6 +214,7 @@ impl Settings {
             ca_bundle,
             app_id,
             credential_cache: None,
+            invalid,
             env: env.clone(),
             profiles: Arc::new(profiles),
         })
@@ -210,6 +230,8 @@ impl Settings {
     #[must_use]
     pub fn sts_builder_without_credentials(&self) -> StsBuilder {
         let mut b = crate::client::Sts::builder()
+            .require_region_to_sign()
+            .invalid_setting(self.invalid.clone())
             .use_fips(self.use_fips)
             .use_dual_stack(self.use_dual_stack)
             .use_global_endpoint(self.use_global_endpoint)

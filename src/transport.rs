@@ -119,6 +119,9 @@ pub enum TrustRoots {
     Platform,
     /// Only the certificates in this PEM file (`AWS_CA_BUNDLE`, profile `ca_bundle`).
     Bundle(PathBuf),
+    /// No verification at all (the AWS CLI's `--no-verify-ssl`): anyone on the path can read and
+    /// change the traffic, credentials included. Only for an explicit user request.
+    NoVerification,
 }
 
 /// Which hosts an endpoint may reach over plain `http` (`https` is always allowed).
@@ -348,10 +351,14 @@ impl Transport {
     /// `platform-verifier` feature, or a malformed proxy URL.
     pub(crate) fn new(cfg: &TransportConfig) -> Result<Self, Error> {
         let roots = match &cfg.roots {
-            TrustRoots::WebPki => RootCerts::WebPki,
+            TrustRoots::WebPki | TrustRoots::NoVerification => RootCerts::WebPki,
             TrustRoots::Platform => platform_roots()?,
             TrustRoots::Bundle(path) => load_bundle(path)?,
         };
+        let tls = TlsConfig::builder()
+            .root_certs(roots)
+            .disable_verification(cfg.roots == TrustRoots::NoVerification)
+            .build();
         let proxy = match &cfg.proxy {
             ProxySetting::FromEnv => match ProxySetting::from_lookup(|k| std::env::var(k).ok()) {
                 ProxySetting::Url { url, no_proxy } => {
@@ -375,7 +382,7 @@ impl Transport {
             // for both ends to write and parse. Providers that want JSON say so themselves.
             .accept("")
             .accept_encoding("identity")
-            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .tls_config(tls)
             .build();
         let agent = ureq::Agent::with_parts(
             config,

@@ -176,6 +176,30 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text.trim(), &Rfc3339).ok()
 }
 
+/// XML's end-of-line handling (XML 1.0 §2.11), done on the raw body before parsing: `\r\n` and a
+/// lone `\r` become `\n`. roxmltree does it itself, except for a `\r` next to an entity reference
+/// (`a\r&gt;b`, `x&amp;\r`), which it keeps. A `\r` written as `&#13;` is text and stays.
+fn line_ends(body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !body.contains(&b'\r') {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'\r' => {
+                out.push(b'\n');
+                if body.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Checks UTF-8 and the attribute counts, parses the body, then checks the nesting depth.
 fn parse_document(status: u16, body: &[u8]) -> Result<roxmltree::Document<'_>, Error> {
     let text = std::str::from_utf8(body)
@@ -344,7 +368,8 @@ pub fn decode_response<O: Operation>(
             Some(O::ACTION),
         ));
     }
-    let doc = parse_document(status, body)?;
+    let normalized = line_ends(body);
+    let doc = parse_document(status, &normalized)?;
     let root = doc.root_element();
     let name = root.tag_name().name();
     if name == "ErrorResponse" {
@@ -407,7 +432,8 @@ pub fn decode_error(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Error::invalid_response(status, format!("HTTP {status} with an empty body"), body);
     }
-    let doc = match parse_document(status, body) {
+    let normalized = line_ends(body);
+    let doc = match parse_document(status, &normalized) {
         Ok(doc) => doc,
         Err(e) => return e,
     };
@@ -444,6 +470,32 @@ pub fn decode_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn carriage_returns_are_line_ends_next_to_entities_too() {
+        use crate::ops::GetAccessKeyInfo;
+        // (raw text, decoded): every \r and \r\n of the raw body is \n; &#13; stays \r.
+        for (raw, want) in [
+            ("a\r&gt;b", "a\n>b"),
+            ("x&amp;\r", "x&\n"),
+            ("x&amp;\r\ny", "x&\ny"),
+            ("&lt;\r\r&gt;", "<\n\n>"),
+            ("p\rq", "p\nq"),
+            ("c&#13;d\r", "c\rd\n"),
+        ] {
+            let body = format!(
+                "<GetAccessKeyInfoResponse><GetAccessKeyInfoResult><Account>{raw}</Account>\
+                 </GetAccessKeyInfoResult></GetAccessKeyInfoResponse>"
+            );
+            let out = decode_response::<GetAccessKeyInfo>(200, body.as_bytes(), None).unwrap();
+            assert_eq!(out.output.account.as_deref(), Some(want), "{raw:?}");
+            let err = format!(
+                "<ErrorResponse><Error><Code>C</Code><Message>{raw}</Message></Error></ErrorResponse>"
+            );
+            let e = decode_error(400, err.as_bytes(), None, None);
+            assert_eq!(e.service_error().unwrap().message.as_deref(), Some(want));
+        }
+    }
 
     #[test]
     fn both_error_shapes() {

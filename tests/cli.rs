@@ -26,10 +26,13 @@ fn sts_env(env: &[(&str, &str)], args: &[&str]) -> Output {
     c.args(args).output().expect("run sts")
 }
 
-/// What `sts` prints when the chain finds nothing (HOME empty, IMDS disabled).
-const NO_CREDENTIALS: &str = "\nUnable to locate credentials. You can configure credentials with \
-    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile in ~/.aws/config (--profile), web \
-    identity, a container or instance role. Sources tried:\n  \
+/// What `sts` prints when the chain finds nothing: the AWS CLI's sentence.
+const NO_CREDENTIALS: &str = "\nUnable to locate credentials. You can configure credentials by \
+    running \"aws configure\".\n";
+
+/// ... and with `--debug`, the sources tried (HOME empty, IMDS disabled).
+const NO_CREDENTIALS_DEBUG: &str = "\nUnable to locate credentials. You can configure credentials by \
+    running \"aws configure\".\nSources tried:\n  \
     - environment: skipped: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY not set\n  \
     - profile: skipped: No profiles were defined\n  \
     - web_identity: skipped: AWS_WEB_IDENTITY_TOKEN_FILE not set\n  \
@@ -418,6 +421,24 @@ fn get_access_key_info_all_formats() {
         env: None,
         signed: true,
     });
+    // An empty result prints nothing, as the AWS CLI prints nothing for it.
+    check(Case {
+        args: vec![
+            "get-access-key-info",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+        ],
+        action: "GetAccessKeyInfo",
+        result: String::new(),
+        params: with(
+            "GetAccessKeyInfo",
+            &[("AccessKeyId", "AKIAIOSFODNN7EXAMPLE")],
+        ),
+        json: String::new(),
+        text: String::new(),
+        env: None,
+        signed: true,
+    });
 }
 
 #[test]
@@ -644,23 +665,56 @@ fn usage_errors_exit_252() {
     );
     let o = sts(&fake, &["get-caller-identity", "--bogus", "x"]);
     assert_eq!(code(&o), 252);
-    assert_eq!(
-        stderr(&o),
-        format!("{USAGE}sts: error: Unknown options: --bogus, x\n")
-    );
+    // As awscli's UnknownArgumentError: the usage banner, then the message alone.
+    assert_eq!(stderr(&o), format!("{USAGE}Unknown options: --bogus, x\n"));
     let o = sts(&fake, &["no-such-command"]);
     assert_eq!(code(&o), 252);
     assert!(
-        stderr(&o).contains("sts: error: argument command: Invalid choice, valid choices are:")
+        stderr(&o).contains("sts: error: argument operation: Invalid choice, valid choices are:")
+    );
+    assert!(!stderr(&o).contains("maybe you meant"));
+    // A typo: argparse's choices, two per line, then difflib's close matches.
+    let o = sts(&fake, &["assume-rol"]);
+    assert_eq!(code(&o), 252);
+    let e = stderr(&o);
+    assert!(
+        e.contains(&format!(
+            "\n{:<40} | {:<40}\n",
+            "assume-role", "assume-role-with-saml"
+        )),
+        "{e}"
+    );
+    assert!(
+        e.ends_with(
+            "\n\n\nInvalid choice: 'assume-rol', maybe you meant:\n\n  * assume-role\n  * assume-root\n"
+        ),
+        "{e}"
     );
     let o = sts(&fake, &[]);
     assert_eq!(code(&o), 252);
-    assert!(stderr(&o).ends_with("sts: error: the following arguments are required: command\n"));
+    assert!(stderr(&o).ends_with("sts: error: the following arguments are required: operation\n"));
+    // awscli converts integers with Python's int(): its ValueError is a general error (255).
     let o = sts(&fake, &["get-session-token", "--duration-seconds", "1h"]);
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\ninvalid literal for int() with base 10: '1h'\n"
+    );
+    // ... and the timeouts with argparse's type=int (v2's cli.json): a usage error.
+    let o = sts(&fake, &["get-caller-identity", "--cli-read-timeout", "abc"]);
+    assert_eq!(code(&o), 252);
+    assert!(
+        stderr(&o).ends_with("sts: error: argument --cli-read-timeout: invalid int value: 'abc'\n")
+    );
+    let o = sts(
+        &fake,
+        &["get-caller-identity", "--endpoint-url", "not-a-url"],
+    );
     assert_eq!(code(&o), 252);
     assert_eq!(
         stderr(&o),
-        "\nError parsing parameter '--duration-seconds': expected an integer, got '1h'\n"
+        "\nBad value for --endpoint-url \"not-a-url\": scheme is missing.  Must be of the form \
+         http://<hostname>/ or https://<hostname>/\n"
     );
     let o = sts(&fake, &["get-caller-identity", "--output", "xml"]);
     assert_eq!(code(&o), 252);
@@ -679,12 +733,11 @@ fn usage_errors_exit_252() {
         ],
     );
     assert_eq!(code(&o), 252);
-    assert!(
-        stderr(&o).starts_with(
-            "\nError parsing parameter '--policy': Unable to load paramfile file:///nonexistent/policy.json: "
-        ),
-        "{}",
-        stderr(&o)
+    assert_eq!(
+        stderr(&o),
+        "\nError parsing parameter '--policy': Unable to load paramfile \
+         file:///nonexistent/policy.json: [Errno 2] No such file or directory: \
+         '/nonexistent/policy.json'\n"
     );
     let o = sts(
         &fake,
@@ -707,14 +760,15 @@ fn usage_errors_exit_252() {
     );
     assert_eq!(
         stderr(&o),
-        "\nParameter validation failed:\nUnknown parameter in Tags[0]: \"Valu\", must be one of: Key, Value\n"
+        "\nParameter validation failed:\nMissing required parameter in Tags[0]: \"Value\"\n\
+         Unknown parameter in Tags[0]: \"Valu\", must be one of: Key, Value\n"
     );
     // A model constraint checked by the library.
     let o = sts(&fake, &["get-federation-token", "--name", "B"]);
     assert_eq!(code(&o), 252);
     assert_eq!(
         stderr(&o),
-        "\nParameter validation failed:\nInvalid value for parameter Name: length must be 2..=32, got 1\n"
+        "\nParameter validation failed:\nInvalid length for parameter Name, value: 1, valid min length: 2\n"
     );
     assert_eq!(fake.count(), 0, "no usage error sends a request");
 }
@@ -729,6 +783,12 @@ fn no_credentials_exit_253() {
     );
     assert_eq!(code(&o), 253);
     assert_eq!(stderr(&o), NO_CREDENTIALS);
+    let o = sts_env(
+        &[("AWS_REGION", "us-east-1"), ("AWS_ENDPOINT_URL_STS", &url)],
+        &["get-caller-identity", "--debug"],
+    );
+    assert_eq!(code(&o), 253);
+    assert_eq!(stderr(&o), NO_CREDENTIALS_DEBUG);
     // Unsigned operations need none.
     fake.set_fallback(Reply::xml(
         200,
@@ -750,20 +810,44 @@ fn no_credentials_exit_253() {
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), CREDS_ENV);
-    // A profile that does not exist is a configuration error.
+    // A profile that does not exist: botocore's ProfileNotFound, a general error.
     let o = sts(&fake, &["--profile", "dev", "get-caller-identity"]);
-    assert_eq!(code(&o), 253);
-    assert!(stderr(&o).contains("(dev)"), "{}", stderr(&o));
-    // No region.
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nThe config profile (dev) could not be found\n"
+    );
+    // Partial credentials, in botocore's words.
+    let o = sts_env(
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_STS", &url),
+        ],
+        &["get-caller-identity"],
+    );
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nPartial credentials found in env, missing: AWS_SECRET_ACCESS_KEY\n"
+    );
+    // A custom endpoint and no region: nothing to sign for.
+    let before = fake.count();
     let o = sts_env(
         &[
             ("AWS_ACCESS_KEY_ID", "AKID"),
             ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_ENDPOINT_URL_STS", &url),
         ],
         &["get-caller-identity"],
     );
     assert_eq!(code(&o), 253);
-    assert!(stderr(&o).starts_with("\nYou must specify a region."));
+    assert_eq!(
+        stderr(&o),
+        "\nYou must specify a region. You can also configure your region by running \
+         \"aws configure\".\n"
+    );
+    assert_eq!(fake.count(), before, "nothing sent");
 }
 
 #[test]
@@ -1466,7 +1550,7 @@ fn vault_login_data_prints_the_signed_request() {
 }
 
 #[test]
-fn identity_documents_without_credentials_or_region_exit_253() {
+fn identity_documents_without_credentials_exit_253_and_without_region_use_the_global_endpoint() {
     let fake = FakeSts::start(caller_identity());
     let url = fake.url();
     for args in [
@@ -1480,6 +1564,8 @@ fn identity_documents_without_credentials_or_region_exit_253() {
         assert_eq!(code(&o), 253, "{args:?}");
         assert_eq!(stdout(&o), "");
         assert_eq!(stderr(&o), NO_CREDENTIALS);
+        // No region: signed for the global endpoint (aws eks get-token does the same; it is
+        // Vault's default sts_endpoint).
         let o = sts_env(
             &[
                 ("AWS_ACCESS_KEY_ID", "AKID"),
@@ -1487,12 +1573,13 @@ fn identity_documents_without_credentials_or_region_exit_253() {
             ],
             args,
         );
-        assert_eq!(code(&o), 253, "{args:?}");
-        assert!(
-            stderr(&o).starts_with("\nYou must specify a region."),
-            "{}",
-            stderr(&o)
-        );
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let url = match doc["status"]["token"].as_str() {
+            Some(t) => b64_text(t.strip_prefix("k8s-aws-v1.").unwrap(), true),
+            None => b64_text(doc["iam_request_url"].as_str().unwrap(), false),
+        };
+        assert!(url.starts_with("https://sts.amazonaws.com/"), "{url}");
     }
     // --role-arn without credentials fails before anything is sent.
     let o = sts_env(
@@ -1580,14 +1667,46 @@ fn profile_with_role_arn_assumes_the_role_and_whoami_says_so() {
 }
 
 #[test]
-fn unknown_profile_exits_253() {
+fn unknown_profile_exits_255() {
     let home = home_with("[default]\nregion = us-east-1\n", "");
     let o = sts_env(
         &[("HOME", home.to_str().unwrap())],
         &["get-caller-identity", "--profile", "nope"],
     );
-    assert_eq!(code(&o), 253);
-    assert!(stderr(&o).contains("nope"), "{}", stderr(&o));
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nThe config profile (nope) could not be found\n"
+    );
+    // Half a key pair in the credentials file, in botocore's words.
+    let half = home_with("", "[half]\naws_access_key_id = AKIAEXAMPLE\n");
+    let o = sts_env(
+        &[
+            ("HOME", half.to_str().unwrap()),
+            ("AWS_REGION", "us-east-1"),
+        ],
+        &["get-caller-identity", "--profile", "half"],
+    );
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nPartial credentials found in shared-credentials-file, missing: aws_secret_access_key\n"
+    );
+    // AWS_PROFILE too, even with credentials in the environment (as botocore).
+    let o = sts_env(
+        &[
+            ("HOME", home.to_str().unwrap()),
+            ("AWS_PROFILE", "nope"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ],
+        &["get-caller-identity"],
+    );
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nThe config profile (nope) could not be found\n"
+    );
 }
 
 #[test]
@@ -1617,17 +1736,51 @@ fn export_credentials_in_every_format() {
         "$Env:AWS_ACCESS_KEY_ID='ASIAEXPORT'\n$Env:AWS_SECRET_ACCESS_KEY='se cret'\n\
          $Env:AWS_SESSION_TOKEN='tok'\n"
     );
+    // v2's json.dumps(indent=2).
     assert_eq!(
         run("process"),
-        "{\n    \"Version\": 1,\n    \"AccessKeyId\": \"ASIAEXPORT\",\n    \
-         \"SecretAccessKey\": \"se cret\",\n    \"SessionToken\": \"tok\"\n}\n"
+        "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"ASIAEXPORT\",\n  \
+         \"SecretAccessKey\": \"se cret\",\n  \"SessionToken\": \"tok\"\n}\n"
+    );
+    assert_eq!(
+        run("fish"),
+        "set -gx AWS_ACCESS_KEY_ID \"ASIAEXPORT\"\nset -gx AWS_SECRET_ACCESS_KEY \"se cret\"\n\
+         set -gx AWS_SESSION_TOKEN \"tok\"\n"
     );
     assert!(!run("json").contains("Version"));
-    // The default is process; a bad format is a usage error.
+    // The default is process; a bad format is argparse's usage error.
     let o = sts_env(&env, &["export-credentials"]);
     assert!(stdout(&o).contains("\"Version\": 1"));
     let o = sts_env(&env, &["export-credentials", "--format", "yaml"]);
     assert_eq!(code(&o), 252);
+    assert!(
+        stderr(&o).contains("sts: error: argument --format: Invalid choice, valid choices are:"),
+        "{}",
+        stderr(&o)
+    );
+    // The expiration of environment credentials as v2 prints it (isoformat).
+    let mut with_exp = env.to_vec();
+    with_exp.push(("AWS_CREDENTIAL_EXPIRATION", "2030-01-01T00:00:00Z"));
+    let o = sts_env(
+        &with_exp,
+        &["export-credentials", "--format", "env-no-export"],
+    );
+    assert!(
+        stdout(&o).ends_with("AWS_CREDENTIAL_EXPIRATION=2030-01-01T00:00:00+00:00\n"),
+        "{}",
+        stdout(&o)
+    );
+    // No region, and client settings that cannot be understood: static keys still export.
+    let home = home_with(
+        "[default]\nregion = not a region!\nretry_mode = sideways\nmax_attempts = many\n",
+        "",
+    );
+    let mut odd = env.to_vec();
+    odd.retain(|(k, _)| *k != "AWS_REGION");
+    odd.push(("HOME", home.to_str().unwrap()));
+    let o = sts_env(&odd, &["export-credentials", "--format", "env-no-export"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("AWS_ACCESS_KEY_ID=ASIAEXPORT\n"));
 }
 
 #[test]
@@ -1661,4 +1814,197 @@ fn export_credentials_output_feeds_credential_process() {
         .unwrap()
         .to_owned();
     assert!(auth.contains("Credential=AKIDPROC/"), "{auth}");
+}
+
+#[test]
+fn v2_global_options() {
+    let fake = FakeSts::start(caller_identity());
+    // Accepted and harmless.
+    for args in [
+        &["--no-cli-pager"][..],
+        &["--no-cli-auto-prompt"][..],
+        &["--color", "off"][..],
+        &["--cli-binary-format", "raw-in-base64-out"][..],
+        &["--no-paginate"][..],
+    ] {
+        let mut a = vec!["get-caller-identity"];
+        a.extend_from_slice(args);
+        let o = sts(&fake, &a);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    let o = sts(&fake, &["get-caller-identity", "--color", "blue"]);
+    assert_eq!(code(&o), 252);
+    assert!(stderr(&o).contains("sts: error: argument --color: Invalid choice"));
+    let o = sts(&fake, &["get-caller-identity", "--cli-auto-prompt"]);
+    assert_eq!(code(&o), 252);
+    // --no-sign-request: no signature, no credentials looked up.
+    let before = fake.count();
+    let o = sts_env(
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_STS", &fake.url()),
+        ],
+        &["get-caller-identity", "--no-sign-request"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = &fake.requests()[before];
+    assert!(r.header("authorization").is_none());
+    // The output format from the profile, unless AWS_DEFAULT_OUTPUT says otherwise; a name sts
+    // does not know is the AWS CLI's general error.
+    let home = home_with("[default]\noutput = text\n", "");
+    let env = |extra: &[(&'static str, &'static str)]| {
+        let mut v = vec![
+            ("HOME", home.to_str().unwrap().to_owned()),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "s".to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("AWS_ENDPOINT_URL_STS", fake.url()),
+        ];
+        v.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        v
+    };
+    let run = |extra: &[(&'static str, &'static str)]| {
+        let e = env(extra);
+        let pairs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        sts_env(&pairs, &["get-caller-identity"])
+    };
+    let o = run(&[]);
+    assert_eq!(
+        stdout(&o),
+        "123456789012\tarn:aws:iam::123456789012:user/alice\tAIDAEXAMPLE\n"
+    );
+    let o = run(&[("AWS_DEFAULT_OUTPUT", "json")]);
+    assert!(stdout(&o).starts_with("{\n"));
+    let o = run(&[("AWS_DEFAULT_OUTPUT", "xml")]);
+    assert_eq!(code(&o), 255);
+    assert_eq!(stderr(&o), "\nUnknown output type: xml\n");
+}
+
+#[test]
+fn cli_input_documents_and_skeletons() {
+    let fake = FakeSts::start(Reply::xml(200, success("AssumeRole", CREDS_XML)));
+    let role = "arn:aws:iam::123456789012:role/demo";
+    let json = format!(
+        r#"{{"RoleArn": "{role}", "RoleSessionName": "from-json", "DurationSeconds": 900}}"#
+    );
+    // The document fills what the command line does not give; the command line wins.
+    let o = sts(
+        &fake,
+        &[
+            "assume-role",
+            "--cli-input-json",
+            &json,
+            "--role-session-name",
+            "flag",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = fake.requests().pop().unwrap();
+    assert_eq!(r.param("RoleSessionName").as_deref(), Some("flag"));
+    assert_eq!(r.param("DurationSeconds").as_deref(), Some("900"));
+    // YAML, the same.
+    let yaml =
+        format!("RoleArn: {role}\nRoleSessionName: from-yaml\nTags:\n- Key: a\n  Value: b\n");
+    let o = sts(&fake, &["assume-role", "--cli-input-yaml", &yaml]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = fake.requests().pop().unwrap();
+    assert_eq!(r.param("RoleSessionName").as_deref(), Some("from-yaml"));
+    assert_eq!(r.param("Tags.member.1.Key").as_deref(), Some("a"));
+    // botocore's checks of the document, all listed; nothing sent.
+    let before = fake.count();
+    let o = sts(
+        &fake,
+        &[
+            "assume-role",
+            "--cli-input-json",
+            r#"{"Bogus": 1, "DurationSeconds": "9"}"#,
+        ],
+    );
+    assert_eq!(code(&o), 252);
+    assert_eq!(
+        stderr(&o),
+        "\nParameter validation failed:\n\
+         Missing required parameter in input: \"RoleArn\"\n\
+         Missing required parameter in input: \"RoleSessionName\"\n\
+         Unknown parameter in input: \"Bogus\", must be one of: RoleArn, RoleSessionName, \
+         PolicyArns, Policy, DurationSeconds, Tags, TransitiveTagKeys, ExternalId, SerialNumber, \
+         TokenCode, SourceIdentity, ProvidedContexts, MinimumSessionTokenSize\n\
+         Invalid type for parameter DurationSeconds, value: 9, type: <class 'str'>, valid types: \
+         <class 'int'>\n"
+    );
+    let o = sts(&fake, &["assume-role", "--cli-input-json", "{"]);
+    assert_eq!(
+        stderr(&o),
+        "\nError parsing parameter 'cli-input-json': Invalid JSON received.\n"
+    );
+    assert_eq!(fake.count(), before);
+    // Skeletons: nothing sent, no flag required for the input ones.
+    let o = sts(&fake, &["get-access-key-info", "--generate-cli-skeleton"]);
+    assert_eq!(stdout(&o), "{\n    \"AccessKeyId\": \"\"\n}\n");
+    let o = sts(
+        &fake,
+        &[
+            "get-access-key-info",
+            "--generate-cli-skeleton",
+            "yaml-input",
+        ],
+    );
+    assert!(
+        stdout(&o).starts_with("AccessKeyId: ''  # [REQUIRED] "),
+        "{}",
+        stdout(&o)
+    );
+    let o = sts(
+        &fake,
+        &["get-access-key-info", "--generate-cli-skeleton", "output"],
+    );
+    assert_eq!(code(&o), 252, "output still needs the required flags");
+    let o = sts(
+        &fake,
+        &[
+            "get-access-key-info",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+            "--generate-cli-skeleton",
+            "output",
+        ],
+    );
+    assert_eq!(stdout(&o), "{\n    \"Account\": \"Account\"\n}\n");
+    assert_eq!(fake.count(), before);
+}
+
+#[test]
+fn parameter_errors_do_not_quote_secrets() {
+    let fake = FakeSts::start(caller_identity());
+    let role = [
+        "assume-role",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/x",
+    ];
+    for args in [
+        &[
+            "--role-session-name",
+            "s1",
+            "--provided-contexts",
+            "ContextAssertion='SECRETVALUE",
+        ][..],
+        &[
+            "--role-session-name",
+            "s1",
+            "--provided-contexts",
+            r#"[{"ContextAssertion":"SECRETVALUE",]"#,
+        ][..],
+        &[
+            "--cli-input-json",
+            r#"{"RoleSessionName":"s1","ProvidedContexts":[{"ContextAssertion":["SECRETVALUE"]}]}"#,
+        ][..],
+    ] {
+        let mut a = role.to_vec();
+        a.extend_from_slice(args);
+        let o = sts(&fake, &a);
+        assert_eq!(code(&o), 252, "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("SECRETVALUE"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("redacted"), "{}", stderr(&o));
+    }
+    assert_eq!(fake.count(), 0);
 }

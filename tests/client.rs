@@ -162,13 +162,33 @@ fn invalid_input_sends_nothing() {
     let err = client(&fake.url())
         .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/demo", "x"))
         .unwrap_err();
-    match err {
-        Error::InvalidInput { field, rule } => {
-            assert_eq!(field, "RoleSessionName");
-            assert!(rule.contains("2..=64"), "{rule}");
+    match &err {
+        Error::InvalidInput { violations } => {
+            assert_eq!(violations.len(), 1);
+            assert_eq!(violations[0].field, "RoleSessionName");
         }
         e => panic!("{e:?}"),
     }
+    assert_eq!(
+        err.to_string(),
+        "Parameter validation failed:\n\
+         Invalid length for parameter RoleSessionName, value: 1, valid min length: 2"
+    );
+    // Every violation is reported, in model member order, as botocore reports them.
+    let mut op = AssumeRole::new("arn:aws", "a b");
+    op.duration_seconds = Some(60);
+    op.tags = Some(vec![Tag::new("", "v")]);
+    op.external_id = Some("x".into());
+    let err = client(&fake.url()).assume_role(&op).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Parameter validation failed:\n\
+         Invalid length for parameter RoleArn, value: 7, valid min length: 20\n\
+         Invalid pattern for parameter RoleSessionName, character: ' ', valid pattern: [\\w+=,.@-]*\n\
+         Invalid value for parameter DurationSeconds, value: 60, valid min value: 900\n\
+         Invalid length for parameter Tags[0].Key, value: 0, valid min length: 1\n\
+         Invalid length for parameter ExternalId, value: 1, valid min length: 2"
+    );
     assert_eq!(fake.count(), 0);
 }
 
@@ -489,4 +509,56 @@ fn every_operation_round_trips() {
     );
     assert_eq!(o.web_identity_token.expose(), "eyJ.jwt.sig");
     assert_eq!(o.expiration.unix_timestamp(), 1_893_456_300);
+}
+
+#[test]
+fn no_region_uses_the_aws_global_endpoint_as_botocore() {
+    // (use_fips, use_dual_stack, explicit aws-global) -> url; always signed for us-east-1.
+    for (fips, dual, explicit, url) in [
+        (false, false, false, "https://sts.amazonaws.com"),
+        (
+            true,
+            false,
+            false,
+            "https://sts-fips.aws-global.amazonaws.com",
+        ),
+        (false, true, false, "https://sts.aws-global.api.aws"),
+        (true, true, false, "https://sts-fips.aws-global.api.aws"),
+        (
+            true,
+            false,
+            true,
+            "https://sts-fips.aws-global.amazonaws.com",
+        ),
+        (false, true, true, "https://sts.aws-global.api.aws"),
+    ] {
+        let mut b = Sts::builder().use_fips(fips).use_dual_stack(dual);
+        if explicit {
+            b = b.region("aws-global");
+        }
+        let sts = b.build().unwrap();
+        let ep = sts.endpoint();
+        assert_eq!(ep.url, url, "fips {fips} dual {dual} explicit {explicit}");
+        assert_eq!(ep.signing_region, "us-east-1", "{url}");
+        assert_eq!(sts.region(), explicit.then_some("aws-global"));
+    }
+    // A region still gets its regional endpoint.
+    let sts = Sts::builder().region("eu-west-3").build().unwrap();
+    assert_eq!(sts.endpoint().url, "https://sts.eu-west-3.amazonaws.com");
+}
+
+#[test]
+fn unsigned_requests_carry_no_signature() {
+    let fake = FakeSts::start(caller_identity());
+    let sts = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(fake.url())
+        .credentials(Credentials::new("AKIDEXAMPLE", "test-secret", None))
+        .sign_requests(false)
+        .build()
+        .unwrap();
+    sts.get_caller_identity().unwrap();
+    let r = &fake.requests()[0];
+    assert!(r.header("authorization").is_none());
+    assert!(r.header("x-amz-date").is_none());
 }

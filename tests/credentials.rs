@@ -139,7 +139,10 @@ mod process {
             .provide_credentials()
             .unwrap_err()
             .to_string();
-        assert!(e.contains("exited with code 1: token expired"), "{e}");
+        assert!(
+            e.ends_with("Error when retrieving credentials from custom-process: token expired"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use sts_blocking::credentials::mfa::mfa_provider;
 use sts_blocking::credentials::{AssumeRoleProvider, Env, WebIdentityProvider};
+use sts_blocking::ops::AssumeRoleWithWebIdentity;
 use sts_blocking::settings::{Overrides, Settings};
-use sts_blocking::{Credentials, ProvideCredentials, Sts};
+use sts_blocking::{Credentials, Error, ProvideCredentials, Sts};
 use support::{FakeSts, Reply, caller_identity, success};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -133,7 +134,8 @@ fn role_chain_three_deep_end_to_end() {
     assert_eq!(last.param("RoleSessionName").as_deref(), Some("sess-a"));
     assert_eq!(last.param("ExternalId").as_deref(), Some("ext-a"));
     assert_eq!(last.param("DurationSeconds").as_deref(), Some("900"));
-    assert_eq!(reqs[0].param("DurationSeconds").as_deref(), Some("3600"));
+    // No duration_seconds: no DurationSeconds at all, as the AWS CLI sends it.
+    assert_eq!(reqs[0].param("DurationSeconds"), None);
     assert!(
         reqs[0]
             .param("RoleSessionName")
@@ -466,12 +468,19 @@ fn settings_from_profile() {
     assert_eq!(s.region.as_deref(), Some("us-east-2"));
     assert_eq!(s.ca_bundle.as_deref(), Some(Path::new("/etc/env-ca.pem")));
     assert!(s.use_fips);
-    // A bad value names where it came from.
-    let env = files_env(&dir, "[default]\nmax_attempts = many\n", "", &[]);
-    let e = Settings::load(&env, &Overrides::default())
-        .unwrap_err()
-        .to_string();
+    // A bad value names where it came from. It stops clients, not credentials: static keys
+    // still resolve (as `aws configure export-credentials` exports them).
+    let env = files_env(
+        &dir,
+        "[default]\nmax_attempts = many\nregion = not a region!\n",
+        "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = s\n",
+        &[],
+    );
+    let s = Settings::load(&env, &Overrides::default()).unwrap();
+    let e = s.sts_builder().build().unwrap_err().to_string();
     assert!(e.contains("profile key max_attempts"), "{e}");
+    let c = s.credentials_provider(None).provide_credentials().unwrap();
+    assert_eq!(c.access_key_id, "AKIDEXAMPLE");
 }
 
 #[test]
@@ -526,4 +535,75 @@ fn cold_chain_failure_with_nothing_configured_is_fast() {
         assert!(text.contains(&format!("- {step}: skipped")), "{text}");
     }
     assert!(total < std::time::Duration::from_secs(2), "{total:?}");
+}
+
+#[test]
+fn settings_follow_the_aws_cli_without_a_region() {
+    let fake = FakeSts::start(caller_identity());
+    let url = fake.url();
+    let dir = temp_dir("noregion");
+    // A custom endpoint and no region: signed calls cannot be signed (nothing is sent), unsigned
+    // ones go out; no endpoint: the global endpoint, signed for us-east-1.
+    let env = files_env(
+        &dir,
+        "",
+        "",
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_ENDPOINT_URL_STS", &url),
+        ],
+    );
+    let sts = Settings::load(&env, &Overrides::default())
+        .unwrap()
+        .sts_builder()
+        .build()
+        .unwrap();
+    let e = sts.get_caller_identity().unwrap_err();
+    assert!(matches!(e, Error::NoRegion), "{e:?}");
+    assert_eq!(e.to_string(), "You must specify a region.");
+    assert_eq!(fake.count(), 0);
+    let op = AssumeRoleWithWebIdentity::new("arn:aws:iam::123456789012:role/r", "s1", "token");
+    let _ = sts.assume_role_with_web_identity(&op);
+    assert_eq!(fake.count(), 1, "unsigned calls need no region");
+    let env = files_env(
+        &dir,
+        "",
+        "",
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ],
+    );
+    let sts = Settings::load(&env, &Overrides::default())
+        .unwrap()
+        .sts_builder()
+        .build()
+        .unwrap();
+    assert_eq!(sts.endpoint().url, "https://sts.amazonaws.com");
+    assert_eq!(sts.endpoint().signing_region, "us-east-1");
+}
+
+#[test]
+fn a_profile_named_in_aws_profile_must_exist() {
+    let dir = temp_dir("noprofile");
+    let env = files_env(
+        &dir,
+        "[profile dev]\nregion = eu-west-1\n",
+        "",
+        &[
+            ("AWS_PROFILE", "nope"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ],
+    );
+    let e = Settings::load(&env, &Overrides::default()).unwrap_err();
+    assert!(matches!(&e, Error::ProfileNotFound { profile } if profile == "nope"));
+    assert_eq!(
+        e.to_string(),
+        "The config profile (nope) could not be found"
+    );
+    // `default` may be missing when nothing names it.
+    let env = files_env(&dir, "[profile dev]\n", "", &[]);
+    assert!(Settings::load(&env, &Overrides::default()).is_ok());
 }

@@ -421,13 +421,16 @@ mod client {
         let url = base64::decode_url_nopad(&t.token.expose()[11..]).unwrap();
         assert!(url.starts_with(b"https://sts.us-east-1.amazonaws.com/?"));
 
-        // No region, no EKS token; no credentials, nothing.
+        // No region: the global endpoint, as `aws eks get-token` signs it; no credentials, nothing.
         let c = Sts::builder()
             .endpoint_url("http://127.0.0.1:5000")
             .credentials(creds(false))
             .build()
             .unwrap();
-        assert!(c.eks_token("x").is_err());
+        let t = c.eks_token("x").unwrap();
+        let url = base64::decode_url_nopad(&t.token.expose()[11..]).unwrap();
+        assert!(url.starts_with(b"https://sts.amazonaws.com/?"));
+        assert!(String::from_utf8_lossy(&url).contains("%2Fus-east-1%2Fsts%2Faws4_request"));
         let c = Sts::builder().region("us-east-1").build().unwrap();
         assert!(
             c.presign_get_caller_identity(Duration::from_secs(60), &[])

@@ -382,6 +382,65 @@ fn platform_verifier_is_the_default_and_trusts_ssl_cert_file() {
 }
 
 #[test]
+fn no_verification_trusts_any_certificate_only_when_asked() {
+    let (port, served) = https_server();
+    let me = builder(port)
+        .trust_roots(sts_blocking::transport::TrustRoots::NoVerification)
+        .build()
+        .unwrap()
+        .get_caller_identity()
+        .unwrap();
+    assert_eq!(me.account.as_deref(), Some("111122223333"));
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
+/// The command's `--no-verify-ssl` and `--ca-bundle`, and the AWS CLI's line for an untrusted
+/// certificate.
+#[test]
+fn command_tls_flags() {
+    let (port, served) = https_server();
+    let run = |args: &[&str]| {
+        let home = std::env::temp_dir().join(format!("sts-tls-flags-{}", std::process::id()));
+        std::fs::create_dir_all(&home).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_sts"))
+            .env_clear()
+            .env("HOME", &home)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", "s")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("AWS_ENDPOINT_URL_STS", format!("https://localhost:{port}"))
+            .args(["get-caller-identity", "--output", "text"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(255));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "\nSSL validation failed for https://localhost:{port}/ "
+        )),
+        "{err}"
+    );
+    for args in [
+        &["--no-verify-ssl"][..],
+        &["--ca-bundle", data("ca.pem").to_str().unwrap()][..],
+    ] {
+        let o = run(args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(String::from_utf8_lossy(&o.stdout).contains("111122223333"));
+    }
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+}
+
+#[test]
 fn sso_https_uses_the_profile_ca_bundle_and_types_tls_failures() {
     use sts_blocking::credentials::plan::SsoSource;
     use sts_blocking::credentials::{DefaultChain, Env, ProvideCredentials};

@@ -11,6 +11,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// Writes `contents` to `path` atomically: the parent directory is created (`0700` on Unix), the
 /// bytes go to a new `0600` file next to it, are synced, and the file is renamed over `path`.
 pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, contents, None)
+}
+
+/// As [`write_atomic`], the new file getting `permissions` (those of the file it replaces)
+/// instead of `0600`.
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    contents: &[u8],
+    permissions: Option<fs::Permissions>,
+) -> io::Result<()> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let dir = path
         .parent()
@@ -38,6 +48,10 @@ pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let written = file
         .write_all(contents)
         .and_then(|()| file.sync_all())
+        .and_then(|()| match permissions {
+            Some(p) => fs::set_permissions(&tmp, p),
+            None => Ok(()),
+        })
         .and_then(|()| fs::rename(&tmp, path));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -58,6 +58,66 @@ pub(crate) fn sec1_to_pkcs8(sec1: &[u8]) -> Vec<u8> {
     der(0x30, &body)
 }
 
+/// One DER element: `(tag, content, rest)`; `None` when malformed.
+fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 2 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((tag, &rest[..len], &rest[len..]))
+}
+
+/// The private scalar of a P-256 PKCS#8 `PrivateKeyInfo` (the `privateKey` of its `ECPrivateKey`).
+fn pkcs8_private_scalar(pkcs8: &[u8]) -> Option<&[u8]> {
+    let (0x30, info, _) = der_element(pkcs8)? else {
+        return None;
+    };
+    let (0x02, _, rest) = der_element(info)? else {
+        return None;
+    };
+    let (0x30, _, rest) = der_element(rest)? else {
+        return None;
+    };
+    let (0x04, ec, _) = der_element(rest)? else {
+        return None;
+    };
+    let (0x30, ec, _) = der_element(ec)? else {
+        return None;
+    };
+    let (0x02, _, rest) = der_element(ec)? else {
+        return None;
+    };
+    let (0x04, d, _) = der_element(rest)? else {
+        return None;
+    };
+    (d.len() == 32).then_some(d)
+}
+
+/// A SEC1 `ECPrivateKey` (RFC 5915) for P-256 with the curve and the public key, as OpenSSL and
+/// the AWS CLI write it.
+fn sec1_der(d: &[u8], public: &[u8]) -> Vec<u8> {
+    let mut body = vec![0x02, 0x01, 0x01]; // version 1
+    body.extend_from_slice(&der(0x04, d));
+    body.extend_from_slice(&der(0xa0, &P256_ALGORITHM[11..]));
+    let mut bits = vec![0x00];
+    bits.extend_from_slice(public);
+    body.extend_from_slice(&der(0xa1, &der(0x03, &bits)));
+    der(0x30, &body)
+}
+
 /// The base64 body and label of the first PEM block (label `None` for bare base64, as botocore
 /// also accepts).
 fn pem_body(pem: &str) -> Result<(Option<&str>, Vec<u8>), KeyError> {
@@ -109,6 +169,28 @@ impl DpopKey {
             "dpopKey is not a P-256 private key (SEC1 or PKCS#8, with its public key)",
         ))?;
         Ok(Self { pair, rng })
+    }
+
+    /// A fresh P-256 key from the system's secure random source, with its PEM as `aws login`
+    /// writes it (SEC1 `EC PRIVATE KEY` with the curve and the public key, base64 in 64-column
+    /// lines).
+    pub(crate) fn generate() -> Result<(Self, crate::SecretString), KeyError> {
+        let rng = SystemRandom::new();
+        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .map_err(|_| KeyError("no secure random numbers"))?;
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref(), &rng)
+            .map_err(|_| KeyError("generating a P-256 key failed"))?;
+        let d =
+            pkcs8_private_scalar(doc.as_ref()).ok_or(KeyError("generating a P-256 key failed"))?;
+        let sec1 = zeroize::Zeroizing::new(sec1_der(d, pair.public_key().as_ref()));
+        let b64 = zeroize::Zeroizing::new(base64::encode_std(&sec1));
+        let mut pem = String::from("-----BEGIN EC PRIVATE KEY-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END EC PRIVATE KEY-----\n");
+        Ok((Self { pair, rng }, crate::SecretString::new(pem)))
     }
 
     /// The public key as JWK coordinates `(x, y)`, base64url.
@@ -261,6 +343,44 @@ mod tests {
         assert_eq!((b[8], b[13], b[18], b[23]), (b'-', b'-', b'-', b'-'));
         assert_eq!(b[14], b'4');
         assert!(matches!(b[19], b'8' | b'9' | b'a' | b'b'));
+    }
+
+    #[test]
+    fn generated_keys_are_sec1_pem_that_reads_back() {
+        let (key, pem) = DpopKey::generate().unwrap();
+        let pem = pem.expose();
+        assert!(
+            pem.starts_with("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEI"),
+            "{pem}"
+        );
+        assert!(pem.ends_with("\n-----END EC PRIVATE KEY-----\n"));
+        let lines: Vec<&str> = pem.lines().collect();
+        assert_eq!(lines.len(), 5);
+        assert_eq!((lines[1].len(), lines[2].len()), (64, 64));
+        // The curve OID and the public key are inside, as OpenSSL writes SEC1.
+        let (label, der) = pem_body(pem).unwrap();
+        assert_eq!(label, Some("EC PRIVATE KEY"));
+        assert_eq!(der.len(), 121);
+        assert_eq!(&der[39..41], &[0xa0, 0x0a]);
+        let back = DpopKey::from_pem(pem).unwrap();
+        assert_eq!(back.jwk_xy(), key.jwk_xy());
+        verify(&key.proof("POST", "u", 1, "j").unwrap(), &back);
+        // A fresh key every time.
+        assert_ne!(DpopKey::generate().unwrap().0.jwk_xy(), key.jwk_xy());
+        // The conformance key's SEC1 is rebuilt byte for byte from its parts.
+        let (_, sec1) = pem_body(SEC1_PEM).unwrap();
+        let p8 = sec1_to_pkcs8(&sec1);
+        let k = DpopKey::from_pem(SEC1_PEM).unwrap();
+        let d = pkcs8_private_scalar(&p8).unwrap();
+        assert_eq!(sec1_der(d, k.pair.public_key().as_ref()), sec1);
+        for bad in [
+            &[][..],
+            &[0x30, 0x81][..],
+            &[0x30, 0x05, 0x02][..],
+            &[0x04, 0x01, 0x00][..],
+        ] {
+            assert!(pkcs8_private_scalar(bad).is_none());
+        }
     }
 
     #[test]

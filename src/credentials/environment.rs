@@ -61,14 +61,14 @@ impl ProvideCredentials for EnvironmentProvider {
             (Some(_), None) => {
                 return Err(CredentialsError::new(
                     "environment",
-                    "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not",
+                    "Partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY",
                 )
                 .into());
             }
             (None, Some(_)) => {
                 return Err(CredentialsError::new(
                     "environment",
-                    "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not",
+                    "Partial credentials found in env, missing: AWS_ACCESS_KEY_ID",
                 )
                 .into());
             }

@@ -251,16 +251,20 @@ fn refresh_body(client_id: &str, refresh_token: &SecretString) -> SecretString {
 }
 
 /// What a successful refresh returned.
-struct Refreshed {
-    access_key_id: String,
-    secret_access_key: SecretString,
-    session_token: SecretString,
-    refresh_token: SecretString,
-    expires_at: OffsetDateTime,
+pub(super) struct Refreshed {
+    pub(super) access_key_id: String,
+    pub(super) secret_access_key: SecretString,
+    pub(super) session_token: SecretString,
+    pub(super) refresh_token: SecretString,
+    pub(super) expires_at: OffsetDateTime,
 }
 
 /// Parses a `CreateOAuth2Token` response (`tokenOutput` members) received at `now`.
-fn parse_refresh(body: &str, now: OffsetDateTime, hint: &str) -> Result<Refreshed, Error> {
+pub(super) fn parse_refresh(
+    body: &str,
+    now: OffsetDateTime,
+    hint: &str,
+) -> Result<Refreshed, Error> {
     let invalid = || {
         err(format!(
             "the sign-in service returned an invalid token response; {hint} (if it persists, the \
@@ -294,7 +298,7 @@ fn parse_refresh(body: &str, now: OffsetDateTime, hint: &str) -> Result<Refreshe
 }
 
 /// The refused-refresh error, by the service's `error` reason.
-fn refresh_error(status: u16, body: &str, hint: &str) -> Error {
+pub(super) fn refresh_error(status: u16, body: &str, hint: &str) -> Error {
     let v = json::parse(body).ok();
     let text = |k: &str| {
         v.as_ref()

@@ -11,16 +11,20 @@ pub mod cache;
 mod cache_io;
 pub mod chain;
 pub mod cli_cache;
+pub mod config_writer;
 #[cfg(feature = "client")]
 pub mod container;
 #[cfg(feature = "client")]
 mod dpop;
 pub mod env;
 pub mod environment;
+pub mod federation;
 #[cfg(feature = "client")]
 pub mod imds;
 #[cfg(feature = "client")]
 pub mod login;
+#[cfg(feature = "client")]
+pub mod login_flow;
 pub mod mfa;
 pub mod plan;
 pub mod process;

@@ -160,7 +160,7 @@ pub struct RoleHop {
     pub session_name: Option<String>,
     /// `external_id`.
     pub external_id: Option<String>,
-    /// `duration_seconds`; the caller uses 3600 when `None`.
+    /// `duration_seconds`; when `None` no DurationSeconds is sent (STS then applies one hour).
     pub duration_seconds: Option<u32>,
     /// `mfa_serial`: the caller must ask for a code.
     pub mfa_serial: Option<String>,
@@ -225,14 +225,15 @@ fn static_creds(p: &Section) -> Result<Option<Credentials>, PlanError> {
     let secret = p.get_nonempty("aws_secret_access_key");
     match (id, secret) {
         (None, None) => Ok(None),
-        (Some(_), None) => Err(PlanError::invalid(format!(
-            "profile `{}`: profile missing aws_secret_access_key",
-            p.name()
-        ))),
-        (None, Some(_)) => Err(PlanError::invalid(format!(
-            "profile `{}`: profile missing aws_access_key_id",
-            p.name()
-        ))),
+        // botocore's words (its shared-credentials-file provider comes first).
+        (Some(_), None) => Err(PlanError::invalid(
+            "Partial credentials found in shared-credentials-file, missing: aws_secret_access_key"
+                .to_owned(),
+        )),
+        (None, Some(_)) => Err(PlanError::invalid(
+            "Partial credentials found in shared-credentials-file, missing: aws_access_key_id"
+                .to_owned(),
+        )),
         (Some(id), Some(secret)) => {
             let mut c = Credentials::new(
                 id.trim(),

@@ -287,10 +287,16 @@ impl ProcessProvider {
             let code = status
                 .code()
                 .map_or_else(|| "a signal".to_owned(), |c| format!("code {c}"));
+            // botocore's words; its message is the process's standard error alone.
             return Err(if stderr.is_empty() {
-                self.err(format!("credential_process exited with {code}"))
+                self.err(format!(
+                    "Error when retrieving credentials from custom-process: credential_process \
+                     exited with {code}"
+                ))
             } else {
-                self.err(format!("credential_process exited with {code}: {stderr}"))
+                self.err(format!(
+                    "Error when retrieving credentials from custom-process: {stderr}"
+                ))
             });
         }
         Ok(stdout)

@@ -7,8 +7,8 @@
 
 use super::Credentials;
 use super::assume_role::{
-    CacheSlot, DEFAULT_DURATION_SECONDS, WebIdentityExtra, assume_role_with_user,
-    default_session_name, web_identity_cache_key, web_identity_with_user,
+    CacheSlot, WebIdentityExtra, assume_role_with_user, default_session_name,
+    web_identity_cache_key, web_identity_with_user,
 };
 use super::chain::RoleAssumer;
 use super::cli_cache::{CliCache, role_hop_cache_key};
@@ -17,7 +17,7 @@ use super::plan::RoleHop;
 use super::web_identity::WebIdentityConfig;
 use crate::Error;
 use crate::client::{Sts, StsBuilder};
-use crate::error::CredentialsError;
+use crate::error::{CredentialsError, Rule, Violation};
 use crate::ops::AssumeRole;
 use std::collections::HashMap;
 use std::fmt;
@@ -131,16 +131,20 @@ impl RoleAssumer for StsRoleAssumer {
             .unwrap_or_else(default_session_name);
         let mut op = AssumeRole::new(&hop.role_arn, session);
         op.external_id.clone_from(&hop.external_id);
-        op.duration_seconds = Some(match hop.duration_seconds {
-            None => DEFAULT_DURATION_SECONDS,
-            // Out of range is an error (as 43201 is), never the default.
-            Some(d) => i32::try_from(d).map_err(|_| {
-                Error::invalid_input(
-                    "DurationSeconds",
-                    format!("must be in 900..=43200, got {d}"),
-                )
-            })?,
-        });
+        // As the AWS CLI: DurationSeconds only when the profile sets duration_seconds (STS
+        // then applies its default, one hour). Out of range is an error (as 43201 is).
+        op.duration_seconds = match hop.duration_seconds {
+            None => None,
+            Some(d) => Some(i32::try_from(d).map_err(|_| Error::InvalidInput {
+                violations: vec![Violation {
+                    field: "DurationSeconds".into(),
+                    rule: Rule::MaxValue {
+                        max: 43_200,
+                        actual: i64::from(d),
+                    },
+                }],
+            })?),
+        };
         if let Some(serial) = &hop.mfa_serial {
             let Some(mfa) = &self.mfa else {
                 return Err(CredentialsError::new(

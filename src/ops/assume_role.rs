@@ -3,14 +3,14 @@
 
 use super::{
     AssumedRoleUser, Operation, PolicyDescriptor, ProvidedContext, Tag, credentials_member,
-    encode_policy_arns, encode_tags, opt_i32, validate_opt_range, validate_policy,
-    validate_policy_arns, validate_role_arn, validate_tags,
+    encode_policy_arns, encode_tags, opt_i32, validate_policy, validate_policy_arns,
+    validate_role_arn, validate_tags,
 };
 use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
 use crate::secret::SecretString;
-use crate::validate;
+use crate::validate::{self, Checks};
 use crate::xml::Element;
 
 /// Returns temporary credentials for a role, optionally with MFA, session policies, tags and a
@@ -103,59 +103,62 @@ impl Operation for AssumeRole {
     type Output = AssumeRoleOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate_role_arn("RoleArn", &self.role_arn)?;
-        validate::length("RoleSessionName", &self.role_session_name, 2, Some(64))?;
-        validate::pattern(
+        let mut chk = Checks::default();
+        validate_role_arn(&mut chk, "RoleArn", &self.role_arn);
+        chk.length("RoleSessionName", &self.role_session_name, 2, Some(64));
+        chk.pattern(
             "RoleSessionName",
             &self.role_session_name,
             validate::USER_NAME,
-        )?;
-        validate_policy_arns(self.policy_arns.as_deref())?;
-        validate_policy("Policy", self.policy.as_deref(), None)?;
-        validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200))?;
-        validate_tags(self.tags.as_deref())?;
+        );
+        validate_policy_arns(&mut chk, self.policy_arns.as_deref());
+        validate_policy(&mut chk, "Policy", self.policy.as_deref(), None);
+        chk.opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200));
+        validate_tags(&mut chk, self.tags.as_deref());
         if let Some(keys) = &self.transitive_tag_keys {
-            validate::items("TransitiveTagKeys", keys, 0, 50)?;
+            chk.items("TransitiveTagKeys", keys, 0, 50);
             for (i, k) in keys.iter().enumerate() {
                 let field = format!("TransitiveTagKeys[{i}]");
-                validate::length(&field, k, 1, Some(128))?;
-                validate::pattern(&field, k, validate::TAG)?;
+                chk.length(&field, k, 1, Some(128));
+                chk.pattern(&field, k, validate::TAG);
             }
         }
         if let Some(id) = &self.external_id {
-            validate::length("ExternalId", id, 2, Some(1224))?;
-            validate::pattern("ExternalId", id, validate::EXTERNAL_ID)?;
+            chk.length("ExternalId", id, 2, Some(1224));
+            chk.pattern("ExternalId", id, validate::EXTERNAL_ID);
         }
         if let Some(s) = &self.serial_number {
-            validate::length("SerialNumber", s, 9, Some(256))?;
-            validate::pattern("SerialNumber", s, validate::SERIAL_NUMBER)?;
+            chk.length("SerialNumber", s, 9, Some(256));
+            chk.pattern("SerialNumber", s, validate::SERIAL_NUMBER);
         }
         if let Some(c) = &self.token_code {
-            validate::length("TokenCode", c.expose(), 6, Some(6))?;
-            validate::pattern("TokenCode", c.expose(), validate::DIGITS)?;
+            chk.length("TokenCode", c.expose(), 6, Some(6));
+            // A secret: the violation does not quote the character.
+            chk.secret_pattern("TokenCode", c.expose(), validate::DIGITS);
         }
         if let Some(s) = &self.source_identity {
-            validate::length("SourceIdentity", s, 2, Some(256))?;
-            validate::pattern("SourceIdentity", s, validate::USER_NAME)?;
+            chk.length("SourceIdentity", s, 2, Some(256));
+            chk.pattern("SourceIdentity", s, validate::USER_NAME);
         }
         if let Some(ctx) = &self.provided_contexts {
-            validate::items("ProvidedContexts", ctx, 1, 5)?;
+            chk.items("ProvidedContexts", ctx, 1, 5);
             for (i, c) in ctx.iter().enumerate() {
                 if let Some(arn) = &c.provider_arn {
-                    validate_role_arn(&format!("ProvidedContexts[{i}].ProviderArn"), arn)?;
+                    validate_role_arn(&mut chk, &format!("ProvidedContexts[{i}].ProviderArn"), arn);
                 }
                 if let Some(a) = &c.context_assertion {
                     let field = format!("ProvidedContexts[{i}].ContextAssertion");
-                    validate::length(&field, a.expose(), 4, Some(3072))?;
+                    chk.length(&field, a.expose(), 4, Some(3072));
                 }
             }
         }
-        validate_opt_range(
+        chk.opt_range(
             "MinimumSessionTokenSize",
             self.minimum_session_token_size,
             0,
             Some(4096),
-        )
+        );
+        chk.finish()
     }
 
     fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {

@@ -9,7 +9,7 @@ use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
 use crate::secret::SecretString;
-use crate::validate;
+use crate::validate::Checks;
 use crate::xml::Element;
 
 /// Exchanges a base64 SAML assertion from an identity provider for temporary credentials of a role.
@@ -105,15 +105,17 @@ impl Operation for AssumeRoleWithSaml {
     type Output = AssumeRoleWithSamlOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate_role_arn("RoleArn", &self.role_arn)?;
-        validate_role_arn("PrincipalArn", &self.principal_arn)?;
-        validate::length(
+        let mut chk = Checks::default();
+        validate_role_arn(&mut chk, "RoleArn", &self.role_arn);
+        validate_role_arn(&mut chk, "PrincipalArn", &self.principal_arn);
+        chk.length(
             "SAMLAssertion",
             self.saml_assertion.expose(),
             4,
             Some(100_000),
-        )?;
-        self.session().validate()
+        );
+        self.session().validate(&mut chk);
+        chk.finish()
     }
 
     fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {

@@ -9,7 +9,7 @@ use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
 use crate::secret::SecretString;
-use crate::validate;
+use crate::validate::{self, Checks};
 use crate::xml::Element;
 
 /// Exchanges a web identity token (e.g. a Kubernetes service-account JWT) for temporary credentials of a
@@ -106,23 +106,25 @@ impl Operation for AssumeRoleWithWebIdentity {
     type Output = AssumeRoleWithWebIdentityOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate_role_arn("RoleArn", &self.role_arn)?;
-        validate::length("RoleSessionName", &self.role_session_name, 2, Some(64))?;
-        validate::pattern(
+        let mut chk = Checks::default();
+        validate_role_arn(&mut chk, "RoleArn", &self.role_arn);
+        chk.length("RoleSessionName", &self.role_session_name, 2, Some(64));
+        chk.pattern(
             "RoleSessionName",
             &self.role_session_name,
             validate::USER_NAME,
-        )?;
-        validate::length(
+        );
+        chk.length(
             "WebIdentityToken",
             self.web_identity_token.expose(),
             4,
             Some(20_000),
-        )?;
+        );
         if let Some(p) = &self.provider_id {
-            validate::length("ProviderId", p, 4, Some(2048))?;
+            chk.length("ProviderId", p, 4, Some(2048));
         }
-        self.session().validate()
+        self.session().validate(&mut chk);
+        chk.finish()
     }
 
     fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {

@@ -1,11 +1,11 @@
 //! AssumeRoot: short-lived root-user credentials for a member account, scoped to a task policy.
 //! [API reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoot.html)
 
-use super::{Operation, PolicyDescriptor, credentials_member, opt_i32, validate_opt_range};
+use super::{Operation, PolicyDescriptor, credentials_member, opt_i32};
 use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
-use crate::validate;
+use crate::validate::{self, Checks};
 use crate::xml::Element;
 
 /// From the management (or delegated administrator) account of an organization, returns root-user
@@ -58,18 +58,20 @@ impl Operation for AssumeRoot {
     type Output = AssumeRootOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate::length("TargetPrincipal", &self.target_principal, 12, Some(2048))?;
+        let mut chk = Checks::default();
+        chk.length("TargetPrincipal", &self.target_principal, 12, Some(2048));
         if let Some(arn) = &self.task_policy_arn.arn {
-            validate::length("TaskPolicyArn.arn", arn, 20, Some(2048))?;
-            validate::pattern("TaskPolicyArn.arn", arn, validate::ARN)?;
+            chk.length("TaskPolicyArn.arn", arn, 20, Some(2048));
+            chk.pattern("TaskPolicyArn.arn", arn, validate::ARN);
         }
-        validate_opt_range("DurationSeconds", self.duration_seconds, 0, Some(900))?;
-        validate_opt_range(
+        chk.opt_range("DurationSeconds", self.duration_seconds, 0, Some(900));
+        chk.opt_range(
             "MinimumSessionTokenSize",
             self.minimum_session_token_size,
             0,
             Some(4096),
-        )
+        );
+        chk.finish()
     }
 
     fn encode(&self, form: &mut Form) {

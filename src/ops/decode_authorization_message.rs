@@ -4,7 +4,7 @@
 use super::Operation;
 use crate::Error;
 use crate::query::Form;
-use crate::validate;
+use crate::validate::Checks;
 use crate::xml::Element;
 
 /// Decodes the encoded message that some services return with an access-denied error into a JSON
@@ -36,7 +36,9 @@ impl Operation for DecodeAuthorizationMessage {
     type Output = DecodeAuthorizationMessageOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate::length("EncodedMessage", &self.encoded_message, 1, Some(10240))
+        let mut chk = Checks::default();
+        chk.length("EncodedMessage", &self.encoded_message, 1, Some(10240));
+        chk.finish()
     }
 
     fn encode(&self, form: &mut Form) {
@@ -65,7 +67,9 @@ mod tests {
         for bad in [String::new(), "x".repeat(10241)] {
             let e = DecodeAuthorizationMessage::new(bad).validate().unwrap_err();
             assert!(
-                matches!(&e, Error::InvalidInput { field, .. } if field == "EncodedMessage"),
+                e.violations()
+                    .first()
+                    .is_some_and(|v| v.field == "EncodedMessage"),
                 "{e:?}"
             );
         }

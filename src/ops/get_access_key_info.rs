@@ -4,7 +4,7 @@
 use super::Operation;
 use crate::Error;
 use crate::query::Form;
-use crate::validate;
+use crate::validate::{self, Checks};
 use crate::xml::Element;
 
 /// Returns the account id that owns an access key id (`AKIA...` or `ASIA...`).
@@ -35,8 +35,10 @@ impl Operation for GetAccessKeyInfo {
     type Output = GetAccessKeyInfoOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate::length("AccessKeyId", &self.access_key_id, 16, Some(128))?;
-        validate::pattern("AccessKeyId", &self.access_key_id, validate::WORD)
+        let mut chk = Checks::default();
+        chk.length("AccessKeyId", &self.access_key_id, 16, Some(128));
+        chk.pattern("AccessKeyId", &self.access_key_id, validate::WORD);
+        chk.finish()
     }
 
     fn encode(&self, form: &mut Form) {

@@ -3,12 +3,12 @@
 
 use super::{
     FederatedUser, Operation, PolicyDescriptor, Tag, credentials_member, encode_policy_arns,
-    encode_tags, opt_i32, validate_opt_range, validate_policy, validate_policy_arns, validate_tags,
+    encode_tags, opt_i32, validate_policy, validate_policy_arns, validate_tags,
 };
 use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
-use crate::validate;
+use crate::validate::{self, Checks};
 use crate::xml::Element;
 
 /// Returns temporary credentials for a federated user, called with the long-term credentials of an IAM
@@ -72,18 +72,20 @@ impl Operation for GetFederationToken {
     type Output = GetFederationTokenOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate::length("Name", &self.name, 2, Some(32))?;
-        validate::pattern("Name", &self.name, validate::USER_NAME)?;
-        validate_policy("Policy", self.policy.as_deref(), Some(2048))?;
-        validate_policy_arns(self.policy_arns.as_deref())?;
-        validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(129_600))?;
-        validate_tags(self.tags.as_deref())?;
-        validate_opt_range(
+        let mut chk = Checks::default();
+        chk.length("Name", &self.name, 2, Some(32));
+        chk.pattern("Name", &self.name, validate::USER_NAME);
+        validate_policy(&mut chk, "Policy", self.policy.as_deref(), Some(2048));
+        validate_policy_arns(&mut chk, self.policy_arns.as_deref());
+        chk.opt_range("DurationSeconds", self.duration_seconds, 900, Some(129_600));
+        validate_tags(&mut chk, self.tags.as_deref());
+        chk.opt_range(
             "MinimumSessionTokenSize",
             self.minimum_session_token_size,
             0,
             Some(4096),
-        )
+        );
+        chk.finish()
     }
 
     fn encode(&self, form: &mut Form) {

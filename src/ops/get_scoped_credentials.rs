@@ -1,11 +1,11 @@
 //! GetScopedCredentials: narrower temporary credentials for the same identity as the caller's.
 //! [API reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_GetScopedCredentials.html)
 
-use super::{Operation, credentials_member, opt_i32, validate_opt_range, validate_policy};
+use super::{Operation, credentials_member, opt_i32, validate_policy};
 use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
-use crate::validate;
+use crate::validate::{self, Checks};
 use crate::xml::Element;
 
 /// Called with temporary credentials, returns new temporary credentials for the same identity, further
@@ -81,19 +81,20 @@ impl Operation for GetScopedCredentials {
     type Output = GetScopedCredentialsOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate_policy("Policy", self.policy.as_deref(), Some(2048))?;
-        validate_opt_range("DurationSeconds", self.duration_seconds, 1, Some(129_600))?;
-        validate_opt_range(
+        let mut chk = Checks::default();
+        validate_policy(&mut chk, "Policy", self.policy.as_deref(), Some(2048));
+        chk.opt_range("DurationSeconds", self.duration_seconds, 1, Some(129_600));
+        chk.opt_range(
             "MinimumSessionTokenSize",
             self.minimum_session_token_size,
             0,
             Some(4096),
-        )?;
+        );
         if let Some(d) = &self.scoped_session_description {
-            validate::length("ScopedSessionDescription", d, 2, Some(256))?;
-            validate::pattern("ScopedSessionDescription", d, validate::DESCRIPTION)?;
+            chk.length("ScopedSessionDescription", d, 2, Some(256));
+            chk.pattern("ScopedSessionDescription", d, validate::DESCRIPTION);
         }
-        Ok(())
+        chk.finish()
     }
 
     fn encode(&self, form: &mut Form) {

@@ -1,12 +1,12 @@
 //! GetSessionToken: temporary credentials for the calling IAM user, typically with MFA.
 //! [API reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html)
 
-use super::{Operation, credentials_member, opt_i32, validate_opt_range};
+use super::{Operation, credentials_member, opt_i32};
 use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
 use crate::secret::SecretString;
-use crate::validate;
+use crate::validate::{self, Checks};
 use crate::xml::Element;
 
 /// Returns temporary credentials for the IAM user or root user whose long-term credentials sign the
@@ -58,21 +58,24 @@ impl Operation for GetSessionToken {
     type Output = GetSessionTokenOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(129_600))?;
+        let mut chk = Checks::default();
+        chk.opt_range("DurationSeconds", self.duration_seconds, 900, Some(129_600));
         if let Some(s) = &self.serial_number {
-            validate::length("SerialNumber", s, 9, Some(256))?;
-            validate::pattern("SerialNumber", s, validate::SERIAL_NUMBER)?;
+            chk.length("SerialNumber", s, 9, Some(256));
+            chk.pattern("SerialNumber", s, validate::SERIAL_NUMBER);
         }
         if let Some(c) = &self.token_code {
-            validate::length("TokenCode", c.expose(), 6, Some(6))?;
-            validate::pattern("TokenCode", c.expose(), validate::DIGITS)?;
+            chk.length("TokenCode", c.expose(), 6, Some(6));
+            // A secret: the violation does not quote the character.
+            chk.secret_pattern("TokenCode", c.expose(), validate::DIGITS);
         }
-        validate_opt_range(
+        chk.opt_range(
             "MinimumSessionTokenSize",
             self.minimum_session_token_size,
             0,
             Some(4096),
-        )
+        );
+        chk.finish()
     }
 
     fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {

@@ -1,11 +1,11 @@
 //! GetWebIdentityToken: a signed JWT that represents the caller, for external OIDC-aware services.
 //! [API reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_GetWebIdentityToken.html)
 
-use super::{Operation, Tag, encode_tags, validate_opt_range, validate_tags};
+use super::{Operation, Tag, encode_tags, validate_tags};
 use crate::Error;
 use crate::query::Form;
 use crate::secret::SecretString;
-use crate::validate;
+use crate::validate::Checks;
 use crate::xml::Element;
 use time::OffsetDateTime;
 
@@ -74,25 +74,27 @@ impl Operation for GetWebIdentityToken {
     type Output = GetWebIdentityTokenOutput;
 
     fn validate(&self) -> Result<(), Error> {
-        validate::items("Audience", &self.audience, 1, 10)?;
+        let mut chk = Checks::default();
+        chk.items("Audience", &self.audience, 1, 10);
         for (i, a) in self.audience.iter().enumerate() {
-            validate::length(&format!("Audience[{i}]"), a, 1, Some(1000))?;
+            chk.length(&format!("Audience[{i}]"), a, 1, Some(1000));
         }
-        validate_opt_range("DurationSeconds", self.duration_seconds, 60, Some(3600))?;
-        validate::length("SigningAlgorithm", &self.signing_algorithm, 5, Some(5))?;
+        chk.opt_range("DurationSeconds", self.duration_seconds, 60, Some(3600));
+        chk.length("SigningAlgorithm", &self.signing_algorithm, 5, Some(5));
         if let Some(s) = &self.scope {
-            validate::length("Scope", s, 1, Some(256))?;
-            validate::scope("Scope", s)?;
+            chk.length("Scope", s, 1, Some(256));
+            chk.scope("Scope", s);
         }
         if let Some(m) = &self.subject_mode
             && !Self::SUBJECT_MODES.contains(&m.as_str())
         {
-            return Err(Error::invalid_input(
+            chk.other(
                 "SubjectMode",
-                format!("must be one of AWSIdentity, OriginIdentity, got {m:?}"),
-            ));
+                format!("must be AWSIdentity or OriginIdentity, got {m:?}"),
+            );
         }
-        validate_tags(self.tags.as_deref())
+        validate_tags(&mut chk, self.tags.as_deref());
+        chk.finish()
     }
 
     fn encode(&self, form: &mut Form) {
@@ -180,7 +182,7 @@ mod tests {
             .subject_mode("x")
             .validate()
             .unwrap_err();
-        assert!(matches!(e, Error::InvalidInput { field, .. } if field == "SubjectMode"));
+        assert_eq!(e.violations()[0].field, "SubjectMode");
     }
 
     #[test]

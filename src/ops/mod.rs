@@ -17,7 +17,7 @@ use crate::Error;
 use crate::credentials::Credentials;
 use crate::query::Form;
 use crate::secret::SecretString;
-use crate::validate;
+use crate::validate::{self, Checks};
 use crate::xml::Element;
 
 /// Chained setters for optional members: `name: Type;` takes the value, `into name: Type;` takes
@@ -317,46 +317,44 @@ pub(crate) fn encode_tags(form: &mut Form, tags: Option<&[Tag]>) {
     }
 }
 
-pub(crate) fn validate_policy_arns(arns: Option<&[PolicyDescriptor]>) -> Result<(), Error> {
+pub(crate) fn validate_policy_arns(chk: &mut Checks, arns: Option<&[PolicyDescriptor]>) {
     for (i, p) in arns.unwrap_or_default().iter().enumerate() {
         if let Some(arn) = &p.arn {
             let field = format!("PolicyArns[{i}].arn");
-            validate::length(&field, arn, 20, Some(2048))?;
-            validate::pattern(&field, arn, validate::ARN)?;
+            chk.length(&field, arn, 20, Some(2048));
+            chk.pattern(&field, arn, validate::ARN);
         }
     }
-    Ok(())
 }
 
-pub(crate) fn validate_tags(tags: Option<&[Tag]>) -> Result<(), Error> {
+pub(crate) fn validate_tags(chk: &mut Checks, tags: Option<&[Tag]>) {
     let tags = tags.unwrap_or_default();
-    validate::items("Tags", tags, 0, 50)?;
+    chk.items("Tags", tags, 0, 50);
     for (i, t) in tags.iter().enumerate() {
         let field = format!("Tags[{i}].Key");
-        validate::length(&field, &t.key, 1, Some(128))?;
-        validate::pattern(&field, &t.key, validate::TAG)?;
+        chk.length(&field, &t.key, 1, Some(128));
+        chk.pattern(&field, &t.key, validate::TAG);
         let field = format!("Tags[{i}].Value");
-        validate::length(&field, &t.value, 0, Some(256))?;
-        validate::pattern(&field, &t.value, validate::TAG)?;
+        chk.length(&field, &t.value, 0, Some(256));
+        chk.pattern(&field, &t.value, validate::TAG);
     }
-    Ok(())
 }
 
 pub(crate) fn validate_policy(
+    chk: &mut Checks,
     field: &str,
     policy: Option<&str>,
     max: Option<usize>,
-) -> Result<(), Error> {
+) {
     if let Some(p) = policy {
-        validate::length(field, p, 1, max)?;
-        validate::pattern(field, p, validate::POLICY)?;
+        chk.length(field, p, 1, max);
+        chk.pattern(field, p, validate::POLICY);
     }
-    Ok(())
 }
 
-pub(crate) fn validate_role_arn(field: &str, arn: &str) -> Result<(), Error> {
-    validate::length(field, arn, 20, Some(2048))?;
-    validate::pattern(field, arn, validate::ARN)
+pub(crate) fn validate_role_arn(chk: &mut Checks, field: &str, arn: &str) {
+    chk.length(field, arn, 20, Some(2048));
+    chk.pattern(field, arn, validate::ARN);
 }
 
 /// The session members AssumeRoleWithSAML and AssumeRoleWithWebIdentity end with: policy ARNs, an
@@ -369,16 +367,16 @@ pub(crate) struct FederatedSession<'a> {
 }
 
 impl FederatedSession<'_> {
-    pub(crate) fn validate(&self) -> Result<(), Error> {
-        validate_policy_arns(self.policy_arns)?;
-        validate_policy("Policy", self.policy, Some(2048))?;
-        validate_opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200))?;
-        validate_opt_range(
+    pub(crate) fn validate(&self, chk: &mut Checks) {
+        validate_policy_arns(chk, self.policy_arns);
+        validate_policy(chk, "Policy", self.policy, Some(2048));
+        chk.opt_range("DurationSeconds", self.duration_seconds, 900, Some(43200));
+        chk.opt_range(
             "MinimumSessionTokenSize",
             self.minimum_session_token_size,
             0,
             Some(4096),
-        )
+        );
     }
 
     pub(crate) fn encode(&self, form: &mut Form) {
@@ -390,13 +388,4 @@ impl FederatedSession<'_> {
             self.minimum_session_token_size.map(i64::from),
         );
     }
-}
-
-pub(crate) fn validate_opt_range(
-    field: &str,
-    v: Option<i32>,
-    min: i64,
-    max: Option<i64>,
-) -> Result<(), Error> {
-    v.map_or(Ok(()), |v| validate::range(field, i64::from(v), min, max))
 }

@@ -840,7 +840,8 @@ fn a_malformed_proxy_url_fails_closed_without_its_password() {
             no_proxy: None,
         };
         assert!(!format!("{setting:?}").contains("hunter2"));
-        // The command (Sts::from_env's path): exit 253, no request made anywhere.
+        // The command (Sts::from_env's path): a configuration the AWS CLI cannot use is its general
+        // error (255), no request made anywhere.
         let out = sts_cli(
             &[
                 ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
@@ -850,7 +851,7 @@ fn a_malformed_proxy_url_fails_closed_without_its_password() {
             ],
             &["get-caller-identity", "--endpoint-url", &url],
         );
-        assert_eq!(out.status.code(), Some(253), "{proxy}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(255), "{proxy}: {}", stderr(&out));
         assert!(stderr(&out).contains("proxy"), "{}", stderr(&out));
         assert!(!stderr(&out).contains("hunter2"), "{}", stderr(&out));
     }

@@ -6,7 +6,8 @@ use crate::args::{Globals, Values};
 use crate::output::{ObjBuilder, Value};
 use sts_blocking::ops::*;
 use sts_blocking::presign;
-use sts_blocking::{Credentials, Error, SecretString, Sts};
+use sts_blocking::settings::Settings;
+use sts_blocking::{Credentials, Error, SecretString, Sts, StsBuilder};
 
 /// The `--output` formats.
 pub const OUTPUTS: &[&str] = &["json", "text", "table", "yaml", "yaml-stream", "off", "env"];
@@ -75,6 +76,8 @@ pub enum Kind {
     Struct(&'static Shape),
     /// A list of structures: shorthand words or a JSON array.
     StructList(&'static Shape),
+    /// A switch: present or not, no value.
+    Switch,
 }
 
 impl Kind {
@@ -85,6 +88,7 @@ impl Kind {
             Kind::Int => "integer",
             Kind::StrList | Kind::StructList(_) => "list",
             Kind::Struct(_) => "structure",
+            Kind::Switch => "boolean",
         }
     }
 }
@@ -106,6 +110,8 @@ pub struct Flag {
     pub constraints: &'static str,
     /// Another name for the same flag (`--cluster-id` for `--cluster-name`).
     pub alias: Option<&'static str>,
+    /// The values argparse accepts (none: any).
+    pub choices: &'static [&'static str],
 }
 
 impl Flag {
@@ -139,7 +145,14 @@ pub(crate) const fn flag(
         doc,
         constraints,
         alias: None,
+        choices: &[],
     }
+}
+
+/// A flag that takes one of `choices` (an argparse usage error otherwise).
+pub(crate) const fn with_choices(mut f: Flag, choices: &'static [&'static str]) -> Flag {
+    f.choices = choices;
+    f
 }
 
 const fn with_alias(mut f: Flag, alias: &'static str) -> Flag {
@@ -205,6 +218,9 @@ pub struct Command {
     pub run: Run,
 }
 
+/// Makes another builder with the command's settings.
+pub type NewBuilder<'a> = dyn Fn() -> StsBuilder + 'a;
+
 /// How a command runs and prints.
 #[derive(Debug, Clone, Copy)]
 pub enum Run {
@@ -212,8 +228,15 @@ pub enum Run {
     /// the `--output` format.
     Op(fn(&Sts, &Values) -> Result<Value, Error>),
     /// A document made from signed requests (and possibly calls): printed as is, one line of JSON,
-    /// whatever `--output` says, because its reader (kubectl, Vault) needs exactly that.
-    Document(fn(&Sts, &Values, &Globals) -> Result<String, Error>),
+    /// whatever `--output` says, because its reader (kubectl, Vault) needs exactly that. The third
+    /// argument makes another builder with the command's settings (for a second client).
+    Document(fn(&Sts, &Values, &NewBuilder) -> Result<String, Error>),
+    /// A document made without a client (the resolved credentials): no region or client setting
+    /// is needed, as `aws configure export-credentials` needs none.
+    Local(fn(&Settings, &Values) -> Result<String, Error>),
+    /// A command that does its own printing and returns the exit status; it gets the words after
+    /// `--` (only `exec` accepts any).
+    Custom(fn(&Globals, &Values, &[String]) -> i32),
 }
 
 /// A global flag.
@@ -227,20 +250,27 @@ pub struct GlobalFlag {
     pub doc: &'static str,
 }
 
-/// The global flags, accepted before or after the command.
+/// The global flags, accepted before or after the command, in the AWS CLI v2's order.
 pub static GLOBALS: &[GlobalFlag] = &[
     GlobalFlag {
         name: "--debug",
         value: None,
         doc: "Print every attempt to standard error: the URL, the SigV4 canonical request and string \
-              to sign (session token redacted), the HTTP status and the time taken. Secrets are never \
-              printed.",
+              to sign (session token redacted), the HTTP status and the time taken, and the \
+              credential sources tried when none has credentials. Secrets are never printed.",
     },
     GlobalFlag {
         name: "--endpoint-url",
         value: Some("string"),
         doc: "Send requests to this URL instead of the endpoint the rules resolve (e.g. \
-              http://127.0.0.1:5000). Overrides AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL.",
+              http://127.0.0.1:5000). Overrides AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL. With \
+              no region configured, signed requests fail (there is no region to sign for).",
+    },
+    GlobalFlag {
+        name: "--no-verify-ssl",
+        value: None,
+        doc: "Do not verify TLS certificates. Anyone on the path can then read and change the \
+              requests and responses, credentials included: use --ca-bundle instead when you can.",
     },
     GlobalFlag {
         name: "--no-paginate",
@@ -252,7 +282,8 @@ pub static GLOBALS: &[GlobalFlag] = &[
         value: Some("string"),
         doc: "The output format, as the AWS CLI v2 prints them: json (the default), text \
               (tab-separated), table, yaml, yaml-stream or off (nothing); or env (export lines for \
-              the returned credentials). Default: AWS_DEFAULT_OUTPUT or json.",
+              the returned credentials). Default: AWS_DEFAULT_OUTPUT, else the profile's output \
+              setting, else json.",
     },
     GlobalFlag {
         name: "--query",
@@ -269,12 +300,31 @@ pub static GLOBALS: &[GlobalFlag] = &[
     GlobalFlag {
         name: "--region",
         value: Some("string"),
-        doc: "The region to use (e.g. us-east-1). Overrides AWS_REGION and AWS_DEFAULT_REGION.",
+        doc: "The region to use (e.g. us-east-1). Overrides AWS_REGION, AWS_DEFAULT_REGION and the \
+              profile's region. With no region anywhere, requests go to the global endpoint \
+              https://sts.amazonaws.com (signed for us-east-1), as the AWS CLI sends them.",
     },
     GlobalFlag {
         name: "--version",
         value: None,
         doc: "Print the version and exit.",
+    },
+    GlobalFlag {
+        name: "--color",
+        value: Some("string"),
+        doc: "on, off or auto. Accepted for compatibility: sts prints no colors.",
+    },
+    GlobalFlag {
+        name: "--no-sign-request",
+        value: None,
+        doc: "Send requests unsigned: no credentials are looked up. Only the unsigned operations \
+              (AssumeRoleWithSAML, AssumeRoleWithWebIdentity) succeed that way.",
+    },
+    GlobalFlag {
+        name: "--ca-bundle",
+        value: Some("string"),
+        doc: "A PEM file of the certificate authorities to trust instead of the bundled roots. \
+              Overrides AWS_CA_BUNDLE and the profile's ca_bundle.",
     },
     GlobalFlag {
         name: "--cli-read-timeout",
@@ -286,6 +336,27 @@ pub static GLOBALS: &[GlobalFlag] = &[
         name: "--cli-connect-timeout",
         value: Some("int"),
         doc: "The maximum time in seconds to open a connection. 0 means no limit. Default: 3.1.",
+    },
+    GlobalFlag {
+        name: "--cli-binary-format",
+        value: Some("string"),
+        doc: "base64 or raw-in-base64-out. Accepted for compatibility: STS has no binary \
+              parameter.",
+    },
+    GlobalFlag {
+        name: "--no-cli-pager",
+        value: None,
+        doc: "Accepted for compatibility: sts never pages its output.",
+    },
+    GlobalFlag {
+        name: "--cli-auto-prompt",
+        value: None,
+        doc: "Refused: sts has no interactive prompt (the command fails with exit status 252).",
+    },
+    GlobalFlag {
+        name: "--no-cli-auto-prompt",
+        value: None,
+        doc: "Accepted for compatibility: sts never prompts for parameters.",
     },
     GlobalFlag {
         name: "--help",
@@ -300,8 +371,10 @@ pub static COMMANDS: &[Command] = &[
     ASSUME_ROLE_WITH_SAML,
     ASSUME_ROLE_WITH_WEB_IDENTITY,
     ASSUME_ROOT,
+    crate::console::CONSOLE,
     DECODE_AUTHORIZATION_MESSAGE,
     EKS_TOKEN,
+    crate::exec::EXEC,
     crate::identity::EXPORT_CREDENTIALS,
     GET_ACCESS_KEY_INFO,
     GET_CALLER_IDENTITY,
@@ -310,6 +383,8 @@ pub static COMMANDS: &[Command] = &[
     GET_SCOPED_CREDENTIALS,
     GET_SESSION_TOKEN,
     GET_WEB_IDENTITY_TOKEN,
+    crate::login::LOGIN,
+    crate::login::LOGOUT,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];
@@ -1520,16 +1595,14 @@ const EKS_TOKEN: Command = Command {
     ],
     credentials: false,
     signed: true,
-    run: Run::Document(|sts, v, g| {
+    run: Run::Document(|sts, v, builder| {
         let cluster = v.req("--cluster-name");
         let info = std::env::var("KUBERNETES_EXEC_INFO").ok();
         let api_version = presign::exec_api_version(info.as_deref());
         let token = match v.str("--role-arn") {
             Some(arn) => {
                 let o = sts.assume_role(&AssumeRole::new(arn, EKS_ROLE_SESSION_NAME))?;
-                let role = crate::client_builder(g)?
-                    .credentials(o.credentials)
-                    .build()?;
+                let role = builder().credentials(o.credentials).build()?;
                 role.eks_token(&cluster)?
             }
             None => sts.eks_token(&cluster)?,

@@ -3,10 +3,19 @@
 use crate::commands::{self, Kind};
 
 fn flag_names(c: &commands::Command) -> Vec<&'static str> {
-    c.flags
+    let mut names: Vec<&'static str> = c
+        .flags
         .iter()
         .flat_map(|f| std::iter::once(f.name).chain(f.alias))
-        .collect()
+        .collect();
+    if crate::args::is_operation(c) {
+        names.extend([
+            "--cli-input-json",
+            "--cli-input-yaml",
+            "--generate-cli-skeleton",
+        ]);
+    }
+    names
 }
 
 fn global_names() -> Vec<&'static str> {
@@ -48,7 +57,13 @@ pub fn bash() -> String {
     ));
     s.push_str("        --signing-algorithm) COMPREPLY=($(compgen -W \"RS256 ES384\" -- \"$cur\")); return ;;\n");
     s.push_str("        --subject-mode) COMPREPLY=($(compgen -W \"AWSIdentity OriginIdentity\" -- \"$cur\")); return ;;\n");
-    s.push_str("        --region|--endpoint-url|--profile|--cli-read-timeout|--cli-connect-timeout) return ;;\n");
+    s.push_str("        --generate-cli-skeleton) COMPREPLY=($(compgen -W \"input output yaml-input\" -- \"$cur\")); return ;;\n");
+    s.push_str(
+        "        --color) COMPREPLY=($(compgen -W \"on off auto\" -- \"$cur\")); return ;;\n",
+    );
+    s.push_str("        --cli-binary-format) COMPREPLY=($(compgen -W \"base64 raw-in-base64-out\" -- \"$cur\")); return ;;\n");
+    s.push_str("        --ca-bundle|--cli-input-json|--cli-input-yaml) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n");
+    s.push_str("        --region|--endpoint-url|--profile|--query|--cli-read-timeout|--cli-connect-timeout) return ;;\n");
     s.push_str("    esac\n");
     s.push_str("    case \"$cmd\" in\n");
     s.push_str("        \"\") COMPREPLY=($(compgen -W \"$commands $globals\" -- \"$cur\")) ;;\n");
@@ -99,6 +114,9 @@ pub fn zsh() -> String {
         let desc = zsh_desc(first_sentence(g.doc));
         let value = match (g.name, g.value) {
             ("--output", _) => format!(":format:({})", commands::OUTPUTS.join(" ")),
+            ("--color", _) => ":when:(on off auto)".to_owned(),
+            ("--cli-binary-format", _) => ":format:(base64 raw-in-base64-out)".to_owned(),
+            ("--ca-bundle", _) => ":bundle:_files".to_owned(),
             (_, Some(v)) => format!(":{v}: "),
             (_, None) => String::new(),
         };
@@ -142,6 +160,7 @@ pub fn zsh() -> String {
                 ("--subject-mode", _) => ":mode:(AWSIdentity OriginIdentity)".to_owned(),
                 (_, Kind::StrList | Kind::StructList(_)) => ":*:value: ".to_owned(),
                 (_, Kind::Int) => ":integer: ".to_owned(),
+                (_, Kind::Switch) => String::new(),
                 _ => ":value:_files".to_owned(),
             };
             // An alias: both names, each excluding the other.
@@ -150,6 +169,20 @@ pub fn zsh() -> String {
                 None => format!("'{}", f.name),
             };
             s.push_str(&format!("                {names}[{desc}]{action}' \\\n"));
+        }
+        if crate::args::is_operation(c) {
+            s.push_str(
+                "                '(--cli-input-yaml)--cli-input-json[Read the parameters from a JSON \
+                 document]:document:_files' \\\n",
+            );
+            s.push_str(
+                "                '(--cli-input-json)--cli-input-yaml[Read the parameters from a YAML \
+                 document]:document:_files' \\\n",
+            );
+            s.push_str(
+                "                '--generate-cli-skeleton[Print a skeleton and send nothing]::kind:\
+                 (input output yaml-input)' \\\n",
+            );
         }
         s.push_str("                '1: :(help)'\n");
         s.push_str("            ;;\n");

@@ -44,8 +44,9 @@ fn verbatim(out: &mut String, text: &str, indent: usize) {
 
 fn synopsis_value(f: &Flag) -> &'static str {
     match f.kind {
-        Kind::StrList | Kind::StructList(_) => "<value> [<value>...]",
-        _ => "<value>",
+        Kind::StrList | Kind::StructList(_) => " <value> [<value>...]",
+        Kind::Switch => "",
+        _ => " <value>",
     }
 }
 
@@ -72,8 +73,7 @@ fn exit_status(out: &mut String) {
         ),
         (
             "253",
-            "The configuration is invalid or incomplete: no credentials, no region, an unknown \
-             --profile, a malformed config file or environment variable.",
+            "No credentials were found, or a signed request has a custom endpoint and no region.",
         ),
         (
             "254",
@@ -81,7 +81,9 @@ fn exit_status(out: &mut String) {
         ),
         (
             "255",
-            "Any other failure: the endpoint could not be reached, a timeout, an unreadable response.",
+            "Any other failure: an unknown profile, a setting or config file that cannot be read, \
+             a credential source that failed, the endpoint could not be reached, a timeout, an \
+             unreadable response.",
         ),
     ] {
         out.push_str(&format!("       {code}\n"));
@@ -171,12 +173,32 @@ pub fn command(c: &Command) -> String {
     for f in c.flags {
         let v = synopsis_value(f);
         if f.required {
-            out.push_str(&format!("          {} {v}\n", f.name));
+            out.push_str(&format!("          {}{v}\n", f.name));
         } else {
-            out.push_str(&format!("          [{} {v}]\n", f.name));
+            out.push_str(&format!("          [{}{v}]\n", f.name));
         }
     }
-    out.push_str("          [<global options>]\n\n");
+    let operation = crate::args::is_operation(c);
+    if operation {
+        out.push_str(
+            "          [--cli-input-json | --cli-input-yaml]
+",
+        );
+        out.push_str(
+            "          [--generate-cli-skeleton <value>]
+",
+        );
+    }
+    out.push_str(
+        "          [<global options>]
+",
+    );
+    if let Run::Custom(_) = c.run
+        && c.name == "exec"
+    {
+        out.push_str("          [-- <command> [<arg>...]]\n");
+    }
+    out.push('\n');
     out.push_str("OPTIONS\n");
     if c.flags.is_empty() {
         out.push_str("       None\n\n");
@@ -190,6 +212,9 @@ pub fn command(c: &Command) -> String {
         out.push_str(&format!("       {names} ({}){req}\n", f.kind.type_name()));
         wrap(&mut out, f.doc, 10);
         out.push('\n');
+        if f.constraints.is_empty() {
+            continue;
+        }
         wrap(
             &mut out,
             &match f.kind {
@@ -229,6 +254,28 @@ pub fn command(c: &Command) -> String {
             _ => {}
         }
     }
+    if operation {
+        for (names, doc) in [
+            (
+                "--cli-input-json | --cli-input-yaml (string)",
+                "Reads the parameters from a JSON document (or YAML, in the subset sts reads: \
+                 block and one-line flow mappings and lists, plain and quoted scalars, | and > \
+                 blocks, comments), as --generate-cli-skeleton prints it; file://path reads it \
+                 from a file. Flags given on the command line win over the document's members. \
+                 With it, no flag is required: the document is checked instead.",
+            ),
+            (
+                "--generate-cli-skeleton (string)",
+                "Prints a skeleton and sends nothing: input (the default) a JSON document for \
+                 --cli-input-json, yaml-input the same in YAML for --cli-input-yaml, output a \
+                 sample of the output (member names as values) in the --output format.",
+            ),
+        ] {
+            out.push_str(&format!("       {names}\n"));
+            wrap(&mut out, doc, 10);
+            out.push('\n');
+        }
+    }
     out.push_str("       See 'sts help' for the global options.\n\n");
     out.push_str("EXAMPLES\n");
     for e in c.examples {
@@ -243,6 +290,9 @@ pub fn command(c: &Command) -> String {
         }
     }
     out.push_str("OUTPUT\n");
+    if c.output.is_empty() {
+        out.push_str("       None\n\n");
+    }
     for o in c.output {
         output_member(&mut out, o, 7);
     }

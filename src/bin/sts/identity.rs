@@ -1,10 +1,12 @@
 //! Commands about the credentials in effect rather than an STS operation: `whoami` and
 //! `export-credentials` (the AWS CLI's `aws configure export-credentials`).
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag, out};
-use crate::output::{self, ObjBuilder, Value};
-use sts_blocking::{Credentials, Error, Sts};
+use crate::args::Values;
+use crate::commands::{Command, Example, Kind, Run, flag, out, with_choices};
+use crate::output::{self, ObjBuilder};
+use sts_blocking::credentials::mfa::mfa_provider;
+use sts_blocking::settings::Settings;
+use sts_blocking::{Credentials, Error, ProvideCredentials};
 
 /// `sts whoami`: the caller identity plus where the credentials came from.
 pub(crate) const WHOAMI: Command = Command {
@@ -62,13 +64,14 @@ pub(crate) const WHOAMI: Command = Command {
     }),
 };
 
-/// The formats of `export-credentials`.
-const FORMATS: [&str; 6] = [
+/// The formats of `export-credentials`: v2's, in its order, then this tool's `json`.
+const FORMATS: &[&str] = &[
     "process",
     "env",
     "env-no-export",
     "powershell",
     "windows-cmd",
+    "fish",
     "json",
 ];
 
@@ -84,15 +87,19 @@ pub(crate) const EXPORT_CREDENTIALS: Command = Command {
         --format process prints the JSON of the credential_process protocol (Version 1), so \
         `credential_process = sts export-credentials --profile base --format process` lets \
         another tool use these credentials. The output contains secrets: protect it.",
-    flags: &[flag(
-        "--format",
-        "",
-        Kind::Str,
-        false,
-        "The output format: process (default; the credential_process JSON), env (export \
-         AWS_...= lines), env-no-export (AWS_...= lines), powershell ($Env:AWS_...='...'), \
-         windows-cmd (set AWS_...=; refused for values cmd.exe would interpret) or json (the credential_process JSON without Version).",
-        "one of process, env, env-no-export, powershell, windows-cmd, json",
+    flags: &[with_choices(
+        flag(
+            "--format",
+            "",
+            Kind::Str,
+            false,
+            "The output format: process (default; the credential_process JSON), env (export \
+             AWS_...= lines), env-no-export (AWS_...= lines), powershell ($Env:AWS_...='...'), \
+             windows-cmd (set AWS_...=; refused for values cmd.exe would interpret), fish \
+             (set -gx AWS_... \"...\") or json (the credential_process JSON without Version).",
+            "one of process, env, env-no-export, powershell, windows-cmd, fish, json",
+        ),
+        FORMATS,
     )],
     output: &[
         out("Version", "integer", "Always 1 (process format only)."),
@@ -116,10 +123,10 @@ pub(crate) const EXPORT_CREDENTIALS: Command = Command {
     }],
     credentials: false,
     signed: false,
-    run: Run::Document(|sts, v, _: &Globals| export(sts, v)),
+    run: Run::Local(export),
 };
 
-fn export(sts: &Sts, v: &Values) -> Result<String, Error> {
+fn export(settings: &Settings, v: &Values) -> Result<String, Error> {
     let format = v.str("--format").unwrap_or_else(|| "process".into());
     if !FORMATS.contains(&format.as_str()) {
         return Err(Error::invalid_input(
@@ -127,7 +134,8 @@ fn export(sts: &Sts, v: &Values) -> Result<String, Error> {
             format!("must be one of {}, got {format:?}", FORMATS.join(", ")),
         ));
     }
-    let c = sts.resolve_credentials()?;
+    let mfa = Some(mfa_provider(crate::prompt_mfa_code));
+    let c = settings.credentials_provider(mfa).provide_credentials()?;
     render(&c, &format)
 }
 
@@ -159,6 +167,40 @@ fn cmd_safe(v: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | ':' | '.' | '_' | '-'))
 }
 
+/// A fish double-quoted string: `\`, `"` and `$` escaped (v2 writes the value as is; real
+/// credentials have none of them).
+fn fish_quote(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        if matches!(c, '\\' | '"' | '$') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// A JSON string as Python's `json.dumps` writes it by default (`ensure_ascii`): control and
+/// non-ASCII characters as `\uXXXX`.
+fn ascii_json_string(v: &str) -> String {
+    let mut plain = String::new();
+    output::json_string(&mut plain, v);
+    let mut out = String::with_capacity(plain.len());
+    for c in plain.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out
+}
+
 /// Renders credentials in one of [`FORMATS`].
 ///
 /// `env` and `env-no-export` quote for POSIX shells, `powershell` uses single-quoted strings;
@@ -187,6 +229,7 @@ fn render(c: &Credentials, format: &str) -> Result<String, Error> {
         "env" => lines(&|k, v| format!("export {k}={}", output::shell_quote(v))),
         "env-no-export" => lines(&|k, v| format!("{k}={}", output::shell_quote(v))),
         "powershell" => lines(&|k, v| format!("$Env:{k}={}", powershell_quote(v))),
+        "fish" => lines(&|k, v| format!("set -gx {k} {}", fish_quote(v))),
         "windows-cmd" => {
             if let Some((k, _)) = vars
                 .iter()
@@ -203,17 +246,26 @@ fn render(c: &Credentials, format: &str) -> Result<String, Error> {
             lines(&|k, v| format!("set {k}={v}"))
         }
         _ => {
-            let mut b = ObjBuilder::new();
+            // v2's `json.dumps(output, indent=2)`.
+            let mut members = Vec::new();
             if format == "process" {
-                b = b.int("Version", Some(1));
+                members.push(("Version", "1".to_owned()));
             }
-            let value: Value = b
-                .str("AccessKeyId", Some(&c.access_key_id))
-                .str("SecretAccessKey", Some(c.secret_access_key.expose()))
-                .str("SessionToken", c.session_token.as_ref().map(|t| t.expose()))
-                .str("Expiration", expiration.as_deref())
-                .build();
-            output::json(&value).trim_end().to_owned()
+            for (name, value) in [
+                ("AccessKeyId", Some(c.access_key_id.as_str())),
+                ("SecretAccessKey", Some(c.secret_access_key.expose())),
+                ("SessionToken", c.session_token.as_ref().map(|t| t.expose())),
+                ("Expiration", expiration.as_deref()),
+            ] {
+                if let Some(v) = value {
+                    members.push((name, ascii_json_string(v)));
+                }
+            }
+            let body: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("  \"{k}\": {v}"))
+                .collect();
+            format!("{{\n{}\n}}", body.join(",\n"))
         }
     })
 }
@@ -347,10 +399,28 @@ mod tests {
         assert!(render(&c, "windows-cmd").is_err());
         let p = render(&c, "process").unwrap();
         assert!(
-            p.starts_with("{\n    \"Version\": 1,\n    \"AccessKeyId\": \"ASIAX\""),
+            p.starts_with("{\n  \"Version\": 1,\n  \"AccessKeyId\": \"ASIAX\""),
             "{p}"
         );
         assert!(!render(&c, "json").unwrap().contains("Version"));
+        assert_eq!(
+            render(&c, "fish").unwrap(),
+            "set -gx AWS_ACCESS_KEY_ID \"ASIAX\"\nset -gx AWS_SECRET_ACCESS_KEY \"se cret\"\n\
+             set -gx AWS_SESSION_TOKEN \"tok\"\n\
+             set -gx AWS_CREDENTIAL_EXPIRATION \"1970-01-01T00:00:00+00:00\""
+        );
+        let odd = Credentials::new("A\"$\\é", "s", None);
+        assert_eq!(
+            render(&odd, "fish").unwrap(),
+            "set -gx AWS_ACCESS_KEY_ID \"A\\\"\\$\\\\é\"\nset -gx AWS_SECRET_ACCESS_KEY \"s\""
+        );
+        assert!(
+            render(&odd, "process")
+                .unwrap()
+                .contains("\"AccessKeyId\": \"A\\\"$\\\\\\u00e9\""),
+            "{}",
+            render(&odd, "process").unwrap()
+        );
         let long = Credentials::new("AKIA", "s", None);
         assert_eq!(
             render(&long, "env-no-export").unwrap(),

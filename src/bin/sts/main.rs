@@ -11,38 +11,35 @@
 //! configuration or credentials error, 254 service error, 255 anything else.
 
 mod args;
+mod browser;
+mod cli_input;
 mod commands;
 mod completion;
+mod console;
+mod errors;
+mod exec;
 mod help;
 mod identity;
 mod jmespath;
+mod login;
 mod output;
+mod pystyle;
+mod server;
 mod shorthand;
+mod signals;
 
-use args::{Action, CliError, Globals};
+use args::{Action, CliError, Globals, Skeleton};
 use commands::{Command, Run};
+use errors::{EXIT_CONFIG, EXIT_OTHER, EXIT_USAGE, cli_error};
 use output::Format;
 use std::io::Write;
 use std::time::Duration;
 use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
 use sts_blocking::credentials::mfa::mfa_provider;
 use sts_blocking::credentials::{CliCache, Env};
-use sts_blocking::error::{TimeoutPhase, TransportErrorKind};
 use sts_blocking::settings::{Overrides, Settings};
+use sts_blocking::transport::TrustRoots;
 use sts_blocking::{Error, Sts, StsBuilder};
-
-/// Exit status for command-line and parameter errors.
-const EXIT_USAGE: i32 = 252;
-/// Exit status for configuration and credentials errors.
-const EXIT_CONFIG: i32 = 253;
-/// Exit status for service errors.
-const EXIT_SERVICE: i32 = 254;
-/// Exit status for everything else.
-const EXIT_OTHER: i32 = 255;
-
-/// The usage banner printed before a usage error, as the AWS CLI prints it.
-const USAGE: &str = "usage: sts [options] <command> [parameters]\n\
-To see help text, you can run:\n\n  sts help\n  sts <command> help\n";
 
 /// What `--cli-*-timeout 0` ("no limit") becomes.
 const NO_LIMIT: Duration = sts_blocking::client::MAX_TIMEOUT;
@@ -57,10 +54,22 @@ fn main() {
 
 /// Runs the command line and returns the exit status.
 fn run(argv: &[String]) -> i32 {
-    let inv = match args::parse(argv) {
+    // `sts exec [flags] -- CMD [ARGS...]`: the words after the first `--` are the command.
+    let (head, trailing) = match argv.iter().position(|a| a == "--") {
+        Some(i) => (&argv[..i], Some(&argv[i + 1..])),
+        None => (argv, None),
+    };
+    let inv = match args::parse(head) {
         Ok(inv) => inv,
         Err(e) => return cli_error(e),
     };
+    // Elsewhere `--` is an unknown word, as it always was.
+    if trailing.is_some()
+        && !matches!(inv.action, Action::Run(c, _) if c.name == "exec")
+        && let Err(e) = args::parse(argv)
+    {
+        return cli_error(e);
+    }
     match inv.action {
         Action::Help(None) => emit(&help::tool()),
         Action::Help(Some(c)) => emit(&help::command(c)),
@@ -74,7 +83,10 @@ fn run(argv: &[String]) -> i32 {
             "zsh" => completion::zsh(),
             _ => completion::bash(),
         }),
-        Action::Run(cmd, values) => execute(&inv.globals, cmd, &values),
+        Action::Run(cmd, values) => match cmd.run {
+            Run::Custom(f) => f(&inv.globals, &values, trailing.unwrap_or_default()),
+            _ => execute(&inv.globals, cmd, &values),
+        },
     }
 }
 
@@ -85,55 +97,35 @@ fn emit(text: &str) -> i32 {
     0
 }
 
-/// Prints a command-line error and returns its exit status.
-fn cli_error(e: CliError) -> i32 {
-    match e {
-        CliError::Usage(msg) => {
-            eprint!("{USAGE}\nsts: error: {msg}\n");
-            EXIT_USAGE
-        }
-        CliError::Param(msg) => {
-            eprintln!("\n{msg}");
-            EXIT_USAGE
-        }
-        CliError::Config(msg) => {
-            eprintln!("\n{msg}");
-            EXIT_CONFIG
-        }
-    }
-}
-
-/// The output format: `--output`, else `AWS_DEFAULT_OUTPUT`, else json.
-fn output_format(g: &Globals) -> Result<Format, CliError> {
+/// The output format: `--output`, else `AWS_DEFAULT_OUTPUT`, else the profile's `output`, else
+/// json. A value sts does not know is the AWS CLI's `Unknown output type` (255).
+fn output_format(g: &Globals, settings: &Settings) -> Result<Format, CliError> {
     if let Some(f) = g.output.as_deref().and_then(Format::parse) {
         return Ok(f);
     }
-    match std::env::var("AWS_DEFAULT_OUTPUT") {
-        Ok(v) if !v.trim().is_empty() => {
+    let configured = std::env::var("AWS_DEFAULT_OUTPUT")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            settings
+                .profiles()
+                .selected()
+                .and_then(|p| p.get_nonempty("output"))
+                .map(str::to_owned)
+        });
+    match configured {
+        None => Ok(Format::Json),
+        Some(v) => {
             let v = v.trim();
-            Format::parse(v).ok_or_else(|| {
-                CliError::Config(format!(
-                    "AWS_DEFAULT_OUTPUT={v} is not an output format sts supports ({})",
-                    commands::OUTPUTS.join(", ")
-                ))
-            })
+            Format::parse(v).ok_or_else(|| CliError::Other(format!("Unknown output type: {v}")))
         }
-        _ => Ok(Format::Json),
     }
 }
 
-/// Builds the client for a command: the environment, then the global flags.
-fn build_client(g: &Globals) -> Result<Sts, Error> {
-    client_builder(g)?.build()
-}
-
-/// The builder of a command's client: the environment, then the global flags. Commands that need a
-/// second client (`eks-token --role-arn`) start from it too, so it has the same settings.
-///
-/// The one place a client is configured; a profile-aware builder will replace it.
-fn client_builder(g: &Globals) -> Result<StsBuilder, Error> {
-    // The AWS CLI's resolution: --profile and --region first, then the environment, then the
-    // shared config files; credentials from the default chain, MFA codes asked on the terminal.
+/// The settings of a command: `--profile` and `--region`, then the environment, then the shared
+/// config files, as the AWS CLI resolves them; role, web identity and SSO sessions shared through
+/// ~/.aws/cli/cache as `aws` shares them.
+fn load_settings(g: &Globals) -> Result<Settings, Error> {
     let env = Env::real();
     let mut settings = Settings::load(
         &env,
@@ -142,14 +134,44 @@ fn client_builder(g: &Globals) -> Result<StsBuilder, Error> {
             region: g.region.clone(),
         },
     )?;
-    // As `aws` does: role, web identity and SSO sessions are shared through ~/.aws/cli/cache.
     settings.credential_cache = CliCache::from_env(&env);
+    Ok(settings)
+}
+
+/// Builds the client for a command with its settings.
+fn build_with(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
+    client_builder(g, settings).build()
+}
+
+/// Builds the client for a command that loads nothing else: the settings, then the global flags.
+fn build_client(g: &Globals) -> Result<Sts, Error> {
+    build_with(g, &load_settings(g)?)
+}
+
+/// Prints a library error the AWS CLI's way for `cmd` and returns the exit status.
+fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
+    errors::report(cmd.action, e, sts, false)
+}
+
+/// The builder of a command's client: the settings, then the global flags. Commands that need a
+/// second client (`eks-token --role-arn`) start from it too, so it has the same settings.
+fn client_builder(g: &Globals, settings: &Settings) -> StsBuilder {
+    // Credentials from the default chain, MFA codes asked on the terminal.
     let mut b = settings.sts_builder_with_mfa(Some(mfa_provider(prompt_mfa_code)));
     if let Some(r) = &g.region {
         b = b.region(r);
     }
     if let Some(u) = &g.endpoint_url {
         b = b.endpoint_url(u);
+    }
+    if let Some(c) = &g.ca_bundle {
+        b = b.ca_bundle(c);
+    }
+    if g.no_verify_ssl {
+        b = b.trust_roots(TrustRoots::NoVerification);
+    }
+    if g.no_sign_request {
+        b = b.sign_requests(false);
     }
     let secs = |s: u64| {
         if s == 0 {
@@ -167,16 +189,14 @@ fn client_builder(g: &Globals) -> Result<StsBuilder, Error> {
             .attempt_timeout(secs(t))
             .total_timeout(DEFAULT_TOTAL_TIMEOUT.max(secs(t).saturating_mul(3)));
     }
-    if g.debug {
-        b = b.on_attempt(debug_attempt);
-    }
-    Ok(b)
+    let debug = g.debug;
+    b.on_attempt(move |r| {
+        errors::record_attempt(r);
+        if debug {
+            debug_attempt(r);
+        }
+    })
 }
-
-/// The first line of the error when no source has credentials (the tried sources follow).
-const NO_CREDENTIALS: &str = "Unable to locate credentials. You can configure credentials with \
-    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile in ~/.aws/config (--profile), web \
-    identity, a container or instance role. Sources tried:";
 
 /// Asks for an MFA code on the terminal, as the AWS CLI does ("Enter MFA code for SERIAL: ").
 fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
@@ -233,21 +253,43 @@ fn debug_attempt(r: &AttemptRecord) {
 
 /// Runs one subcommand and prints its output or error.
 fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
+    if g.cli_auto_prompt {
+        eprintln!("\n--cli-auto-prompt is not supported: sts has no interactive prompt");
+        return EXIT_USAGE;
+    }
+    let report = |e: &Error, sts: Option<&Sts>| errors::report(cmd.action, e, sts, g.debug);
+    match cli_input::skeleton_of(cmd, values) {
+        Some(Skeleton::Input) => return emit(&output::json(&cli_input::input_skeleton(cmd))),
+        Some(Skeleton::YamlInput) => return emit(&cli_input::yaml_input_skeleton(cmd)),
+        _ => {}
+    }
+    let settings = match load_settings(g) {
+        Ok(s) => s,
+        Err(e) => return report(&e, None),
+    };
     let op = match cmd.run {
         Run::Op(op) => op,
+        // Credentials for another tool: no client, so no region or client setting is needed.
+        Run::Local(local) => {
+            return match local(&settings, values) {
+                Ok(text) => emit(&format!("{text}\n")),
+                Err(e) => report(&e, None),
+            };
+        }
+        Run::Custom(f) => return f(g, values, &[]),
         // A document for kubectl or Vault: JSON whatever --output says.
         Run::Document(doc) => {
-            let sts = match build_client(g) {
+            let sts = match build_with(g, &settings) {
                 Ok(s) => s,
-                Err(e) => return report(cmd, &e, None),
+                Err(e) => return report(&e, None),
             };
-            return match doc(&sts, values, g) {
+            return match doc(&sts, values, &|| client_builder(g, &settings)) {
                 Ok(text) => emit(&format!("{text}\n")),
-                Err(e) => report(cmd, &e, Some(&sts)),
+                Err(e) => report(&e, Some(&sts)),
             };
         }
     };
-    let format = match output_format(g) {
+    let format = match output_format(g, &settings) {
         Ok(f) => f,
         Err(e) => return cli_error(e),
     };
@@ -264,11 +306,17 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         Ok(q) => q,
         Err(msg) => return cli_error(CliError::Param(msg)),
     };
-    let sts = match build_client(g) {
-        Ok(s) => s,
-        Err(e) => return report(cmd, &e, None),
+    let result = if cli_input::skeleton_of(cmd, values) == Some(Skeleton::Output) {
+        // Checked like a call (required flags), not sent.
+        Ok(cli_input::output_skeleton(cmd.output))
+    } else {
+        let sts = match build_with(g, &settings) {
+            Ok(s) => s,
+            Err(e) => return report(&e, None),
+        };
+        op(&sts, values).map_err(|e| report(&e, Some(&sts)))
     };
-    match op(&sts, values) {
+    match result {
         Ok(v) => match output::render(&v, query.as_ref(), format, cmd.action) {
             Ok(text) => emit(&text),
             // A query that fails on the data (a type error, an unknown function) or a result
@@ -278,74 +326,6 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
                 EXIT_OTHER
             }
         },
-        Err(e) => report(cmd, &e, Some(&sts)),
+        Err(code) => code,
     }
-}
-
-/// Prints a library error the way the AWS CLI prints it and returns the exit status.
-fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
-    let url = || {
-        let u = sts.map(|s| s.endpoint().url.clone()).unwrap_or_default();
-        if u.ends_with('/') { u } else { format!("{u}/") }
-    };
-    let (msg, code) = match e {
-        Error::InvalidInput { field, rule } => (
-            format!("Parameter validation failed:\nInvalid value for parameter {field}: {rule}"),
-            EXIT_USAGE,
-        ),
-        Error::Service(s) => (
-            format!(
-                "An error occurred ({}) when calling the {} operation: {}",
-                s.code,
-                cmd.action,
-                s.message.as_deref().unwrap_or("Unknown")
-            ),
-            EXIT_SERVICE,
-        ),
-        Error::Credentials(c)
-            if c.provider == "none" || (c.provider == "chain" && c.source.is_none()) =>
-        {
-            let mut m = NO_CREDENTIALS.to_owned();
-            for (source, why) in &c.tried {
-                m.push_str(&format!("\n  - {source}: {why}"));
-            }
-            (m, EXIT_CONFIG)
-        }
-        Error::Endpoint { message } if message.to_ascii_lowercase().contains("region") => (
-            format!(
-                "You must specify a region. You can also configure your region with AWS_REGION \
-                 or --region. ({message})"
-            ),
-            EXIT_CONFIG,
-        ),
-        Error::Credentials(_)
-        | Error::Config { .. }
-        | Error::File { .. }
-        | Error::ConfigFile { .. }
-        | Error::Endpoint { .. } => (e.to_string(), EXIT_CONFIG),
-        Error::Transport {
-            kind: TransportErrorKind::Connect | TransportErrorKind::Dns,
-            ..
-        } if sts.is_some() => (
-            format!("Could not connect to the endpoint URL: \"{}\"", url()),
-            EXIT_OTHER,
-        ),
-        Error::Timeout {
-            phase: TimeoutPhase::Connect,
-            ..
-        } if sts.is_some() => (
-            format!("Connect timeout on endpoint URL: \"{}\"", url()),
-            EXIT_OTHER,
-        ),
-        Error::Timeout {
-            phase: TimeoutPhase::Attempt | TimeoutPhase::Total,
-            ..
-        } if sts.is_some() => (
-            format!("Read timeout on endpoint URL: \"{}\"", url()),
-            EXIT_OTHER,
-        ),
-        other => (other.to_string(), EXIT_OTHER),
-    };
-    eprintln!("\n{msg}");
-    code
 }

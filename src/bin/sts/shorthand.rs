@@ -21,31 +21,19 @@ pub enum Json {
     Obj(Vec<(String, Json)>),
 }
 
-impl Json {
-    /// A short description for type errors.
-    pub fn describe(&self) -> String {
-        match self {
-            Json::Null => "null (type: null)".into(),
-            Json::Bool(b) => format!("{b} (type: boolean)"),
-            Json::Num(n) => format!("{n} (type: number)"),
-            Json::Str(s) => format!("{s} (type: string)"),
-            Json::Arr(_) => "[...] (type: list)".into(),
-            Json::Obj(_) => "{...} (type: structure)".into(),
-        }
-    }
-}
-
-/// Parses a whole JSON document.
+/// Parses a whole JSON document. Errors read as Python's `json` module words them (awscli
+/// quotes them): `Invalid JSON: Expecting value: line 1 column 2 (char 1)`.
 pub fn parse_json(input: &str) -> Result<Json, String> {
     let mut p = JsonParser {
         s: input.as_bytes(),
         i: 0,
         src: input,
     };
+    p.ws();
     let v = p.value(0)?;
     p.ws();
     if p.i != p.s.len() {
-        return Err(format!("Invalid JSON: extra data at character {}", p.i));
+        return p.err("Extra data");
     }
     Ok(v)
 }
@@ -63,66 +51,90 @@ impl JsonParser<'_> {
         }
     }
 
+    /// `msg: line L column C (char P)` at the current position.
     fn err<T>(&self, what: &str) -> Result<T, String> {
-        Err(format!("Invalid JSON: {what} at character {}", self.i))
+        self.err_at(what, self.i)
     }
 
-    fn eat(&mut self, b: u8) -> bool {
-        self.ws();
-        if self.s.get(self.i) == Some(&b) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
+    fn err_at<T>(&self, what: &str, at: usize) -> Result<T, String> {
+        // Python counts characters, not bytes.
+        let before = self.src.get(..at).unwrap_or(self.src);
+        let pos = before.chars().count();
+        let line = before.matches('\n').count() + 1;
+        let col = match before.rfind('\n') {
+            Some(nl) => before[nl..].chars().count() - 1,
+            None => pos,
+        } + 1;
+        Err(format!(
+            "Invalid JSON: {what}: line {line} column {col} (char {pos})"
+        ))
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
     }
 
     fn value(&mut self, depth: usize) -> Result<Json, String> {
         if depth > 32 {
             return self.err("nesting too deep");
         }
-        self.ws();
-        match self.s.get(self.i) {
+        match self.peek() {
             Some(b'{') => {
                 self.i += 1;
                 let mut members = Vec::new();
-                if self.eat(b'}') {
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
                     return Ok(Json::Obj(members));
                 }
                 loop {
-                    self.ws();
-                    if self.s.get(self.i) != Some(&b'"') {
-                        return self.err("expected a member name");
+                    if self.peek() != Some(b'"') {
+                        return self.err("Expecting property name enclosed in double quotes");
                     }
                     let k = self.string()?;
-                    if !self.eat(b':') {
-                        return self.err("expected ':'");
+                    self.ws();
+                    if self.peek() != Some(b':') {
+                        return self.err("Expecting ':' delimiter");
                     }
+                    self.i += 1;
+                    self.ws();
                     members.push((k, self.value(depth + 1)?));
-                    if self.eat(b',') {
-                        continue;
+                    self.ws();
+                    match self.peek() {
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Json::Obj(members));
+                        }
+                        Some(b',') => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        _ => return self.err("Expecting ',' delimiter"),
                     }
-                    if self.eat(b'}') {
-                        return Ok(Json::Obj(members));
-                    }
-                    return self.err("expected ',' or '}'");
                 }
             }
             Some(b'[') => {
                 self.i += 1;
                 let mut items = Vec::new();
-                if self.eat(b']') {
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
                     return Ok(Json::Arr(items));
                 }
                 loop {
                     items.push(self.value(depth + 1)?);
-                    if self.eat(b',') {
-                        continue;
+                    self.ws();
+                    match self.peek() {
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Json::Arr(items));
+                        }
+                        Some(b',') => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        _ => return self.err("Expecting ',' delimiter"),
                     }
-                    if self.eat(b']') {
-                        return Ok(Json::Arr(items));
-                    }
-                    return self.err("expected ',' or ']'");
                 }
             }
             Some(b'"') => Ok(Json::Str(self.string()?)),
@@ -138,77 +150,119 @@ impl JsonParser<'_> {
                 self.i += 4;
                 Ok(Json::Null)
             }
-            Some(b'-' | b'0'..=b'9') => {
-                let start = self.i;
-                while self.i < self.s.len()
-                    && matches!(
-                        self.s[self.i],
-                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
-                    )
-                {
-                    self.i += 1;
-                }
-                Ok(Json::Num(self.src[start..self.i].to_owned()))
-            }
-            _ => self.err("expected a value"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.err("Expecting value"),
         }
     }
 
+    /// Python's number syntax: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`.
+    fn number(&mut self) -> Result<Json, String> {
+        let start = self.i;
+        let digits = |p: &mut Self| {
+            let from = p.i;
+            while p.peek().is_some_and(|b| b.is_ascii_digit()) {
+                p.i += 1;
+            }
+            p.i > from
+        };
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        if self.peek() == Some(b'0') {
+            self.i += 1;
+        } else if !digits(self) {
+            return self.err_at("Expecting value", start);
+        }
+        let mark = self.i;
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if !digits(self) {
+                self.i = mark;
+            }
+        }
+        let mark = self.i;
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !digits(self) {
+                self.i = mark;
+            }
+        }
+        Ok(Json::Num(self.src[start..self.i].to_owned()))
+    }
+
     fn string(&mut self) -> Result<String, String> {
+        let start = self.i;
         self.i += 1; // opening quote
         let mut out = String::new();
         loop {
             let rest = &self.src[self.i..];
             let Some(c) = rest.chars().next() else {
-                return self.err("unterminated string");
+                return self.err_at("Unterminated string starting at", start);
             };
-            self.i += c.len_utf8();
             match c {
-                '"' => return Ok(out),
-                '\\' => {
-                    let Some(&e) = self.s.get(self.i) else {
-                        return self.err("unterminated string");
-                    };
+                '"' => {
                     self.i += 1;
+                    return Ok(out);
+                }
+                '\\' => {
+                    let esc = self.i;
+                    self.i += 1;
+                    let Some(e) = self.src[self.i..].chars().next() else {
+                        return self.err_at("Unterminated string starting at", start);
+                    };
+                    self.i += e.len_utf8();
                     match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let hi = self.hex4()?;
+                        '"' => out.push('"'),
+                        '\\' => out.push('\\'),
+                        '/' => out.push('/'),
+                        'b' => out.push('\u{8}'),
+                        'f' => out.push('\u{c}'),
+                        'n' => out.push('\n'),
+                        'r' => out.push('\r'),
+                        't' => out.push('\t'),
+                        'u' => {
+                            let hi = self.hex4(esc)?;
                             let cp = if (0xD800..0xDC00).contains(&hi)
                                 && self.s[self.i..].starts_with(b"\\u")
                             {
+                                let mark = self.i;
                                 self.i += 2;
-                                let lo = self.hex4()?;
-                                0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                                let lo = self.hex4(mark)?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                                } else {
+                                    self.i = mark;
+                                    hi
+                                }
                             } else {
                                 hi
                             };
                             out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
                         }
-                        _ => return self.err("invalid escape"),
+                        _ => return self.err_at("Invalid \\escape", esc),
                     }
                 }
-                c if (c as u32) < 0x20 => return self.err("control character in string"),
-                c => out.push(c),
+                c if (c as u32) < 0x20 => return self.err("Invalid control character at"),
+                c => {
+                    self.i += c.len_utf8();
+                    out.push(c);
+                }
             }
         }
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
+    /// Four hex digits after `\u` (`esc` is the backslash).
+    fn hex4(&mut self, esc: usize) -> Result<u32, String> {
         let h = self.src.get(self.i..self.i + 4).unwrap_or("");
         match u32::from_str_radix(h, 16) {
-            Ok(v) if h.len() == 4 => {
+            Ok(v) if h.len() == 4 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 self.i += 4;
                 Ok(v)
             }
-            _ => self.err("invalid \\u escape"),
+            _ => self.err_at("Invalid \\uXXXX escape", esc),
         }
     }
 }
@@ -290,7 +344,12 @@ pub fn parse_shorthand(input: &str) -> Result<Struct, String> {
                         }
                     }
                 }
-                value = value.trim().to_owned();
+                // As awscli's shorthand parser: leading ASCII whitespace only (`string.whitespace`),
+                // trailing whitespace as Python's rstrip (Unicode).
+                value = value
+                    .trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}'])
+                    .trim_end()
+                    .to_owned();
             }
         }
         out.push((key, value));
@@ -348,6 +407,10 @@ mod tests {
             parse_shorthand("Key=,Value=").unwrap(),
             pairs(&[("Key", ""), ("Value", "")])
         );
+        assert_eq!(
+            parse_shorthand("Key=\u{3000}v\u{3000},Value= w ").unwrap(),
+            pairs(&[("Key", "\u{3000}v"), ("Value", "w")])
+        );
         assert!(parse_shorthand("Key").is_err());
         assert!(parse_shorthand("=a").is_err());
     }
@@ -364,7 +427,31 @@ mod tests {
                 ("Value".into(), Json::Str("b".into()))
             ])
         );
-        assert!(parse_json("[1,").is_err());
-        assert!(parse_json("{} x").is_err());
+        // Python's json module's words and positions.
+        for (doc, msg) in [
+            ("[1,", "Expecting value: line 1 column 4 (char 3)"),
+            ("{} x", "Extra data: line 1 column 4 (char 3)"),
+            (
+                "[{\"Key\":\"a\",]",
+                "Expecting property name enclosed in double quotes: line 1 column 13 (char 12)",
+            ),
+            (
+                "{\"a\" 1}",
+                "Expecting ':' delimiter: line 1 column 6 (char 5)",
+            ),
+            ("[1 2]", "Expecting ',' delimiter: line 1 column 4 (char 3)"),
+            (
+                "\n  [\"é",
+                "Unterminated string starting at: line 2 column 4 (char 4)",
+            ),
+            ("\"a\\x\"", "Invalid \\escape: line 1 column 3 (char 2)"),
+            ("", "Expecting value: line 1 column 1 (char 0)"),
+        ] {
+            assert_eq!(
+                parse_json(doc),
+                Err(format!("Invalid JSON: {msg}")),
+                "{doc:?}"
+            );
+        }
     }
 }

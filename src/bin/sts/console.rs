@@ -1,0 +1,218 @@
+//! `sts console`: a sign-in URL for the AWS Management Console with the credentials in effect,
+//! built as a custom identity broker builds it (see `sts_blocking::credentials::federation`).
+
+use crate::args::{Globals, Values};
+use crate::commands::{Command, Example, Kind, Run, flag, out};
+use sts_blocking::credentials::Env;
+use sts_blocking::credentials::federation::{self, CallerKind};
+use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
+use sts_blocking::settings::{Overrides, Settings};
+use sts_blocking::{Credentials, Error, Sts};
+
+/// `sts console`.
+pub(crate) const CONSOLE: Command = Command {
+    name: "console",
+    action: "",
+    summary: "Opens the AWS console signed in with a profile's credentials (aws-vault login).",
+    description: "Builds a sign-in URL for the AWS Management Console from the credentials \
+        every other command uses (--profile with role chains, SSO, login_session, ...) and \
+        opens it in the browser (xdg-open, open, or rundll32 on Windows), or prints it with \
+        --print. When the browser cannot be opened, the URL is printed instead.\n\n\
+        Role sessions (AssumeRole, SSO, aws login) are exchanged as they are. Long-term access \
+        keys of an IAM user first get a GetFederationToken session named after the user, with \
+        the session policy {\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\
+        \"Action\":\"*\",\"Resource\":\"*\"}]}: the console then has exactly the user's own \
+        permissions (a session policy can only narrow them; such a session can never call IAM). \
+        Credentials from GetSessionToken cannot sign in to the console: sts says so.\n\n\
+        The federation endpoint is the partition's (https://signin.aws.amazon.com/federation, \
+        https://signin.amazonaws.cn/federation, \
+        https://signin.amazonaws-us-gov.com/federation) for the configured region; \
+        AWS_ENDPOINT_URL_SIGNIN (or the signin services section) replaces the host: the \
+        endpoint is then that URL followed by /federation. The URL carries a sign-in token \
+        that opens the console for the rest of the session: do not share it.",
+    flags: &[
+        flag(
+            "--duration-seconds",
+            "",
+            Kind::Int,
+            false,
+            "For a role session: how long the console session lasts (SessionDuration; default: \
+             one hour). For long-term keys: the duration of the GetFederationToken session, \
+             which the console session then lasts. Not accepted for other credentials.",
+            "900 to 43200 for a role session, 900 to 129600 for long-term keys",
+        ),
+        flag(
+            "--destination",
+            "",
+            Kind::Str,
+            false,
+            "The console page to open. Default: the console home of the configured region.",
+            "an https URL of the console",
+        ),
+        flag(
+            "--print",
+            "",
+            Kind::Switch,
+            false,
+            "Print the sign-in URL on standard output instead of opening it.",
+            "",
+        ),
+    ],
+    output: &[out(
+        "URL",
+        "string",
+        "With --print, or when no browser could be opened: the sign-in URL, on one line.",
+    )],
+    examples: &[
+        Example {
+            title: "To open the console as the role of a profile",
+            command: "sts console --profile dev",
+            output: "",
+        },
+        Example {
+            title: "To print a sign-in URL for the S3 console, valid for two hours",
+            command: "sts console --profile dev --duration-seconds 7200 --print \
+                      --destination https://console.aws.amazon.com/s3/home",
+            output: "",
+        },
+    ],
+    credentials: false,
+    signed: true,
+    run: Run::Custom(run),
+};
+
+fn usage(msg: &str) -> i32 {
+    eprintln!("\n{msg}");
+    crate::EXIT_USAGE
+}
+
+fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
+    let duration = v.int("--duration-seconds").map(i64::from);
+    let env = Env::real();
+    let settings = match Settings::load(
+        &env,
+        &Overrides {
+            profile: g.profile.clone(),
+            region: g.region.clone(),
+        },
+    ) {
+        Ok(s) => s,
+        Err(e) => return crate::report(&CONSOLE, &e, None),
+    };
+    let sts = match crate::exec::client(g, &settings) {
+        Ok(s) => s,
+        Err(e) => return crate::report(&CONSOLE, &e, None),
+    };
+    let session = match session(&sts, duration) {
+        Ok(Ok(s)) => s,
+        Ok(Err(code)) => return code,
+        Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
+    };
+    let signin = settings.profiles().configured_endpoint_url(&env, "signin");
+    let url = match endpoints_and_url(&env, &settings, signin.as_deref(), v, &session) {
+        Ok(u) => u,
+        Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
+    };
+    if v.switch("--print") {
+        return crate::emit(&format!("{}\n", url.expose()));
+    }
+    match crate::browser::open(url.expose()) {
+        Ok(()) => {
+            eprintln!("Opened the console sign-in URL in your browser.");
+            0
+        }
+        Err(why) => {
+            eprintln!("Could not open a browser ({why}); open this URL:");
+            crate::emit(&format!("{}\n", url.expose()))
+        }
+    }
+}
+
+/// The credentials to sign in with and the `SessionDuration` to ask for, or an exit status.
+fn session(
+    sts: &Sts,
+    duration: Option<i64>,
+) -> Result<Result<(Credentials, Option<i64>), i32>, Error> {
+    let creds = sts.resolve_credentials()?;
+    let arn = sts
+        .send_with_credentials(&GetCallerIdentity, &creds)?
+        .output
+        .arn
+        .unwrap_or_default();
+    let kind = federation::classify_arn(&arn);
+    if creds.session_token.is_none() {
+        if let Some(d) = duration
+            && !federation::FEDERATION_DURATION.contains(&d)
+        {
+            return Ok(Err(usage(&format!(
+                "Parameter validation failed:\nInvalid value for parameter --duration-seconds: \
+                 a GetFederationToken session lasts 900 to 129600 seconds, got {d}"
+            ))));
+        }
+        let mut op = GetFederationToken::new(federation::federated_name(&arn));
+        op.policy = Some(federation::ALLOW_ALL_POLICY.to_owned());
+        op.duration_seconds = duration.and_then(|d| i32::try_from(d).ok());
+        let mut c = sts.send_with_credentials(&op, &creds)?.output.credentials;
+        c.account_id = creds.account_id;
+        return Ok(Ok((c, None)));
+    }
+    match kind {
+        CallerKind::User | CallerKind::Root => Ok(Err({
+            eprintln!(
+                "\nThese credentials are a GetSessionToken session of {arn}, which the console \
+                 federation endpoint refuses. Use a role (a profile with role_arn, SSO or aws \
+                 login), or the user's long-term keys (sts console then makes a \
+                 GetFederationToken session)."
+            );
+            crate::EXIT_CONFIG
+        })),
+        CallerKind::FederatedUser if duration.is_some() => Ok(Err(usage(
+            "--duration-seconds cannot be used with GetFederationToken credentials: the console \
+             session lasts as long as they do",
+        ))),
+        CallerKind::AssumedRole => {
+            if let Some(d) = duration
+                && let Err(e) = federation::check_session_duration(d)
+            {
+                return Err(e);
+            }
+            Ok(Ok((creds, duration)))
+        }
+        _ => {
+            if duration.is_some() {
+                return Ok(Err(usage(&format!(
+                    "--duration-seconds can only be used with a role session, and {arn} is not \
+                     one"
+                ))));
+            }
+            Ok(Ok((creds, None)))
+        }
+    }
+}
+
+fn endpoints_and_url(
+    env: &Env,
+    settings: &Settings,
+    signin: Option<&str>,
+    v: &Values,
+    (creds, duration): &(Credentials, Option<i64>),
+) -> Result<sts_blocking::SecretString, Error> {
+    let region = settings.region.as_deref();
+    let e = federation::endpoints_for(region, signin)?;
+    let token = federation::request_signin_token(
+        &e.federation,
+        &federation::session_json(creds),
+        *duration,
+        env,
+        settings.ca_bundle.clone(),
+    )?;
+    let destination = v
+        .str("--destination")
+        .unwrap_or_else(|| federation::default_destination(&e.console, region));
+    Ok(federation::login_url(
+        &e.federation,
+        federation::ISSUER,
+        &destination,
+        &token,
+    ))
+}

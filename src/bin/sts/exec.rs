@@ -1,0 +1,582 @@
+//! `sts exec`: runs a command with a profile's credentials, as `aws-vault exec` does, with the
+//! credentials `sts` (and `aws`) find and cache.
+//!
+//! - Credentials come from the same chain as every command (role chains, MFA prompted once per
+//!   session thanks to `~/.aws/cli/cache`, `login_session`, SSO, `credential_process`...).
+//!   Long-term keys are never handed over as they are: a `GetSessionToken` session is made first
+//!   (with the profile's `mfa_serial`), unless `--no-session`.
+//! - The child gets `SET` and loses `REMOVED` (see `child_env`); `GUARD` marks it so that
+//!   a nested `sts exec` refuses to run (`--force` allows it).
+//! - Without `--server`, on Unix, `sts` replaces itself with the command (exec): signals, the
+//!   terminal and the exit status are the command's own. With `--server` it starts the loopback
+//!   endpoint of [`crate::server`], runs the command as a child, forwards SIGTERM and SIGHUP (and
+//!   SIGINT / SIGQUIT when there is no terminal to send them to the child directly) and exits with
+//!   the child's status (128 + N for a child killed by signal N).
+
+use crate::args::{Globals, Values};
+use crate::commands::{Command, Example, Kind, Run, flag};
+use std::ffi::OsString;
+use std::sync::Arc;
+use sts_blocking::credentials::mfa::{fetch_code, mfa_provider};
+use sts_blocking::ops::GetSessionToken;
+use sts_blocking::settings::{Overrides, Settings};
+use sts_blocking::{Credentials, Error, ProvideCredentials, Sts};
+
+/// The variable that marks a child of `sts exec` (its value: the profile).
+pub(crate) const GUARD: &str = "STS_EXEC";
+
+/// Variables the child never inherits (they would compete with the credentials it is given).
+pub(crate) const REMOVED: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCOUNT_ID",
+    "AWS_CREDENTIAL_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+/// Variables the child may be given (checked by the tests).
+#[cfg(test)]
+pub(crate) const SET: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCOUNT_ID",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    GUARD,
+];
+
+const DURATION: std::ops::RangeInclusive<i32> = 900..=129_600;
+
+/// `sts exec`.
+pub(crate) const EXEC: Command = Command {
+    name: "exec",
+    action: "",
+    summary: "Runs a command with a profile's credentials in its environment (aws-vault exec).",
+    description: "Resolves credentials as every other command does (--profile with role chains, \
+        MFA prompted once per session through the AWS CLI's cache ~/.aws/cli/cache, \
+        login_session, SSO, credential_process, or the environment) and runs the command given \
+        after -- with them; without a command, runs $SHELL.\n\n\
+        The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, \
+        AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when a region is \
+        configured), AWS_ACCOUNT_ID (when known) and STS_EXEC (the profile). AWS_PROFILE, \
+        AWS_DEFAULT_PROFILE, AWS_SECURITY_TOKEN, AWS_CREDENTIAL_FILE, AWS_WEB_IDENTITY_TOKEN_FILE, \
+        AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME and the AWS_CONTAINER_* variables are removed, so \
+        that it cannot pick up other credentials.\n\n\
+        Long-term access keys are not handed over as they are: sts first calls GetSessionToken \
+        (with an MFA code when the profile has mfa_serial) and gives the command the session, as \
+        aws-vault does. --no-session hands over the keys themselves.\n\n\
+        With --server, the command gets no keys but AWS_CONTAINER_CREDENTIALS_FULL_URI and \
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: a credential endpoint on 127.0.0.1 that every AWS SDK \
+        reads as it reads an ECS task's, served by sts while the command runs and refreshed \
+        before the credentials expire, for long-running programs. Only GET of its one path with \
+        the right token is answered (403 otherwise). SDKs check the shared config files before \
+        the container endpoint: a default profile with credentials of its own wins over it.\n\n\
+        The exit status is the command's (128 + N when a signal N ended it). Without --server, \
+        on Unix, sts replaces itself with the command. With --server, sts stays as the command's \
+        parent: SIGTERM and SIGHUP are passed on, and SIGINT and SIGQUIT too when standard input \
+        is not a terminal (from a terminal, the command receives them itself). Inside sts exec \
+        (STS_EXEC is set), sts exec refuses to run unless --force is given.",
+    flags: &[
+        flag(
+            "--duration-seconds",
+            "",
+            Kind::Int,
+            false,
+            "The duration of the GetSessionToken session made for long-term keys. Default: \
+             STS's (43200 seconds). A role's session lasts the profile's duration_seconds.",
+            "900 to 129600 (3600 at most for the root user)",
+        ),
+        flag(
+            "--no-session",
+            "",
+            Kind::Switch,
+            false,
+            "Hand long-term keys to the command as they are, without a GetSessionToken session.",
+            "",
+        ),
+        flag(
+            "--server",
+            "",
+            Kind::Switch,
+            false,
+            "Serve the credentials on a loopback endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) \
+             instead of putting keys in the environment; sts refreshes them for as long as the \
+             command runs.",
+            "",
+        ),
+        flag(
+            "--force",
+            "",
+            Kind::Switch,
+            false,
+            "Run even inside another sts exec (STS_EXEC is set).",
+            "",
+        ),
+    ],
+    output: &[],
+    examples: &[
+        Example {
+            title: "To run a command with a role profile's credentials",
+            command: "sts exec --profile dev -- aws s3 ls",
+            output: "",
+        },
+        Example {
+            title: "To start a shell whose programs keep getting fresh credentials",
+            command: "sts exec --profile dev --server",
+            output: "",
+        },
+    ],
+    credentials: false,
+    signed: false,
+    run: Run::Custom(run),
+};
+
+/// How the child's environment changes. Holds secrets: no `Debug`.
+pub(crate) struct EnvChange {
+    /// Variables to remove.
+    pub remove: Vec<&'static str>,
+    /// Variables to set (values may be secrets: never print them).
+    pub set: Vec<(&'static str, String)>,
+}
+
+/// Where the child gets its credentials.
+pub(crate) enum Handover<'a> {
+    /// In the environment.
+    Keys(&'a Credentials),
+    /// From the loopback endpoint at this URL, with this token.
+    Server { url: &'a str, token: &'a str },
+}
+
+/// The child's environment change: [`REMOVED`] out, then the credentials (or the endpoint), the
+/// region, the account and [`GUARD`] in.
+pub(crate) fn child_env(
+    handover: &Handover<'_>,
+    region: Option<&str>,
+    account: Option<&str>,
+    profile: &str,
+) -> EnvChange {
+    let mut set: Vec<(&'static str, String)> = Vec::new();
+    match handover {
+        Handover::Keys(c) => {
+            set.push(("AWS_ACCESS_KEY_ID", c.access_key_id.clone()));
+            set.push((
+                "AWS_SECRET_ACCESS_KEY",
+                c.secret_access_key.expose().to_owned(),
+            ));
+            if let Some(t) = &c.session_token {
+                set.push(("AWS_SESSION_TOKEN", t.expose().to_owned()));
+            }
+            if let Some(e) = c.expiration {
+                set.push(("AWS_CREDENTIAL_EXPIRATION", crate::output::timestamp(e)));
+            }
+        }
+        Handover::Server { url, token } => {
+            set.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI", (*url).to_owned()));
+            set.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN", (*token).to_owned()));
+        }
+    }
+    if let Some(a) = account {
+        set.push(("AWS_ACCOUNT_ID", a.to_owned()));
+    }
+    if let Some(r) = region {
+        set.push(("AWS_REGION", r.to_owned()));
+        set.push(("AWS_DEFAULT_REGION", r.to_owned()));
+    }
+    set.push((GUARD, profile.to_owned()));
+    EnvChange {
+        remove: REMOVED.to_vec(),
+        set,
+    }
+}
+
+/// The credentials `sts exec` hands over: the chain's, or for long-term keys a `GetSessionToken`
+/// session of them (MFA when the profile has `mfa_serial`). Cache it for the server.
+pub(crate) struct SessionSource {
+    /// The command's credential chain (cached).
+    pub inner: Arc<dyn ProvideCredentials>,
+    /// The client `GetSessionToken` is sent with (signed with the long-term keys).
+    pub sts: Sts,
+    /// `mfa_serial` of the profile holding the keys.
+    pub mfa_serial: Option<String>,
+    /// The session's duration.
+    pub duration: Option<i32>,
+    /// Hand long-term keys over as they are.
+    pub no_session: bool,
+    /// Credentials already resolved, returned by the next call (so that seeding the server's
+    /// cache does not make a second session, nor ask for a second MFA code).
+    pub primed: std::sync::Mutex<Option<Credentials>>,
+}
+
+impl std::fmt::Debug for SessionSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionSource")
+            .field("inner", &self.inner)
+            .field("mfa_serial", &self.mfa_serial)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProvideCredentials for SessionSource {
+    fn provide_credentials(&self) -> Result<Credentials, Error> {
+        let primed = self
+            .primed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(c) = primed {
+            return Ok(c);
+        }
+        self.session_for(self.inner.provide_credentials()?)
+    }
+
+    fn source_name(&self) -> String {
+        self.inner.source_name()
+    }
+}
+
+impl SessionSource {
+    /// `base` as it is, or the session made of it.
+    fn session_for(&self, base: Credentials) -> Result<Credentials, Error> {
+        if base.session_token.is_some() || self.no_session {
+            return Ok(base);
+        }
+        let mut op = GetSessionToken::new();
+        op.duration_seconds = self.duration;
+        if let Some(serial) = &self.mfa_serial {
+            let ask = mfa_provider(crate::prompt_mfa_code);
+            op.token_code = Some(fetch_code(&*ask, serial)?.into());
+            op.serial_number = Some(serial.clone());
+        }
+        let mut c = self
+            .sts
+            .send_with_credentials(&op, &base)?
+            .output
+            .credentials;
+        c.account_id = base.account_id;
+        Ok(c)
+    }
+}
+
+fn run(g: &Globals, v: &Values, cmd: &[String]) -> i32 {
+    match prepare(g, v) {
+        Ok(p) => launch(p, cmd),
+        Err(code) => code,
+    }
+}
+
+/// Everything resolved before the command starts.
+struct Prepared {
+    source: Arc<dyn ProvideCredentials>,
+    first: Credentials,
+    region: Option<String>,
+    profile: String,
+    server: bool,
+}
+
+fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
+    if let Some(outer) = std::env::var_os(GUARD)
+        && !v.switch("--force")
+    {
+        eprintln!(
+            "\nsts exec: already inside sts exec (STS_EXEC={}): nested sessions are confusing. \
+             Leave the outer one (exit), unset STS_EXEC, or pass --force.",
+            outer.to_string_lossy()
+        );
+        return Err(crate::EXIT_USAGE);
+    }
+    let duration = v.int("--duration-seconds");
+    if let Some(d) = duration
+        && !DURATION.contains(&d)
+    {
+        eprintln!(
+            "\nParameter validation failed:\nInvalid value for parameter --duration-seconds: \
+             must be 900 to 129600 seconds, got {d}"
+        );
+        return Err(crate::EXIT_USAGE);
+    }
+    let fail = |e: &Error| crate::report(&EXEC, e, None);
+    let settings = Settings::load(
+        &sts_blocking::credentials::Env::real(),
+        &Overrides {
+            profile: g.profile.clone(),
+            region: g.region.clone(),
+        },
+    )
+    .map_err(|e| fail(&e))?;
+    let sts = client(g, &settings).map_err(|e| fail(&e))?;
+    let Some(chain) = sts.credentials_provider().cloned() else {
+        return Err(fail(&Error::config("no credential provider")));
+    };
+    let profile = settings.profile.clone();
+    let mfa_serial = settings
+        .profiles()
+        .selected()
+        .and_then(|p| p.get_nonempty("mfa_serial"))
+        .map(|s| s.trim().to_owned());
+    // Resolve once now: prompts happen before the command owns the terminal, errors stop here.
+    let base = chain.provide_credentials().map_err(|e| fail(&e))?;
+    // `mfa_serial` of the profile only matters when its own keys are used.
+    let from_profile = chain.source_name() == format!("profile:{profile}");
+    let source = SessionSource {
+        inner: chain.clone(),
+        sts: sts.clone(),
+        mfa_serial: mfa_serial.filter(|_| from_profile),
+        duration,
+        no_session: v.switch("--no-session"),
+        primed: std::sync::Mutex::default(),
+    };
+    if base.session_token.is_some() && duration.is_some() {
+        eprintln!(
+            "\n--duration-seconds sets the session made for long-term keys, and {} gives temporary \
+             credentials: set duration_seconds in the profile for a role",
+            chain.source_name()
+        );
+        return Err(crate::EXIT_USAGE);
+    }
+    let server = v.switch("--server");
+    let first = source.session_for(base).map_err(|e| fail(&e))?;
+    if server && first.expiration.is_none() {
+        eprintln!(
+            "\n--server serves temporary credentials, and these do not expire (long-term keys with \
+             --no-session): drop --no-session"
+        );
+        return Err(crate::EXIT_USAGE);
+    }
+    let source: Arc<dyn ProvideCredentials> = if server {
+        *source
+            .primed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(first.clone());
+        let cached = sts_blocking::CachedProvider::new(Arc::new(source));
+        // Seeds the cache now (the primed credentials, no second call), so that its refresh
+        // windows count from the credentials' real expiry, however late the first request comes.
+        cached.provide_credentials().map_err(|e| fail(&e))?;
+        Arc::new(cached)
+    } else {
+        Arc::new(source)
+    };
+    Ok(Prepared {
+        source,
+        first,
+        region: settings.region.clone(),
+        profile,
+        server,
+    })
+}
+
+/// The command's client; without a configured region it talks to `us-east-1` (only for
+/// `GetSessionToken`, which every region answers), and the child gets no region.
+pub(crate) fn client(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
+    if settings.region.is_some() {
+        return crate::build_client(g);
+    }
+    let mut g = g.clone();
+    g.region = Some("us-east-1".to_owned());
+    crate::build_client(&g)
+}
+
+/// The program to run: the words after `--`, else `$SHELL` (`/bin/sh` without one).
+fn program(cmd: &[String]) -> (OsString, Vec<OsString>) {
+    match cmd.split_first() {
+        Some((p, rest)) => (p.into(), rest.iter().map(OsString::from).collect()),
+        None => {
+            #[cfg(windows)]
+            let shell = std::env::var_os("COMSPEC").unwrap_or_else(|| "cmd.exe".into());
+            #[cfg(not(windows))]
+            let shell = std::env::var_os("SHELL")
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "/bin/sh".into());
+            (shell, Vec::new())
+        }
+    }
+}
+
+fn launch(p: Prepared, cmd: &[String]) -> i32 {
+    let (prog, args) = program(cmd);
+    let mut command = std::process::Command::new(&prog);
+    command.args(&args);
+    let account = p.first.account_id.clone();
+    if !p.server {
+        let change = child_env(
+            &Handover::Keys(&p.first),
+            p.region.as_deref(),
+            account.as_deref(),
+            &p.profile,
+        );
+        apply(&mut command, change);
+        return exec_or_spawn(command, &prog);
+    }
+    let running = match crate::server::start(p.source.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("\nsts exec: cannot start the credential server: {e}");
+            return crate::EXIT_OTHER;
+        }
+    };
+    let change = child_env(
+        &Handover::Server {
+            url: &running.url,
+            token: running.token.expose(),
+        },
+        p.region.as_deref(),
+        account.as_deref(),
+        &p.profile,
+    );
+    apply(&mut command, change);
+    spawn_and_wait(command, &prog)
+}
+
+fn apply(command: &mut std::process::Command, change: EnvChange) {
+    for k in change.remove {
+        command.env_remove(k);
+    }
+    for (k, v) in change.set {
+        command.env(k, v);
+    }
+}
+
+/// The exit status for a command that could not start, as shells use them.
+fn cannot_run(prog: &OsString, e: &std::io::Error) -> i32 {
+    eprintln!("\nsts exec: cannot run {}: {e}", prog.to_string_lossy());
+    if e.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    }
+}
+
+#[cfg(unix)]
+fn exec_or_spawn(mut command: std::process::Command, prog: &OsString) -> i32 {
+    use std::os::unix::process::CommandExt;
+    // Only returns on failure.
+    let e = command.exec();
+    cannot_run(prog, &e)
+}
+
+#[cfg(not(unix))]
+fn exec_or_spawn(command: std::process::Command, prog: &OsString) -> i32 {
+    spawn_and_wait(command, prog)
+}
+
+fn spawn_and_wait(mut command: std::process::Command, prog: &OsString) -> i32 {
+    crate::signals::install();
+    let mut child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => return cannot_run(prog, &e),
+    };
+    crate::signals::forward_to(child.id());
+    match child.wait() {
+        Ok(status) => exit_code(status),
+        Err(e) => {
+            eprintln!(
+                "\nsts exec: waiting for {} failed: {e}",
+                prog.to_string_lossy()
+            );
+            crate::EXIT_OTHER
+        }
+    }
+}
+
+/// The child's exit status as ours: its code, or 128 + the signal that ended it.
+fn exit_code(status: std::process::ExitStatus) -> i32 {
+    if let Some(code) = status.code() {
+        return code;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return 128_i32.saturating_add(sig);
+        }
+    }
+    crate::EXIT_OTHER
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sts_blocking::SecretString;
+
+    #[test]
+    fn environment_for_keys_and_for_the_server() {
+        let c = Credentials::new("ASIAX", "sec", Some(SecretString::new("tok")))
+            .with_expiration(time::OffsetDateTime::UNIX_EPOCH);
+        let e = child_env(&Handover::Keys(&c), Some("eu-west-1"), Some("1234"), "dev");
+        assert_eq!(e.remove, REMOVED);
+        let set: Vec<(&str, &str)> = e.set.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            set,
+            [
+                ("AWS_ACCESS_KEY_ID", "ASIAX"),
+                ("AWS_SECRET_ACCESS_KEY", "sec"),
+                ("AWS_SESSION_TOKEN", "tok"),
+                ("AWS_CREDENTIAL_EXPIRATION", "1970-01-01T00:00:00+00:00"),
+                ("AWS_ACCOUNT_ID", "1234"),
+                ("AWS_REGION", "eu-west-1"),
+                ("AWS_DEFAULT_REGION", "eu-west-1"),
+                ("STS_EXEC", "dev"),
+            ]
+        );
+        let long = Credentials::new("AKIAX", "sec", None);
+        let e = child_env(&Handover::Keys(&long), None, None, "default");
+        let keys: Vec<&str> = e.set.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            keys,
+            ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "STS_EXEC"]
+        );
+        let e = child_env(
+            &Handover::Server {
+                url: "http://127.0.0.1:1/credentials",
+                token: "t",
+            },
+            Some("r"),
+            None,
+            "p",
+        );
+        let keys: Vec<&str> = e.set.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            keys,
+            [
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                "AWS_REGION",
+                "AWS_DEFAULT_REGION",
+                "STS_EXEC"
+            ]
+        );
+        // Everything set is listed, and every credential variable set is also removed first.
+        for (k, _) in &e.set {
+            assert!(SET.contains(k), "{k}");
+        }
+        for k in ["AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_PROFILE"] {
+            assert!(REMOVED.contains(&k));
+        }
+    }
+
+    #[test]
+    fn programs_and_statuses() {
+        let (p, a) = program(&["ls".into(), "-l".into()]);
+        assert_eq!((p, a), ("ls".into(), vec![OsString::from("-l")]));
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(exit_code(std::process::ExitStatus::from_raw(3 << 8)), 3);
+            assert_eq!(exit_code(std::process::ExitStatus::from_raw(15)), 143);
+        }
+    }
+}

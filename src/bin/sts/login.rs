@@ -1,0 +1,456 @@
+//! `sts login` and `sts logout`: the AWS CLI v2's `aws login` / `aws logout`, writing and removing
+//! the same `~/.aws/login/cache` files and `login_session` profile key (see
+//! `sts_blocking::credentials::login_flow` for the protocol).
+
+use crate::args::{Globals, Values};
+use crate::commands::{Command, Example, Kind, Run, flag};
+use std::io::{BufRead, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+use sts_blocking::credentials::env::Platform;
+use sts_blocking::credentials::login_flow::{self, Callback, PendingLogin};
+use sts_blocking::credentials::profile::{FileLocations, ProfileSet};
+use sts_blocking::credentials::{Env, config_writer, login};
+use sts_blocking::{Error, SecretString};
+
+/// How long the same-device flow waits for the browser (the AWS CLI's 10 minutes).
+const CALLBACK_WAIT: Duration = Duration::from_secs(600);
+
+/// `sts login`.
+pub(crate) const LOGIN: Command = Command {
+    name: "login",
+    action: "",
+    summary: "Signs in with your console credentials for local development (aws login).",
+    description: "Signs in as aws login of the AWS CLI v2 does: the browser opens the AWS \
+        sign-in page, you sign in (or pick a console session), and sts receives temporary \
+        credentials and a refresh token for that session. They are written to \
+        ~/.aws/login/cache (AWS_LOGIN_CACHE_DIRECTORY moves it; mode 0600) and the profile \
+        (--profile, else AWS_PROFILE, else default) gets login_session = <the session's ARN> in \
+        ~/.aws/config, every other line of the file unchanged. From then on sts, aws and every \
+        AWS SDK use the profile and refresh the credentials themselves for as long as the \
+        session lasts.\n\n\
+        The sign-in is an OAuth 2.0 authorization code with PKCE and state: a one-time \
+        listener on 127.0.0.1 receives the browser's redirect. With --remote (a machine \
+        without a browser, over SSH), sts prints the URL to open elsewhere and reads the \
+        authorization code the page then shows. The code is redeemed at the sign-in service's \
+        /v1/token with a DPoP proof of a new P-256 key, which stays in the cache file.\n\n\
+        The region is --region (used for this sign-in only, as by aws login), the environment \
+        or the profile's; without one, sts asks for it on the terminal and saves it in the \
+        profile. AWS_ENDPOINT_URL_SIGNIN (or the signin \
+        services section) replaces the sign-in endpoint. A profile with other credentials \
+        (keys, a role, SSO, web identity, credential_process) is refused.",
+    flags: &[flag(
+        "--remote",
+        "",
+        Kind::Switch,
+        false,
+        "Do not start the local listener nor open a browser: print the URL and read the \
+         authorization code shown after signing in (for remote hosts over SSH).",
+        "",
+    )],
+    output: &[],
+    examples: &[
+        Example {
+            title: "To sign in the default profile",
+            command: "sts login",
+            output: "",
+        },
+        Example {
+            title: "To sign in a new profile from a machine without a browser",
+            command: "sts login --profile dev --region eu-west-1 --remote",
+            output: "",
+        },
+    ],
+    credentials: false,
+    signed: false,
+    run: Run::Custom(run_login),
+};
+
+/// `sts logout`.
+pub(crate) const LOGOUT: Command = Command {
+    name: "logout",
+    action: "",
+    summary: "Removes the cached sign-in credentials of a profile (aws logout).",
+    description: "Deletes the login cache file (~/.aws/login/cache) of the profile's \
+        login_session, as aws logout does, and says which file it removed. With --all, \
+        deletes every cached aws login session (files of other tools are left alone). The \
+        profile keeps its login_session: sts login signs it in again. Programs that already \
+        read the credentials keep them until they expire (15 minutes at most).",
+    flags: &[flag(
+        "--all",
+        "",
+        Kind::Switch,
+        false,
+        "Remove the cached credentials of every aws login session, not only the profile's.",
+        "",
+    )],
+    output: &[],
+    examples: &[Example {
+        title: "To sign out of every session",
+        command: "sts logout --all",
+        output: "",
+    }],
+    credentials: false,
+    signed: false,
+    run: Run::Custom(run_logout),
+};
+
+fn config_error(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("\n{msg}");
+    crate::EXIT_CONFIG
+}
+
+/// The shared files with `profile` selected (it need not exist yet).
+fn load(env: &Env, profile: &str) -> Result<(FileLocations, ProfileSet), Error> {
+    let mut locations = FileLocations::resolve(env, Platform::current())?;
+    locations.profile = profile.to_owned();
+    let set = ProfileSet::load_from(&locations)?;
+    Ok((locations, set))
+}
+
+fn profile_name(g: &Globals, env: &Env) -> String {
+    g.profile
+        .clone()
+        .or_else(|| env.get("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+/// The AWS CLI's refusal of a profile with credentials of another kind.
+fn other_credentials(set: &ProfileSet) -> Option<&'static str> {
+    let p = set.selected()?;
+    let has = |k: &str| p.get(k).is_some();
+    if has("web_identity_token_file") {
+        Some("Web Identity")
+    } else if has("sso_role_name") || has("sso_account_id") {
+        Some("SSO")
+    } else if has("aws_access_key_id") {
+        Some("Access Key")
+    } else if has("role_arn") {
+        Some("Assume Role")
+    } else if has("credential_process") {
+        Some("Credential Process")
+    } else {
+        None
+    }
+}
+
+/// Asks a question on the terminal; `None` without one.
+fn ask(question: &str) -> Option<String> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let mut out = &tty;
+    write!(out, "{question}").ok()?;
+    out.flush().ok()?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty).read_line(&mut line).ok()?;
+    Some(line.trim().to_owned())
+}
+
+fn flag_on(env: &Env, set: &ProfileSet, var: &str, key: &str) -> bool {
+    env.get(var)
+        .or_else(|| {
+            set.selected()
+                .and_then(|p| p.get_nonempty(key))
+                .map(str::to_owned)
+        })
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
+    let env = Env::real();
+    let profile = profile_name(g, &env);
+    let (locations, set) = match load(&env, &profile) {
+        Ok(l) => l,
+        Err(e) => return config_error(e),
+    };
+    if let Some(style) = other_credentials(&set) {
+        return config_error(format!(
+            "Profile '{profile}' is already configured with {style} credentials.\n\nYou may run \
+             'sts login --profile new-profile-name' to create a new profile with the specified \
+             name. Otherwise you must first manually remove the existing credentials from \
+             '{profile}'."
+        ));
+    }
+    let Some(config) = locations.config.clone() else {
+        return config_error(
+            "no home directory and no AWS_CONFIG_FILE: nowhere to save the profile",
+        );
+    };
+    let Some(cache_dir) = login::cache_dir(&env) else {
+        return config_error(
+            "no home directory and no AWS_LOGIN_CACHE_DIRECTORY: nowhere to save the session",
+        );
+    };
+    let configured = g
+        .region
+        .clone()
+        .or_else(|| env.get("AWS_REGION"))
+        .or_else(|| env.get("AWS_DEFAULT_REGION"))
+        .or_else(|| {
+            set.selected()
+                .and_then(|p| p.get_nonempty("region"))
+                .map(|r| r.trim().to_owned())
+        });
+    let (region, prompted) = match configured {
+        Some(r) => (r, false),
+        None => match ask("No AWS region has been configured. AWS Region [us-east-1]: ") {
+            Some(r) if r.is_empty() => ("us-east-1".to_owned(), true),
+            Some(r) => (r, true),
+            None => {
+                return config_error(
+                    "No AWS region has been configured, and there is no terminal to ask on: pass \
+                     --region or set region in the profile",
+                );
+            }
+        },
+    };
+    let base = match set.configured_endpoint_url(&env, "signin") {
+        Some(u) => u,
+        None => match login::signin_endpoint(
+            &region,
+            flag_on(&env, &set, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+            flag_on(
+                &env,
+                &set,
+                "AWS_USE_DUALSTACK_ENDPOINT",
+                "use_dualstack_endpoint",
+            ),
+        ) {
+            Ok(u) => u,
+            Err(e) => return config_error(e),
+        },
+    };
+    let ca_bundle = match ca_bundle(&env, &set) {
+        Ok(c) => c,
+        Err(e) => return config_error(e),
+    };
+    let result = if v.switch("--remote") {
+        PendingLogin::remote(&base).and_then(|p| remote(p.transport(&env, ca_bundle)))
+    } else {
+        same_device(&base, &env, ca_bundle)
+    };
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return crate::report(&LOGIN, &e, None),
+    };
+    // As the AWS CLI: replacing another session of the profile is confirmed first.
+    if let Some(old) = set
+        .selected()
+        .and_then(|p| p.get_nonempty("login_session"))
+        .map(str::trim)
+        .filter(|old| *old != result.session)
+    {
+        let q = format!(
+            "\nProfile {profile} is already configured to use session {old}. Do you want to \
+             overwrite it to use {} instead? (y/n): ",
+            result.session
+        );
+        if !ask(&q).is_some_and(|a| a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes")) {
+            eprintln!("\nProfile {profile} was left unchanged.");
+            return 0;
+        }
+    }
+    let saved = match login_flow::save(&cache_dir, &result) {
+        Ok(p) => p,
+        Err(e) => return config_error(e),
+    };
+    let section = if profile == "default" {
+        "default".to_owned()
+    } else {
+        format!("profile {profile}")
+    };
+    let mut values = vec![("login_session", result.session.as_str())];
+    if prompted {
+        values.push(("region", region.as_str()));
+    }
+    if let Err(e) = config_writer::update_file(&config, &section, &values) {
+        return config_error(e);
+    }
+    let mut msg = format!(
+        "\nUpdated profile {profile} to use {} credentials (cached in {}).\n",
+        result.session,
+        saved.display()
+    );
+    if profile != "default" {
+        msg.push_str(&format!(
+            "Use \"--profile {profile}\" to use the new credentials, such as \"sts whoami \
+             --profile {profile}\"\n"
+        ));
+    }
+    crate::emit(&msg)
+}
+
+/// `AWS_CA_BUNDLE`, else the profile's `ca_bundle` (a leading `~` expanded).
+fn ca_bundle(env: &Env, set: &ProfileSet) -> Result<Option<std::path::PathBuf>, Error> {
+    let path = env.get("AWS_CA_BUNDLE").or_else(|| {
+        set.selected()
+            .and_then(|p| p.get_nonempty("ca_bundle"))
+            .map(|v| v.trim().to_owned())
+    });
+    path.map(|p| env.expand_home(&p, Platform::current(), "CA bundle"))
+        .transpose()
+}
+
+/// The remote flow: print the URL, read the pasted code.
+fn remote(pending: PendingLogin) -> Result<login_flow::LoginResult, Error> {
+    crate::emit(&format!(
+        "Browser will not be automatically opened.\nPlease visit the following URL:\n\n{}\n\n\
+         Enter the authorization code displayed in your browser: ",
+        pending.authorize_url()
+    ));
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::config(format!("could not read the authorization code: {e}")))?;
+    let line = SecretString::new(line);
+    let (code, state) = login_flow::parse_pasted_code(line.expose())?;
+    pending.finish(&code, &state, time::OffsetDateTime::now_utc())
+}
+
+/// The same-device flow: a one-time listener for the browser's redirect.
+fn same_device(
+    base: &str,
+    env: &Env,
+    ca_bundle: Option<std::path::PathBuf>,
+) -> Result<login_flow::LoginResult, Error> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .map_err(|e| Error::config(format!("could not start the local listener: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::config(format!("could not start the local listener: {e}")))?
+        .port();
+    let pending = PendingLogin::same_device(base, port)?.transport(env, ca_bundle);
+    let url = pending.authorize_url();
+    crate::emit(&format!(
+        "Attempting to open your default browser.\nIf the browser does not open, open the \
+         following URL:\n\n{url}\n\n"
+    ));
+    if let Err(why) = crate::browser::open(&url) {
+        eprintln!("Could not open a browser ({why}).");
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(wait_for_callback(&listener));
+    });
+    let callback = rx.recv_timeout(CALLBACK_WAIT).map_err(|_| {
+        Error::config(
+            "no answer from the browser within 10 minutes: run `sts login` again (or `sts login \
+             --remote` to paste the code instead)",
+        )
+    })?;
+    match callback {
+        Callback::Code { code, state } => {
+            pending.finish(&code, &state, time::OffsetDateTime::now_utc())
+        }
+        Callback::Denied(why) => Err(Error::config(format!("sign-in failed: {why}"))),
+        Callback::Other => Err(Error::config("sign-in failed")),
+    }
+}
+
+/// Serves the listener until the redirect (a code or an error) arrives; other requests get 404.
+fn wait_for_callback(listener: &TcpListener) -> Callback {
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        if let Some(cb) = one_request(stream) {
+            return cb;
+        }
+    }
+    Callback::Other
+}
+
+const PAGE: &str = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>sts login</title>\
+    </head><body><p>%s</p><p>You can close this window and return to the terminal.</p></body>\
+    </html>";
+
+fn one_request(mut stream: TcpStream) -> Option<Callback> {
+    let until = Instant::now() + crate::server::DEADLINE;
+    let head = crate::server::read_head(&mut stream, until).ok()?;
+    let target = head
+        .lines()
+        .next()
+        .and_then(|l| {
+            let mut p = l.split(' ');
+            match (p.next(), p.next()) {
+                (Some("GET"), Some(t)) => Some(t.to_owned()),
+                _ => None,
+            }
+        })
+        .unwrap_or_default();
+    let cb = login_flow::parse_callback(&target);
+    let (status, text) = match &cb {
+        Callback::Code { .. } => ("200 OK", "Signed in: sts has received the authorization."),
+        Callback::Denied(_) => ("200 OK", "Sign-in failed: see the terminal."),
+        Callback::Other => ("404 Not Found", "Not found."),
+    };
+    let body = PAGE.replace("%s", text);
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+    match cb {
+        Callback::Other => None,
+        cb => Some(cb),
+    }
+}
+
+fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
+    let env = Env::real();
+    let Some(dir) = login::cache_dir(&env) else {
+        return config_error("no home directory and no AWS_LOGIN_CACHE_DIRECTORY");
+    };
+    const NOTE: &str = "Note, any local developer tools that have already loaded the access \
+        token may continue to use it until its expiration. Access tokens expire in 15 minutes.";
+    if v.switch("--all") {
+        return match login_flow::remove_all(&dir) {
+            Ok(removed) if removed.is_empty() => {
+                crate::emit("No cached login session tokens found.\n")
+            }
+            Ok(removed) => {
+                let plural = if removed.len() == 1 { "" } else { "s" };
+                let mut msg = format!(
+                    "Removed {} cached login credential{plural}:\n",
+                    removed.len()
+                );
+                for p in &removed {
+                    msg.push_str(&format!("  {}\n", p.display()));
+                }
+                msg.push_str(NOTE);
+                msg.push('\n');
+                crate::emit(&msg)
+            }
+            Err(e) => config_error(e),
+        };
+    }
+    let profile = profile_name(g, &env);
+    let set = match load(&env, &profile) {
+        Ok((_, s)) => s,
+        Err(e) => return config_error(e),
+    };
+    let Some(session) = set
+        .selected()
+        .and_then(|p| p.get_nonempty("login_session"))
+        .map(str::to_owned)
+    else {
+        eprintln!("warning: no login session found for profile '{profile}'");
+        return 0;
+    };
+    match login_flow::remove_session(&dir, &session) {
+        Ok(Some(path)) => crate::emit(&format!(
+            "Removed cached login credentials for profile '{profile}' ({}). {NOTE}\n",
+            path.display()
+        )),
+        Ok(None) => crate::emit(&format!(
+            "No cached login credentials for profile '{profile}' ({} does not exist).\n",
+            login::cache_file(&dir, session.trim()).display()
+        )),
+        Err(e) => config_error(e),
+    }
+}

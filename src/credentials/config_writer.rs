@@ -1,0 +1,304 @@
+//! Setting keys in the shared config file the way the AWS CLI's `ConfigFileWriter` does (`aws
+//! configure set`, `aws login`): the section is found by its exact header (`[default]`, `[profile
+//! dev]` or `[profile "dev"]`, comments skipped), an existing `key = ...` line is replaced in
+//! place, missing keys go after the section's last `key = value` line, and a missing section is
+//! appended at the end. Every other byte stays as it was (unlike the CLI, line endings too: a
+//! `\r\n` file keeps its `\r\n`).
+//!
+//! [`update`] is the pure text transformation; [`update_file`] applies it to a file (created
+//! `0600` with its directory when missing), writing a temp file and renaming it over the target
+//! (through a symlink, to its target), with the original permissions.
+
+use crate::Error;
+use std::path::Path;
+
+/// Where a `[section]` header is on a line: the text from the line start to the `]`, as the CLI's
+/// `^\s*\[(?P<header>[^]]+)\]` matches it.
+fn section_header(line: &str) -> Option<&str> {
+    let body = line.trim_start();
+    let rest = body.strip_prefix('[')?;
+    let close = rest.find(']')?;
+    if close == 0 {
+        return None;
+    }
+    let end = line.len() - body.len() + 1 + close + 1;
+    Some(&line[..end])
+}
+
+/// The key of a `key = value` (or `key: value`) line, as the CLI's option pattern finds it
+/// (searched anywhere in the line, so commented-out settings count as options too).
+fn option_key(line: &str) -> Option<&str> {
+    let text = line.strip_suffix('\n').unwrap_or(line);
+    let start = text.find(|c| c != ':' && c != '=')?;
+    let rest = &text[start..];
+    let sep = rest.find([':', '='])?;
+    Some(rest[..sep].trim())
+}
+
+/// Whether a header matches `section` (`profile dev` also matches `[profile "dev"]`).
+fn matches_section(header: &str, section: &str) -> bool {
+    if header == format!("[{section}]") {
+        return true;
+    }
+    match section.split_once(' ') {
+        Some((kind, name)) => header == format!("[{kind} \"{name}\"]"),
+        None => false,
+    }
+}
+
+/// Sets `values` in `section` of a config file's `contents` (`None`: the file does not exist)
+/// and returns the new contents.
+///
+/// ```
+/// use sts_blocking::credentials::config_writer::update;
+/// let before = "[default]\nregion = us-east-1\n\n[profile dev]\noutput = json\n";
+/// let after = update(Some(before), "profile dev", &[("login_session", "arn:aws:iam::1:user/a")]);
+/// assert_eq!(after, "[default]\nregion = us-east-1\n\n[profile dev]\noutput = json\n\
+///                    login_session = arn:aws:iam::1:user/a\n");
+/// ```
+#[must_use]
+pub fn update(contents: Option<&str>, section: &str, values: &[(&str, &str)]) -> String {
+    let Some(contents) = contents else {
+        return new_section(String::new(), section, values);
+    };
+    let mut lines: Vec<String> = contents.split_inclusive('\n').map(str::to_owned).collect();
+    let nl = if lines.first().is_some_and(|l| l.ends_with("\r\n")) {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let start = lines.iter().position(|l| {
+        let t = l.trim();
+        !t.starts_with('#')
+            && !t.starts_with(';')
+            && section_header(l).is_some_and(|h| matches_section(h, section))
+    });
+    let Some(start) = start else {
+        return new_section(contents.to_owned(), section, values);
+    };
+    let mut pending: Vec<(&str, &str)> = values.to_vec();
+    let mut last = start;
+    let mut j = start + 1;
+    while j < lines.len() {
+        if section_header(&lines[j]).is_some() {
+            insert(&mut lines, last + 1, &mut pending, nl);
+            return lines.concat();
+        }
+        if let Some(key) = option_key(&lines[j]) {
+            last = j;
+            if let Some(i) = pending.iter().position(|(k, _)| *k == key) {
+                let (k, v) = pending.remove(i);
+                let end = if lines[j].ends_with("\r\n") {
+                    "\r\n"
+                } else if lines[j].ends_with('\n') {
+                    "\n"
+                } else {
+                    nl
+                };
+                lines[j] = format!("{k} = {v}{end}");
+            }
+        }
+        j += 1;
+    }
+    if !pending.is_empty() {
+        if !lines.last().is_some_and(|l| l.ends_with('\n')) {
+            lines.push(nl.to_owned());
+        }
+        // As the CLI: two lines past the last option (Python's list.insert clamps to the end).
+        let at = (last + 2).min(lines.len());
+        insert(&mut lines, at, &mut pending, nl);
+    }
+    lines.concat()
+}
+
+fn insert(lines: &mut Vec<String>, at: usize, pending: &mut Vec<(&str, &str)>, nl: &str) {
+    if pending.is_empty() {
+        return;
+    }
+    let text: String = pending
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}{nl}"))
+        .collect();
+    pending.clear();
+    lines.insert(at.min(lines.len()), text);
+}
+
+fn new_section(mut contents: String, section: &str, values: &[(&str, &str)]) -> String {
+    let nl = if contents.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    if !contents.is_empty() && !contents.ends_with('\n') {
+        contents.push_str(nl);
+    }
+    contents.push_str(&format!("[{section}]{nl}"));
+    for (k, v) in values {
+        contents.push_str(&format!("{k} = {v}{nl}"));
+    }
+    contents
+}
+
+/// Applies [`update`] to the file at `path`; see the [module docs](self).
+///
+/// # Errors
+/// [`Error::Config`] for a section name, key or value with a line break (as the CLI refuses
+/// them; the message never repeats a value) or a file that cannot be written; [`Error::File`]
+/// for one that cannot be read (too large, not a regular file, not UTF-8).
+pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Result<(), Error> {
+    let bad = |what: &str| {
+        Error::config(format!(
+            "Invalid {what}: newline characters and carriage returns are not allowed"
+        ))
+    };
+    if section.contains(['\n', '\r']) {
+        return Err(bad("section name"));
+    }
+    for (k, v) in values {
+        if k.contains(['\n', '\r']) {
+            return Err(bad("key"));
+        }
+        if v.contains(['\n', '\r']) {
+            return Err(bad(&format!("value for key {k}")));
+        }
+    }
+    // Write through a symlink (a dotfiles manager's link stays a link).
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let existing =
+        match crate::files::read_capped_text(&target, crate::files::MAX_CONFIG_FILE, "config file")
+        {
+            Ok(text) => Some(text),
+            Err(Error::File {
+                problem: crate::error::FileProblem::NotFound,
+                ..
+            }) => None,
+            Err(e) => return Err(e),
+        };
+    let mode = std::fs::metadata(&target).ok().map(|m| m.permissions());
+    let text = update(existing.as_deref(), section, values);
+    super::cache_io::write_atomic_with(&target, text.as_bytes(), mode)
+        .map_err(|e| Error::config(format!("cannot write {}: {e}", target.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V: &[(&str, &str)] = &[("login_session", "arn:aws:iam::1:user/a")];
+
+    #[test]
+    fn patterns_as_the_cli_reads_them() {
+        assert_eq!(section_header("[default]\n"), Some("[default]"));
+        assert_eq!(section_header("  [profile a] # x\n"), Some("  [profile a]"));
+        assert_eq!(section_header("[]\n"), None);
+        assert_eq!(section_header("x [a]\n"), None);
+        assert_eq!(option_key("region = us-east-1\n"), Some("region"));
+        assert_eq!(option_key("  s3 =\n"), Some("s3"));
+        assert_eq!(
+            option_key("# login_session = old\n"),
+            Some("# login_session")
+        );
+        assert_eq!(option_key("a: b=c\n"), Some("a"));
+        assert_eq!(option_key("=x: y\n"), Some("x"));
+        assert_eq!(option_key("just words\n"), None);
+        assert_eq!(option_key("\n"), None);
+        assert!(matches_section("[profile a b]", "profile a b"));
+        assert!(matches_section("[profile \"a b\"]", "profile a b"));
+        assert!(!matches_section("[ profile a]", "profile a"));
+        assert!(!matches_section("[profile a]", "default"));
+    }
+
+    #[test]
+    fn replaces_in_place_and_keeps_everything_else() {
+        let before = "# top\n[profile a]\nregion = eu-west-1  \nlogin_session = old ; c\n\
+                      # login_session = older\n\n[profile b]\nx=1\n";
+        let after = update(Some(before), "profile a", V);
+        assert_eq!(
+            after,
+            "# top\n[profile a]\nregion = eu-west-1  \nlogin_session = arn:aws:iam::1:user/a\n\
+             # login_session = older\n\n[profile b]\nx=1\n"
+        );
+        // Quoted headers, CRLF files, a missing final newline.
+        let crlf = "[profile \"a\"]\r\nregion = x\r\n[default]\r\n";
+        assert_eq!(
+            update(Some(crlf), "profile a", V),
+            "[profile \"a\"]\r\nregion = x\r\nlogin_session = arn:aws:iam::1:user/a\r\n[default]\r\n"
+        );
+    }
+
+    #[test]
+    fn inserts_where_the_cli_does() {
+        // After the last option of a section followed by another section.
+        assert_eq!(
+            update(Some("[default]\na = 1\n\n# c\n[profile b]\n"), "default", V),
+            "[default]\na = 1\nlogin_session = arn:aws:iam::1:user/a\n\n# c\n[profile b]\n"
+        );
+        // At the end of the file: two lines past the last option (the CLI's quirk).
+        assert_eq!(
+            update(Some("[default]\na = 1\n\n\n"), "default", V),
+            "[default]\na = 1\n\nlogin_session = arn:aws:iam::1:user/a\n\n"
+        );
+        assert_eq!(
+            update(Some("[default]\na = 1"), "default", V),
+            "[default]\na = 1\nlogin_session = arn:aws:iam::1:user/a\n"
+        );
+        assert_eq!(
+            update(Some("[default]\n"), "default", V),
+            "[default]\nlogin_session = arn:aws:iam::1:user/a\n"
+        );
+        // A commented-out header is not the section; a missing section is appended.
+        assert_eq!(
+            update(
+                Some("#[profile a]\nx = 1"),
+                "profile a",
+                &[("k", "v"), ("r", "s")]
+            ),
+            "#[profile a]\nx = 1\n[profile a]\nk = v\nr = s\n"
+        );
+        assert_eq!(
+            update(None, "default", V),
+            "[default]\nlogin_session = arn:aws:iam::1:user/a\n"
+        );
+        assert_eq!(update(Some(""), "default", &[]), "[default]\n");
+    }
+
+    #[test]
+    fn files_keep_their_mode_and_links() {
+        let dir = std::env::temp_dir().join(format!(
+            "sts-config-writer-{}-{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let path = dir.join("sub").join("config");
+        update_file(&path, "profile a", V).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[profile a]\nlogin_session = arn:aws:iam::1:user/a\n"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+            let link = dir.join("link");
+            std::os::unix::fs::symlink(&path, &link).unwrap();
+            update_file(&link, "profile a", &[("region", "eu-west-1")]).unwrap();
+            assert!(
+                std::fs::symlink_metadata(&link)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink()
+            );
+            assert_eq!(mode(&path), 0o640);
+            assert!(
+                std::fs::read_to_string(&path)
+                    .unwrap()
+                    .ends_with("region = eu-west-1\n")
+            );
+        }
+        let e = update_file(&path, "profile a", &[("k", "marker\nx")]).unwrap_err();
+        assert!(!e.to_string().contains("marker"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

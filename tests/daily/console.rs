@@ -1,0 +1,299 @@
+//! `sts console`: the federation exchange against a loopback fake that checks the session JSON
+//! it receives, the login URL (golden per partition), GetFederationToken for long-term keys, the
+//! refusal of GetSessionToken credentials, SessionDuration rules, and the browser opener.
+
+use crate::fake::{Fake, FakeSts};
+use crate::{code, golden, home, run, stderr, stdout, sts};
+use serde_json::Value as J;
+use sts_blocking::SecretString;
+use sts_blocking::credentials::federation;
+
+const ROLE_CONFIG: &str = "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\n\
+    source_profile = base\nregion = eu-west-1\n";
+const BASE_KEYS: &str = "[base]\naws_access_key_id = AKIABASEEXAMPLE\n\
+    aws_secret_access_key = base-secret\n";
+
+/// A federation endpoint that answers `getSigninToken` with `SigninToken` = "tok/en+1" when the
+/// `Session` parameter is the JSON of credentials issued by the fake STS.
+fn fake_federation() -> Fake {
+    Fake::start(|r| {
+        if r.method != "GET" || r.path() != "/federation" {
+            return (404, Vec::new(), String::new());
+        }
+        if r.q("Action").as_deref() != Some("getSigninToken") {
+            return (400, Vec::new(), "bad action".into());
+        }
+        let Some(session) = r.q("Session") else {
+            return (400, Vec::new(), "no session".into());
+        };
+        let Ok(s) = serde_json::from_str::<J>(&session) else {
+            return (400, Vec::new(), "session is not JSON".into());
+        };
+        let obj = s.as_object().unwrap();
+        let keys: Vec<&String> = obj.keys().collect();
+        let id = s["sessionId"].as_str().unwrap_or("");
+        let n = id.strip_prefix("ASIAFAKE").unwrap_or("x");
+        let ok = keys.len() == 3
+            && s["sessionKey"].as_str() == Some(&format!("secret-{}", n.trim_start_matches('0')))
+            && s["sessionToken"].as_str() == Some(&format!("token-{}", n.trim_start_matches('0')));
+        if !ok {
+            return (400, Vec::new(), format!("unexpected session {s}"));
+        }
+        (
+            200,
+            vec![("Content-Type".into(), "application/json".into())],
+            r#"{"SigninToken":"tok/en+1"}"#.into(),
+        )
+    })
+}
+
+/// The URL the command must print for `federation` (the fake's) and `destination`.
+fn expected_url(federation_url: &str, destination: &str) -> String {
+    federation::login_url(
+        federation_url,
+        federation::ISSUER,
+        destination,
+        &SecretString::new("tok/en+1"),
+    )
+    .expose()
+    .to_owned()
+}
+
+#[test]
+fn a_role_session_signs_in_as_it_is() {
+    let fake = FakeSts::start(3600, "arn:aws:sts::123456789012:assumed-role/dev/s");
+    let fed = fake_federation();
+    let h = home("console-role", ROLE_CONFIG, BASE_KEYS);
+    let (sts_url, fed_url) = (fake.url(), fed.url());
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+        ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
+    ];
+    let o = run(sts(
+        &h,
+        &env,
+        &[
+            "console",
+            "--profile",
+            "dev",
+            "--print",
+            "--duration-seconds",
+            "7200",
+        ],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "{}\n",
+            expected_url(
+                &format!("{fed_url}/federation"),
+                "https://console.aws.amazon.com/console/home?region=eu-west-1"
+            )
+        )
+    );
+    assert_eq!(fake.actions(), ["AssumeRole", "GetCallerIdentity"]);
+    let reqs = fed.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].q("SessionDuration").as_deref(), Some("7200"));
+    // A destination of one's own; no SessionDuration unless asked.
+    let o = run(sts(
+        &h,
+        &env,
+        &[
+            "console",
+            "--profile",
+            "dev",
+            "--print",
+            "--destination",
+            "https://console.aws.amazon.com/s3/home?a=b&c=d",
+        ],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        expected_url(
+            &format!("{fed_url}/federation"),
+            "https://console.aws.amazon.com/s3/home?a=b&c=d"
+        )
+    );
+    assert_eq!(fed.requests()[1].q("SessionDuration"), None);
+    // SessionDuration is 15 minutes to 12 hours.
+    let o = run(sts(
+        &h,
+        &env,
+        &[
+            "console",
+            "--profile",
+            "dev",
+            "--print",
+            "--duration-seconds",
+            "50000",
+        ],
+    ));
+    assert_eq!(code(&o), 252, "{}", stderr(&o));
+    assert!(stderr(&o).contains("900 to 43200"), "{}", stderr(&o));
+    assert_eq!(fed.requests().len(), 2);
+}
+
+#[test]
+fn long_term_keys_get_a_federation_token_and_session_tokens_are_refused() {
+    let fake = FakeSts::start(3600, "arn:aws:iam::123456789012:user/team/alice");
+    let fed = fake_federation();
+    let h = home("console-keys", "", "");
+    let (sts_url, fed_url) = (fake.url(), fed.url());
+    let mut env = vec![
+        ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+        ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "AKIALONGTERM"),
+        ("AWS_SECRET_ACCESS_KEY", "long-secret"),
+        ("AWS_REGION", "cn-north-1"),
+    ];
+    let o = run(sts(
+        &h,
+        &env,
+        &["console", "--print", "--duration-seconds", "129600"],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        expected_url(
+            &format!("{fed_url}/federation"),
+            "https://console.amazonaws.cn/console/home?region=cn-north-1"
+        )
+    );
+    let reqs = fake.fake.requests();
+    let actions: Vec<String> = reqs.iter().map(|r| r.param("Action").unwrap()).collect();
+    assert_eq!(actions, ["GetCallerIdentity", "GetFederationToken"]);
+    let gft = &reqs[1];
+    assert_eq!(gft.param("Name").as_deref(), Some("alice"));
+    assert_eq!(
+        gft.param("Policy").as_deref(),
+        Some(federation::ALLOW_ALL_POLICY)
+    );
+    assert_eq!(gft.param("DurationSeconds").as_deref(), Some("129600"));
+    assert!(
+        gft.header("authorization")
+            .unwrap()
+            .contains("Credential=AKIALONGTERM/")
+    );
+    // The console lasts as long as the federation session: no SessionDuration.
+    assert_eq!(fed.requests()[0].q("SessionDuration"), None);
+    // GetSessionToken credentials (a user's, with a token) are refused before the exchange.
+    env.push(("AWS_SESSION_TOKEN", "session-of-alice"));
+    let o = run(sts(&h, &env, &["console", "--print"]));
+    assert_eq!(code(&o), 253, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("GetSessionToken session of arn:aws:iam::123456789012:user/team/alice")
+            && err.contains("refuses"),
+        "{err}"
+    );
+    assert_eq!(fed.requests().len(), 1);
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn a_refused_exchange_says_so_without_secrets() {
+    let fake = FakeSts::start(3600, "arn:aws:sts::123456789012:assumed-role/dev/s");
+    let fed = Fake::start(|_| (400, Vec::new(), "nope".into()));
+    let h = home("console-refused", ROLE_CONFIG, BASE_KEYS);
+    let (sts_url, fed_url) = (fake.url(), fed.url());
+    let o = run(sts(
+        &h,
+        &[
+            ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+            ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
+        ],
+        &["console", "--profile", "dev", "--print"],
+    ));
+    // A failure reported by the library: the AWS CLI's general error (255).
+    assert_eq!(code(&o), 255, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("refused the credentials (HTTP 400)"), "{err}");
+    assert!(
+        !err.contains("secret-1") && !err.contains("token-1"),
+        "{err}"
+    );
+    // Plain http elsewhere than loopback is refused before anything is sent.
+    let o = run(sts(
+        &h,
+        &[
+            ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+            ("AWS_ENDPOINT_URL_SIGNIN", "http://signin.example.com"),
+        ],
+        &["console", "--profile", "dev", "--print"],
+    ));
+    assert_eq!(code(&o), 255, "{}", stderr(&o));
+    assert!(stderr(&o).contains("refusing plain http"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_browser_opens_it_or_it_is_printed() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = FakeSts::start(3600, "arn:aws:sts::123456789012:assumed-role/dev/s");
+    let fed = fake_federation();
+    let h = home("console-open", ROLE_CONFIG, BASE_KEYS);
+    let bin = h.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = h.join("opened");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (sts_url, fed_url) = (fake.url(), fed.url());
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+        ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
+        ("PATH", path.as_str()),
+    ];
+    let want = expected_url(
+        &format!("{fed_url}/federation"),
+        "https://console.aws.amazon.com/console/home?region=eu-west-1",
+    );
+    let o = run(sts(&h, &env, &["console", "--profile", "dev"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&opened).unwrap(), want);
+    assert!(stdout(&o).is_empty());
+    // An opener that fails: the URL is printed instead.
+    std::fs::write(&opener, "#!/bin/sh\nexit 3\n").unwrap();
+    let o = run(sts(&h, &env, &["console", "--profile", "dev"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{want}\n"));
+    assert!(
+        stderr(&o).contains("Could not open a browser"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("tok"), "{}", stderr(&o));
+}
+
+#[test]
+fn login_urls_per_partition_match_golden() {
+    let mut out = String::new();
+    for region in ["us-east-1", "eu-central-1", "cn-north-1", "us-gov-west-1"] {
+        let e = federation::endpoints_for(Some(region), None).unwrap();
+        let session = federation::session_json(&sts_blocking::Credentials::new(
+            "ASIAEXAMPLE",
+            "secret/key+1",
+            Some(SecretString::new("token=")),
+        ));
+        let get = federation::signin_token_url(&e.federation, &session, Some(3600));
+        let url = federation::login_url(
+            &e.federation,
+            federation::ISSUER,
+            &federation::default_destination(&e.console, Some(region)),
+            &SecretString::new("SIGNIN/TOKEN+="),
+        );
+        out.push_str(&format!(
+            "{region}\n  {}\n  {}\n",
+            get.expose(),
+            url.expose()
+        ));
+    }
+    golden("console-urls.txt", &out);
+}
