@@ -83,8 +83,8 @@ impl<'a, O: Operation> Call<'a, O> {
         Ok(Self::with_body(engine, op, body, credentials, now))
     }
 
-    /// As [`Call::new`] with the body already encoded by `op.to_form()` (and signed operations
-    /// given credentials).
+    /// As [`Call::new`] with the body already encoded by `op.to_form()`. A signed operation given no
+    /// credentials is sent unsigned (the AWS CLI's `--no-sign-request`).
     pub(crate) fn with_body(
         engine: &'a Engine,
         op: &'a O,
