@@ -577,8 +577,10 @@ impl<'a> Core<'a> {
 
 /// A version-4 UUID from the engine's generator (`8-4-4-4-12` lower-case hex), on the stack.
 fn invocation_id(engine: &Engine) -> Text<36> {
-    let a = (engine.random() * u64::MAX as f64) as u64;
-    let b = (engine.random() * u64::MAX as f64) as u64;
+    // Straight from the generator: through an f64 (53 bits) the low 11 bits of each half were
+    // always zero (ids like `…-4000-8…-…c000`).
+    let a = engine.random_u64();
+    let b = engine.random_u64();
     let variant = 8 | (b & 3);
     let mut id = Text::new();
     // Exactly 36 bytes.

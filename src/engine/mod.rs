@@ -289,8 +289,8 @@ impl Engine {
         }
     }
 
-    /// A uniform random number in `[0, 1)` (xorshift64*, shared; ample for jitter and ids).
-    pub(crate) fn random(&self) -> f64 {
+    /// 64 random bits (xorshift64*, shared between threads; ample for jitter and ids).
+    pub(crate) fn random_u64(&self) -> u64 {
         let mut x = self.rng.load(Ordering::Relaxed);
         loop {
             let mut y = x;
@@ -301,13 +301,15 @@ impl Engine {
                 .rng
                 .compare_exchange_weak(x, y, Ordering::Relaxed, Ordering::Relaxed)
             {
-                Ok(_) => {
-                    return (y.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64
-                        / (1u64 << 53) as f64;
-                }
+                Ok(_) => return y.wrapping_mul(0x2545_F491_4F6C_DD1D),
                 Err(cur) => x = cur,
             }
         }
+    }
+
+    /// A uniform random number in `[0, 1)`: the top 53 bits of [`Engine::random_u64`].
+    pub(crate) fn random(&self) -> f64 {
+        (self.random_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Seconds since the engine was built: the adaptive limiter's clock.

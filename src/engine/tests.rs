@@ -1094,3 +1094,28 @@ fn text_holds_what_fits_and_refuses_the_rest() {
     assert!(write!(t, "efgh").is_ok());
     assert_eq!(t.as_str(), "abcdefgh");
 }
+
+#[test]
+fn invocation_ids_use_all_their_random_bits() {
+    let e = engine(|b| b);
+    let c = creds();
+    let t0 = start();
+    let ids: Vec<String> = (0..64)
+        .map(|_| {
+            let mut call = Call::new(&e, &GetCallerIdentity, Some(&c), t0).unwrap();
+            match call.poll(t0) {
+                Next::Send(r) => r.header("amz-sdk-invocation-id").unwrap().to_owned(),
+                other => panic!("{other:?}"),
+            }
+        })
+        .collect();
+    for id in &ids {
+        let b = id.as_bytes();
+        assert_eq!((id.len(), b[14]), (36, b'4'), "{id}");
+        assert!(matches!(b[19], b'8' | b'9' | b'a' | b'b'), "{id}");
+    }
+    // The last three digits of the third group and of the last group vary: no bits stuck at zero.
+    let tails: std::collections::HashSet<(&str, &str)> =
+        ids.iter().map(|id| (&id[15..18], &id[33..36])).collect();
+    assert!(tails.len() > 60, "{ids:?}");
+}
