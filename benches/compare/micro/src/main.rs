@@ -180,6 +180,13 @@ fn procs(rounds: usize, specs: &[String]) {
         }
     }
     for (i, (name, _, _)) in cmds.iter().enumerate() {
+        // Every round's figure too, in round order, so that the caller can pair programs that ran
+        // back to back in the same round (a ratio per round, then its median).
+        let samples: Vec<String> = if cps[i].is_empty() { &wall[i] } else { &cps[i] }
+            .iter()
+            .map(|v| format!("{v:.3}"))
+            .collect();
+        println!("samples:{name} {}", samples.join(" "));
         let m = median(&mut wall[i]);
         if cps[i].is_empty() {
             println!("{name} {m:.3}");
