@@ -57,15 +57,13 @@ pub(crate) fn assume_role_with_user(
     op: &AssumeRole,
     source: &Credentials,
 ) -> Result<(Credentials, Option<AssumedRoleUser>), Error> {
-    let out = sts.send_with_credentials(op, source)?.output;
-    let mut c = out.credentials;
+    let mut out = sts.send_with_credentials(op, source)?.output;
+    let user = out.assumed_role_user.take();
+    let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = out
-            .assumed_role_user
-            .as_ref()
-            .and_then(|u| account_of_arn(&u.arn));
+        c.account_id = user.as_ref().and_then(|u| account_of_arn(&u.arn));
     }
-    Ok((c, out.assumed_role_user))
+    Ok((c, user))
 }
 
 /// A CLI cache and the key of one call.
@@ -104,15 +102,13 @@ pub(crate) fn web_identity_with_user(
     op.policy.clone_from(&extra.policy);
     op.policy_arns.clone_from(&extra.policy_arns);
     op.duration_seconds = extra.duration_seconds;
-    let out = sts.send(&op)?;
-    let mut c = out.credentials;
+    let mut out = sts.send(&op)?;
+    let user = out.assumed_role_user.take();
+    let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = out
-            .assumed_role_user
-            .as_ref()
-            .and_then(|u| account_of_arn(&u.arn));
+        c.account_id = user.as_ref().and_then(|u| account_of_arn(&u.arn));
     }
-    Ok((c, out.assumed_role_user))
+    Ok((c, user))
 }
 
 /// The CLI cache key of a web identity call: `RoleArn`, the configured session name and the

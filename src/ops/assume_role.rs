@@ -82,10 +82,11 @@ impl AssumeRole {
 }
 
 /// Credentials and identity of the assumed-role session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AssumeRoleOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The assumed role's id and ARN.
     pub assumed_role_user: Option<AssumedRoleUser>,
     /// Percentage of the packed policy limit used (deprecated: see `session_token_utilization`).
@@ -305,8 +306,14 @@ mod tests {
         let out = decode_response::<AssumeRole>(200, xml, None)
             .unwrap()
             .output;
-        assert_eq!(out.credentials.access_key_id, "ASIAIOSFODNN7EXAMPLE");
-        assert_eq!(out.credentials.secret_access_key.expose(), "secret");
+        assert_eq!(
+            out.credentials().unwrap().access_key_id,
+            "ASIAIOSFODNN7EXAMPLE"
+        );
+        assert_eq!(
+            out.credentials().unwrap().secret_access_key.expose(),
+            "secret"
+        );
         assert_eq!(out.packed_policy_size, Some(6));
         assert_eq!(
             out.assumed_role_user.unwrap().assumed_role_id,

@@ -65,10 +65,11 @@ impl AssumeRoleWithWebIdentity {
 }
 
 /// Credentials and identity of the web-identity-federated session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AssumeRoleWithWebIdentityOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The `sub` claim of the token: the unique user id given by the identity provider.
     pub subject_from_web_identity_token: Option<String>,
     /// The assumed role's id and ARN.
@@ -244,10 +245,13 @@ mod tests {
         assert_eq!(out.source_identity.as_deref(), Some("src"));
         assert_eq!(out.session_token_utilization, Some(5));
         assert_eq!(
-            out.assumed_role_user.unwrap().arn,
+            out.assumed_role_user.as_ref().unwrap().arn,
             "arn:aws:sts::123456789012:assumed-role/web/app1"
         );
         assert!(out.trusted_identity_propagation_context.is_none());
-        assert_eq!(out.credentials.access_key_id, "ASIAEXAMPLEEXAMPLE");
+        assert_eq!(
+            out.credentials().unwrap().access_key_id,
+            "ASIAEXAMPLEEXAMPLE"
+        );
     }
 }

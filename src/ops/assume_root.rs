@@ -41,10 +41,11 @@ impl AssumeRoot {
 }
 
 /// Credentials of the privileged root session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AssumeRootOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The source identity set on the session.
     pub source_identity: Option<String>,
     /// Percentage of the session token size limit used.
@@ -154,7 +155,7 @@ mod tests {
         assert_eq!(out.session_token_size, Some(560));
         assert_eq!(out.session_token_utilization, None);
         assert_eq!(
-            out.credentials.expiration,
+            out.credentials().unwrap().expiration,
             crate::xml::parse_timestamp("2024-11-15T00:05:07Z")
         );
     }

@@ -53,10 +53,11 @@ impl GetFederationToken {
 }
 
 /// Credentials and identity of the federated user session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GetFederationTokenOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The federated user's id and ARN.
     pub federated_user: Option<FederatedUser>,
     /// Percentage of the packed policy limit used (deprecated: see `session_token_utilization`).

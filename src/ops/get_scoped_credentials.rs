@@ -60,10 +60,11 @@ impl ScopedSession {
 }
 
 /// The scoped credentials and session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GetScopedCredentialsOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The scoped session's id and ARN.
     pub session_info: Option<ScopedSession>,
     /// Percentage of the session token size limit used.

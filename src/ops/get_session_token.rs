@@ -43,10 +43,11 @@ impl GetSessionToken {
 }
 
 /// The session credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GetSessionTokenOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// Percentage of the session token size limit used.
     pub session_token_utilization: Option<i32>,
     /// Size of the session token in bytes.
@@ -156,7 +157,13 @@ mod tests {
 </Credentials><SessionTokenSize>860</SessionTokenSize></GetSessionTokenResult></GetSessionTokenResponse>";
         let d = decode_response::<GetSessionToken>(200, xml, Some("hdr")).unwrap();
         assert_eq!(
-            d.output.credentials.session_token.unwrap().expose(),
+            d.output
+                .credentials()
+                .unwrap()
+                .session_token
+                .clone()
+                .unwrap()
+                .expose(),
             "AQo\n  more"
         );
         assert_eq!(d.output.session_token_size, Some(860));
@@ -167,6 +174,6 @@ mod tests {
         let out = decode_response::<GetSessionToken>(200, xml, None)
             .unwrap()
             .output;
-        assert!(out.credentials.session_token.is_none());
+        assert!(out.credentials().unwrap().session_token.is_none());
     }
 }

@@ -60,13 +60,13 @@ impl GetWebIdentityToken {
     }
 }
 
-/// The signed token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The signed token. Both members are optional in the model: STS sends both with every success.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GetWebIdentityTokenOutput {
     /// The signed JWT (secret).
-    pub web_identity_token: SecretString,
+    pub web_identity_token: Option<SecretString>,
     /// When the token expires.
-    pub expiration: OffsetDateTime,
+    pub expiration: Option<OffsetDateTime>,
 }
 
 impl Operation for GetWebIdentityToken {
@@ -108,8 +108,8 @@ impl Operation for GetWebIdentityToken {
 
     fn decode(result: Element<'_, '_>) -> Result<Self::Output, Error> {
         Ok(GetWebIdentityTokenOutput {
-            web_identity_token: SecretString::new(result.string("WebIdentityToken")?),
-            expiration: result.timestamp("Expiration")?,
+            web_identity_token: result.opt_str("WebIdentityToken").map(SecretString::from),
+            expiration: result.opt_timestamp("Expiration")?,
         })
     }
 }
@@ -196,13 +196,10 @@ mod tests {
             .unwrap()
             .output;
         assert_eq!(
-            out.web_identity_token.expose(),
+            out.web_identity_token.as_ref().unwrap().expose(),
             "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"
         );
-        assert_eq!(
-            Some(out.expiration),
-            parse_timestamp("2026-11-26T12:05:00Z")
-        );
+        assert_eq!(out.expiration, parse_timestamp("2026-11-26T12:05:00Z"));
         assert!(!format!("{out:?}").contains("eyJ"));
     }
 }

@@ -278,9 +278,60 @@ pub(crate) fn decode_credentials(el: Element<'_, '_>) -> Result<Credentials, Err
     })
 }
 
-/// Reads an optional `<Credentials>` child; required by the model, so missing is an error.
-pub(crate) fn credentials_member(result: Element<'_, '_>) -> Result<Credentials, Error> {
-    decode_credentials(result.required("Credentials")?)
+/// Reads the `<Credentials>` member of a result. The model does not mark it required, so an
+/// absent one is `None`; a present one must hold what the model requires of it.
+pub(crate) fn credentials_member(result: Element<'_, '_>) -> Result<Option<Credentials>, Error> {
+    result
+        .child("Credentials")
+        .map(decode_credentials)
+        .transpose()
+}
+
+/// The error for an output member that is absent when the caller needs it.
+fn missing(member: &str) -> Error {
+    Error::InvalidResponse {
+        status: 200,
+        reason: format!("missing {member}"),
+        snippet: String::new(),
+    }
+}
+
+/// `credentials()` and `into_credentials()` for the outputs that carry `Credentials`.
+macro_rules! credentials_accessors {
+    ($($output:ident => $result:literal;)*) => {$(
+        impl $output {
+            /// The temporary credentials. STS sends them with every success, but the model does
+            /// not require them, so decoding does not fail without them: this does.
+            ///
+            /// # Errors
+            #[doc = concat!("[`Error::InvalidResponse`] (`missing ", $result, "/Credentials`) when the response had none.")]
+            pub fn credentials(&self) -> Result<&Credentials, Error> {
+                self.credentials
+                    .as_ref()
+                    .ok_or_else(|| missing(concat!($result, "/Credentials")))
+            }
+
+            /// As [`Self::credentials`], taking them out of the output.
+            ///
+            /// # Errors
+            /// As [`Self::credentials`].
+            pub fn into_credentials(self) -> Result<Credentials, Error> {
+                self.credentials
+                    .ok_or_else(|| missing(concat!($result, "/Credentials")))
+            }
+        }
+    )*};
+}
+
+credentials_accessors! {
+    AssumeRoleOutput => "AssumeRoleResult";
+    AssumeRoleWithSamlOutput => "AssumeRoleWithSAMLResult";
+    AssumeRoleWithWebIdentityOutput => "AssumeRoleWithWebIdentityResult";
+    AssumeRootOutput => "AssumeRootResult";
+    GetDelegatedAccessTokenOutput => "GetDelegatedAccessTokenResult";
+    GetFederationTokenOutput => "GetFederationTokenResult";
+    GetScopedCredentialsOutput => "GetScopedCredentialsResult";
+    GetSessionTokenOutput => "GetSessionTokenResult";
 }
 
 /// Converts a response integer to `i32`, rejecting values out of range.
@@ -389,3 +440,6 @@ impl FederatedSession<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

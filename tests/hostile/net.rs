@@ -514,22 +514,17 @@ fn pretty_printed_credentials_work_in_a_role_chain() {
             "arn:aws:iam::123456789012:role/demo",
             "s1",
         ))
+        .unwrap()
+        .into_credentials()
         .unwrap();
-    assert_eq!(first.credentials.access_key_id, "ASIAPRETTY");
+    assert_eq!(first.access_key_id, "ASIAPRETTY");
     assert_eq!(
-        first
-            .credentials
-            .session_token
-            .as_ref()
-            .map(SecretString::expose),
+        first.session_token.as_ref().map(SecretString::expose),
         Some("pretty-token")
     );
-    assert_eq!(
-        first.credentials.secret_access_key.expose(),
-        "pretty-secret"
-    );
+    assert_eq!(first.secret_access_key.expose(), "pretty-secret");
     // The next hop signs with them.
-    sts.send_with_credentials(&GetCallerIdentity, &first.credentials)
+    sts.send_with_credentials(&GetCallerIdentity, &first)
         .unwrap();
     let second = &fake.requests()[1];
     assert_eq!(second.header("x-amz-security-token"), Some("pretty-token"));

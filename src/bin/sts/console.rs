@@ -152,7 +152,10 @@ fn session(
         let mut op = GetFederationToken::new(federation::federated_name(&arn));
         op.policy = Some(federation::ALLOW_ALL_POLICY.to_owned());
         op.duration_seconds = duration.and_then(|d| i32::try_from(d).ok());
-        let mut c = sts.send_with_credentials(&op, &creds)?.output.credentials;
+        let mut c = sts
+            .send_with_credentials(&op, &creds)?
+            .output
+            .into_credentials()?;
         c.account_id = creds.account_id;
         return Ok(Ok((c, None)));
     }

@@ -266,7 +266,7 @@ impl SessionSource {
             .sts
             .send_with_credentials(&op, &base)?
             .output
-            .credentials;
+            .into_credentials()?;
         c.account_id = base.account_id;
         Ok(c)
     }
