@@ -183,7 +183,7 @@ fn main() {
             "encode GetCallerIdentity",
             "1 (body)",
             Box::new(|| {
-                black_box(GetCallerIdentity.to_form().expect("ok"));
+                black_box(GetCallerIdentity::new().to_form().expect("ok"));
             }),
         ),
         (

@@ -476,10 +476,7 @@ fn botocore_uses_entries_we_wrote() {
     )
     .with_expiration(exp);
     c.account_id = Some("123456789012".into());
-    let user = AssumedRoleUser {
-        assumed_role_id: "AROA:ours".into(),
-        arn: "arn:aws:sts::123456789012:assumed-role/r/ours".into(),
-    };
+    let user = AssumedRoleUser::new("AROA:ours", "arn:aws:sts::123456789012:assumed-role/r/ours");
     let h = hop();
     let entry = cli_cache::assume_role_entry(&c, Some(&user)).unwrap();
     cache

@@ -65,8 +65,28 @@ use time::OffsetDateTime;
 
 /// An access key pair, with a session token for temporary credentials.
 ///
-/// `Debug` shows the access key id and expiration but never the secret key or the token.
+/// `Debug` shows the access key id and expiration but never the secret key or the token. Build
+/// them with [`Credentials::new`] and the `with_` setters; the fields are public to read.
+///
+/// ```
+/// use sts_blocking::time::{Duration, OffsetDateTime};
+/// use sts_blocking::{Credentials, ProvideCredentials, SecretString};
+///
+/// let now = OffsetDateTime::now_utc();
+/// let creds = Credentials::new("ASIAEXAMPLE", "wJalrXUtnFEMI", Some(SecretString::new("IQoJb3JpZ2lu")))
+///     .with_expiration(now + Duration::hours(1))
+///     .with_account_id("123456789012");
+/// assert!(!creds.is_expired_at(now));
+/// assert!(creds.is_expired_at(now + Duration::hours(2)));
+/// // Neither the secret key nor the token ever shows in Debug output.
+/// let shown = format!("{creds:?}");
+/// assert!(shown.contains("ASIAEXAMPLE") && !shown.contains("wJalr") && !shown.contains("IQoJ"));
+/// // Fixed credentials are a provider themselves (anywhere a provider is expected).
+/// assert_eq!(creds.provide_credentials()?.account_id.as_deref(), Some("123456789012"));
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Credentials {
     /// `AKIA...` (long-term) or `ASIA...` (temporary).
     pub access_key_id: String,
@@ -100,6 +120,13 @@ impl Credentials {
     #[must_use]
     pub fn with_expiration(mut self, expiration: OffsetDateTime) -> Self {
         self.expiration = Some(expiration);
+        self
+    }
+
+    /// Sets the account the credentials belong to.
+    #[must_use]
+    pub fn with_account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into());
         self
     }
 

@@ -16,6 +16,7 @@ use crate::xml::Element;
 /// Returns temporary credentials for a role, optionally with MFA, session policies, tags and a
 /// source identity.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRole {
     /// The role to assume (required, 20..=2048).
     pub role_arn: String,
@@ -83,6 +84,7 @@ impl AssumeRole {
 
 /// Credentials and identity of the assumed-role session.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleOutput {
     /// The temporary credentials. The model does not require them: read them with
     /// [`Self::credentials`] to get an error when they are absent.

@@ -15,6 +15,7 @@ use crate::xml::Element;
 /// Exchanges a base64 SAML assertion from an identity provider for temporary credentials of a role.
 /// The assertion is the credential: the request is not signed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleWithSaml {
     /// The role to assume (required, 20..=2048).
     pub role_arn: String,
@@ -61,6 +62,7 @@ impl AssumeRoleWithSaml {
 
 /// Credentials and identity of the SAML-federated session.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleWithSamlOutput {
     /// The temporary credentials. The model does not require them: read them with
     /// [`Self::credentials`] to get an error when they are absent.

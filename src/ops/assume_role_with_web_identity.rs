@@ -15,6 +15,7 @@ use crate::xml::Element;
 /// Exchanges a web identity token (e.g. a Kubernetes service-account JWT) for temporary credentials of a
 /// role. The token is the credential: the request is not signed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleWithWebIdentity {
     /// The role to assume (required, 20..=2048).
     pub role_arn: String,
@@ -66,6 +67,7 @@ impl AssumeRoleWithWebIdentity {
 
 /// Credentials and identity of the web-identity-federated session.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleWithWebIdentityOutput {
     /// The temporary credentials. The model does not require them: read them with
     /// [`Self::credentials`] to get an error when they are absent.

@@ -11,6 +11,7 @@ use crate::xml::Element;
 /// From the management (or delegated administrator) account of an organization, returns root-user
 /// credentials of a member account, limited to one of the AWS managed root-task policies.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoot {
     /// The member account id or principal ARN (required, 12..=2048).
     pub target_principal: String,
@@ -42,6 +43,7 @@ impl AssumeRoot {
 
 /// Credentials of the privileged root session.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRootOutput {
     /// The temporary credentials. The model does not require them: read them with
     /// [`Self::credentials`] to get an error when they are absent.

@@ -10,6 +10,7 @@ use crate::xml::Element;
 
 /// Exchanges a trade-in token for temporary credentials of the principal the token designates.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetDelegatedAccessToken {
     /// The token to exchange (required, secret).
     pub trade_in_token: SecretString,
@@ -26,6 +27,7 @@ impl GetDelegatedAccessToken {
 
 /// The delegated credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetDelegatedAccessTokenOutput {
     /// The temporary credentials. The model does not require them: read them with
     /// [`Self::credentials`] to get an error when they are absent.

@@ -14,6 +14,7 @@ use crate::xml::Element;
 /// Returns temporary credentials for a federated user, called with the long-term credentials of an IAM
 /// user. The session's permissions are the intersection of the user's and the session policies'.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetFederationToken {
     /// The federated user's name (required, 2..=32, `[\w+=,.@-]*`).
     pub name: String,
@@ -54,6 +55,7 @@ impl GetFederationToken {
 
 /// Credentials and identity of the federated user session.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetFederationTokenOutput {
     /// The temporary credentials. The model does not require them: read them with
     /// [`Self::credentials`] to get an error when they are absent.

@@ -12,6 +12,7 @@ use crate::xml::Element;
 /// Returns temporary credentials for the IAM user or root user whose long-term credentials sign the
 /// request, typically to satisfy an MFA requirement.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetSessionToken {
     /// Session length in seconds (900..=129600).
     pub duration_seconds: Option<i32>,
@@ -44,6 +45,7 @@ impl GetSessionToken {
 
 /// The session credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetSessionTokenOutput {
     /// The temporary credentials. The model does not require them: read them with
     /// [`Self::credentials`] to get an error when they are absent.

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 /// Returns a signed JSON Web Token that represents the calling principal, for authenticating to
 /// services outside AWS that trust the account's OIDC issuer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetWebIdentityToken {
     /// The intended recipients, the `aud` claim (required, 1..=10 items of 1..=1000 characters).
     pub audience: Vec<String>,
@@ -62,6 +63,7 @@ impl GetWebIdentityToken {
 
 /// The signed token. Both members are optional in the model: STS sends both with every success.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetWebIdentityTokenOutput {
     /// The signed JWT (secret).
     pub web_identity_token: Option<SecretString>,

@@ -120,6 +120,7 @@ pub trait Operation {
 
 /// A session tag (`Tags.member.N.Key` / `.Value`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Tag {
     /// Tag key, 1..=128 characters.
     pub key: String,
@@ -139,6 +140,7 @@ impl Tag {
 
 /// A managed policy to use as a session policy (`PolicyDescriptorType`, `PolicyArns.member.N.arn`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PolicyDescriptor {
     /// The policy ARN.
     pub arn: Option<String>,
@@ -155,6 +157,7 @@ impl PolicyDescriptor {
 
 /// A context assertion from a trusted context provider (`ProvidedContexts.member.N`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ProvidedContext {
     /// The context provider ARN.
     pub provider_arn: Option<String>,
@@ -177,6 +180,7 @@ impl ProvidedContext {
 
 /// The assumed role's id and ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AssumedRoleUser {
     /// `AROA...:session-name`.
     pub assumed_role_id: String,
@@ -185,6 +189,14 @@ pub struct AssumedRoleUser {
 }
 
 impl AssumedRoleUser {
+    /// An assumed role user from its id and ARN.
+    pub fn new(assumed_role_id: impl Into<String>, arn: impl Into<String>) -> Self {
+        Self {
+            assumed_role_id: assumed_role_id.into(),
+            arn: arn.into(),
+        }
+    }
+
     pub(crate) fn decode(el: Element<'_, '_>) -> Result<Self, Error> {
         Ok(Self {
             assumed_role_id: el.string("AssumedRoleId")?,
@@ -195,6 +207,7 @@ impl AssumedRoleUser {
 
 /// The federated user's id and ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FederatedUser {
     /// `ACCOUNT:name`.
     pub federated_user_id: String,
@@ -203,6 +216,14 @@ pub struct FederatedUser {
 }
 
 impl FederatedUser {
+    /// A federated user from its id and ARN.
+    pub fn new(federated_user_id: impl Into<String>, arn: impl Into<String>) -> Self {
+        Self {
+            federated_user_id: federated_user_id.into(),
+            arn: arn.into(),
+        }
+    }
+
     pub(crate) fn decode(el: Element<'_, '_>) -> Result<Self, Error> {
         Ok(Self {
             federated_user_id: el.string("FederatedUserId")?,
@@ -213,6 +234,7 @@ impl FederatedUser {
 
 /// Identity propagation details of a federated session (AssumeRoleWithSAML / WithWebIdentity).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct TrustedIdentityPropagationContext {
     /// The identity the session originates from.
     pub origin_identity: Option<OriginIdentity>,
@@ -222,6 +244,7 @@ pub struct TrustedIdentityPropagationContext {
 
 /// The original identity of a federated session. The subject, its type and the issuer are sensitive.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct OriginIdentity {
     /// Subject of the original identity (sensitive).
     pub subject: Option<SecretString>,
@@ -235,6 +258,7 @@ pub struct OriginIdentity {
 
 /// Transaction context of a federated session.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct TransactionContext {
     /// Attributes from the identity provider, in document order.
     pub identity_provider: Option<Vec<(String, String)>>,

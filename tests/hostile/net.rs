@@ -379,7 +379,7 @@ fn echoed_secrets_are_redacted_for_every_operation() {
     ));
     check_echo(&DecodeAuthorizationMessage::new("encoded-message"));
     check_echo(&GetAccessKeyInfo::new("AKIAIOSFODNN7EXAMPLE"));
-    check_echo(&GetCallerIdentity);
+    check_echo(&GetCallerIdentity::new());
     check_echo(&GetDelegatedAccessToken::new(TRADE_IN));
     check_echo(&GetFederationToken::new("bob"));
     check_echo(&GetScopedCredentials::new());
@@ -524,7 +524,7 @@ fn pretty_printed_credentials_work_in_a_role_chain() {
     );
     assert_eq!(first.secret_access_key.expose(), "pretty-secret");
     // The next hop signs with them.
-    sts.send_with_credentials(&GetCallerIdentity, &first)
+    sts.send_with_credentials(&GetCallerIdentity::new(), &first)
         .unwrap();
     let second = &fake.requests()[1];
     assert_eq!(second.header("x-amz-security-token"), Some("pretty-token"));

@@ -135,7 +135,7 @@ fn session(
 ) -> Result<Result<(Credentials, Option<i64>), i32>, Error> {
     let creds = sts.resolve_credentials()?;
     let arn = sts
-        .send_with_credentials(&GetCallerIdentity, &creds)?
+        .send_with_credentials(&GetCallerIdentity::new(), &creds)?
         .output
         .arn
         .unwrap_or_default();
