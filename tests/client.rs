@@ -144,7 +144,7 @@ fn invalid_input_sends_nothing() {
         .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/demo", "x"))
         .unwrap_err();
     match &err {
-        Error::InvalidInput { violations } => {
+        Error::InvalidInput { violations, .. } => {
             assert_eq!(violations.len(), 1);
             assert_eq!(violations[0].field, "RoleSessionName");
         }

@@ -598,7 +598,7 @@ fn a_profile_named_in_aws_profile_must_exist() {
         ],
     );
     let e = Settings::load(&env, &Overrides::default()).unwrap_err();
-    assert!(matches!(&e, Error::ProfileNotFound { profile } if profile == "nope"));
+    assert!(matches!(&e, Error::ProfileNotFound { profile, .. } if profile == "nope"));
     assert_eq!(
         e.to_string(),
         "The config profile (nope) could not be found"

@@ -256,7 +256,7 @@ fn ten_megabyte_body_is_capped() {
     let fake = FakeSts::start(Reply::xml(200, big));
     let (err, attempts, _) = fail(fast(&fake.url()));
     assert!(
-        matches!(err, Error::BodyTooLarge { limit: 1_048_576 }),
+        matches!(err, Error::BodyTooLarge { limit: 1_048_576, .. }),
         "{err:?}"
     );
     assert_eq!(attempts, 1);

@@ -21,7 +21,7 @@ fn check(case: &Value) -> Result<(), String> {
     let got = resolve(&input);
     if let Some(message) = expect["error"].as_str() {
         return match got {
-            Err(Error::Endpoint { message: m }) if m == message => Ok(()),
+            Err(Error::Endpoint { message: m, .. }) if m == message => Ok(()),
             other => Err(format!("expected error {message:?}, got {other:?}")),
         };
     }

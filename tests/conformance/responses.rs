@@ -467,6 +467,7 @@ fn check_error(xml: &Path, expected: &Value) -> Result<(), String> {
     let fault = se.fault.map(|f| match f {
         Fault::Sender => "Sender",
         Fault::Receiver => "Receiver",
+        _ => "unknown",
     });
     let checks = [
         ("code", Some(se.code.as_str()), want["code"].as_str()),

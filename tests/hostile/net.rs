@@ -926,6 +926,7 @@ fn dns_failures_have_the_dns_kind() {
         Error::Transport {
             kind: TransportErrorKind::Dns,
             message,
+            ..
         } => assert!(
             message.contains("could not resolve") && message.contains("xxxxxxxxxx"),
             "{message}"
