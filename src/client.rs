@@ -178,7 +178,7 @@ impl StsBuilder {
     /// `AWS_NEW_RETRIES_2026`, `AWS_SDK_UA_APP_ID`, `AWS_CA_BUNDLE`, and the static credentials
     /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`.
     ///
-    /// A leading `~` in `AWS_CA_BUNDLE` is expanded ([`Env::expand_home`]).
+    /// A leading `~` in `AWS_CA_BUNDLE` is expanded as the AWS CLI expands it (`~` or `~user`; an error when the home directory is unknown).
     ///
     /// # Errors
     /// [`Error::Config`] for a value that cannot be understood (e.g. `AWS_MAX_ATTEMPTS=x`);

@@ -207,11 +207,11 @@ fn throttling_is_retried_then_succeeds() {
         .region("us-east-1")
         .endpoint_url(fake.url())
         .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
-        .retry_config(sts_blocking::retry::RetryConfig {
-            base_backoff: Duration::from_millis(1),
-            throttling_backoff: Duration::from_millis(1),
-            ..Default::default()
-        })
+        .retry_config(
+            sts_blocking::retry::RetryConfig::standard()
+                .base_backoff(Duration::from_millis(1))
+                .throttling_backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let before = sts.retry_tokens();

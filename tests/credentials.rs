@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sts_blocking::credentials::plan::{BaseSource, NamedSource, plan};
-use sts_blocking::credentials::profile::{FileKind, ProfileSet};
+use sts_blocking::__private::credentials::plan::{BaseSource, NamedSource, plan};
+use sts_blocking::__private::credentials::profile::{FileKind, ProfileSet};
 use sts_blocking::credentials::{CachedProvider, Env, ProcessProvider};
 use sts_blocking::{Credentials, Error, ProvideCredentials};
 use time::OffsetDateTime;
@@ -23,7 +23,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn config(text: &str, profile: &str) -> ProfileSet {
-    ProfileSet::parse(
+    sts_blocking::__private::credentials::profile::parse(
         &[(FileKind::Config, std::path::Path::new("config"), text)],
         profile,
     )
@@ -175,10 +175,10 @@ mod http {
     use super::*;
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
-    use sts_blocking::credentials::container::ContainerProvider;
-    use sts_blocking::credentials::imds::ImdsProvider;
-    use sts_blocking::credentials::plan::SsoSource;
-    use sts_blocking::credentials::sso::{SsoProvider, cache_file};
+    use sts_blocking::__private::credentials::sso::{SsoProvider, cache_file};
+    use sts_blocking::credentials::ContainerProvider;
+    use sts_blocking::credentials::ImdsProvider;
+    use sts_blocking::credentials::SsoSource;
 
     /// A loopback server answering `replies` in order: (expected method + path prefix, status, body).
     /// Returns the base URL and the recorded request heads.
@@ -366,13 +366,10 @@ mod http {
     }
 
     fn sso_source() -> SsoSource {
-        SsoSource {
-            session_name: Some("dev".into()),
-            start_url: "https://d-123.awsapps.com/start".into(),
-            region: "us-east-1".into(),
-            account_id: Some("123456789012".into()),
-            role_name: Some("Admin".into()),
-        }
+        SsoSource::new("https://d-123.awsapps.com/start", "us-east-1")
+            .session_name("dev")
+            .account_id("123456789012")
+            .role_name("Admin")
     }
 
     #[test]

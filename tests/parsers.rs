@@ -5,13 +5,13 @@
 //! non-UTF-8 bytes, deep nesting, a 5 MB body, an `ErrorResponse` with status 200, another
 //! operation's body, and malformed members (bad integers, bad timestamps, missing required members).
 
+use sts_blocking::__private::xml::{decode_error, decode_response};
 use sts_blocking::Error;
 use sts_blocking::ops::{
     AssumeRole, AssumeRoleWithSaml, AssumeRoleWithWebIdentity, AssumeRoot,
     DecodeAuthorizationMessage, GetAccessKeyInfo, GetCallerIdentity, GetDelegatedAccessToken,
     GetFederationToken, GetScopedCredentials, GetSessionToken, GetWebIdentityToken, Operation,
 };
-use sts_blocking::xml::{decode_error, decode_response};
 
 /// Runs `$f::<Op>($args...)` for each of the 12 operations.
 macro_rules! each_op {

@@ -376,10 +376,7 @@ fn profile_role_arn_source_profile_through_settings() {
     .unwrap();
     let settings = sts_blocking::Settings::load(
         &peer_files_env(&p, &dir),
-        &sts_blocking::Overrides {
-            profile: Some("deploy".into()),
-            region: None,
-        },
+        &sts_blocking::Overrides::default().profile("deploy"),
     )
     .unwrap();
     let sts = settings.sts_builder().build().unwrap();

@@ -10,9 +10,9 @@ use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 use sts_blocking::Error;
 use sts_blocking::credentials::Env;
-use sts_blocking::credentials::plan::{BaseSource, plan};
-use sts_blocking::credentials::process::split_command_line;
-use sts_blocking::credentials::profile::{FileKind, ProfileSet};
+use sts_blocking::__private::credentials::plan::{BaseSource, plan};
+use sts_blocking::__private::credentials::process::split_command_line;
+use sts_blocking::__private::credentials::profile::{FileKind, ProfileSet};
 
 fn valid_name(name: &str) -> bool {
     !name.is_empty()

@@ -9,7 +9,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sts_blocking::query::{Form, decode};
+use sts_blocking::__private::query::{Form, decode};
 use sts_blocking::sigv4::{
     SessionTokenMode, SignableRequest, SigningKeyCache, SigningParams, SigningSettings,
     derive_signing_key, presign, sign,

@@ -13,7 +13,7 @@ use sts_blocking::ops::{
     DecodeAuthorizationMessage, GetAccessKeyInfo, GetCallerIdentity, GetDelegatedAccessToken,
     GetFederationToken, GetScopedCredentials, GetSessionToken, GetWebIdentityToken, Operation,
 };
-use sts_blocking::xml::decode_response;
+use sts_blocking::__private::xml::decode_response;
 
 const STATUSES: [u16; 16] = [
     200, 200, 200, 200, 200, 200, 200, 200, 201, 299, 300, 400, 403, 404, 500, 503,

@@ -5,7 +5,7 @@
 //! `getDefaultRoleAssumerWithWebIdentity`.
 //!
 //! ```no_run
-//! use sts_blocking::credentials::assume_role::AssumeRoleProvider;
+//! use sts_blocking::credentials::AssumeRoleProvider;
 //! use sts_blocking::{Credentials, Sts};
 //! use std::sync::Arc;
 //! let user = Arc::new(Credentials::new("AKID", "secret", None));
@@ -281,7 +281,7 @@ impl AssumeRoleProviderBuilder {
     /// Shares sessions through the AWS CLI's credential cache (`~/.aws/cli/cache`): a session with
     /// at least 15 minutes left is reused (no STS call, no MFA prompt) and new ones are written
     /// there. Off by default: the cache keeps live session credentials on disk (see the
-    /// [security note](super::cli_cache)).
+    /// [security note](super::CliCache)).
     #[must_use]
     pub fn file_cache(mut self, cache: CliCache) -> Self {
         self.file_cache = Some(cache);
@@ -488,7 +488,7 @@ impl WebIdentityProviderBuilder {
 
     /// Shares sessions through the AWS CLI's credential cache, as
     /// [`AssumeRoleProviderBuilder::file_cache`] does (off by default; see the
-    /// [security note](super::cli_cache)).
+    /// [security note](super::CliCache)).
     #[must_use]
     pub fn file_cache(mut self, cache: CliCache) -> Self {
         self.file_cache = Some(cache);

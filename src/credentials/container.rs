@@ -152,7 +152,7 @@ pub fn is_configured(env: &Env) -> bool {
 impl ContainerProvider {
     /// The provider configured by `env`.
     ///
-    /// A leading `~` in `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` is expanded ([`Env::expand_home`]).
+    /// A leading `~` in `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` is expanded as the AWS CLI expands it (`~` or `~user`; an error when the home directory is unknown).
     ///
     /// # Errors
     /// Not configured, a full URI outside the allowlist, or a `~` token file path without a home

@@ -95,7 +95,20 @@ pub fn is_disabled(env: &Env) -> bool {
     env.is_true("AWS_EC2_METADATA_DISABLED")
 }
 
-/// EC2 instance-role credentials; see the [module docs](self).
+/// EC2 instance-role credentials over IMDSv2.
+///
+/// `PUT /latest/api/token` (`x-aws-ec2-metadata-token-ttl-seconds: 21600`), then
+/// `GET /latest/meta-data/iam/security-credentials/` for the role name and `GET .../<role>` for the
+/// credentials (the role name percent-encoded into one path segment; `.` and `..` are refused),
+/// each with `x-aws-ec2-metadata-token`. The token is reused for 6 h − 2 min by both the monotonic
+/// and the wall clock (a suspended machine's monotonic clock stands still); a 401 on either `GET`
+/// drops it, fetches a new one and retries once, as botocore and aws-config do. 1 s connect and 1 s read timeouts, 3 attempts for
+/// timeouts, dropped connections and 5xx (a refused connection is not retried), no proxy. A 403 on the token request means IMDS is disabled: no IMDSv1
+/// fallback unless [`ImdsProvider::allow_v1_fallback`] is set (and then only for other token failures).
+///
+/// Static stability: when IMDS fails after a success, or returns credentials that have already expired,
+/// the last credentials are served with their expiration pushed 5–10 minutes into the future, with a
+/// `log::warn!`.
 pub struct ImdsProvider {
     endpoint: String,
     connect_timeout: Duration,

@@ -4,7 +4,7 @@
 //! six ASCII digits before anything is sent.
 //!
 //! ```
-//! use sts_blocking::credentials::mfa::{MfaTokenProvider, mfa_provider};
+//! use sts_blocking::__private::credentials::mfa::{MfaTokenProvider, mfa_provider};
 //! let p = mfa_provider(|serial: &str| Ok(format!("{:06}", serial.len())));
 //! assert_eq!(p.mfa_code("arn:aws:iam::1:mfa/me").unwrap(), "000021");
 //! ```

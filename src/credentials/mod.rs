@@ -1,63 +1,75 @@
 //! AWS credentials and the [`ProvideCredentials`] seam that credential providers plug into.
 //!
-//! Providers: [`EnvironmentProvider`], [`profile`] files and [`plan`]ning of role chains,
-//! [`ProcessProvider`] (`credential_process`), [`web_identity`] token files, [`CachedProvider`], and behind
-//! the `client` feature the container, IMDS and SSO providers, the STS-backed `AssumeRoleProvider`,
-//! `WebIdentityProvider` and `StsRoleAssumer`, and the [`DefaultChain`].
+//! Providers, each usable alone or composed: [`EnvironmentProvider`], [`ProcessProvider`]
+//! (`credential_process`), [`CachedProvider`] (wraps any provider), the shared config files
+//! ([`ProfileSet`], read by the [`DefaultChain`]), and behind the `client` feature the STS-backed
+//! `AssumeRoleProvider` and `WebIdentityProvider` (auto-refreshing), `ContainerProvider`,
+//! `ImdsProvider`, `SsoProvider`, `SsoTokenProvider`, `LoginProvider` and the `StsRoleAssumer`
+//! that lets the chain follow `role_arn` profiles. Anything else plugs in by implementing
+//! [`ProvideCredentials`].
 
 #[cfg(feature = "client")]
-pub mod assume_role;
-pub mod cache;
+pub(crate) mod assume_role;
+pub(crate) mod cache;
 mod cache_io;
-pub mod chain;
-pub mod cli_cache;
-pub mod config_writer;
+pub(crate) mod chain;
+pub(crate) mod cli_cache;
+pub(crate) mod config_writer;
 #[cfg(feature = "client")]
-pub mod container;
+pub(crate) mod container;
 #[cfg(feature = "client")]
 mod dpop;
-pub mod env;
-pub mod environment;
-pub mod federation;
+pub(crate) mod env;
+pub(crate) mod environment;
+pub(crate) mod federation;
 #[cfg(feature = "client")]
-pub mod imds;
+pub(crate) mod imds;
 #[cfg(feature = "client")]
-pub mod login;
+pub(crate) mod login;
 #[cfg(feature = "client")]
-pub mod login_flow;
-pub mod mfa;
-pub mod plan;
-pub mod process;
-pub mod profile;
+pub(crate) mod login_flow;
+pub(crate) mod mfa;
+pub(crate) mod plan;
+pub(crate) mod process;
+pub(crate) mod profile;
 mod pyjson;
 mod sha1;
 #[cfg(feature = "client")]
-pub mod sso;
+pub(crate) mod sso;
 #[cfg(feature = "client")]
-pub mod sso_token;
+pub(crate) mod sso_token;
 #[cfg(feature = "client")]
-pub mod sts_assumer;
+pub(crate) mod sts_assumer;
 #[cfg(feature = "client")]
 mod token_http;
-pub mod web_identity;
+pub(crate) mod web_identity;
 
 #[cfg(feature = "client")]
-pub use assume_role::{AssumeRoleProvider, WebIdentityProvider};
-pub use cache::CachedProvider;
-pub use chain::DefaultChain;
-pub use chain::RoleAssumer;
+pub use assume_role::{
+    AssumeRoleProvider, AssumeRoleProviderBuilder, WebIdentityProvider, WebIdentityProviderBuilder,
+};
+pub use cache::{CachedProvider, Clock};
+pub use chain::{DefaultChain, DefaultChainBuilder, RoleAssumer};
 pub use cli_cache::CliCache;
+#[cfg(feature = "client")]
+pub use container::ContainerProvider;
 pub use env::Env;
 pub use environment::EnvironmentProvider;
 #[cfg(feature = "client")]
+pub use imds::ImdsProvider;
+#[cfg(feature = "client")]
 pub use login::LoginProvider;
 pub use mfa::MfaTokenProvider;
-pub use plan::{BaseSource, LoginSource, ProfileChain, RoleHop};
+pub use plan::SsoSource;
 pub use process::ProcessProvider;
+pub use profile::{ProfileSet, Section};
+#[cfg(feature = "client")]
+pub use sso::SsoProvider;
 #[cfg(feature = "client")]
 pub use sso_token::{SsoToken, SsoTokenProvider};
 #[cfg(feature = "client")]
 pub use sts_assumer::StsRoleAssumer;
+pub use web_identity::WebIdentityConfig;
 
 use crate::Error;
 use crate::secret::SecretString;

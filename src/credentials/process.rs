@@ -66,7 +66,7 @@ impl fmt::Debug for CommandLine {
 /// Splits a command line like Python's `shlex.split` (POSIX mode, no comments).
 ///
 /// ```
-/// use sts_blocking::credentials::process::split_command_line;
+/// use sts_blocking::__private::credentials::process::split_command_line;
 /// assert_eq!(split_command_line(r#"a 'b c' "d \"e\" \z" f\ g ''"#).unwrap(),
 ///            vec!["a", "b c", r#"d "e" \z"#, "f g", ""]);
 /// ```
@@ -155,7 +155,7 @@ impl ProcessProvider {
 
     /// A provider from a planned command line.
     #[must_use]
-    pub fn from_command(command: CommandLine) -> Self {
+    pub(crate) fn from_command(command: CommandLine) -> Self {
         Self {
             command,
             ..Self::new(String::new())

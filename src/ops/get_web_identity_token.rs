@@ -38,7 +38,7 @@ impl GetWebIdentityToken {
     /// Subject mode `OriginIdentity`: `sub` is the origin identity of the calling session.
     pub const ORIGIN_IDENTITY: &'static str = "OriginIdentity";
     /// The values the model allows for `SubjectMode`.
-    pub const SUBJECT_MODES: [&'static str; 2] = [Self::AWS_IDENTITY, Self::ORIGIN_IDENTITY];
+    pub const SUBJECT_MODES: &'static [&'static str] = &[Self::AWS_IDENTITY, Self::ORIGIN_IDENTITY];
 
     /// A request for a token for `audience`, signed with `signing_algorithm`.
     pub fn new(audience: Vec<String>, signing_algorithm: impl Into<String>) -> Self {

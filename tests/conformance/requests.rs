@@ -90,7 +90,7 @@ fn body<O: Operation>(op: &O) -> Result<String, String> {
     op.validate()
         .map_err(|e| format!("validate() failed: {e}"))?;
     op.to_form()
-        .map(sts_blocking::query::Form::into_string)
+        .map(sts_blocking::__private::query::Form::into_string)
         .map_err(|e| format!("to_form() failed: {e}"))
 }
 
@@ -198,7 +198,7 @@ fn check(case: &Value) -> Result<(), String> {
     let operation = case["operation"].as_str().ok_or("no operation")?;
     let input = case.get("input").ok_or("no input")?;
     let actual = build(operation, input)?;
-    let pairs = sts_blocking::query::decode(&actual).map_err(|e| e.to_string())?;
+    let pairs = sts_blocking::__private::query::decode(&actual).map_err(|e| e.to_string())?;
     let expected: Vec<(String, String)> = case["params"]
         .as_array()
         .ok_or("no params")?

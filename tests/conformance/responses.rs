@@ -11,6 +11,7 @@
 use crate::common;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
+use sts_blocking::__private::xml::{decode_error, decode_response, parse_timestamp};
 use sts_blocking::credentials::Credentials;
 use sts_blocking::error::Fault;
 use sts_blocking::ops::{
@@ -23,7 +24,6 @@ use sts_blocking::ops::{
     GetSessionTokenOutput, GetWebIdentityToken, GetWebIdentityTokenOutput, Operation,
     ScopedSession, TrustedIdentityPropagationContext,
 };
-use sts_blocking::xml::{decode_error, decode_response, parse_timestamp};
 use sts_blocking::{Error, SecretString};
 use time::OffsetDateTime;
 

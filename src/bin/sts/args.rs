@@ -576,17 +576,17 @@ pub(crate) fn load(flag: &str, value: &str) -> Result<String, CliError> {
     };
     // `~` and `~user` as the AWS CLI expands them; with no known home directory this is an error,
     // never a path relative to the working directory.
-    let path = sts_blocking::credentials::Env::real()
-        .expand_home(
-            path,
-            sts_blocking::credentials::env::Platform::current(),
-            "paramfile",
-        )
-        .map_err(|e| {
-            CliError::Param(format!(
-                "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
-            ))
-        })?;
+    let path = sts_blocking::__private::credentials::env::expand_home(
+        &sts_blocking::credentials::Env::real(),
+        path,
+        sts_blocking::__private::credentials::env::Platform::current(),
+        "paramfile",
+    )
+    .map_err(|e| {
+        CliError::Param(format!(
+            "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
+        ))
+    })?;
     let bytes = std::fs::read(&path).map_err(|e| {
         CliError::Param(format!(
             "Error parsing parameter '{flag}': Unable to load paramfile {value}: {}",
