@@ -9,6 +9,35 @@ use std::time::Duration;
 /// `Display` never contains a secret: no secret key, session token, web identity token, SAML assertion or
 /// response body beyond a short snippet of a body that was not understood (and such bodies are never
 /// credential-bearing success bodies).
+///
+/// The enum and its struct variants are `#[non_exhaustive]`: match the cases you handle and keep a
+/// catch-all arm; read the fields you need with `..`.
+///
+/// ```
+/// use sts_blocking::error::{ErrorCode, ServiceError, TimeoutPhase};
+/// use sts_blocking::ops::{GetSessionToken, Operation};
+/// use sts_blocking::Error;
+///
+/// fn advice(e: &Error) -> String {
+///     match e {
+///         e if e.is_no_credentials() => "configure credentials (aws configure, aws sso login)".into(),
+///         Error::InvalidInput { .. } => format!("fix the request: {e}"),
+///         Error::Service(s) if s.code == ErrorCode::ExpiredToken => "the session expired".into(),
+///         Error::Service(s) => format!("STS said {} (request id {:?})", s.code, s.request_id),
+///         Error::Timeout { phase, .. } => format!("no answer in time ({phase})"),
+///         other => format!("failed: {other}"),
+///     }
+/// }
+///
+/// // Input is checked against the model before anything is sent.
+/// let e = GetSessionToken::new().duration_seconds(60).to_form().unwrap_err();
+/// assert_eq!(e.violations()[0].field, "DurationSeconds");
+/// assert!(advice(&e).starts_with("fix the request"));
+///
+/// let expired = Error::Service(Box::new(ServiceError::new(ErrorCode::ExpiredToken, 400)));
+/// assert_eq!(advice(&expired), "the session expired");
+/// assert_eq!(advice(&Error::timeout(TimeoutPhase::Total, None)), "no answer in time (total call)");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -144,6 +173,29 @@ impl Error {
         Self::Config {
             message: message.into(),
         }
+    }
+
+    /// Shorthand for [`Error::Transport`]: what an HTTP client driving the call engine reports
+    /// when a request could not be sent or its response not read (the engine retries the kinds
+    /// that are transient). `message` must not hold a body or a header value.
+    ///
+    /// ```
+    /// use sts_blocking::Error;
+    /// use sts_blocking::error::TransportErrorKind;
+    /// let e = Error::transport(TransportErrorKind::ConnectionClosed, "connection reset by peer");
+    /// assert!(matches!(e, Error::Transport { kind: TransportErrorKind::ConnectionClosed, .. }));
+    /// ```
+    pub fn transport(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        Self::Transport {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Timeout`]: `phase` ran out of time, `limit` when known.
+    #[must_use]
+    pub fn timeout(phase: TimeoutPhase, limit: Option<Duration>) -> Self {
+        Self::Timeout { phase, limit }
     }
 
     /// The STS error, if this is one.
