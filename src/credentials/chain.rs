@@ -726,6 +726,37 @@ impl DefaultChainBuilder {
 /// Role assumption (profile `role_arn` hops and web identity) needs STS: pass a [`RoleAssumer`]
 /// (`StsRoleAssumer`, with the `client` feature); without one, such profiles fail with a clear
 /// message.
+///
+/// ```
+/// use sts_blocking::credentials::{DefaultChain, Env, ProfileSet, ProvideCredentials, Section};
+/// use std::sync::Arc;
+///
+/// // A real program reads the process environment: `DefaultChain::new(Env::real())`.
+/// let env = Env::from_map([
+///     ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+///     ("AWS_SECRET_ACCESS_KEY", "secret"),
+///     ("HOME", "/nonexistent"),
+/// ]);
+/// let chain = DefaultChain::new(env);
+/// assert_eq!(chain.step_names()[..2], ["environment", "profile"]);
+/// assert_eq!(chain.provide_credentials()?.access_key_id, "AKIDEXAMPLE");
+/// assert_eq!(chain.source_name(), "environment");
+///
+/// // Profiles given in memory instead of read from ~/.aws.
+/// let profiles = ProfileSet::from_sections(
+///     vec![Section::new("ci", [("aws_access_key_id", "AKIDCI"), ("aws_secret_access_key", "s")])],
+///     vec![],
+///     "ci",
+/// );
+/// let env = Env::from_map([("HOME", "/nonexistent"), ("AWS_EC2_METADATA_DISABLED", "true")]);
+/// let chain = DefaultChain::builder(env.clone()).profiles(Arc::new(profiles)).build();
+/// assert_eq!(chain.provide_credentials()?.access_key_id, "AKIDCI");
+///
+/// // Nothing configured: one error listing every source tried.
+/// let e = DefaultChain::new(env).provide_credentials().unwrap_err();
+/// assert!(e.is_no_credentials());
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct DefaultChain {
     steps: Vec<Box<dyn ChainStep>>,

@@ -109,6 +109,23 @@ pub fn is_disabled(env: &Env) -> bool {
 /// Static stability: when IMDS fails after a success, or returns credentials that have already expired,
 /// the last credentials are served with their expiration pushed 5–10 minutes into the future, with a
 /// `log::warn!`.
+///
+/// The [`DefaultChain`](super::DefaultChain) probes IMDS last, when nothing else is configured;
+/// `AWS_EC2_METADATA_DISABLED=true` turns it off.
+///
+/// ```
+/// use sts_blocking::credentials::{Env, ImdsProvider};
+/// use std::time::Duration;
+/// // Endpoint and mode from AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE) or the profile.
+/// let env = Env::from_map([("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")]);
+/// assert_eq!(ImdsProvider::from_env(&env, None)?.endpoint(), "http://[fd00:ec2::254]");
+/// // Or explicitly, with tighter limits than the 1 s timeouts and 3 attempts.
+/// let imds = ImdsProvider::new("http://169.254.169.254")
+///     .timeouts(Duration::from_millis(500), Duration::from_millis(500))
+///     .attempts(1);
+/// assert_eq!(imds.endpoint(), "http://169.254.169.254");
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 pub struct ImdsProvider {
     endpoint: String,
     connect_timeout: Duration,

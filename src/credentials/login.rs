@@ -395,6 +395,17 @@ fn refreshed_document(
 ///   `AWS_ENDPOINT_URL_SIGNIN` / the `signin` services section override it.
 /// - **Errors** say what to run: an expired session or changed password asks for `aws login`, a
 ///   missing `signin:CreateOAuth2Token` permission says so.
+///
+/// ```
+/// use sts_blocking::credentials::{LoginProvider, ProvideCredentials};
+/// use std::path::Path;
+/// // The session is the signed-in principal's ARN, as a profile's `login_session` names it.
+/// let login = LoginProvider::new("arn:aws:iam::123456789012:user/me", Path::new("/home/me/.aws/login/cache"))
+///     .region(Some("eu-west-1".into()));
+/// assert!(login.cache_path().starts_with("/home/me/.aws/login/cache"));
+/// // Not signed in: the error says to run `aws login`.
+/// assert!(login.provide_credentials().unwrap_err().to_string().contains("aws login"));
+/// ```
 pub struct LoginProvider {
     session: String,
     profile: Option<String>,

@@ -200,6 +200,15 @@ fn token_document(start_url: &str, region: &str, g: &RefreshGrant, c: &Created) 
 ///   botocore writes.
 /// - A refresh that fails while the token is still valid keeps the token; an expired token is an
 ///   error that says to run `aws sso login`.
+///
+/// ```
+/// use sts_blocking::credentials::SsoTokenProvider;
+/// use std::path::Path;
+/// let tokens = SsoTokenProvider::new("my-sso", "https://d-123.awsapps.com/start", "us-east-1", Path::new("/home/me"));
+/// assert!(tokens.cache_path().starts_with("/home/me/.aws/sso/cache"));
+/// // No cached token: the error says to run `aws sso login`.
+/// assert!(tokens.token().unwrap_err().to_string().contains("aws sso login"));
+/// ```
 pub struct SsoTokenProvider {
     session_name: String,
     start_url: String,

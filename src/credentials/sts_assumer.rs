@@ -29,6 +29,24 @@ use std::sync::{Arc, Mutex};
 /// as the CLI's session region beats the profile), else the hop's profile `region`, else the
 /// selected profile's `region`, else `us-east-1`. Endpoint, FIPS, dual-stack, retries, CA bundle
 /// and app id come from the template builder (the resolved [`crate::settings::Settings`]).
+///
+/// ```
+/// use sts_blocking::credentials::{DefaultChain, Env, StsRoleAssumer};
+/// use sts_blocking::Sts;
+/// use std::sync::Arc;
+/// // A chain that follows `role_arn` / `source_profile` / `credential_source` profiles, asking for
+/// // MFA codes on the terminal. `Settings::credentials_provider` builds the same from the config.
+/// let assumer = StsRoleAssumer::new(Sts::builder().max_attempts(5))
+///     .fallback_region(Some("eu-west-1".into()))
+///     .mfa(Some(Arc::new(|serial: &str| -> Result<String, sts_blocking::Error> {
+///         eprint!("MFA code for {serial}: ");
+///         let mut code = String::new();
+///         std::io::stdin().read_line(&mut code).map_err(|e| sts_blocking::Error::config(e.to_string()))?;
+///         Ok(code.trim().to_owned())
+///     })));
+/// let chain = DefaultChain::with_role_assumer(Env::real(), Some(Arc::new(assumer)));
+/// # let _ = chain;
+/// ```
 pub struct StsRoleAssumer {
     template: StsBuilder,
     region_override: Option<String>,
