@@ -299,6 +299,32 @@ mod http {
     }
 
     #[test]
+    fn imds_refusing_the_token_means_no_credentials_in_the_chain() {
+        // Off EC2, or with IMDS turned off on the instance, the token PUT answers 403: as in the
+        // AWS CLI, the chain then finds no credentials (exit 253) instead of failing on IMDS.
+        let (url, seen) = serve(vec![("PUT /latest/api/token", 403, String::new())]);
+        let home = std::env::temp_dir().join(format!("sts-imds-403-{}", std::process::id()));
+        let env = Env::from_map([
+            ("HOME", home.display().to_string()),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", url),
+        ]);
+        let e = sts_blocking::DefaultChain::new(env)
+            .provide_credentials()
+            .unwrap_err();
+        let Error::Credentials(ce) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(ce.provider, "chain", "{e}");
+        let imds = ce.tried.iter().find(|(name, _)| name == "imds");
+        assert!(
+            imds.is_some_and(|(_, why)| why.contains("not available") && why.contains("403")),
+            "{:?}",
+            ce.tried
+        );
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[test]
     fn imds_serves_token_role_and_credentials() {
         let creds = r#"{"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"AKIDI","SecretAccessKey":"si","Token":"ti","Expiration":"2040-01-01T00:00:00Z"}"#;
         let (url, seen) = serve(vec![

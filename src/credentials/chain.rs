@@ -576,7 +576,8 @@ impl ChainStep for ImdsStep {
                         matches!(
                             ce.source.as_deref(),
                             Some(Error::Transport { .. } | Error::Timeout { .. })
-                        ) || ce.message.contains(super::imds::NO_ROLE)
+                        ) || ce.message.starts_with(super::imds::NO_ROLE)
+                            || ce.message.starts_with(super::imds::FORBIDDEN)
                     }
                     Error::Transport { .. } | Error::Timeout { .. } => true,
                     _ => false,

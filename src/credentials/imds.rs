@@ -31,6 +31,9 @@ pub const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
 const TOKEN_TTL: u64 = 21_600;
 /// The start of the error for an instance without a role (the chain treats it as "not available").
 pub(crate) const NO_ROLE: &str = "no IAM role is attached to this instance";
+/// The start of the error for a refused token request: IMDS is turned off on the instance, or this
+/// is no instance (the chain treats it as "not available", as the AWS CLI does).
+pub(crate) const FORBIDDEN: &str = "request forbidden";
 
 fn err(message: impl Into<String>) -> Error {
     CredentialsError::new("imds", message).into()
@@ -379,9 +382,9 @@ impl ImdsProvider {
                 });
                 Ok(Some(t))
             }
-            403 => Err(err(
-                "request forbidden: IMDS is disabled or the token request was refused (HTTP 403)",
-            )),
+            403 => Err(err(format!(
+                "{FORBIDDEN}: IMDS is disabled or the token request was refused (HTTP 403)"
+            ))),
             s if self.allow_v1 => {
                 log::warn!("IMDSv2 token request answered HTTP {s}; falling back to IMDSv1");
                 Ok(None)
