@@ -14,10 +14,10 @@ use common::{
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::hint::black_box;
+use sts_blocking::__private::xml::decode_response;
 use sts_blocking::endpoint::{EndpointParams, resolve};
 use sts_blocking::ops::{AssumeRole, GetCallerIdentity, Operation};
 use sts_blocking::sigv4::{SignableRequest, SigningKeyCache, SigningParams, presign, sign};
-use sts_blocking::xml::decode_response;
 use time::OffsetDateTime;
 
 const TRACE_SLOTS: usize = 1024;
@@ -190,7 +190,7 @@ fn main() {
             "encode GetCallerIdentity",
             "1 (body)",
             Box::new(|| {
-                black_box(GetCallerIdentity.to_form().expect("ok"));
+                black_box(GetCallerIdentity::new().to_form().expect("ok"));
             }),
         ),
         (

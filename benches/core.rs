@@ -17,10 +17,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use sts_blocking::__private::xml::{decode_error, decode_response};
 use sts_blocking::endpoint::{EndpointParams, resolve};
 use sts_blocking::ops::{AssumeRole, GetCallerIdentity, Operation};
 use sts_blocking::sigv4::{SignableRequest, SigningKeyCache, SigningParams, presign, sign};
-use sts_blocking::xml::{decode_error, decode_response};
 use time::OffsetDateTime;
 
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLETOKENFwoGZXIvYXdzEBYaDHjb0lWV7IWsVxqMkyLIAbL9EXAMPLE\
@@ -187,11 +187,9 @@ fn bench_endpoint(c: &mut Criterion) {
         b.iter(|| resolve(black_box(&EndpointParams::for_region("eu-west-1"))).expect("ok"));
     });
     g.bench_function("resolve_fips_dualstack", |b| {
-        let p = EndpointParams {
-            use_fips: true,
-            use_dual_stack: true,
-            ..EndpointParams::for_region("us-gov-west-1")
-        };
+        let p = EndpointParams::for_region("us-gov-west-1")
+            .use_fips(true)
+            .use_dual_stack(true);
         b.iter(|| resolve(black_box(&p)).expect("ok"));
     });
     g.finish();

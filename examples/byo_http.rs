@@ -19,10 +19,9 @@ use std::time::{Duration, Instant};
 use sts_blocking::endpoint::{EndpointParams, resolve};
 use sts_blocking::engine::{AttemptRecord, Call, Engine, Next, Now, Request, Response};
 use sts_blocking::error::{TimeoutPhase, TransportErrorKind};
-use sts_blocking::ops::{GetCallerIdentity, Operation};
+use sts_blocking::ops::{Decoded, GetCallerIdentity, Operation};
 use sts_blocking::retry::RetryConfig;
 use sts_blocking::time::OffsetDateTime;
-use sts_blocking::xml::Decoded;
 use sts_blocking::{Credentials, Error};
 
 /// The largest response body this client reads.
@@ -47,14 +46,13 @@ fn send(request: &Request<'_>) -> Result<Reply, Error> {
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
     let addr = authority
         .to_socket_addrs()
-        .map_err(|e| Error::Transport {
-            kind: TransportErrorKind::Dns,
-            message: e.to_string(),
-        })?
+        .map_err(|e| Error::transport(TransportErrorKind::Dns, e.to_string()))?
         .next()
-        .ok_or_else(|| Error::Transport {
-            kind: TransportErrorKind::Dns,
-            message: format!("{authority} has no address"),
+        .ok_or_else(|| {
+            Error::transport(
+                TransportErrorKind::Dns,
+                format!("{authority} has no address"),
+            )
         })?;
     let mut stream = TcpStream::connect_timeout(&addr, limit).map_err(io)?;
     let left = || {
@@ -81,9 +79,7 @@ fn send(request: &Request<'_>) -> Result<Reply, Error> {
         match stream.read(&mut chunk).map_err(io)? {
             0 => break,
             n if raw.len() + n > MAX_BODY + 16 * 1024 => {
-                return Err(Error::BodyTooLarge {
-                    limit: MAX_BODY as u64,
-                });
+                return Err(Error::body_too_large(MAX_BODY as u64));
             }
             n => raw.extend_from_slice(&chunk[..n]),
         }
@@ -93,10 +89,7 @@ fn send(request: &Request<'_>) -> Result<Reply, Error> {
 
 /// Status line, headers and the body (by `Content-Length`).
 fn parse(raw: &[u8]) -> Result<Reply, Error> {
-    let protocol = |why: &str| Error::Transport {
-        kind: TransportErrorKind::Protocol,
-        message: why.into(),
-    };
+    let protocol = |why: &str| Error::transport(TransportErrorKind::Protocol, why);
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -119,10 +112,10 @@ fn parse(raw: &[u8]) -> Result<Reply, Error> {
         .and_then(|(_, v)| v.parse::<usize>().ok())
         .unwrap_or(body.len());
     if body.len() < length {
-        return Err(Error::Transport {
-            kind: TransportErrorKind::ConnectionClosed,
-            message: format!("body cut at {} of {length} bytes", body.len()),
-        });
+        return Err(Error::transport(
+            TransportErrorKind::ConnectionClosed,
+            format!("body cut at {} of {length} bytes", body.len()),
+        ));
     }
     Ok(Reply {
         status,
@@ -136,10 +129,7 @@ fn io_error(e: std::io::Error, limit: Duration) -> Error {
     use std::io::ErrorKind as K;
     let kind = match e.kind() {
         K::TimedOut | K::WouldBlock => {
-            return Error::Timeout {
-                phase: TimeoutPhase::Attempt,
-                limit: Some(limit),
-            };
+            return Error::timeout(TimeoutPhase::Attempt, Some(limit));
         }
         K::ConnectionRefused | K::AddrNotAvailable => TransportErrorKind::Connect,
         K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => {
@@ -147,10 +137,7 @@ fn io_error(e: std::io::Error, limit: Duration) -> Error {
         }
         _ => TransportErrorKind::Io,
     };
-    Error::Transport {
-        kind,
-        message: e.to_string(),
-    }
+    Error::transport(kind, e.to_string())
 }
 
 /// The driver: the engine decides, the client sends, the thread sleeps, the clock is read here.
@@ -291,18 +278,11 @@ struct Outcome {
 
 fn script_run(print: bool) -> Result<Outcome, Error> {
     let url = fake_sts().map_err(|e| Error::config(format!("fake STS: {e}")))?;
-    let endpoint = resolve(&EndpointParams {
-        region: Some("us-east-1"),
-        endpoint: Some(&url),
-        ..EndpointParams::default()
-    })?;
+    let endpoint = resolve(&EndpointParams::for_region("us-east-1").endpoint(Some(&url)))?;
     let attempts = Arc::new(Mutex::new(Vec::new()));
     let seen = attempts.clone();
     let engine = Engine::builder(endpoint)
-        .retry_config(RetryConfig {
-            base_backoff: Duration::from_millis(50),
-            ..RetryConfig::standard()
-        })
+        .retry_config(RetryConfig::standard().base_backoff(Duration::from_millis(50)))
         .http_client("byo-tcp#1")
         .on_attempt(move |r: &AttemptRecord| {
             if print {

@@ -136,7 +136,7 @@ impl StsBuilder {
     /// `AWS_NEW_RETRIES_2026`, `AWS_SDK_UA_APP_ID`, `AWS_CA_BUNDLE`, and the static credentials
     /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`.
     ///
-    /// A leading `~` in `AWS_CA_BUNDLE` is expanded ([`Env::expand_home`]).
+    /// A leading `~` in `AWS_CA_BUNDLE` is expanded as the AWS CLI expands it (`~` or `~user`; an error when the home directory is unknown).
     ///
     /// # Errors
     /// [`Error::Config`] for a value that cannot be understood (e.g. `AWS_MAX_ATTEMPTS=x`);
@@ -737,31 +737,171 @@ impl Sts {
     }
 
     convenience! {
-        /// Runs [`AssumeRole`].
+        /// Runs [`AssumeRole`]: temporary credentials for a role.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::{AssumeRole, Tag};
+        /// let sts = sts_blocking::Sts::from_env()?;
+        /// let out = sts.assume_role(
+        ///     &AssumeRole::new("arn:aws:iam::123456789012:role/deploy", "build-42")
+        ///         .duration_seconds(900)
+        ///         .external_id("ci-external-id")
+        ///         .tags(vec![Tag::new("pipeline", "release")]),
+        /// )?;
+        /// let creds = out.credentials()?;
+        /// println!("{} until {:?}", creds.access_key_id, creds.expiration);
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         assume_role(AssumeRole) -> AssumeRoleOutput;
-        /// Runs [`AssumeRoleWithSaml`] (unsigned; needs no credentials).
+        /// Runs [`AssumeRoleWithSaml`] (unsigned; needs no credentials): a role for a SAML assertion.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::AssumeRoleWithSaml;
+        /// let assertion = std::fs::read_to_string("assertion.b64").map_err(|e| sts_blocking::Error::config(e.to_string()))?;
+        /// let sts = sts_blocking::Sts::builder().region("us-east-1").build()?;
+        /// let out = sts.assume_role_with_saml(&AssumeRoleWithSaml::new(
+        ///     "arn:aws:iam::123456789012:role/sso-admin",
+        ///     "arn:aws:iam::123456789012:saml-provider/corp-idp",
+        ///     assertion.trim(), // base64, as the IdP posts it; a secret
+        /// ))?;
+        /// println!("{:?} from {:?}", out.subject, out.issuer);
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         assume_role_with_saml(AssumeRoleWithSaml) -> AssumeRoleWithSamlOutput;
-        /// Runs [`AssumeRoleWithWebIdentity`] (unsigned; needs no credentials).
+        /// Runs [`AssumeRoleWithWebIdentity`] (unsigned; needs no credentials): a role for an OIDC token.
+        /// For credentials that renew themselves, see
+        /// [`WebIdentityProvider`](crate::credentials::WebIdentityProvider).
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::AssumeRoleWithWebIdentity;
+        /// let token = std::env::var("CI_OIDC_TOKEN").unwrap_or_default();
+        /// let sts = sts_blocking::Sts::builder().region("us-west-2").build()?;
+        /// let out = sts.assume_role_with_web_identity(
+        ///     &AssumeRoleWithWebIdentity::new("arn:aws:iam::123456789012:role/ci", "job-7", token)
+        ///         .duration_seconds(3600),
+        /// )?;
+        /// println!("{:?}", out.subject_from_web_identity_token);
+        /// let creds = out.into_credentials()?;
+        /// # let _ = creds;
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         assume_role_with_web_identity(AssumeRoleWithWebIdentity) -> AssumeRoleWithWebIdentityOutput;
-        /// Runs [`AssumeRoot`].
+        /// Runs [`AssumeRoot`]: a privileged root session on a member account, for one task policy.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::{AssumeRoot, PolicyDescriptor};
+        /// let sts = sts_blocking::Sts::from_env()?; // the organization's management account
+        /// let out = sts.assume_root(
+        ///     &AssumeRoot::new(
+        ///         "111122223333",
+        ///         PolicyDescriptor::new("arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"),
+        ///     )
+        ///     .duration_seconds(900),
+        /// )?;
+        /// println!("{:?}", out.credentials()?.expiration);
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         assume_root(AssumeRoot) -> AssumeRootOutput;
-        /// Runs [`DecodeAuthorizationMessage`].
+        /// Runs [`DecodeAuthorizationMessage`]: the details behind an encoded "access denied" message.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::DecodeAuthorizationMessage;
+        /// let sts = sts_blocking::Sts::from_env()?;
+        /// let encoded = "Encoded authorization failure message: ...";
+        /// let out = sts.decode_authorization_message(&DecodeAuthorizationMessage::new(encoded))?;
+        /// println!("{}", out.decoded_message.unwrap_or_default()); // JSON
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         decode_authorization_message(DecodeAuthorizationMessage) -> DecodeAuthorizationMessageOutput;
-        /// Runs [`GetAccessKeyInfo`].
+        /// Runs [`GetAccessKeyInfo`]: the account an access key id belongs to.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::GetAccessKeyInfo;
+        /// let sts = sts_blocking::Sts::from_env()?;
+        /// let out = sts.get_access_key_info(&GetAccessKeyInfo::new("AKIAIOSFODNN7EXAMPLE"))?;
+        /// println!("{:?}", out.account);
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         get_access_key_info(GetAccessKeyInfo) -> GetAccessKeyInfoOutput;
-        /// Runs [`GetDelegatedAccessToken`].
+        /// Runs [`GetDelegatedAccessToken`]: credentials for a trade-in token a partner handed over.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::GetDelegatedAccessToken;
+        /// let sts = sts_blocking::Sts::from_env()?;
+        /// let trade_in = std::env::var("TRADE_IN_TOKEN").unwrap_or_default(); // a secret
+        /// let out = sts.get_delegated_access_token(&GetDelegatedAccessToken::new(trade_in))?;
+        /// println!("{:?} as {:?}", out.credentials()?.access_key_id, out.assumed_principal);
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         get_delegated_access_token(GetDelegatedAccessToken) -> GetDelegatedAccessTokenOutput;
-        /// Runs [`GetFederationToken`].
+        /// Runs [`GetFederationToken`]: credentials for a federated user, scoped by a session policy.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::GetFederationToken;
+        /// let sts = sts_blocking::Sts::from_env()?; // long-term IAM user keys
+        /// let out = sts.get_federation_token(
+        ///     &GetFederationToken::new("bob")
+        ///         .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#)
+        ///         .duration_seconds(3600),
+        /// )?;
+        /// println!("{:?}", out.federated_user.map(|u| u.arn));
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         get_federation_token(GetFederationToken) -> GetFederationTokenOutput;
-        /// Runs [`GetScopedCredentials`].
+        /// Runs [`GetScopedCredentials`]: the caller's session narrowed by an inline policy.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::GetScopedCredentials;
+        /// let sts = sts_blocking::Sts::from_env()?;
+        /// let out = sts.get_scoped_credentials(
+        ///     &GetScopedCredentials::new()
+        ///         .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#)
+        ///         .duration_seconds(900),
+        /// )?;
+        /// println!("{:?}", out.session_info.map(|s| s.arn));
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         get_scoped_credentials(GetScopedCredentials) -> GetScopedCredentialsOutput;
-        /// Runs [`GetSessionToken`].
+        /// Runs [`GetSessionToken`]: temporary credentials for an IAM user, typically with MFA.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::GetSessionToken;
+        /// let sts = sts_blocking::Sts::from_env()?; // long-term IAM user keys
+        /// let out = sts.get_session_token(
+        ///     &GetSessionToken::new()
+        ///         .serial_number("arn:aws:iam::123456789012:mfa/me")
+        ///         .token_code("123456")
+        ///         .duration_seconds(43_200),
+        /// )?;
+        /// println!("{:?}", out.credentials()?.expiration);
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         get_session_token(GetSessionToken) -> GetSessionTokenOutput;
-        /// Runs [`GetWebIdentityToken`].
+        /// Runs [`GetWebIdentityToken`]: a signed JWT of the caller, for services outside AWS.
+        ///
+        /// ```no_run
+        /// use sts_blocking::ops::GetWebIdentityToken;
+        /// let sts = sts_blocking::Sts::from_env()?;
+        /// let out = sts.get_web_identity_token(
+        ///     &GetWebIdentityToken::new(vec!["https://api.example.com".into()], GetWebIdentityToken::ES384)
+        ///         .duration_seconds(300),
+        /// )?;
+        /// if let Some(jwt) = &out.web_identity_token {
+        ///     println!("Authorization: Bearer {}", jwt.expose()); // a secret: send, never log
+        /// }
+        /// # Ok::<(), sts_blocking::Error>(())
+        /// ```
         get_web_identity_token(GetWebIdentityToken) -> GetWebIdentityTokenOutput;
     }
 
-    /// Runs [`GetCallerIdentity`]: who am I?
+    /// Runs [`GetCallerIdentity`]: who am I? Needs no permission.
+    ///
+    /// ```no_run
+    /// let sts = sts_blocking::Sts::from_env()?;
+    /// let me = sts.get_caller_identity()?;
+    /// println!("{} in {}", me.arn.unwrap_or_default(), me.account.unwrap_or_default());
+    /// # Ok::<(), sts_blocking::Error>(())
+    /// ```
     ///
     /// # Errors
     /// See [`Sts::send`].

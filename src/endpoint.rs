@@ -36,7 +36,7 @@ pub const GLOBAL_REGION: &str = "aws-global";
 /// ```
 /// assert!(sts_blocking::endpoint::LEGACY_GLOBAL_REGIONS.contains(&"aws-global"));
 /// ```
-pub const LEGACY_GLOBAL_REGIONS: [&str; 16] = [
+pub const LEGACY_GLOBAL_REGIONS: &[&str] = &[
     "ap-northeast-1",
     "ap-south-1",
     "ap-southeast-1",
@@ -59,10 +59,11 @@ pub const LEGACY_GLOBAL_REGIONS: [&str; 16] = [
 ///
 /// ```
 /// use sts_blocking::endpoint::EndpointParams;
-/// let params = EndpointParams { use_fips: true, ..EndpointParams::for_region("us-east-1") };
+/// let params = EndpointParams::for_region("us-east-1").use_fips(true);
 /// assert!(params.use_fips && !params.use_dual_stack);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EndpointParams<'a> {
     /// `Region` (`AWS::Region`). `Some("")` counts as set, as in the rule set; map empty input to `None`.
     pub region: Option<&'a str>,
@@ -90,18 +91,53 @@ impl<'a> EndpointParams<'a> {
             ..Self::default()
         }
     }
+
+    /// Sets `Region` (`None`: no region).
+    #[must_use]
+    pub fn region(mut self, region: Option<&'a str>) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// Sets `UseFIPS`.
+    #[must_use]
+    pub fn use_fips(mut self, on: bool) -> Self {
+        self.use_fips = on;
+        self
+    }
+
+    /// Sets `UseDualStack`.
+    #[must_use]
+    pub fn use_dual_stack(mut self, on: bool) -> Self {
+        self.use_dual_stack = on;
+        self
+    }
+
+    /// Sets `UseGlobalEndpoint`.
+    #[must_use]
+    pub fn use_global_endpoint(mut self, on: bool) -> Self {
+        self.use_global_endpoint = on;
+        self
+    }
+
+    /// Sets `Endpoint`, a custom endpoint URL (`None`: resolved from the rules).
+    #[must_use]
+    pub fn endpoint(mut self, url: Option<&'a str>) -> Self {
+        self.endpoint = url;
+        self
+    }
 }
 
 /// A resolved endpoint: where to send the request and how to sign it.
 ///
 /// ```
 /// use sts_blocking::endpoint::{resolve, EndpointParams};
-/// let ep = resolve(&EndpointParams { use_global_endpoint: true, ..EndpointParams::for_region("us-west-1") })
-///     .unwrap();
+/// let ep = resolve(&EndpointParams::for_region("us-west-1").use_global_endpoint(true)).unwrap();
 /// assert_eq!((ep.url.as_str(), ep.signing_region.as_str()), ("https://sts.amazonaws.com", "us-east-1"));
 /// assert_eq!(ep.signing_name, "sts");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResolvedEndpoint {
     /// The endpoint URL (no trailing slash unless a custom endpoint had one).
     pub url: String,
@@ -155,6 +191,7 @@ impl RegionPattern {
 /// assert_eq!((p.id, p.dns_suffix), ("aws-cn", "amazonaws.com.cn"));
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Partition {
     /// The partition id, also its `name` (`aws`, `aws-cn`, `aws-us-gov`, ...).
     pub id: &'static str,
@@ -189,12 +226,19 @@ impl Partition {
     }
 }
 
-/// Every partition of `partitions.json`, in its order.
+/// Every partition of `partitions.json`, in its order (a newer rule set may add some).
 ///
 /// ```
-/// assert_eq!(sts_blocking::endpoint::PARTITIONS[0].id, "aws");
+/// let all = sts_blocking::endpoint::partitions();
+/// assert_eq!(all[0].id, "aws");
+/// assert!(all.iter().any(|p| p.id == "aws-cn"));
 /// ```
-pub static PARTITIONS: [Partition; 8] = [
+#[must_use]
+pub fn partitions() -> &'static [Partition] {
+    &PARTITIONS
+}
+
+static PARTITIONS: [Partition; 8] = [
     Partition {
         id: "aws",
         region_regex: r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$",
@@ -395,7 +439,7 @@ fn endpoint(url: String, signing_region: &str) -> ResolvedEndpoint {
 ///
 /// ```
 /// use sts_blocking::endpoint::{resolve, EndpointParams};
-/// let fips = EndpointParams { use_fips: true, ..EndpointParams::for_region("us-gov-east-1") };
+/// let fips = EndpointParams::for_region("us-gov-east-1").use_fips(true);
 /// assert_eq!(resolve(&fips).unwrap().url, "https://sts.us-gov-east-1.amazonaws.com");
 /// assert!(resolve(&EndpointParams::default()).is_err());
 /// ```

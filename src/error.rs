@@ -9,12 +9,42 @@ use std::time::Duration;
 /// `Display` never contains a secret: no secret key, session token, web identity token, SAML assertion or
 /// response body beyond a short snippet of a body that was not understood (and such bodies are never
 /// credential-bearing success bodies).
+///
+/// The enum and its struct variants are `#[non_exhaustive]`: match the cases you handle and keep a
+/// catch-all arm; read the fields you need with `..`.
+///
+/// ```
+/// use sts_blocking::error::{ErrorCode, ServiceError, TimeoutPhase};
+/// use sts_blocking::ops::{GetSessionToken, Operation};
+/// use sts_blocking::Error;
+///
+/// fn advice(e: &Error) -> String {
+///     match e {
+///         e if e.is_no_credentials() => "configure credentials (aws configure, aws sso login)".into(),
+///         Error::InvalidInput { .. } => format!("fix the request: {e}"),
+///         Error::Service(s) if s.code == ErrorCode::ExpiredToken => "the session expired".into(),
+///         Error::Service(s) => format!("STS said {} (request id {:?})", s.code, s.request_id),
+///         Error::Timeout { phase, .. } => format!("no answer in time ({phase})"),
+///         other => format!("failed: {other}"),
+///     }
+/// }
+///
+/// // Input is checked against the model before anything is sent.
+/// let e = GetSessionToken::new().duration_seconds(60).to_form().unwrap_err();
+/// assert_eq!(e.violations()[0].field, "DurationSeconds");
+/// assert!(advice(&e).starts_with("fix the request"));
+///
+/// let expired = Error::Service(Box::new(ServiceError::new(ErrorCode::ExpiredToken, 400)));
+/// assert_eq!(advice(&expired), "the session expired");
+/// assert_eq!(advice(&Error::timeout(TimeoutPhase::Total, None)), "no answer in time (total call)");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// Input members broke model constraints (length, range, pattern, list size). Nothing was sent.
     /// Every violation is listed, in model member order, as botocore lists them; `Display` prints
     /// botocore's `ParamValidationError` text.
+    #[non_exhaustive]
     InvalidInput {
         /// The violations (at least one).
         violations: Vec<Violation>,
@@ -23,6 +53,7 @@ pub enum Error {
     Service(Box<ServiceError>),
     /// A response that could not be understood: not XML, not UTF-8, the wrong envelope, a missing member,
     /// a bad number or timestamp.
+    #[non_exhaustive]
     InvalidResponse {
         /// HTTP status of the response.
         status: u16,
@@ -32,6 +63,7 @@ pub enum Error {
         snippet: String,
     },
     /// The server answered with a redirect, which is never followed for a signed request.
+    #[non_exhaustive]
     Redirect {
         /// HTTP status (301, 302, 303, 307 or 308).
         status: u16,
@@ -39,11 +71,13 @@ pub enum Error {
         location: Option<String>,
     },
     /// The response body was larger than the configured cap and was not read.
+    #[non_exhaustive]
     BodyTooLarge {
         /// The cap in bytes.
         limit: u64,
     },
     /// The request could not be sent or the response not read.
+    #[non_exhaustive]
     Transport {
         /// What kind of failure it was.
         kind: TransportErrorKind,
@@ -51,6 +85,7 @@ pub enum Error {
         message: String,
     },
     /// A timeout fired.
+    #[non_exhaustive]
     Timeout {
         /// Which phase ran out of time.
         phase: TimeoutPhase,
@@ -60,11 +95,13 @@ pub enum Error {
     /// A credential provider failed, or none could supply credentials.
     Credentials(CredentialsError),
     /// Invalid or contradictory configuration (environment, builder or endpoint settings).
+    #[non_exhaustive]
     Config {
         /// What was wrong.
         message: String,
     },
     /// A malformed shared config or credentials file.
+    #[non_exhaustive]
     ConfigFile {
         /// The file.
         path: PathBuf,
@@ -74,6 +111,7 @@ pub enum Error {
         message: String,
     },
     /// The endpoint rules produced an error (e.g. FIPS with a custom endpoint, or no region).
+    #[non_exhaustive]
     Endpoint {
         /// The rule set's error message.
         message: String,
@@ -83,12 +121,14 @@ pub enum Error {
     NoRegion,
     /// The profile named by `AWS_PROFILE` or chosen explicitly is in neither shared file
     /// (botocore's `ProfileNotFound`).
+    #[non_exhaustive]
     ProfileNotFound {
         /// The profile name.
         profile: String,
     },
     /// A local file (shared config or credentials file, token file, SSO token cache, CA bundle)
     /// could not be read or its path could not be resolved. Its contents are never shown.
+    #[non_exhaustive]
     File {
         /// What the file is for (`config file`, `web identity token file`, `CA bundle`, ...).
         what: &'static str,
@@ -133,6 +173,35 @@ impl Error {
         Self::Config {
             message: message.into(),
         }
+    }
+
+    /// Shorthand for [`Error::Transport`]: what an HTTP client driving the call engine reports
+    /// when a request could not be sent or its response not read (the engine retries the kinds
+    /// that are transient). `message` must not hold a body or a header value.
+    ///
+    /// ```
+    /// use sts_blocking::Error;
+    /// use sts_blocking::error::TransportErrorKind;
+    /// let e = Error::transport(TransportErrorKind::ConnectionClosed, "connection reset by peer");
+    /// assert!(matches!(e, Error::Transport { kind: TransportErrorKind::ConnectionClosed, .. }));
+    /// ```
+    pub fn transport(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        Self::Transport {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Timeout`]: `phase` ran out of time, `limit` when known.
+    #[must_use]
+    pub fn timeout(phase: TimeoutPhase, limit: Option<Duration>) -> Self {
+        Self::Timeout { phase, limit }
+    }
+
+    /// Shorthand for [`Error::BodyTooLarge`]: a response body over `limit` bytes, not read.
+    #[must_use]
+    pub fn body_too_large(limit: u64) -> Self {
+        Self::BodyTooLarge { limit }
     }
 
     /// The STS error, if this is one.
@@ -289,11 +358,22 @@ impl std::error::Error for Error {
 
 /// One input member that broke a model constraint.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation {
     /// The member, named as botocore names it (`RoleSessionName`, `Tags[2].Key`, ...).
     pub field: String,
     /// The constraint it broke.
     pub rule: Rule,
+}
+
+impl Violation {
+    /// A violation of `rule` by `field`.
+    pub fn new(field: impl Into<String>, rule: Rule) -> Self {
+        Self {
+            field: field.into(),
+            rule,
+        }
+    }
 }
 
 /// A model constraint. `min` checks are botocore's (the AWS CLI makes them before sending); `max`
@@ -505,7 +585,17 @@ impl fmt::Display for TimeoutPhase {
 }
 
 /// A credential provider failed, or no provider in a chain had credentials.
+///
+/// ```
+/// use sts_blocking::error::CredentialsError;
+/// use sts_blocking::Error;
+/// // What a custom provider returns when its source has nothing.
+/// let e: Error = CredentialsError::new("vault", "no lease for this role").into();
+/// assert_eq!(e.to_string(), "credentials (vault): no lease for this role");
+/// assert!(!e.is_no_credentials());
+/// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CredentialsError {
     /// The provider that failed (`environment`, `profile`, `imds`, ...), or `chain`.
     pub provider: String,
@@ -526,6 +616,13 @@ impl CredentialsError {
             tried: Vec::new(),
             source: None,
         }
+    }
+
+    /// Sets the underlying error.
+    #[must_use]
+    pub fn with_source(mut self, source: Error) -> Self {
+        self.source = Some(Box::new(source));
+        self
     }
 }
 
@@ -550,6 +647,7 @@ impl From<CredentialsError> for Error {
 
 /// Whether the sender or the receiver was at fault (`<Type>` in the error body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Fault {
     /// `Sender`: the request was wrong.
     Sender,
@@ -559,6 +657,7 @@ pub enum Fault {
 
 /// An error response from STS.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServiceError {
     /// The error code.
     pub code: ErrorCode,
@@ -572,6 +671,30 @@ pub struct ServiceError {
     pub status: u16,
     /// The operation that failed (`AssumeRole`), when known.
     pub operation: Option<&'static str>,
+}
+
+impl ServiceError {
+    /// An error response with `code` and HTTP `status`, nothing else known (for tests of retry
+    /// policies and error handling; set the other public fields as needed).
+    ///
+    /// ```
+    /// use sts_blocking::error::{ErrorCode, ServiceError};
+    /// let mut e = ServiceError::new(ErrorCode::from_wire("Throttling"), 400);
+    /// e.message = Some("Rate exceeded".into());
+    /// assert!(e.code.is_throttling());
+    /// assert_eq!(e.to_string(), "Throttling: Rate exceeded (HTTP 400)");
+    /// ```
+    #[must_use]
+    pub fn new(code: ErrorCode, status: u16) -> Self {
+        Self {
+            code,
+            message: None,
+            fault: None,
+            request_id: None,
+            status,
+            operation: None,
+        }
+    }
 }
 
 impl fmt::Display for ServiceError {

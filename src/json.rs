@@ -4,10 +4,10 @@
 //! input. [`escape`] writes a JSON string literal.
 //!
 //! ```
-//! use sts_blocking::json::{parse, Value};
+//! use sts_blocking::__private::json::{parse, Value};
 //! let v = parse(r#"{"Version": 1, "AccessKeyId": "AKID\u0041"}"#).unwrap();
 //! assert_eq!(v.get("AccessKeyId").and_then(Value::as_str), Some("AKIDA"));
-//! assert_eq!(sts_blocking::json::escape("a\"b\n"), r#""a\"b\n""#);
+//! assert_eq!(sts_blocking::__private::json::escape("a\"b\n"), r#""a\"b\n""#);
 //! ```
 
 use std::fmt;

@@ -79,6 +79,7 @@ const RESERVED_HEADERS: [&str; 7] = [
 ///
 /// `Debug` shows the method and the header names only: the URL is a bearer credential.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PresignedRequest {
     /// Always `GET`.
     pub method: &'static str,
@@ -104,6 +105,7 @@ impl fmt::Debug for PresignedRequest {
 /// client sends it): `content-type`, the extra headers, `x-amz-date`, `x-amz-security-token` (temporary
 /// credentials) and `authorization`. `Debug` shows header names only.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SignedRequest {
     /// Always `POST`.
     pub method: &'static str,
@@ -132,6 +134,7 @@ fn header_names(headers: &[(String, String)]) -> Vec<&str> {
 
 /// An EKS bearer token (`aws eks get-token`). `Debug` redacts the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EksToken {
     /// `k8s-aws-v1.` + the unpadded base64url of the presigned URL.
     pub token: SecretString,
@@ -144,15 +147,20 @@ impl EksToken {
     /// contains the token: print it, do not log it.
     ///
     /// ```
-    /// # use sts_blocking::presign::{EksToken, DEFAULT_EXEC_API_VERSION};
-    /// let t = EksToken {
-    ///     token: "k8s-aws-v1.abc".into(),
-    ///     expiration: time::OffsetDateTime::from_unix_timestamp(1_440_939_000).unwrap(),
-    /// };
-    /// assert_eq!(
-    ///     t.exec_credential_json(DEFAULT_EXEC_API_VERSION),
-    ///     r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{},"status":{"expirationTimestamp":"2015-08-30T12:50:00Z","token":"k8s-aws-v1.abc"}}"#
-    /// );
+    /// use sts_blocking::endpoint::{resolve, EndpointParams};
+    /// use sts_blocking::presign::{eks_token, DEFAULT_EXEC_API_VERSION};
+    /// use sts_blocking::sigv4::SigningKeyCache;
+    /// use sts_blocking::time::OffsetDateTime;
+    /// use sts_blocking::Credentials;
+    /// let endpoint = resolve(&EndpointParams::for_region("us-east-1"))?;
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret", None);
+    /// let signed_at = OffsetDateTime::from_unix_timestamp(1_440_938_160).unwrap(); // 12:36:00Z
+    /// let t = eks_token(&endpoint, &creds, signed_at, "my-cluster", &SigningKeyCache::new())?;
+    /// let json = t.exec_credential_json(DEFAULT_EXEC_API_VERSION);
+    /// assert!(json.starts_with(
+    ///     r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{},"status":{"expirationTimestamp":"2015-08-30T12:50:00Z","token":"k8s-aws-v1."#
+    /// ));
+    /// # Ok::<(), sts_blocking::Error>(())
     /// ```
     #[must_use]
     pub fn exec_credential_json(&self, api_version: &str) -> String {
@@ -449,16 +457,19 @@ pub fn eks_token(
 /// send it, do not log it.
 ///
 /// ```
-/// use sts_blocking::presign::{vault_login_data, SignedRequest};
-/// let signed = SignedRequest {
-///     method: "POST",
-///     url: "https://sts.amazonaws.com/".into(),
-///     headers: vec![("x-amz-date".into(), "20150830T123600Z".into())],
-///     body: "Action=GetCallerIdentity&Version=2011-06-15".into(),
-/// };
+/// use sts_blocking::endpoint::{resolve, EndpointParams};
+/// use sts_blocking::presign::{signed_get_caller_identity, vault_login_data};
+/// use sts_blocking::sigv4::SigningKeyCache;
+/// use sts_blocking::time::OffsetDateTime;
+/// use sts_blocking::Credentials;
+/// let endpoint = resolve(&EndpointParams::for_region("us-east-1").use_global_endpoint(true))?;
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret", None);
+/// let at = OffsetDateTime::from_unix_timestamp(1_440_938_160).unwrap();
+/// let signed = signed_get_caller_identity(&endpoint, &creds, at, &[], &SigningKeyCache::new())?;
 /// let json = vault_login_data(&signed, Some("dev"));
 /// assert!(json.contains(r#""iam_request_url":"aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8=""#));
 /// assert!(json.ends_with(r#","role":"dev"}"#));
+/// # Ok::<(), sts_blocking::Error>(())
 /// ```
 #[must_use]
 pub fn vault_login_data(signed: &SignedRequest, role: Option<&str>) -> String {
@@ -671,7 +682,7 @@ fn skip_json_value(b: &[u8], mut i: usize) -> Option<usize> {
 }
 
 /// Base64 (RFC 4648): standard alphabet with padding, and URL-safe without padding.
-pub mod base64 {
+pub(crate) mod base64 {
     const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -731,7 +742,7 @@ pub mod base64 {
     /// Standard base64 with `=` padding (RFC 4648 §4).
     ///
     /// ```
-    /// assert_eq!(sts_blocking::presign::base64::encode_std(b"fo"), "Zm8=");
+    /// assert_eq!(sts_blocking::__private::base64::encode_std(b"fo"), "Zm8=");
     /// ```
     #[must_use]
     pub fn encode_std(data: &[u8]) -> String {
@@ -741,7 +752,7 @@ pub mod base64 {
     /// URL-safe base64 without padding (RFC 4648 §5; Go's `RawURLEncoding`).
     ///
     /// ```
-    /// assert_eq!(sts_blocking::presign::base64::encode_url_nopad(b"\xfb\xff"), "-_8");
+    /// assert_eq!(sts_blocking::__private::base64::encode_url_nopad(b"\xfb\xff"), "-_8");
     /// ```
     #[must_use]
     pub fn encode_url_nopad(data: &[u8]) -> String {
@@ -751,8 +762,8 @@ pub mod base64 {
     /// Decodes padded standard base64; `None` unless `s` is a canonical encoding.
     ///
     /// ```
-    /// assert_eq!(sts_blocking::presign::base64::decode_std("Zm8=").unwrap(), b"fo");
-    /// assert!(sts_blocking::presign::base64::decode_std("Zm8").is_none());
+    /// assert_eq!(sts_blocking::__private::base64::decode_std("Zm8=").unwrap(), b"fo");
+    /// assert!(sts_blocking::__private::base64::decode_std("Zm8").is_none());
     /// ```
     #[must_use]
     pub fn decode_std(s: &str) -> Option<Vec<u8>> {
@@ -762,8 +773,8 @@ pub mod base64 {
     /// Decodes unpadded URL-safe base64; `None` unless `s` is a canonical encoding.
     ///
     /// ```
-    /// assert_eq!(sts_blocking::presign::base64::decode_url_nopad("-_8").unwrap(), b"\xfb\xff");
-    /// assert!(sts_blocking::presign::base64::decode_url_nopad("Zm8=").is_none());
+    /// assert_eq!(sts_blocking::__private::base64::decode_url_nopad("-_8").unwrap(), b"\xfb\xff");
+    /// assert!(sts_blocking::__private::base64::decode_url_nopad("Zm8=").is_none());
     /// ```
     #[must_use]
     pub fn decode_url_nopad(s: &str) -> Option<Vec<u8>> {

@@ -10,13 +10,21 @@ use std::fmt::Write as _;
 /// The STS API version sent with every request.
 pub const API_VERSION: &str = "2011-06-15";
 
-/// A form body under construction. `Action` and `Version` always come first.
+/// An operation's form-encoded request body (`application/x-www-form-urlencoded`), from
+/// [`Operation::to_form`](crate::ops::Operation::to_form). `Action` and `Version` always come
+/// first; values are encoded as botocore encodes them (space as `+`, `%XX` upper-case).
 ///
 /// ```
-/// use sts_blocking::query::Form;
-/// let mut form = Form::new("AssumeRole");
-/// form.push("RoleSessionName", "a b/c");
-/// assert_eq!(form.as_str(), "Action=AssumeRole&Version=2011-06-15&RoleSessionName=a+b%2Fc");
+/// use sts_blocking::ops::{AssumeRole, Operation, Tag};
+/// let op = AssumeRole::new("arn:aws:iam::123456789012:role/r", "s1")
+///     .tags(vec![Tag::new("team", "a b/c")]);
+/// let form = op.to_form()?;
+/// assert_eq!(
+///     form.as_str(),
+///     "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr\
+///      &RoleSessionName=s1&Tags.member.1.Key=team&Tags.member.1.Value=a+b%2Fc"
+/// );
+/// # Ok::<(), sts_blocking::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
@@ -27,13 +35,13 @@ pub struct Form {
 impl Form {
     /// Starts a body with `Action=<action>&Version=2011-06-15`.
     #[must_use]
-    pub fn new(action: &str) -> Self {
+    pub(crate) fn new(action: &str) -> Self {
         Self::with_capacity(action, 128)
     }
 
     /// Like [`Form::new`], reserving room for a body of `capacity` bytes.
     #[must_use]
-    pub fn with_capacity(action: &str, capacity: usize) -> Self {
+    pub(crate) fn with_capacity(action: &str, capacity: usize) -> Self {
         let mut body = String::with_capacity(capacity.max(64));
         body.push_str("Action=");
         encode_into(&mut body, action);
@@ -46,7 +54,7 @@ impl Form {
     }
 
     /// Appends `key=value`.
-    pub fn push(&mut self, key: &str, value: &str) {
+    pub(crate) fn push(&mut self, key: &str, value: &str) {
         self.body.push('&');
         encode_into(&mut self.body, key);
         self.body.push('=');
@@ -54,14 +62,14 @@ impl Form {
     }
 
     /// Appends `key=value` when the value is set.
-    pub fn push_opt(&mut self, key: &str, value: Option<&str>) {
+    pub(crate) fn push_opt(&mut self, key: &str, value: Option<&str>) {
         if let Some(v) = value {
             self.push(key, v);
         }
     }
 
     /// Appends an integer member when it is set.
-    pub fn push_int(&mut self, key: &str, value: Option<i64>) {
+    pub(crate) fn push_int(&mut self, key: &str, value: Option<i64>) {
         if let Some(v) = value {
             self.body.push('&');
             encode_into(&mut self.body, key);
@@ -73,7 +81,12 @@ impl Form {
     ///
     /// `item` is called with the form, the member prefix (`name.member.N`) and the item; it appends the
     /// item's own keys under that prefix, e.g. with [`Form::push_member`].
-    pub fn push_list<T>(&mut self, name: &str, items: &[T], mut item: impl FnMut(&mut Self, &T)) {
+    pub(crate) fn push_list<T>(
+        &mut self,
+        name: &str,
+        items: &[T],
+        mut item: impl FnMut(&mut Self, &T),
+    ) {
         if items.is_empty() {
             self.push(name, "");
             return;
@@ -88,7 +101,7 @@ impl Form {
 
     /// Inside [`Form::push_list`]: appends `<prefix>.<field>=value` (or `<prefix>=value` when `field` is
     /// empty, for lists of strings).
-    pub fn push_member(&mut self, field: &str, value: &str) {
+    pub(crate) fn push_member(&mut self, field: &str, value: &str) {
         self.body.push('&');
         let key = std::mem::take(&mut self.key);
         encode_into(&mut self.body, &key);
@@ -112,6 +125,17 @@ impl Form {
     pub fn into_string(self) -> String {
         self.body
     }
+}
+
+/// A form for `action` with these pairs after `Action` and `Version`, for the tests (through
+/// `__private`).
+#[must_use]
+pub fn form<'a>(action: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Form {
+    let mut form = Form::new(action);
+    for (k, v) in pairs {
+        form.push(k, v);
+    }
+    form
 }
 
 const fn is_unreserved(b: u8) -> bool {

@@ -21,7 +21,7 @@
 //! use sts_blocking::credentials::Env;
 //! use sts_blocking::settings::{Overrides, Settings};
 //! let env = Env::from_map([("HOME", "/nonexistent"), ("AWS_REGION", "eu-west-1"), ("AWS_MAX_ATTEMPTS", "5")]);
-//! let s = Settings::load(&env, &Overrides { region: Some("us-west-2".into()), ..Overrides::default() })?;
+//! let s = Settings::load(&env, &Overrides::default().region("us-west-2"))?;
 //! assert_eq!(s.region.as_deref(), Some("us-west-2"));
 //! assert_eq!(s.retry.max_attempts, 5);
 //! # Ok::<(), sts_blocking::Error>(())
@@ -40,6 +40,7 @@ use std::sync::Arc;
 
 /// Values given explicitly (command-line flags); they win over the environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Overrides {
     /// The profile (`--profile`).
     pub profile: Option<String>,
@@ -47,8 +48,25 @@ pub struct Overrides {
     pub region: Option<String>,
 }
 
+impl Overrides {
+    /// Sets the profile (`--profile`).
+    #[must_use]
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// Sets the region (`--region`).
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+}
+
 /// The resolved settings; see the [module docs](self).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Settings {
     /// The selected profile.
     pub profile: String,
@@ -76,7 +94,7 @@ pub struct Settings {
     /// The AWS CLI's credential cache (`~/.aws/cli/cache`) for role, web identity and SSO
     /// sessions; `None` (the default) keeps sessions in memory only. The `sts` command turns it on,
     /// as `aws` has it on. Security note: the cache holds live session credentials on disk
-    /// (see [`crate::credentials::cli_cache`]).
+    /// (see [`CliCache`]).
     pub credential_cache: Option<CliCache>,
     /// The first setting that could not be understood (`retry_mode = sideways`, ...): building
     /// a client fails with it ([`Error::Config`]), resolving credentials does not, as the AWS CLI

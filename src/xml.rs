@@ -24,8 +24,10 @@ pub const MAX_ATTRIBUTES: usize = 256;
 /// copies the namespaces in scope into every element that declares one, so this bounds that step.
 pub const MAX_NAMESPACE_DECLARATIONS: usize = 32;
 
-/// A parsed success response: the output and the request id from `ResponseMetadata`.
+/// A parsed success response: the output and the request id from `ResponseMetadata`
+/// (`Sts::send_with_metadata`).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Decoded<T> {
     /// The operation's output.
     pub output: T,

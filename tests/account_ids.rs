@@ -5,7 +5,7 @@
 mod support;
 
 use sts_blocking::ProvideCredentials;
-use sts_blocking::credentials::chain::DefaultChain;
+use sts_blocking::credentials::DefaultChain;
 use sts_blocking::credentials::{Env, EnvironmentProvider};
 use support::{FakeSts, caller_identity};
 

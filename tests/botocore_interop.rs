@@ -22,10 +22,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use sts_blocking::credentials::chain::RoleAssumer;
-use sts_blocking::credentials::cli_cache::{self, CliCache};
-use sts_blocking::credentials::plan::RoleHop;
-use sts_blocking::credentials::web_identity::WebIdentityConfig;
+use sts_blocking::__private::credentials::cli_cache::{self, CliCache};
+use sts_blocking::__private::credentials::plan::RoleHop;
+use sts_blocking::credentials::RoleAssumer;
+use sts_blocking::credentials::WebIdentityConfig;
 use sts_blocking::credentials::{Credentials, StsRoleAssumer};
 use sts_blocking::ops::{AssumeRole, AssumedRoleUser, PolicyDescriptor, ProvidedContext, Tag};
 use sts_blocking::{ProvideCredentials, SecretString, Sts};
@@ -272,7 +272,7 @@ fn cache_keys_match_botocore() {
             args.insert("Policy".into(), J::String(rng.json_text(0)));
         }
         let text = serde_json::to_string(&J::Object(args.clone())).unwrap();
-        let parsed = sts_blocking::json::parse(&text).unwrap();
+        let parsed = sts_blocking::__private::json::parse(&text).unwrap();
         ours.push(cli_cache::cache_key(&parsed).expect("key"));
         cases.push(json!({"kind": "assume", "args": J::Object(args)}));
     }
@@ -476,15 +476,10 @@ fn botocore_uses_entries_we_wrote() {
     )
     .with_expiration(exp);
     c.account_id = Some("123456789012".into());
-    let user = AssumedRoleUser {
-        assumed_role_id: "AROA:ours".into(),
-        arn: "arn:aws:sts::123456789012:assumed-role/r/ours".into(),
-    };
+    let user = AssumedRoleUser::new("AROA:ours", "arn:aws:sts::123456789012:assumed-role/r/ours");
     let h = hop();
     let entry = cli_cache::assume_role_entry(&c, Some(&user)).unwrap();
-    cache
-        .store(&cli_cache::role_hop_cache_key(&h), &entry)
-        .unwrap();
+    cli_cache::store(&cache, &cli_cache::role_hop_cache_key(&h), &entry).unwrap();
     let got = oracle(
         &py,
         &json!({"op": "read", "dir": dir, "kind": "assume", "args": hop_args(&h)}),
@@ -506,7 +501,7 @@ fn botocore_uses_entries_we_wrote() {
     assert_eq!(got["expiry_time"], when.as_str());
     // Web identity and SSO entries too.
     let key = cli_cache::web_identity_cache_key("arn:aws:iam::1:role/w", Some("ci"));
-    cache.store(&key, &entry).unwrap();
+    cli_cache::store(&cache, &key, &entry).unwrap();
     let got = oracle(
         &py,
         &json!({"op": "read", "dir": dir, "kind": "web",
@@ -514,9 +509,7 @@ fn botocore_uses_entries_we_wrote() {
     );
     assert_eq!(got["access_key"], "ASIAOURS");
     let key = cli_cache::sso_cache_key("123456789012", "Admin", Some("dev"), "https://x/start");
-    cache
-        .store(&key, &cli_cache::sso_entry(&c).unwrap())
-        .unwrap();
+    cli_cache::store(&cache, &key, &cli_cache::sso_entry(&c).unwrap()).unwrap();
     let got = oracle(
         &py,
         &json!({"op": "read", "dir": dir, "kind": "sso", "account_id": "123456789012",
@@ -575,12 +568,7 @@ fn we_use_entries_botocore_wrote() {
                 "args": {"RoleArn": role, "RoleSessionName": "ci"},
                 "response": response("ASIABOTOWEB")}),
     );
-    let config = WebIdentityConfig {
-        token_file: token,
-        role_arn: role.into(),
-        session_name: Some("ci".into()),
-        region: None,
-    };
+    let config = WebIdentityConfig::new(role, token).session_name("ci");
     let c = a.assume_role_with_web_identity(&config).unwrap();
     assert_eq!(c.access_key_id, "ASIABOTOWEB");
     // SSO role credentials: botocore's entry through our cache reader.
@@ -593,8 +581,7 @@ fn we_use_entries_botocore_wrote() {
                     "expiration": exp.unix_timestamp() * 1000}}}),
     );
     let key = cli_cache::sso_cache_key("123456789012", "Admin", Some("dev"), "https://x/start");
-    let c = CliCache::new(&dir)
-        .load(&key, OffsetDateTime::now_utc())
+    let c = cli_cache::load(&CliCache::new(&dir), &key, OffsetDateTime::now_utc())
         .expect("botocore's SSO entry");
     assert_eq!(c.access_key_id, "ASIABOTOSSO");
     assert_eq!(c.account_id.as_deref(), Some("123456789012"));
@@ -750,7 +737,7 @@ fn login_refresh_writes_what_botocore_writes() {
 /// Verifies a DPoP proof's ES256 signature against its own JWK, and its `htm` / `htu`.
 fn verify_dpop(jwt: &str, htu: &str) -> bool {
     use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
-    use sts_blocking::presign::base64::decode_url_nopad;
+    use sts_blocking::__private::base64::decode_url_nopad;
     let parts: Vec<&str> = jwt.split('.').collect();
     let [h, p, s] = parts[..] else { return false };
     let (Some(h), Some(p), Some(sig)) = (

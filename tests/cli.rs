@@ -592,6 +592,26 @@ fn get_session_token_all_formats() {
     });
 }
 
+/// The model leaves every output member optional: a GetSessionToken result with only
+/// `SessionTokenUtilization` is a success with that member (as the AWS CLI prints it), not a
+/// "missing GetSessionTokenResult/Credentials" failure.
+#[test]
+fn get_session_token_without_credentials_prints_what_came() {
+    let fake = FakeSts::start(Reply::xml(
+        200,
+        success(
+            "GetSessionToken",
+            "<SessionTokenUtilization>12</SessionTokenUtilization>",
+        ),
+    ));
+    let o = sts(&fake, &["get-session-token"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "{\n    \"SessionTokenUtilization\": 12\n}\n");
+    let o = sts(&fake, &["get-session-token", "--output", "text"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "12\n");
+}
+
 #[test]
 fn get_web_identity_token_all_formats() {
     check(Case {
@@ -1191,7 +1211,7 @@ fn b64_text(s: &str, url_safe: bool) -> String {
 /// The query parameters of a URL, percent-decoded.
 fn query(url: &str) -> Vec<(String, String)> {
     let (_, q) = url.split_once('?').expect("query");
-    sts_blocking::query::decode(q).expect("query string")
+    sts_blocking::__private::query::decode(q).expect("query string")
 }
 
 fn qparam<'a>(q: &'a [(String, String)], key: &str) -> &'a str {

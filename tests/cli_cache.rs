@@ -9,9 +9,9 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use sts_blocking::credentials::cli_cache::{self, CliCache};
-use sts_blocking::credentials::mfa::mfa_provider;
-use sts_blocking::credentials::plan::RoleHop;
+use sts_blocking::__private::credentials::cli_cache::{self, CliCache};
+use sts_blocking::__private::credentials::mfa::mfa_provider;
+use sts_blocking::__private::credentials::plan::RoleHop;
 use sts_blocking::credentials::{AssumeRoleProvider, Env, WebIdentityProvider};
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Credentials, ProvideCredentials, Sts};
@@ -272,7 +272,7 @@ fn assume_role_provider_file_cache() {
     assert_eq!(fake.count(), 1);
     assert_eq!(source_calls.load(Ordering::SeqCst), 1);
     // The key is the CLI's: RoleArn, ExternalId, Policy (sorted); no generated session name.
-    let args = sts_blocking::json::parse(&format!(
+    let args = sts_blocking::__private::json::parse(&format!(
         "{{\"RoleArn\": \"{ROLE}\", \"ExternalId\": \"ext\", \
          \"Policy\": \"{{\\\"Version\\\": \\\"2012-10-17\\\", \\\"Statement\\\": []}}\"}}"
     ))
@@ -415,12 +415,12 @@ fn a_cached_role_skips_its_source() {
     let c = Credentials::new("ASIATOP", "s", Some("t".into()))
         .with_expiration(OffsetDateTime::now_utc() + time::Duration::hours(1));
     let cache = CliCache::from_env(&env).unwrap();
-    cache
-        .store(
-            &cli_cache::role_hop_cache_key(&top),
-            &cli_cache::assume_role_entry(&c, None).unwrap(),
-        )
-        .unwrap();
+    cli_cache::store(
+        &cache,
+        &cli_cache::role_hop_cache_key(&top),
+        &cli_cache::assume_role_entry(&c, None).unwrap(),
+    )
+    .unwrap();
     let prompts = Arc::new(AtomicUsize::new(0));
     assert_eq!(run_once(&env, &prompts).unwrap().access_key_id, "ASIATOP");
     assert_eq!(prompts.load(Ordering::SeqCst), 0);

@@ -123,9 +123,12 @@ fn assume_role_parameters_and_output() {
         .external_id("ext-1")
         .duration_seconds(900);
     let out = client(&fake.url()).assume_role(&op).unwrap();
-    assert_eq!(out.credentials.access_key_id, "ASIAFAKEEXAMPLE00001");
     assert_eq!(
-        out.credentials.secret_access_key.expose(),
+        out.credentials().unwrap().access_key_id,
+        "ASIAFAKEEXAMPLE00001"
+    );
+    assert_eq!(
+        out.credentials().unwrap().secret_access_key.expose(),
         "fake-secret-key"
     );
     assert_eq!(out.packed_policy_size, Some(7));
@@ -163,7 +166,7 @@ fn invalid_input_sends_nothing() {
         .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/demo", "x"))
         .unwrap_err();
     match &err {
-        Error::InvalidInput { violations } => {
+        Error::InvalidInput { violations, .. } => {
             assert_eq!(violations.len(), 1);
             assert_eq!(violations[0].field, "RoleSessionName");
         }
@@ -226,11 +229,11 @@ fn throttling_is_retried_then_succeeds() {
         .region("us-east-1")
         .endpoint_url(fake.url())
         .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
-        .retry_config(sts_blocking::retry::RetryConfig {
-            base_backoff: Duration::from_millis(1),
-            throttling_backoff: Duration::from_millis(1),
-            ..Default::default()
-        })
+        .retry_config(
+            sts_blocking::retry::RetryConfig::standard()
+                .base_backoff(Duration::from_millis(1))
+                .throttling_backoff(Duration::from_millis(1)),
+        )
         .build()
         .unwrap();
     let before = sts.retry_tokens();
@@ -488,7 +491,10 @@ fn every_operation_round_trips() {
             ("TokenCode", "123456"),
         ])
     );
-    assert_eq!(o.credentials.access_key_id, "ASIAFAKEEXAMPLE00001");
+    assert_eq!(
+        o.credentials().unwrap().access_key_id,
+        "ASIAFAKEEXAMPLE00001"
+    );
     assert_eq!(o.session_token_size, Some(1024));
 
     let (o, p, _) = round_trip(
@@ -507,8 +513,11 @@ fn every_operation_round_trips() {
             ("SigningAlgorithm", "ES384"),
         ])
     );
-    assert_eq!(o.web_identity_token.expose(), "eyJ.jwt.sig");
-    assert_eq!(o.expiration.unix_timestamp(), 1_893_456_300);
+    assert_eq!(
+        o.web_identity_token.as_ref().unwrap().expose(),
+        "eyJ.jwt.sig"
+    );
+    assert_eq!(o.expiration.unwrap().unix_timestamp(), 1_893_456_300);
 }
 
 #[test]

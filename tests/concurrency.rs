@@ -31,11 +31,11 @@ fn sixteen_threads_twenty_thousand_calls_five_percent_faults() {
         .region("us-east-1")
         .endpoint_url(fake.url())
         .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
-        .retry_config(RetryConfig {
-            base_backoff: Duration::from_micros(100),
-            throttling_backoff: Duration::from_micros(100),
-            ..RetryConfig::standard()
-        })
+        .retry_config(
+            RetryConfig::standard()
+                .base_backoff(Duration::from_micros(100))
+                .throttling_backoff(Duration::from_micros(100)),
+        )
         .attempt_timeout(Duration::from_secs(5))
         .build()
         .unwrap();

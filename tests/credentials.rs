@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sts_blocking::credentials::plan::{BaseSource, NamedSource, plan};
-use sts_blocking::credentials::profile::{FileKind, ProfileSet};
+use sts_blocking::__private::credentials::plan::{BaseSource, NamedSource, plan};
+use sts_blocking::__private::credentials::profile::{FileKind, ProfileSet};
 use sts_blocking::credentials::{CachedProvider, Env, ProcessProvider};
 use sts_blocking::{Credentials, Error, ProvideCredentials};
 use time::OffsetDateTime;
@@ -23,7 +23,7 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn config(text: &str, profile: &str) -> ProfileSet {
-    ProfileSet::parse(
+    sts_blocking::__private::credentials::profile::parse(
         &[(FileKind::Config, std::path::Path::new("config"), text)],
         profile,
     )
@@ -175,10 +175,10 @@ mod http {
     use super::*;
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
-    use sts_blocking::credentials::container::ContainerProvider;
-    use sts_blocking::credentials::imds::ImdsProvider;
-    use sts_blocking::credentials::plan::SsoSource;
-    use sts_blocking::credentials::sso::{SsoProvider, cache_file};
+    use sts_blocking::__private::credentials::sso::{SsoProvider, cache_file};
+    use sts_blocking::credentials::ContainerProvider;
+    use sts_blocking::credentials::ImdsProvider;
+    use sts_blocking::credentials::SsoSource;
 
     /// A loopback server answering `replies` in order: (expected method + path prefix, status, body).
     /// Returns the base URL and the recorded request heads.
@@ -299,6 +299,32 @@ mod http {
     }
 
     #[test]
+    fn imds_refusing_the_token_means_no_credentials_in_the_chain() {
+        // Off EC2, or with IMDS turned off on the instance, the token PUT answers 403: as in the
+        // AWS CLI, the chain then finds no credentials (exit 253) instead of failing on IMDS.
+        let (url, seen) = serve(vec![("PUT /latest/api/token", 403, String::new())]);
+        let home = std::env::temp_dir().join(format!("sts-imds-403-{}", std::process::id()));
+        let env = Env::from_map([
+            ("HOME", home.display().to_string()),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", url),
+        ]);
+        let e = sts_blocking::DefaultChain::new(env)
+            .provide_credentials()
+            .unwrap_err();
+        let Error::Credentials(ce) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(ce.provider, "chain", "{e}");
+        let imds = ce.tried.iter().find(|(name, _)| name == "imds");
+        assert!(
+            imds.is_some_and(|(_, why)| why.contains("not available") && why.contains("403")),
+            "{:?}",
+            ce.tried
+        );
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[test]
     fn imds_serves_token_role_and_credentials() {
         let creds = r#"{"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"AKIDI","SecretAccessKey":"si","Token":"ti","Expiration":"2040-01-01T00:00:00Z"}"#;
         let (url, seen) = serve(vec![
@@ -366,13 +392,10 @@ mod http {
     }
 
     fn sso_source() -> SsoSource {
-        SsoSource {
-            session_name: Some("dev".into()),
-            start_url: "https://d-123.awsapps.com/start".into(),
-            region: "us-east-1".into(),
-            account_id: Some("123456789012".into()),
-            role_name: Some("Admin".into()),
-        }
+        SsoSource::new("https://d-123.awsapps.com/start", "us-east-1")
+            .session_name("dev")
+            .account_id("123456789012")
+            .role_name("Admin")
     }
 
     #[test]

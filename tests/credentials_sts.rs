@@ -7,7 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use sts_blocking::credentials::mfa::mfa_provider;
+use sts_blocking::__private::credentials::mfa::mfa_provider;
 use sts_blocking::credentials::{AssumeRoleProvider, Env, WebIdentityProvider};
 use sts_blocking::ops::AssumeRoleWithWebIdentity;
 use sts_blocking::settings::{Overrides, Settings};
@@ -250,14 +250,7 @@ fn mfa_serial_in_profile_uses_the_callback() {
         "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n",
         &[("AWS_ENDPOINT_URL_STS", &fake.url())],
     );
-    let settings = Settings::load(
-        &env,
-        &Overrides {
-            profile: Some("m".into()),
-            region: None,
-        },
-    )
-    .unwrap();
+    let settings = Settings::load(&env, &Overrides::default().profile("m")).unwrap();
     // Without a callback: a clear error.
     let e = settings
         .sts_builder()
@@ -400,10 +393,7 @@ fn explicit_profile_and_region_beat_the_environment() {
     // Explicit profile and region win.
     let s = Settings::load(
         &env,
-        &Overrides {
-            profile: Some("dev".into()),
-            region: Some("ap-southeast-2".into()),
-        },
+        &Overrides::default().profile("dev").region("ap-southeast-2"),
     )
     .unwrap();
     assert_eq!(s.region.as_deref(), Some("ap-southeast-2"));
@@ -417,15 +407,9 @@ fn explicit_profile_and_region_beat_the_environment() {
         "profile:dev"
     );
     // An explicit profile that does not exist is an error at once.
-    let e = Settings::load(
-        &env,
-        &Overrides {
-            profile: Some("nope".into()),
-            region: None,
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let e = Settings::load(&env, &Overrides::default().profile("nope"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("(nope) could not be found"), "{e}");
 }
 
@@ -598,7 +582,7 @@ fn a_profile_named_in_aws_profile_must_exist() {
         ],
     );
     let e = Settings::load(&env, &Overrides::default()).unwrap_err();
-    assert!(matches!(&e, Error::ProfileNotFound { profile } if profile == "nope"));
+    assert!(matches!(&e, Error::ProfileNotFound { profile, .. } if profile == "nope"));
     assert_eq!(
         e.to_string(),
         "The config profile (nope) could not be found"

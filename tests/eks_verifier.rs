@@ -7,10 +7,11 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::time::Duration;
+use sts_blocking::__private::base64;
 use sts_blocking::endpoint::{
     EndpointParams, ResolvedEndpoint, partition_for, resolve, sts_hostnames,
 };
-use sts_blocking::presign::{self, EKS_MAX_TOKEN_LEN, EKS_TOKEN_PREFIX, base64};
+use sts_blocking::presign::{self, EKS_MAX_TOKEN_LEN, EKS_TOKEN_PREFIX};
 use sts_blocking::sigv4::{derive_signing_key, uri_encode_component};
 use sts_blocking::{Credentials, SecretString};
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -535,11 +536,9 @@ fn verifier_rejects_malformed_tokens() {
     .unwrap();
     assert_eq!(v.verify(&token_from_url(&ok.url)), Ok(()));
     // A FIPS or dual-stack host is still a host of the partition; a custom endpoint is not.
-    let custom = resolve(&EndpointParams {
-        endpoint: Some("https://sts.example.com"),
-        ..EndpointParams::for_region("us-east-1")
-    })
-    .unwrap();
+    let custom =
+        resolve(&EndpointParams::for_region("us-east-1").endpoint(Some("https://sts.example.com")))
+            .unwrap();
     assert_eq!(
         v.verify(&make_token(&custom, &creds, t, "my-cluster")),
         Err("host not an STS host of the partition")

@@ -18,11 +18,11 @@ fn fast(url: &str) -> StsBuilder {
         .region("us-east-1")
         .endpoint_url(url)
         .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
-        .retry_config(RetryConfig {
-            base_backoff: Duration::from_millis(1),
-            throttling_backoff: Duration::from_millis(1),
-            ..RetryConfig::standard()
-        })
+        .retry_config(
+            RetryConfig::standard()
+                .base_backoff(Duration::from_millis(1))
+                .throttling_backoff(Duration::from_millis(1)),
+        )
         .attempt_timeout(Duration::from_secs(2))
         .total_timeout(Duration::from_secs(10))
 }
@@ -256,7 +256,13 @@ fn ten_megabyte_body_is_capped() {
     let fake = FakeSts::start(Reply::xml(200, big));
     let (err, attempts, _) = fail(fast(&fake.url()));
     assert!(
-        matches!(err, Error::BodyTooLarge { limit: 1_048_576 }),
+        matches!(
+            err,
+            Error::BodyTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(attempts, 1);
@@ -382,10 +388,7 @@ fn retry_after_hint_is_honoured_in_the_2026_profile() {
         .region("us-east-1")
         .endpoint_url(fake.url())
         .credentials(Credentials::new("AKIDEXAMPLE", "s", None))
-        .retry_config(RetryConfig {
-            throttling_backoff: Duration::from_millis(1),
-            ..RetryConfig::v2026()
-        })
+        .retry_config(RetryConfig::v2026().throttling_backoff(Duration::from_millis(1)))
         .build()
         .unwrap();
     let t = Instant::now();

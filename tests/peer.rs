@@ -117,15 +117,15 @@ fn assume_role_with_awkward_policy_then_caller_identity() {
         ])
         .duration_seconds(900);
     let out = p.user().assume_role(&op).unwrap();
-    assert!(out.credentials.access_key_id.starts_with("ASIA"));
-    assert!(out.credentials.session_token.is_some());
-    let arn = out.assumed_role_user.unwrap().arn;
+    assert!(out.credentials().unwrap().access_key_id.starts_with("ASIA"));
+    assert!(out.credentials().unwrap().session_token.is_some());
+    let arn = out.assumed_role_user.clone().unwrap().arn;
     assert!(
         arn.ends_with(":assumed-role/peer-role/peer-session"),
         "{arn}"
     );
     let me = p
-        .client(Some(out.credentials))
+        .client(Some(out.into_credentials().unwrap()))
         .get_caller_identity()
         .unwrap();
     assert_eq!(me.arn.as_deref(), Some(arn.as_str()));
@@ -142,11 +142,11 @@ fn role_chain_two_hops() {
         .assume_role(&AssumeRole::new(&p.role_arn, "hop-1").external_id(&p.external_id))
         .unwrap();
     let second = p
-        .client(Some(first.credentials))
+        .client(Some(first.into_credentials().unwrap()))
         .assume_role(&AssumeRole::new(&p.role2_arn, "hop-2"))
         .unwrap();
     let me = p
-        .client(Some(second.credentials))
+        .client(Some(second.into_credentials().unwrap()))
         .get_caller_identity()
         .unwrap();
     assert!(me.arn.unwrap().ends_with(":assumed-role/peer-role-2/hop-2"));
@@ -189,7 +189,7 @@ fn temporary_credentials_without_token_are_rejected() {
         .user()
         .assume_role(&AssumeRole::new(&p.role_arn, "s2").external_id(&p.external_id))
         .unwrap();
-    let mut creds = out.credentials;
+    let mut creds = out.into_credentials().unwrap();
     creds.session_token = None;
     let err = p.client(Some(creds)).get_caller_identity().unwrap_err();
     assert_eq!(err.code(), Some("InvalidClientTokenId"));
@@ -210,7 +210,7 @@ fn unsigned_federation_calls_with_auth_off() {
             SecretString::new("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwZWVyIn0.c2ln"),
         ))
         .unwrap();
-    assert!(web.credentials.access_key_id.starts_with("ASIA"));
+    assert!(web.credentials().unwrap().access_key_id.starts_with("ASIA"));
     assert!(web.assumed_role_user.is_some());
 
     let saml = saml_assertion(&p.role_arn, "saml-user");
@@ -221,7 +221,7 @@ fn unsigned_federation_calls_with_auth_off() {
             SecretString::new(saml),
         ))
         .unwrap();
-    assert!(out.credentials.access_key_id.starts_with("ASIA"));
+    assert!(out.credentials().unwrap().access_key_id.starts_with("ASIA"));
     let arn = out.assumed_role_user.unwrap().arn;
     assert!(arn.ends_with("/saml-user"), "{arn}");
 }
@@ -235,8 +235,8 @@ fn session_and_federation_tokens() {
     let s = user
         .get_session_token(&GetSessionToken::new().duration_seconds(900))
         .unwrap();
-    assert!(!s.credentials.access_key_id.is_empty());
-    assert!(s.credentials.expiration.is_some());
+    assert!(!s.credentials().unwrap().access_key_id.is_empty());
+    assert!(s.credentials().unwrap().expiration.is_some());
     let f = user
         .get_federation_token(
             &GetFederationToken::new("peer-fed")
@@ -376,10 +376,7 @@ fn profile_role_arn_source_profile_through_settings() {
     .unwrap();
     let settings = sts_blocking::Settings::load(
         &peer_files_env(&p, &dir),
-        &sts_blocking::Overrides {
-            profile: Some("deploy".into()),
-            region: None,
-        },
+        &sts_blocking::Overrides::default().profile("deploy"),
     )
     .unwrap();
     let sts = settings.sts_builder().build().unwrap();

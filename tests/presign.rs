@@ -96,10 +96,11 @@ const VAULT_SESSION_PAYLOAD: &str = "{\"iam_http_request_method\":\"POST\",\"iam
 mod common;
 
 use std::time::Duration;
+use sts_blocking::__private::base64;
 use sts_blocking::endpoint::{EndpointParams, resolve};
 use sts_blocking::presign::{
-    DEFAULT_EXEC_API_VERSION, VAULT_SERVER_ID_HEADER, base64, eks_token,
-    presign_get_caller_identity, signed_get_caller_identity, vault_login_data,
+    DEFAULT_EXEC_API_VERSION, VAULT_SERVER_ID_HEADER, eks_token, presign_get_caller_identity,
+    signed_get_caller_identity, vault_login_data,
 };
 use sts_blocking::sigv4::SigningKeyCache;
 use sts_blocking::{Credentials, SecretString};

@@ -4,10 +4,10 @@
 
 use proptest::prelude::*;
 use proptest::sample::select;
+use sts_blocking::__private::query;
 use sts_blocking::endpoint::{
     EndpointParams, GLOBAL_ENDPOINT, LEGACY_GLOBAL_REGIONS, partition_for, resolve,
 };
-use sts_blocking::query::{self, Form};
 use sts_blocking::sigv4::{SignableRequest, SigningKeyCache, SigningParams, presign, sign};
 use time::OffsetDateTime;
 
@@ -110,10 +110,7 @@ proptest! {
     /// only unreserved characters, `+`, `%XX` with upper-case hex, and the `&`/`=` separators.
     #[test]
     fn form_round_trips(action in text(), pairs in pairs()) {
-        let mut form = Form::new(&action);
-        for (k, v) in &pairs {
-            form.push(k, v);
-        }
+        let form = query::form(&action, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let body = form.as_str();
         prop_assert!(only_unreserved_escapes_and(body, b"+&="), "{body:?}");
         let mut expected = vec![
@@ -220,13 +217,10 @@ proptest! {
         use_dual_stack in any::<bool>(),
         use_global_endpoint in any::<bool>(),
     ) {
-        let params = EndpointParams {
-            region: Some(&region),
-            use_fips,
-            use_dual_stack,
-            use_global_endpoint,
-            endpoint: None,
-        };
+        let params = EndpointParams::for_region(&region)
+            .use_fips(use_fips)
+            .use_dual_stack(use_dual_stack)
+            .use_global_endpoint(use_global_endpoint);
         let ep = resolve(&params).unwrap();
         let p = partition_for(&region);
         prop_assert!(ep.url.starts_with("https://sts"), "{}", ep.url);

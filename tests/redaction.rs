@@ -80,10 +80,7 @@ fn markers_never_leak() {
             "MARKERsecretkey",
             Some(SecretString::new("MARKERsessiontoken")),
         ))
-        .retry_config(RetryConfig {
-            base_backoff: Duration::from_millis(1),
-            ..RetryConfig::standard()
-        })
+        .retry_config(RetryConfig::standard().base_backoff(Duration::from_millis(1)))
         .on_attempt(|a| {
             assert_clean("attempt record", &format!("{a:?}"));
         })

@@ -289,7 +289,7 @@ fn no_proxy_bypasses_the_proxy() {
 /// CA trusted, and a TLS failure is a TLS error, not an I/O error (issue 9, item 8).
 #[test]
 fn container_https_uses_the_ca_bundle_and_types_tls_failures() {
-    use sts_blocking::credentials::container::ContainerProvider;
+    use sts_blocking::credentials::ContainerProvider;
     use sts_blocking::credentials::{Env, ProvideCredentials};
     let creds = r#"{"AccessKeyId":"AKIDTLS","SecretAccessKey":"s","Token":"t","Expiration":"2199-01-01T00:00:00Z"}"#;
     let (port, served) = https_server_answering("", "application/json", creds.to_owned());
@@ -442,21 +442,17 @@ fn command_tls_flags() {
 
 #[test]
 fn sso_https_uses_the_profile_ca_bundle_and_types_tls_failures() {
-    use sts_blocking::credentials::plan::SsoSource;
+    use sts_blocking::credentials::SsoSource;
     use sts_blocking::credentials::{DefaultChain, Env, ProvideCredentials};
     let body = r#"{"roleCredentials":{"accessKeyId":"AKIDSSOTLS","secretAccessKey":"s","sessionToken":"t","expiration":2208988800000}}"#;
     let (port, _) = https_server_answering("", "application/json", body.to_owned());
     let home = std::env::temp_dir().join(format!("sts-tls-sso-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(home.join(".aws")).unwrap();
-    let source = SsoSource {
-        session_name: None,
-        start_url: "https://d-1.awsapps.com/start".into(),
-        region: "us-east-1".into(),
-        account_id: Some("123456789012".into()),
-        role_name: Some("Admin".into()),
-    };
-    let cache = sts_blocking::credentials::sso::cache_file(&home, &source);
+    let source = SsoSource::new("https://d-1.awsapps.com/start", "us-east-1")
+        .account_id("123456789012")
+        .role_name("Admin");
+    let cache = sts_blocking::__private::credentials::sso::cache_file(&home, &source);
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     std::fs::write(
         &cache,

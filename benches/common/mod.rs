@@ -130,7 +130,7 @@ pub fn engine_call(
     now: sts_blocking::engine::Now,
 ) -> sts_blocking::ops::GetCallerIdentityOutput {
     use sts_blocking::engine::{Call, Next, Response};
-    let op = sts_blocking::ops::GetCallerIdentity;
+    let op = sts_blocking::ops::GetCallerIdentity::new();
     let mut call = Call::new(engine, &op, Some(credentials), now).expect("call");
     let headers = [("x-amzn-RequestId", "bench")];
     loop {

@@ -11,7 +11,7 @@ pub fn check_error(e: &Error, status: u16) {
     let shown = e.to_string();
     assert!(!shown.is_empty());
     let _ = format!("{e:?}");
-    let _ = sts_blocking::retry::classify(e);
+    let _ = sts_blocking::__private::retry::classify(e);
     match e {
         Error::InvalidResponse {
             status: s, snippet, ..

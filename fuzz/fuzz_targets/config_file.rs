@@ -8,11 +8,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
+use sts_blocking::__private::credentials::plan::{BaseSource, plan};
+use sts_blocking::__private::credentials::process::split_command_line;
+use sts_blocking::__private::credentials::profile::FileKind;
 use sts_blocking::Error;
 use sts_blocking::credentials::Env;
-use sts_blocking::credentials::plan::{BaseSource, plan};
-use sts_blocking::credentials::process::split_command_line;
-use sts_blocking::credentials::profile::{FileKind, ProfileSet};
 
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -41,7 +41,7 @@ fn line_count(text: &str) -> usize {
 
 fn parse_one(kind: FileKind, text: &str) {
     let path = Path::new("fuzz-file");
-    match ProfileSet::parse(&[(kind, path, text)], "default") {
+    match sts_blocking::__private::credentials::profile::parse(&[(kind, path, text)], "default") {
         Ok(set) => {
             for (name, section) in set.profiles() {
                 assert!(valid_name(name), "profile name {name:?}");
@@ -82,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
         (FileKind::Config, Path::new("config"), config),
         (FileKind::Credentials, Path::new("credentials"), credentials),
     ];
-    let Ok(first) = ProfileSet::parse(&files, "default") else {
+    let Ok(first) = sts_blocking::__private::credentials::profile::parse(&files, "default") else {
         return;
     };
     // Select a profile that exists (or `default`), so that the planner follows real chains.
@@ -91,7 +91,8 @@ fuzz_target!(|data: &[u8]| {
         0 => "default".to_owned(),
         n => names[usize::from(pick) % n].clone(),
     };
-    let set = ProfileSet::parse(&files, &selected).expect("parsed once, parses again");
+    let set = sts_blocking::__private::credentials::profile::parse(&files, &selected)
+        .expect("parsed once, parses again");
     assert_eq!(set.selected_name(), selected);
 
     let env = Env::from_map([("HOME", "/nonexistent")]);
@@ -128,6 +129,9 @@ fuzz_target!(|data: &[u8]| {
                 }
                 BaseSource::Named(n) => {
                     let _ = n.as_str();
+                }
+                BaseSource::Login(l) => {
+                    assert!(!l.session.is_empty());
                 }
             }
         }

@@ -9,10 +9,10 @@
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use sts_blocking::__private::credentials::container::parse_credentials_doc;
+use sts_blocking::__private::credentials::process::parse_process_output;
+use sts_blocking::__private::credentials::sso::parse_role_credentials;
 use sts_blocking::credentials::CachedProvider;
-use sts_blocking::credentials::container::parse_credentials_doc;
-use sts_blocking::credentials::process::parse_process_output;
-use sts_blocking::credentials::sso::parse_role_credentials;
 use sts_blocking::{Credentials, Error, ProvideCredentials};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 

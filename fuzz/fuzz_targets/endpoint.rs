@@ -6,11 +6,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sts_blocking::clock::{ClockOffset, parse_http_date};
+use sts_blocking::__private::clock::{ClockOffset, parse_http_date};
+use sts_blocking::__private::url::EndpointUrl;
 use sts_blocking::endpoint::{
     EndpointParams, GLOBAL_ENDPOINT, LEGACY_GLOBAL_REGIONS, partition_for, resolve, sts_hostnames,
 };
-use sts_blocking::url::EndpointUrl;
 use time::OffsetDateTime;
 
 fn check_resolve(params: &EndpointParams<'_>) {
@@ -114,13 +114,12 @@ fuzz_target!(|data: &[u8]| {
     let custom = parts.next();
     let date = parts.next().unwrap_or("");
 
-    let params = EndpointParams {
-        region: (flags & 0x10 == 0).then_some(region),
-        use_fips: flags & 1 != 0,
-        use_dual_stack: flags & 2 != 0,
-        use_global_endpoint: flags & 4 != 0,
-        endpoint: if flags & 8 != 0 { custom } else { None },
-    };
+    let params = EndpointParams::default()
+        .region((flags & 0x10 == 0).then_some(region))
+        .use_fips(flags & 1 != 0)
+        .use_dual_stack(flags & 2 != 0)
+        .use_global_endpoint(flags & 4 != 0)
+        .endpoint(if flags & 8 != 0 { custom } else { None });
     check_resolve(&params);
 
     let hosts = sts_hostnames(region);

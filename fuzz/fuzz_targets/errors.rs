@@ -8,8 +8,8 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
+use sts_blocking::__private::xml::decode_error;
 use sts_blocking::Error;
-use sts_blocking::xml::decode_error;
 
 const OPS: [Option<&str>; 4] = [
     None,

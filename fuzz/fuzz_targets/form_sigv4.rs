@@ -9,7 +9,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sts_blocking::query::{Form, decode};
+use sts_blocking::__private::query::{decode, form};
 use sts_blocking::sigv4::{
     SessionTokenMode, SignableRequest, SigningKeyCache, SigningParams, SigningSettings,
     derive_signing_key, presign, sign,
@@ -43,10 +43,10 @@ fn is_hex64(s: &str) -> bool {
 }
 
 fn check_form(input: &Input) {
-    let mut form = Form::new(&input.action);
-    for (k, v) in &input.pairs {
-        form.push(k, v);
-    }
+    let form = form(
+        &input.action,
+        input.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
     let body = form.as_str();
     let bytes = body.as_bytes();
     let mut i = 0;
@@ -102,15 +102,14 @@ fuzz_target!(|input: Input| {
     let Ok(time) = OffsetDateTime::from_unix_timestamp(unix) else {
         return;
     };
-    let settings = SigningSettings {
-        normalize_path: input.normalize_path,
-        session_token: if input.unsigned_token {
+    let settings = SigningSettings::default()
+        .normalize_path(input.normalize_path)
+        .session_token(if input.unsigned_token {
             SessionTokenMode::Unsigned
         } else {
             SessionTokenMode::Signed
-        },
-        sign_body: input.sign_body,
-    };
+        })
+        .sign_body(input.sign_body);
     let params = SigningParams::new(
         &input.access_key_id,
         &input.secret,

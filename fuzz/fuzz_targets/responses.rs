@@ -8,12 +8,12 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
+use sts_blocking::__private::xml::decode_response;
 use sts_blocking::ops::{
     AssumeRole, AssumeRoleWithSaml, AssumeRoleWithWebIdentity, AssumeRoot,
     DecodeAuthorizationMessage, GetAccessKeyInfo, GetCallerIdentity, GetDelegatedAccessToken,
     GetFederationToken, GetScopedCredentials, GetSessionToken, GetWebIdentityToken, Operation,
 };
-use sts_blocking::xml::decode_response;
 
 const STATUSES: [u16; 16] = [
     200, 200, 200, 200, 200, 200, 200, 200, 201, 299, 300, 400, 403, 404, 500, 503,

@@ -1,22 +1,4 @@
-//! STS-backed providers: [`AssumeRoleProvider`] (`AssumeRole` signed with source credentials, with
-//! optional MFA) and [`WebIdentityProvider`] (`AssumeRoleWithWebIdentity`, unsigned, token file
-//! re-read on every refresh). Both are cached ([`CachedProvider`]) and can feed another [`Sts`]
-//! client: the equivalents of the JS SDK's `getDefaultRoleAssumer` and
-//! `getDefaultRoleAssumerWithWebIdentity`.
-//!
-//! ```no_run
-//! use sts_blocking::credentials::assume_role::AssumeRoleProvider;
-//! use sts_blocking::{Credentials, Sts};
-//! use std::sync::Arc;
-//! let user = Arc::new(Credentials::new("AKID", "secret", None));
-//! let role = AssumeRoleProvider::builder("arn:aws:iam::123456789012:role/deploy")
-//!     .source(user)
-//!     .region("eu-west-1")
-//!     .build()?;
-//! let as_role = Sts::builder().region("eu-west-1").credentials_provider(Arc::new(role)).build()?;
-//! println!("{:?}", as_role.get_caller_identity()?.arn);
-//! # Ok::<(), sts_blocking::Error>(())
-//! ```
+//! The STS-backed providers [`AssumeRoleProvider`] and [`WebIdentityProvider`].
 
 use super::cli_cache::{self, CliCache};
 use super::mfa::{MfaTokenProvider, fetch_code};
@@ -57,15 +39,13 @@ pub(crate) fn assume_role_with_user(
     op: &AssumeRole,
     source: &Credentials,
 ) -> Result<(Credentials, Option<AssumedRoleUser>), Error> {
-    let out = sts.send_with_credentials(op, source)?.output;
-    let mut c = out.credentials;
+    let mut out = sts.send_with_credentials(op, source)?.output;
+    let user = out.assumed_role_user.take();
+    let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = out
-            .assumed_role_user
-            .as_ref()
-            .and_then(|u| account_of_arn(&u.arn));
+        c.account_id = user.as_ref().and_then(|u| account_of_arn(&u.arn));
     }
-    Ok((c, out.assumed_role_user))
+    Ok((c, user))
 }
 
 /// A CLI cache and the key of one call.
@@ -104,15 +84,13 @@ pub(crate) fn web_identity_with_user(
     op.policy.clone_from(&extra.policy);
     op.policy_arns.clone_from(&extra.policy_arns);
     op.duration_seconds = extra.duration_seconds;
-    let out = sts.send(&op)?;
-    let mut c = out.credentials;
+    let mut out = sts.send(&op)?;
+    let user = out.assumed_role_user.take();
+    let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = out
-            .assumed_role_user
-            .as_ref()
-            .and_then(|u| account_of_arn(&u.arn));
+        c.account_id = user.as_ref().and_then(|u| account_of_arn(&u.arn));
     }
-    Ok((c, out.assumed_role_user))
+    Ok((c, user))
 }
 
 /// The CLI cache key of a web identity call: `RoleArn`, the configured session name and the
@@ -285,7 +263,7 @@ impl AssumeRoleProviderBuilder {
     /// Shares sessions through the AWS CLI's credential cache (`~/.aws/cli/cache`): a session with
     /// at least 15 minutes left is reused (no STS call, no MFA prompt) and new ones are written
     /// there. Off by default: the cache keeps live session credentials on disk (see the
-    /// [security note](super::cli_cache)).
+    /// [security note](super::CliCache)).
     #[must_use]
     pub fn file_cache(mut self, cache: CliCache) -> Self {
         self.file_cache = Some(cache);
@@ -395,7 +373,28 @@ impl ProvideCredentials for AssumeRoleFetcher {
     }
 }
 
-/// Credentials of a role assumed with `AssumeRole`, refreshed (and MFA asked again) as they expire.
+/// Credentials of a role assumed with `AssumeRole` signed with source credentials, refreshed (and
+/// MFA asked again) as they expire: cached in a [`CachedProvider`], so every thread shares one
+/// session and one refresh. It can feed another [`Sts`] client, or any code that takes a
+/// [`ProvideCredentials`]: the equivalent of the JS SDK's `getDefaultRoleAssumer`.
+///
+/// ```no_run
+/// use sts_blocking::credentials::{AssumeRoleProvider, DefaultChain, Env};
+/// use sts_blocking::Sts;
+/// use std::sync::Arc;
+/// let role = AssumeRoleProvider::builder("arn:aws:iam::123456789012:role/deploy")
+///     .source(Arc::new(DefaultChain::new(Env::real()))) // whatever the machine has
+///     .session_name("deploy-bot")
+///     .duration_seconds(900)
+///     .region("eu-west-1")
+///     .build()?;
+/// let as_role = Sts::builder().region("eu-west-1").credentials_provider(Arc::new(role)).build()?;
+/// println!("{:?}", as_role.get_caller_identity()?.arn);
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
+///
+/// `examples/sync_service.rs` shares one between worker threads; `examples/role_chaining.rs`
+/// stacks two.
 #[derive(Debug)]
 pub struct AssumeRoleProvider {
     cache: CachedProvider,
@@ -492,7 +491,7 @@ impl WebIdentityProviderBuilder {
 
     /// Shares sessions through the AWS CLI's credential cache, as
     /// [`AssumeRoleProviderBuilder::file_cache`] does (off by default; see the
-    /// [security note](super::cli_cache)).
+    /// [security note](super::CliCache)).
     #[must_use]
     pub fn file_cache(mut self, cache: CliCache) -> Self {
         self.file_cache = Some(cache);
@@ -545,8 +544,27 @@ impl ProvideCredentials for WebIdentityFetcher {
     }
 }
 
-/// Credentials from `AssumeRoleWithWebIdentity` with a token file that is re-read on every refresh
-/// (EKS IRSA, GitHub OIDC).
+/// Credentials from `AssumeRoleWithWebIdentity` (unsigned) with a token file that is re-read on
+/// every refresh, as the kubelet or the CI runner rotates it (EKS IRSA, GitHub OIDC); cached like
+/// [`AssumeRoleProvider`]. The JS SDK's `getDefaultRoleAssumerWithWebIdentity`.
+///
+/// ```no_run
+/// use sts_blocking::credentials::{Env, ProvideCredentials, WebIdentityConfig, WebIdentityProvider};
+/// // From AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME...
+/// if let Some(config) = WebIdentityConfig::from_env(&Env::real())? {
+///     let provider = WebIdentityProvider::from_config(config).region("us-west-2").build()?;
+///     println!("{}", provider.provide_credentials()?.access_key_id);
+/// }
+/// // ... or given explicitly.
+/// let provider = WebIdentityProvider::builder(
+///     "arn:aws:iam::123456789012:role/ci",
+///     "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+/// )
+/// .session_name("ci-job")
+/// .region("us-west-2")
+/// .build()?;
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct WebIdentityProvider {
     cache: CachedProvider,

@@ -89,7 +89,26 @@ struct Settings {
     error_ttl: Duration,
 }
 
-/// Wraps any provider with a thread-safe cache; see the [module docs](self).
+/// Wraps any provider with a thread-safe, single-flight credentials cache modelled on the newest Go SDK cache.
+///
+/// - **Advisory window**, sized from the credential lifetime (≤ 20 min → 5 min, < 90 min → 15 min, else
+///   60 min), minus jitter: one thread refreshes while the others keep using the still-valid credentials.
+///   A failed advisory refresh keeps the old credentials and backs off (300–600 s, never past the
+///   mandatory window).
+/// - **Mandatory window** (1 min before expiry, or the advisory window if smaller): callers wait for the
+///   single refresher; a failure is returned.
+/// - Errors are remembered for at most `error_ttl` (default 2 s) so a broken source is not hammered.
+/// - Credentials without an expiration are cached for good.
+/// - **Credentials that arrive already due** (expired, or inside the mandatory window: a host clock
+///   ahead of the issuer's, or a source serving stale keys) count as a failed refresh: with valid
+///   credentials still cached, those are kept and the refresh backs off; otherwise the new ones are
+///   used, with a `log::warn!` naming their expiration, and the source is not asked again before
+///   the back-off (300–600 s) has passed, or before they expire if that is sooner. aws-config and
+///   the Go SDK fetch again on every call in that case (an `AssumeRole` per request on a skewed
+///   host); botocore raises an error. [`CachedProvider::invalidate`] forces the next call to
+///   refresh.
+/// - All window arithmetic is on durations between the expiration and "now", saturating: no
+///   expiration (year -9999 or 9999) and no setting (`Duration::MAX`) can make it overflow.
 ///
 /// ```
 /// use sts_blocking::credentials::CachedProvider;

@@ -22,18 +22,27 @@ use crate::error::CredentialsError;
 use std::fmt;
 use std::sync::Arc;
 
-/// What the STS client must provide to the chain (implemented in phase 2 with `Sts`).
-pub trait RoleAssumer: Send + Sync + fmt::Debug {
-    /// `AssumeRole` for one hop, signed with `source`.
+/// How a [`DefaultChain`] assumes the roles a profile names (`role_arn` hops, web identity):
+/// through STS with an `StsRoleAssumer` (the `client` feature). Without
+/// one, such profiles fail with a clear message.
+///
+/// **Sealed**: `StsRoleAssumer` is the implementation. The methods take the role-chain planner's
+/// internal types, which follow the AWS CLI's profile rules and may change in any release; for
+/// a custom source of role credentials implement [`ProvideCredentials`] instead.
+pub trait RoleAssumer: crate::sealed::Sealed + Send + Sync + fmt::Debug {
+    /// `AssumeRole` for one hop, signed with `source`. Not public API.
     ///
     /// # Errors
     /// Any STS or transport error.
+    #[doc(hidden)]
     fn assume_role(&self, source: &Credentials, hop: &RoleHop) -> Result<Credentials, Error>;
 
-    /// `AssumeRoleWithWebIdentity` with the token read from `config` (re-read on every call).
+    /// `AssumeRoleWithWebIdentity` with the token read from `config` (re-read on every call). Not
+    /// public API.
     ///
     /// # Errors
     /// Any STS, transport or token-file error.
+    #[doc(hidden)]
     fn assume_role_with_web_identity(
         &self,
         config: &WebIdentityConfig,
@@ -41,7 +50,9 @@ pub trait RoleAssumer: Send + Sync + fmt::Debug {
 
     /// Credentials of `hop` the assumer already holds in a shared cache (the AWS CLI's), fresh
     /// enough to use without calling STS. A plan starts from the last cached hop, so neither the
-    /// base credentials nor the hops before it are needed (no source process, no MFA prompt).
+    /// base credentials nor the hops before it are needed (no source process, no MFA prompt). Not
+    /// public API.
+    #[doc(hidden)]
     fn cached(&self, hop: &RoleHop) -> Option<Credentials> {
         let _ = hop;
         None
@@ -565,7 +576,8 @@ impl ChainStep for ImdsStep {
                         matches!(
                             ce.source.as_deref(),
                             Some(Error::Transport { .. } | Error::Timeout { .. })
-                        ) || ce.message.contains(super::imds::NO_ROLE)
+                        ) || ce.message.starts_with(super::imds::NO_ROLE)
+                            || ce.message.starts_with(super::imds::FORBIDDEN)
                     }
                     Error::Transport { .. } | Error::Timeout { .. } => true,
                     _ => false,
@@ -632,7 +644,7 @@ impl DefaultChainBuilder {
 
     /// Reuses and writes SSO role credentials in the AWS CLI's credential cache (role sessions are
     /// cached by the [`RoleAssumer`]; see `StsRoleAssumer::cli_cache`). Off by default: the cache
-    /// keeps live session credentials on disk (see the [security note](super::cli_cache)).
+    /// keeps live session credentials on disk (see the [security note](super::CliCache)).
     #[must_use]
     pub fn cli_cache(mut self, cache: Option<super::cli_cache::CliCache>) -> Self {
         self.cli_cache = cache;
@@ -702,8 +714,50 @@ impl DefaultChainBuilder {
     }
 }
 
-/// The default chain; see the [module docs](self). Wrap it in a
-/// [`CachedProvider`](super::CachedProvider) for repeated use.
+/// The default credential chain, as the AWS CLI searches: environment → profile → web identity
+/// (environment) → container → IMDS. Wrap it in a [`CachedProvider`](super::CachedProvider) for
+/// repeated use (or let `Settings` build both, with the `client` feature).
+///
+/// Each step either finds credentials, says it is not configured (the chain moves on), or fails (the
+/// chain stops: a broken configuration must not silently fall through to another identity). IMDS
+/// transport failures count as "not available" so that running off EC2 ends in one "no credentials"
+/// error listing every source tried and why it was skipped. IMDS is probed only when nothing before
+/// it is configured (set `AWS_EC2_METADATA_DISABLED=true` to skip it).
+///
+/// Role assumption (profile `role_arn` hops and web identity) needs STS: pass a [`RoleAssumer`]
+/// (`StsRoleAssumer`, with the `client` feature); without one, such profiles fail with a clear
+/// message.
+///
+/// ```
+/// use sts_blocking::credentials::{DefaultChain, Env, ProfileSet, ProvideCredentials, Section};
+/// use std::sync::Arc;
+///
+/// // A real program reads the process environment: `DefaultChain::new(Env::real())`.
+/// let env = Env::from_map([
+///     ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+///     ("AWS_SECRET_ACCESS_KEY", "secret"),
+///     ("HOME", "/nonexistent"),
+/// ]);
+/// let chain = DefaultChain::new(env);
+/// assert_eq!(chain.step_names()[..2], ["environment", "profile"]);
+/// assert_eq!(chain.provide_credentials()?.access_key_id, "AKIDEXAMPLE");
+/// assert_eq!(chain.source_name(), "environment");
+///
+/// // Profiles given in memory instead of read from ~/.aws.
+/// let profiles = ProfileSet::from_sections(
+///     vec![Section::new("ci", [("aws_access_key_id", "AKIDCI"), ("aws_secret_access_key", "s")])],
+///     vec![],
+///     "ci",
+/// );
+/// let env = Env::from_map([("HOME", "/nonexistent"), ("AWS_EC2_METADATA_DISABLED", "true")]);
+/// let chain = DefaultChain::builder(env.clone()).profiles(Arc::new(profiles)).build();
+/// assert_eq!(chain.provide_credentials()?.access_key_id, "AKIDCI");
+///
+/// // Nothing configured: one error listing every source tried.
+/// let e = DefaultChain::new(env).provide_credentials().unwrap_err();
+/// assert!(e.is_no_credentials());
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct DefaultChain {
     steps: Vec<Box<dyn ChainStep>>,
@@ -738,7 +792,7 @@ impl DefaultChain {
 
     /// A chain of custom steps.
     #[must_use]
-    pub fn from_steps(steps: Vec<Box<dyn ChainStep>>) -> Self {
+    pub(crate) fn from_steps(steps: Vec<Box<dyn ChainStep>>) -> Self {
         Self {
             steps,
             found: std::sync::Mutex::new(None),

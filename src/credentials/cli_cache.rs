@@ -21,17 +21,17 @@
 //! **Security note.** The cache holds live session credentials (secret key and session token) on
 //! disk, exactly as the AWS CLI's does: anyone who can read the files can use the sessions until they
 //! expire. It is on for the `sts` command (as it is for `aws`) and off by default for library users;
-//! turn it on with [`crate::settings::Settings::credential_cache`],
+//! turn it on with `Settings::credential_cache`,
 //! `DefaultChainBuilder::cli_cache`, `StsRoleAssumer::cli_cache` or the `file_cache` option of the
 //! STS-backed providers.
 //!
 //! ```
-//! use sts_blocking::credentials::cli_cache::{cache_key, web_identity_cache_key};
-//! use sts_blocking::json::parse;
+//! use sts_blocking::__private::credentials::cli_cache::{cache_key, web_identity_cache_key};
+//! use sts_blocking::__private::json::parse;
 //! let args = parse(r#"{"RoleArn": "arn:aws:iam::123456789012:role/r", "SerialNumber": "mfa"}"#)?;
 //! assert_eq!(cache_key(&args).unwrap().len(), 40);
 //! assert_eq!(web_identity_cache_key("arn:aws:iam::1:role/r", None).len(), 40);
-//! # Ok::<(), sts_blocking::json::JsonError>(())
+//! # Ok::<(), sts_blocking::__private::json::JsonError>(())
 //! ```
 
 use super::Credentials;
@@ -365,7 +365,51 @@ pub fn sso_entry(c: &Credentials) -> Option<SecretString> {
     Some(dumps_secret(&Value::Object(top)))
 }
 
-/// The AWS CLI's credential cache directory; see the [module docs](self) (and its security note).
+/// `CliCache::path_for`, for the `sts` binary and the tests (through `__private`).
+#[must_use]
+pub fn path_for(cache: &CliCache, key: &str) -> Option<PathBuf> {
+    cache.path_for(key)
+}
+
+/// `CliCache::load`, for the `sts` binary and the tests (through `__private`).
+#[must_use]
+pub fn load(cache: &CliCache, key: &str, now: OffsetDateTime) -> Option<Credentials> {
+    cache.load(key, now)
+}
+
+/// `CliCache::store`, for the `sts` binary and the tests (through `__private`).
+///
+/// # Errors
+/// As `CliCache::store`.
+pub fn store(cache: &CliCache, key: &str, entry: &SecretString) -> std::io::Result<()> {
+    cache.store(key, entry)
+}
+
+/// The AWS CLI's own credential cache directory, `~/.aws/cli/cache/<key>.json`, read and
+/// written the way the CLI (botocore's `JSONFileCache` and `CachedCredentialFetcher`) does, so the
+/// `aws` command and this crate reuse each other's role sessions: an MFA role profile asks for a code
+/// once per session, not once per run.
+///
+/// - **Keys.** Assume-role and web-identity entries: the SHA-1 hex of
+///   `json.dumps(args, sort_keys=True)` over the call's arguments (`RoleArn`, and `RoleSessionName`,
+///   `ExternalId`, `SerialNumber`, `DurationSeconds` when configured; a generated session name is
+///   left out, a `Policy` is parsed and re-serialized with sorted keys, `TokenCode` and
+///   `WebIdentityToken` never take part). SSO role credentials: the SHA-1 of the compact, sorted
+///   `{"accountId", "roleName", "sessionName" | "startUrl"}`.
+/// - **Entries.** The STS response (`Credentials` with `Expiration` written as the CLI writes it,
+///   `2026-01-01T00:00:00UTC`, plus `AccountId`; `AssumedRoleUser`), or for SSO
+///   `{"ProviderType": "sso", "Credentials": {... "Expiration": "...Z", "AccountId"}}`. Both
+///   timestamp forms are read. An entry is used while at least 15 minutes remain.
+/// - **Files.** Written atomically (temp file + rename) with mode `0600` in a `0700` directory. A
+///   missing, corrupt, oversized or unreadable entry is a cache miss, never an error; a fresh call
+///   replaces it.
+///
+/// **Security note.** The cache holds live session credentials (secret key and session token) on
+/// disk, exactly as the AWS CLI's does: anyone who can read the files can use the sessions until they
+/// expire. It is on for the `sts` command (as it is for `aws`) and off by default for library users;
+/// turn it on with `Settings::credential_cache`,
+/// `DefaultChainBuilder::cli_cache`, `StsRoleAssumer::cli_cache` or the `file_cache` option of the
+/// STS-backed providers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliCache {
     dir: PathBuf,
@@ -393,7 +437,7 @@ impl CliCache {
 
     /// The file of `key`, or `None` for a key that is not a plain file name.
     #[must_use]
-    pub fn path_for(&self, key: &str) -> Option<PathBuf> {
+    pub(crate) fn path_for(&self, key: &str) -> Option<PathBuf> {
         let plain = !key.is_empty()
             && !key.starts_with('.')
             && key
@@ -405,7 +449,7 @@ impl CliCache {
     /// The credentials cached under `key`, if a well-formed entry with at least
     /// [`EXPIRY_WINDOW`] left exists. Every problem is a miss.
     #[must_use]
-    pub fn load(&self, key: &str, now: OffsetDateTime) -> Option<Credentials> {
+    pub(crate) fn load(&self, key: &str, now: OffsetDateTime) -> Option<Credentials> {
         let path = self.path_for(key)?;
         let text = SecretString::new(
             crate::files::read_capped_text(&path, MAX_ENTRY_BYTES, "AWS CLI credential cache")
@@ -422,7 +466,7 @@ impl CliCache {
     ///
     /// # Errors
     /// The I/O error; callers treat it as "not cached".
-    pub fn store(&self, key: &str, entry: &SecretString) -> std::io::Result<()> {
+    pub(crate) fn store(&self, key: &str, entry: &SecretString) -> std::io::Result<()> {
         let path = self.path_for(key).ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad cache key")
         })?;

@@ -50,7 +50,7 @@ fn matches_section(header: &str, section: &str) -> bool {
 /// and returns the new contents.
 ///
 /// ```
-/// use sts_blocking::credentials::config_writer::update;
+/// use sts_blocking::__private::credentials::config_writer::update;
 /// let before = "[default]\nregion = us-east-1\n\n[profile dev]\noutput = json\n";
 /// let after = update(Some(before), "profile dev", &[("login_session", "arn:aws:iam::1:user/a")]);
 /// assert_eq!(after, "[default]\nregion = us-east-1\n\n[profile dev]\noutput = json\n\
@@ -139,7 +139,7 @@ fn new_section(mut contents: String, section: &str, values: &[(&str, &str)]) -> 
     contents
 }
 
-/// Applies [`update`] to the file at `path`; see the [module docs](self).
+/// Applies [`update`] to the file at `path` (see the module docs).
 ///
 /// # Errors
 /// [`Error::Config`] for a section name, key or value with a line break (as the CLI refuses

@@ -1,13 +1,5 @@
-//! [`ContainerProvider`]: ECS task roles and EKS Pod Identity (`AWS_CONTAINER_CREDENTIALS_*`).
-//!
-//! `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is appended to `http://169.254.170.2` and wins over
-//! `AWS_CONTAINER_CREDENTIALS_FULL_URI`. A full URI must be `https`, or `http` to a host that is (or
-//! resolves only to) loopback (`127.0.0.0/8`, `::1`), `169.254.170.2`, `169.254.170.23` or
-//! `fd00:ec2::23`. The `Authorization` header comes from `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
-//! (re-read on every call) or else `AWS_CONTAINER_AUTHORIZATION_TOKEN`. Timeouts: 2 s connect, 5 s read.
-//! Requests follow the [transport policy](crate::transport): the allowed plain-`http` hosts are
-//! reached directly (never through a proxy); an `https` endpoint elsewhere uses `AWS_CA_BUNDLE` and
-//! the proxy settings.
+//! [`ContainerProvider`]: ECS task roles and EKS Pod Identity (see its docs), and the rules for
+//! the endpoint it may call.
 
 use super::env::Env;
 use super::{Credentials, ProvideCredentials};
@@ -21,7 +13,27 @@ use std::time::Duration;
 
 const ECS_HOST: &str = "http://169.254.170.2";
 
-/// Fetches credentials from the container credentials endpoint.
+/// ECS task roles and EKS Pod Identity: credentials from the container credentials endpoint
+/// (`AWS_CONTAINER_CREDENTIALS_*`).
+///
+/// `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is appended to `http://169.254.170.2` and wins over
+/// `AWS_CONTAINER_CREDENTIALS_FULL_URI`. A full URI must be `https`, or `http` to a host that is (or
+/// resolves only to) loopback (`127.0.0.0/8`, `::1`), `169.254.170.2`, `169.254.170.23` or
+/// `fd00:ec2::23`. The `Authorization` header comes from `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
+/// (re-read on every call) or else `AWS_CONTAINER_AUTHORIZATION_TOKEN`. Timeouts: 2 s connect, 5 s
+/// read. The allowed plain-`http` hosts are reached directly (never through a proxy); an `https`
+/// endpoint elsewhere uses `AWS_CA_BUNDLE` and the proxy settings.
+///
+/// ```
+/// use sts_blocking::credentials::{ContainerProvider, Env};
+/// let env = Env::from_map([("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc")]);
+/// let provider = ContainerProvider::from_env(&env)?;
+/// assert_eq!(provider.uri(), "http://169.254.170.2/v2/credentials/abc");
+/// // A plain-http URI anywhere but the container hosts and loopback is refused.
+/// let env = Env::from_map([("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds")]);
+/// assert!(ContainerProvider::from_env(&env).is_err());
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct ContainerProvider {
     uri: String,
@@ -152,7 +164,7 @@ pub fn is_configured(env: &Env) -> bool {
 impl ContainerProvider {
     /// The provider configured by `env`.
     ///
-    /// A leading `~` in `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` is expanded ([`Env::expand_home`]).
+    /// A leading `~` in `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` is expanded as the AWS CLI expands it (`~` or `~user`; an error when the home directory is unknown).
     ///
     /// # Errors
     /// Not configured, a full URI outside the allowlist, or a `~` token file path without a home

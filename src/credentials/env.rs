@@ -69,7 +69,7 @@ impl Env {
     /// resolved against the working directory. A map environment ([`Env::from_map`]) never reads
     /// `/etc/passwd`.
     #[must_use]
-    pub fn home_dir(&self, platform: Platform) -> Option<PathBuf> {
+    pub(crate) fn home_dir(&self, platform: Platform) -> Option<PathBuf> {
         if let Some(h) = self.get("HOME") {
             return Some(PathBuf::from(h));
         }
@@ -94,17 +94,17 @@ impl Env {
     ///
     /// ```
     /// use sts_blocking::credentials::Env;
-    /// use sts_blocking::credentials::env::Platform;
+    /// use sts_blocking::__private::credentials::env::{expand_home, Platform};
     /// let env = Env::from_map([("HOME", "/home/me")]);
-    /// assert_eq!(env.expand_home("~/.aws/x", Platform::Unix, "x").unwrap().to_str(), Some("/home/me/.aws/x"));
-    /// assert_eq!(env.expand_home("rel/~", Platform::Unix, "x").unwrap().to_str(), Some("rel/~"));
-    /// assert!(Env::from_map([("HOME", "")]).expand_home("~/x", Platform::Unix, "x").is_err());
+    /// assert_eq!(expand_home(&env, "~/.aws/x", Platform::Unix, "x").unwrap().to_str(), Some("/home/me/.aws/x"));
+    /// assert_eq!(expand_home(&env, "rel/~", Platform::Unix, "x").unwrap().to_str(), Some("rel/~"));
+    /// assert!(expand_home(&Env::from_map([("HOME", "")]), "~/x", Platform::Unix, "x").is_err());
     /// ```
     ///
     /// # Errors
     /// [`Error::File`] with [`FileProblem::NoHomeDirectory`] when the path starts with `~` and the
     /// home directory is unknown, [`FileProblem::UnknownUser`] for `~user` of an unknown user.
-    pub fn expand_home(
+    pub(crate) fn expand_home(
         &self,
         path: &str,
         platform: Platform,
@@ -121,6 +121,25 @@ impl Env {
             what,
         )
     }
+}
+
+/// `Env::expand_home`, for the `sts` binary (through `__private`).
+///
+/// # Errors
+/// As `Env::expand_home`.
+pub fn expand_home(
+    env: &Env,
+    path: &str,
+    platform: Platform,
+    what: &'static str,
+) -> Result<PathBuf, Error> {
+    env.expand_home(path, platform, what)
+}
+
+/// `Env::home_dir`, for the `sts` binary (through `__private`).
+#[must_use]
+pub fn home_dir(env: &Env, platform: Platform) -> Option<PathBuf> {
+    env.home_dir(platform)
 }
 
 /// Expands a leading `~` or `~user` of `path` with `home` / `user_home`; see [`Env::expand_home`].

@@ -55,7 +55,7 @@ fn err(message: impl Into<String>) -> Error {
 /// endpoint is then `{override}/federation`.
 ///
 /// ```
-/// use sts_blocking::credentials::federation::endpoints_for;
+/// use sts_blocking::__private::credentials::federation::endpoints_for;
 /// let e = endpoints_for(Some("cn-north-1"), None)?;
 /// assert_eq!(e.federation, "https://signin.amazonaws.cn/federation");
 /// assert_eq!(e.console, "https://console.amazonaws.cn");
@@ -210,7 +210,7 @@ pub enum CallerKind {
 /// Classifies a caller ARN.
 ///
 /// ```
-/// use sts_blocking::credentials::federation::{classify_arn, CallerKind};
+/// use sts_blocking::__private::credentials::federation::{classify_arn, CallerKind};
 /// assert_eq!(classify_arn("arn:aws:sts::1:assumed-role/r/s"), CallerKind::AssumedRole);
 /// assert_eq!(classify_arn("arn:aws-cn:iam::1:user/a/b"), CallerKind::User);
 /// ```

@@ -31,6 +31,9 @@ pub const IPV6_ENDPOINT: &str = "http://[fd00:ec2::254]";
 const TOKEN_TTL: u64 = 21_600;
 /// The start of the error for an instance without a role (the chain treats it as "not available").
 pub(crate) const NO_ROLE: &str = "no IAM role is attached to this instance";
+/// The start of the error for a refused token request: IMDS is turned off on the instance, or this
+/// is no instance (the chain treats it as "not available", as the AWS CLI does).
+pub(crate) const FORBIDDEN: &str = "request forbidden";
 
 fn err(message: impl Into<String>) -> Error {
     CredentialsError::new("imds", message).into()
@@ -95,7 +98,37 @@ pub fn is_disabled(env: &Env) -> bool {
     env.is_true("AWS_EC2_METADATA_DISABLED")
 }
 
-/// EC2 instance-role credentials; see the [module docs](self).
+/// EC2 instance-role credentials over IMDSv2.
+///
+/// `PUT /latest/api/token` (`x-aws-ec2-metadata-token-ttl-seconds: 21600`), then
+/// `GET /latest/meta-data/iam/security-credentials/` for the role name and `GET .../<role>` for the
+/// credentials (the role name percent-encoded into one path segment; `.` and `..` are refused),
+/// each with `x-aws-ec2-metadata-token`. The token is reused for 6 h − 2 min by both the monotonic
+/// and the wall clock (a suspended machine's monotonic clock stands still); a 401 on either `GET`
+/// drops it, fetches a new one and retries once, as botocore and aws-config do. 1 s connect and 1 s read timeouts, 3 attempts for
+/// timeouts, dropped connections and 5xx (a refused connection is not retried), no proxy. A 403 on the token request means IMDS is disabled: no IMDSv1
+/// fallback unless [`ImdsProvider::allow_v1_fallback`] is set (and then only for other token failures).
+///
+/// Static stability: when IMDS fails after a success, or returns credentials that have already expired,
+/// the last credentials are served with their expiration pushed 5–10 minutes into the future, with a
+/// `log::warn!`.
+///
+/// The [`DefaultChain`](super::DefaultChain) probes IMDS last, when nothing else is configured;
+/// `AWS_EC2_METADATA_DISABLED=true` turns it off.
+///
+/// ```
+/// use sts_blocking::credentials::{Env, ImdsProvider};
+/// use std::time::Duration;
+/// // Endpoint and mode from AWS_EC2_METADATA_SERVICE_ENDPOINT(_MODE) or the profile.
+/// let env = Env::from_map([("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")]);
+/// assert_eq!(ImdsProvider::from_env(&env, None)?.endpoint(), "http://[fd00:ec2::254]");
+/// // Or explicitly, with tighter limits than the 1 s timeouts and 3 attempts.
+/// let imds = ImdsProvider::new("http://169.254.169.254")
+///     .timeouts(Duration::from_millis(500), Duration::from_millis(500))
+///     .attempts(1);
+/// assert_eq!(imds.endpoint(), "http://169.254.169.254");
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 pub struct ImdsProvider {
     endpoint: String,
     connect_timeout: Duration,
@@ -349,9 +382,9 @@ impl ImdsProvider {
                 });
                 Ok(Some(t))
             }
-            403 => Err(err(
-                "request forbidden: IMDS is disabled or the token request was refused (HTTP 403)",
-            )),
+            403 => Err(err(format!(
+                "{FORBIDDEN}: IMDS is disabled or the token request was refused (HTTP 403)"
+            ))),
             s if self.allow_v1 => {
                 log::warn!("IMDSv2 token request answered HTTP {s}; falling back to IMDSv1");
                 Ok(None)

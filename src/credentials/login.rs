@@ -83,7 +83,7 @@ fn valid_region(region: &str) -> bool {
 /// `.signin.amazonaws-us-gov.com`, the ISO and EUSC partitions' hosts, FIPS and dual-stack forms.
 ///
 /// ```
-/// use sts_blocking::credentials::login::signin_endpoint;
+/// use sts_blocking::__private::credentials::login::signin_endpoint;
 /// assert_eq!(signin_endpoint("eu-west-1", false, false)?, "https://eu-west-1.signin.aws.amazon.com");
 /// assert_eq!(signin_endpoint("cn-north-1", false, false)?, "https://cn-north-1.signin.amazonaws.cn");
 /// assert_eq!(signin_endpoint("us-gov-west-1", true, false)?, "https://signin-fips.amazonaws-us-gov.com");
@@ -378,7 +378,34 @@ fn refreshed_document(
     ))
 }
 
-/// The credentials of an `aws login` session; see the [module docs](self).
+/// The credentials of an `aws login` session (console sign-in for the CLI), as
+/// every AWS SDK reads them from a profile with `login_session`.
+///
+/// - **Cache file.** `~/.aws/login/cache/<sha256 hex of the session>.json` (`AWS_LOGIN_CACHE_DIRECTORY`
+///   moves the directory), written by `aws login`: `accessToken {accessKeyId, secretAccessKey,
+///   sessionToken, accountId, expiresAt}`, `clientId`, `refreshToken`, `idToken`, `dpopKey` (a P-256
+///   private key in PEM, SEC1 or PKCS#8) and optionally `signInRegion`.
+/// - **Refresh.** With less than 5 minutes left, the file is read again (another process may have
+///   refreshed it) and, if still due, refreshed with an unsigned `POST {signin}/v1/token` carrying
+///   `{"clientId", "grantType": "refresh_token", "refreshToken"}` and a `DPoP` proof (an ES256 JWT over
+///   the exact URL). The new keys, `expiresIn` and the rotated refresh token are written back into
+///   the whole file, atomically (temp file + rename, `0600`).
+/// - **Endpoint.** `https://{region}.signin.aws.amazon.com` and each partition's equivalent (see
+///   the `signin` endpoint rules), the region being the file's `signInRegion`, else the configured one;
+///   `AWS_ENDPOINT_URL_SIGNIN` / the `signin` services section override it.
+/// - **Errors** say what to run: an expired session or changed password asks for `aws login`, a
+///   missing `signin:CreateOAuth2Token` permission says so.
+///
+/// ```
+/// use sts_blocking::credentials::{LoginProvider, ProvideCredentials};
+/// use std::path::Path;
+/// // The session is the signed-in principal's ARN, as a profile's `login_session` names it.
+/// let login = LoginProvider::new("arn:aws:iam::123456789012:user/me", Path::new("/home/me/.aws/login/cache"))
+///     .region(Some("eu-west-1".into()));
+/// assert!(login.cache_path().starts_with("/home/me/.aws/login/cache"));
+/// // Not signed in: the error says to run `aws login`.
+/// assert!(login.provide_credentials().unwrap_err().to_string().contains("aws login"));
+/// ```
 pub struct LoginProvider {
     session: String,
     profile: Option<String>,

@@ -61,7 +61,7 @@ fn err(message: impl Into<String>) -> Error {
 ///
 /// ```
 /// // RFC 7636, appendix B.
-/// let c = sts_blocking::credentials::login_flow::code_challenge(
+/// let c = sts_blocking::__private::credentials::login_flow::code_challenge(
 ///     "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
 /// assert_eq!(c, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 /// ```

@@ -4,7 +4,7 @@
 //! six ASCII digits before anything is sent.
 //!
 //! ```
-//! use sts_blocking::credentials::mfa::{MfaTokenProvider, mfa_provider};
+//! use sts_blocking::__private::credentials::mfa::{MfaTokenProvider, mfa_provider};
 //! let p = mfa_provider(|serial: &str| Ok(format!("{:06}", serial.len())));
 //! assert_eq!(p.mfa_code("arn:aws:iam::1:mfa/me").unwrap(), "000021");
 //! ```
@@ -14,7 +14,22 @@ use crate::error::CredentialsError;
 use std::fmt;
 use std::sync::Arc;
 
-/// Supplies the current MFA code for a device serial number (or ARN).
+/// Supplies the current MFA code for a device serial number (or ARN), when a role assumption
+/// needs one (`mfa_serial` in a profile, `AssumeRoleProviderBuilder::mfa`). Called on every
+/// fetch (a refresh asks again: MFA codes are single-use); the code is checked to be six ASCII
+/// digits before anything is sent. Closures implement it.
+///
+/// ```
+/// use sts_blocking::credentials::MfaTokenProvider;
+/// use std::sync::Arc;
+/// // A real one reads a terminal, a TOTP secret in a keychain, a push approval...
+/// let ask: Arc<dyn MfaTokenProvider> = Arc::new(|serial: &str| {
+///     assert_eq!(serial, "arn:aws:iam::123456789012:mfa/me");
+///     Ok::<_, sts_blocking::Error>("123456".to_owned())
+/// });
+/// assert_eq!(ask.mfa_code("arn:aws:iam::123456789012:mfa/me")?, "123456");
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 pub trait MfaTokenProvider: Send + Sync {
     /// The current code for `serial`.
     ///

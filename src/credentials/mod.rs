@@ -1,63 +1,75 @@
 //! AWS credentials and the [`ProvideCredentials`] seam that credential providers plug into.
 //!
-//! Providers: [`EnvironmentProvider`], [`profile`] files and [`plan`]ning of role chains,
-//! [`ProcessProvider`] (`credential_process`), [`web_identity`] token files, [`CachedProvider`], and behind
-//! the `client` feature the container, IMDS and SSO providers, the STS-backed `AssumeRoleProvider`,
-//! `WebIdentityProvider` and `StsRoleAssumer`, and the [`DefaultChain`].
+//! Providers, each usable alone or composed: [`EnvironmentProvider`], [`ProcessProvider`]
+//! (`credential_process`), [`CachedProvider`] (wraps any provider), the shared config files
+//! ([`ProfileSet`], read by the [`DefaultChain`]), and behind the `client` feature the STS-backed
+//! `AssumeRoleProvider` and `WebIdentityProvider` (auto-refreshing), `ContainerProvider`,
+//! `ImdsProvider`, `SsoProvider`, `SsoTokenProvider`, `LoginProvider` and the `StsRoleAssumer`
+//! that lets the chain follow `role_arn` profiles. Anything else plugs in by implementing
+//! [`ProvideCredentials`].
 
 #[cfg(feature = "client")]
-pub mod assume_role;
-pub mod cache;
+pub(crate) mod assume_role;
+pub(crate) mod cache;
 mod cache_io;
-pub mod chain;
-pub mod cli_cache;
-pub mod config_writer;
+pub(crate) mod chain;
+pub(crate) mod cli_cache;
+pub(crate) mod config_writer;
 #[cfg(feature = "client")]
-pub mod container;
+pub(crate) mod container;
 #[cfg(feature = "client")]
 mod dpop;
-pub mod env;
-pub mod environment;
-pub mod federation;
+pub(crate) mod env;
+pub(crate) mod environment;
+pub(crate) mod federation;
 #[cfg(feature = "client")]
-pub mod imds;
+pub(crate) mod imds;
 #[cfg(feature = "client")]
-pub mod login;
+pub(crate) mod login;
 #[cfg(feature = "client")]
-pub mod login_flow;
-pub mod mfa;
-pub mod plan;
-pub mod process;
-pub mod profile;
+pub(crate) mod login_flow;
+pub(crate) mod mfa;
+pub(crate) mod plan;
+pub(crate) mod process;
+pub(crate) mod profile;
 mod pyjson;
 mod sha1;
 #[cfg(feature = "client")]
-pub mod sso;
+pub(crate) mod sso;
 #[cfg(feature = "client")]
-pub mod sso_token;
+pub(crate) mod sso_token;
 #[cfg(feature = "client")]
-pub mod sts_assumer;
+pub(crate) mod sts_assumer;
 #[cfg(feature = "client")]
 mod token_http;
-pub mod web_identity;
+pub(crate) mod web_identity;
 
 #[cfg(feature = "client")]
-pub use assume_role::{AssumeRoleProvider, WebIdentityProvider};
-pub use cache::CachedProvider;
-pub use chain::DefaultChain;
-pub use chain::RoleAssumer;
+pub use assume_role::{
+    AssumeRoleProvider, AssumeRoleProviderBuilder, WebIdentityProvider, WebIdentityProviderBuilder,
+};
+pub use cache::{CachedProvider, Clock};
+pub use chain::{DefaultChain, DefaultChainBuilder, RoleAssumer};
 pub use cli_cache::CliCache;
+#[cfg(feature = "client")]
+pub use container::ContainerProvider;
 pub use env::Env;
 pub use environment::EnvironmentProvider;
 #[cfg(feature = "client")]
+pub use imds::ImdsProvider;
+#[cfg(feature = "client")]
 pub use login::LoginProvider;
 pub use mfa::MfaTokenProvider;
-pub use plan::{BaseSource, LoginSource, ProfileChain, RoleHop};
+pub use plan::SsoSource;
 pub use process::ProcessProvider;
+pub use profile::{ProfileSet, Section};
+#[cfg(feature = "client")]
+pub use sso::SsoProvider;
 #[cfg(feature = "client")]
 pub use sso_token::{SsoToken, SsoTokenProvider};
 #[cfg(feature = "client")]
 pub use sts_assumer::StsRoleAssumer;
+pub use web_identity::WebIdentityConfig;
 
 use crate::Error;
 use crate::secret::SecretString;
@@ -65,8 +77,28 @@ use time::OffsetDateTime;
 
 /// An access key pair, with a session token for temporary credentials.
 ///
-/// `Debug` shows the access key id and expiration but never the secret key or the token.
+/// `Debug` shows the access key id and expiration but never the secret key or the token. Build
+/// them with [`Credentials::new`] and the `with_` setters; the fields are public to read.
+///
+/// ```
+/// use sts_blocking::time::{Duration, OffsetDateTime};
+/// use sts_blocking::{Credentials, ProvideCredentials, SecretString};
+///
+/// let now = OffsetDateTime::now_utc();
+/// let creds = Credentials::new("ASIAEXAMPLE", "wJalrXUtnFEMI", Some(SecretString::new("IQoJb3JpZ2lu")))
+///     .with_expiration(now + Duration::hours(1))
+///     .with_account_id("123456789012");
+/// assert!(!creds.is_expired_at(now));
+/// assert!(creds.is_expired_at(now + Duration::hours(2)));
+/// // Neither the secret key nor the token ever shows in Debug output.
+/// let shown = format!("{creds:?}");
+/// assert!(shown.contains("ASIAEXAMPLE") && !shown.contains("wJalr") && !shown.contains("IQoJ"));
+/// // Fixed credentials are a provider themselves (anywhere a provider is expected).
+/// assert_eq!(creds.provide_credentials()?.account_id.as_deref(), Some("123456789012"));
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Credentials {
     /// `AKIA...` (long-term) or `ASIA...` (temporary).
     pub access_key_id: String,
@@ -100,6 +132,13 @@ impl Credentials {
     #[must_use]
     pub fn with_expiration(mut self, expiration: OffsetDateTime) -> Self {
         self.expiration = Some(expiration);
+        self
+    }
+
+    /// Sets the account the credentials belong to.
+    #[must_use]
+    pub fn with_account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into());
         self
     }
 

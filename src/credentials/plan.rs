@@ -2,8 +2,8 @@
 //! credentials come from, then the roles to assume in order), with no I/O.
 //!
 //! ```
-//! use sts_blocking::credentials::plan::{plan, BaseSource};
-//! use sts_blocking::credentials::profile::{ProfileSet, Section};
+//! use sts_blocking::__private::credentials::plan::{plan, BaseSource};
+//! use sts_blocking::credentials::{ProfileSet, Section};
 //! let set = ProfileSet::from_sections(vec![
 //!     Section::new("a", [("role_arn", "arn:aws:iam::1:role/A"), ("source_profile", "b")]),
 //!     Section::new("b", [("aws_access_key_id", "AKID"), ("aws_secret_access_key", "s")]),
@@ -70,6 +70,7 @@ pub struct WebIdentitySource {
 
 /// IAM Identity Center settings from a profile (legacy keys or `[sso-session]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SsoSource {
     /// The `[sso-session]` name, when the profile uses one (the token cache key is then its SHA-1).
     pub session_name: Option<String>,
@@ -81,6 +82,42 @@ pub struct SsoSource {
     pub account_id: Option<String>,
     /// `sso_role_name`; `None` for a token-only profile.
     pub role_name: Option<String>,
+}
+
+impl SsoSource {
+    /// The portal at `start_url` (`sso_start_url`) in `region` (`sso_region`); a token-only source
+    /// until [`SsoSource::account_id`] and [`SsoSource::role_name`] are set.
+    pub fn new(start_url: impl Into<String>, region: impl Into<String>) -> Self {
+        Self {
+            session_name: None,
+            start_url: start_url.into(),
+            region: region.into(),
+            account_id: None,
+            role_name: None,
+        }
+    }
+
+    /// Names the `[sso-session]` (its SHA-1 then names the token cache file, and the token is
+    /// refreshed through SSO-OIDC).
+    #[must_use]
+    pub fn session_name(mut self, name: impl Into<String>) -> Self {
+        self.session_name = Some(name.into());
+        self
+    }
+
+    /// Sets the account (`sso_account_id`).
+    #[must_use]
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into());
+        self
+    }
+
+    /// Sets the role (`sso_role_name`).
+    #[must_use]
+    pub fn role_name(mut self, role_name: impl Into<String>) -> Self {
+        self.role_name = Some(role_name.into());
+        self
+    }
 }
 
 /// An `aws login` session named by a profile's `login_session`.

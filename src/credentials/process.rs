@@ -66,7 +66,7 @@ impl fmt::Debug for CommandLine {
 /// Splits a command line like Python's `shlex.split` (POSIX mode, no comments).
 ///
 /// ```
-/// use sts_blocking::credentials::process::split_command_line;
+/// use sts_blocking::__private::credentials::process::split_command_line;
 /// assert_eq!(split_command_line(r#"a 'b c' "d \"e\" \z" f\ g ''"#).unwrap(),
 ///            vec!["a", "b c", r#"d "e" \z"#, "f g", ""]);
 /// ```
@@ -133,7 +133,29 @@ pub fn split_command_line(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Runs a `credential_process` command and parses its output.
+/// Runs a `credential_process` command and parses its output, the way the AWS CLI runs it.
+///
+/// The command line is split with POSIX shell quoting rules (Python's `shlex.split`, which the AWS
+/// CLI uses on Unix) and run directly, without a shell; on Windows it is run through `cmd.exe /C`.
+/// Standard output must be the JSON document `{"Version": 1, "AccessKeyId", "SecretAccessKey",
+/// "SessionToken"?, "Expiration"?, "AccountId"?}`. Neither the command's arguments nor its output
+/// are ever logged or put into an error. The command runs on every call: wrap the provider in a
+/// [`CachedProvider`](super::CachedProvider) to run it again only near expiry.
+///
+/// ```
+/// use sts_blocking::credentials::{CachedProvider, ProcessProvider, ProvideCredentials};
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// # if cfg!(unix) {
+/// let process = ProcessProvider::new(
+///     r#"echo '{"Version": 1, "AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "s3cr3t"}'"#,
+/// )
+/// .timeout(Duration::from_secs(10));
+/// let cached = CachedProvider::new(Arc::new(process));
+/// assert_eq!(cached.provide_credentials()?.access_key_id, "AKIDEXAMPLE");
+/// # }
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ProcessProvider {
     command: CommandLine,
@@ -155,7 +177,7 @@ impl ProcessProvider {
 
     /// A provider from a planned command line.
     #[must_use]
-    pub fn from_command(command: CommandLine) -> Self {
+    pub(crate) fn from_command(command: CommandLine) -> Self {
         Self {
             command,
             ..Self::new(String::new())

@@ -2,11 +2,11 @@
 //! file rules), and how they merge.
 //!
 //! ```
-//! use sts_blocking::credentials::profile::{ProfileSet, FileKind};
+//! use sts_blocking::__private::credentials::profile::{parse, FileKind};
 //! use std::path::Path;
 //! let config = "[profile dev]\nregion = eu-west-1 # comment\n[services my]\nsts =\n  endpoint_url = http://localhost:4566\n";
 //! let creds = "[dev]\naws_access_key_id = AKID\n";
-//! let set = ProfileSet::parse(
+//! let set = parse(
 //!     &[(FileKind::Config, Path::new("config"), config), (FileKind::Credentials, Path::new("credentials"), creds)],
 //!     "dev",
 //! ).unwrap();
@@ -597,13 +597,29 @@ fn parse_file_into(
     Ok(())
 }
 
+/// `ProfileSet::parse`, for the `sts` binary and the tests (through `__private`).
+///
+/// # Errors
+/// As `ProfileSet::parse`.
+pub fn parse(files: &[(FileKind, &Path, &str)], profile: &str) -> Result<ProfileSet, Error> {
+    ProfileSet::parse(files, profile)
+}
+
+/// `ProfileSet::load_from`, for the `sts` binary and the tests (through `__private`).
+///
+/// # Errors
+/// As `ProfileSet::load_from`.
+pub fn load_from(locations: &FileLocations) -> Result<ProfileSet, Error> {
+    ProfileSet::load_from(locations)
+}
+
 impl ProfileSet {
     /// Parses and merges file texts (config first, then credentials: a later file wins per key) and
     /// selects `profile`.
     ///
     /// # Errors
     /// [`Error::ConfigFile`] naming the file and line of the first malformed line.
-    pub fn parse(files: &[(FileKind, &Path, &str)], profile: &str) -> Result<Self, Error> {
+    pub(crate) fn parse(files: &[(FileKind, &Path, &str)], profile: &str) -> Result<Self, Error> {
         let mut set = Self {
             selected: profile.to_owned(),
             ..Self::default()
@@ -626,7 +642,7 @@ impl ProfileSet {
     ///
     /// # Errors
     /// [`Error::ConfigFile`] for a malformed file, [`Error::File`] for an unreadable or oversized one.
-    pub fn load_from(locations: &FileLocations) -> Result<Self, Error> {
+    pub(crate) fn load_from(locations: &FileLocations) -> Result<Self, Error> {
         let read = |kind, path: &Option<PathBuf>| -> Result<String, Error> {
             path.as_deref()
                 .map_or_else(|| Ok(String::new()), |p| read_optional(kind, p))
@@ -651,10 +667,12 @@ impl ProfileSet {
         )
     }
 
-    /// [`FileLocations::resolve`] for the current platform, then [`ProfileSet::load_from`].
+    /// Reads and parses the shared files `env` points at (`AWS_CONFIG_FILE`,
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`; a missing file
+    /// counts as empty) and selects `AWS_PROFILE` (else `default`).
     ///
     /// # Errors
-    /// As [`ProfileSet::load_from`].
+    /// [`Error::ConfigFile`] for a malformed file, [`Error::File`] for an unreadable or oversized one.
     pub fn load(env: &Env) -> Result<Self, Error> {
         Self::load_from(&FileLocations::resolve(env, Platform::current())?)
     }

@@ -33,7 +33,28 @@ pub fn cache_file(home: &Path, source: &SsoSource) -> PathBuf {
         .join(format!("{}.json", sha1_hex(key.as_bytes())))
 }
 
-/// IAM Identity Center credentials; see the [module docs](self).
+/// IAM Identity Center role credentials from the `aws sso login` token cache.
+///
+/// Reads `~/.aws/sso/cache/<sha1 hex>.json` (SHA-1 of the `[sso-session]` name, or of the start URL for
+/// legacy profiles), then calls the portal's GetRoleCredentials:
+/// `GET https://portal.sso.{region}.amazonaws.com/federation/credentials?role_name=..&account_id=..`
+/// with the header `x-amz-sso_bearer_token`. An `[sso-session]` token is refreshed through
+/// [`SsoTokenProvider`](super::SsoTokenProvider) when it nears expiry; a legacy profile's
+/// token is not: an expired token is an error telling the user to run `aws sso login`.
+///
+/// ```
+/// use sts_blocking::credentials::{ProvideCredentials, SsoProvider, SsoSource};
+/// use std::path::Path;
+/// let source = SsoSource::new("https://d-123.awsapps.com/start", "us-east-1")
+///     .session_name("my-sso") // an [sso-session]: its token is refreshed through SSO-OIDC
+///     .account_id("123456789012")
+///     .role_name("ReadOnly");
+/// let sso = SsoProvider::new(source, Path::new("/home/me"));
+/// // The token `aws sso login --sso-session my-sso` wrote (SHA-1 of the session name).
+/// assert!(sso.cache_path().starts_with("/home/me/.aws/sso/cache"));
+/// // Without it: an error that says to run `aws sso login`.
+/// assert!(sso.provide_credentials().unwrap_err().to_string().contains("aws sso login"));
+/// ```
 pub struct SsoProvider {
     source: SsoSource,
     cache_file: PathBuf,

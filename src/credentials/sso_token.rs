@@ -39,6 +39,7 @@ fn err(message: impl Into<String>) -> Error {
 
 /// An SSO bearer token. `Debug` hides the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SsoToken {
     /// The access token (`x-amz-sso_bearer_token` for the portal).
     pub token: SecretString,
@@ -49,7 +50,7 @@ pub struct SsoToken {
 /// The SSO-OIDC endpoint of `region`: `https://oidc.{region}.{partition dns suffix}`.
 ///
 /// ```
-/// use sts_blocking::credentials::sso_token::oidc_endpoint;
+/// use sts_blocking::__private::credentials::sso_token::oidc_endpoint;
 /// assert_eq!(oidc_endpoint("eu-west-1")?, "https://oidc.eu-west-1.amazonaws.com");
 /// assert_eq!(oidc_endpoint("cn-north-1")?, "https://oidc.cn-north-1.amazonaws.com.cn");
 /// # Ok::<(), sts_blocking::Error>(())
@@ -187,7 +188,27 @@ fn token_document(start_url: &str, region: &str, g: &RefreshGrant, c: &Created) 
     ))
 }
 
-/// The token of an `[sso-session]`, refreshed as it nears expiry; see the [module docs](self).
+/// The bearer token of an `[sso-session]` (the `aws sso login` token cache),
+/// refreshed as botocore's `SSOTokenProvider` refreshes it, so SSO profiles keep working past the
+/// access token's hour.
+///
+/// - Cache file: `~/.aws/sso/cache/<sha1 of the session name>.json` (`accessToken`, `expiresAt`,
+///   and for refresh `refreshToken`, `clientId`, `clientSecret`, `registrationExpiresAt`).
+/// - With less than 15 minutes left and a refresh token, client id and secret and an unexpired
+///   registration: SSO-OIDC `CreateToken` (`POST https://oidc.{region}.amazonaws.com/token`,
+///   `grantType=refresh_token`), and the new token is written back atomically (`0600`) in the shape
+///   botocore writes.
+/// - A refresh that fails while the token is still valid keeps the token; an expired token is an
+///   error that says to run `aws sso login`.
+///
+/// ```
+/// use sts_blocking::credentials::SsoTokenProvider;
+/// use std::path::Path;
+/// let tokens = SsoTokenProvider::new("my-sso", "https://d-123.awsapps.com/start", "us-east-1", Path::new("/home/me"));
+/// assert!(tokens.cache_path().starts_with("/home/me/.aws/sso/cache"));
+/// // No cached token: the error says to run `aws sso login`.
+/// assert!(tokens.token().unwrap_err().to_string().contains("aws sso login"));
+/// ```
 pub struct SsoTokenProvider {
     session_name: String,
     start_url: String,

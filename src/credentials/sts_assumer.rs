@@ -23,7 +23,30 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-/// Assumes the roles of profile plans through STS; see the [module docs](self).
+/// The [`RoleAssumer`] that runs profile plans (role hops, web identity) through STS with [`Sts`].
+///
+/// Region of each call: an override (an explicit region or `AWS_REGION` / `AWS_DEFAULT_REGION`,
+/// as the CLI's session region beats the profile), else the hop's profile `region`, else the
+/// selected profile's `region`, else `us-east-1`. Endpoint, FIPS, dual-stack, retries, CA bundle
+/// and app id come from the template builder (the resolved [`crate::settings::Settings`]).
+///
+/// ```
+/// use sts_blocking::credentials::{DefaultChain, Env, StsRoleAssumer};
+/// use sts_blocking::Sts;
+/// use std::sync::Arc;
+/// // A chain that follows `role_arn` / `source_profile` / `credential_source` profiles, asking for
+/// // MFA codes on the terminal. `Settings::credentials_provider` builds the same from the config.
+/// let assumer = StsRoleAssumer::new(Sts::builder().max_attempts(5))
+///     .fallback_region(Some("eu-west-1".into()))
+///     .mfa(Some(Arc::new(|serial: &str| -> Result<String, sts_blocking::Error> {
+///         eprint!("MFA code for {serial}: ");
+///         let mut code = String::new();
+///         std::io::stdin().read_line(&mut code).map_err(|e| sts_blocking::Error::config(e.to_string()))?;
+///         Ok(code.trim().to_owned())
+///     })));
+/// let chain = DefaultChain::with_role_assumer(Env::real(), Some(Arc::new(assumer)));
+/// # let _ = chain;
+/// ```
 pub struct StsRoleAssumer {
     template: StsBuilder,
     region_override: Option<String>,
@@ -82,7 +105,7 @@ impl StsRoleAssumer {
 
     /// Reuses and writes sessions in the AWS CLI's credential cache (`~/.aws/cli/cache`), so `aws`
     /// and this crate share them and an MFA role prompts once per session. Off by default: the
-    /// cache keeps live session credentials on disk (see the [security note](super::cli_cache)).
+    /// cache keeps live session credentials on disk (see the [security note](super::CliCache)).
     #[must_use]
     pub fn cli_cache(mut self, cache: Option<CliCache>) -> Self {
         self.cli_cache = cache;
@@ -91,7 +114,7 @@ impl StsRoleAssumer {
 
     /// The region a call for a profile with `region` goes to.
     #[must_use]
-    pub fn region_for(&self, profile_region: Option<&str>) -> String {
+    pub(crate) fn region_for(&self, profile_region: Option<&str>) -> String {
         self.region_override
             .as_deref()
             .or(profile_region)
@@ -104,7 +127,7 @@ impl StsRoleAssumer {
     ///
     /// # Errors
     /// The builder's errors.
-    pub fn client(&self, region: &str) -> Result<Sts, Error> {
+    pub(crate) fn client(&self, region: &str) -> Result<Sts, Error> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = clients.get(region) {
             return Ok(c.clone());
@@ -114,6 +137,22 @@ impl StsRoleAssumer {
         Ok(sts)
     }
 }
+
+/// `StsRoleAssumer::region_for`, for the tests (through `__private`).
+#[must_use]
+pub fn region_for(assumer: &StsRoleAssumer, profile_region: Option<&str>) -> String {
+    assumer.region_for(profile_region)
+}
+
+/// `StsRoleAssumer::client`, for the tests (through `__private`).
+///
+/// # Errors
+/// As `StsRoleAssumer::client`.
+pub fn client(assumer: &StsRoleAssumer, region: &str) -> Result<Sts, Error> {
+    assumer.client(region)
+}
+
+impl crate::sealed::Sealed for StsRoleAssumer {}
 
 impl RoleAssumer for StsRoleAssumer {
     fn assume_role(&self, source: &Credentials, hop: &RoleHop) -> Result<Credentials, Error> {

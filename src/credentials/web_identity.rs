@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 /// Where the web identity token is and which role to assume with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WebIdentityConfig {
     /// The token file (re-read on every call of [`WebIdentityConfig::read_token`]).
     pub token_file: PathBuf,
@@ -25,11 +26,35 @@ pub struct WebIdentityConfig {
 }
 
 impl WebIdentityConfig {
+    /// Assume `role_arn` with the token in `token_file` (no session name or region set).
+    pub fn new(role_arn: impl Into<String>, token_file: impl Into<PathBuf>) -> Self {
+        Self {
+            token_file: token_file.into(),
+            role_arn: role_arn.into(),
+            session_name: None,
+            region: None,
+        }
+    }
+
+    /// Sets the session name.
+    #[must_use]
+    pub fn session_name(mut self, name: impl Into<String>) -> Self {
+        self.session_name = Some(name.into());
+        self
+    }
+
+    /// Sets the region of the STS call.
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
     /// The settings from the environment.
     ///
     /// Returns `Ok(None)` when `AWS_WEB_IDENTITY_TOKEN_FILE` is unset (not configured).
     ///
-    /// A leading `~` in the token file is expanded ([`Env::expand_home`]).
+    /// A leading `~` in the token file is expanded as the AWS CLI expands it (`~` or `~user`; an error when the home directory is unknown).
     ///
     /// # Errors
     /// [`Error::Credentials`] when the token file is set but `AWS_ROLE_ARN` is not; [`Error::File`]

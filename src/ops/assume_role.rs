@@ -16,6 +16,7 @@ use crate::xml::Element;
 /// Returns temporary credentials for a role, optionally with MFA, session policies, tags and a
 /// source identity.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRole {
     /// The role to assume (required, 20..=2048).
     pub role_arn: String,
@@ -82,10 +83,12 @@ impl AssumeRole {
 }
 
 /// Credentials and identity of the assumed-role session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The assumed role's id and ARN.
     pub assumed_role_user: Option<AssumedRoleUser>,
     /// Percentage of the packed policy limit used (deprecated: see `session_token_utilization`).
@@ -305,8 +308,14 @@ mod tests {
         let out = decode_response::<AssumeRole>(200, xml, None)
             .unwrap()
             .output;
-        assert_eq!(out.credentials.access_key_id, "ASIAIOSFODNN7EXAMPLE");
-        assert_eq!(out.credentials.secret_access_key.expose(), "secret");
+        assert_eq!(
+            out.credentials().unwrap().access_key_id,
+            "ASIAIOSFODNN7EXAMPLE"
+        );
+        assert_eq!(
+            out.credentials().unwrap().secret_access_key.expose(),
+            "secret"
+        );
         assert_eq!(out.packed_policy_size, Some(6));
         assert_eq!(
             out.assumed_role_user.unwrap().assumed_role_id,

@@ -15,6 +15,7 @@ use crate::xml::Element;
 /// Exchanges a base64 SAML assertion from an identity provider for temporary credentials of a role.
 /// The assertion is the credential: the request is not signed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleWithSaml {
     /// The role to assume (required, 20..=2048).
     pub role_arn: String,
@@ -60,10 +61,12 @@ impl AssumeRoleWithSaml {
 }
 
 /// Credentials and identity of the SAML-federated session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleWithSamlOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The assumed role's id and ARN.
     pub assumed_role_user: Option<AssumedRoleUser>,
     /// Percentage of the packed policy limit used (deprecated: see `session_token_utilization`).
@@ -230,7 +233,15 @@ mod tests {
         let d = decode_response::<AssumeRoleWithSaml>(200, xml, None).unwrap();
         let out = d.output;
         assert_eq!(d.request_id.as_deref(), Some("r-1"));
-        assert_eq!(out.credentials.session_token.unwrap().expose(), "token");
+        assert_eq!(
+            out.credentials()
+                .unwrap()
+                .session_token
+                .clone()
+                .unwrap()
+                .expose(),
+            "token"
+        );
         assert_eq!(out.subject.as_deref(), Some("alice"));
         assert_eq!(out.subject_type.as_deref(), Some("transient"));
         assert_eq!(out.issuer.as_deref(), Some("https://idp.example/"));

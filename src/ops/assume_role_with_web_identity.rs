@@ -15,6 +15,7 @@ use crate::xml::Element;
 /// Exchanges a web identity token (e.g. a Kubernetes service-account JWT) for temporary credentials of a
 /// role. The token is the credential: the request is not signed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleWithWebIdentity {
     /// The role to assume (required, 20..=2048).
     pub role_arn: String,
@@ -65,10 +66,12 @@ impl AssumeRoleWithWebIdentity {
 }
 
 /// Credentials and identity of the web-identity-federated session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoleWithWebIdentityOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The `sub` claim of the token: the unique user id given by the identity provider.
     pub subject_from_web_identity_token: Option<String>,
     /// The assumed role's id and ARN.
@@ -244,10 +247,13 @@ mod tests {
         assert_eq!(out.source_identity.as_deref(), Some("src"));
         assert_eq!(out.session_token_utilization, Some(5));
         assert_eq!(
-            out.assumed_role_user.unwrap().arn,
+            out.assumed_role_user.as_ref().unwrap().arn,
             "arn:aws:sts::123456789012:assumed-role/web/app1"
         );
         assert!(out.trusted_identity_propagation_context.is_none());
-        assert_eq!(out.credentials.access_key_id, "ASIAEXAMPLEEXAMPLE");
+        assert_eq!(
+            out.credentials().unwrap().access_key_id,
+            "ASIAEXAMPLEEXAMPLE"
+        );
     }
 }

@@ -11,6 +11,7 @@ use crate::xml::Element;
 /// From the management (or delegated administrator) account of an organization, returns root-user
 /// credentials of a member account, limited to one of the AWS managed root-task policies.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRoot {
     /// The member account id or principal ARN (required, 12..=2048).
     pub target_principal: String,
@@ -41,10 +42,12 @@ impl AssumeRoot {
 }
 
 /// Credentials of the privileged root session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct AssumeRootOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The source identity set on the session.
     pub source_identity: Option<String>,
     /// Percentage of the session token size limit used.
@@ -154,7 +157,7 @@ mod tests {
         assert_eq!(out.session_token_size, Some(560));
         assert_eq!(out.session_token_utilization, None);
         assert_eq!(
-            out.credentials.expiration,
+            out.credentials().unwrap().expiration,
             crate::xml::parse_timestamp("2024-11-15T00:05:07Z")
         );
     }

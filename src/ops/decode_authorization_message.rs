@@ -10,6 +10,7 @@ use crate::xml::Element;
 /// Decodes the encoded message that some services return with an access-denied error into a JSON
 /// document describing why the request was denied.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct DecodeAuthorizationMessage {
     /// The encoded message from the error (required, 1..=10240).
     pub encoded_message: String,
@@ -26,6 +27,7 @@ impl DecodeAuthorizationMessage {
 
 /// The decoded message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct DecodeAuthorizationMessageOutput {
     /// The decoded authorization status, a JSON document (XML entities already decoded).
     pub decoded_message: Option<String>,

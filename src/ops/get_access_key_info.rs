@@ -9,6 +9,7 @@ use crate::xml::Element;
 
 /// Returns the account id that owns an access key id (`AKIA...` or `ASIA...`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetAccessKeyInfo {
     /// The access key id to look up (required, 16..=128, `[\w]*`).
     pub access_key_id: String,
@@ -25,6 +26,7 @@ impl GetAccessKeyInfo {
 
 /// The owning account.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetAccessKeyInfoOutput {
     /// The account id that owns the access key.
     pub account: Option<String>,

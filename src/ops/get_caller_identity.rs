@@ -8,6 +8,7 @@ use crate::xml::Element;
 
 /// Returns the account, user id and ARN of the credentials that sign the request. Takes no input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetCallerIdentity;
 
 impl GetCallerIdentity {
@@ -20,6 +21,7 @@ impl GetCallerIdentity {
 
 /// The caller's identity.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetCallerIdentityOutput {
     /// The unique id of the caller (`AIDA...` or `AROA...:session`).
     pub user_id: Option<String>,

@@ -10,6 +10,7 @@ use crate::xml::Element;
 
 /// Exchanges a trade-in token for temporary credentials of the principal the token designates.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetDelegatedAccessToken {
     /// The token to exchange (required, secret).
     pub trade_in_token: SecretString,
@@ -25,10 +26,12 @@ impl GetDelegatedAccessToken {
 }
 
 /// The delegated credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetDelegatedAccessTokenOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// Deprecated and not populated by this operation.
     pub packed_policy_size: Option<i32>,
     /// The ARN of the principal whose credentials were returned.
@@ -93,15 +96,22 @@ mod tests {
             Some("arn:aws:sts::123456789012:assumed-role/R/s")
         );
         assert_eq!(out.packed_policy_size, None);
-        assert_eq!(out.credentials.secret_access_key.expose(), "secret");
+        assert_eq!(
+            out.credentials().unwrap().secret_access_key.expose(),
+            "secret"
+        );
     }
 
     #[test]
-    fn missing_credentials_is_an_invalid_response() {
+    fn missing_credentials_decode_and_the_accessor_says_so() {
         let xml = br"<GetDelegatedAccessTokenResponse><GetDelegatedAccessTokenResult>
 </GetDelegatedAccessTokenResult></GetDelegatedAccessTokenResponse>";
+        let out = decode_response::<GetDelegatedAccessToken>(200, xml, None)
+            .unwrap()
+            .output;
+        assert!(out.credentials.is_none());
         assert!(matches!(
-            decode_response::<GetDelegatedAccessToken>(200, xml, None),
+            out.credentials(),
             Err(Error::InvalidResponse { .. })
         ));
     }

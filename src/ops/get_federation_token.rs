@@ -14,6 +14,7 @@ use crate::xml::Element;
 /// Returns temporary credentials for a federated user, called with the long-term credentials of an IAM
 /// user. The session's permissions are the intersection of the user's and the session policies'.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetFederationToken {
     /// The federated user's name (required, 2..=32, `[\w+=,.@-]*`).
     pub name: String,
@@ -53,10 +54,12 @@ impl GetFederationToken {
 }
 
 /// Credentials and identity of the federated user session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetFederationTokenOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The federated user's id and ARN.
     pub federated_user: Option<FederatedUser>,
     /// Percentage of the packed policy limit used (deprecated: see `session_token_utilization`).

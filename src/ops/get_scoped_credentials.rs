@@ -11,6 +11,7 @@ use crate::xml::Element;
 /// Called with temporary credentials, returns new temporary credentials for the same identity, further
 /// limited by a scope-down policy and/or a shorter lifetime.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetScopedCredentials {
     /// An inline scope-down policy (JSON, 1..=2048).
     pub policy: Option<String>,
@@ -43,6 +44,7 @@ impl GetScopedCredentials {
 
 /// The id and ARN of a scoped session (`ScopedSession`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScopedSession {
     /// The scoped session's unique id (`AROA...:session`).
     pub scoped_session_id: String,
@@ -51,6 +53,14 @@ pub struct ScopedSession {
 }
 
 impl ScopedSession {
+    /// A scoped session from its id and ARN.
+    pub fn new(scoped_session_id: impl Into<String>, arn: impl Into<String>) -> Self {
+        Self {
+            scoped_session_id: scoped_session_id.into(),
+            arn: arn.into(),
+        }
+    }
+
     pub(crate) fn decode(el: Element<'_, '_>) -> Result<Self, Error> {
         Ok(Self {
             scoped_session_id: el.string("ScopedSessionId")?,
@@ -60,10 +70,12 @@ impl ScopedSession {
 }
 
 /// The scoped credentials and session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetScopedCredentialsOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// The scoped session's id and ARN.
     pub session_info: Option<ScopedSession>,
     /// Percentage of the session token size limit used.

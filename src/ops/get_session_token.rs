@@ -12,6 +12,7 @@ use crate::xml::Element;
 /// Returns temporary credentials for the IAM user or root user whose long-term credentials sign the
 /// request, typically to satisfy an MFA requirement.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetSessionToken {
     /// Session length in seconds (900..=129600).
     pub duration_seconds: Option<i32>,
@@ -43,10 +44,12 @@ impl GetSessionToken {
 }
 
 /// The session credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetSessionTokenOutput {
-    /// The temporary credentials.
-    pub credentials: Credentials,
+    /// The temporary credentials. The model does not require them: read them with
+    /// [`Self::credentials`] to get an error when they are absent.
+    pub credentials: Option<Credentials>,
     /// Percentage of the session token size limit used.
     pub session_token_utilization: Option<i32>,
     /// Size of the session token in bytes.
@@ -156,7 +159,13 @@ mod tests {
 </Credentials><SessionTokenSize>860</SessionTokenSize></GetSessionTokenResult></GetSessionTokenResponse>";
         let d = decode_response::<GetSessionToken>(200, xml, Some("hdr")).unwrap();
         assert_eq!(
-            d.output.credentials.session_token.unwrap().expose(),
+            d.output
+                .credentials()
+                .unwrap()
+                .session_token
+                .clone()
+                .unwrap()
+                .expose(),
             "AQo\n  more"
         );
         assert_eq!(d.output.session_token_size, Some(860));
@@ -167,6 +176,6 @@ mod tests {
         let out = decode_response::<GetSessionToken>(200, xml, None)
             .unwrap()
             .output;
-        assert!(out.credentials.session_token.is_none());
+        assert!(out.credentials().unwrap().session_token.is_none());
     }
 }

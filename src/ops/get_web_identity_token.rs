@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 /// Returns a signed JSON Web Token that represents the calling principal, for authenticating to
 /// services outside AWS that trust the account's OIDC issuer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetWebIdentityToken {
     /// The intended recipients, the `aud` claim (required, 1..=10 items of 1..=1000 characters).
     pub audience: Vec<String>,
@@ -37,7 +38,7 @@ impl GetWebIdentityToken {
     /// Subject mode `OriginIdentity`: `sub` is the origin identity of the calling session.
     pub const ORIGIN_IDENTITY: &'static str = "OriginIdentity";
     /// The values the model allows for `SubjectMode`.
-    pub const SUBJECT_MODES: [&'static str; 2] = [Self::AWS_IDENTITY, Self::ORIGIN_IDENTITY];
+    pub const SUBJECT_MODES: &'static [&'static str] = &[Self::AWS_IDENTITY, Self::ORIGIN_IDENTITY];
 
     /// A request for a token for `audience`, signed with `signing_algorithm`.
     pub fn new(audience: Vec<String>, signing_algorithm: impl Into<String>) -> Self {
@@ -60,13 +61,14 @@ impl GetWebIdentityToken {
     }
 }
 
-/// The signed token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The signed token. Both members are optional in the model: STS sends both with every success.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct GetWebIdentityTokenOutput {
     /// The signed JWT (secret).
-    pub web_identity_token: SecretString,
+    pub web_identity_token: Option<SecretString>,
     /// When the token expires.
-    pub expiration: OffsetDateTime,
+    pub expiration: Option<OffsetDateTime>,
 }
 
 impl Operation for GetWebIdentityToken {
@@ -108,8 +110,8 @@ impl Operation for GetWebIdentityToken {
 
     fn decode(result: Element<'_, '_>) -> Result<Self::Output, Error> {
         Ok(GetWebIdentityTokenOutput {
-            web_identity_token: SecretString::new(result.string("WebIdentityToken")?),
-            expiration: result.timestamp("Expiration")?,
+            web_identity_token: result.opt_str("WebIdentityToken").map(SecretString::from),
+            expiration: result.opt_timestamp("Expiration")?,
         })
     }
 }
@@ -196,13 +198,10 @@ mod tests {
             .unwrap()
             .output;
         assert_eq!(
-            out.web_identity_token.expose(),
+            out.web_identity_token.as_ref().unwrap().expose(),
             "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"
         );
-        assert_eq!(
-            Some(out.expiration),
-            parse_timestamp("2026-11-26T12:05:00Z")
-        );
+        assert_eq!(out.expiration, parse_timestamp("2026-11-26T12:05:00Z"));
         assert!(!format!("{out:?}").contains("eyJ"));
     }
 }

@@ -1,8 +1,13 @@
 //! The twelve STS operations, one module each, and the [`Operation`] trait that runs them.
 //!
 //! Each operation is a plain struct: required members go in `new`, optional members have chained
-//! setters, and every field is public. [`Operation::validate`] checks the model's constraints before
-//! anything is sent.
+//! setters, and every field is public to read and assign. The structs are `#[non_exhaustive]`: a
+//! member a newer STS model adds is not a breaking change, so build them with `new` rather than a
+//! struct literal. [`Operation::validate`] checks the model's constraints before anything is sent.
+//!
+//! Outputs decode as the model says: no top-level output member is required, so every one is an
+//! `Option` (`credentials()` on the credential-returning outputs turns a missing `Credentials`
+//! into an error for callers that need them).
 //!
 //! ```
 //! use sts_blocking::ops::{AssumeRole, Operation, Tag};
@@ -15,7 +20,7 @@
 
 use crate::Error;
 use crate::credentials::Credentials;
-use crate::query::Form;
+
 use crate::secret::SecretString;
 use crate::validate::{self, Checks};
 use crate::xml::Element;
@@ -74,9 +79,32 @@ pub use get_scoped_credentials::{GetScopedCredentials, GetScopedCredentialsOutpu
 pub use get_session_token::{GetSessionToken, GetSessionTokenOutput};
 pub use get_web_identity_token::{GetWebIdentityToken, GetWebIdentityTokenOutput};
 
-/// An STS operation: its wire name, whether it is signed, its constraints, its form encoding and its
-/// response decoding. The Rust form of the JavaScript SDK's "command".
-pub trait Operation {
+pub use crate::query::Form;
+pub use crate::xml::Decoded;
+
+/// An STS operation: its wire name, whether it is signed, its constraints and its form encoding.
+/// The Rust form of the JavaScript SDK's "command": `Sts::send` and the call
+/// engine take any `Operation`.
+///
+/// **Sealed.** The twelve STS operations of this module are the only implementations. Every STS
+/// operation and member is here, and a model update comes as a minor release; sealing keeps the
+/// wire halves — the awsQuery form writer and the borrowed XML reader a response is decoded with —
+/// out of the public API, so they can change (another XML parser, a streaming decoder) without a
+/// breaking release, and new provided methods can be added. What callers use is public:
+/// [`Operation::ACTION`], [`Operation::SIGNED`], the [`Operation::Output`] type,
+/// [`Operation::validate`] and [`Operation::to_form`].
+///
+/// ```
+/// use sts_blocking::ops::{GetSessionToken, Operation};
+/// fn describe<O: Operation>(op: &O) -> String {
+///     format!("{} (signed: {}): {}", O::ACTION, O::SIGNED, op.to_form().unwrap().as_str())
+/// }
+/// assert_eq!(
+///     describe(&GetSessionToken::new().duration_seconds(900)),
+///     "GetSessionToken (signed: true): Action=GetSessionToken&Version=2011-06-15&DurationSeconds=900"
+/// );
+/// ```
+pub trait Operation: crate::sealed::Sealed {
     /// The `Action` name, e.g. `AssumeRole`.
     const ACTION: &'static str;
     /// Whether the request is SigV4-signed. `false` for AssumeRoleWithSAML and AssumeRoleWithWebIdentity.
@@ -87,26 +115,32 @@ pub trait Operation {
     /// Checks the model's constraints.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming the first member that breaks a rule.
+    /// [`Error::InvalidInput`] naming every member that breaks a rule.
     fn validate(&self) -> Result<(), Error>;
 
-    /// Appends the members to a form that already holds `Action` and `Version`.
+    /// Appends the members to a form that already holds `Action` and `Version`. Not public API.
+    #[doc(hidden)]
     fn encode(&self, form: &mut Form);
 
     /// Calls `visit` with every secret value the request carries (a web identity token, a SAML
     /// assertion, an MFA code, a trade-in token, a context assertion). The client replaces them in
-    /// any text a server sends back before it leaves the crate. The default carries none.
+    /// any text a server sends back before it leaves the crate. The default carries none. Not
+    /// public API.
+    #[doc(hidden)]
     fn secrets<'a>(&'a self, visit: &mut dyn FnMut(&'a str)) {
         let _ = visit;
     }
 
-    /// Reads the output from the `<ActionResult>` element.
+    /// Reads the output from the `<ActionResult>` element. Not public API.
     ///
     /// # Errors
-    /// [`Error::InvalidResponse`] when a required member is missing or malformed.
+    /// [`Error::InvalidResponse`] when a member is malformed, or a member the model requires of
+    /// a nested structure is missing.
+    #[doc(hidden)]
     fn decode(result: Element<'_, '_>) -> Result<Self::Output, Error>;
 
-    /// Validates, then encodes the whole form body.
+    /// Validates, then encodes the whole form body (`Action=...&Version=2011-06-15&...`): the pure
+    /// core of a request, for callers that send it themselves.
     ///
     /// # Errors
     /// As [`Operation::validate`].
@@ -118,8 +152,28 @@ pub trait Operation {
     }
 }
 
+macro_rules! sealed {
+    ($($op:ty),*) => {$(impl crate::sealed::Sealed for $op {})*};
+}
+
+sealed!(
+    AssumeRole,
+    AssumeRoleWithSaml,
+    AssumeRoleWithWebIdentity,
+    AssumeRoot,
+    DecodeAuthorizationMessage,
+    GetAccessKeyInfo,
+    GetCallerIdentity,
+    GetDelegatedAccessToken,
+    GetFederationToken,
+    GetScopedCredentials,
+    GetSessionToken,
+    GetWebIdentityToken
+);
+
 /// A session tag (`Tags.member.N.Key` / `.Value`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Tag {
     /// Tag key, 1..=128 characters.
     pub key: String,
@@ -139,6 +193,7 @@ impl Tag {
 
 /// A managed policy to use as a session policy (`PolicyDescriptorType`, `PolicyArns.member.N.arn`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct PolicyDescriptor {
     /// The policy ARN.
     pub arn: Option<String>,
@@ -155,6 +210,7 @@ impl PolicyDescriptor {
 
 /// A context assertion from a trusted context provider (`ProvidedContexts.member.N`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ProvidedContext {
     /// The context provider ARN.
     pub provider_arn: Option<String>,
@@ -177,6 +233,7 @@ impl ProvidedContext {
 
 /// The assumed role's id and ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AssumedRoleUser {
     /// `AROA...:session-name`.
     pub assumed_role_id: String,
@@ -185,6 +242,14 @@ pub struct AssumedRoleUser {
 }
 
 impl AssumedRoleUser {
+    /// An assumed role user from its id and ARN.
+    pub fn new(assumed_role_id: impl Into<String>, arn: impl Into<String>) -> Self {
+        Self {
+            assumed_role_id: assumed_role_id.into(),
+            arn: arn.into(),
+        }
+    }
+
     pub(crate) fn decode(el: Element<'_, '_>) -> Result<Self, Error> {
         Ok(Self {
             assumed_role_id: el.string("AssumedRoleId")?,
@@ -195,6 +260,7 @@ impl AssumedRoleUser {
 
 /// The federated user's id and ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FederatedUser {
     /// `ACCOUNT:name`.
     pub federated_user_id: String,
@@ -203,6 +269,14 @@ pub struct FederatedUser {
 }
 
 impl FederatedUser {
+    /// A federated user from its id and ARN.
+    pub fn new(federated_user_id: impl Into<String>, arn: impl Into<String>) -> Self {
+        Self {
+            federated_user_id: federated_user_id.into(),
+            arn: arn.into(),
+        }
+    }
+
     pub(crate) fn decode(el: Element<'_, '_>) -> Result<Self, Error> {
         Ok(Self {
             federated_user_id: el.string("FederatedUserId")?,
@@ -213,6 +287,7 @@ impl FederatedUser {
 
 /// Identity propagation details of a federated session (AssumeRoleWithSAML / WithWebIdentity).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct TrustedIdentityPropagationContext {
     /// The identity the session originates from.
     pub origin_identity: Option<OriginIdentity>,
@@ -222,6 +297,7 @@ pub struct TrustedIdentityPropagationContext {
 
 /// The original identity of a federated session. The subject, its type and the issuer are sensitive.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct OriginIdentity {
     /// Subject of the original identity (sensitive).
     pub subject: Option<SecretString>,
@@ -235,6 +311,7 @@ pub struct OriginIdentity {
 
 /// Transaction context of a federated session.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct TransactionContext {
     /// Attributes from the identity provider, in document order.
     pub identity_provider: Option<Vec<(String, String)>>,
@@ -278,9 +355,60 @@ pub(crate) fn decode_credentials(el: Element<'_, '_>) -> Result<Credentials, Err
     })
 }
 
-/// Reads an optional `<Credentials>` child; required by the model, so missing is an error.
-pub(crate) fn credentials_member(result: Element<'_, '_>) -> Result<Credentials, Error> {
-    decode_credentials(result.required("Credentials")?)
+/// Reads the `<Credentials>` member of a result. The model does not mark it required, so an
+/// absent one is `None`; a present one must hold what the model requires of it.
+pub(crate) fn credentials_member(result: Element<'_, '_>) -> Result<Option<Credentials>, Error> {
+    result
+        .child("Credentials")
+        .map(decode_credentials)
+        .transpose()
+}
+
+/// The error for an output member that is absent when the caller needs it.
+fn missing(member: &str) -> Error {
+    Error::InvalidResponse {
+        status: 200,
+        reason: format!("missing {member}"),
+        snippet: String::new(),
+    }
+}
+
+/// `credentials()` and `into_credentials()` for the outputs that carry `Credentials`.
+macro_rules! credentials_accessors {
+    ($($output:ident => $result:literal;)*) => {$(
+        impl $output {
+            /// The temporary credentials. STS sends them with every success, but the model does
+            /// not require them, so decoding does not fail without them: this does.
+            ///
+            /// # Errors
+            #[doc = concat!("[`Error::InvalidResponse`] (`missing ", $result, "/Credentials`) when the response had none.")]
+            pub fn credentials(&self) -> Result<&Credentials, Error> {
+                self.credentials
+                    .as_ref()
+                    .ok_or_else(|| missing(concat!($result, "/Credentials")))
+            }
+
+            /// As [`Self::credentials`], taking them out of the output.
+            ///
+            /// # Errors
+            /// As [`Self::credentials`].
+            pub fn into_credentials(self) -> Result<Credentials, Error> {
+                self.credentials
+                    .ok_or_else(|| missing(concat!($result, "/Credentials")))
+            }
+        }
+    )*};
+}
+
+credentials_accessors! {
+    AssumeRoleOutput => "AssumeRoleResult";
+    AssumeRoleWithSamlOutput => "AssumeRoleWithSAMLResult";
+    AssumeRoleWithWebIdentityOutput => "AssumeRoleWithWebIdentityResult";
+    AssumeRootOutput => "AssumeRootResult";
+    GetDelegatedAccessTokenOutput => "GetDelegatedAccessTokenResult";
+    GetFederationTokenOutput => "GetFederationTokenResult";
+    GetScopedCredentialsOutput => "GetScopedCredentialsResult";
+    GetSessionTokenOutput => "GetSessionTokenResult";
 }
 
 /// Converts a response integer to `i32`, rejecting values out of range.
@@ -389,3 +517,6 @@ impl FederatedSession<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

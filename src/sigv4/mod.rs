@@ -74,6 +74,7 @@ pub enum SessionTokenMode {
 
 /// Options that change how a request is canonicalized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SigningSettings {
     /// Remove `.`, `..` and empty segments from the path before encoding it (default `true`; S3 wants
     /// `false`).
@@ -91,6 +92,29 @@ impl Default for SigningSettings {
             session_token: SessionTokenMode::Signed,
             sign_body: false,
         }
+    }
+}
+
+impl SigningSettings {
+    /// Sets whether the path is normalized.
+    #[must_use]
+    pub fn normalize_path(mut self, on: bool) -> Self {
+        self.normalize_path = on;
+        self
+    }
+
+    /// Sets whether the session token is signed or added after signing.
+    #[must_use]
+    pub fn session_token(mut self, mode: SessionTokenMode) -> Self {
+        self.session_token = mode;
+        self
+    }
+
+    /// Sets whether `x-amz-content-sha256` is added and signed.
+    #[must_use]
+    pub fn sign_body(mut self, on: bool) -> Self {
+        self.sign_body = on;
+        self
     }
 }
 
@@ -222,6 +246,7 @@ impl fmt::Debug for SignableRequest<'_> {
 ///
 /// `Debug` leaves out the signature and the `Authorization` value.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SigningOutput {
     /// The `x-amz-date` header value, e.g. `20150830T123600Z`.
     pub amz_date: String,
@@ -275,6 +300,7 @@ impl fmt::Debug for SigningOutput {
 /// A presigned URL is a bearer credential until it expires, so `Debug` shows neither it nor the
 /// signature.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PresignedUrl {
     /// The full query string (without `?`): the request's own parameters in their order, canonically
     /// encoded, then `X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`, `X-Amz-Expires`,

@@ -5,9 +5,9 @@
 use crate::common;
 use serde_json::Value;
 use std::path::Path;
-use sts_blocking::credentials::env::{Env, Platform};
-use sts_blocking::credentials::plan::{BaseSource, NamedSource, plan};
-use sts_blocking::credentials::profile::{FileKind, FileLocations, ProfileSet, Section};
+use sts_blocking::__private::credentials::env::{Env, Platform};
+use sts_blocking::__private::credentials::plan::{BaseSource, NamedSource, plan};
+use sts_blocking::__private::credentials::profile::{FileKind, FileLocations, ProfileSet, Section};
 
 fn s(v: &Value) -> String {
     v.as_str()
@@ -78,7 +78,7 @@ fn profile_parser() {
         if let Some(c) = creds {
             files.push((FileKind::Credentials, Path::new("credentials"), c));
         }
-        let got = ProfileSet::parse(&files, "default");
+        let got = sts_blocking::__private::credentials::profile::parse(&files, "default");
         let out = &t["output"];
         let result = match (got, out.get("errorContaining")) {
             (Err(e), Some(want)) => {
@@ -280,7 +280,7 @@ fn assume_role_plans() {
 #[cfg(feature = "client")]
 #[test]
 fn ecs_endpoint() {
-    use sts_blocking::credentials::container::{check_full_uri, endpoint_uri};
+    use sts_blocking::__private::credentials::container::{check_full_uri, endpoint_uri};
     let Some(root) = common::corpus("ecs-endpoint") else {
         return;
     };
@@ -321,7 +321,7 @@ fn ecs_endpoint() {
 #[cfg(feature = "client")]
 #[test]
 fn imds_endpoint() {
-    use sts_blocking::credentials::imds::resolve_endpoint;
+    use sts_blocking::__private::credentials::imds::resolve_endpoint;
     let Some(root) = common::corpus("imds-endpoint") else {
         return;
     };
@@ -340,7 +340,8 @@ fn imds_endpoint() {
         {
             files.push((FileKind::Config, Path::new(cfg), text));
         }
-        let set = ProfileSet::parse(&files, "default").expect("config parses");
+        let set = sts_blocking::__private::credentials::profile::parse(&files, "default")
+            .expect("config parses");
         let got = resolve_endpoint(
             &env,
             set.selected(),

@@ -10,18 +10,17 @@ use crate::common;
 fn check(case: &Value) -> Result<(), String> {
     let params = &case["params"];
     let flag = |name: &str| params[name].as_bool().unwrap_or(false);
-    let input = EndpointParams {
-        region: params["Region"].as_str(),
-        use_fips: flag("UseFIPS"),
-        use_dual_stack: flag("UseDualStack"),
-        use_global_endpoint: flag("UseGlobalEndpoint"),
-        endpoint: params["Endpoint"].as_str(),
-    };
+    let input = EndpointParams::default()
+        .region(params["Region"].as_str())
+        .use_fips(flag("UseFIPS"))
+        .use_dual_stack(flag("UseDualStack"))
+        .use_global_endpoint(flag("UseGlobalEndpoint"))
+        .endpoint(params["Endpoint"].as_str());
     let expect = &case["expect"];
     let got = resolve(&input);
     if let Some(message) = expect["error"].as_str() {
         return match got {
-            Err(Error::Endpoint { message: m }) if m == message => Ok(()),
+            Err(Error::Endpoint { message: m, .. }) if m == message => Ok(()),
             other => Err(format!("expected error {message:?}, got {other:?}")),
         };
     }

@@ -43,9 +43,9 @@ fn strings(input: &Value, name: &str) -> Option<Vec<String>> {
 }
 
 fn descriptor(v: &Value) -> PolicyDescriptor {
-    PolicyDescriptor {
-        arn: opt_string(v, "arn"),
-    }
+    with(PolicyDescriptor::default(), |d| {
+        d.arn = opt_string(v, "arn")
+    })
 }
 
 fn policy_arns(input: &Value) -> Option<Vec<PolicyDescriptor>> {
@@ -68,12 +68,21 @@ fn tags(input: &Value) -> Option<Vec<Tag>> {
 fn provided_contexts(input: &Value) -> Option<Vec<ProvidedContext>> {
     list(input, "ProvidedContexts").map(|l| {
         l.iter()
-            .map(|c| ProvidedContext {
-                provider_arn: opt_string(c, "ProviderArn"),
-                context_assertion: opt_string(c, "ContextAssertion").map(Into::into),
+            .map(|c| {
+                with(ProvidedContext::default(), |p| {
+                    p.provider_arn = opt_string(c, "ProviderArn");
+                    p.context_assertion = opt_string(c, "ContextAssertion").map(Into::into);
+                })
             })
             .collect()
     })
+}
+
+/// `op` with its optional members set by `set` (the structs are `#[non_exhaustive]`: built by
+/// `new`, then their public fields assigned).
+fn with<T>(mut op: T, set: impl FnOnce(&mut T)) -> T {
+    set(&mut op);
+    op
 }
 
 /// Validates and encodes an operation into its form body.
@@ -81,53 +90,66 @@ fn body<O: Operation>(op: &O) -> Result<String, String> {
     op.validate()
         .map_err(|e| format!("validate() failed: {e}"))?;
     op.to_form()
-        .map(sts_blocking::query::Form::into_string)
+        .map(sts_blocking::__private::query::Form::into_string)
         .map_err(|e| format!("to_form() failed: {e}"))
 }
 
 /// Builds the named operation from a vector's `input` and returns its encoded body.
 fn build(operation: &str, i: &Value) -> Result<String, String> {
     match operation {
-        "AssumeRole" => body(&AssumeRole {
-            role_arn: string(i, "RoleArn")?,
-            role_session_name: string(i, "RoleSessionName")?,
-            policy_arns: policy_arns(i),
-            policy: opt_string(i, "Policy"),
-            duration_seconds: opt_i32(i, "DurationSeconds"),
-            tags: tags(i),
-            transitive_tag_keys: strings(i, "TransitiveTagKeys"),
-            external_id: opt_string(i, "ExternalId"),
-            serial_number: opt_string(i, "SerialNumber"),
-            token_code: opt_string(i, "TokenCode").map(SecretString::from),
-            source_identity: opt_string(i, "SourceIdentity"),
-            provided_contexts: provided_contexts(i),
-            minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
-        }),
-        "AssumeRoleWithSAML" => body(&AssumeRoleWithSaml {
-            role_arn: string(i, "RoleArn")?,
-            principal_arn: string(i, "PrincipalArn")?,
-            saml_assertion: string(i, "SAMLAssertion")?.into(),
-            policy_arns: policy_arns(i),
-            policy: opt_string(i, "Policy"),
-            duration_seconds: opt_i32(i, "DurationSeconds"),
-            minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
-        }),
-        "AssumeRoleWithWebIdentity" => body(&AssumeRoleWithWebIdentity {
-            role_arn: string(i, "RoleArn")?,
-            role_session_name: string(i, "RoleSessionName")?,
-            web_identity_token: string(i, "WebIdentityToken")?.into(),
-            provider_id: opt_string(i, "ProviderId"),
-            policy_arns: policy_arns(i),
-            policy: opt_string(i, "Policy"),
-            duration_seconds: opt_i32(i, "DurationSeconds"),
-            minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
-        }),
-        "AssumeRoot" => body(&AssumeRoot {
-            target_principal: string(i, "TargetPrincipal")?,
-            task_policy_arn: descriptor(&i["TaskPolicyArn"]),
-            duration_seconds: opt_i32(i, "DurationSeconds"),
-            minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
-        }),
+        "AssumeRole" => body(&with(
+            AssumeRole::new(string(i, "RoleArn")?, string(i, "RoleSessionName")?),
+            |op| {
+                op.policy_arns = policy_arns(i);
+                op.policy = opt_string(i, "Policy");
+                op.duration_seconds = opt_i32(i, "DurationSeconds");
+                op.tags = tags(i);
+                op.transitive_tag_keys = strings(i, "TransitiveTagKeys");
+                op.external_id = opt_string(i, "ExternalId");
+                op.serial_number = opt_string(i, "SerialNumber");
+                op.token_code = opt_string(i, "TokenCode").map(SecretString::from);
+                op.source_identity = opt_string(i, "SourceIdentity");
+                op.provided_contexts = provided_contexts(i);
+                op.minimum_session_token_size = opt_i32(i, "MinimumSessionTokenSize");
+            },
+        )),
+        "AssumeRoleWithSAML" => body(&with(
+            AssumeRoleWithSaml::new(
+                string(i, "RoleArn")?,
+                string(i, "PrincipalArn")?,
+                string(i, "SAMLAssertion")?,
+            ),
+            |op| {
+                op.policy_arns = policy_arns(i);
+                op.policy = opt_string(i, "Policy");
+                op.duration_seconds = opt_i32(i, "DurationSeconds");
+                op.minimum_session_token_size = opt_i32(i, "MinimumSessionTokenSize");
+            },
+        )),
+        "AssumeRoleWithWebIdentity" => body(&with(
+            AssumeRoleWithWebIdentity::new(
+                string(i, "RoleArn")?,
+                string(i, "RoleSessionName")?,
+                string(i, "WebIdentityToken")?,
+            ),
+            |op| {
+                op.provider_id = opt_string(i, "ProviderId");
+                op.policy_arns = policy_arns(i);
+                op.policy = opt_string(i, "Policy");
+                op.duration_seconds = opt_i32(i, "DurationSeconds");
+                op.minimum_session_token_size = opt_i32(i, "MinimumSessionTokenSize");
+            },
+        )),
+        "AssumeRoot" => body(&with(
+            AssumeRoot::new(
+                string(i, "TargetPrincipal")?,
+                descriptor(&i["TaskPolicyArn"]),
+            ),
+            |op| {
+                op.duration_seconds = opt_i32(i, "DurationSeconds");
+                op.minimum_session_token_size = opt_i32(i, "MinimumSessionTokenSize");
+            },
+        )),
         "DecodeAuthorizationMessage" => body(&DecodeAuthorizationMessage::new(string(
             i,
             "EncodedMessage",
@@ -137,34 +159,37 @@ fn build(operation: &str, i: &Value) -> Result<String, String> {
         "GetDelegatedAccessToken" => {
             body(&GetDelegatedAccessToken::new(string(i, "TradeInToken")?))
         }
-        "GetFederationToken" => body(&GetFederationToken {
-            name: string(i, "Name")?,
-            policy: opt_string(i, "Policy"),
-            policy_arns: policy_arns(i),
-            duration_seconds: opt_i32(i, "DurationSeconds"),
-            tags: tags(i),
-            minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
-        }),
-        "GetScopedCredentials" => body(&GetScopedCredentials {
-            policy: opt_string(i, "Policy"),
-            duration_seconds: opt_i32(i, "DurationSeconds"),
-            minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
-            scoped_session_description: opt_string(i, "ScopedSessionDescription"),
-        }),
-        "GetSessionToken" => body(&GetSessionToken {
-            duration_seconds: opt_i32(i, "DurationSeconds"),
-            serial_number: opt_string(i, "SerialNumber"),
-            token_code: opt_string(i, "TokenCode").map(SecretString::from),
-            minimum_session_token_size: opt_i32(i, "MinimumSessionTokenSize"),
-        }),
-        "GetWebIdentityToken" => body(&GetWebIdentityToken {
-            audience: strings(i, "Audience").ok_or("input.Audience is missing")?,
-            duration_seconds: opt_i32(i, "DurationSeconds"),
-            signing_algorithm: string(i, "SigningAlgorithm")?,
-            scope: opt_string(i, "Scope"),
-            subject_mode: opt_string(i, "SubjectMode"),
-            tags: tags(i),
-        }),
+        "GetFederationToken" => body(&with(GetFederationToken::new(string(i, "Name")?), |op| {
+            op.policy = opt_string(i, "Policy");
+            op.policy_arns = policy_arns(i);
+            op.duration_seconds = opt_i32(i, "DurationSeconds");
+            op.tags = tags(i);
+            op.minimum_session_token_size = opt_i32(i, "MinimumSessionTokenSize");
+        })),
+        "GetScopedCredentials" => body(&with(GetScopedCredentials::new(), |op| {
+            op.policy = opt_string(i, "Policy");
+            op.duration_seconds = opt_i32(i, "DurationSeconds");
+            op.minimum_session_token_size = opt_i32(i, "MinimumSessionTokenSize");
+            op.scoped_session_description = opt_string(i, "ScopedSessionDescription");
+        })),
+        "GetSessionToken" => body(&with(GetSessionToken::new(), |op| {
+            op.duration_seconds = opt_i32(i, "DurationSeconds");
+            op.serial_number = opt_string(i, "SerialNumber");
+            op.token_code = opt_string(i, "TokenCode").map(SecretString::from);
+            op.minimum_session_token_size = opt_i32(i, "MinimumSessionTokenSize");
+        })),
+        "GetWebIdentityToken" => body(&with(
+            GetWebIdentityToken::new(
+                strings(i, "Audience").ok_or("input.Audience is missing")?,
+                string(i, "SigningAlgorithm")?,
+            ),
+            |op| {
+                op.duration_seconds = opt_i32(i, "DurationSeconds");
+                op.scope = opt_string(i, "Scope");
+                op.subject_mode = opt_string(i, "SubjectMode");
+                op.tags = tags(i);
+            },
+        )),
         other => Err(format!("unknown operation {other}")),
     }
 }
@@ -173,7 +198,7 @@ fn check(case: &Value) -> Result<(), String> {
     let operation = case["operation"].as_str().ok_or("no operation")?;
     let input = case.get("input").ok_or("no input")?;
     let actual = build(operation, input)?;
-    let pairs = sts_blocking::query::decode(&actual).map_err(|e| e.to_string())?;
+    let pairs = sts_blocking::__private::query::decode(&actual).map_err(|e| e.to_string())?;
     let expected: Vec<(String, String)> = case["params"]
         .as_array()
         .ok_or("no params")?

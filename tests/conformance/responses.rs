@@ -11,6 +11,7 @@
 use crate::common;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
+use sts_blocking::__private::xml::{decode_error, decode_response, parse_timestamp};
 use sts_blocking::credentials::Credentials;
 use sts_blocking::error::Fault;
 use sts_blocking::ops::{
@@ -23,7 +24,6 @@ use sts_blocking::ops::{
     GetSessionTokenOutput, GetWebIdentityToken, GetWebIdentityTokenOutput, Operation,
     ScopedSession, TrustedIdentityPropagationContext,
 };
-use sts_blocking::xml::{decode_error, decode_response, parse_timestamp};
 use sts_blocking::{Error, SecretString};
 use time::OffsetDateTime;
 
@@ -115,7 +115,10 @@ fn propagation(c: &Option<TrustedIdentityPropagationContext>) -> Option<Value> {
 impl ToJson for AssumeRoleOutput {
     fn to_json(&self) -> Value {
         object([
-            ("Credentials", credentials(&self.credentials)),
+            (
+                "Credentials",
+                self.credentials.as_ref().and_then(credentials),
+            ),
             (
                 "AssumedRoleUser",
                 assumed_role_user(&self.assumed_role_user),
@@ -134,7 +137,10 @@ impl ToJson for AssumeRoleOutput {
 impl ToJson for AssumeRoleWithSamlOutput {
     fn to_json(&self) -> Value {
         object([
-            ("Credentials", credentials(&self.credentials)),
+            (
+                "Credentials",
+                self.credentials.as_ref().and_then(credentials),
+            ),
             (
                 "AssumedRoleUser",
                 assumed_role_user(&self.assumed_role_user),
@@ -162,7 +168,10 @@ impl ToJson for AssumeRoleWithSamlOutput {
 impl ToJson for AssumeRoleWithWebIdentityOutput {
     fn to_json(&self) -> Value {
         object([
-            ("Credentials", credentials(&self.credentials)),
+            (
+                "Credentials",
+                self.credentials.as_ref().and_then(credentials),
+            ),
             (
                 "SubjectFromWebIdentityToken",
                 s(&self.subject_from_web_identity_token),
@@ -191,7 +200,10 @@ impl ToJson for AssumeRoleWithWebIdentityOutput {
 impl ToJson for AssumeRootOutput {
     fn to_json(&self) -> Value {
         object([
-            ("Credentials", credentials(&self.credentials)),
+            (
+                "Credentials",
+                self.credentials.as_ref().and_then(credentials),
+            ),
             ("SourceIdentity", s(&self.source_identity)),
             (
                 "SessionTokenUtilization",
@@ -227,7 +239,10 @@ impl ToJson for GetCallerIdentityOutput {
 impl ToJson for GetDelegatedAccessTokenOutput {
     fn to_json(&self) -> Value {
         object([
-            ("Credentials", credentials(&self.credentials)),
+            (
+                "Credentials",
+                self.credentials.as_ref().and_then(credentials),
+            ),
             ("PackedPolicySize", int(self.packed_policy_size)),
             ("AssumedPrincipal", s(&self.assumed_principal)),
         ])
@@ -237,7 +252,10 @@ impl ToJson for GetDelegatedAccessTokenOutput {
 impl ToJson for GetFederationTokenOutput {
     fn to_json(&self) -> Value {
         object([
-            ("Credentials", credentials(&self.credentials)),
+            (
+                "Credentials",
+                self.credentials.as_ref().and_then(credentials),
+            ),
             ("FederatedUser", federated_user(&self.federated_user)),
             ("PackedPolicySize", int(self.packed_policy_size)),
             (
@@ -252,7 +270,10 @@ impl ToJson for GetFederationTokenOutput {
 impl ToJson for GetScopedCredentialsOutput {
     fn to_json(&self) -> Value {
         object([
-            ("Credentials", credentials(&self.credentials)),
+            (
+                "Credentials",
+                self.credentials.as_ref().and_then(credentials),
+            ),
             ("SessionInfo", scoped_session(&self.session_info)),
             (
                 "SessionTokenUtilization",
@@ -268,7 +289,10 @@ impl ToJson for GetScopedCredentialsOutput {
 impl ToJson for GetSessionTokenOutput {
     fn to_json(&self) -> Value {
         object([
-            ("Credentials", credentials(&self.credentials)),
+            (
+                "Credentials",
+                self.credentials.as_ref().and_then(credentials),
+            ),
             (
                 "SessionTokenUtilization",
                 int(self.session_token_utilization),
@@ -283,9 +307,9 @@ impl ToJson for GetWebIdentityTokenOutput {
         object([
             (
                 "WebIdentityToken",
-                Some(json!(self.web_identity_token.expose())),
+                self.web_identity_token.as_ref().map(|t| json!(t.expose())),
             ),
-            ("Expiration", Some(ts(self.expiration))),
+            ("Expiration", self.expiration.map(ts)),
         ])
     }
 }
@@ -443,6 +467,7 @@ fn check_error(xml: &Path, expected: &Value) -> Result<(), String> {
     let fault = se.fault.map(|f| match f {
         Fault::Sender => "Sender",
         Fault::Receiver => "Receiver",
+        _ => "unknown",
     });
     let checks = [
         ("code", Some(se.code.as_str()), want["code"].as_str()),

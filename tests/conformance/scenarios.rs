@@ -13,8 +13,9 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use sts_blocking::__private::credentials::sts_assumer;
+use sts_blocking::credentials::DefaultChain;
 use sts_blocking::credentials::Env;
-use sts_blocking::credentials::chain::DefaultChain;
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Error, ProvideCredentials};
 use time::OffsetDateTime;
@@ -358,8 +359,8 @@ fn run_case(dir: &Path, profile_only: bool) -> Result<(), String> {
                     .selected()
                     .and_then(|p| p.get("region"))
                     .map(str::to_owned);
-                let region = a.region_for(selected.as_deref());
-                match a.client(&region) {
+                let region = sts_assumer::region_for(&a, selected.as_deref());
+                match sts_assumer::client(&a, &region) {
                     Ok(c) => {
                         let want = first.uri.trim_end_matches('/');
                         let got = c.endpoint().url.trim_end_matches('/');
@@ -385,7 +386,7 @@ fn run_case(dir: &Path, profile_only: bool) -> Result<(), String> {
         server.url.clone(),
     );
     let env = Env::from_map(vars);
-    let epoch: sts_blocking::credentials::cache::Clock = Arc::new(|| OffsetDateTime::UNIX_EPOCH);
+    let epoch: sts_blocking::credentials::Clock = Arc::new(|| OffsetDateTime::UNIX_EPOCH);
     let settings = Settings::load(&env, &Overrides::default());
     let mut b = DefaultChain::builder(env.clone()).clock(epoch);
     if let Ok(s) = &settings {

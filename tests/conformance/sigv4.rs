@@ -133,15 +133,14 @@ impl Context {
             service: str_field(&v, "service").expect("service").to_owned(),
             time: time(str_field(&v, "timestamp").expect("timestamp")),
             expires: v["expiration_in_seconds"].as_u64().unwrap_or(3600),
-            settings: SigningSettings {
-                normalize_path: v["normalize"].as_bool().unwrap_or(true),
-                sign_body: v["sign_body"].as_bool().unwrap_or(false),
-                session_token: if omit {
+            settings: SigningSettings::default()
+                .normalize_path(v["normalize"].as_bool().unwrap_or(true))
+                .sign_body(v["sign_body"].as_bool().unwrap_or(false))
+                .session_token(if omit {
                     SessionTokenMode::Unsigned
                 } else {
                     SessionTokenMode::Signed
-                },
-            },
+                }),
         }
     }
 

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sts_blocking::presign::base64;
+use sts_blocking::__private::base64;
 
 const SESSION: &str = "arn:aws:sts::123456789012:assumed-role/Admin/alice";
 const CODE: &str = "the code/1+";
@@ -128,7 +128,7 @@ fn handle(st: &mut Signin, r: &Request) -> (u16, Vec<(String, String)>, String) 
             st.client = Some(client.clone());
             let query = format!(
                 "code={}&state={}",
-                sts_blocking::query::encode(CODE),
+                sts_blocking::__private::query::encode(CODE),
                 q("state")
             );
             if client.ends_with("same-device") {
@@ -139,7 +139,7 @@ fn handle(st: &mut Signin, r: &Request) -> (u16, Vec<(String, String)>, String) 
                 let shown = format!(
                     "state={}&code={}",
                     q("state"),
-                    sts_blocking::query::encode(CODE)
+                    sts_blocking::__private::query::encode(CODE)
                 );
                 (200, Vec::new(), base64::encode_std(shown.as_bytes()))
             }
@@ -248,7 +248,7 @@ fn wait_for_file(p: &Path) -> String {
 }
 
 fn cache_file(h: &Path) -> PathBuf {
-    sts_blocking::credentials::login::cache_file(&h.join(".aws/login/cache"), SESSION)
+    sts_blocking::__private::credentials::login::cache_file(&h.join(".aws/login/cache"), SESSION)
 }
 
 fn location(headers: &[(String, String)]) -> String {
@@ -554,7 +554,7 @@ fn a_refused_sign_in_ends_the_wait() {
         .split('&')
         .find_map(|p| p.strip_prefix("redirect_uri="))
         .map(|r| {
-            sts_blocking::query::decode(&format!("r={r}")).unwrap()[0]
+            sts_blocking::__private::query::decode(&format!("r={r}")).unwrap()[0]
                 .1
                 .clone()
         })

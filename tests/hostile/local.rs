@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use sts_blocking::Error;
 use sts_blocking::credentials::Env;
-use sts_blocking::credentials::profile::ProfileSet;
+use sts_blocking::credentials::ProfileSet;
 use sts_blocking::error::FileProblem;
 
 /// A fresh scratch directory for one test.
@@ -88,7 +88,7 @@ fn oversized_config_is_refused_without_reading_it() {
     let cfg = d.join("config");
     // Sparse: 17 MiB on paper, nothing on disk.
     let f = std::fs::File::create(&cfg).unwrap();
-    f.set_len(sts_blocking::files::MAX_CONFIG_FILE + 1024 * 1024)
+    f.set_len(sts_blocking::__private::files::MAX_CONFIG_FILE + 1024 * 1024)
         .unwrap();
     let env = Env::from_map([
         ("HOME", d.to_str().unwrap()),
@@ -98,7 +98,7 @@ fn oversized_config_is_refused_without_reading_it() {
     assert_eq!(
         file_problem(&e),
         Some(&FileProblem::TooLarge {
-            limit: sts_blocking::files::MAX_CONFIG_FILE
+            limit: sts_blocking::__private::files::MAX_CONFIG_FILE
         }),
         "{e}"
     );
@@ -109,7 +109,7 @@ fn oversized_config_is_refused_without_reading_it() {
 
 #[test]
 fn web_identity_token_fifo_and_device_are_refused_at_once() {
-    use sts_blocking::credentials::web_identity::read_token_file;
+    use sts_blocking::__private::credentials::web_identity::read_token_file;
     let d = scratch("wi-fifo");
     let fifo = d.join("token");
     if !mkfifo(&fifo) {
@@ -133,7 +133,7 @@ fn web_identity_token_fifo_and_device_are_refused_at_once() {
 
 #[test]
 fn oversized_web_identity_token_is_refused() {
-    use sts_blocking::credentials::web_identity::read_token_file;
+    use sts_blocking::__private::credentials::web_identity::read_token_file;
     let d = scratch("wi-huge");
     let p = d.join("token");
     std::fs::write(&p, vec![b'a'; 200_000]).unwrap();
@@ -141,7 +141,7 @@ fn oversized_web_identity_token_is_refused() {
     assert_eq!(
         file_problem(&e),
         Some(&FileProblem::TooLarge {
-            limit: sts_blocking::files::MAX_TOKEN_FILE
+            limit: sts_blocking::__private::files::MAX_TOKEN_FILE
         }),
         "{e}"
     );
@@ -152,7 +152,7 @@ fn oversized_web_identity_token_is_refused() {
 #[test]
 fn container_token_fifo_is_refused_at_once() {
     use sts_blocking::ProvideCredentials;
-    use sts_blocking::credentials::container::ContainerProvider;
+    use sts_blocking::credentials::ContainerProvider;
     let d = scratch("ct-fifo");
     let fifo = d.join("token");
     if !mkfifo(&fifo) {
@@ -180,17 +180,14 @@ fn container_token_fifo_is_refused_at_once() {
 #[cfg(feature = "client")]
 #[test]
 fn sso_cache_fifo_is_refused_at_once() {
+    use sts_blocking::__private::credentials::sso::{SsoProvider, cache_file};
     use sts_blocking::ProvideCredentials;
-    use sts_blocking::credentials::plan::SsoSource;
-    use sts_blocking::credentials::sso::{SsoProvider, cache_file};
+    use sts_blocking::credentials::SsoSource;
     let home = scratch("sso-fifo");
-    let source = SsoSource {
-        session_name: Some("s".into()),
-        start_url: "https://example.awsapps.com/start".into(),
-        region: "us-east-1".into(),
-        account_id: Some("123456789012".into()),
-        role_name: Some("R".into()),
-    };
+    let source = SsoSource::new("https://example.awsapps.com/start", "us-east-1")
+        .session_name("s")
+        .account_id("123456789012")
+        .role_name("R");
     let path = cache_file(&home, &source);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     if !mkfifo(&path) {
@@ -364,8 +361,8 @@ fn no_home_paramfile_is_not_read_from_the_working_directory() {
 
 #[test]
 fn no_home_gives_no_default_files_and_typed_errors_for_tilde() {
-    use sts_blocking::credentials::env::Platform;
-    use sts_blocking::credentials::profile::FileLocations;
+    use sts_blocking::__private::credentials::env::Platform;
+    use sts_blocking::__private::credentials::profile::FileLocations;
     for env in [Env::from_map([("X", "1")]), Env::from_map([("HOME", "")])] {
         let loc = FileLocations::resolve(&env, Platform::Unix).unwrap();
         assert_eq!((loc.config, loc.credentials), (None, None));
@@ -387,7 +384,7 @@ fn no_home_gives_no_default_files_and_typed_errors_for_tilde() {
         ("AWS_WEB_IDENTITY_TOKEN_FILE", "~/token"),
         ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/r"),
     ]);
-    let e = sts_blocking::credentials::web_identity::WebIdentityConfig::from_env(&env).unwrap_err();
+    let e = sts_blocking::credentials::WebIdentityConfig::from_env(&env).unwrap_err();
     assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
 }
 
@@ -407,7 +404,7 @@ fn no_home_tilde_ca_bundle_and_container_token_are_errors() {
         ),
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "~/token"),
     ]);
-    let e = sts_blocking::credentials::container::ContainerProvider::from_env(&env).unwrap_err();
+    let e = sts_blocking::credentials::ContainerProvider::from_env(&env).unwrap_err();
     assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
 }
 
@@ -554,18 +551,15 @@ fn profile_parser_memory_is_a_small_multiple_of_the_file() {
 #[test]
 fn sso_expiration_at_year_minus_9999_does_not_panic_the_cache() {
     use crate::support::{FakeSts, Reply};
+    use sts_blocking::__private::credentials::sso::{SsoProvider, cache_file};
     use sts_blocking::ProvideCredentials;
     use sts_blocking::credentials::CachedProvider;
-    use sts_blocking::credentials::plan::SsoSource;
-    use sts_blocking::credentials::sso::{SsoProvider, cache_file};
+    use sts_blocking::credentials::SsoSource;
     let home = scratch("sso-min");
-    let source = SsoSource {
-        session_name: Some("s".into()),
-        start_url: "https://example.awsapps.com/start".into(),
-        region: "us-east-1".into(),
-        account_id: Some("123456789012".into()),
-        role_name: Some("R".into()),
-    };
+    let source = SsoSource::new("https://example.awsapps.com/start", "us-east-1")
+        .session_name("s")
+        .account_id("123456789012")
+        .role_name("R");
     let path = cache_file(&home, &source);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(
@@ -666,7 +660,7 @@ mod imds {
     use super::*;
     use crate::support::{FakeSts, Recorded, Reply};
     use sts_blocking::ProvideCredentials;
-    use sts_blocking::credentials::imds::ImdsProvider;
+    use sts_blocking::credentials::ImdsProvider;
 
     fn text(status: u16, body: &str) -> Reply {
         Reply::Http {

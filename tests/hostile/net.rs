@@ -183,11 +183,9 @@ fn attribute_and_namespace_bombs_are_rejected_at_once() {
         for status in [500, 200] {
             let fake = FakeSts::start(Reply::xml(status, body.clone()));
             // No backoff sleeps: the bound is on the parse, not on the jitter between attempts.
-            let retry = sts_blocking::retry::RetryConfig {
-                base_backoff: Duration::ZERO,
-                max_backoff: Duration::ZERO,
-                ..Default::default()
-            };
+            let retry = sts_blocking::retry::RetryConfig::standard()
+                .base_backoff(Duration::ZERO)
+                .max_backoff(Duration::ZERO);
             let sts = client(&fake.url(), 3)
                 .retry_config(retry)
                 .max_attempts(3)
@@ -252,16 +250,13 @@ fn huge_cli_timeouts_do_not_overflow() {
 /// The SSO portal's `expiration` (milliseconds) is checked: out of range is a typed error.
 #[test]
 fn sso_expiration_out_of_range_is_an_error() {
+    use sts_blocking::__private::credentials::sso::{SsoProvider, cache_file};
     use sts_blocking::credentials::ProvideCredentials;
-    use sts_blocking::credentials::plan::SsoSource;
-    use sts_blocking::credentials::sso::{SsoProvider, cache_file};
-    let source = SsoSource {
-        session_name: Some("dev".into()),
-        start_url: "https://d-123.awsapps.com/start".into(),
-        region: "us-east-1".into(),
-        account_id: Some("123456789012".into()),
-        role_name: Some("Admin".into()),
-    };
+    use sts_blocking::credentials::SsoSource;
+    let source = SsoSource::new("https://d-123.awsapps.com/start", "us-east-1")
+        .session_name("dev")
+        .account_id("123456789012")
+        .role_name("Admin");
     let home = temp_dir("sso-exp");
     let f = cache_file(&home, &source);
     std::fs::create_dir_all(f.parent().unwrap()).unwrap();
@@ -309,7 +304,7 @@ const SESSION: &str = "MARKER-session-token+/=";
 fn leaks(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for s in [WEB_TOKEN, SAML, TRADE_IN, CONTEXT, MFA, SESSION] {
-        for form in [s.to_owned(), sts_blocking::query::encode(s)] {
+        for form in [s.to_owned(), sts_blocking::__private::query::encode(s)] {
             if text.contains(&form) {
                 found.push(form);
             }
@@ -379,7 +374,7 @@ fn echoed_secrets_are_redacted_for_every_operation() {
     ));
     check_echo(&DecodeAuthorizationMessage::new("encoded-message"));
     check_echo(&GetAccessKeyInfo::new("AKIAIOSFODNN7EXAMPLE"));
-    check_echo(&GetCallerIdentity);
+    check_echo(&GetCallerIdentity::new());
     check_echo(&GetDelegatedAccessToken::new(TRADE_IN));
     check_echo(&GetFederationToken::new("bob"));
     check_echo(&GetScopedCredentials::new());
@@ -463,7 +458,7 @@ fn echoed_secrets_stay_out_of_the_cli_error_line_and_debug() {
 
 #[test]
 fn container_message_loses_the_token_and_escape_codes() {
-    use sts_blocking::credentials::container::ContainerProvider;
+    use sts_blocking::credentials::ContainerProvider;
     use sts_blocking::credentials::{Env, ProvideCredentials};
     let (addr, _) = answer_with(|r| {
         let auth = r
@@ -514,22 +509,17 @@ fn pretty_printed_credentials_work_in_a_role_chain() {
             "arn:aws:iam::123456789012:role/demo",
             "s1",
         ))
+        .unwrap()
+        .into_credentials()
         .unwrap();
-    assert_eq!(first.credentials.access_key_id, "ASIAPRETTY");
+    assert_eq!(first.access_key_id, "ASIAPRETTY");
     assert_eq!(
-        first
-            .credentials
-            .session_token
-            .as_ref()
-            .map(SecretString::expose),
+        first.session_token.as_ref().map(SecretString::expose),
         Some("pretty-token")
     );
-    assert_eq!(
-        first.credentials.secret_access_key.expose(),
-        "pretty-secret"
-    );
+    assert_eq!(first.secret_access_key.expose(), "pretty-secret");
     // The next hop signs with them.
-    sts.send_with_credentials(&GetCallerIdentity, &first.credentials)
+    sts.send_with_credentials(&GetCallerIdentity::new(), &first)
         .unwrap();
     let second = &fake.requests()[1];
     assert_eq!(second.header("x-amz-security-token"), Some("pretty-token"));
@@ -639,16 +629,14 @@ fn dot_localhost_names_are_not_loopback() {
 
 // ---- item 8: one transport policy for every endpoint ----------------------------------------------
 
-fn sso_home(token: &str) -> (PathBuf, sts_blocking::credentials::plan::SsoSource) {
-    let source = sts_blocking::credentials::plan::SsoSource {
-        session_name: Some("dev".into()),
-        start_url: "https://d-123.awsapps.com/start".into(),
-        region: "us-east-1".into(),
-        account_id: Some("123456789012".into()),
-        role_name: Some("Admin".into()),
-    };
+fn sso_home(token: &str) -> (PathBuf, sts_blocking::credentials::SsoSource) {
+    let source =
+        sts_blocking::credentials::SsoSource::new("https://d-123.awsapps.com/start", "us-east-1")
+            .session_name("dev")
+            .account_id("123456789012")
+            .role_name("Admin");
     let home = temp_dir("sso");
-    let f = sts_blocking::credentials::sso::cache_file(&home, &source);
+    let f = sts_blocking::__private::credentials::sso::cache_file(&home, &source);
     std::fs::create_dir_all(f.parent().unwrap()).unwrap();
     std::fs::write(
         &f,
@@ -661,7 +649,7 @@ fn sso_home(token: &str) -> (PathBuf, sts_blocking::credentials::plan::SsoSource
 #[test]
 fn sso_refuses_plain_http_to_remote_hosts() {
     use sts_blocking::credentials::ProvideCredentials;
-    use sts_blocking::credentials::sso::SsoProvider;
+    use sts_blocking::credentials::SsoProvider;
     let (home, source) = sso_home("bearer-secret");
     let start = Instant::now();
     let err = SsoProvider::new(source, &home)
@@ -685,7 +673,7 @@ fn sso_refuses_plain_http_to_remote_hosts() {
 #[test]
 fn sso_region_cannot_name_another_host() {
     use sts_blocking::credentials::ProvideCredentials;
-    use sts_blocking::credentials::sso::SsoProvider;
+    use sts_blocking::credentials::SsoProvider;
     let fake = FakeSts::start(Reply::xml(200, "{}"));
     let (home, mut source) = sso_home("bearer-secret");
     for region in [
@@ -721,14 +709,9 @@ fn sso_region_from_a_profile_is_checked() {
         ),
     )
     .unwrap();
-    let source = sts_blocking::credentials::plan::SsoSource {
-        session_name: None,
-        start_url: "https://d-1.awsapps.com/start".into(),
-        region: String::new(),
-        account_id: None,
-        role_name: None,
-    };
-    let cache = sts_blocking::credentials::sso::cache_file(&home, &source);
+    let source =
+        sts_blocking::credentials::SsoSource::new("https://d-1.awsapps.com/start", String::new());
+    let cache = sts_blocking::__private::credentials::sso::cache_file(&home, &source);
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     std::fs::write(
         &cache,
@@ -751,8 +734,8 @@ fn sso_region_from_a_profile_is_checked() {
 
 #[test]
 fn container_refuses_plain_http_to_remote_hosts() {
+    use sts_blocking::credentials::ContainerProvider;
     use sts_blocking::credentials::Env;
-    use sts_blocking::credentials::container::ContainerProvider;
     let env = Env::from_map([(
         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         "http://192.0.2.1/creds",
@@ -773,8 +756,8 @@ fn container_refuses_plain_http_to_remote_hosts() {
 
 #[test]
 fn imds_endpoint_override_is_held_to_the_policy() {
+    use sts_blocking::credentials::ImdsProvider;
     use sts_blocking::credentials::ProvideCredentials;
-    use sts_blocking::credentials::imds::ImdsProvider;
     let start = Instant::now();
     let err = ImdsProvider::new("http://192.0.2.1:9")
         .attempts(1)
@@ -787,7 +770,7 @@ fn imds_endpoint_override_is_held_to_the_policy() {
 
 #[test]
 fn providers_never_use_a_proxy_for_loopback() {
-    use sts_blocking::credentials::container::ContainerProvider;
+    use sts_blocking::credentials::ContainerProvider;
     use sts_blocking::credentials::{Env, ProvideCredentials};
     let (proxy_port, proxied) = unused_proxy();
     let proxy = format!("http://127.0.0.1:{proxy_port}");
@@ -931,6 +914,7 @@ fn dns_failures_have_the_dns_kind() {
         Error::Transport {
             kind: TransportErrorKind::Dns,
             message,
+            ..
         } => assert!(
             message.contains("could not resolve") && message.contains("xxxxxxxxxx"),
             "{message}"

@@ -30,7 +30,7 @@ impl Recorded {
 
     /// The decoded form parameters.
     pub fn params(&self) -> Vec<(String, String)> {
-        sts_blocking::query::decode(&self.body).expect("form body")
+        sts_blocking::__private::query::decode(&self.body).expect("form body")
     }
 
     /// One form parameter.

@@ -198,9 +198,11 @@ impl Values {
     pub fn contexts(&self, name: &str) -> Option<Vec<ProvidedContext>> {
         self.structs(name).map(|l| {
             l.iter()
-                .map(|s| ProvidedContext {
-                    provider_arn: member(s, "ProviderArn"),
-                    context_assertion: member(s, "ContextAssertion").map(Into::into),
+                .map(|s| {
+                    let mut c = ProvidedContext::default();
+                    c.provider_arn = member(s, "ProviderArn");
+                    c.context_assertion = member(s, "ContextAssertion").map(Into::into);
+                    c
                 })
                 .collect()
         })
@@ -215,9 +217,9 @@ fn member(s: &Struct, name: &str) -> Option<String> {
 }
 
 fn descriptor(s: &Struct) -> PolicyDescriptor {
-    PolicyDescriptor {
-        arn: member(s, "arn"),
-    }
+    let mut d = PolicyDescriptor::default();
+    d.arn = member(s, "arn");
+    d
 }
 
 /// Whether `cmd` is an STS operation of the AWS CLI (it then takes `--cli-input-json`,
@@ -574,17 +576,17 @@ pub(crate) fn load(flag: &str, value: &str) -> Result<String, CliError> {
     };
     // `~` and `~user` as the AWS CLI expands them; with no known home directory this is an error,
     // never a path relative to the working directory.
-    let path = sts_blocking::credentials::Env::real()
-        .expand_home(
-            path,
-            sts_blocking::credentials::env::Platform::current(),
-            "paramfile",
-        )
-        .map_err(|e| {
-            CliError::Param(format!(
-                "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
-            ))
-        })?;
+    let path = sts_blocking::__private::credentials::env::expand_home(
+        &sts_blocking::credentials::Env::real(),
+        path,
+        sts_blocking::__private::credentials::env::Platform::current(),
+        "paramfile",
+    )
+    .map_err(|e| {
+        CliError::Param(format!(
+            "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
+        ))
+    })?;
     let bytes = std::fs::read(&path).map_err(|e| {
         CliError::Param(format!(
             "Error parsing parameter '{flag}': Unable to load paramfile {value}: {}",

@@ -746,7 +746,7 @@ const ASSUME_ROLE: Command = Command {
         op.minimum_session_token_size = v.int("--minimum-session-token-size");
         let o = sts.assume_role(&op)?;
         Ok(ObjBuilder::new()
-            .val("Credentials", Some(creds(&o.credentials)))
+            .val("Credentials", o.credentials.as_ref().map(creds))
             .val("AssumedRoleUser", o.assumed_role_user.as_ref().map(assumed))
             .int("PackedPolicySize", o.packed_policy_size)
             .str("SourceIdentity", o.source_identity.as_deref())
@@ -843,7 +843,7 @@ const ASSUME_ROLE_WITH_SAML: Command = Command {
         op.minimum_session_token_size = v.int("--minimum-session-token-size");
         let o = sts.assume_role_with_saml(&op)?;
         Ok(ObjBuilder::new()
-            .val("Credentials", Some(creds(&o.credentials)))
+            .val("Credentials", o.credentials.as_ref().map(creds))
             .val("AssumedRoleUser", o.assumed_role_user.as_ref().map(assumed))
             .int("PackedPolicySize", o.packed_policy_size)
             .str("Subject", o.subject.as_deref())
@@ -949,7 +949,7 @@ const ASSUME_ROLE_WITH_WEB_IDENTITY: Command = Command {
         op.minimum_session_token_size = v.int("--minimum-session-token-size");
         let o = sts.assume_role_with_web_identity(&op)?;
         Ok(ObjBuilder::new()
-            .val("Credentials", Some(creds(&o.credentials)))
+            .val("Credentials", o.credentials.as_ref().map(creds))
             .str(
                 "SubjectFromWebIdentityToken",
                 o.subject_from_web_identity_token.as_deref(),
@@ -1030,7 +1030,7 @@ const ASSUME_ROOT: Command = Command {
         op.minimum_session_token_size = v.int("--minimum-session-token-size");
         let o = sts.assume_root(&op)?;
         Ok(ObjBuilder::new()
-            .val("Credentials", Some(creds(&o.credentials)))
+            .val("Credentials", o.credentials.as_ref().map(creds))
             .str("SourceIdentity", o.source_identity.as_deref())
             .int("SessionTokenUtilization", o.session_token_utilization)
             .int("SessionTokenSize", o.session_token_size)
@@ -1191,7 +1191,7 @@ const GET_DELEGATED_ACCESS_TOKEN: Command = Command {
         let op = GetDelegatedAccessToken::new(v.req("--trade-in-token"));
         let o = sts.get_delegated_access_token(&op)?;
         Ok(ObjBuilder::new()
-            .val("Credentials", Some(creds(&o.credentials)))
+            .val("Credentials", o.credentials.as_ref().map(creds))
             .int("PackedPolicySize", o.packed_policy_size)
             .str("AssumedPrincipal", o.assumed_principal.as_deref())
             .build())
@@ -1278,7 +1278,7 @@ const GET_FEDERATION_TOKEN: Command = Command {
                 .build()
         });
         Ok(ObjBuilder::new()
-            .val("Credentials", Some(creds(&o.credentials)))
+            .val("Credentials", o.credentials.as_ref().map(creds))
             .val("FederatedUser", user)
             .int("PackedPolicySize", o.packed_policy_size)
             .int("SessionTokenUtilization", o.session_token_utilization)
@@ -1369,7 +1369,7 @@ const GET_SCOPED_CREDENTIALS: Command = Command {
                 .build()
         });
         Ok(ObjBuilder::new()
-            .val("Credentials", Some(creds(&o.credentials)))
+            .val("Credentials", o.credentials.as_ref().map(creds))
             .val("SessionInfo", info)
             .int("SessionTokenUtilization", o.session_token_utilization)
             .int("SessionTokenSize", o.session_token_size)
@@ -1418,7 +1418,7 @@ const GET_SESSION_TOKEN: Command = Command {
         op.minimum_session_token_size = v.int("--minimum-session-token-size");
         let o = sts.get_session_token(&op)?;
         Ok(ObjBuilder::new()
-            .val("Credentials", Some(creds(&o.credentials)))
+            .val("Credentials", o.credentials.as_ref().map(creds))
             .int("SessionTokenUtilization", o.session_token_utilization)
             .int("SessionTokenSize", o.session_token_size)
             .build())
@@ -1500,8 +1500,11 @@ const GET_WEB_IDENTITY_TOKEN: Command = Command {
         op.tags = v.tags("--tags");
         let o = sts.get_web_identity_token(&op)?;
         Ok(ObjBuilder::new()
-            .str("WebIdentityToken", Some(o.web_identity_token.expose()))
-            .time("Expiration", Some(o.expiration))
+            .str(
+                "WebIdentityToken",
+                o.web_identity_token.as_ref().map(|t| t.expose()),
+            )
+            .time("Expiration", o.expiration)
             .build())
     }),
 };
@@ -1602,7 +1605,7 @@ const EKS_TOKEN: Command = Command {
         let token = match v.str("--role-arn") {
             Some(arn) => {
                 let o = sts.assume_role(&AssumeRole::new(arn, EKS_ROLE_SESSION_NAME))?;
-                let role = builder().credentials(o.credentials).build()?;
+                let role = builder().credentials(o.into_credentials()?).build()?;
                 role.eks_token(&cluster)?
             }
             None => sts.eks_token(&cluster)?,

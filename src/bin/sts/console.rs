@@ -1,10 +1,10 @@
 //! `sts console`: a sign-in URL for the AWS Management Console with the credentials in effect,
-//! built as a custom identity broker builds it (see `sts_blocking::credentials::federation`).
+//! built as a custom identity broker builds it (see `sts_blocking::__private::credentials::federation`).
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag, out};
+use sts_blocking::__private::credentials::federation::{self, CallerKind};
 use sts_blocking::credentials::Env;
-use sts_blocking::credentials::federation::{self, CallerKind};
 use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Credentials, Error, Sts};
@@ -89,13 +89,12 @@ fn usage(msg: &str) -> i32 {
 fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let duration = v.int("--duration-seconds").map(i64::from);
     let env = Env::real();
-    let settings = match Settings::load(
-        &env,
-        &Overrides {
-            profile: g.profile.clone(),
-            region: g.region.clone(),
-        },
-    ) {
+    let settings = match Settings::load(&env, &{
+        let mut o = Overrides::default();
+        o.profile.clone_from(&g.profile);
+        o.region.clone_from(&g.region);
+        o
+    }) {
         Ok(s) => s,
         Err(e) => return crate::report(&CONSOLE, &e, None),
     };
@@ -135,7 +134,7 @@ fn session(
 ) -> Result<Result<(Credentials, Option<i64>), i32>, Error> {
     let creds = sts.resolve_credentials()?;
     let arn = sts
-        .send_with_credentials(&GetCallerIdentity, &creds)?
+        .send_with_credentials(&GetCallerIdentity::new(), &creds)?
         .output
         .arn
         .unwrap_or_default();
@@ -152,7 +151,10 @@ fn session(
         let mut op = GetFederationToken::new(federation::federated_name(&arn));
         op.policy = Some(federation::ALLOW_ALL_POLICY.to_owned());
         op.duration_seconds = duration.and_then(|d| i32::try_from(d).ok());
-        let mut c = sts.send_with_credentials(&op, &creds)?.output.credentials;
+        let mut c = sts
+            .send_with_credentials(&op, &creds)?
+            .output
+            .into_credentials()?;
         c.account_id = creds.account_id;
         return Ok(Ok((c, None)));
     }

@@ -161,7 +161,9 @@ pub fn report(action: &str, e: &Error, sts: Option<&Sts>, debug: bool) -> i32 {
             return service(action, s.code.as_str(), s.message.as_deref());
         }
         Error::ProfileNotFound { .. } => (e.to_string(), EXIT_OTHER),
-        Error::Endpoint { message } | Error::Config { message } => (message.clone(), EXIT_OTHER),
+        Error::Endpoint { message, .. } | Error::Config { message, .. } => {
+            (message.clone(), EXIT_OTHER)
+        }
         Error::InvalidResponse {
             status, snippet, ..
         } if *status >= 500 && (snippet.trim().is_empty() || snippet.starts_with("<html>")) => {
@@ -187,6 +189,7 @@ pub fn report(action: &str, e: &Error, sts: Option<&Sts>, debug: bool) -> i32 {
         Error::Transport {
             kind: TransportErrorKind::Tls,
             message,
+            ..
         } if sts.is_some() => (
             format!("SSL validation failed for {} {message}", url()),
             EXIT_OTHER,

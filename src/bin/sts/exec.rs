@@ -17,7 +17,7 @@ use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag};
 use std::ffi::OsString;
 use std::sync::Arc;
-use sts_blocking::credentials::mfa::{fetch_code, mfa_provider};
+use sts_blocking::__private::credentials::mfa::{fetch_code, mfa_provider};
 use sts_blocking::ops::GetSessionToken;
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Credentials, Error, ProvideCredentials, Sts};
@@ -266,7 +266,7 @@ impl SessionSource {
             .sts
             .send_with_credentials(&op, &base)?
             .output
-            .credentials;
+            .into_credentials()?;
         c.account_id = base.account_id;
         Ok(c)
     }
@@ -310,13 +310,12 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         return Err(crate::EXIT_USAGE);
     }
     let fail = |e: &Error| crate::report(&EXEC, e, None);
-    let settings = Settings::load(
-        &sts_blocking::credentials::Env::real(),
-        &Overrides {
-            profile: g.profile.clone(),
-            region: g.region.clone(),
-        },
-    )
+    let settings = Settings::load(&sts_blocking::credentials::Env::real(), &{
+        let mut o = Overrides::default();
+        o.profile.clone_from(&g.profile);
+        o.region.clone_from(&g.region);
+        o
+    })
     .map_err(|e| fail(&e))?;
     let sts = client(g, &settings).map_err(|e| fail(&e))?;
     let Some(chain) = sts.credentials_provider().cloned() else {

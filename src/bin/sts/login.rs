@@ -1,16 +1,17 @@
 //! `sts login` and `sts logout`: the AWS CLI v2's `aws login` / `aws logout`, writing and removing
 //! the same `~/.aws/login/cache` files and `login_session` profile key (see
-//! `sts_blocking::credentials::login_flow` for the protocol).
+//! `sts_blocking::__private::credentials::login_flow` for the protocol).
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag};
 use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
-use sts_blocking::credentials::env::Platform;
-use sts_blocking::credentials::login_flow::{self, Callback, PendingLogin};
-use sts_blocking::credentials::profile::{FileLocations, ProfileSet};
-use sts_blocking::credentials::{Env, config_writer, login};
+use sts_blocking::__private::credentials::env::Platform;
+use sts_blocking::__private::credentials::login_flow::{self, Callback, PendingLogin};
+use sts_blocking::__private::credentials::profile::{FileLocations, ProfileSet};
+use sts_blocking::__private::credentials::{config_writer, login};
+use sts_blocking::credentials::Env;
 use sts_blocking::{Error, SecretString};
 
 /// How long the same-device flow waits for the browser (the AWS CLI's 10 minutes).
@@ -104,7 +105,7 @@ fn config_error(msg: impl std::fmt::Display) -> i32 {
 fn load(env: &Env, profile: &str) -> Result<(FileLocations, ProfileSet), Error> {
     let mut locations = FileLocations::resolve(env, Platform::current())?;
     locations.profile = profile.to_owned();
-    let set = ProfileSet::load_from(&locations)?;
+    let set = sts_blocking::__private::credentials::profile::load_from(&locations)?;
     Ok((locations, set))
 }
 
@@ -290,8 +291,15 @@ fn ca_bundle(env: &Env, set: &ProfileSet) -> Result<Option<std::path::PathBuf>, 
             .and_then(|p| p.get_nonempty("ca_bundle"))
             .map(|v| v.trim().to_owned())
     });
-    path.map(|p| env.expand_home(&p, Platform::current(), "CA bundle"))
-        .transpose()
+    path.map(|p| {
+        sts_blocking::__private::credentials::env::expand_home(
+            env,
+            &p,
+            Platform::current(),
+            "CA bundle",
+        )
+    })
+    .transpose()
 }
 
 /// The remote flow: print the URL, read the pasted code.

@@ -34,8 +34,8 @@ use errors::{EXIT_CONFIG, EXIT_OTHER, EXIT_USAGE, cli_error};
 use output::Format;
 use std::io::Write;
 use std::time::Duration;
+use sts_blocking::__private::credentials::mfa::mfa_provider;
 use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
-use sts_blocking::credentials::mfa::mfa_provider;
 use sts_blocking::credentials::{CliCache, Env};
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::transport::TrustRoots;
@@ -127,13 +127,12 @@ fn output_format(g: &Globals, settings: &Settings) -> Result<Format, CliError> {
 /// ~/.aws/cli/cache as `aws` shares them.
 fn load_settings(g: &Globals) -> Result<Settings, Error> {
     let env = Env::real();
-    let mut settings = Settings::load(
-        &env,
-        &Overrides {
-            profile: g.profile.clone(),
-            region: g.region.clone(),
-        },
-    )?;
+    let mut settings = Settings::load(&env, &{
+        let mut o = Overrides::default();
+        o.profile.clone_from(&g.profile);
+        o.region.clone_from(&g.region);
+        o
+    })?;
     settings.credential_cache = CliCache::from_env(&env);
     Ok(settings)
 }

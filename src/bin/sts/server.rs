@@ -41,7 +41,7 @@ fn new_token() -> io::Result<SecretString> {
         .fill(&mut b[..])
         .map_err(|_| io::Error::other("no secure random numbers"))?;
     Ok(SecretString::new(
-        sts_blocking::presign::base64::encode_url_nopad(&b[..]),
+        sts_blocking::__private::base64::encode_url_nopad(&b[..]),
     ))
 }
 
@@ -171,7 +171,7 @@ fn status_text(status: u16) -> &'static str {
 fn error_body(message: &str) -> SecretString {
     SecretString::new(format!(
         "{{\"Code\":\"Error\",\"Message\":{}}}",
-        sts_blocking::json::escape(message)
+        sts_blocking::__private::json::escape(message)
     ))
 }
 
@@ -225,7 +225,7 @@ pub(crate) fn answer(
 
 /// The container endpoint's document for `c`.
 pub(crate) fn credentials_json(c: &Credentials) -> SecretString {
-    use sts_blocking::json::escape;
+    use sts_blocking::__private::json::escape;
     let mut s = format!(
         "{{\"AccessKeyId\":{},\"SecretAccessKey\":{}",
         escape(&c.access_key_id),

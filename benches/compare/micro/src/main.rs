@@ -76,7 +76,7 @@ fn aws_sign(identity: &aws_smithy_runtime_api::client::identity::Identity, t: Sy
 
 fn ours_parse() {
     use sts_blocking::ops::AssumeRole;
-    let d = sts_blocking::xml::decode_response::<AssumeRole>(200, black_box(AR_XML), None)
+    let d = sts_blocking::__private::xml::decode_response::<AssumeRole>(200, black_box(AR_XML), None)
         .expect("parse");
     black_box(d);
 }
