@@ -10,8 +10,10 @@
 //!   botocore's own DPoP proofs, so the verifier is checked against the reference).
 //!
 //! Needs the venv of `scripts/botocore-venv` (`target/botocore-venv`, or `BOTOCORE_PYTHON`); without
-//! it each test prints that it skips. CI: `scripts/botocore-venv && cargo test --test
-//! botocore_interop -- --nocapture`. `CLI_CACHE_SEED` replays or varies the run.
+//! it each test passes after printing `SKIPPED: botocore_interop name (why)` to stderr. A
+//! `BOTOCORE_PYTHON` that is set but cannot import botocore fails the tests (a skip is for a missing
+//! oracle, never a broken one). CI: `scripts/botocore-venv && cargo test --test botocore_interop --
+//! --nocapture`. `CLI_CACHE_SEED` replays or varies the run.
 #![cfg(feature = "client")]
 
 mod fake_token;
@@ -33,7 +35,8 @@ use support::{FakeSts, Reply};
 use time::OffsetDateTime;
 
 fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("BOTOCORE_PYTHON").map_or_else(
+    let set = std::env::var_os("BOTOCORE_PYTHON");
+    let p = set.clone().map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/botocore-venv/bin/python"),
         PathBuf::from,
     );
@@ -41,14 +44,23 @@ fn python() -> Option<PathBuf> {
         .args(["-c", "import botocore.credentials"])
         .output()
         .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || set.is_none(),
+        "BOTOCORE_PYTHON={} cannot import botocore.credentials",
+        p.display()
+    );
     ok.then_some(p)
 }
 
+/// The venv's python, or `None` after a `SKIPPED: test (why)` line on the process's stderr, which
+/// the test harness does not capture (the format of every skip, tests/README.md).
 fn skip(test: &str) -> Option<PathBuf> {
     let p = python();
     if p.is_none() {
-        println!(
-            "{test}: skipping, no botocore venv (run scripts/botocore-venv or set BOTOCORE_PYTHON)"
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: botocore_interop {test} (no botocore venv: run scripts/botocore-venv or set \
+             BOTOCORE_PYTHON)"
         );
     }
     p
