@@ -7,6 +7,7 @@ use std::time::Duration;
 
 /// What one attempt did, for `--debug` style tracing. Secrets are already redacted.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct AttemptRecord {
     /// The operation.
     pub action: &'static str,
@@ -33,6 +34,7 @@ pub type AttemptHook = Arc<dyn Fn(&AttemptRecord) + Send + Sync>;
 
 /// A user retry decision, consulted before the built-in rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RetryDecision {
     /// Apply the built-in classification.
     Default,
