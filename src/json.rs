@@ -391,10 +391,22 @@ impl Parser<'_> {
     }
 }
 
-/// Writes `s` as a JSON string literal, quotes included.
-#[must_use]
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+/// Which characters [`write_string`] writes as `\uXXXX`, besides the control characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// Nothing else: Python's `json.dumps(..., ensure_ascii=False)`.
+    Controls,
+    /// U+2028 and U+2029 too, so the literal is also a valid JavaScript string.
+    LineSeparators,
+    /// Every character outside printable ASCII, in UTF-16 units: Python's default
+    /// (`ensure_ascii=True`).
+    Ascii,
+}
+
+/// Appends `s` to `out` as a JSON string literal, quotes included: `"` `\` and the control
+/// characters escaped (short forms where JSON has them), and what `escape` adds.
+pub fn write_string(out: &mut String, s: &str, escape: Escape) {
+    use std::fmt::Write as _;
     out.push('"');
     for c in s.chars() {
         match c {
@@ -405,19 +417,59 @@ pub fn escape(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
+            ' '..='~' => out.push(c),
+            _ if c < ' '
+                || escape == Escape::Ascii
+                || (escape == Escape::LineSeparators && matches!(c, '\u{2028}' | '\u{2029}')) =>
+            {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
             }
-            c => out.push(c),
+            _ => out.push(c),
         }
     }
     out.push('"');
+}
+
+/// `s` as a JSON string literal, quotes included ([`Escape::LineSeparators`]).
+#[must_use]
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_string(&mut out, s, Escape::LineSeparators);
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_literals_escape_what_each_mode_says() {
+        let s = "q\"b\\n\n\u{1}\u{7f}é\u{2028}😀";
+        let written = |mode| {
+            let mut out = String::new();
+            write_string(&mut out, s, mode);
+            out
+        };
+        assert_eq!(
+            written(Escape::Controls),
+            "\"q\\\"b\\\\n\\n\\u0001\u{7f}é\u{2028}😀\""
+        );
+        assert_eq!(
+            written(Escape::LineSeparators),
+            "\"q\\\"b\\\\n\\n\\u0001\u{7f}é\\u2028😀\""
+        );
+        assert_eq!(
+            written(Escape::Ascii),
+            "\"q\\\"b\\\\n\\n\\u0001\\u007f\\u00e9\\u2028\\ud83d\\ude00\""
+        );
+        for mode in [Escape::Controls, Escape::LineSeparators, Escape::Ascii] {
+            assert_eq!(parse(&written(mode)).unwrap().as_str(), Some(s));
+        }
+    }
 
     #[test]
     fn parses_values() {

@@ -76,26 +76,7 @@ fn dict(members: &[(String, Value)]) -> Vec<(&str, &Value)> {
 
 /// Writes `s` as `json.dumps` does with `ensure_ascii=True`.
 pub(crate) fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
+    crate::json::write_string(out, s, crate::json::Escape::Ascii);
 }
 
 /// A JSON number as Python prints it after `json.loads`: an `int` for integer literals, otherwise a

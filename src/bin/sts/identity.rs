@@ -5,6 +5,7 @@ use crate::args::Values;
 use crate::commands::{Command, Example, Kind, Run, flag, out, with_choices};
 use crate::output::{self, ObjBuilder};
 use sts_blocking::__private::credentials::mfa::mfa_provider;
+use sts_blocking::__private::json::{Escape, write_string};
 use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, ProvideCredentials};
 
@@ -183,21 +184,10 @@ fn fish_quote(v: &str) -> String {
 }
 
 /// A JSON string as Python's `json.dumps` writes it by default (`ensure_ascii`): control and
-/// non-ASCII characters as `\uXXXX`.
+/// non-ASCII characters (and DEL) as `\uXXXX`.
 fn ascii_json_string(v: &str) -> String {
-    let mut plain = String::new();
-    output::json_string(&mut plain, v);
-    let mut out = String::with_capacity(plain.len());
-    for c in plain.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{u:04x}"));
-            }
-        }
-    }
+    let mut out = String::with_capacity(v.len() + 2);
+    write_string(&mut out, v, Escape::Ascii);
     out
 }
 

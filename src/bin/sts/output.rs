@@ -14,6 +14,7 @@ pub mod yaml;
 
 use crate::jmespath::value::{sort_strings, stable_sort};
 use crate::jmespath::{self, Expression, Value as Data};
+use sts_blocking::__private::json::{Escape, write_string};
 use time::OffsetDateTime;
 
 /// A response as the CLI prints it: objects keep their members in model order.
@@ -274,21 +275,7 @@ fn indent(out: &mut String, depth: usize) {
 /// A JSON string literal as Python writes it with `ensure_ascii=False`: `"` `\` and control
 /// characters escaped, everything else (non-ASCII included) verbatim.
 pub fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    write_string(out, s, Escape::Controls);
 }
 
 /// An object's members sorted by key (Python's `sorted(d.items())`; keys are unique).

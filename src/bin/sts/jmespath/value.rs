@@ -9,6 +9,7 @@
 use super::parser::Node;
 use std::cmp::Ordering;
 use std::rc::Rc;
+use sts_blocking::__private::json::{Escape, write_string};
 
 /// The deepest JSON literal (or test document) [`Value::from_json_text`] accepts.
 pub const MAX_JSON_DEPTH: usize = sts_blocking::__private::json::MAX_DEPTH;
@@ -503,26 +504,7 @@ pub fn json_float(f: f64) -> String {
 
 /// A JSON string with `ensure_ascii=True`: non-ASCII as `\uXXXX` (surrogate pairs above the BMP).
 fn json_str_ascii(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            c => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
+    write_string(out, s, Escape::Ascii);
 }
 
 #[cfg(test)]
