@@ -45,7 +45,7 @@ fn agent() -> ureq::Agent {
     if sts_headers() {
         config = config
             .user_agent(
-                "sts-blocking/0.1.0 ua/2.1 api/sts#2011-06-15 os/linux lang/rust md/ureq#3",
+                "sts-blocking/0.2.0 ua/2.1 api/sts#2011-06-15 os/linux lang/rust md/ureq#3",
             )
             .accept("")
             .accept_encoding("identity");
