@@ -308,6 +308,10 @@ def cases():
              config="[profile cp]\ncredential_process = sh -c 'echo boom >&2; exit 3'\n"))
     add(Case("prof-not-found", ["get-caller-identity", "--profile", "nope"]))
     add(Case("prof-env-not-found", ["get-caller-identity"], env={"AWS_PROFILE": "nope"}))
+    add(Case("prof-default-profile-env", ["get-caller-identity"], creds=None,
+             credentials=USER_CREDS_P, env={"AWS_DEFAULT_PROFILE": "p"}))
+    add(Case("prof-default-profile-env-not-found", ["get-caller-identity"],
+             env={"AWS_DEFAULT_PROFILE": "nope"}))
     add(Case("prof-config-file-env", ["get-caller-identity", "--profile", "p"], creds=None,
              env={"AWS_SHARED_CREDENTIALS_FILE": "{HOME}/elsewhere"},
              files={"elsewhere": USER_CREDS_P}))

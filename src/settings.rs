@@ -130,9 +130,9 @@ impl Settings {
             locations.profile.clone_from(p);
         }
         let profiles = ProfileSet::load_from(&locations)?;
-        // As botocore: a profile named by --profile or AWS_PROFILE must exist (only `default`
-        // may be missing).
-        if profiles.selected().is_none() && (profile_explicit || env.get("AWS_PROFILE").is_some()) {
+        // As botocore: a profile named by --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE must exist
+        // (only `default` may be missing when nothing names it).
+        if profiles.selected().is_none() && (profile_explicit || env.profile().is_some()) {
             return Err(Error::ProfileNotFound {
                 profile: locations.profile,
             });

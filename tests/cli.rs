@@ -1730,6 +1730,47 @@ fn unknown_profile_exits_255() {
 }
 
 #[test]
+fn aws_default_profile_selects_a_profile_after_aws_profile() {
+    // As the AWS CLI v2 (botocore's `profile` variable: AWS_PROFILE, then AWS_DEFAULT_PROFILE).
+    let home = home_with(
+        "[profile other]\nregion = eu-west-1\n[profile first]\nregion = ap-south-1\n",
+        "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = s\n\
+         [first]\naws_access_key_id = AKIAFIRST\naws_secret_access_key = s\n",
+    );
+    let home = home.to_str().unwrap();
+    let key_of = |env: &[(&str, &str)]| {
+        let mut all = vec![("HOME", home)];
+        all.extend_from_slice(env);
+        let o = sts_env(&all, &["export-credentials", "--format", "env-no-export"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        stdout(&o).lines().next().unwrap_or_default().to_owned()
+    };
+    assert_eq!(
+        key_of(&[("AWS_DEFAULT_PROFILE", "other")]),
+        "AWS_ACCESS_KEY_ID=AKIAOTHER"
+    );
+    assert_eq!(
+        key_of(&[("AWS_DEFAULT_PROFILE", "other"), ("AWS_PROFILE", "first")]),
+        "AWS_ACCESS_KEY_ID=AKIAFIRST"
+    );
+    // A profile it names must exist, as with AWS_PROFILE.
+    let o = sts_env(
+        &[
+            ("HOME", home),
+            ("AWS_DEFAULT_PROFILE", "nope"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ],
+        &["get-caller-identity"],
+    );
+    assert_eq!(code(&o), 255);
+    assert_eq!(
+        stderr(&o),
+        "\nThe config profile (nope) could not be found\n"
+    );
+}
+
+#[test]
 fn export_credentials_in_every_format() {
     let env = [
         ("AWS_ACCESS_KEY_ID", "ASIAEXPORT"),

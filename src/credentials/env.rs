@@ -55,6 +55,14 @@ impl Env {
             .filter(|v| !v.is_empty())
     }
 
+    /// The profile the environment selects: `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE` (the AWS CLI
+    /// v2 reads both, in that order).
+    #[must_use]
+    pub fn profile(&self) -> Option<String> {
+        self.get("AWS_PROFILE")
+            .or_else(|| self.get("AWS_DEFAULT_PROFILE"))
+    }
+
     /// Whether `name` is set to `true` (case-insensitive).
     #[must_use]
     pub fn is_true(&self, name: &str) -> bool {

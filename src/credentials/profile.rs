@@ -321,9 +321,7 @@ impl FileLocations {
                 "credentials file",
                 "credentials",
             )?,
-            profile: env
-                .get("AWS_PROFILE")
-                .unwrap_or_else(|| "default".to_owned()),
+            profile: env.profile().unwrap_or_else(|| "default".to_owned()),
         })
     }
 }

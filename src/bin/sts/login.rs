@@ -26,7 +26,7 @@ pub(crate) const LOGIN: Command = Command {
         sign-in page, you sign in (or pick a console session), and sts receives temporary \
         credentials and a refresh token for that session. They are written to \
         ~/.aws/login/cache (AWS_LOGIN_CACHE_DIRECTORY moves it; mode 0600) and the profile \
-        (--profile, else AWS_PROFILE, else default) gets login_session = <the session's ARN> in \
+        (--profile, else AWS_PROFILE or AWS_DEFAULT_PROFILE, else default) gets login_session = <the session's ARN> in \
         ~/.aws/config, every other line of the file unchanged. From then on sts, aws and every \
         AWS SDK use the profile and refresh the credentials themselves for as long as the \
         session lasts.\n\n\
@@ -112,7 +112,7 @@ fn load(env: &Env, profile: &str) -> Result<(FileLocations, ProfileSet), Error> 
 fn profile_name(g: &Globals, env: &Env) -> String {
     g.profile
         .clone()
-        .or_else(|| env.get("AWS_PROFILE"))
+        .or_else(|| env.profile())
         .unwrap_or_else(|| "default".to_owned())
 }
 
