@@ -306,6 +306,11 @@ def cases():
     add(Case("prof-credential-process-fails", ["get-caller-identity", "--profile", "cp"],
              creds=None,
              config="[profile cp]\ncredential_process = sh -c 'echo boom >&2; exit 3'\n"))
+    add(Case("prof-creds-file-before-process", ["get-caller-identity", "--profile", "p"],
+             creds=None, credentials=USER_CREDS_P,
+             config="[profile p]\ncredential_process = sh -c 'echo boom >&2; exit 3'\n"))
+    add(Case("prof-config-half-key", ["get-caller-identity", "--profile", "h"], creds=None,
+             config="[profile h]\naws_access_key_id = AKIAEXAMPLEHALF\n"))
     add(Case("prof-not-found", ["get-caller-identity", "--profile", "nope"]))
     add(Case("prof-env-not-found", ["get-caller-identity"], env={"AWS_PROFILE": "nope"}))
     add(Case("prof-default-profile-env", ["get-caller-identity"], creds=None,

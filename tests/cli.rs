@@ -1730,6 +1730,68 @@ fn unknown_profile_exits_255() {
 }
 
 #[test]
+fn static_keys_follow_the_aws_cli_order_between_the_two_files() {
+    // botocore's chain for one profile: ... SSO, keys from the credentials file, login_session,
+    // credential_process, keys from the config file.
+    let process = concat!(
+        r#"credential_process = sh -c 'echo \{\"Version\": 1, \"AccessKeyId\": \"AKIAPROCESS\", "#,
+        r#"\"SecretAccessKey\": \"s\"\}'"#,
+        "\n"
+    );
+    let first_key = |config: &str, credentials: &str| {
+        let home = home_with(config, credentials);
+        let o = sts_env(
+            &[("HOME", home.to_str().unwrap()), ("AWS_PROFILE", "p")],
+            &["export-credentials", "--format", "env-no-export"],
+        );
+        (
+            code(&o),
+            stdout(&o).lines().next().unwrap_or_default().to_owned(),
+            stderr(&o),
+        )
+    };
+    // Keys in the credentials file come before the profile's credential_process...
+    let (rc, out, err) = first_key(
+        &format!("[profile p]\n{process}"),
+        "[p]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s\n",
+    );
+    assert_eq!(
+        (rc, out.as_str()),
+        (0, "AWS_ACCESS_KEY_ID=AKIAFILE"),
+        "{err}"
+    );
+    // ... and before its login_session (which would fail here: no login cache).
+    let (rc, out, err) = first_key(
+        "[profile p]\nlogin_session = arn:aws:iam::123456789012:user/me\n",
+        "[p]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s\n",
+    );
+    assert_eq!(
+        (rc, out.as_str()),
+        (0, "AWS_ACCESS_KEY_ID=AKIAFILE"),
+        "{err}"
+    );
+    // Keys in the config file come after credential_process.
+    let (rc, out, err) = first_key(
+        &format!(
+            "[profile p]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = s\n{process}"
+        ),
+        "",
+    );
+    assert_eq!(
+        (rc, out.as_str()),
+        (0, "AWS_ACCESS_KEY_ID=AKIAPROCESS"),
+        "{err}"
+    );
+    // Half a pair names the file it is in, as botocore's providers do.
+    let (rc, _, err) = first_key("[profile p]\naws_access_key_id = AKIACONFIG\n", "");
+    assert_eq!(rc, 255);
+    assert_eq!(
+        err,
+        "\nPartial credentials found in config-file, missing: aws_secret_access_key\n"
+    );
+}
+
+#[test]
 fn aws_default_profile_selects_a_profile_after_aws_profile() {
     // As the AWS CLI v2 (botocore's `profile` variable: AWS_PROFILE, then AWS_DEFAULT_PROFILE).
     let home = home_with(

@@ -257,20 +257,25 @@ impl From<PlanError> for crate::Error {
     }
 }
 
-fn static_creds(p: &Section) -> Result<Option<Credentials>, PlanError> {
+/// Static keys of `p`. A half pair is an error in botocore's words, naming the file the keys came
+/// from (`shared-credentials-file` or `config-file`, its provider names).
+fn static_creds(set: &ProfileSet, p: &Section) -> Result<Option<Credentials>, PlanError> {
     let id = p.get_nonempty("aws_access_key_id");
     let secret = p.get_nonempty("aws_secret_access_key");
+    let partial = |missing: &str| {
+        let file = if set.has_keys_in_credentials_file(p.name()) {
+            "shared-credentials-file"
+        } else {
+            "config-file"
+        };
+        PlanError::invalid(format!(
+            "Partial credentials found in {file}, missing: {missing}"
+        ))
+    };
     match (id, secret) {
         (None, None) => Ok(None),
-        // botocore's words (its shared-credentials-file provider comes first).
-        (Some(_), None) => Err(PlanError::invalid(
-            "Partial credentials found in shared-credentials-file, missing: aws_secret_access_key"
-                .to_owned(),
-        )),
-        (None, Some(_)) => Err(PlanError::invalid(
-            "Partial credentials found in shared-credentials-file, missing: aws_access_key_id"
-                .to_owned(),
-        )),
+        (Some(_), None) => Err(partial("aws_secret_access_key")),
+        (None, Some(_)) => Err(partial("aws_access_key_id")),
         (Some(id), Some(secret)) => {
             let mut c = Credentials::new(
                 id.trim(),
@@ -286,8 +291,8 @@ fn static_creds(p: &Section) -> Result<Option<Credentials>, PlanError> {
     }
 }
 
-fn static_base(p: &Section) -> Result<Option<BaseSource>, PlanError> {
-    Ok(static_creds(p)?.map(|credentials| BaseSource::Static {
+fn static_base(set: &ProfileSet, p: &Section) -> Result<Option<BaseSource>, PlanError> {
+    Ok(static_creds(set, p)?.map(|credentials| BaseSource::Static {
         profile: p.name().to_owned(),
         credentials,
     }))
@@ -381,15 +386,20 @@ fn web_identity(p: &Section) -> Result<Option<BaseSource>, PlanError> {
     })))
 }
 
-/// The base of a profile without a role: web identity, SSO, `login_session`, `credential_process`,
-/// then static keys (the AWS CLI's order, but for static keys in the credentials file, which it
-/// tries before `login_session`).
+/// The base of a profile without a role, in the AWS CLI's order: web identity, SSO, static keys from
+/// the credentials file, `login_session`, `credential_process`, then static keys from the config
+/// file.
 fn base_of(set: &ProfileSet, p: &Section, first: bool) -> Result<BaseSource, PlanError> {
     if let Some(w) = web_identity(p)? {
         return Ok(w);
     }
     if let Some(s) = sso_source(set, p)? {
         return Ok(BaseSource::Sso(s));
+    }
+    if set.has_keys_in_credentials_file(p.name())
+        && let Some(b) = static_base(set, p)?
+    {
+        return Ok(b);
     }
     if let Some(session) = opt(p, "login_session") {
         return Ok(BaseSource::Login(LoginSource {
@@ -405,7 +415,7 @@ fn base_of(set: &ProfileSet, p: &Section, first: bool) -> Result<BaseSource, Pla
             account_id: opt(p, "aws_account_id"),
         });
     }
-    if let Some(b) = static_base(p)? {
+    if let Some(b) = static_base(set, p)? {
         return Ok(b);
     }
     Err(PlanError {
@@ -490,7 +500,7 @@ pub fn plan(set: &ProfileSet) -> Result<ProfileChain, PlanError> {
         // A source profile with static keys is used as is, even if it also names a role.
         if !first
             && p.get_nonempty("aws_access_key_id").is_some()
-            && let Some(b) = static_base(p)?
+            && let Some(b) = static_base(set, p)?
         {
             break b;
         }
@@ -523,7 +533,7 @@ pub fn plan(set: &ProfileSet) -> Result<ProfileChain, PlanError> {
                     )));
                 }
             },
-            (Some(src), None) if src == name => match static_base(p)? {
+            (Some(src), None) if src == name => match static_base(set, p)? {
                 Some(b) => break b,
                 None => {
                     return Err(PlanError::invalid(format!(

@@ -19,7 +19,7 @@
 use super::env::{Env, Platform};
 use crate::Error;
 use crate::error::FileProblem;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Which of the two shared files a text came from (they name profiles differently).
@@ -334,6 +334,10 @@ pub struct ProfileSet {
     sso_sessions: BTreeMap<String, Section>,
     services: BTreeMap<String, Section>,
     selected: String,
+    /// Profiles whose section in the credentials file sets `aws_access_key_id` or
+    /// `aws_secret_access_key`: botocore reads those keys before `login_session` and
+    /// `credential_process`, and the same keys in the config file after them.
+    keys_in_credentials_file: BTreeSet<String>,
 }
 
 fn valid_name(name: &str) -> bool {
@@ -580,6 +584,14 @@ fn parse_file_into(
         let value = strip_value_comment(v).trim();
         match current.as_mut() {
             Some(cur) if valid_name(key) => {
+                if kind == FileKind::Credentials
+                    && matches!(key, "aws_access_key_id" | "aws_secret_access_key")
+                    && !value.is_empty()
+                    && !set.keys_in_credentials_file.contains(cur.section.name())
+                {
+                    set.keys_in_credentials_file
+                        .insert(cur.section.name().to_owned());
+                }
                 cur.section.push(key, value);
                 property = Some(Some(value.is_empty()));
             }
@@ -675,7 +687,8 @@ impl ProfileSet {
         Self::load_from(&FileLocations::resolve(env, Platform::current())?)
     }
 
-    /// A set built from sections directly (for tests and programmatic configuration).
+    /// A set built from sections directly (for tests and programmatic configuration); they count
+    /// as config-file sections.
     #[must_use]
     pub fn from_sections(
         profiles: Vec<Section>,
@@ -693,6 +706,7 @@ impl ProfileSet {
                 .collect(),
             services: BTreeMap::new(),
             selected: selected.into(),
+            keys_in_credentials_file: BTreeSet::new(),
         }
     }
 
@@ -700,6 +714,13 @@ impl ProfileSet {
     #[must_use]
     pub fn selected_name(&self) -> &str {
         &self.selected
+    }
+
+    /// Whether the credentials file (not the config file) gives `profile` an access key id or a
+    /// secret access key.
+    #[must_use]
+    pub fn has_keys_in_credentials_file(&self, profile: &str) -> bool {
+        self.keys_in_credentials_file.contains(profile)
     }
 
     /// The selected profile, if it exists.

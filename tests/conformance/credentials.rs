@@ -198,10 +198,10 @@ fn step_json(base: &BaseSource) -> Value {
 fn ours(want: &str) -> &str {
     match want {
         "profile missing aws_secret_access_key" => {
-            "Partial credentials found in shared-credentials-file, missing: aws_secret_access_key"
+            "Partial credentials found in config-file, missing: aws_secret_access_key"
         }
         "profile missing aws_access_key_id" => {
-            "Partial credentials found in shared-credentials-file, missing: aws_access_key_id"
+            "Partial credentials found in config-file, missing: aws_access_key_id"
         }
         other => other,
     }
