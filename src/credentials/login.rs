@@ -446,11 +446,7 @@ impl LoginProvider {
             use_dual_stack: false,
             clock: system_clock(),
             timeouts: Timeouts::default(),
-            transport: TransportConfig::for_provider(
-                &super::Env::real(),
-                None,
-                Timeouts::default().connect,
-            ),
+            transport: token_http::default_transport(),
         }
     }
 

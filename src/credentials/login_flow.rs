@@ -447,11 +447,7 @@ impl PendingLogin {
             key,
             key_pem,
             timeouts: Timeouts::default(),
-            transport: TransportConfig::for_provider(
-                &super::Env::real(),
-                None,
-                Timeouts::default().connect,
-            ),
+            transport: token_http::default_transport(),
         })
     }
 

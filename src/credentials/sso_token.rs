@@ -254,11 +254,7 @@ impl SsoTokenProvider {
             endpoint: None,
             clock: system_clock(),
             timeouts: Timeouts::default(),
-            transport: TransportConfig::for_provider(
-                &super::Env::real(),
-                None,
-                Timeouts::default().connect,
-            ),
+            transport: token_http::default_transport(),
         }
     }
 
