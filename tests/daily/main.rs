@@ -8,6 +8,8 @@ mod config_writer;
 mod console;
 mod exec;
 mod fake;
+#[path = "../fake_token/mod.rs"]
+mod fake_token;
 mod login;
 mod server;
 

@@ -81,13 +81,14 @@ impl Drop for FakeToken {
     }
 }
 
-fn serve(stream: TcpStream, reqs: &Mutex<Vec<Request>>, handler: &Handler) {
+/// Reads one HTTP/1.1 request from `stream`: the request line, the headers and a
+/// `Content-Length` body (`path` is the whole request target). `None` when the peer stops early.
+pub fn read_request(stream: &TcpStream) -> Option<Request> {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut out = stream;
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
+        return None;
     }
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_owned();
@@ -96,7 +97,7 @@ fn serve(stream: TcpStream, reqs: &Mutex<Vec<Request>>, handler: &Handler) {
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h).unwrap_or(0) == 0 {
-            return;
+            return None;
         }
         let h = h.trim_end();
         if h.is_empty() {
@@ -112,14 +113,18 @@ fn serve(stream: TcpStream, reqs: &Mutex<Vec<Request>>, handler: &Handler) {
         .and_then(|(_, v)| v.parse::<usize>().ok())
         .unwrap_or(0);
     let mut body = vec![0; len];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let req = Request {
+    reader.read_exact(&mut body).ok()?;
+    Some(Request {
         method,
         path,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn serve(mut out: TcpStream, reqs: &Mutex<Vec<Request>>, handler: &Handler) {
+    let Some(req) = read_request(&out) else {
+        return;
     };
     let (status, reply) = handler(&req);
     reqs.lock().unwrap().push(req);
