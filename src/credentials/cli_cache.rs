@@ -293,14 +293,9 @@ pub fn parse_entry(text: &str, now: OffsetDateTime) -> Option<Credentials> {
         v.get("AssumedRoleUser")
             .and_then(|u| u.get("Arn"))
             .and_then(Value::as_str)
-            .and_then(account_of_arn)
+            .and_then(super::assume_role::account_of_arn)
     });
     Some(creds)
-}
-
-fn account_of_arn(arn: &str) -> Option<String> {
-    let account = arn.split(':').nth(4)?;
-    (!account.is_empty()).then(|| account.to_owned())
 }
 
 fn credentials_members(c: &Credentials, expiration: String) -> Option<Vec<(String, Value)>> {
