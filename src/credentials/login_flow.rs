@@ -257,16 +257,6 @@ pub fn session_from_id_token(id_token: &str) -> Result<String, Error> {
         .ok_or_else(bad)
 }
 
-/// The account of a session ARN (`arn:aws:sts::123456789012:assumed-role/...`).
-#[must_use]
-pub fn account_of(arn: &str) -> Option<String> {
-    let mut parts = arn.splitn(6, ':');
-    match (parts.next(), parts.nth(3), parts.next()) {
-        (Some("arn"), Some(account), Some(_)) if !account.is_empty() => Some(account.to_owned()),
-        _ => None,
-    }
-}
-
 /// A finished login: the session name, its credentials and the cache file contents.
 pub struct LoginResult {
     /// The session (the principal's ARN): the profile's `login_session` value.
@@ -315,7 +305,7 @@ pub fn login_result(
     let token_type = text("tokenType")?;
     let id_token = SecretString::new(text("idToken")?);
     let session = session_from_id_token(id_token.expose())?;
-    let account = account_of(&session);
+    let account = super::assume_role::account_of_arn(&session);
     let s = |v: &str| Value::String(v.to_owned());
     let mut access = vec![
         ("accessKeyId".to_owned(), s(&r.access_key_id)),
@@ -489,7 +479,7 @@ impl PendingLogin {
         state: &str,
         now: OffsetDateTime,
     ) -> Result<LoginResult, Error> {
-        if !constant_time_eq(state.as_bytes(), self.state.as_bytes()) {
+        if !crate::secret::constant_time_eq(state.as_bytes(), self.state.as_bytes()) {
             return Err(err(
                 "the authorization response does not match this login (state mismatch): run \
                  `sts login` again",
@@ -517,10 +507,6 @@ impl PendingLogin {
         }
         login_result(reply.body.expose(), self.client_id, &self.key_pem, now)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Writes a login's cache file into `dir` (`<sha256 of the session>.json`, `0600`, atomically)
@@ -751,11 +737,14 @@ mod tests {
             assert!(session_from_id_token(bad).is_err(), "{bad}");
         }
         assert_eq!(
-            account_of("arn:aws:iam::0123:user/x").as_deref(),
+            super::super::assume_role::account_of_arn("arn:aws:iam::0123:user/x").as_deref(),
             Some("0123")
         );
-        assert_eq!(account_of("arn:aws:iam:::user/x"), None);
-        assert_eq!(account_of("nope"), None);
+        assert_eq!(
+            super::super::assume_role::account_of_arn("arn:aws:iam:::user/x"),
+            None
+        );
+        assert_eq!(super::super::assume_role::account_of_arn("nope"), None);
         let e = exchange_error(401, r#"{"error": "AUTHCODE_EXPIRED", "message": "m"}"#);
         assert!(e.to_string().contains("expired authorization code"), "{e}");
         let e = exchange_error(
