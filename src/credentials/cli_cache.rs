@@ -248,7 +248,7 @@ fn hash_sorted(args: Vec<(String, Value)>) -> String {
 }
 
 /// `2026-01-01T00:00:00` (whole seconds, UTC) followed by `suffix`.
-pub(crate) fn timestamp(t: OffsetDateTime, suffix: &str) -> String {
+pub fn timestamp(t: OffsetDateTime, suffix: &str) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{suffix}",

@@ -208,17 +208,7 @@ impl DpopKey {
         self.rng
             .fill(&mut b)
             .map_err(|_| KeyError("no secure random numbers"))?;
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        let h = hex::encode(b);
-        Ok(format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        ))
+        Ok(super::login_flow::uuid4(b))
     }
 
     /// The `DPoP` header value for a `htm` request to `htu` at Unix time `iat`, with `jti`.

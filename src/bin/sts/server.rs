@@ -16,6 +16,7 @@ use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use sts_blocking::__private::credentials::cli_cache;
 use sts_blocking::{Credentials, Error, ProvideCredentials, SecretString};
 
 /// The one path served.
@@ -231,15 +232,9 @@ pub(crate) fn credentials_json(c: &Credentials) -> SecretString {
         s.push_str(&format!(",\"Token\":{}", escape(t.expose())));
     }
     if let Some(e) = c.expiration {
-        let e = e.to_offset(time::UtcOffset::UTC);
         s.push_str(&format!(
-            ",\"Expiration\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\"",
-            e.year(),
-            u8::from(e.month()),
-            e.day(),
-            e.hour(),
-            e.minute(),
-            e.second()
+            ",\"Expiration\":\"{}\"",
+            cli_cache::timestamp(e, "Z")
         ));
     }
     if let Some(a) = &c.account_id {
