@@ -6,7 +6,7 @@ use crate::commands::{Command, Example, Kind, Run, flag, out};
 use sts_blocking::__private::credentials::federation::{self, CallerKind};
 use sts_blocking::credentials::Env;
 use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
-use sts_blocking::settings::{Overrides, Settings};
+use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, Sts};
 
 /// `sts console`.
@@ -89,12 +89,7 @@ fn usage(msg: &str) -> i32 {
 fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let duration = v.int("--duration-seconds").map(i64::from);
     let env = Env::real();
-    let settings = match Settings::load(&env, &{
-        let mut o = Overrides::default();
-        o.profile.clone_from(&g.profile);
-        o.region.clone_from(&g.region);
-        o
-    }) {
+    let settings = match crate::load_settings(g) {
         Ok(s) => s,
         Err(e) => return crate::report(&CONSOLE, &e, None),
     };

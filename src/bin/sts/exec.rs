@@ -19,7 +19,7 @@ use std::ffi::OsString;
 use std::sync::Arc;
 use sts_blocking::__private::credentials::mfa::{fetch_code, mfa_provider};
 use sts_blocking::ops::GetSessionToken;
-use sts_blocking::settings::{Overrides, Settings};
+use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, ProvideCredentials, Sts};
 
 /// The variable that marks a child of `sts exec` (its value: the profile).
@@ -310,13 +310,7 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         return Err(crate::EXIT_USAGE);
     }
     let fail = |e: &Error| crate::report(&EXEC, e, None);
-    let settings = Settings::load(&sts_blocking::credentials::Env::real(), &{
-        let mut o = Overrides::default();
-        o.profile.clone_from(&g.profile);
-        o.region.clone_from(&g.region);
-        o
-    })
-    .map_err(|e| fail(&e))?;
+    let settings = crate::load_settings(g).map_err(|e| fail(&e))?;
     let sts = client(g, &settings).map_err(|e| fail(&e))?;
     let Some(chain) = sts.credentials_provider().cloned() else {
         return Err(fail(&Error::config("no credential provider")));
@@ -382,11 +376,15 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
 /// `GetSessionToken`, which every region answers), and the child gets no region.
 pub(crate) fn client(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
     if settings.region.is_some() {
-        return crate::build_client(g);
+        return crate::build_with(g, settings);
     }
+    // As `--region us-east-1` would: for the client and for the chain's role hops.
     let mut g = g.clone();
     g.region = Some("us-east-1".to_owned());
-    crate::build_client(&g)
+    let mut settings = settings.clone();
+    settings.region.clone_from(&g.region);
+    settings.region_from_env_or_override = true;
+    crate::build_with(&g, &settings)
 }
 
 /// The program to run: the words after `--`, else `$SHELL` (`/bin/sh` without one).

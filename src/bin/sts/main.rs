@@ -142,11 +142,6 @@ fn build_with(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
     client_builder(g, settings).build()
 }
 
-/// Builds the client for a command that loads nothing else: the settings, then the global flags.
-fn build_client(g: &Globals) -> Result<Sts, Error> {
-    build_with(g, &load_settings(g)?)
-}
-
 /// Prints a library error the AWS CLI's way for `cmd` and returns the exit status.
 fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
     errors::report(cmd.action, e, sts, false)
