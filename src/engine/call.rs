@@ -204,8 +204,7 @@ struct Core<'a> {
     error: Option<Error>,
     // The attempt in flight.
     request_header: Text<40>,
-    /// The attempt's `x-amz-date` and `authorization`, when signed.
-    signed: bool,
+    /// The attempt's `x-amz-date` and `authorization`, when signed (with credentials).
     amz_date: Text<20>,
     authorization: String,
     timeout: Duration,
@@ -240,7 +239,6 @@ impl<'a> Core<'a> {
             stage: Stage::Start,
             error: None,
             request_header: Text::new(),
-            signed: false,
             amz_date: Text::new(),
             authorization: String::new(),
             timeout: Duration::ZERO,
@@ -371,7 +369,6 @@ impl<'a> Core<'a> {
             } else {
                 String::new()
             };
-            self.signed = true;
         }
         self.stage = Stage::InFlight(now.instant);
         Step::Send
@@ -388,7 +385,7 @@ impl<'a> Core<'a> {
             }
         };
         push("content-type", CONTENT_TYPE);
-        if let (true, Some(c)) = (self.signed, self.credentials) {
+        if let Some(c) = self.credentials {
             push("x-amz-date", self.amz_date.as_str());
             if let Some(t) = &c.session_token {
                 push("x-amz-security-token", t.expose());
@@ -652,12 +649,11 @@ fn redact_token(canonical: &str, c: &Credentials) -> String {
     let Some(t) = c.session_token.as_ref().map(crate::SecretString::expose) else {
         return canonical.to_owned();
     };
+    // The canonical request holds the token as signed: its words joined by single spaces.
     let normalised = t.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
-    let mut out = canonical.to_owned();
-    for form in [t, normalised.as_str()] {
-        if !form.trim().is_empty() {
-            out = out.replace(form, "** redacted **");
-        }
+    if normalised.is_empty() {
+        canonical.to_owned()
+    } else {
+        canonical.replace(&normalised, "** redacted **")
     }
-    out
 }
