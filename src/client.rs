@@ -10,9 +10,7 @@ use crate::error::Error;
 use crate::ops::*;
 use crate::retry::{RetryConfig, RetryMode};
 use crate::sigv4::SigningKeyCache;
-use crate::transport::{
-    Endpoint, PlainHttp, ProxySetting, Transport, TransportConfig, TrustRoots, clamp,
-};
+use crate::transport::{Endpoint, PlainHttp, ProxySetting, Transport, TransportConfig, TrustRoots};
 use crate::xml::Decoded;
 use std::fmt;
 use std::path::PathBuf;
@@ -475,7 +473,7 @@ impl StsBuilder {
         }
         let engine = engine.build(now)?;
         let transport = Transport::new(&TransportConfig {
-            connect_timeout: clamp(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)),
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
             max_body: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY),
             roots: self.roots,
             proxy: self.proxy,
