@@ -320,7 +320,7 @@ pub(crate) struct Transport {
     /// The agent-level timeout ([`TransportConfig::call_timeout`], clamped).
     call_timeout: Option<Duration>,
     /// The agent's `User-Agent`, ready to be shared with every request that sends it.
-    user_agent: Option<(String, HeaderValue)>,
+    user_agent: Option<HeaderValue>,
 }
 
 /// The header names the crate sends, parsed once: a name given as a string is parsed per request
@@ -389,9 +389,7 @@ impl Transport {
             ureq::unversioned::transport::DefaultConnector::new(),
             CachingResolver::default(),
         );
-        let user_agent = HeaderValue::from_str(&cfg.user_agent)
-            .ok()
-            .map(|v| (cfg.user_agent.clone(), v));
+        let user_agent = HeaderValue::from_str(&cfg.user_agent).ok();
         Ok(Self {
             agent,
             max_body: cfg.max_body,
@@ -418,7 +416,9 @@ impl Transport {
                 let mut req = $req;
                 for &(k, v) in r.headers {
                     req = match (known_header(k), &self.user_agent) {
-                        (Some(name), Some((ua, value))) if k == "user-agent" && v == ua => {
+                        (Some(name), Some(value))
+                            if k == "user-agent" && value.as_bytes() == v.as_bytes() =>
+                        {
                             req.header(name, value.clone())
                         }
                         (Some(name), _) if v == crate::engine::CONTENT_TYPE => {
