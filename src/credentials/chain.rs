@@ -212,20 +212,31 @@ fn provider_transport(
     env: &Env,
     set: Option<&ProfileSet>,
 ) -> Result<crate::transport::TransportConfig, Error> {
+    Ok(crate::transport::TransportConfig::for_provider(
+        env,
+        provider_ca_bundle(env, set)?,
+        std::time::Duration::from_secs(3),
+    ))
+}
+
+/// The CA bundle of the providers a profile names: `AWS_CA_BUNDLE`, else the selected profile's
+/// `ca_bundle`, a leading `~` expanded.
+///
+/// # Errors
+/// [`Error::File`] when `~` cannot be expanded.
+#[cfg(feature = "client")]
+pub fn provider_ca_bundle(
+    env: &Env,
+    set: Option<&ProfileSet>,
+) -> Result<Option<std::path::PathBuf>, Error> {
     let ca_bundle = env.get("AWS_CA_BUNDLE").or_else(|| {
         set.and_then(ProfileSet::selected)
             .and_then(|p| p.get_nonempty("ca_bundle"))
             .map(|v| v.trim().to_owned())
     });
-    let ca_bundle = match ca_bundle {
-        Some(path) => Some(env.expand_home(&path, Platform::current(), "CA bundle")?),
-        None => None,
-    };
-    Ok(crate::transport::TransportConfig::for_provider(
-        env,
-        ca_bundle,
-        std::time::Duration::from_secs(3),
-    ))
+    ca_bundle
+        .map(|path| env.expand_home(&path, Platform::current(), "CA bundle"))
+        .transpose()
 }
 
 // Without the client, every source that reads the context (SSO, login, the CLI cache) is out.

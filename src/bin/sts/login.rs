@@ -224,10 +224,11 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
             Err(e) => return config_error(e),
         },
     };
-    let ca_bundle = match ca_bundle(&env, &set) {
-        Ok(c) => c,
-        Err(e) => return config_error(e),
-    };
+    let ca_bundle =
+        match sts_blocking::__private::credentials::chain::provider_ca_bundle(&env, Some(&set)) {
+            Ok(c) => c,
+            Err(e) => return config_error(e),
+        };
     let result = if v.switch("--remote") {
         PendingLogin::remote(&base).and_then(|p| remote(p.transport(&env, ca_bundle)))
     } else {
@@ -282,24 +283,6 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
         ));
     }
     crate::emit(&msg)
-}
-
-/// `AWS_CA_BUNDLE`, else the profile's `ca_bundle` (a leading `~` expanded).
-fn ca_bundle(env: &Env, set: &ProfileSet) -> Result<Option<std::path::PathBuf>, Error> {
-    let path = env.get("AWS_CA_BUNDLE").or_else(|| {
-        set.selected()
-            .and_then(|p| p.get_nonempty("ca_bundle"))
-            .map(|v| v.trim().to_owned())
-    });
-    path.map(|p| {
-        sts_blocking::__private::credentials::env::expand_home(
-            env,
-            &p,
-            Platform::current(),
-            "CA bundle",
-        )
-    })
-    .transpose()
 }
 
 /// The remote flow: print the URL, read the pasted code.
