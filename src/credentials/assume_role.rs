@@ -26,12 +26,6 @@ pub fn default_session_name() -> String {
     format!("sts-blocking-{ms}")
 }
 
-/// The account id of an ARN (`arn:aws:sts::123456789012:assumed-role/...`).
-pub(crate) fn account_of_arn(arn: &str) -> Option<String> {
-    let account = arn.split(':').nth(4)?;
-    (!account.is_empty()).then(|| account.to_owned())
-}
-
 /// Runs `AssumeRole` signed with `source`; fills the account id from the assumed role ARN and also
 /// returns the assumed role (for the CLI cache entry).
 pub(crate) fn assume_role_with_user(
@@ -43,7 +37,7 @@ pub(crate) fn assume_role_with_user(
     let user = out.assumed_role_user.take();
     let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = user.as_ref().and_then(|u| account_of_arn(&u.arn));
+        c.account_id = user.as_ref().and_then(|u| super::account_of_arn(&u.arn));
     }
     Ok((c, user))
 }
@@ -88,7 +82,7 @@ pub(crate) fn web_identity_with_user(
     let user = out.assumed_role_user.take();
     let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = user.as_ref().and_then(|u| account_of_arn(&u.arn));
+        c.account_id = user.as_ref().and_then(|u| super::account_of_arn(&u.arn));
     }
     Ok((c, user))
 }

@@ -293,7 +293,7 @@ pub fn parse_entry(text: &str, now: OffsetDateTime) -> Option<Credentials> {
         v.get("AssumedRoleUser")
             .and_then(|u| u.get("Arn"))
             .and_then(Value::as_str)
-            .and_then(super::assume_role::account_of_arn)
+            .and_then(super::account_of_arn)
     });
     Some(creds)
 }

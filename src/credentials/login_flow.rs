@@ -305,7 +305,7 @@ pub fn login_result(
     let token_type = text("tokenType")?;
     let id_token = SecretString::new(text("idToken")?);
     let session = session_from_id_token(id_token.expose())?;
-    let account = super::assume_role::account_of_arn(&session);
+    let account = super::account_of_arn(&session);
     let s = |v: &str| Value::String(v.to_owned());
     let mut access = vec![
         ("accessKeyId".to_owned(), s(&r.access_key_id)),
@@ -737,14 +737,11 @@ mod tests {
             assert!(session_from_id_token(bad).is_err(), "{bad}");
         }
         assert_eq!(
-            super::super::assume_role::account_of_arn("arn:aws:iam::0123:user/x").as_deref(),
+            super::super::account_of_arn("arn:aws:iam::0123:user/x").as_deref(),
             Some("0123")
         );
-        assert_eq!(
-            super::super::assume_role::account_of_arn("arn:aws:iam:::user/x"),
-            None
-        );
-        assert_eq!(super::super::assume_role::account_of_arn("nope"), None);
+        assert_eq!(super::super::account_of_arn("arn:aws:iam:::user/x"), None);
+        assert_eq!(super::super::account_of_arn("nope"), None);
         let e = exchange_error(401, r#"{"error": "AUTHCODE_EXPIRED", "message": "m"}"#);
         assert!(e.to_string().contains("expired authorization code"), "{e}");
         let e = exchange_error(

@@ -175,6 +175,12 @@ impl ProvideCredentials for Credentials {
     }
 }
 
+/// The account id of an ARN (`arn:aws:sts::123456789012:assumed-role/...`).
+pub(crate) fn account_of_arn(arn: &str) -> Option<String> {
+    let account = arn.split(':').nth(4)?;
+    (!account.is_empty()).then(|| account.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
