@@ -29,6 +29,7 @@ pub mod endpoint;
 pub mod engine;
 pub mod error;
 mod files;
+mod hex;
 mod json;
 pub mod ops;
 pub mod presign;

@@ -64,7 +64,7 @@ pub fn cache_dir(env: &Env) -> Option<PathBuf> {
 pub fn cache_file(dir: &Path, session: &str) -> PathBuf {
     dir.join(format!(
         "{}.json",
-        hex::encode(Sha256::digest(session.as_bytes()))
+        crate::hex::lower(&Sha256::digest(session.as_bytes()))
     ))
 }
 

@@ -90,7 +90,7 @@ pub fn verifier_from_random(random: &[u8]) -> Option<SecretString> {
 pub fn uuid4(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
+    let h = crate::hex::lower(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &h[..8],

@@ -6,7 +6,7 @@ use sha1::{Digest, Sha1};
 
 /// SHA-1 of `data`, as 40 lower-case hex digits.
 pub(crate) fn sha1_hex(data: &[u8]) -> String {
-    hex::encode(Sha1::digest(data))
+    crate::hex::lower(&Sha1::digest(data))
 }
 
 #[cfg(test)]

@@ -583,7 +583,7 @@ fn finish(
     push_sha256_hex(&mut sts, creq.as_bytes());
     let mut mac = keys.mac_for(params, &amz_date[..8]);
     mac.update(sts.as_bytes());
-    let signature = hex::encode(mac.finalize().into_bytes());
+    let signature = crate::hex::lower(&mac.finalize().into_bytes());
     (sts, signature)
 }
 
@@ -595,10 +595,7 @@ fn sha256_hex(data: &[u8]) -> String {
 
 /// Appends the lower-case hex SHA-256 of `data` without an intermediate allocation.
 fn push_sha256_hex(out: &mut String, data: &[u8]) {
-    let mut hex = [0u8; 64];
-    let digest = Sha256::digest(data);
-    hex::encode_to_slice(digest, &mut hex).expect("64 hex digits for 32 bytes");
-    out.push_str(std::str::from_utf8(&hex).expect("hex is ASCII"));
+    crate::hex::push_lower(out, &Sha256::digest(data));
 }
 
 #[cfg(test)]

@@ -126,7 +126,7 @@ impl PostSigner {
         };
         creq.put(signed);
         creq.put("\n");
-        creq.put(hex_of(&Sha256::digest(body), &mut hex));
+        creq.put(crate::hex::encode_into(&Sha256::digest(body), &mut hex));
         let creq_hash = creq.hash.finalize();
 
         let date = amz_date.get(..8).unwrap_or(amz_date);
@@ -142,7 +142,7 @@ impl PostSigner {
             sts.put(piece);
         }
         sts.put("\n");
-        sts.put(hex_of(&creq_hash, &mut hex));
+        sts.put(crate::hex::encode_into(&creq_hash, &mut hex));
         let signature = sts.digest.finalize().into_bytes();
 
         let mut authorization = String::with_capacity(
@@ -164,7 +164,7 @@ impl PostSigner {
         authorization.push_str(", SignedHeaders=");
         authorization.push_str(signed);
         authorization.push_str(", Signature=");
-        authorization.push_str(hex_of(&signature, &mut hex));
+        authorization.push_str(crate::hex::encode_into(&signature, &mut hex));
         authorization
     }
 }
@@ -179,17 +179,6 @@ fn scope<'a>(params: &SigningParams<'a>, date: &'a str) -> [&'a str; 6] {
         params.service,
         "/aws4_request",
     ]
-}
-
-/// Lower-case hex of a 32-byte digest, in `buf`.
-fn hex_of<'b>(digest: &[u8], buf: &'b mut [u8; 64]) -> &'b str {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for (pair, &byte) in buf.chunks_exact_mut(2).zip(digest) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 15)];
-    }
-    // Only hex digits were written.
-    std::str::from_utf8(buf).unwrap_or("")
 }
 
 #[cfg(test)]

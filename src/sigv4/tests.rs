@@ -75,7 +75,7 @@ fn iam_list_users_documentation_example() {
 #[test]
 fn derives_the_documented_key() {
     let key = derive_signing_key(SECRET, "20150830", "us-east-1", "iam");
-    assert_eq!(hex::encode(key), IAM_KEY);
+    assert_eq!(crate::hex::lower(&key), IAM_KEY);
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn key_cache_hits_and_misses() {
     assert!(cache.is_empty());
     let p = params("us-east-1", "iam");
     let k1 = cache.signing_key(&p);
-    assert_eq!(hex::encode(k1), IAM_KEY);
+    assert_eq!(crate::hex::lower(&k1), IAM_KEY);
     assert_eq!(cache.len(), 1);
     // Same day (later time), same region/service/secret: a hit.
     let later = SigningParams {
@@ -397,7 +397,7 @@ fn presign_with_extra_signed_header() {
     // Recompute the signature from the returned string to sign.
     let key = derive_signing_key(SECRET, "20150830", "us-east-1", "sts");
     assert_eq!(
-        hex::encode(super::key::hmac(&key, out.string_to_sign.as_bytes())),
+        crate::hex::lower(&super::key::hmac(&key, out.string_to_sign.as_bytes())),
         out.signature
     );
     assert_eq!(
