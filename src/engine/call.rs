@@ -165,9 +165,8 @@ enum Stage {
     Backoff(Instant),
     /// Decoded; the next poll returns it.
     Succeeded,
-    /// Failed; the next poll returns the error.
-    Failed,
-    /// Over: the outcome was returned.
+    /// No more attempts: the next poll returns the kept error, if there is one, and every poll
+    /// after that says the call is over.
     Over,
 }
 
@@ -201,6 +200,7 @@ struct Core<'a> {
     skew_retried: bool,
     acquired: Option<u32>,
     stage: Stage,
+    /// The error that ended the call, until a poll returns it.
     error: Option<Error>,
     // The attempt in flight.
     request_header: Text<40>,
@@ -266,6 +266,9 @@ impl<'a> Core<'a> {
     }
 
     fn poll(&mut self, now: Now) -> Step {
+        if let Some(e) = self.error.take() {
+            return self.fail(e);
+        }
         match self.stage {
             Stage::Start => self.begin(now),
             Stage::Pacing(until) | Stage::Backoff(until) if now.instant < until => {
@@ -277,13 +280,6 @@ impl<'a> Core<'a> {
             Stage::Succeeded => {
                 self.stage = Stage::Over;
                 Step::Done
-            }
-            Stage::Failed => {
-                let e = self
-                    .error
-                    .take()
-                    .unwrap_or_else(|| Error::config("internal: no error kept"));
-                self.fail(e)
             }
             Stage::Over => Step::Failed(Error::config(
                 "the call is over: it was polled after Done or Failed",
@@ -521,7 +517,7 @@ impl<'a> Core<'a> {
     /// Ends the call with `error` (returned by the next poll).
     fn give_up(&mut self, error: Error) {
         self.error = Some(error);
-        self.stage = Stage::Failed;
+        self.stage = Stage::Over;
     }
 
     /// Turns a response into the output (kept by the decoder) and its status, or an error with a

@@ -1005,6 +1005,32 @@ fn polling_is_idempotent_and_a_finished_call_says_so() {
 }
 
 #[test]
+fn a_failed_call_returns_its_error_once_and_ignores_late_responses() {
+    let e = engine(|b| b);
+    let op = GetCallerIdentity;
+    let c = creds();
+    let t0 = start();
+    let mut call = Call::new(&e, &op, Some(&c), t0).unwrap();
+    assert!(matches!(call.poll(t0), Next::Send(_)));
+    let denied = error_body("AccessDenied", "no");
+    call.on_response(Ok(Response::new(403, &[], denied.as_bytes())), t0.after(MS));
+    // A late or repeated response changes nothing: the failure stands.
+    call.on_response(Ok(Response::new(200, &[], GCI_OK.as_bytes())), t0.after(MS));
+    match call.poll(t0.after(MS)) {
+        Next::Failed(Error::Service(s)) => {
+            assert_eq!((s.status, s.code.as_str()), (403, "AccessDenied"))
+        }
+        other => panic!("{other:?}"),
+    }
+    call.on_response(Ok(Response::new(200, &[], GCI_OK.as_bytes())), t0.after(MS));
+    match call.poll(t0.after(MS)) {
+        Next::Failed(Error::Config { message }) => assert!(message.contains("over"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(call.attempt(), 1);
+}
+
+#[test]
 fn get_web_identity_token_goes_to_the_regional_endpoint() {
     let global = resolve(&EndpointParams {
         region: Some("us-east-1"),
