@@ -6,6 +6,11 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 /// How far the server's clock may be from ours before the offset is corrected.
 pub const SKEW_THRESHOLD_MS: i64 = 4 * 60 * 1000;
 
+/// The month names of HTTP dates, January first.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// Parses an HTTP `Date` header (`Thu, 26 Nov 2026 08:02:57 GMT`).
 #[must_use]
 pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
@@ -17,21 +22,9 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
         first
     };
     let day: u8 = day.parse().ok()?;
-    let month = match parts.next()?.to_ascii_lowercase().as_str() {
-        "jan" => Month::January,
-        "feb" => Month::February,
-        "mar" => Month::March,
-        "apr" => Month::April,
-        "may" => Month::May,
-        "jun" => Month::June,
-        "jul" => Month::July,
-        "aug" => Month::August,
-        "sep" => Month::September,
-        "oct" => Month::October,
-        "nov" => Month::November,
-        "dec" => Month::December,
-        _ => return None,
-    };
+    let name = parts.next()?;
+    let number = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(name))?;
+    let month = Month::try_from(u8::try_from(number + 1).ok()?).ok()?;
     let year: i32 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<u8>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
@@ -41,6 +34,22 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     let date = Date::from_calendar_date(year, month, day).ok()?;
     let time = Time::from_hms(h, m, sec).ok()?;
     Some(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+/// The HTTP `Date` value of `t` (`Tue, 14 Nov 2023 22:13:20 GMT`), for the tests' servers.
+#[cfg(test)]
+pub(crate) fn format_http_date(t: OffsetDateTime) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        DAYS[usize::from(t.weekday().number_days_from_monday())],
+        t.day(),
+        MONTHS[usize::from(u8::from(t.month())) - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// The offset to add to the local clock when signing, shared by every clone of a client.
@@ -78,6 +87,21 @@ impl ClockOffset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formatted_dates_parse_back() {
+        for secs in [0, 1_700_000_000, 1_798_761_600, 253_402_300_799] {
+            let t = OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            assert_eq!(parse_http_date(&format_http_date(t)), Some(t), "{t}");
+        }
+        assert_eq!(
+            format_http_date(OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()),
+            "Tue, 14 Nov 2023 22:13:20 GMT"
+        );
+        // Month names are matched without regard to case.
+        assert!(parse_http_date("Thu, 26 NOV 2026 08:02:57 GMT").is_some());
+        assert!(parse_http_date("Thu, 26 Nox 2026 08:02:57 GMT").is_none());
+    }
 
     #[test]
     fn parses_imf_fixdate() {

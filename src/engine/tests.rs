@@ -224,11 +224,21 @@ fn gci(
     latency: Duration,
     replies: Vec<Canned>,
 ) -> Trace<Decoded<GetCallerIdentityOutput>> {
+    gci_at(engine, start(), latency, replies)
+}
+
+/// A signed GetCallerIdentity started at `now`.
+fn gci_at(
+    engine: &Engine,
+    now: Now,
+    latency: Duration,
+    replies: Vec<Canned>,
+) -> Trace<Decoded<GetCallerIdentityOutput>> {
     drive(
         engine,
         &GetCallerIdentity,
         Some(&creds()),
-        start(),
+        now,
         latency,
         replies,
     )
@@ -533,30 +543,12 @@ fn an_empty_quota_stops_retries() {
     assert_eq!(e.retry_tokens(), 6);
 }
 
-/// An HTTP `Date` header value (`Tue, 14 Nov 2023 22:13:20 GMT`).
-fn http_date(t: OffsetDateTime) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        DAYS[usize::from(t.weekday().number_days_from_monday())],
-        t.day(),
-        MONTHS[usize::from(u8::from(t.month())) - 1],
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 fn skewed(minutes: i64) -> Canned {
     let date = start().wall() + time::Duration::minutes(minutes);
     reply_with(
         403,
         error_body("RequestTimeTooSkewed", "too skewed"),
-        &[("Date", &http_date(date))],
+        &[("Date", &crate::clock::format_http_date(date))],
     )
 }
 
@@ -830,38 +822,17 @@ fn the_adaptive_limiter_paces_sends_and_its_wait_counts_against_the_deadline() {
     // 20 calls over 2 s, then a throttling error: the limiter engages.
     let mut now = start();
     for _ in 0..20 {
-        let t = drive(
-            &e,
-            &GetCallerIdentity,
-            Some(&creds()),
-            now,
-            MS,
-            vec![reply(200, GCI_OK)],
-        );
+        let t = gci_at(&e, now, MS, vec![reply(200, GCI_OK)]);
         assert!(t.waits().is_empty());
         now = t.end.after(99 * MS);
     }
-    let t = drive(
-        &e,
-        &GetCallerIdentity,
-        Some(&creds()),
-        now,
-        MS,
-        vec![reply(400, error_body("Throttling", "x"))],
-    );
+    let t = gci_at(&e, now, MS, vec![reply(400, error_body("Throttling", "x"))]);
     now = t.end;
     assert!(t.err().is_throttling());
     // The next calls wait before sending.
     let mut paced = Duration::ZERO;
     for _ in 0..5 {
-        let t = drive(
-            &e,
-            &GetCallerIdentity,
-            Some(&creds()),
-            now,
-            MS,
-            vec![reply(200, GCI_OK)],
-        );
+        let t = gci_at(&e, now, MS, vec![reply(200, GCI_OK)]);
         assert!(t.result.is_ok());
         paced += t.waits().iter().sum::<Duration>();
         now = t.end;
@@ -878,21 +849,12 @@ fn the_adaptive_limiter_paces_sends_and_its_wait_counts_against_the_deadline() {
     });
     let mut now = start();
     for _ in 0..20 {
-        now = drive(
-            &short,
-            &GetCallerIdentity,
-            Some(&creds()),
-            now,
-            Duration::ZERO,
-            vec![reply(200, GCI_OK)],
-        )
-        .end
-        .after(100 * MS);
+        now = gci_at(&short, now, Duration::ZERO, vec![reply(200, GCI_OK)])
+            .end
+            .after(100 * MS);
     }
-    let t = drive(
+    let t = gci_at(
         &short,
-        &GetCallerIdentity,
-        Some(&creds()),
         now,
         Duration::ZERO,
         vec![reply(400, error_body("Throttling", "x"))],
