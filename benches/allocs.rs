@@ -153,11 +153,7 @@ fn main() {
     let minimal = AssumeRole::new("arn:aws:iam::123456789012:role/demo", "bench");
 
     let engine = common::engine();
-    let creds = sts_blocking::Credentials::new(
-        "AKIAIOSFODNN7EXAMPLE",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        None,
-    );
+    let creds = common::credentials();
     let now = sts_blocking::engine::Now::system();
     let addr = start_server();
     let url = format!("http://{addr}");

@@ -253,11 +253,7 @@ fn bench_call(c: &mut Criterion) {
     });
     // Everything `sts_get_caller_identity` does besides I/O: the call engine against a canned answer.
     let engine = common::engine();
-    let creds = sts_blocking::Credentials::new(
-        "AKIAIOSFODNN7EXAMPLE",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        None,
-    );
+    let creds = common::credentials();
     let now = sts_blocking::engine::Now::system();
     g.bench_function("engine_get_caller_identity_no_io", |b| {
         b.iter(|| common::engine_call(&engine, &creds, now));

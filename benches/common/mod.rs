@@ -99,6 +99,15 @@ pub fn every_member() -> AssumeRole {
         .minimum_session_token_size(2048)
 }
 
+/// The long-term test keys (AWS's documentation example) every bench signs with.
+pub fn credentials() -> sts_blocking::Credentials {
+    sts_blocking::Credentials::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        None,
+    )
+}
+
 /// The `Sts` client of the call benches (long-term test keys, `url` as endpoint) and a bare ureq
 /// agent for the floor, both against the same server and neither through a proxy from the
 /// environment.
@@ -107,11 +116,7 @@ pub fn clients(url: &str) -> (sts_blocking::Sts, ureq::Agent) {
         .region("us-east-1")
         .endpoint_url(url)
         .proxy(sts_blocking::transport::ProxySetting::Disabled)
-        .credentials(sts_blocking::Credentials::new(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            None,
-        ))
+        .credentials(credentials())
         .build()
         .expect("client");
     let agent = ureq::Agent::config_builder()
