@@ -22,6 +22,7 @@ use sts_blocking::error::{TimeoutPhase, TransportErrorKind};
 use sts_blocking::ops::{Decoded, GetCallerIdentity, Operation};
 use sts_blocking::retry::RetryConfig;
 use sts_blocking::time::OffsetDateTime;
+use sts_blocking::time::format_description::well_known::Rfc2822;
 use sts_blocking::{Credentials, Error};
 
 /// The largest response body this client reads.
@@ -182,14 +183,13 @@ fn script() -> Vec<Scripted> {
              </ErrorResponse>"
         )
     };
-    let ahead = OffsetDateTime::now_utc() + sts_blocking::time::Duration::minutes(10);
+    // An RFC 2822 date (`Tue, 14 Nov 2023 22:13:20 +0000`) is a `Date` the engine reads.
+    let ahead = (OffsetDateTime::now_utc() + sts_blocking::time::Duration::minutes(10))
+        .format(&Rfc2822)
+        .unwrap_or_default();
     vec![
         (503, vec![], String::new()),
-        (
-            403,
-            vec![("date", http_date(ahead))],
-            error("RequestTimeTooSkewed"),
-        ),
+        (403, vec![("date", ahead)], error("RequestTimeTooSkewed")),
         (
             200,
             vec![],
@@ -247,24 +247,6 @@ fn answer(
     let mut stream = stream;
     stream.write_all(out.as_bytes())?;
     stream.shutdown(Shutdown::Write)
-}
-
-/// `Tue, 14 Nov 2023 22:13:20 GMT`.
-fn http_date(t: OffsetDateTime) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        DAYS[usize::from(t.weekday().number_days_from_monday())],
-        t.day(),
-        MONTHS[usize::from(u8::from(t.month())) - 1],
-        t.year(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 /// What the script showed (read by the test).
