@@ -1750,38 +1750,31 @@ fn static_keys_follow_the_aws_cli_order_between_the_two_files() {
             stderr(&o),
         )
     };
-    // Keys in the credentials file come before the profile's credential_process...
-    let (rc, out, err) = first_key(
-        &format!("[profile p]\n{process}"),
-        "[p]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s\n",
-    );
-    assert_eq!(
-        (rc, out.as_str()),
-        (0, "AWS_ACCESS_KEY_ID=AKIAFILE"),
-        "{err}"
-    );
-    // ... and before its login_session (which would fail here: no login cache).
-    let (rc, out, err) = first_key(
-        "[profile p]\nlogin_session = arn:aws:iam::123456789012:user/me\n",
-        "[p]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s\n",
-    );
-    assert_eq!(
-        (rc, out.as_str()),
-        (0, "AWS_ACCESS_KEY_ID=AKIAFILE"),
-        "{err}"
-    );
-    // Keys in the config file come after credential_process.
-    let (rc, out, err) = first_key(
-        &format!(
-            "[profile p]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = s\n{process}"
+    let file_keys = "[p]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s\n";
+    let config_keys = "[profile p]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = s\n";
+    for (why, config, credentials, want) in [
+        (
+            "keys in the credentials file come before the profile's credential_process",
+            format!("[profile p]\n{process}"),
+            file_keys,
+            "AWS_ACCESS_KEY_ID=AKIAFILE",
         ),
-        "",
-    );
-    assert_eq!(
-        (rc, out.as_str()),
-        (0, "AWS_ACCESS_KEY_ID=AKIAPROCESS"),
-        "{err}"
-    );
+        (
+            "... and before its login_session (which would fail here: no login cache)",
+            "[profile p]\nlogin_session = arn:aws:iam::123456789012:user/me\n".to_owned(),
+            file_keys,
+            "AWS_ACCESS_KEY_ID=AKIAFILE",
+        ),
+        (
+            "keys in the config file come after credential_process",
+            format!("{config_keys}{process}"),
+            "",
+            "AWS_ACCESS_KEY_ID=AKIAPROCESS",
+        ),
+    ] {
+        let (rc, out, err) = first_key(&config, credentials);
+        assert_eq!((rc, out.as_str()), (0, want), "{why}: {err}");
+    }
     // Half a pair names the file it is in, as botocore's providers do.
     let (rc, _, err) = first_key("[profile p]\naws_access_key_id = AKIACONFIG\n", "");
     assert_eq!(rc, 255);
