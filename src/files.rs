@@ -1,6 +1,6 @@
 //! Reading local files with a size cap and without ever blocking: the shared config and credentials
-//! files, token files, the SSO token cache, the CA bundle and the password database all go through
-//! `read_capped`.
+//! files, token files, the SSO token cache, the CA bundle, the password database and the `sts`
+//! command's `file://` parameters all go through `read_capped`.
 //!
 //! - Only regular files are read (symbolic links are followed). The file is checked before it is
 //!   opened: a FIFO, socket, directory or device (`/dev/zero`, `/dev/null`, a terminal) is refused
@@ -29,6 +29,10 @@ pub const MAX_TOKEN_FILE: u64 = 64 * 1024;
 pub const MAX_SSO_CACHE_FILE: u64 = 1024 * 1024;
 /// Cap on a CA bundle (16 MiB; the Mozilla bundle is about 220 KiB).
 pub const MAX_CA_BUNDLE: u64 = 16 * 1024 * 1024;
+/// Cap on an `sts` parameter read with `file://` or `fileb://`, and on a `--cli-input-json` /
+/// `--cli-input-yaml` document read so (1 MiB): ten times the largest STS parameter (a SAML
+/// assertion of at most 100,000 characters), and small enough that a wrong path costs nothing.
+pub const MAX_PARAM_FILE: u64 = 1024 * 1024;
 
 fn error(what: &'static str, path: &Path, problem: FileProblem) -> Error {
     Error::File {
@@ -132,7 +136,7 @@ fn open(path: &Path) -> std::io::Result<File> {
 /// # Errors
 /// [`Error::File`] with [`FileProblem::NotFound`], [`FileProblem::NotRegular`],
 /// [`FileProblem::TooLarge`] or [`FileProblem::Io`].
-pub(crate) fn read_capped(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, Error> {
+pub fn read_capped(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, Error> {
     let fail = |p: FileProblem| error(what, path, p);
     let before = std::fs::metadata(path).map_err(|e| fail(io_problem(&e)))?;
     check(&before, limit).map_err(fail)?;

@@ -7,6 +7,10 @@
 //! Each secret is looked for as sent (raw and form-encoded) and in its whitespace-normalised form;
 //! an echo cut short (`eyJhbGciOiJSUzI1NiIs...`) is caught from the secret's first
 //! [`PARTIAL_MIN`] bytes, or from its first [`TAIL_MIN`] at the very end of the text.
+//!
+//! A secret shorter than [`PARTIAL_MIN`] (an MFA code) is only redacted where it stands as a value,
+//! with no letter or digit right before or after it: six digits occur by chance inside account
+//! ids and request ids, which must keep them (`arn:aws:iam::123456789012` with the code `123456`).
 
 use crate::error::{CredentialsError, Error, ErrorCode};
 
@@ -43,8 +47,18 @@ fn common_prefix(a: &str, b: &str) -> usize {
     (0..=n).rev().find(|&i| a.is_char_boundary(i)).unwrap_or(0)
 }
 
-/// Adds the byte ranges of `text` holding `secret`, whole or cut, to `out`.
+/// Whether `text[start..end]` stands as a value: no letter or digit right before or after it.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+/// Adds the byte ranges of `text` holding `secret`, whole or cut, to `out`. A short secret
+/// counts only where it stands alone (see the [module docs](self)).
 fn find_ranges(text: &str, secret: &str, out: &mut Vec<(usize, usize)>) {
+    let short = secret.len() < PARTIAL_MIN;
+    let counts = |start: usize, end: usize| !short || stands_alone(text, start, end);
     let head_len = (0..=secret.len().min(PARTIAL_MIN))
         .rev()
         .find(|&i| secret.is_char_boundary(i))
@@ -54,7 +68,7 @@ fn find_ranges(text: &str, secret: &str, out: &mut Vec<(usize, usize)>) {
     while let Some(found) = text.get(from..).and_then(|rest| rest.find(head)) {
         let at = from + found;
         let n = common_prefix(&text[at..], secret);
-        if n == secret.len() || n >= PARTIAL_MIN {
+        if (n == secret.len() || n >= PARTIAL_MIN) && counts(at, at + n) {
             out.push((at, at + n));
         }
         from = at + text[at..].chars().next().map_or(1, char::len_utf8);
@@ -62,7 +76,11 @@ fn find_ranges(text: &str, secret: &str, out: &mut Vec<(usize, usize)>) {
     // A cut echo at the very end: the text ends with the secret's first bytes.
     if let Some(k) = (TAIL_MIN..secret.len().min(text.len() + 1))
         .rev()
-        .find(|&k| secret.is_char_boundary(k) && text.ends_with(&secret[..k]))
+        .find(|&k| {
+            secret.is_char_boundary(k)
+                && text.ends_with(&secret[..k])
+                && counts(text.len() - k, text.len())
+        })
     {
         out.push((text.len() - k, text.len()));
     }
@@ -187,6 +205,36 @@ mod tests {
     }
 
     #[test]
+    fn short_secrets_only_where_they_stand() {
+        // An MFA code inside a longer run of letters or digits (an account id, a request id) is
+        // not the code: those digits stay.
+        let code = "123456";
+        assert_eq!(
+            clean(
+                "User: arn:aws:iam::123456789012:user/a is not authorized (MFA code 123456)",
+                &[code]
+            ),
+            "User: arn:aws:iam::123456789012:user/a is not authorized (MFA code [redacted])"
+        );
+        assert_eq!(
+            clean("id 9123456 / x123456 / 1234567 / 1234", &[code]),
+            "id 9123456 / x123456 / 1234567 / [redacted]"
+        );
+        assert_eq!(clean("account 9991234", &[code]), "account 9991234");
+        // Where it stands as a value, in every form, it goes.
+        assert_eq!(
+            clean("TokenCode=123456&x=1 '123456' 123456", &[code]),
+            "TokenCode=[redacted]&x=1 '[redacted]' [redacted]"
+        );
+        // Long secrets are still caught inside other text (a token glued to a prefix).
+        let token = "eyJhbGciOiJSUzI1NiJ9.payload";
+        assert_eq!(
+            clean(&format!("Bearer{token}x"), &[token]),
+            "Bearer[redacted]x"
+        );
+    }
+
+    #[test]
     fn control_characters_are_escaped() {
         assert_eq!(clean("a\u{1b}[31mred\r\n", &[]), "a\\u{1b}[31mred\\r\\n");
     }
@@ -196,6 +244,9 @@ mod tests {
         let secret = "sécret-ünïcode-1234567890";
         let out = clean(&format!("é {secret} ü {}", &secret[..16]), &[secret]);
         assert_eq!(out, "é [redacted] ü [redacted]");
-        assert_eq!(clean("ééééé", &["éé"]), "[redacted]");
+        // A short secret: where it stands alone, next to multi-byte characters; not inside a
+        // longer word.
+        assert_eq!(clean("«éé» ééé", &["éé"]), "«[redacted]» ééé");
+        assert_eq!(clean("ééééé", &["éé"]), "ééééé");
     }
 }

@@ -2124,3 +2124,38 @@ fn parameter_errors_do_not_quote_secrets() {
     }
     assert_eq!(fake.count(), 0);
 }
+
+/// An MFA code is redacted from the error line where it stands, not from every longer run of
+/// digits holding the same six (an account id in an ARN).
+#[test]
+fn mfa_code_is_redacted_where_it_stands_not_inside_an_account_id() {
+    let fake = FakeSts::start(Reply::xml(
+        403,
+        error_body(
+            "AccessDenied",
+            "MultiFactorAuthentication failed with invalid MFA one time pass code 123456 for \
+             arn:aws:iam::123456789012:mfa/u (account 123456789012)",
+        ),
+    ));
+    let o = sts(
+        &fake,
+        &[
+            "get-session-token",
+            "--serial-number",
+            "arn:aws:iam::123456789012:mfa/u",
+            "--token-code",
+            "123456",
+        ],
+    );
+    assert_eq!(code(&o), 254, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "\nAn error occurred (AccessDenied) when calling the GetSessionToken operation: \
+         MultiFactorAuthentication failed with invalid MFA one time pass code [redacted] for \
+         arn:aws:iam::123456789012:mfa/u (account 123456789012)\n"
+    );
+    assert_eq!(
+        fake.requests()[0].param("TokenCode").as_deref(),
+        Some("123456")
+    );
+}

@@ -907,3 +907,179 @@ fn profile_duration_seconds_out_of_range_is_an_error_like_43201() {
         assert_eq!(fake.count(), before, "{value}: a request was sent");
     }
 }
+
+// ---- issue 16 Low 9: `sts` parameter files are capped and never block ----
+
+/// The cap on a `file://` / `fileb://` parameter file (and a `--cli-input-*` document).
+#[cfg(all(unix, feature = "client"))]
+const MAX_PARAM_FILE: usize = 1024 * 1024;
+
+/// Runs `sts assume-role ... EXTRA` (test credentials, a dead loopback endpoint, an empty home)
+/// under a 1 GiB address-space limit, so that an unbounded read fails at once instead of filling
+/// the machine; the test fails (and `sts` is killed) if it has not exited within 20 s. Returns
+/// the exit code and the standard error.
+#[cfg(all(unix, feature = "client"))]
+fn sts_bounded(tag: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let limit = Duration::from_secs(20);
+    let d = scratch(tag);
+    let (out, err) = (d.join("stdout"), d.join("stderr"));
+    let mut child = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_sts"))
+        .args([
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/r",
+            "--role-session-name",
+            "s1",
+        ])
+        .args(extra)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", &d)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .expect("run sts");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sts {extra:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let err = String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned();
+    (status.code(), err)
+}
+
+/// The flags that read a file, with the name their errors give them.
+#[cfg(all(unix, feature = "client"))]
+const FILE_FLAGS: [(&str, &str, &str); 4] = [
+    ("--policy", "file://", "--policy"),
+    ("--policy", "fileb://", "--policy"),
+    ("--cli-input-json", "file://", "cli-input-json"),
+    ("--cli-input-yaml", "fileb://", "cli-input-yaml"),
+];
+
+#[cfg(all(unix, feature = "client"))]
+#[test]
+fn sts_parameter_files_that_are_devices_are_refused_without_reading() {
+    for (flag, scheme, name) in FILE_FLAGS {
+        let value = format!("{scheme}/dev/zero");
+        let (code, err) = sts_bounded("param-dev", &[flag, &value]);
+        assert_eq!(
+            err,
+            format!(
+                "\nError parsing parameter '{name}': Unable to load paramfile {value}: not a \
+                 regular file (character device); not read\n"
+            )
+        );
+        assert_eq!(code, Some(252), "{flag} {value}");
+    }
+    // A directory still reads as Python's error for it.
+    let d = scratch("param-dir");
+    let value = format!("file://{}", d.display());
+    let (code, err) = sts_bounded("param-dir-run", &["--policy", &value]);
+    assert_eq!(
+        err,
+        format!(
+            "\nError parsing parameter '--policy': Unable to load paramfile {value}: [Errno 21] \
+             Is a directory: '{}'\n",
+            d.display()
+        )
+    );
+    assert_eq!(code, Some(252));
+}
+
+#[cfg(all(unix, feature = "client"))]
+#[test]
+fn sts_parameter_files_that_are_fifos_are_refused_at_once() {
+    let d = scratch("param-fifo");
+    let fifo = d.join("fifo");
+    if !mkfifo(&fifo) {
+        return;
+    }
+    for (flag, scheme, name) in FILE_FLAGS {
+        let value = format!("{scheme}{}", fifo.display());
+        let (code, err) = sts_bounded("param-fifo-run", &[flag, &value]);
+        assert_eq!(
+            err,
+            format!(
+                "\nError parsing parameter '{name}': Unable to load paramfile {value}: not a \
+                 regular file (FIFO); not read\n"
+            )
+        );
+        assert_eq!(code, Some(252), "{flag} {value}");
+    }
+}
+
+#[cfg(all(unix, feature = "client"))]
+#[test]
+fn sts_parameter_files_over_the_cap_are_refused_and_the_cap_is_named() {
+    let d = scratch("param-cap");
+    let (at, over) = (d.join("at-cap"), d.join("over-cap"));
+    std::fs::write(&at, "a".repeat(MAX_PARAM_FILE)).unwrap();
+    std::fs::write(&over, "a".repeat(MAX_PARAM_FILE + 1)).unwrap();
+    for (flag, scheme, name) in FILE_FLAGS {
+        let value = format!("{scheme}{}", over.display());
+        let (code, err) = sts_bounded("param-cap-run", &[flag, &value]);
+        assert_eq!(
+            err,
+            format!(
+                "\nError parsing parameter '{name}': Unable to load paramfile {value}: larger \
+                 than the 1048576-byte limit; not read\n"
+            )
+        );
+        assert_eq!(code, Some(252), "{flag} {value}");
+        // A file at the cap is read (and then found invalid for what it holds).
+        let value = format!("{scheme}{}", at.display());
+        let (_, err) = sts_bounded("param-cap-run", &[flag, &value]);
+        assert!(!err.contains("Unable to load paramfile"), "{flag}: {err}");
+    }
+}
+
+/// The cap leaves room over the largest STS parameter: a 100,000-character SAML assertion.
+#[cfg(feature = "client")]
+#[test]
+fn sts_largest_saml_assertion_is_read_from_a_file_and_sent() {
+    use crate::support::{CREDS_XML, FakeSts, Reply, success};
+    let fake = FakeSts::start(Reply::xml(200, success("AssumeRoleWithSAML", CREDS_XML)));
+    let d = scratch("param-saml");
+    let assertion = "PHNhbWw+".repeat(12_500);
+    assert_eq!(assertion.len(), 100_000);
+    std::fs::write(d.join("assertion.b64"), &assertion).unwrap();
+    let out = sts_in(
+        &d,
+        &[
+            ("HOME", d.to_str().unwrap()),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_STS", &fake.url()),
+        ],
+        &[
+            "assume-role-with-saml",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/r",
+            "--principal-arn",
+            "arn:aws:iam::123456789012:saml-provider/p",
+            "--saml-assertion",
+            "file://assertion.b64",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        fake.requests()[0].param("SAMLAssertion").as_deref(),
+        Some(assertion.as_str())
+    );
+}

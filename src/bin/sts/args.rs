@@ -8,6 +8,8 @@
 use crate::commands::{self, Command, Flag, Kind, Shape};
 use crate::pystyle;
 use crate::shorthand::{self, Json, Struct};
+use sts_blocking::__private::files::{MAX_PARAM_FILE, read_capped};
+use sts_blocking::error::FileProblem;
 use sts_blocking::ops::{PolicyDescriptor, ProvidedContext, Tag};
 
 /// An error of the command line itself (as opposed to the call).
@@ -566,7 +568,8 @@ fn has_scheme(url: &str) -> bool {
     }
 }
 
-/// Reads a `file://` or `fileb://` value, as the AWS CLI does for every parameter.
+/// Reads a `file://` or `fileb://` value, as the AWS CLI does for every parameter: a regular file
+/// of at most [`MAX_PARAM_FILE`] bytes (a FIFO or device is refused without being opened).
 pub(crate) fn load(flag: &str, value: &str) -> Result<String, CliError> {
     let Some(path) = value
         .strip_prefix("file://")
@@ -587,10 +590,10 @@ pub(crate) fn load(flag: &str, value: &str) -> Result<String, CliError> {
             "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
         ))
     })?;
-    let bytes = std::fs::read(&path).map_err(|e| {
+    let bytes = read_capped(&path, MAX_PARAM_FILE, "paramfile").map_err(|e| {
         CliError::Param(format!(
             "Error parsing parameter '{flag}': Unable to load paramfile {value}: {}",
-            io_error(&e, &path.to_string_lossy())
+            file_error(&e, &path.to_string_lossy())
         ))
     })?;
     String::from_utf8(bytes).map_err(|_| {
@@ -600,13 +603,26 @@ pub(crate) fn load(flag: &str, value: &str) -> Result<String, CliError> {
     })
 }
 
-/// An `OSError` as Python prints it: `[Errno 2] No such file or directory: 'nope.json'`.
-fn io_error(e: &std::io::Error, path: &str) -> String {
-    let text = e.to_string();
-    // Rust: "No such file or directory (os error 2)".
-    match (e.raw_os_error(), text.rsplit_once(" (os error ")) {
-        (Some(n), Some((words, _))) => format!("[Errno {n}] {words}: {}", pystyle::repr(path)),
-        _ => text,
+/// Why a parameter file could not be read. What Python could not open either reads as its
+/// `OSError` (`[Errno 2] No such file or directory: 'nope.json'`); a FIFO or a device (which Python
+/// would wait on, or read without end) says what it is, and a file over the cap names the cap.
+fn file_error(e: &sts_blocking::Error, path: &str) -> String {
+    let os_error = |n: &str, words: &str| format!("[Errno {n}] {words}: {}", pystyle::repr(path));
+    match e {
+        sts_blocking::Error::File { problem, .. } => match problem {
+            FileProblem::NotFound => os_error("2", "No such file or directory"),
+            FileProblem::NotRegular { kind: "directory" } => os_error("21", "Is a directory"),
+            // Rust words it "Permission denied (os error 13)".
+            FileProblem::Io(text) => match text
+                .strip_suffix(')')
+                .and_then(|t| t.rsplit_once(" (os error "))
+            {
+                Some((words, n)) => os_error(n, words),
+                None => text.clone(),
+            },
+            other => other.to_string(),
+        },
+        other => other.to_string(),
     }
 }
 

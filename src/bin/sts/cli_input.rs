@@ -16,6 +16,7 @@ use crate::args::{Values, is_operation};
 use crate::commands::{Command, Flag, Kind, Out};
 use crate::output::{ObjBuilder, Value};
 use crate::shorthand::Json;
+use std::collections::HashSet;
 
 /// A line of the document: its indentation and its text (comment removed, right-trimmed).
 struct Line<'a> {
@@ -153,6 +154,9 @@ impl Parser<'_> {
 
     fn mapping(&mut self, indent: usize, depth: usize) -> Result<Json, String> {
         let mut members: Vec<(String, Json)> = Vec::new();
+        // The keys read so far, for the duplicate check: a scan of `members` made a document of
+        // n keys cost n² comparisons.
+        let mut seen: HashSet<String> = HashSet::new();
         loop {
             self.skip_blank();
             let Some(line) = self.lines.get(self.i) else {
@@ -173,7 +177,7 @@ impl Parser<'_> {
                 Json::Bool(b) => b.to_string(),
                 _ => return Err(format!("unsupported key on line {}", self.i + 1)),
             };
-            if members.iter().any(|(k, _)| *k == key) {
+            if !seen.insert(key.clone()) {
                 return Err(format!("duplicate key {key:?}"));
             }
             self.i += 1;
@@ -654,5 +658,47 @@ mod tests {
         assert_eq!(parse_yaml("").unwrap(), Json::Null);
         let deep = "[".repeat(100);
         assert!(parse_yaml(&format!("a: {deep}")).is_err());
+    }
+
+    /// A document with many keys parses in time linear in its size (the duplicate-key check was
+    /// a scan of the keys read so far: 80,000 keys took 13 s in a release build).
+    #[test]
+    fn many_keys_parse_in_linear_time() {
+        const KEYS: usize = 80_000;
+        let top: String = (0..KEYS).map(|i| format!("k{i:05}: {i}\n")).collect();
+        let nested = format!("Policy:\n{}", top.replace('k', "  k"));
+        for doc in [top, nested] {
+            let start = std::time::Instant::now();
+            let v = parse_yaml(&doc).unwrap();
+            let took = start.elapsed();
+            let Json::Obj(m) = (match v {
+                Json::Obj(mut m) if m.len() == 1 => m.remove(0).1,
+                v => v,
+            }) else {
+                panic!("not a mapping")
+            };
+            assert_eq!(m.len(), KEYS);
+            assert_eq!(
+                m[KEYS - 1],
+                (
+                    format!("k{:05}", KEYS - 1),
+                    Json::Num(format!("{}", KEYS - 1))
+                )
+            );
+            // Linear: under a second in a debug build on a loaded 2-core machine; the quadratic
+            // check took 27 s to 100 s there.
+            assert!(
+                took < std::time::Duration::from_secs(3),
+                "{KEYS} keys took {took:?}"
+            );
+        }
+        // A duplicate among them is still found, and named.
+        let dup = format!(
+            "{}k00042: again\n",
+            (0..KEYS)
+                .map(|i| format!("k{i:05}: 1\n"))
+                .collect::<String>()
+        );
+        assert_eq!(parse_yaml(&dup), Err("duplicate key \"k00042\"".to_owned()));
     }
 }
