@@ -43,6 +43,9 @@ pub(crate) const REMOVED: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    // aws-vault's: the expiry of its keys (not of ours), and its nesting guard.
+    "AWS_SESSION_EXPIRATION",
+    "AWS_VAULT",
 ];
 
 /// Variables the child may be given (checked by the tests).
@@ -75,8 +78,9 @@ pub(crate) const EXEC: Command = Command {
         AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when a region is \
         configured), AWS_ACCOUNT_ID (when known) and STS_EXEC (the profile). AWS_PROFILE, \
         AWS_DEFAULT_PROFILE, AWS_SECURITY_TOKEN, AWS_CREDENTIAL_FILE, AWS_WEB_IDENTITY_TOKEN_FILE, \
-        AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME and the AWS_CONTAINER_* variables are removed, so \
-        that it cannot pick up other credentials.\n\n\
+        AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, the AWS_CONTAINER_* variables and aws-vault's \
+        AWS_SESSION_EXPIRATION and AWS_VAULT are removed, so that it cannot pick up other \
+        credentials.\n\n\
         Long-term access keys are not handed over as they are: sts first calls GetSessionToken \
         (with an MFA code when the profile has mfa_serial) and gives the command the session, as \
         aws-vault does. --no-session hands over the keys themselves.\n\n\
