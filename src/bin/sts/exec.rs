@@ -9,9 +9,9 @@
 //!   a nested `sts exec` refuses to run (`--force` allows it).
 //! - Without `--server`, on Unix, `sts` replaces itself with the command (exec): signals, the
 //!   terminal and the exit status are the command's own. With `--server` it starts the loopback
-//!   endpoint of [`crate::server`], runs the command as a child, forwards SIGTERM and SIGHUP (and
-//!   SIGINT / SIGQUIT when there is no terminal to send them to the child directly) and exits with
-//!   the child's status (128 + N for a child killed by signal N).
+//!   endpoint of [`crate::server`], runs the command as a child, passes on every signal that would
+//!   end `sts` first, keeps ignored ones ignored ([`crate::signals`]) and exits with the child's
+//!   status (128 + N for a child killed by signal N).
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag};
@@ -92,9 +92,14 @@ pub(crate) const EXEC: Command = Command {
         the container endpoint: a default profile with credentials of its own wins over it.\n\n\
         The exit status is the command's (128 + N when a signal N ended it). Without --server, \
         on Unix, sts replaces itself with the command. With --server, sts stays as the command's \
-        parent: SIGTERM and SIGHUP are passed on, and SIGINT and SIGQUIT too when standard input \
-        is not a terminal (from a terminal, the command receives them itself). Inside sts exec \
-        (STS_EXEC is set), sts exec refuses to run unless --force is given.",
+        parent and outlives it: the signals that would end sts (SIGTERM, SIGHUP, SIGUSR1, SIGALRM...) \
+        are passed on to the command, SIGINT and SIGQUIT only when standard input is not a \
+        terminal (from a terminal, the command receives them itself); a signal ignored when sts \
+        starts stays ignored, in sts and in the command, and is not passed on, so that \
+        nohup sts exec --server -- job & outlives the session. The endpoint closes when sts \
+        exits: processes that outlive the command must not rely on it (another local user could \
+        then take its port). Inside sts exec (STS_EXEC is set), sts exec refuses to run unless \
+        --force is given.",
     flags: &[
         flag(
             "--duration-seconds",
@@ -475,13 +480,13 @@ fn exec_or_spawn(command: std::process::Command, prog: &OsString) -> i32 {
 }
 
 fn spawn_and_wait(mut command: std::process::Command, prog: &OsString) -> i32 {
-    crate::signals::install();
+    // Before the command starts: a signal that comes meanwhile reaches it once it runs.
+    let signals = crate::signals::install();
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => return cannot_run(prog, &e),
     };
-    crate::signals::forward_to(child.id());
-    match child.wait() {
+    match signals.wait(&mut child) {
         Ok(status) => exit_code(status),
         Err(e) => {
             eprintln!(
