@@ -19,6 +19,9 @@ const NOISE: &[(&str, &str)] = &[
     ("AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent"),
     ("AWS_ROLE_ARN", "arn:aws:iam::1:role/other"),
     ("AWS_CREDENTIAL_FILE", "/nonexistent"),
+    // aws-vault's own.
+    ("AWS_SESSION_EXPIRATION", "2000-01-01T00:00:00Z"),
+    ("AWS_VAULT", "other"),
     ("UNRELATED", "kept"),
 ];
 
@@ -50,6 +53,8 @@ fn a_role_session_reaches_the_command_and_nothing_else_does() {
         "AWS_WEB_IDENTITY_TOKEN_FILE",
         "AWS_ROLE_ARN",
         "AWS_CREDENTIAL_FILE",
+        "AWS_SESSION_EXPIRATION",
+        "AWS_VAULT",
     ] {
         assert!(!child.contains_key(gone), "{gone} reached the command");
     }

@@ -12,6 +12,7 @@ mod fake;
 mod fake_token;
 mod login;
 mod server;
+mod signals;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

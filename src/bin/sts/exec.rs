@@ -9,9 +9,9 @@
 //!   a nested `sts exec` refuses to run (`--force` allows it).
 //! - Without `--server`, on Unix, `sts` replaces itself with the command (exec): signals, the
 //!   terminal and the exit status are the command's own. With `--server` it starts the loopback
-//!   endpoint of [`crate::server`], runs the command as a child, forwards SIGTERM and SIGHUP (and
-//!   SIGINT / SIGQUIT when there is no terminal to send them to the child directly) and exits with
-//!   the child's status (128 + N for a child killed by signal N).
+//!   endpoint of [`crate::server`], runs the command as a child, passes on every signal that would
+//!   end `sts` first, keeps ignored ones ignored ([`crate::signals`]) and exits with the child's
+//!   status (128 + N for a child killed by signal N).
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag};
@@ -43,6 +43,9 @@ pub(crate) const REMOVED: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    // aws-vault's: the expiry of its keys (not of ours), and its nesting guard.
+    "AWS_SESSION_EXPIRATION",
+    "AWS_VAULT",
 ];
 
 /// Variables the child may be given (checked by the tests).
@@ -75,8 +78,9 @@ pub(crate) const EXEC: Command = Command {
         AWS_CREDENTIAL_EXPIRATION, AWS_REGION and AWS_DEFAULT_REGION (when a region is \
         configured), AWS_ACCOUNT_ID (when known) and STS_EXEC (the profile). AWS_PROFILE, \
         AWS_DEFAULT_PROFILE, AWS_SECURITY_TOKEN, AWS_CREDENTIAL_FILE, AWS_WEB_IDENTITY_TOKEN_FILE, \
-        AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME and the AWS_CONTAINER_* variables are removed, so \
-        that it cannot pick up other credentials.\n\n\
+        AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, the AWS_CONTAINER_* variables and aws-vault's \
+        AWS_SESSION_EXPIRATION and AWS_VAULT are removed, so that it cannot pick up other \
+        credentials.\n\n\
         Long-term access keys are not handed over as they are: sts first calls GetSessionToken \
         (with an MFA code when the profile has mfa_serial) and gives the command the session, as \
         aws-vault does. --no-session hands over the keys themselves.\n\n\
@@ -88,9 +92,14 @@ pub(crate) const EXEC: Command = Command {
         the container endpoint: a default profile with credentials of its own wins over it.\n\n\
         The exit status is the command's (128 + N when a signal N ended it). Without --server, \
         on Unix, sts replaces itself with the command. With --server, sts stays as the command's \
-        parent: SIGTERM and SIGHUP are passed on, and SIGINT and SIGQUIT too when standard input \
-        is not a terminal (from a terminal, the command receives them itself). Inside sts exec \
-        (STS_EXEC is set), sts exec refuses to run unless --force is given.",
+        parent and outlives it: the signals that would end sts (SIGTERM, SIGHUP, SIGUSR1, SIGALRM...) \
+        are passed on to the command, SIGINT and SIGQUIT only when standard input is not a \
+        terminal (from a terminal, the command receives them itself); a signal ignored when sts \
+        starts stays ignored, in sts and in the command, and is not passed on, so that \
+        nohup sts exec --server -- job & outlives the session. The endpoint closes when sts \
+        exits: processes that outlive the command must not rely on it (another local user could \
+        then take its port). Inside sts exec (STS_EXEC is set), sts exec refuses to run unless \
+        --force is given.",
     flags: &[
         flag(
             "--duration-seconds",
@@ -471,13 +480,13 @@ fn exec_or_spawn(command: std::process::Command, prog: &OsString) -> i32 {
 }
 
 fn spawn_and_wait(mut command: std::process::Command, prog: &OsString) -> i32 {
-    crate::signals::install();
+    // Before the command starts: a signal that comes meanwhile reaches it once it runs.
+    let signals = crate::signals::install();
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => return cannot_run(prog, &e),
     };
-    crate::signals::forward_to(child.id());
-    match child.wait() {
+    match signals.wait(&mut child) {
         Ok(status) => exit_code(status),
         Err(e) => {
             eprintln!(
