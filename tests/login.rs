@@ -510,3 +510,32 @@ fn default_cache_directory_and_whoami_source() {
     assert_eq!(c.account_id.as_deref(), Some("012345678901"));
     assert_eq!(chain.source_name(), "profile:signin (login)");
 }
+
+#[test]
+fn cache_directory_of_another_user_is_expanded_or_refused() {
+    use sts_blocking::__private::credentials::login::cache_dir;
+    use sts_blocking::error::FileProblem;
+    // `~user/...` is that user's home, never a directory named `~user` in the working directory.
+    let env = Env::from_map([
+        ("HOME", "/h"),
+        ("AWS_LOGIN_CACHE_DIRECTORY", "~nosuchuser/cache"),
+    ]);
+    match cache_dir(&env) {
+        Err(Error::File {
+            problem: FileProblem::UnknownUser { user },
+            ..
+        }) => assert_eq!(user, "nosuchuser"),
+        other => panic!("{other:?}"),
+    }
+    let env = Env::from_map([("AWS_LOGIN_CACHE_DIRECTORY", "~/cache")]);
+    match cache_dir(&env) {
+        Err(Error::File {
+            problem: FileProblem::NoHomeDirectory,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    let env = Env::from_map([("HOME", "/h"), ("AWS_LOGIN_CACHE_DIRECTORY", "~/cache")]);
+    assert_eq!(cache_dir(&env).unwrap(), Some(PathBuf::from("/h/cache")));
+    assert_eq!(cache_dir(&Env::from_map([("X", "1")])).unwrap(), None);
+}

@@ -180,10 +180,14 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
             "no home directory and no AWS_CONFIG_FILE: nowhere to save the profile",
         );
     };
-    let Some(cache_dir) = login::cache_dir(&env) else {
-        return config_error(
-            "no home directory and no AWS_LOGIN_CACHE_DIRECTORY: nowhere to save the session",
-        );
+    let cache_dir = match login::cache_dir(&env) {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            return config_error(
+                "no home directory and no AWS_LOGIN_CACHE_DIRECTORY: nowhere to save the session",
+            );
+        }
+        Err(e) => return config_error(e),
     };
     let configured = g
         .region
@@ -394,8 +398,10 @@ fn one_request(mut stream: TcpStream) -> Option<Callback> {
 
 fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let env = Env::real();
-    let Some(dir) = login::cache_dir(&env) else {
-        return config_error("no home directory and no AWS_LOGIN_CACHE_DIRECTORY");
+    let dir = match login::cache_dir(&env) {
+        Ok(Some(d)) => d,
+        Ok(None) => return config_error("no home directory and no AWS_LOGIN_CACHE_DIRECTORY"),
+        Err(e) => return config_error(e),
     };
     const NOTE: &str = "Note, any local developer tools that have already loaded the access \
         token may continue to use it until its expiration. Access tokens expire in 15 minutes.";
