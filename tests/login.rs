@@ -512,6 +512,19 @@ fn default_cache_directory_and_whoami_source() {
 }
 
 #[test]
+fn control_characters_in_a_refusal_are_escaped() {
+    let now = OffsetDateTime::now_utc();
+    let expired = (now - time::Duration::minutes(1)).format(&Rfc3339).unwrap();
+    // A title-setting OSC, a bell and a carriage return in the service's `error` code.
+    let body = json!({"error": "Bad\u{1b}]0;pwned\u{7}\rX", "message": "m"}).to_string();
+    let fake = signin_fake(SEC1_PEM, vec![(input("r1"), 400, body)]);
+    let (_dir, env) = setup("ctl", &token_doc(&expired, SEC1_PEM, "r1"), &fake);
+    let e = resolve(&env, now).unwrap_err().to_string();
+    assert!(!e.contains(['\u{1b}', '\u{7}', '\r']), "{e:?}");
+    assert!(e.contains("Bad\\u{1b}]0;pwned\\u{7}\\rX"), "{e:?}");
+}
+
+#[test]
 fn cache_directory_of_another_user_is_expanded_or_refused() {
     use sts_blocking::__private::credentials::login::cache_dir;
     use sts_blocking::error::FileProblem;

@@ -323,10 +323,17 @@ pub(super) fn refresh_error(status: u16, body: &str, hint: &str) -> Error {
              signin:CreateOAuth2Token action (ask an administrator to allow it), then {hint}"
         )),
         _ => {
+            // The service's text, escaped (an ESC or CR would reach the terminal) and cut.
             let code = reason
                 .or_else(|| text("__type"))
                 .or_else(|| text("code"))
-                .map(|c| format!(", {}", c.rsplit('#').next().unwrap_or(&c)))
+                .map(|c| {
+                    let short = c.rsplit('#').next().unwrap_or(&c);
+                    format!(
+                        ", {}",
+                        crate::redact::escape_controls(&crate::error::cut(short, 100))
+                    )
+                })
                 .unwrap_or_default();
             err(format!(
                 "refreshing the login session failed (HTTP {status}{code}); {hint} (if it \
@@ -806,6 +813,11 @@ mod tests {
         assert!(e.contains("expiresAt") && !e.contains("marker"), "{e}");
         let e = refresh_error(400, r#"{"error": "x", "refreshToken": "marker"}"#, "h").to_string();
         assert!(!e.contains("marker"), "{e}");
+        // The service's code reaches the terminal escaped, and cut.
+        let e = refresh_error(400, "{\"error\": \"A\\u001b[2J\\u0007\\r\"}", "h").to_string();
+        assert!(e.contains("A\\u{1b}[2J\\u{7}\\r") && !e.contains(['\u{1b}', '\u{7}', '\r']));
+        let long = format!("{{\"error\": \"{}\"}}", "E".repeat(5000));
+        assert!(refresh_error(400, &long, "h").to_string().len() < 400);
         let b = refresh_body("c", &SecretString::new("marker"));
         assert_eq!(format!("{b:?}"), "** redacted **");
     }

@@ -139,7 +139,8 @@ pub enum Callback {
         /// The `state` it came back with.
         state: String,
     },
-    /// The redirect with an `error` (the user refused, or sign-in failed); its text.
+    /// The redirect with an `error` (the user refused, or sign-in failed); its text, control
+    /// characters escaped.
     Denied(String),
     /// Any other request (a favicon, a wrong path): answer 404 and keep waiting.
     Other,
@@ -170,10 +171,11 @@ pub fn parse_callback(target: &str) -> Callback {
     };
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     if let Some(e) = get("error") {
-        let mut why: String = e.chars().filter(|c| !c.is_control()).take(200).collect();
+        let text = |t: &str, max| crate::redact::escape_controls(&crate::error::cut(t, max));
+        let mut why = text(e, 200);
         if let Some(d) = get("error_description") {
             why.push_str(": ");
-            why.extend(d.chars().filter(|c| !c.is_control()).take(300));
+            why.push_str(&text(d, 300));
         }
         return Callback::Denied(why);
     }
@@ -237,7 +239,8 @@ pub fn exchange_body(
 /// signature is not checked (the token came over TLS from the sign-in service).
 ///
 /// # Errors
-/// [`Error::Credentials`] when it is not a JWT with a string `sub`.
+/// [`Error::Credentials`] when it is not a JWT with a string `sub`, or the `sub` has control
+/// characters (it goes to the terminal and the config file).
 pub fn session_from_id_token(id_token: &str) -> Result<String, Error> {
     let bad = || err("the sign-in service returned an ID token without a session (`sub`)");
     let mut parts = id_token.split('.');
@@ -249,12 +252,21 @@ pub fn session_from_id_token(id_token: &str) -> Result<String, Error> {
     let bytes = base64::decode_url_nopad(payload.trim_end_matches('=')).ok_or_else(bad)?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let v = json::parse(&text).map_err(|_| bad())?;
-    v.get("sub")
+    let sub = v
+        .get("sub")
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(bad)
+        .ok_or_else(bad)?;
+    // It is shown on the terminal and written into the config file: refused, not escaped.
+    if sub.chars().any(char::is_control) {
+        return Err(err(format!(
+            "the sign-in service returned a session name with control characters ({}): refused, \
+             nothing was saved",
+            crate::redact::escape_controls(&crate::error::cut(sub, 200))
+        )));
+    }
+    Ok(sub.to_owned())
 }
 
 /// A finished login: the session name, its credentials and the cache file contents.
@@ -639,8 +651,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match parse_callback("/oauth/callback?error=access_denied&error_description=no\n") {
-            Callback::Denied(why) => assert_eq!(why, "access_denied: no"),
+        match parse_callback("/oauth/callback?error=access_denied&error_description=no%1B%07\n") {
+            Callback::Denied(why) => assert_eq!(why, "access_denied: no\\u{1b}\\u{7}\\n"),
             other => panic!("{other:?}"),
         }
         for other in [
@@ -735,6 +747,17 @@ mod tests {
         );
         for bad in ["", "a", "a.b", "a.b.c.d", "a.!!.c", "a.e30.c"] {
             assert!(session_from_id_token(bad).is_err(), "{bad}");
+        }
+        // A `sub` with control characters is refused, and the error shows it escaped.
+        for sub in ["arn:a\u{1b}]0;x\u{7}", "arn:a\rb", "arn:\u{9b}2J"] {
+            let payload = base64::encode_url_nopad(
+                format!("{{\"sub\": {}}}", crate::json::escape(sub)).as_bytes(),
+            );
+            let e = session_from_id_token(&format!("h.{payload}.s"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("control characters"), "{e}");
+            assert!(!e.chars().any(char::is_control), "{e:?}");
         }
         assert_eq!(
             super::super::account_of_arn("arn:aws:iam::0123:user/x").as_deref(),

@@ -273,6 +273,28 @@ fn the_browser_opens_it_or_it_is_printed() {
 }
 
 #[test]
+fn control_characters_in_the_callers_arn_are_escaped() {
+    // GetCallerIdentity names the caller; a CR or a C1 CSI in it must not reach the terminal raw.
+    let fake = FakeSts::start(3600, "arn:aws:iam::123456789012:user/al&#13;ice&#x9b;2J");
+    let fed = fake_federation();
+    let h = home("console-arn", "", "");
+    let (sts_url, fed_url) = (fake.url(), fed.url());
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+        ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "AKIALONGTERM"),
+        ("AWS_SECRET_ACCESS_KEY", "long-secret"),
+        ("AWS_SESSION_TOKEN", "session-of-alice"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let o = run(sts(&h, &env, &["console", "--print"]));
+    let err = stderr(&o);
+    assert_eq!(code(&o), 253, "{err:?}");
+    assert!(!err.contains(['\r', '\u{9b}']), "{err:?}");
+    assert!(err.contains("user/al\\rice\\u{9b}2J"), "{err:?}");
+}
+
+#[test]
 fn login_urls_per_partition_match_golden() {
     let mut out = String::new();
     for region in ["us-east-1", "eu-central-1", "cn-north-1", "us-gov-west-1"] {

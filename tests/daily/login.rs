@@ -35,6 +35,8 @@ struct Signin {
     jtis: HashSet<String>,
     grants: Vec<String>,
     problems: Vec<String>,
+    /// The ID token's `sub` (default: [`SESSION`]).
+    sub: Option<String>,
 }
 
 fn b64json(part: &str) -> Option<J> {
@@ -97,7 +99,8 @@ fn tokens(st: &mut Signin, with_id_token: bool) -> String {
         "refreshToken": st.refresh,
     });
     if with_id_token {
-        let payload = base64::encode_url_nopad(json!({"sub": SESSION}).to_string().as_bytes());
+        let sub = st.sub.clone().unwrap_or_else(|| SESSION.to_owned());
+        let payload = base64::encode_url_nopad(json!({"sub": sub}).to_string().as_bytes());
         v["idToken"] = J::String(format!("eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln"));
     }
     v.to_string()
@@ -575,4 +578,41 @@ fn a_refused_sign_in_ends_the_wait() {
         std::fs::read_to_string(h.join(".aws/config")).unwrap(),
         CONFIG
     );
+}
+
+#[test]
+fn control_characters_in_the_session_are_refused_before_anything_is_written() {
+    let (fake, st) = fake_signin();
+    st.lock().unwrap().sub =
+        Some("arn:aws:sts::123456789012:assumed-role/Admin/a\u{1b}]0;x\u{7}b".to_owned());
+    let h = home("login-control", CONFIG, "");
+    let url = fake.url();
+    let env = [("AWS_ENDPOINT_URL_SIGNIN", url.as_str())];
+    let mut c = sts(&h, &env, &["login", "--region", "us-east-1", "--remote"]);
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let authorize = loop {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if line.starts_with("http") {
+            break line.trim().to_owned();
+        }
+    };
+    let (_, _, shown) = get(&authorize);
+    writeln!(child.stdin.take().unwrap(), "{shown}").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(err.contains("control character"), "{err:?}");
+    assert!(!err.contains(['\u{1b}', '\u{7}', '\r']), "{err:?}");
+    // Nothing written: the config as it was, no cache file.
+    assert_eq!(
+        std::fs::read_to_string(h.join(".aws/config")).unwrap(),
+        CONFIG
+    );
+    assert!(!h.join(".aws/login").exists());
+    assert_eq!(st.lock().unwrap().grants, ["authorization_code"]);
 }

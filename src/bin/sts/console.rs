@@ -4,6 +4,7 @@
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag, out};
 use sts_blocking::__private::credentials::federation::{self, CallerKind};
+use sts_blocking::__private::redact::escape_controls;
 use sts_blocking::credentials::Env;
 use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
 use sts_blocking::settings::Settings;
@@ -134,6 +135,8 @@ fn session(
         .arn
         .unwrap_or_default();
     let kind = federation::classify_arn(&arn);
+    // The service's text, for messages: control characters escaped.
+    let shown = escape_controls(&arn);
     if creds.session_token.is_none() {
         if let Some(d) = duration
             && !federation::FEDERATION_DURATION.contains(&d)
@@ -156,7 +159,7 @@ fn session(
     match kind {
         CallerKind::User | CallerKind::Root => Ok(Err({
             eprintln!(
-                "\nThese credentials are a GetSessionToken session of {arn}, which the console \
+                "\nThese credentials are a GetSessionToken session of {shown}, which the console \
                  federation endpoint refuses. Use a role (a profile with role_arn, SSO or aws \
                  login), or the user's long-term keys (sts console then makes a \
                  GetFederationToken session)."
@@ -178,7 +181,7 @@ fn session(
         _ => {
             if duration.is_some() {
                 return Ok(Err(usage(&format!(
-                    "--duration-seconds can only be used with a role session, and {arn} is not \
+                    "--duration-seconds can only be used with a role session, and {shown} is not \
                      one"
                 ))));
             }

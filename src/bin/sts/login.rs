@@ -11,6 +11,7 @@ use sts_blocking::__private::credentials::env::Platform;
 use sts_blocking::__private::credentials::login_flow::{self, Callback, PendingLogin};
 use sts_blocking::__private::credentials::profile::{FileLocations, ProfileSet};
 use sts_blocking::__private::credentials::{config_writer, login};
+use sts_blocking::__private::redact::escape_controls;
 use sts_blocking::credentials::Env;
 use sts_blocking::{Error, SecretString};
 
@@ -250,8 +251,9 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
         .filter(|old| *old != result.session)
     {
         let q = format!(
-            "\nProfile {profile} is already configured to use session {old}. Do you want to \
+            "\nProfile {profile} is already configured to use session {}. Do you want to \
              overwrite it to use {} instead? (y/n): ",
+            escape_controls(old),
             result.session
         );
         if !ask(&q).is_some_and(|a| a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes")) {
