@@ -228,24 +228,35 @@ fn a_refused_exchange_says_so_without_secrets() {
     assert!(stderr(&o).contains("refusing plain http"), "{}", stderr(&o));
 }
 
+/// A fake `xdg-open` in `h/bin`: it writes its arguments (one a line) to `h/argv`, the file it
+/// is given to `h/page`, and the modes of that file and its directory to `h/modes`; returns the
+/// PATH to run `sts` with.
+fn recording_opener(h: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = h.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opener = bin.join("xdg-open");
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{argv}'\n\
+         cat -- \"$1\" > '{page}'\n\
+         mode() {{ stat -c %a \"$1\" 2>/dev/null || stat -f %Lp \"$1\"; }}\n\
+         {{ mode \"$1\"; mode \"$(dirname -- \"$1\")\"; }} > '{modes}'\n",
+        argv = h.join("argv").display(),
+        page = h.join("page").display(),
+        modes = h.join("modes").display(),
+    );
+    std::fs::write(&opener, script).unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
 #[test]
 fn the_browser_opens_it_or_it_is_printed() {
-    use std::os::unix::fs::PermissionsExt;
     let fake = FakeSts::start(3600, "arn:aws:sts::123456789012:assumed-role/dev/s");
     let fed = fake_federation();
     let h = home("console-open", ROLE_CONFIG, BASE_KEYS);
-    let bin = h.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let opened = h.join("opened");
-    let opener = bin.join("xdg-open");
-    std::fs::write(
-        &opener,
-        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = recording_opener(&h);
     let (sts_url, fed_url) = (fake.url(), fed.url());
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let env = [
         ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
         ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
@@ -257,10 +268,34 @@ fn the_browser_opens_it_or_it_is_printed() {
     );
     let o = run(sts(&h, &env, &["console", "--profile", "dev"]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&opened).unwrap(), want);
     assert!(stdout(&o).is_empty());
-    // An opener that fails: the URL is printed instead.
-    std::fs::write(&opener, "#!/bin/sh\nexit 3\n").unwrap();
+    // The SigninToken ("tok/en+1") is in no command line that `ps` shows: the opener gets the
+    // path of a private page that sends the browser on to the URL.
+    let argv = std::fs::read_to_string(h.join("argv")).unwrap();
+    assert!(
+        !argv.contains("tok") && !argv.contains("SigninToken"),
+        "{argv}"
+    );
+    let page = std::fs::read_to_string(h.join("page")).unwrap();
+    assert!(
+        page.contains(&want.replace('&', "&amp;")),
+        "{page}\nwants {want}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(h.join("modes")).unwrap(),
+        "600\n700\n",
+        "the page and its directory are the user's only"
+    );
+    // An opener that fails: the URL is printed instead, and the page is gone at once.
+    let opener = h.join("bin/xdg-open");
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > '{}'\nexit 3\n",
+            h.join("failed").display()
+        ),
+    )
+    .unwrap();
     let o = run(sts(&h, &env, &["console", "--profile", "dev"]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), format!("{want}\n"));
@@ -270,6 +305,12 @@ fn the_browser_opens_it_or_it_is_printed() {
         stderr(&o)
     );
     assert!(!stderr(&o).contains("tok"), "{}", stderr(&o));
+    let given = std::fs::read_to_string(h.join("failed")).unwrap();
+    assert!(!given.contains("tok"), "{given}");
+    assert!(
+        !std::path::Path::new(&given).exists(),
+        "{given} left behind"
+    );
 }
 
 #[test]

@@ -18,7 +18,10 @@ pub(crate) const CONSOLE: Command = Command {
     description: "Builds a sign-in URL for the AWS Management Console from the credentials \
         every other command uses (--profile with role chains, SSO, login_session, ...) and \
         opens it in the browser (xdg-open, open, or rundll32 on Windows), or prints it with \
-        --print. When the browser cannot be opened, the URL is printed instead.\n\n\
+        --print. When the browser cannot be opened, the URL is printed instead. The URL is on \
+        no command line (other users see those): the opener gets a page in a private directory \
+        of the temporary directory (mode 0600, removed a minute later) that sends the browser \
+        on to it.\n\n\
         Role sessions (AssumeRole, SSO, aws login) are exchanged as they are. Long-term access \
         keys of an IAM user first get a GetFederationToken session named after the user, with \
         the session policy {\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\
@@ -111,7 +114,8 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
     if v.switch("--print") {
         return crate::emit(&format!("{}\n", url.expose()));
     }
-    match crate::browser::open(url.expose()) {
+    // Not on the opener's command line: the URL is a credential (see `browser`).
+    match crate::browser::open_private(url.expose()) {
         Ok(()) => {
             eprintln!("Opened the console sign-in URL in your browser.");
             0
