@@ -136,13 +136,20 @@ pub enum Callback {
     Code {
         /// The authorization code (a secret).
         code: SecretString,
-        /// The `state` it came back with.
+        /// The `state` it came back with (compare with [`PendingLogin::state_matches`]).
         state: String,
     },
-    /// The redirect with an `error` (the user refused, or sign-in failed); its text, control
-    /// characters escaped.
-    Denied(String),
-    /// Any other request (a favicon, a wrong path): answer 404 and keep waiting.
+    /// The redirect with an `error` (the user refused, or sign-in failed).
+    Denied {
+        /// The `error` and `error_description`, control characters escaped.
+        why: String,
+        /// The `state` it came back with, if any.
+        state: Option<String>,
+    },
+    /// A request for the callback path without a usable code or error (none, an empty one, no
+    /// `state` with the code, a query that does not decode).
+    Invalid,
+    /// Any other path (a favicon): answer 404 and keep waiting.
     Other,
 }
 
@@ -153,13 +160,20 @@ impl fmt::Debug for Callback {
                 .debug_struct("Code")
                 .field("state", state)
                 .finish_non_exhaustive(),
-            Self::Denied(e) => f.debug_tuple("Denied").field(e).finish(),
+            Self::Denied { why, state } => f
+                .debug_struct("Denied")
+                .field("why", why)
+                .field("state", state)
+                .finish(),
+            Self::Invalid => f.write_str("Invalid"),
             Self::Other => f.write_str("Other"),
         }
     }
 }
 
-/// Reads the request target of a callback (`/oauth/callback?code=..&state=..`).
+/// Reads the request target of a callback (`/oauth/callback?code=..&state=..`). Whether it is
+/// this login's answer is the caller's check ([`PendingLogin::state_matches`]): anyone who finds
+/// the port can send one.
 #[must_use]
 pub fn parse_callback(target: &str) -> Callback {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -167,9 +181,10 @@ pub fn parse_callback(target: &str) -> Callback {
         return Callback::Other;
     }
     let Ok(pairs) = crate::query::decode(query) else {
-        return Callback::Other;
+        return Callback::Invalid;
     };
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let state = get("state").map(str::to_owned);
     if let Some(e) = get("error") {
         let text = |t: &str, max| crate::redact::escape_controls(&crate::error::cut(t, max));
         let mut why = text(e, 200);
@@ -177,14 +192,14 @@ pub fn parse_callback(target: &str) -> Callback {
             why.push_str(": ");
             why.push_str(&text(d, 300));
         }
-        return Callback::Denied(why);
+        return Callback::Denied { why, state };
     }
-    match (get("code"), get("state")) {
+    match (get("code"), state) {
         (Some(code), Some(state)) if !code.is_empty() => Callback::Code {
             code: SecretString::new(code),
-            state: state.to_owned(),
+            state,
         },
-        _ => Callback::Other,
+        _ => Callback::Invalid,
     }
 }
 
@@ -479,6 +494,12 @@ impl PendingLogin {
         &self.redirect_uri
     }
 
+    /// Whether `state` is this login's (compared in constant time).
+    #[must_use]
+    pub fn state_matches(&self, state: &str) -> bool {
+        crate::secret::constant_time_eq(state.as_bytes(), self.state.as_bytes())
+    }
+
     /// Checks the returned `state`, redeems `code` with a DPoP proof and builds the login (the
     /// expiration counted from `now`).
     ///
@@ -491,7 +512,7 @@ impl PendingLogin {
         state: &str,
         now: OffsetDateTime,
     ) -> Result<LoginResult, Error> {
-        if !crate::secret::constant_time_eq(state.as_bytes(), self.state.as_bytes()) {
+        if !self.state_matches(state) {
             return Err(err(
                 "the authorization response does not match this login (state mismatch): run \
                  `sts login` again",
@@ -652,17 +673,30 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match parse_callback("/oauth/callback?error=access_denied&error_description=no%1B%07\n") {
-            Callback::Denied(why) => assert_eq!(why, "access_denied: no\\u{1b}\\u{7}\\n"),
+            Callback::Denied { why, state } => {
+                assert_eq!(why, "access_denied: no\\u{1b}\\u{7}\\n");
+                assert_eq!(state, None);
+            }
             other => panic!("{other:?}"),
         }
-        for other in [
-            "/favicon.ico",
+        match parse_callback("/oauth/callback?error=e&state=s") {
+            Callback::Denied { why, state } => {
+                assert_eq!((why.as_str(), state.as_deref()), ("e", Some("s")));
+            }
+            other => panic!("{other:?}"),
+        }
+        for invalid in [
             "/oauth/callback",
             "/oauth/callback?code=&state=s",
             "/oauth/callback?code=c",
-            "/oauth/callbackx?code=c&state=s",
             "/oauth/callback?code=%zz&state=s",
         ] {
+            assert!(
+                matches!(parse_callback(invalid), Callback::Invalid),
+                "{invalid}"
+            );
+        }
+        for other in ["/favicon.ico", "/oauth/callbackx?code=c&state=s", ""] {
             assert!(matches!(parse_callback(other), Callback::Other), "{other}");
         }
         let c = parse_callback("/oauth/callback?code=marker&state=s");
