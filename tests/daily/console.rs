@@ -314,6 +314,91 @@ fn the_browser_opens_it_or_it_is_printed() {
 }
 
 #[test]
+fn destinations_must_be_the_partitions_console() {
+    let fake = FakeSts::start(3600, "arn:aws:sts::123456789012:assumed-role/dev/s");
+    let fed = fake_federation();
+    let h = home("console-destination", ROLE_CONFIG, BASE_KEYS);
+    let (sts_url, fed_url) = (fake.url(), fed.url());
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+        ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
+    ];
+    let console = |dest: &str, region: &str| {
+        run(sts(
+            &h,
+            &env,
+            &[
+                "console",
+                "--profile",
+                "dev",
+                "--region",
+                region,
+                "--print",
+                "--destination",
+                dest,
+            ],
+        ))
+    };
+    for bad in [
+        "http://console.aws.amazon.com/",
+        "https://evil.example.com/",
+        "https://console.aws.amazon.com.evil.example.com/",
+        "https://evilconsole.aws.amazon.com/",
+        "https://console.aws.amazon.com@evil.example.com/",
+        "https://evil.example.com\\.console.aws.amazon.com/",
+        "https://console.aws.amazon.com:8443/",
+        "https://console.aws.amazon.com./",
+        "javascript:alert(1)",
+        "/s3/home",
+        "https://console.amazonaws.cn/",
+        "https://console.aws.amazon.com/s3/home\nx",
+        "",
+    ] {
+        let o = console(bad, "eu-west-1");
+        assert_eq!(code(&o), 252, "{bad:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("--destination") && err.contains("console.aws.amazon.com"),
+            "{bad:?}: {err}"
+        );
+        assert!(stdout(&o).is_empty(), "{bad:?}");
+    }
+    // Refused before anything is sent.
+    assert!(fake.actions().is_empty(), "{:?}", fake.actions());
+    assert!(fed.requests().is_empty());
+    for (good, region) in [
+        (
+            "https://console.aws.amazon.com/s3/home?a=b&c=d",
+            "eu-west-1",
+        ),
+        (
+            "https://eu-west-1.console.aws.amazon.com/ec2/home",
+            "eu-west-1",
+        ),
+        ("https://S3.Console.AWS.Amazon.com/s3/buckets", "us-east-1"),
+        ("HTTPS://console.aws.amazon.com", "us-east-1"),
+        ("https://cn-north-1.console.amazonaws.cn/", "cn-north-1"),
+        ("https://console.amazonaws-us-gov.com/iam", "us-gov-west-1"),
+    ] {
+        let o = console(good, region);
+        assert_eq!(code(&o), 0, "{good}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o).trim(),
+            expected_url(&format!("{fed_url}/federation"), good),
+            "{good}"
+        );
+    }
+    // The China console is not the commercial partition's.
+    let o = console("https://console.aws.amazon.com/", "cn-north-1");
+    assert_eq!(code(&o), 252, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("console.amazonaws.cn"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn control_characters_in_the_callers_arn_are_escaped() {
     // GetCallerIdentity names the caller; a CR or a C1 CSI in it must not reach the terminal raw.
     let fake = FakeSts::start(3600, "arn:aws:iam::123456789012:user/al&#13;ice&#x9b;2J");

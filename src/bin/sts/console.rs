@@ -50,7 +50,10 @@ pub(crate) const CONSOLE: Command = Command {
             "",
             Kind::Str,
             false,
-            "The console page to open. Default: the console home of the configured region.",
+            "The console page to open: an https URL on the console of the configured \
+             region's partition (console.aws.amazon.com, console.amazonaws.cn or \
+             console.amazonaws-us-gov.com) or a host under it (eu-west-1.console.aws.amazon.com, \
+             s3.console.aws.amazon.com). Default: the console home of the configured region.",
             "an https URL of the console",
         ),
         flag(
@@ -97,6 +100,20 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         Ok(s) => s,
         Err(e) => return crate::report(&CONSOLE, &e, None),
     };
+    // The endpoints and the destination first: a wrong --destination is refused before any call.
+    let region = settings.region.as_deref();
+    let signin = settings.profiles().configured_endpoint_url(&env, "signin");
+    let endpoints = match federation::endpoints_for(region, signin.as_deref()) {
+        Ok(e) => e,
+        Err(e) => return crate::report(&CONSOLE, &e, None),
+    };
+    let destination = match v.str("--destination") {
+        Some(d) => match federation::check_destination(&d, &endpoints.console) {
+            Ok(()) => d,
+            Err(e) => return crate::report(&CONSOLE, &e, None),
+        },
+        None => federation::default_destination(&endpoints.console, region),
+    };
     let sts = match crate::exec::client(g, &settings) {
         Ok(s) => s,
         Err(e) => return crate::report(&CONSOLE, &e, None),
@@ -106,8 +123,7 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         Ok(Err(code)) => return code,
         Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
     };
-    let signin = settings.profiles().configured_endpoint_url(&env, "signin");
-    let url = match endpoints_and_url(&env, &settings, signin.as_deref(), v, &session) {
+    let url = match signin_url(&env, &settings, &endpoints, &destination, &session) {
         Ok(u) => u,
         Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
     };
@@ -194,29 +210,24 @@ fn session(
     }
 }
 
-fn endpoints_and_url(
+fn signin_url(
     env: &Env,
     settings: &Settings,
-    signin: Option<&str>,
-    v: &Values,
+    endpoints: &federation::ConsoleEndpoints,
+    destination: &str,
     (creds, duration): &(Credentials, Option<i64>),
 ) -> Result<sts_blocking::SecretString, Error> {
-    let region = settings.region.as_deref();
-    let e = federation::endpoints_for(region, signin)?;
     let token = federation::request_signin_token(
-        &e.federation,
+        &endpoints.federation,
         &federation::session_json(creds),
         *duration,
         env,
         settings.ca_bundle.clone(),
     )?;
-    let destination = v
-        .str("--destination")
-        .unwrap_or_else(|| federation::default_destination(&e.console, region));
     Ok(federation::login_url(
-        &e.federation,
+        &endpoints.federation,
         federation::ISSUER,
-        &destination,
+        destination,
         &token,
     ))
 }
