@@ -113,6 +113,10 @@ pub mod __private {
     pub mod base64 {
         pub use crate::presign::base64::*;
     }
+    /// Escaping of outside text for messages.
+    pub mod redact {
+        pub use crate::redact::escape_controls;
+    }
     /// The credential providers' internals.
     pub mod credentials {
         #[cfg(feature = "client")]

@@ -115,6 +115,22 @@ pub(crate) fn clean(text: &str, secrets: &[&str]) -> String {
     out
 }
 
+/// `text` from outside (a server, a browser, a token's claims) made safe for a terminal or a log
+/// line: every control character (C0, DEL, C1: ESC, BEL, CR, LF, CSI, ...) is written as its Rust
+/// escape (`\u{1b}`, `\r`), everything else is kept. The one escaping of messages: [`clean`]
+/// uses it too.
+///
+/// ```
+/// use sts_blocking::__private::redact::escape_controls;
+/// assert_eq!(escape_controls("a\u{1b}]0;t\u{7}\r\u{9b}é"), "a\\u{1b}]0;t\\u{7}\\r\\u{9b}é");
+/// ```
+#[must_use]
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
 /// Appends `text` with control characters escaped.
 fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {

@@ -510,3 +510,45 @@ fn default_cache_directory_and_whoami_source() {
     assert_eq!(c.account_id.as_deref(), Some("012345678901"));
     assert_eq!(chain.source_name(), "profile:signin (login)");
 }
+
+#[test]
+fn control_characters_in_a_refusal_are_escaped() {
+    let now = OffsetDateTime::now_utc();
+    let expired = (now - time::Duration::minutes(1)).format(&Rfc3339).unwrap();
+    // A title-setting OSC, a bell and a carriage return in the service's `error` code.
+    let body = json!({"error": "Bad\u{1b}]0;pwned\u{7}\rX", "message": "m"}).to_string();
+    let fake = signin_fake(SEC1_PEM, vec![(input("r1"), 400, body)]);
+    let (_dir, env) = setup("ctl", &token_doc(&expired, SEC1_PEM, "r1"), &fake);
+    let e = resolve(&env, now).unwrap_err().to_string();
+    assert!(!e.contains(['\u{1b}', '\u{7}', '\r']), "{e:?}");
+    assert!(e.contains("Bad\\u{1b}]0;pwned\\u{7}\\rX"), "{e:?}");
+}
+
+#[test]
+fn cache_directory_of_another_user_is_expanded_or_refused() {
+    use sts_blocking::__private::credentials::login::cache_dir;
+    use sts_blocking::error::FileProblem;
+    // `~user/...` is that user's home, never a directory named `~user` in the working directory.
+    let env = Env::from_map([
+        ("HOME", "/h"),
+        ("AWS_LOGIN_CACHE_DIRECTORY", "~nosuchuser/cache"),
+    ]);
+    match cache_dir(&env) {
+        Err(Error::File {
+            problem: FileProblem::UnknownUser { user },
+            ..
+        }) => assert_eq!(user, "nosuchuser"),
+        other => panic!("{other:?}"),
+    }
+    let env = Env::from_map([("AWS_LOGIN_CACHE_DIRECTORY", "~/cache")]);
+    match cache_dir(&env) {
+        Err(Error::File {
+            problem: FileProblem::NoHomeDirectory,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    let env = Env::from_map([("HOME", "/h"), ("AWS_LOGIN_CACHE_DIRECTORY", "~/cache")]);
+    assert_eq!(cache_dir(&env).unwrap(), Some(PathBuf::from("/h/cache")));
+    assert_eq!(cache_dir(&Env::from_map([("X", "1")])).unwrap(), None);
+}

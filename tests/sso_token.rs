@@ -383,3 +383,46 @@ fn expired_token_refreshed_then_credentials_and_the_cli_cache() {
     );
     assert_eq!(fake.count(), 2);
 }
+
+/// What the crate logs (this test binary's only logger).
+struct Logs(std::sync::Mutex<Vec<String>>);
+
+impl log::Log for Logs {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.target().starts_with("sts_blocking")
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if self.enabled(r.metadata()) {
+            self.0.lock().unwrap().push(r.args().to_string());
+        }
+    }
+    fn flush(&self) {}
+}
+
+static LOGS: Logs = Logs(std::sync::Mutex::new(Vec::new()));
+
+#[test]
+fn a_refused_refresh_is_logged_with_control_characters_escaped() {
+    let _ = log::set_logger(&LOGS);
+    log::set_max_level(log::LevelFilter::Warn);
+    let now = OffsetDateTime::now_utc();
+    // An OSC that sets the terminal's title, a bell and a carriage return in SSO-OIDC's `error`.
+    let fake = oidc(400, json!({"error": "denied\u{1b}]0;pwned\u{7}\rX"}));
+    let doc = token_file(
+        now + time::Duration::minutes(5),
+        now + time::Duration::days(1),
+    );
+    let home = setup("log-escape", &doc);
+    // The refresh fails; the token is still valid and kept.
+    assert_eq!(
+        provider(&home, &fake, now).token().unwrap().token.expose(),
+        "old-access"
+    );
+    let logs = LOGS.0.lock().unwrap();
+    let line = logs
+        .iter()
+        .find(|l| l.contains("denied"))
+        .expect("the refresh failure is logged");
+    assert!(line.contains("denied\\u{1b}]0;pwned\\u{7}\\rX"), "{line:?}");
+    assert!(!line.contains(['\u{1b}', '\u{7}', '\r']), "{line:?}");
+}

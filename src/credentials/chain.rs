@@ -335,7 +335,7 @@ fn resolve_base_with(
         }
         #[cfg(feature = "client")]
         BaseSource::Login(l) => {
-            let dir = super::login::cache_dir(env).ok_or_else(|| {
+            let dir = super::login::cache_dir(env)?.ok_or_else(|| {
                 Error::from(CredentialsError::new(
                     "login",
                     "no home directory (HOME is unset) and no AWS_LOGIN_CACHE_DIRECTORY",

@@ -142,23 +142,26 @@ fn new_section(mut contents: String, section: &str, values: &[(&str, &str)]) -> 
 /// Applies [`update`] to the file at `path` (see the module docs).
 ///
 /// # Errors
-/// [`Error::Config`] for a section name, key or value with a line break (as the CLI refuses
-/// them; the message never repeats a value) or a file that cannot be written; [`Error::File`]
-/// for one that cannot be read (too large, not a regular file, not UTF-8).
+/// [`Error::Config`] for a section name, key or value with a control character (the CLI refuses
+/// line breaks; an ESC or BEL would be replayed by every `cat` of the file; the message never
+/// repeats a value) or a file that cannot be written; [`Error::File`] for one that cannot be
+/// read (too large, not a regular file, not UTF-8).
 pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Result<(), Error> {
     let bad = |what: &str| {
         Error::config(format!(
-            "Invalid {what}: newline characters and carriage returns are not allowed"
+            "Invalid {what}: control characters (newlines, carriage returns, escapes) are not \
+             allowed"
         ))
     };
-    if section.contains(['\n', '\r']) {
+    let control = |t: &str| t.chars().any(char::is_control);
+    if control(section) {
         return Err(bad("section name"));
     }
     for (k, v) in values {
-        if k.contains(['\n', '\r']) {
+        if control(k) {
             return Err(bad("key"));
         }
-        if v.contains(['\n', '\r']) {
+        if control(v) {
             return Err(bad(&format!("value for key {k}")));
         }
     }
@@ -299,6 +302,14 @@ mod tests {
         }
         let e = update_file(&path, "profile a", &[("k", "marker\nx")]).unwrap_err();
         assert!(!e.to_string().contains("marker"), "{e}");
+        // Any control character: an ESC or BEL would reach every terminal that shows the file.
+        let before = std::fs::read_to_string(&path).unwrap();
+        for bad in ["a\u{1b}]0;x\u{7}", "a\rb", "a\u{9b}2J", "a\tb"] {
+            let e = update_file(&path, "profile a", &[("login_session", bad)]).unwrap_err();
+            assert!(e.to_string().contains("control characters"), "{e}");
+            assert!(update_file(&path, &format!("profile {bad}"), V).is_err());
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -111,6 +111,68 @@ pub fn default_destination(console: &str, region: Option<&str>) -> String {
     }
 }
 
+/// Checks a `Destination` given by the user: an `https` URL on the partition's `console` (as
+/// [`endpoints_for`] gives it) or a host under it (`eu-west-1.console.aws.amazon.com`,
+/// `s3.console.aws.amazon.com`), without user info, port, spaces or control characters. The
+/// sign-in URL sends the browser there with the session: anywhere else would hand the console
+/// session's start to another site.
+///
+/// ```
+/// use sts_blocking::__private::credentials::federation::check_destination;
+/// let console = "https://console.aws.amazon.com";
+/// assert!(check_destination("https://eu-west-1.console.aws.amazon.com/ec2/home", console).is_ok());
+/// assert!(check_destination("https://console.aws.amazon.com.evil.example/", console).is_err());
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidInput`] for `--destination`, saying what is accepted.
+pub fn check_destination(destination: &str, console: &str) -> Result<(), Error> {
+    let console_host = console.strip_prefix("https://").unwrap_or(console);
+    let refuse = |why: &str| {
+        Error::invalid_input(
+            "--destination",
+            format!(
+                "{why}; it must be an https URL of the AWS console of this partition \
+                 ({console}/... or https://<region>.{console_host}/...), got {}",
+                crate::error::echo(destination)
+            ),
+        )
+    };
+    if destination
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(refuse("spaces and control characters are not allowed"));
+    }
+    let rest = match destination.split_at_checked("https://".len()) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https://") => rest,
+        _ => return Err(refuse("not an https URL")),
+    };
+    let host = rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())].to_ascii_lowercase();
+    if host.contains('@') {
+        return Err(refuse("user info is not allowed"));
+    }
+    if host.contains(':') {
+        return Err(refuse("a port is not allowed"));
+    }
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let on_console = host == console_host
+        || host
+            .strip_suffix(console_host)
+            .and_then(|sub| sub.strip_suffix('.'))
+            .is_some_and(|sub| sub.split('.').all(label));
+    if !on_console || !host.split('.').all(label) {
+        return Err(refuse("not a console host"));
+    }
+    Ok(())
+}
+
 /// The `Session` parameter: `{"sessionId":..,"sessionKey":..,"sessionToken":..}`. A secret.
 #[must_use]
 pub fn session_json(c: &Credentials) -> crate::SecretString {
@@ -367,6 +429,55 @@ mod tests {
              console%2Fhome%3Fregion%3Deu-west-1&SigninToken=to%2Bken%2F%3D"
         );
         assert_eq!(default_destination("https://c", None), "https://c/");
+    }
+
+    #[test]
+    fn destinations_are_the_partitions_console() {
+        let aws = "https://console.aws.amazon.com";
+        for good in [
+            "https://console.aws.amazon.com",
+            "https://console.aws.amazon.com/",
+            "HTTPS://Console.AWS.amazon.com/s3/home?region=eu-west-1#x",
+            "https://eu-west-1.console.aws.amazon.com/ec2/home",
+            "https://s3.console.aws.amazon.com/s3/buckets?a=b&c=d",
+            "https://123456789012-abcd.us-east-1.console.aws.amazon.com/",
+            "https://console.aws.amazon.com?x=@:",
+        ] {
+            assert!(check_destination(good, aws).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "console.aws.amazon.com",
+            "http://console.aws.amazon.com/",
+            "https://evil.example/",
+            "https://console.aws.amazon.com.evil.example/",
+            "https://evilconsole.aws.amazon.com/",
+            "https://a@console.aws.amazon.com/",
+            "https://console.aws.amazon.com@evil.example/",
+            "https://evil.example\\.console.aws.amazon.com/",
+            "https://console.aws.amazon.com:443/",
+            "https://console.aws.amazon.com./",
+            "https://.console.aws.amazon.com/",
+            "https://-a.console.aws.amazon.com/",
+            "https://a..console.aws.amazon.com/",
+            "https://console.aws.amazon.com/a b",
+            "https://console.aws.amazon.com/\u{1b}[2J",
+            "https://console.amazonaws.cn/",
+            "https://https://",
+            "https:/",
+        ] {
+            let e = check_destination(bad, aws).unwrap_err().to_string();
+            assert!(
+                e.contains("--destination") && e.contains("https://console.aws.amazon.com"),
+                "{bad}: {e}"
+            );
+            assert!(!e.contains('\u{1b}'), "{e:?}");
+        }
+        let cn = "https://console.amazonaws.cn";
+        assert!(check_destination("https://cn-north-1.console.amazonaws.cn/", cn).is_ok());
+        assert!(check_destination("https://console.aws.amazon.com/", cn).is_err());
+        let gov = "https://console.amazonaws-us-gov.com";
+        assert!(check_destination("https://console.amazonaws-us-gov.com/iam", gov).is_ok());
     }
 
     #[test]

@@ -43,19 +43,22 @@ fn err(message: impl Into<String>) -> Error {
     CredentialsError::new("login", message).into()
 }
 
-/// The login cache directory: `AWS_LOGIN_CACHE_DIRECTORY` (a leading `~` is the home directory),
-/// else `<home>/.aws/login/cache`.
-#[must_use]
-pub fn cache_dir(env: &Env) -> Option<PathBuf> {
-    let home = env.home_dir(Platform::current());
+/// The login cache directory: `AWS_LOGIN_CACHE_DIRECTORY` (a leading `~` or `~user` expanded as
+/// in `AWS_CONFIG_FILE`, see [`Env::expand_home`]), else `<home>/.aws/login/cache`; `None` when
+/// neither is known (no variable and no home directory).
+///
+/// # Errors
+/// [`Error::File`] for a variable starting with `~` when the home directory (or that user) is
+/// unknown: it is never resolved against the working directory.
+pub fn cache_dir(env: &Env) -> Result<Option<PathBuf>, Error> {
+    let platform = Platform::current();
     match env.get("AWS_LOGIN_CACHE_DIRECTORY") {
-        Some(dir) => match dir.strip_prefix('~') {
-            Some(rest) if rest.is_empty() || rest.starts_with(['/', '\\']) => {
-                Some(home?.join(rest.trim_start_matches(['/', '\\'])))
-            }
-            _ => Some(PathBuf::from(dir)),
-        },
-        None => Some(home?.join(".aws").join("login").join("cache")),
+        Some(dir) => env
+            .expand_home(&dir, platform, "login cache directory")
+            .map(Some),
+        None => Ok(env
+            .home_dir(platform)
+            .map(|h| h.join(".aws").join("login").join("cache"))),
     }
 }
 
@@ -320,10 +323,17 @@ pub(super) fn refresh_error(status: u16, body: &str, hint: &str) -> Error {
              signin:CreateOAuth2Token action (ask an administrator to allow it), then {hint}"
         )),
         _ => {
+            // The service's text, escaped (an ESC or CR would reach the terminal) and cut.
             let code = reason
                 .or_else(|| text("__type"))
                 .or_else(|| text("code"))
-                .map(|c| format!(", {}", c.rsplit('#').next().unwrap_or(&c)))
+                .map(|c| {
+                    let short = c.rsplit('#').next().unwrap_or(&c);
+                    format!(
+                        ", {}",
+                        crate::redact::escape_controls(&crate::error::cut(short, 100))
+                    )
+                })
                 .unwrap_or_default();
             err(format!(
                 "refreshing the login session failed (HTTP {status}{code}); {hint} (if it \
@@ -636,13 +646,25 @@ mod tests {
             p,
             Path::new("/c/4b0ba8f99f075c0633e122fd73346ce203a3faf18ea0310eb2d29df1bab2e255.json")
         );
-        let env = Env::from_map([("HOME", "/h")]);
-        assert_eq!(cache_dir(&env).unwrap(), Path::new("/h/.aws/login/cache"));
-        let env = Env::from_map([("HOME", "/h"), ("AWS_LOGIN_CACHE_DIRECTORY", "~/x")]);
-        assert_eq!(cache_dir(&env).unwrap(), Path::new("/h/x"));
-        let env = Env::from_map([("AWS_LOGIN_CACHE_DIRECTORY", "/abs")]);
-        assert_eq!(cache_dir(&env).unwrap(), Path::new("/abs"));
-        assert_eq!(cache_dir(&Env::from_map([("X", "y")])), None);
+        let dir = |vars: &[(&str, &str)]| cache_dir(&Env::from_map(vars.iter().copied()));
+        assert_eq!(
+            dir(&[("HOME", "/h")]).unwrap().unwrap(),
+            Path::new("/h/.aws/login/cache")
+        );
+        let tilde = [("HOME", "/h"), ("AWS_LOGIN_CACHE_DIRECTORY", "~/x")];
+        assert_eq!(dir(&tilde).unwrap().unwrap(), Path::new("/h/x"));
+        let abs = [("AWS_LOGIN_CACHE_DIRECTORY", "/abs")];
+        assert_eq!(dir(&abs).unwrap().unwrap(), Path::new("/abs"));
+        assert_eq!(dir(&[("X", "y")]).unwrap(), None);
+        // `~user` is that user's home (a map environment knows none), never `./~user`.
+        let other = [("HOME", "/h"), ("AWS_LOGIN_CACHE_DIRECTORY", "~root/x")];
+        assert!(matches!(
+            dir(&other),
+            Err(Error::File {
+                problem: crate::error::FileProblem::UnknownUser { .. },
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -791,6 +813,11 @@ mod tests {
         assert!(e.contains("expiresAt") && !e.contains("marker"), "{e}");
         let e = refresh_error(400, r#"{"error": "x", "refreshToken": "marker"}"#, "h").to_string();
         assert!(!e.contains("marker"), "{e}");
+        // The service's code reaches the terminal escaped, and cut.
+        let e = refresh_error(400, "{\"error\": \"A\\u001b[2J\\u0007\\r\"}", "h").to_string();
+        assert!(e.contains("A\\u{1b}[2J\\u{7}\\r") && !e.contains(['\u{1b}', '\u{7}', '\r']));
+        let long = format!("{{\"error\": \"{}\"}}", "E".repeat(5000));
+        assert!(refresh_error(400, &long, "h").to_string().len() < 400);
         let b = refresh_body("c", &SecretString::new("marker"));
         assert_eq!(format!("{b:?}"), "** redacted **");
     }

@@ -136,12 +136,20 @@ pub enum Callback {
     Code {
         /// The authorization code (a secret).
         code: SecretString,
-        /// The `state` it came back with.
+        /// The `state` it came back with (compare with [`PendingLogin::state_matches`]).
         state: String,
     },
-    /// The redirect with an `error` (the user refused, or sign-in failed); its text.
-    Denied(String),
-    /// Any other request (a favicon, a wrong path): answer 404 and keep waiting.
+    /// The redirect with an `error` (the user refused, or sign-in failed).
+    Denied {
+        /// The `error` and `error_description`, control characters escaped.
+        why: String,
+        /// The `state` it came back with, if any.
+        state: Option<String>,
+    },
+    /// A request for the callback path without a usable code or error (none, an empty one, no
+    /// `state` with the code, a query that does not decode).
+    Invalid,
+    /// Any other path (a favicon): answer 404 and keep waiting.
     Other,
 }
 
@@ -152,13 +160,20 @@ impl fmt::Debug for Callback {
                 .debug_struct("Code")
                 .field("state", state)
                 .finish_non_exhaustive(),
-            Self::Denied(e) => f.debug_tuple("Denied").field(e).finish(),
+            Self::Denied { why, state } => f
+                .debug_struct("Denied")
+                .field("why", why)
+                .field("state", state)
+                .finish(),
+            Self::Invalid => f.write_str("Invalid"),
             Self::Other => f.write_str("Other"),
         }
     }
 }
 
-/// Reads the request target of a callback (`/oauth/callback?code=..&state=..`).
+/// Reads the request target of a callback (`/oauth/callback?code=..&state=..`). Whether it is
+/// this login's answer is the caller's check ([`PendingLogin::state_matches`]): anyone who finds
+/// the port can send one.
 #[must_use]
 pub fn parse_callback(target: &str) -> Callback {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -166,23 +181,25 @@ pub fn parse_callback(target: &str) -> Callback {
         return Callback::Other;
     }
     let Ok(pairs) = crate::query::decode(query) else {
-        return Callback::Other;
+        return Callback::Invalid;
     };
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let state = get("state").map(str::to_owned);
     if let Some(e) = get("error") {
-        let mut why: String = e.chars().filter(|c| !c.is_control()).take(200).collect();
+        let text = |t: &str, max| crate::redact::escape_controls(&crate::error::cut(t, max));
+        let mut why = text(e, 200);
         if let Some(d) = get("error_description") {
             why.push_str(": ");
-            why.extend(d.chars().filter(|c| !c.is_control()).take(300));
+            why.push_str(&text(d, 300));
         }
-        return Callback::Denied(why);
+        return Callback::Denied { why, state };
     }
-    match (get("code"), get("state")) {
+    match (get("code"), state) {
         (Some(code), Some(state)) if !code.is_empty() => Callback::Code {
             code: SecretString::new(code),
-            state: state.to_owned(),
+            state,
         },
-        _ => Callback::Other,
+        _ => Callback::Invalid,
     }
 }
 
@@ -237,7 +254,8 @@ pub fn exchange_body(
 /// signature is not checked (the token came over TLS from the sign-in service).
 ///
 /// # Errors
-/// [`Error::Credentials`] when it is not a JWT with a string `sub`.
+/// [`Error::Credentials`] when it is not a JWT with a string `sub`, or the `sub` has control
+/// characters (it goes to the terminal and the config file).
 pub fn session_from_id_token(id_token: &str) -> Result<String, Error> {
     let bad = || err("the sign-in service returned an ID token without a session (`sub`)");
     let mut parts = id_token.split('.');
@@ -249,12 +267,21 @@ pub fn session_from_id_token(id_token: &str) -> Result<String, Error> {
     let bytes = base64::decode_url_nopad(payload.trim_end_matches('=')).ok_or_else(bad)?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let v = json::parse(&text).map_err(|_| bad())?;
-    v.get("sub")
+    let sub = v
+        .get("sub")
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(bad)
+        .ok_or_else(bad)?;
+    // It is shown on the terminal and written into the config file: refused, not escaped.
+    if sub.chars().any(char::is_control) {
+        return Err(err(format!(
+            "the sign-in service returned a session name with control characters ({}): refused, \
+             nothing was saved",
+            crate::redact::escape_controls(&crate::error::cut(sub, 200))
+        )));
+    }
+    Ok(sub.to_owned())
 }
 
 /// A finished login: the session name, its credentials and the cache file contents.
@@ -467,6 +494,12 @@ impl PendingLogin {
         &self.redirect_uri
     }
 
+    /// Whether `state` is this login's (compared in constant time).
+    #[must_use]
+    pub fn state_matches(&self, state: &str) -> bool {
+        crate::secret::constant_time_eq(state.as_bytes(), self.state.as_bytes())
+    }
+
     /// Checks the returned `state`, redeems `code` with a DPoP proof and builds the login (the
     /// expiration counted from `now`).
     ///
@@ -479,7 +512,7 @@ impl PendingLogin {
         state: &str,
         now: OffsetDateTime,
     ) -> Result<LoginResult, Error> {
-        if !crate::secret::constant_time_eq(state.as_bytes(), self.state.as_bytes()) {
+        if !self.state_matches(state) {
             return Err(err(
                 "the authorization response does not match this login (state mismatch): run \
                  `sts login` again",
@@ -639,18 +672,31 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match parse_callback("/oauth/callback?error=access_denied&error_description=no\n") {
-            Callback::Denied(why) => assert_eq!(why, "access_denied: no"),
+        match parse_callback("/oauth/callback?error=access_denied&error_description=no%1B%07\n") {
+            Callback::Denied { why, state } => {
+                assert_eq!(why, "access_denied: no\\u{1b}\\u{7}\\n");
+                assert_eq!(state, None);
+            }
             other => panic!("{other:?}"),
         }
-        for other in [
-            "/favicon.ico",
+        match parse_callback("/oauth/callback?error=e&state=s") {
+            Callback::Denied { why, state } => {
+                assert_eq!((why.as_str(), state.as_deref()), ("e", Some("s")));
+            }
+            other => panic!("{other:?}"),
+        }
+        for invalid in [
             "/oauth/callback",
             "/oauth/callback?code=&state=s",
             "/oauth/callback?code=c",
-            "/oauth/callbackx?code=c&state=s",
             "/oauth/callback?code=%zz&state=s",
         ] {
+            assert!(
+                matches!(parse_callback(invalid), Callback::Invalid),
+                "{invalid}"
+            );
+        }
+        for other in ["/favicon.ico", "/oauth/callbackx?code=c&state=s", ""] {
             assert!(matches!(parse_callback(other), Callback::Other), "{other}");
         }
         let c = parse_callback("/oauth/callback?code=marker&state=s");
@@ -735,6 +781,17 @@ mod tests {
         );
         for bad in ["", "a", "a.b", "a.b.c.d", "a.!!.c", "a.e30.c"] {
             assert!(session_from_id_token(bad).is_err(), "{bad}");
+        }
+        // A `sub` with control characters is refused, and the error shows it escaped.
+        for sub in ["arn:a\u{1b}]0;x\u{7}", "arn:a\rb", "arn:\u{9b}2J"] {
+            let payload = base64::encode_url_nopad(
+                format!("{{\"sub\": {}}}", crate::json::escape(sub)).as_bytes(),
+            );
+            let e = session_from_id_token(&format!("h.{payload}.s"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("control characters"), "{e}");
+            assert!(!e.chars().any(char::is_control), "{e:?}");
         }
         assert_eq!(
             super::super::account_of_arn("arn:aws:iam::0123:user/x").as_deref(),

@@ -405,7 +405,7 @@ impl SsoTokenProvider {
             let code = json::parse(reply.body.expose())
                 .ok()
                 .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
-                .map(|c| format!(" ({c})"))
+                .map(|c| format!(" ({})", crate::redact::escape_controls(&c)))
                 .unwrap_or_default();
             return Err(err(format!(
                 "SSO-OIDC CreateToken answered HTTP {}{code}",

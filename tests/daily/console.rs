@@ -228,24 +228,35 @@ fn a_refused_exchange_says_so_without_secrets() {
     assert!(stderr(&o).contains("refusing plain http"), "{}", stderr(&o));
 }
 
+/// A fake `xdg-open` in `h/bin`: it writes its arguments (one a line) to `h/argv`, the file it
+/// is given to `h/page`, and the modes of that file and its directory to `h/modes`; returns the
+/// PATH to run `sts` with.
+fn recording_opener(h: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = h.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opener = bin.join("xdg-open");
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{argv}'\n\
+         cat -- \"$1\" > '{page}'\n\
+         mode() {{ stat -c %a \"$1\" 2>/dev/null || stat -f %Lp \"$1\"; }}\n\
+         {{ mode \"$1\"; mode \"$(dirname -- \"$1\")\"; }} > '{modes}'\n",
+        argv = h.join("argv").display(),
+        page = h.join("page").display(),
+        modes = h.join("modes").display(),
+    );
+    std::fs::write(&opener, script).unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
 #[test]
 fn the_browser_opens_it_or_it_is_printed() {
-    use std::os::unix::fs::PermissionsExt;
     let fake = FakeSts::start(3600, "arn:aws:sts::123456789012:assumed-role/dev/s");
     let fed = fake_federation();
     let h = home("console-open", ROLE_CONFIG, BASE_KEYS);
-    let bin = h.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let opened = h.join("opened");
-    let opener = bin.join("xdg-open");
-    std::fs::write(
-        &opener,
-        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = recording_opener(&h);
     let (sts_url, fed_url) = (fake.url(), fed.url());
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let env = [
         ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
         ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
@@ -257,10 +268,34 @@ fn the_browser_opens_it_or_it_is_printed() {
     );
     let o = run(sts(&h, &env, &["console", "--profile", "dev"]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&opened).unwrap(), want);
     assert!(stdout(&o).is_empty());
-    // An opener that fails: the URL is printed instead.
-    std::fs::write(&opener, "#!/bin/sh\nexit 3\n").unwrap();
+    // The SigninToken ("tok/en+1") is in no command line that `ps` shows: the opener gets the
+    // path of a private page that sends the browser on to the URL.
+    let argv = std::fs::read_to_string(h.join("argv")).unwrap();
+    assert!(
+        !argv.contains("tok") && !argv.contains("SigninToken"),
+        "{argv}"
+    );
+    let page = std::fs::read_to_string(h.join("page")).unwrap();
+    assert!(
+        page.contains(&want.replace('&', "&amp;")),
+        "{page}\nwants {want}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(h.join("modes")).unwrap(),
+        "600\n700\n",
+        "the page and its directory are the user's only"
+    );
+    // An opener that fails: the URL is printed instead, and the page is gone at once.
+    let opener = h.join("bin/xdg-open");
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > '{}'\nexit 3\n",
+            h.join("failed").display()
+        ),
+    )
+    .unwrap();
     let o = run(sts(&h, &env, &["console", "--profile", "dev"]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stdout(&o), format!("{want}\n"));
@@ -270,6 +305,119 @@ fn the_browser_opens_it_or_it_is_printed() {
         stderr(&o)
     );
     assert!(!stderr(&o).contains("tok"), "{}", stderr(&o));
+    let given = std::fs::read_to_string(h.join("failed")).unwrap();
+    assert!(!given.contains("tok"), "{given}");
+    assert!(
+        !std::path::Path::new(&given).exists(),
+        "{given} left behind"
+    );
+}
+
+#[test]
+fn destinations_must_be_the_partitions_console() {
+    let fake = FakeSts::start(3600, "arn:aws:sts::123456789012:assumed-role/dev/s");
+    let fed = fake_federation();
+    let h = home("console-destination", ROLE_CONFIG, BASE_KEYS);
+    let (sts_url, fed_url) = (fake.url(), fed.url());
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+        ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
+    ];
+    let console = |dest: &str, region: &str| {
+        run(sts(
+            &h,
+            &env,
+            &[
+                "console",
+                "--profile",
+                "dev",
+                "--region",
+                region,
+                "--print",
+                "--destination",
+                dest,
+            ],
+        ))
+    };
+    for bad in [
+        "http://console.aws.amazon.com/",
+        "https://evil.example.com/",
+        "https://console.aws.amazon.com.evil.example.com/",
+        "https://evilconsole.aws.amazon.com/",
+        "https://console.aws.amazon.com@evil.example.com/",
+        "https://evil.example.com\\.console.aws.amazon.com/",
+        "https://console.aws.amazon.com:8443/",
+        "https://console.aws.amazon.com./",
+        "javascript:alert(1)",
+        "/s3/home",
+        "https://console.amazonaws.cn/",
+        "https://console.aws.amazon.com/s3/home\nx",
+        "",
+    ] {
+        let o = console(bad, "eu-west-1");
+        assert_eq!(code(&o), 252, "{bad:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("--destination") && err.contains("console.aws.amazon.com"),
+            "{bad:?}: {err}"
+        );
+        assert!(stdout(&o).is_empty(), "{bad:?}");
+    }
+    // Refused before anything is sent.
+    assert!(fake.actions().is_empty(), "{:?}", fake.actions());
+    assert!(fed.requests().is_empty());
+    for (good, region) in [
+        (
+            "https://console.aws.amazon.com/s3/home?a=b&c=d",
+            "eu-west-1",
+        ),
+        (
+            "https://eu-west-1.console.aws.amazon.com/ec2/home",
+            "eu-west-1",
+        ),
+        ("https://S3.Console.AWS.Amazon.com/s3/buckets", "us-east-1"),
+        ("HTTPS://console.aws.amazon.com", "us-east-1"),
+        ("https://cn-north-1.console.amazonaws.cn/", "cn-north-1"),
+        ("https://console.amazonaws-us-gov.com/iam", "us-gov-west-1"),
+    ] {
+        let o = console(good, region);
+        assert_eq!(code(&o), 0, "{good}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o).trim(),
+            expected_url(&format!("{fed_url}/federation"), good),
+            "{good}"
+        );
+    }
+    // The China console is not the commercial partition's.
+    let o = console("https://console.aws.amazon.com/", "cn-north-1");
+    assert_eq!(code(&o), 252, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("console.amazonaws.cn"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn control_characters_in_the_callers_arn_are_escaped() {
+    // GetCallerIdentity names the caller; a CR or a C1 CSI in it must not reach the terminal raw.
+    let fake = FakeSts::start(3600, "arn:aws:iam::123456789012:user/al&#13;ice&#x9b;2J");
+    let fed = fake_federation();
+    let h = home("console-arn", "", "");
+    let (sts_url, fed_url) = (fake.url(), fed.url());
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", sts_url.as_str()),
+        ("AWS_ENDPOINT_URL_SIGNIN", fed_url.as_str()),
+        ("AWS_ACCESS_KEY_ID", "AKIALONGTERM"),
+        ("AWS_SECRET_ACCESS_KEY", "long-secret"),
+        ("AWS_SESSION_TOKEN", "session-of-alice"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let o = run(sts(&h, &env, &["console", "--print"]));
+    let err = stderr(&o);
+    assert_eq!(code(&o), 253, "{err:?}");
+    assert!(!err.contains(['\r', '\u{9b}']), "{err:?}");
+    assert!(err.contains("user/al\\rice\\u{9b}2J"), "{err:?}");
 }
 
 #[test]

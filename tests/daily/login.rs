@@ -35,6 +35,8 @@ struct Signin {
     jtis: HashSet<String>,
     grants: Vec<String>,
     problems: Vec<String>,
+    /// The ID token's `sub` (default: [`SESSION`]).
+    sub: Option<String>,
 }
 
 fn b64json(part: &str) -> Option<J> {
@@ -97,7 +99,8 @@ fn tokens(st: &mut Signin, with_id_token: bool) -> String {
         "refreshToken": st.refresh,
     });
     if with_id_token {
-        let payload = base64::encode_url_nopad(json!({"sub": SESSION}).to_string().as_bytes());
+        let sub = st.sub.clone().unwrap_or_else(|| SESSION.to_owned());
+        let payload = base64::encode_url_nopad(json!({"sub": sub}).to_string().as_bytes());
         v["idToken"] = J::String(format!("eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln"));
     }
     v.to_string()
@@ -535,44 +538,154 @@ fn wrong_codes_refusals_and_logout_all() {
     assert_eq!(stdout(&o), "No cached login session tokens found.\n");
 }
 
+/// Sends `request` as is to `origin` (`http://127.0.0.1:PORT`) and returns the response.
+fn raw(origin: &str, request: &str) -> String {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(origin.trim_start_matches("http://")).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    text
+}
+
+/// The `state` of an authorize URL.
+fn state_of(authorize: &str) -> String {
+    authorize
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("state="))
+        .unwrap()
+        .to_owned()
+}
+
 #[test]
-fn a_refused_sign_in_ends_the_wait() {
-    let h = home("login-denied", CONFIG, "");
+fn wrong_callbacks_get_an_error_page_and_the_wait_goes_on() {
+    let (fake, st) = fake_signin();
+    let h = home("login-wrong-callbacks", CONFIG, "");
     let path = fake_opener(&h);
-    // A sign-in endpoint nobody needs: the browser comes back with an error.
+    let url = fake.url();
     let env = [
-        ("AWS_ENDPOINT_URL_SIGNIN", "http://127.0.0.1:9"),
+        ("AWS_ENDPOINT_URL_SIGNIN", url.as_str()),
         ("PATH", path.as_str()),
     ];
-    let mut c = sts(&h, &env, &["login"]);
+    let mut c = sts(
+        &h,
+        &env,
+        &["login", "--profile", "dev", "--region", "eu-west-1"],
+    );
     c.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let child = c.spawn().unwrap();
+    let mut child = c.spawn().unwrap();
     let authorize = wait_for_file(&h.join("opened"));
-    let redirect = authorize
-        .split('&')
-        .find_map(|p| p.strip_prefix("redirect_uri="))
-        .map(|r| {
-            sts_blocking::__private::query::decode(&format!("r={r}")).unwrap()[0]
-                .1
-                .clone()
-        })
-        .unwrap();
-    let (status, _, _) = get(&format!(
-        "{redirect}?error=access_denied&error_description=no"
+    let state = state_of(&authorize);
+    let (status, headers, _) = get(&authorize);
+    assert_eq!(status, 302);
+    let callback = location(&headers);
+    let origin = callback[..callback.find("/oauth").unwrap()].to_owned();
+    // What a local process or a web page that found the port can send: none of it ends the login.
+    for (target, why) in [
+        (
+            "/oauth/callback?code=forged&state=not-this-login",
+            "a wrong state",
+        ),
+        ("/oauth/callback?code=forged", "no state"),
+        (
+            "/oauth/callback?error=access_denied",
+            "an error without the state",
+        ),
+        (
+            "/oauth/callback?error=access_denied&state=not-this-login",
+            "an error, wrong state",
+        ),
+        ("/oauth/callback", "nothing"),
+        ("/oauth/callback?code=%zz&state=x", "a malformed query"),
+    ] {
+        let (status, _, page) = get(&format!("{origin}{target}"));
+        assert_eq!(status, 400, "{why}: {page}");
+        assert!(!page.contains("Signed in"), "{why}: {page}");
+        assert!(page.contains("still waiting"), "{why}: {page}");
+    }
+    let right_query = &callback[callback.find('?').unwrap()..];
+    for (request, why) in [
+        (
+            format!("POST /oauth/callback{right_query} HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
+            "a POST",
+        ),
+        ("garbage\r\n\r\n".to_owned(), "a malformed request"),
+        ("GET\r\n\r\n".to_owned(), "a request line without a target"),
+    ] {
+        let reply = raw(&origin, &request);
+        assert!(
+            reply.starts_with("HTTP/1.1 405 ") || reply.starts_with("HTTP/1.1 400 "),
+            "{why}: {reply}"
+        );
+        assert!(!reply.contains("Signed in"), "{why}: {reply}");
+    }
+    // The sign-in page's own refusal (with this login's state) is shown, escaped, and the wait
+    // goes on too: the user can sign in again in the browser, or stop with Ctrl-C.
+    let (status, _, page) = get(&format!(
+        "{origin}/oauth/callback?error=access_denied&error_description=no%1B%5B2J%0D&state={state}"
     ));
-    assert_eq!(status, 200);
-    let o = child.wait_with_output().unwrap();
-    // As `aws login`'s LoginAuthorizationCodeError: a general error (255).
-    assert_eq!(code(&o), 255, "{}", stderr(&o));
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("access_denied"), "{page}");
     assert!(
-        stderr(&o).contains("sign-in failed: access_denied: no"),
-        "{}",
-        stderr(&o)
+        child.try_wait().unwrap().is_none(),
+        "sts login stopped waiting"
     );
+    // Then the real redirect: signed in.
+    let (status, _, page) = get(&callback);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Signed in"), "{page}");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("access_denied: no\\u{1b}[2J\\r"),
+        "the refusal is shown, escaped: {err:?}"
+    );
+    assert!(!err.contains(['\u{1b}', '\r']), "{err:?}");
+    assert_eq!(st.lock().unwrap().grants, ["authorization_code"]);
+    assert!(
+        stdout(&o).contains(&format!("Updated profile dev to use {SESSION} credentials")),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn control_characters_in_the_session_are_refused_before_anything_is_written() {
+    let (fake, st) = fake_signin();
+    st.lock().unwrap().sub =
+        Some("arn:aws:sts::123456789012:assumed-role/Admin/a\u{1b}]0;x\u{7}b".to_owned());
+    let h = home("login-control", CONFIG, "");
+    let url = fake.url();
+    let env = [("AWS_ENDPOINT_URL_SIGNIN", url.as_str())];
+    let mut c = sts(&h, &env, &["login", "--region", "us-east-1", "--remote"]);
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let authorize = loop {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if line.starts_with("http") {
+            break line.trim().to_owned();
+        }
+    };
+    let (_, _, shown) = get(&authorize);
+    writeln!(child.stdin.take().unwrap(), "{shown}").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_ne!(code(&o), 0, "{err}");
+    assert!(err.contains("control character"), "{err:?}");
+    assert!(!err.contains(['\u{1b}', '\u{7}', '\r']), "{err:?}");
+    // Nothing written: the config as it was, no cache file.
     assert_eq!(
         std::fs::read_to_string(h.join(".aws/config")).unwrap(),
         CONFIG
     );
+    assert!(!h.join(".aws/login").exists());
+    assert_eq!(st.lock().unwrap().grants, ["authorization_code"]);
 }

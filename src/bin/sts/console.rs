@@ -4,6 +4,7 @@
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag, out};
 use sts_blocking::__private::credentials::federation::{self, CallerKind};
+use sts_blocking::__private::redact::escape_controls;
 use sts_blocking::credentials::Env;
 use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
 use sts_blocking::settings::Settings;
@@ -17,7 +18,10 @@ pub(crate) const CONSOLE: Command = Command {
     description: "Builds a sign-in URL for the AWS Management Console from the credentials \
         every other command uses (--profile with role chains, SSO, login_session, ...) and \
         opens it in the browser (xdg-open, open, or rundll32 on Windows), or prints it with \
-        --print. When the browser cannot be opened, the URL is printed instead.\n\n\
+        --print. When the browser cannot be opened, the URL is printed instead. The URL is on \
+        no command line (other users see those): the opener gets a page in a private directory \
+        of the temporary directory (mode 0600, removed a minute later) that sends the browser \
+        on to it.\n\n\
         Role sessions (AssumeRole, SSO, aws login) are exchanged as they are. Long-term access \
         keys of an IAM user first get a GetFederationToken session named after the user, with \
         the session policy {\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\
@@ -46,7 +50,10 @@ pub(crate) const CONSOLE: Command = Command {
             "",
             Kind::Str,
             false,
-            "The console page to open. Default: the console home of the configured region.",
+            "The console page to open: an https URL on the console of the configured \
+             region's partition (console.aws.amazon.com, console.amazonaws.cn or \
+             console.amazonaws-us-gov.com) or a host under it (eu-west-1.console.aws.amazon.com, \
+             s3.console.aws.amazon.com). Default: the console home of the configured region.",
             "an https URL of the console",
         ),
         flag(
@@ -93,6 +100,20 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         Ok(s) => s,
         Err(e) => return crate::report(&CONSOLE, &e, None),
     };
+    // The endpoints and the destination first: a wrong --destination is refused before any call.
+    let region = settings.region.as_deref();
+    let signin = settings.profiles().configured_endpoint_url(&env, "signin");
+    let endpoints = match federation::endpoints_for(region, signin.as_deref()) {
+        Ok(e) => e,
+        Err(e) => return crate::report(&CONSOLE, &e, None),
+    };
+    let destination = match v.str("--destination") {
+        Some(d) => match federation::check_destination(&d, &endpoints.console) {
+            Ok(()) => d,
+            Err(e) => return crate::report(&CONSOLE, &e, None),
+        },
+        None => federation::default_destination(&endpoints.console, region),
+    };
     let sts = match crate::exec::client(g, &settings) {
         Ok(s) => s,
         Err(e) => return crate::report(&CONSOLE, &e, None),
@@ -102,15 +123,15 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         Ok(Err(code)) => return code,
         Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
     };
-    let signin = settings.profiles().configured_endpoint_url(&env, "signin");
-    let url = match endpoints_and_url(&env, &settings, signin.as_deref(), v, &session) {
+    let url = match signin_url(&env, &settings, &endpoints, &destination, &session) {
         Ok(u) => u,
         Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
     };
     if v.switch("--print") {
         return crate::emit(&format!("{}\n", url.expose()));
     }
-    match crate::browser::open(url.expose()) {
+    // Not on the opener's command line: the URL is a credential (see `browser`).
+    match crate::browser::open_private(url.expose()) {
         Ok(()) => {
             eprintln!("Opened the console sign-in URL in your browser.");
             0
@@ -134,6 +155,8 @@ fn session(
         .arn
         .unwrap_or_default();
     let kind = federation::classify_arn(&arn);
+    // The service's text, for messages: control characters escaped.
+    let shown = escape_controls(&arn);
     if creds.session_token.is_none() {
         if let Some(d) = duration
             && !federation::FEDERATION_DURATION.contains(&d)
@@ -156,7 +179,7 @@ fn session(
     match kind {
         CallerKind::User | CallerKind::Root => Ok(Err({
             eprintln!(
-                "\nThese credentials are a GetSessionToken session of {arn}, which the console \
+                "\nThese credentials are a GetSessionToken session of {shown}, which the console \
                  federation endpoint refuses. Use a role (a profile with role_arn, SSO or aws \
                  login), or the user's long-term keys (sts console then makes a \
                  GetFederationToken session)."
@@ -178,7 +201,7 @@ fn session(
         _ => {
             if duration.is_some() {
                 return Ok(Err(usage(&format!(
-                    "--duration-seconds can only be used with a role session, and {arn} is not \
+                    "--duration-seconds can only be used with a role session, and {shown} is not \
                      one"
                 ))));
             }
@@ -187,29 +210,24 @@ fn session(
     }
 }
 
-fn endpoints_and_url(
+fn signin_url(
     env: &Env,
     settings: &Settings,
-    signin: Option<&str>,
-    v: &Values,
+    endpoints: &federation::ConsoleEndpoints,
+    destination: &str,
     (creds, duration): &(Credentials, Option<i64>),
 ) -> Result<sts_blocking::SecretString, Error> {
-    let region = settings.region.as_deref();
-    let e = federation::endpoints_for(region, signin)?;
     let token = federation::request_signin_token(
-        &e.federation,
+        &endpoints.federation,
         &federation::session_json(creds),
         *duration,
         env,
         settings.ca_bundle.clone(),
     )?;
-    let destination = v
-        .str("--destination")
-        .unwrap_or_else(|| federation::default_destination(&e.console, region));
     Ok(federation::login_url(
-        &e.federation,
+        &endpoints.federation,
         federation::ISSUER,
-        &destination,
+        destination,
         &token,
     ))
 }

@@ -6,11 +6,13 @@ use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag};
 use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use sts_blocking::__private::credentials::env::Platform;
 use sts_blocking::__private::credentials::login_flow::{self, Callback, PendingLogin};
 use sts_blocking::__private::credentials::profile::{FileLocations, ProfileSet};
 use sts_blocking::__private::credentials::{config_writer, login};
+use sts_blocking::__private::redact::escape_controls;
 use sts_blocking::credentials::Env;
 use sts_blocking::{Error, SecretString};
 
@@ -30,8 +32,10 @@ pub(crate) const LOGIN: Command = Command {
         ~/.aws/config, every other line of the file unchanged. From then on sts, aws and every \
         AWS SDK use the profile and refresh the credentials themselves for as long as the \
         session lasts.\n\n\
-        The sign-in is an OAuth 2.0 authorization code with PKCE and state: a one-time \
-        listener on 127.0.0.1 receives the browser's redirect. With --remote (a machine \
+        The sign-in is an OAuth 2.0 authorization code with PKCE and state: a listener on \
+        127.0.0.1 receives the browser's redirect. Any other request (another state, an error, \
+        another path) gets an error page and the listener keeps waiting, for 10 minutes at \
+        most. With --remote (a machine \
         without a browser, over SSH), sts prints the URL to open elsewhere and reads the \
         authorization code the page then shows. The code is redeemed at the sign-in service's \
         /v1/token with a DPoP proof of a new P-256 key, which stays in the cache file.\n\n\
@@ -180,10 +184,14 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
             "no home directory and no AWS_CONFIG_FILE: nowhere to save the profile",
         );
     };
-    let Some(cache_dir) = login::cache_dir(&env) else {
-        return config_error(
-            "no home directory and no AWS_LOGIN_CACHE_DIRECTORY: nowhere to save the session",
-        );
+    let cache_dir = match login::cache_dir(&env) {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            return config_error(
+                "no home directory and no AWS_LOGIN_CACHE_DIRECTORY: nowhere to save the session",
+            );
+        }
+        Err(e) => return config_error(e),
     };
     let configured = g
         .region
@@ -246,8 +254,9 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
         .filter(|old| *old != result.session)
     {
         let q = format!(
-            "\nProfile {profile} is already configured to use session {old}. Do you want to \
+            "\nProfile {profile} is already configured to use session {}. Do you want to \
              overwrite it to use {} instead? (y/n): ",
+            escape_controls(old),
             result.session
         );
         if !ask(&q).is_some_and(|a| a.eq_ignore_ascii_case("y") || a.eq_ignore_ascii_case("yes")) {
@@ -302,7 +311,8 @@ fn remote(pending: PendingLogin) -> Result<login_flow::LoginResult, Error> {
     pending.finish(&code, &state, time::OffsetDateTime::now_utc())
 }
 
-/// The same-device flow: a one-time listener for the browser's redirect.
+/// The same-device flow: a listener for the browser's redirect, until this login's answer or
+/// [`CALLBACK_WAIT`].
 fn same_device(
     base: &str,
     env: &Env,
@@ -314,70 +324,91 @@ fn same_device(
         .local_addr()
         .map_err(|e| Error::config(format!("could not start the local listener: {e}")))?
         .port();
-    let pending = PendingLogin::same_device(base, port)?.transport(env, ca_bundle);
+    let pending = Arc::new(PendingLogin::same_device(base, port)?.transport(env, ca_bundle));
     let url = pending.authorize_url();
     crate::emit(&format!(
         "Attempting to open your default browser.\nIf the browser does not open, open the \
          following URL:\n\n{url}\n\n"
     ));
+    // No secret in it: the state only tells this login's answer apart, the PKCE verifier stays
+    // here.
     if let Err(why) = crate::browser::open(&url) {
         eprintln!("Could not open a browser ({why}).");
     }
     let (tx, rx) = std::sync::mpsc::channel();
+    let waiting = pending.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(wait_for_callback(&listener));
+        let _ = tx.send(wait_for_callback(&listener, &waiting));
     });
-    let callback = rx.recv_timeout(CALLBACK_WAIT).map_err(|_| {
-        Error::config(
-            "no answer from the browser within 10 minutes: run `sts login` again (or `sts login \
-             --remote` to paste the code instead)",
-        )
-    })?;
-    match callback {
-        Callback::Code { code, state } => {
-            pending.finish(&code, &state, time::OffsetDateTime::now_utc())
-        }
-        Callback::Denied(why) => Err(Error::config(format!("sign-in failed: {why}"))),
-        Callback::Other => Err(Error::config("sign-in failed")),
-    }
+    let (code, state) = rx
+        .recv_timeout(CALLBACK_WAIT)
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            Error::config(
+                "no answer from the browser within 10 minutes: run `sts login` again (or `sts \
+                 login --remote` to paste the code instead)",
+            )
+        })?;
+    pending.finish(&code, &state, time::OffsetDateTime::now_utc())
 }
 
-/// Serves the listener until the redirect (a code or an error) arrives; other requests get 404.
-fn wait_for_callback(listener: &TcpListener) -> Callback {
+/// Serves the listener until this login's redirect (a code with its state) arrives. Anything
+/// else (another state, none, an error, another path or method, a malformed request) gets an
+/// error page and the wait goes on: a local process or a web page that finds the port cannot
+/// end the login. `None` when the listener fails.
+fn wait_for_callback(
+    listener: &TcpListener,
+    pending: &PendingLogin,
+) -> Option<(SecretString, String)> {
+    let mut noted = false;
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
-        if let Some(cb) = one_request(stream) {
-            return cb;
+        if let Some(answer) = one_request(stream, pending, &mut noted) {
+            return Some(answer);
         }
     }
-    Callback::Other
+    None
 }
 
 const PAGE: &str = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>sts login</title>\
-    </head><body><p>%s</p><p>You can close this window and return to the terminal.</p></body>\
-    </html>";
+    </head><body><p>%s</p></body></html>";
 
-fn one_request(mut stream: TcpStream) -> Option<Callback> {
+/// What a page says when sts login goes on waiting.
+const STILL_WAITING: &str = "sts login is still waiting for the sign-in it started: finish \
+    signing in on the page it opened, or stop it with Ctrl-C in the terminal.";
+
+/// Answers one request; `Some` for this login's code.
+fn one_request(
+    mut stream: TcpStream,
+    pending: &PendingLogin,
+    noted: &mut bool,
+) -> Option<(SecretString, String)> {
     let until = Instant::now() + crate::server::DEADLINE;
-    let head = crate::server::read_head(&mut stream, until).ok()?;
-    let target = head
-        .lines()
-        .next()
-        .and_then(|l| {
-            let mut p = l.split(' ');
-            match (p.next(), p.next()) {
-                (Some("GET"), Some(t)) => Some(t.to_owned()),
-                _ => None,
+    let (status, text, answer) = match crate::server::read_head(&mut stream, until) {
+        Err(_) => (
+            "400 Bad Request",
+            format!("Bad request. {STILL_WAITING}"),
+            None,
+        ),
+        Ok(head) => {
+            let mut line = head.lines().next().unwrap_or_default().split(' ');
+            match (line.next(), line.next()) {
+                (Some("GET"), Some(target)) => answer(target, pending, noted),
+                (Some(m), Some(_)) if !m.is_empty() => (
+                    "405 Method Not Allowed",
+                    format!("Only GET is answered here. {STILL_WAITING}"),
+                    None,
+                ),
+                _ => (
+                    "400 Bad Request",
+                    format!("Bad request. {STILL_WAITING}"),
+                    None,
+                ),
             }
-        })
-        .unwrap_or_default();
-    let cb = login_flow::parse_callback(&target);
-    let (status, text) = match &cb {
-        Callback::Code { .. } => ("200 OK", "Signed in: sts has received the authorization."),
-        Callback::Denied(_) => ("200 OK", "Sign-in failed: see the terminal."),
-        Callback::Other => ("404 Not Found", "Not found."),
+        }
     };
-    let body = PAGE.replace("%s", text);
+    let body = PAGE.replace("%s", &text);
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let _ = write!(
         stream,
@@ -386,16 +417,65 @@ fn one_request(mut stream: TcpStream) -> Option<Callback> {
         body.len()
     );
     let _ = stream.flush();
-    match cb {
-        Callback::Other => None,
-        cb => Some(cb),
+    answer
+}
+
+/// The status, the page's text (HTML) and, for this login's code, the answer.
+fn answer(
+    target: &str,
+    pending: &PendingLogin,
+    noted: &mut bool,
+) -> (&'static str, String, Option<(SecretString, String)>) {
+    let not_ours = |noted: &mut bool| {
+        if !std::mem::replace(noted, true) {
+            eprintln!(
+                "Ignored an answer at the local listener that is not for this sign-in (wrong or \
+                 no state); still waiting."
+            );
+        }
+        (
+            "400 Bad Request",
+            format!("This answer is not for this sign-in. {STILL_WAITING}"),
+            None,
+        )
+    };
+    match login_flow::parse_callback(target) {
+        Callback::Code { code, state } if pending.state_matches(&state) => (
+            "200 OK",
+            "Signed in: sts has received the authorization. You can close this window and \
+             return to the terminal."
+                .to_owned(),
+            Some((code, state)),
+        ),
+        Callback::Denied { why, state }
+            if state.as_deref().is_some_and(|s| pending.state_matches(s)) =>
+        {
+            eprintln!("The sign-in page reported an error: {why}. Still waiting (Ctrl-C to stop).");
+            (
+                "400 Bad Request",
+                format!(
+                    "Sign-in failed: {}. {STILL_WAITING}",
+                    crate::browser::html_escape(&why)
+                ),
+                None,
+            )
+        }
+        Callback::Code { .. } | Callback::Denied { .. } => not_ours(noted),
+        Callback::Invalid => (
+            "400 Bad Request",
+            format!("This is not a sign-in answer. {STILL_WAITING}"),
+            None,
+        ),
+        Callback::Other => ("404 Not Found", "Not found.".to_owned(), None),
     }
 }
 
 fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let env = Env::real();
-    let Some(dir) = login::cache_dir(&env) else {
-        return config_error("no home directory and no AWS_LOGIN_CACHE_DIRECTORY");
+    let dir = match login::cache_dir(&env) {
+        Ok(Some(d)) => d,
+        Ok(None) => return config_error("no home directory and no AWS_LOGIN_CACHE_DIRECTORY"),
+        Err(e) => return config_error(e),
     };
     const NOTE: &str = "Note, any local developer tools that have already loaded the access \
         token may continue to use it until its expiration. Access tokens expire in 15 minutes.";
