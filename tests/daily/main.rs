@@ -12,6 +12,7 @@ mod fake;
 mod fake_token;
 mod login;
 mod server;
+mod server_hostile;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -418,7 +418,7 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
         apply(&mut command, change);
         return exec_or_spawn(command, &prog);
     }
-    let running = match crate::server::start(p.source.clone()) {
+    let running = match crate::server::start(p.source.clone(), p.first.clone()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("\nsts exec: cannot start the credential server: {e}");
