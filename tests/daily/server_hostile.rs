@@ -229,6 +229,27 @@ fn fifty_hostile_connections_do_not_delay_the_child() {
             "request {i} took {took:?} behind 50 hostile connections"
         );
     }
+    // botocore's container provider (1 s timeout per attempt) too, when there is one.
+    if let Some(py) = crate::server::python() {
+        let script = "from botocore.credentials import ContainerProvider\n\
+            c = ContainerProvider().load().get_frozen_credentials()\n\
+            print(c.access_key)\n";
+        let t0 = Instant::now();
+        let o = std::process::Command::new(py)
+            .args(["-c", script])
+            .env_clear()
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &server.url)
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &server.token)
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && out.starts_with("ASIAFAKE"),
+            "{out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        eprintln!("botocore behind 50 hostile connections: {:?}", t0.elapsed());
+    }
     stop.store(true, Ordering::Relaxed);
     for w in workers {
         w.join().unwrap();
