@@ -157,21 +157,21 @@ impl Served {
     }
 
     /// Polls every `every` (twice as long after each failure, up to [`MAX_RETRY_WAIT`]), and at
-    /// once when a request wants it, for ever.
+    /// once when a request wants it, for ever; the first poll after `every`.
     pub(crate) fn refresh_every(&self, every: Duration) {
         let mut wait = every;
         loop {
-            wait = if self.poll() {
-                every
-            } else {
-                wait.saturating_mul(2).min(MAX_RETRY_WAIT.max(every))
-            };
             let st = lock(&self.state);
             drop(
                 self.wanted
                     .wait_timeout_while(st, wait, |s| !s.want)
                     .unwrap_or_else(PoisonError::into_inner),
             );
+            wait = if self.poll() {
+                every
+            } else {
+                wait.saturating_mul(2).min(MAX_RETRY_WAIT.max(every))
+            };
         }
     }
 
@@ -595,7 +595,7 @@ mod tests {
             .with_expiration(time::OffsetDateTime::now_utc() + time::Duration::seconds_f64(secs))
     }
 
-    /// A server of `provider` (polled at start, then when a request wants it) on a free port.
+    /// A server of `provider` (polled now, then when a request wants it) on a free port.
     fn test_server(
         provider: Arc<dyn ProvideCredentials>,
         deadline: Duration,
@@ -604,6 +604,7 @@ mod tests {
         let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let addr = listener.local_addr().unwrap();
         let served = Served::new(provider, None);
+        served.poll();
         let s = served.clone();
         std::thread::spawn(move || s.refresh_every(Duration::from_secs(3600)));
         let token = Arc::new(SecretString::new("t"));
@@ -646,7 +647,7 @@ mod tests {
     #[test]
     fn slow_and_oversized_clients_do_not_block_the_server() {
         let calls = scripted(|_| Ok(expiring(1, 3600.0)));
-        let addr = test_server(calls.clone(), Duration::from_millis(300), MAX_OPEN);
+        let addr = test_server(calls.clone(), Duration::from_secs(1), MAX_OPEN);
         // A client that connects and sends half a request, then nothing.
         let mut stalled = TcpStream::connect(addr).unwrap();
         stalled.write_all(b"GET /credentials HT").unwrap();
@@ -819,12 +820,10 @@ mod tests {
             }
         });
         let served = Served::new(provider.clone(), None);
+        served.poll();
         let s = served.clone();
-        // Polls once, then only when a request asks.
+        // Polls only when a request asks.
         std::thread::spawn(move || s.refresh_every(Duration::from_secs(3600)));
-        while provider.1.load(Ordering::SeqCst) < 1 {
-            std::thread::sleep(Duration::from_millis(5));
-        }
         let c = served
             .current(Instant::now() + Duration::from_secs(5))
             .unwrap();
