@@ -180,7 +180,10 @@ fn shell_statuses_and_missing_programs() {
     env.push(("SHELL", env_bin.as_str()));
     let o = run(sts(&h, &env, &["exec", "--no-session"]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(env_map(&stdout(&o))["AWS_ACCESS_KEY_ID"], "AKIAX");
+    let child = env_map(&stdout(&o));
+    assert_eq!(child["AWS_ACCESS_KEY_ID"], "AKIAX");
+    // No region configured: sts talks to us-east-1 itself, and the command gets none.
+    assert!(!child.contains_key("AWS_REGION"), "{child:?}");
     // The command's exit status is ours, with and without the server.
     let o = run(sts(
         &h,

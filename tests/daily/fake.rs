@@ -227,3 +227,34 @@ impl FakeSts {
             .collect()
     }
 }
+
+/// A GET of a credential endpoint with its `Authorization` token, read to the end within
+/// `timeout`: `(status, body)`; status 0 when no complete response came.
+pub fn get_authorized(url: &str, token: &str, timeout: Duration) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let Ok(mut s) = TcpStream::connect(authority) else {
+        return (0, "connect failed".into());
+    };
+    s.set_read_timeout(Some(timeout)).unwrap();
+    s.set_write_timeout(Some(timeout)).unwrap();
+    if write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: {token}\r\n\r\n"
+    )
+    .is_err()
+    {
+        return (0, "write failed".into());
+    }
+    let mut text = String::new();
+    if let Err(e) = s.read_to_string(&mut text) {
+        return (0, format!("read failed: {e} after {text:?}"));
+    }
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_owned())
+}

@@ -13,6 +13,8 @@ mod fake_token;
 mod login;
 mod server;
 mod signals;
+mod server_hostile;
+mod server_mfa;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -62,8 +62,13 @@ fn our_container_provider_gets_fresh_credentials_after_expiry() {
     );
     assert_eq!(child["AWS_CONTAINER_AUTHORIZATION_TOKEN"].len(), 43);
     assert_eq!(child["AWS_REGION"], "eu-west-1");
-    // Each refresh assumed the role again.
-    assert_eq!(fake.actions(), ["AssumeRole", "AssumeRole"]);
+    // Each refresh assumed the role again (the server refreshes as soon as the credentials
+    // expire, whether asked or not: a slow run sees more than two).
+    let actions = fake.actions();
+    assert!(
+        actions.len() >= 2 && actions.iter().all(|a| a == "AssumeRole"),
+        "{actions:?}"
+    );
     // The token is not in anything sts printed itself.
     assert!(!stderr(&o).contains(&child["AWS_CONTAINER_AUTHORIZATION_TOKEN"]));
 }
@@ -247,9 +252,10 @@ fn a_first_request_after_expiry_gets_fresh_credentials() {
     ));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     // The credentials resolved at start expired while the command slept: never served.
+    let out = stdout(&o);
+    assert!(out.contains("AWS_ACCESS_KEY_ID=ASIAFAKE"), "{out}");
     assert!(
-        stdout(&o).contains("AWS_ACCESS_KEY_ID=ASIAFAKE000000000002\n"),
-        "{}",
-        stdout(&o)
+        !out.contains("AWS_ACCESS_KEY_ID=ASIAFAKE000000000001\n"),
+        "{out}"
     );
 }

@@ -12,15 +12,23 @@
 //!   endpoint of [`crate::server`], runs the command as a child, passes on every signal that would
 //!   end `sts` first, keeps ignored ones ignored ([`crate::signals`]) and exits with the child's
 //!   status (128 + N for a child killed by signal N).
+//! - With `--server` the terminal is the child's once it runs: no MFA code is asked after that
+//!   ([`ask_mfa_code`] fails instead). A role profile with `mfa_serial` over long-term keys is
+//!   served from one MFA-backed `GetSessionToken` session made at start ([`MfaSession`]), as
+//!   aws-vault serves it, so that refreshes need no code for the session's lifetime.
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag};
 use std::ffi::OsString;
-use std::sync::Arc;
-use sts_blocking::__private::credentials::mfa::{fetch_code, mfa_provider};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use sts_blocking::__private::credentials::mfa::{MfaTokenProvider, fetch_code, mfa_provider};
+use sts_blocking::__private::credentials::plan::{BaseSource, RoleHop, plan};
+use sts_blocking::credentials::{Env, EnvironmentProvider, RoleAssumer, StsRoleAssumer};
+use sts_blocking::error::CredentialsError;
 use sts_blocking::ops::GetSessionToken;
 use sts_blocking::settings::Settings;
-use sts_blocking::{Credentials, Error, ProvideCredentials, Sts};
+use sts_blocking::{CachedProvider, Credentials, Error, ProvideCredentials, Sts};
 
 /// The variable that marks a child of `sts exec` (its value: the profile).
 pub(crate) const GUARD: &str = "STS_EXEC";
@@ -89,7 +97,12 @@ pub(crate) const EXEC: Command = Command {
         reads as it reads an ECS task's, served by sts while the command runs and refreshed \
         before the credentials expire, for long-running programs. Only GET of its one path with \
         the right token is answered (403 otherwise). SDKs check the shared config files before \
-        the container endpoint: a default profile with credentials of its own wins over it.\n\n\
+        the container endpoint: a default profile with credentials of its own wins over it. For \
+        a role profile with mfa_serial, the MFA code is asked once, before the command starts, \
+        for a GetSessionToken session of the source profile's keys (as aws-vault does), and the \
+        role is assumed from that session at each refresh. The terminal is never read while \
+        the command runs: past that session, or when a refresh would need a code, the endpoint \
+        answers an error that says to run sts exec again.\n\n\
         The exit status is the command's (128 + N when a signal N ended it). Without --server, \
         on Unix, sts replaces itself with the command. With --server, sts stays as the command's \
         parent and outlives it: the signals that would end sts (SIGTERM, SIGHUP, SIGUSR1, SIGALRM...) \
@@ -107,7 +120,8 @@ pub(crate) const EXEC: Command = Command {
             Kind::Int,
             false,
             "The duration of the GetSessionToken session made for long-term keys. Default: \
-             STS's (43200 seconds). A role's session lasts the profile's duration_seconds.",
+             STS's (43200 seconds). A role's session lasts the profile's duration_seconds. With \
+             --server and a role profile with mfa_serial: the MFA session's duration.",
             "900 to 129600 (3600 at most for the root user)",
         ),
         flag(
@@ -226,9 +240,6 @@ pub(crate) struct SessionSource {
     pub duration: Option<i32>,
     /// Hand long-term keys over as they are.
     pub no_session: bool,
-    /// Credentials already resolved, returned by the next call (so that seeding the server's
-    /// cache does not make a second session, nor ask for a second MFA code).
-    pub primed: std::sync::Mutex<Option<Credentials>>,
 }
 
 impl std::fmt::Debug for SessionSource {
@@ -242,14 +253,6 @@ impl std::fmt::Debug for SessionSource {
 
 impl ProvideCredentials for SessionSource {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
-        let primed = self
-            .primed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        if let Some(c) = primed {
-            return Ok(c);
-        }
         self.session_for(self.inner.provide_credentials()?)
     }
 
@@ -267,8 +270,7 @@ impl SessionSource {
         let mut op = GetSessionToken::new();
         op.duration_seconds = self.duration;
         if let Some(serial) = &self.mfa_serial {
-            let ask = mfa_provider(crate::prompt_mfa_code);
-            op.token_code = Some(fetch_code(&*ask, serial)?.into());
+            op.token_code = Some(fetch_code(&*gated_mfa(), serial)?.into());
             op.serial_number = Some(serial.clone());
         }
         let mut c = self
@@ -279,6 +281,162 @@ impl SessionSource {
         c.account_id = base.account_id;
         Ok(c)
     }
+}
+
+/// Set once the command of `sts exec --server` runs: it owns the terminal from then on.
+static CHILD_OWNS_TERMINAL: AtomicBool = AtomicBool::new(false);
+
+/// Asks for an MFA code on the terminal, unless the command owns it: then a refresh that needs
+/// a code fails (its credentials stay served until they expire) and says what to do.
+fn ask_mfa_code(serial: &str) -> Result<String, Error> {
+    if CHILD_OWNS_TERMINAL.load(Ordering::SeqCst) {
+        return Err(CredentialsError::new(
+            "mfa",
+            format!(
+                "an MFA code for {serial} is needed, and the terminal belongs to the command \
+                 sts exec runs: run `sts exec` again to enter one"
+            ),
+        )
+        .into());
+    }
+    crate::prompt_mfa_code(serial)
+}
+
+fn gated_mfa() -> Arc<dyn MfaTokenProvider> {
+    mfa_provider(ask_mfa_code)
+}
+
+/// A role profile with `mfa_serial` served by `sts exec --server`, as aws-vault serves it: the
+/// code is asked once, for a `GetSessionToken` session of the long-term keys, and every refresh
+/// assumes the role (then the roles it leads to) from that session, without a code. Past the
+/// session, an error that says to run `sts exec` again.
+#[derive(Debug)]
+struct MfaSession {
+    /// The MFA-backed session (secrets: `Credentials` hides them in `Debug`).
+    session: Credentials,
+    /// The device it was made with.
+    serial: String,
+    /// The roles to assume from it, in order (the first one's `mfa_serial` dropped).
+    hops: Vec<RoleHop>,
+    assumer: StsRoleAssumer,
+}
+
+impl MfaSession {
+    /// Asks for the code (on the terminal: the command has not started) and makes the session.
+    fn start(
+        sts: &Sts,
+        settings: &Settings,
+        keys: &Credentials,
+        mut hops: Vec<RoleHop>,
+        duration: Option<i32>,
+    ) -> Result<Self, Error> {
+        let Some(serial) = hops.first_mut().and_then(|h| h.mfa_serial.take()) else {
+            return Err(Error::config("no role with mfa_serial to assume"));
+        };
+        let mut op = GetSessionToken::new();
+        op.duration_seconds = duration;
+        op.serial_number = Some(serial.clone());
+        op.token_code = Some(fetch_code(&*gated_mfa(), &serial)?.into());
+        let session = sts
+            .send_with_credentials(&op, keys)?
+            .output
+            .into_credentials()?;
+        Ok(Self {
+            session,
+            serial,
+            hops,
+            // Sessions from this one are not the ones `aws` would cache under the role's key
+            // (made with the code at each call): they stay in memory.
+            assumer: settings.role_assumer(Some(gated_mfa())).cli_cache(None),
+        })
+    }
+}
+
+impl ProvideCredentials for MfaSession {
+    fn provide_credentials(&self) -> Result<Credentials, Error> {
+        if let Some(end) = self.session.expiration
+            && self.session.is_expired_at(time::OffsetDateTime::now_utc())
+        {
+            return Err(CredentialsError::new(
+                "mfa",
+                format!(
+                    "the MFA session sts exec started with ({}) ended at {}: run `sts exec` \
+                     again to enter a new code",
+                    self.serial,
+                    crate::output::timestamp(end)
+                ),
+            )
+            .into());
+        }
+        let mut c = self.session.clone();
+        for hop in &self.hops {
+            c = self.assumer.assume_role(&c, hop)?;
+        }
+        Ok(c)
+    }
+
+    fn source_name(&self) -> String {
+        self.hops.last().map_or_else(
+            || "mfa-session".to_owned(),
+            |h| format!("profile:{} (mfa session)", h.profile),
+        )
+    }
+}
+
+/// The role chain of the selected profile when it starts from long-term keys in a profile and
+/// its first role has `mfa_serial` (and the profile, not the environment, gives the
+/// credentials): the keys and the roles.
+fn mfa_role_chain(settings: &Settings) -> Option<(Credentials, Vec<RoleHop>)> {
+    if !settings.profile_explicit && EnvironmentProvider::new(Env::real()).is_configured() {
+        return None;
+    }
+    let chain = plan(settings.profiles()).ok()?;
+    match chain.base {
+        BaseSource::Static { credentials, .. }
+            if credentials.session_token.is_none()
+                && chain.roles.first().is_some_and(|h| h.mfa_serial.is_some()) =>
+        {
+            Some((credentials, chain.roles))
+        }
+        _ => None,
+    }
+}
+
+/// Returns `first` on its first call, then asks `inner` (so that seeding the server's cache
+/// makes no second session and asks for no second MFA code).
+#[derive(Debug)]
+struct Primed {
+    first: Mutex<Option<Credentials>>,
+    inner: Arc<dyn ProvideCredentials>,
+}
+
+impl ProvideCredentials for Primed {
+    fn provide_credentials(&self) -> Result<Credentials, Error> {
+        let first = self
+            .first
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        first.map_or_else(|| self.inner.provide_credentials(), Ok)
+    }
+
+    fn source_name(&self) -> String {
+        self.inner.source_name()
+    }
+}
+
+/// `source` cached for the server, seeded with `first` now, so that its refresh windows count
+/// from the credentials' real expiry, however late the first request comes.
+fn cached_for_server(
+    source: Arc<dyn ProvideCredentials>,
+    first: &Credentials,
+) -> Result<Arc<dyn ProvideCredentials>, Error> {
+    let cached = CachedProvider::new(Arc::new(Primed {
+        first: Mutex::new(Some(first.clone())),
+        inner: source,
+    }));
+    cached.provide_credentials()?;
+    Ok(Arc::new(cached))
 }
 
 fn run(g: &Globals, v: &Values, cmd: &[String]) -> i32 {
@@ -319,12 +477,32 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         return Err(crate::EXIT_USAGE);
     }
     let fail = |e: &Error| crate::report(&EXEC, e, None);
-    let settings = crate::load_settings(g).map_err(|e| fail(&e))?;
-    let sts = client(g, &settings).map_err(|e| fail(&e))?;
+    let loaded = crate::load_settings(g).map_err(|e| fail(&e))?;
+    // The configured region (the command gets none when there is none).
+    let region = loaded.region.clone();
+    let (g, settings) = region_for_sts(g, loaded);
+    let sts = crate::client_builder(&g, &settings)
+        // MFA codes on the terminal, until the command owns it.
+        .credentials_provider(settings.credentials_provider(Some(gated_mfa())))
+        .build()
+        .map_err(|e| fail(&e))?;
+    let profile = settings.profile.clone();
+    let server = v.switch("--server");
+    if server && let Some((keys, hops)) = mfa_role_chain(&settings) {
+        let source =
+            MfaSession::start(&sts, &settings, &keys, hops, duration).map_err(|e| fail(&e))?;
+        let first = source.provide_credentials().map_err(|e| fail(&e))?;
+        return Ok(Prepared {
+            source: cached_for_server(Arc::new(source), &first).map_err(|e| fail(&e))?,
+            first,
+            region,
+            profile,
+            server,
+        });
+    }
     let Some(chain) = sts.credentials_provider().cloned() else {
         return Err(fail(&Error::config("no credential provider")));
     };
-    let profile = settings.profile.clone();
     let mfa_serial = settings
         .profiles()
         .selected()
@@ -340,7 +518,6 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         mfa_serial: mfa_serial.filter(|_| from_profile),
         duration,
         no_session: v.switch("--no-session"),
-        primed: std::sync::Mutex::default(),
     };
     if base.session_token.is_some() && duration.is_some() {
         eprintln!(
@@ -350,7 +527,6 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         );
         return Err(crate::EXIT_USAGE);
     }
-    let server = v.switch("--server");
     let first = source.session_for(base).map_err(|e| fail(&e))?;
     if server && first.expiration.is_none() {
         eprintln!(
@@ -360,22 +536,14 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         return Err(crate::EXIT_USAGE);
     }
     let source: Arc<dyn ProvideCredentials> = if server {
-        *source
-            .primed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(first.clone());
-        let cached = sts_blocking::CachedProvider::new(Arc::new(source));
-        // Seeds the cache now (the primed credentials, no second call), so that its refresh
-        // windows count from the credentials' real expiry, however late the first request comes.
-        cached.provide_credentials().map_err(|e| fail(&e))?;
-        Arc::new(cached)
+        cached_for_server(Arc::new(source), &first).map_err(|e| fail(&e))?
     } else {
         Arc::new(source)
     };
     Ok(Prepared {
         source,
         first,
-        region: settings.region.clone(),
+        region,
         profile,
         server,
     })
@@ -384,16 +552,20 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
 /// The command's client; without a configured region it talks to `us-east-1` (only for
 /// `GetSessionToken`, which every region answers), and the child gets no region.
 pub(crate) fn client(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
-    if settings.region.is_some() {
-        return crate::build_with(g, settings);
-    }
-    // As `--region us-east-1` would: for the client and for the chain's role hops.
-    let mut g = g.clone();
-    g.region = Some("us-east-1".to_owned());
-    let mut settings = settings.clone();
-    settings.region.clone_from(&g.region);
-    settings.region_from_env_or_override = true;
+    let (g, settings) = region_for_sts(g, settings.clone());
     crate::build_with(&g, &settings)
+}
+
+/// The globals and settings as they are with a configured region; without one, as
+/// `--region us-east-1` would make them: for the client and for the chain's role hops.
+fn region_for_sts(g: &Globals, mut settings: Settings) -> (Globals, Settings) {
+    let mut g = g.clone();
+    if settings.region.is_none() {
+        g.region = Some("us-east-1".to_owned());
+        settings.region.clone_from(&g.region);
+        settings.region_from_env_or_override = true;
+    }
+    (g, settings)
 }
 
 /// The program to run: the words after `--`, else `$SHELL` (`/bin/sh` without one).
@@ -427,7 +599,7 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
         apply(&mut command, change);
         return exec_or_spawn(command, &prog);
     }
-    let running = match crate::server::start(p.source.clone()) {
+    let running = match crate::server::start(p.source.clone(), p.first.clone()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("\nsts exec: cannot start the credential server: {e}");
@@ -444,6 +616,7 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
         &p.profile,
     );
     apply(&mut command, change);
+    CHILD_OWNS_TERMINAL.store(true, Ordering::SeqCst);
     spawn_and_wait(command, &prog)
 }
 
