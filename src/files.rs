@@ -51,7 +51,7 @@ fn io_problem(e: &std::io::Error) -> FileProblem {
 }
 
 /// What kind of file `meta` describes, when it may not be read: `None` for a regular file.
-fn refused_kind(meta: &Metadata) -> Option<&'static str> {
+pub(crate) fn refused_kind(meta: &Metadata) -> Option<&'static str> {
     let ft = meta.file_type();
     if ft.is_file() {
         return None;
@@ -91,7 +91,7 @@ fn check(meta: &Metadata, limit: u64) -> Result<(), FileProblem> {
 /// `O_NONBLOCK` for the platforms whose value is known (no `libc` dependency): opening a FIFO that
 /// replaced the file after the first check then returns at once instead of waiting for a writer.
 #[cfg(unix)]
-const O_NONBLOCK: i32 = if cfg!(any(
+pub(crate) const O_NONBLOCK: i32 = if cfg!(any(
     target_os = "macos",
     target_os = "ios",
     target_os = "freebsd",

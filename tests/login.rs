@@ -383,15 +383,20 @@ fn pkcs8_keys_rotate_refresh_tokens_and_write_0600() {
     );
     assert_eq!(doc["tokenType"], "aws_sigv4");
     assert_eq!(doc["dpopKey"], PKCS8_PEM);
+    // The refresh lock stays beside the cache file: empty, 0600.
+    let lock = dir.join("cache").join(format!("{CACHE_NAME}.lock"));
+    assert_eq!(std::fs::metadata(&lock).unwrap().len(), 0);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        for f in [&file, &lock] {
+            let mode = std::fs::metadata(f).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", f.display());
+        }
     }
     assert_eq!(
         std::fs::read_dir(dir.join("cache")).unwrap().count(),
-        1,
+        2,
         "no temp files left"
     );
     // Fifteen minutes left now: used as is.
@@ -551,4 +556,93 @@ fn cache_directory_of_another_user_is_expanded_or_refused() {
     let env = Env::from_map([("HOME", "/h"), ("AWS_LOGIN_CACHE_DIRECTORY", "~/cache")]);
     assert_eq!(cache_dir(&env).unwrap(), Some(PathBuf::from("/h/cache")));
     assert_eq!(cache_dir(&Env::from_map([("X", "1")])).unwrap(), None);
+}
+
+/// A `/v1/token` whose refresh tokens are single use: `rN` works once (with a valid DPoP proof),
+/// answering `ASIANEW{N+1}` and `r{N+1}`; a used one gets 401 `TOKEN_EXPIRED`. Each call takes
+/// 300 ms, as a real one takes a few hundred, which is the window parallel processes race in.
+fn single_use_signin(key_pem: &str) -> FakeToken {
+    let cached = public_point(key_pem);
+    let seen = Mutex::new(HashSet::new());
+    let next = Mutex::new(1usize);
+    let htu = Arc::new(Mutex::new(String::new()));
+    let htu2 = htu.clone();
+    let fake = FakeToken::start(move |req| {
+        let htu = htu2.lock().unwrap().clone();
+        if let Err(why) = check_dpop(req, &htu, &cached, &seen) {
+            return (
+                400,
+                json!({"error": "INVALID_REQUEST", "message": why}).to_string(),
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let got: J = serde_json::from_str(&req.body).unwrap_or(J::Null);
+        let mut n = next.lock().unwrap();
+        if got != input(&format!("r{n}")) {
+            return (
+                401,
+                json!({"error": "TOKEN_EXPIRED", "message": "the refresh token was used"})
+                    .to_string(),
+            );
+        }
+        *n += 1;
+        (
+            200,
+            refreshed(&format!("ASIANEW{n}"), &format!("r{n}"), 900),
+        )
+    });
+    *htu.lock().unwrap() = format!("{}/v1/token", fake.url());
+    fake
+}
+
+/// Twenty `sts` processes at once (`make -j`, Terraform, parallel CI) on one expired `aws login`
+/// session, with single-use refresh tokens: one process refreshes under the lock beside the cache
+/// file, the others wait for it, read its credentials and call nothing.
+#[test]
+fn twenty_processes_share_one_refresh_of_a_single_use_token() {
+    let now = OffsetDateTime::now_utc();
+    let expired = (now - time::Duration::minutes(1)).format(&Rfc3339).unwrap();
+    let fake = single_use_signin(SEC1_PEM);
+    let (dir, _) = setup("parallel", &token_doc(&expired, SEC1_PEM, "r1"), &fake);
+    let url = fake.url();
+    let out = fake_token::sts_in_parallel(
+        20,
+        &[
+            ("HOME", dir.to_str().unwrap()),
+            ("AWS_CONFIG_FILE", dir.join("config").to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+            (
+                "AWS_LOGIN_CACHE_DIRECTORY",
+                dir.join("cache").to_str().unwrap(),
+            ),
+            ("AWS_PROFILE", "signin"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL_SIGNIN", &url),
+        ],
+        &["export-credentials", "--format", "json"],
+    );
+    let failed: Vec<String> = out
+        .iter()
+        .filter(|o| !o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of 20 processes failed ({} refresh calls): {failed:#?}",
+        failed.len(),
+        fake.count()
+    );
+    assert_eq!(
+        fake.count(),
+        1,
+        "one process refreshed, the others used its credentials"
+    );
+    for o in &out {
+        let c: J = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(c["AccessKeyId"], "ASIANEW2");
+    }
+    let doc: J =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cache").join(CACHE_NAME)).unwrap())
+            .unwrap();
+    assert_eq!(doc["refreshToken"], "r2");
 }

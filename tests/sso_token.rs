@@ -9,9 +9,10 @@ mod fake_token;
 
 use fake_token::FakeToken;
 use serde_json::{Value as J, json};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use sts_blocking::__private::credentials::cli_cache::{self, CliCache};
 use sts_blocking::ProvideCredentials;
 use sts_blocking::credentials::Clock;
@@ -425,4 +426,112 @@ fn a_refused_refresh_is_logged_with_control_characters_escaped() {
         .expect("the refresh failure is logged");
     assert!(line.contains("denied\\u{1b}]0;pwned\\u{7}\\rX"), "{line:?}");
     assert!(!line.contains(['\u{1b}', '\u{7}', '\r']), "{line:?}");
+}
+
+/// An SSO-OIDC whose refresh tokens are single use, as the service's are: `refresh-N` works once,
+/// answering `access-N+1` and `refresh-N+1`; any other refresh token (a used one) gets the
+/// service's 400 `invalid_grant`. Each `CreateToken` takes 300 ms, as a real one takes a few
+/// hundred, which is the window parallel processes race in. The portal accepts only access tokens
+/// this fake issued.
+fn single_use_oidc() -> FakeToken {
+    let state = Mutex::new((1usize, HashSet::<String>::new()));
+    FakeToken::start(move |req| {
+        if req.path.starts_with("/federation/credentials") {
+            let bearer = req.header("x-amz-sso_bearer_token").unwrap_or("");
+            if !state.lock().unwrap().1.contains(bearer) {
+                return (
+                    401,
+                    json!({"message": "Session token not found or invalid"}).to_string(),
+                );
+            }
+            let exp = (OffsetDateTime::now_utc().unix_timestamp() + 3600) * 1000;
+            return (
+                200,
+                json!({"roleCredentials": {"accessKeyId": format!("ASIA-{bearer}"),
+                    "secretAccessKey": "s", "sessionToken": "t", "expiration": exp}})
+                .to_string(),
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let got: J = serde_json::from_str(&req.body).unwrap_or(J::Null);
+        let mut s = state.lock().unwrap();
+        if req.path != "/token" || got["refreshToken"] != format!("refresh-{}", s.0) {
+            return (
+                400,
+                json!({"error": "invalid_grant", "error_description": "Invalid refresh token provided"})
+                    .to_string(),
+            );
+        }
+        s.0 += 1;
+        let access = format!("access-{}", s.0);
+        s.1.insert(access.clone());
+        (
+            200,
+            json!({"accessToken": access, "tokenType": "Bearer", "expiresIn": 3600,
+                   "refreshToken": format!("refresh-{}", s.0)})
+            .to_string(),
+        )
+    })
+}
+
+/// Twenty `sts` processes at once (`make -j`, Terraform, parallel CI) on one expired SSO token,
+/// with single-use refresh tokens: one process refreshes under the lock beside the cache file, the
+/// others wait for it, read its token and call nothing.
+#[test]
+fn twenty_processes_share_one_refresh_of_a_single_use_token() {
+    let now = OffsetDateTime::now_utc();
+    let home = setup(
+        "parallel",
+        &token_file(
+            now - time::Duration::minutes(1),
+            now + time::Duration::days(1),
+        ),
+    );
+    std::fs::write(
+        home.join(".aws/config"),
+        format!(
+            "[profile dev]\nsso_session = dev\nsso_account_id = 012345678901\n\
+             sso_role_name = Admin\nregion = us-east-1\n\
+             [sso-session dev]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n"
+        ),
+    )
+    .unwrap();
+    let fake = single_use_oidc();
+    let url = fake.url();
+    let out = fake_token::sts_in_parallel(
+        20,
+        &[
+            ("HOME", home.to_str().unwrap()),
+            ("AWS_ENDPOINT_URL_SSO", &url),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", &url),
+        ],
+        &["export-credentials", "--profile", "dev", "--format", "json"],
+    );
+    let failed: Vec<String> = out
+        .iter()
+        .filter(|o| !o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    let refreshes = fake
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.path == "/token")
+        .count();
+    assert!(
+        failed.is_empty(),
+        "{} of 20 processes failed ({refreshes} refresh calls): {failed:#?}",
+        failed.len()
+    );
+    assert_eq!(
+        refreshes, 1,
+        "one process refreshed, the others used its token"
+    );
+    for o in &out {
+        let c: J = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(c["AccessKeyId"], "ASIA-access-2");
+    }
+    assert_eq!(cached(&home)["refreshToken"], "refresh-2");
+    assert_eq!(cached(&home)["accessToken"], "access-2");
 }

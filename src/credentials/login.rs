@@ -5,8 +5,11 @@
 //!   moves the directory), written by `aws login`: `accessToken {accessKeyId, secretAccessKey,
 //!   sessionToken, accountId, expiresAt}`, `clientId`, `refreshToken`, `idToken`, `dpopKey` (a P-256
 //!   private key in PEM, SEC1 or PKCS#8) and optionally `signInRegion`.
-//! - **Refresh.** With less than 5 minutes left, the file is read again (another process may have
-//!   refreshed it) and, if still due, refreshed with an unsigned `POST {signin}/v1/token` carrying
+//! - **Refresh.** With less than 5 minutes left, an advisory lock is taken on `<cache file>.lock`
+//!   (refresh tokens are single use, so parallel processes refresh one at a time; a process waits at
+//!   most 30 s for another, and botocore takes no such lock), the file is read again under it
+//!   (another process may have refreshed it) and, if still due, refreshed with an unsigned
+//!   `POST {signin}/v1/token` carrying
 //!   `{"clientId", "grantType": "refresh_token", "refreshToken"}` and a `DPoP` proof (an ES256 JWT over
 //!   the exact URL). The new keys, `expiresIn` and the rotated refresh token are written back into
 //!   the whole file, atomically (temp file + rename, `0600`).
@@ -21,6 +24,7 @@ use super::cache_io;
 use super::dpop::DpopKey;
 use super::env::{Env, Platform};
 use super::pyjson::{self, Style};
+use super::refresh_lock;
 use super::token_http::{self, Timeouts};
 use super::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
@@ -395,8 +399,11 @@ fn refreshed_document(
 ///   moves the directory), written by `aws login`: `accessToken {accessKeyId, secretAccessKey,
 ///   sessionToken, accountId, expiresAt}`, `clientId`, `refreshToken`, `idToken`, `dpopKey` (a P-256
 ///   private key in PEM, SEC1 or PKCS#8) and optionally `signInRegion`.
-/// - **Refresh.** With less than 5 minutes left, the file is read again (another process may have
-///   refreshed it) and, if still due, refreshed with an unsigned `POST {signin}/v1/token` carrying
+/// - **Refresh.** With less than 5 minutes left, an advisory lock is taken on `<cache file>.lock`
+///   (refresh tokens are single use, so parallel processes refresh one at a time; a process waits at
+///   most 30 s for another, and botocore takes no such lock), the file is read again under it
+///   (another process may have refreshed it) and, if still due, refreshed with an unsigned
+///   `POST {signin}/v1/token` carrying
 ///   `{"clientId", "grantType": "refresh_token", "refreshToken"}` and a `DPoP` proof (an ES256 JWT over
 ///   the exact URL). The new keys, `expiresIn` and the rotated refresh token are written back into
 ///   the whole file, atomically (temp file + rename, `0600`).
@@ -427,6 +434,7 @@ pub struct LoginProvider {
     clock: Clock,
     timeouts: Timeouts,
     transport: TransportConfig,
+    lock_wait: Duration,
 }
 
 impl fmt::Debug for LoginProvider {
@@ -457,6 +465,7 @@ impl LoginProvider {
             clock: system_clock(),
             timeouts: Timeouts::default(),
             transport: token_http::default_transport(),
+            lock_wait: refresh_lock::REFRESH_LOCK_WAIT,
         }
     }
 
@@ -502,6 +511,13 @@ impl LoginProvider {
     #[must_use]
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Waits at most `wait` for another process's refresh lock.
+    #[cfg(test)]
+    fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
         self
     }
 
@@ -616,6 +632,25 @@ impl LoginProvider {
     }
 }
 
+impl LoginProvider {
+    /// Holding the refresh lock: reads the file again and refreshes it, unless another process
+    /// did since `before` (due for a refresh) was read.
+    fn refresh_unless_done(
+        &self,
+        before: &TokenFile,
+        now: OffsetDateTime,
+    ) -> Result<Credentials, Error> {
+        let current = self.read()?;
+        let refreshed_elsewhere = current.refresh_token != before.refresh_token
+            || current.expires_at - now > REFRESH_WINDOW;
+        if refreshed_elsewhere && current.expires_at > now {
+            log::debug!("login session already refreshed by another process");
+            return Ok(current.credentials);
+        }
+        self.refresh(&current, now)
+    }
+}
+
 impl ProvideCredentials for LoginProvider {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
         // Read on every call: another process (`aws`, another `sts`) may have refreshed the file.
@@ -624,7 +659,21 @@ impl ProvideCredentials for LoginProvider {
         if file.expires_at - now > REFRESH_WINDOW {
             return Ok(file.credentials);
         }
-        self.refresh(&file, now)
+        // One process at a time spends the single-use refresh token; the others wait here, then
+        // find its credentials in the file.
+        let _lock = match refresh_lock::lock_for_refresh(&self.cache_file, self.lock_wait) {
+            Ok(lock) => lock,
+            Err(busy) if file.expires_at > now => {
+                log::warn!("login session not refreshed: {busy}");
+                return Ok(file.credentials);
+            }
+            Err(busy) => {
+                return Err(err(format!(
+                    "the login session expired and was not refreshed: {busy}"
+                )));
+            }
+        };
+        self.refresh_unless_done(&file, now)
     }
 
     fn source_name(&self) -> String {
@@ -820,5 +869,73 @@ mod tests {
         assert!(refresh_error(400, &long, "h").to_string().len() < 400);
         let b = refresh_body("c", &SecretString::new("marker"));
         assert_eq!(format!("{b:?}"), "** redacted **");
+    }
+
+    /// A login cache document expiring at `expires` with `refresh` as its refresh token and an
+    /// unusable DPoP key: any refresh attempt fails.
+    fn doc(key_id: &str, expires: OffsetDateTime, refresh: &str) -> String {
+        format!(
+            r#"{{"accessToken": {{"accessKeyId": "{key_id}", "secretAccessKey": "s",
+                "sessionToken": "t", "accountId": "012345678901", "expiresAt": "{}"}},
+                "clientId": "c", "refreshToken": "{refresh}", "dpopKey": "not a key"}}"#,
+            super::super::cli_cache::timestamp(expires, "Z")
+        )
+    }
+
+    fn provider_with(tag: &str, text: &str) -> LoginProvider {
+        let dir = std::env::temp_dir().join(format!("sts-login-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = LoginProvider::new("s", &dir).endpoint(Some("http://127.0.0.1:9".into()));
+        std::fs::write(p.cache_path(), text).unwrap();
+        p
+    }
+
+    #[test]
+    fn under_the_lock_another_processs_refresh_is_used() {
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let minutes = |m| now + time::Duration::minutes(m);
+        let before_text = doc("ASIAOLD", minutes(2), "r1");
+        let before = parse_token_file(&before_text, Path::new("/f"), "h").unwrap();
+        // Another process refreshed while this one waited: its credentials are used, even with
+        // less than the refresh window left, and nothing is sent.
+        let p = provider_with("elsewhere", &doc("ASIANEW", minutes(3), "r2"));
+        let c = p.refresh_unless_done(&before, now).unwrap();
+        assert_eq!(c.access_key_id, "ASIANEW");
+        // The file as it was: still due, so this process refreshes (and fails: no key, no server).
+        let p = provider_with("same", &before_text);
+        assert!(p.refresh_unless_done(&before, now).is_err());
+        // Rotated but already expired: refreshed too.
+        let p = provider_with("expired", &doc("ASIANEW", minutes(-1), "r2"));
+        assert!(p.refresh_unless_done(&before, now).is_err());
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_then_named() {
+        let now = OffsetDateTime::now_utc();
+        let wait = Duration::from_millis(100);
+        let p = provider_with(
+            "busy",
+            &doc("ASIAOLD", now - time::Duration::minutes(1), "r1"),
+        )
+        .lock_wait(wait);
+        let held = refresh_lock::lock_for_refresh(p.cache_path(), Duration::ZERO).unwrap();
+        assert!(held.is_some());
+        let t = std::time::Instant::now();
+        let e = p.provide_credentials().unwrap_err().to_string();
+        assert!(t.elapsed() >= wait);
+        assert!(
+            e.contains("expired and was not refreshed") && e.contains(".json.lock"),
+            "{e}"
+        );
+        // Still valid for two minutes: used as is.
+        let p = provider_with(
+            "busy-valid",
+            &doc("ASIAOLD", now + time::Duration::minutes(2), "r1"),
+        )
+        .lock_wait(wait);
+        let _held = refresh_lock::lock_for_refresh(p.cache_path(), Duration::ZERO).unwrap();
+        assert_eq!(p.provide_credentials().unwrap().access_key_id, "ASIAOLD");
+        drop(held);
     }
 }

@@ -33,6 +33,8 @@ pub(crate) mod plan;
 pub(crate) mod process;
 pub(crate) mod profile;
 mod pyjson;
+#[cfg(feature = "client")]
+mod refresh_lock;
 mod sha1;
 #[cfg(feature = "client")]
 pub(crate) mod sso;

@@ -8,6 +8,10 @@
 //!   registration: SSO-OIDC `CreateToken` (`POST https://oidc.{region}.amazonaws.com/token`,
 //!   `grantType=refresh_token`), and the new token is written back atomically (`0600`) in the shape
 //!   botocore writes.
+//! - Parallel processes (`make -j`, Terraform) refresh one at a time, as refresh tokens are single
+//!   use: the refresh holds an advisory lock on `<cache file>.lock` (waiting at most 30 s for
+//!   another process), and reads the file again under it, so a process that waited uses the token
+//!   the other one wrote. botocore takes no such lock.
 //! - A refresh that fails while the token is still valid keeps the token; an expired token is an
 //!   error that says to run `aws sso login`.
 
@@ -16,6 +20,7 @@ use super::cache_io;
 use super::env::{Env, Platform};
 use super::profile::ProfileSet;
 use super::pyjson::{self, Style};
+use super::refresh_lock;
 use super::sha1::sha1_hex;
 use super::token_http::{self, Timeouts};
 use crate::error::CredentialsError;
@@ -123,6 +128,20 @@ fn parse_cached(text: &str) -> Result<Cached, &'static str> {
     })
 }
 
+/// The grant to refresh `cached` with at `now`: `None` (logged) without a refresh token and
+/// client registration, or with an expired registration.
+fn refresh_grant(cached: &Cached, now: OffsetDateTime) -> Option<&RefreshGrant> {
+    let Some(g) = &cached.refresh else {
+        log::debug!("SSO token cannot be refreshed: no refresh token or client registration");
+        return None;
+    };
+    if g.registration_expiry <= now {
+        log::debug!("SSO client registration expired; the token cannot be refreshed");
+        return None;
+    }
+    Some(g)
+}
+
 /// The `CreateToken` body of a refresh.
 fn create_token_body(g: &RefreshGrant) -> SecretString {
     let mut b = String::from("{\"clientId\":");
@@ -198,6 +217,10 @@ fn token_document(start_url: &str, region: &str, g: &RefreshGrant, c: &Created) 
 ///   registration: SSO-OIDC `CreateToken` (`POST https://oidc.{region}.amazonaws.com/token`,
 ///   `grantType=refresh_token`), and the new token is written back atomically (`0600`) in the shape
 ///   botocore writes.
+/// - Parallel processes (`make -j`, Terraform) refresh one at a time, as refresh tokens are single
+///   use: the refresh holds an advisory lock on `<cache file>.lock` (waiting at most 30 s for
+///   another process), and reads the file again under it, so a process that waited uses the token
+///   the other one wrote. botocore takes no such lock.
 /// - A refresh that fails while the token is still valid keeps the token; an expired token is an
 ///   error that says to run `aws sso login`.
 ///
@@ -218,6 +241,7 @@ pub struct SsoTokenProvider {
     clock: Clock,
     timeouts: Timeouts,
     transport: TransportConfig,
+    lock_wait: Duration,
 }
 
 impl fmt::Debug for SsoTokenProvider {
@@ -255,6 +279,7 @@ impl SsoTokenProvider {
             clock: system_clock(),
             timeouts: Timeouts::default(),
             transport: token_http::default_transport(),
+            lock_wait: refresh_lock::REFRESH_LOCK_WAIT,
         }
     }
 
@@ -322,6 +347,13 @@ impl SsoTokenProvider {
         self
     }
 
+    /// Waits at most `wait` for another process's refresh lock.
+    #[cfg(test)]
+    fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
     /// The token cache file.
     #[must_use]
     pub fn cache_path(&self) -> &Path {
@@ -340,34 +372,32 @@ impl SsoTokenProvider {
     /// refreshed); the message says to run `aws sso login`.
     pub fn token(&self) -> Result<SsoToken, Error> {
         let hint = self.login_hint();
-        let text = crate::files::read_capped_text(
-            &self.cache_file,
-            MAX_TOKEN_FILE_BYTES,
-            "SSO token cache",
-        )
-        .map(SecretString::new)
-        .map_err(|e| {
-            Error::Credentials(CredentialsError {
-                source: Some(Box::new(e)),
-                ..CredentialsError::new("sso", hint.clone())
-            })
-        })?;
-        let cached = parse_cached(text.expose()).map_err(|why| {
-            err(format!(
-                "the SSO token cache {} {why}; {hint}",
-                self.cache_file.display()
-            ))
-        })?;
+        let cached = self.read_cached(&hint)?;
         let now = (self.clock)();
         let mut token = SsoToken {
             token: cached.access_token.clone(),
             expiration: cached.expires_at,
         };
-        if cached.expires_at - now < REFRESH_WINDOW {
-            match self.refresh(&cached, now) {
-                Ok(Some(t)) => token = t,
-                Ok(None) => {}
-                Err(e) => log::warn!("SSO token refresh failed: {e}"),
+        if cached.expires_at - now < REFRESH_WINDOW && refresh_grant(&cached, now).is_some() {
+            // One process at a time spends the single-use refresh token; the others wait here,
+            // then find its token in the file.
+            match refresh_lock::lock_for_refresh(&self.cache_file, self.lock_wait) {
+                Ok(lock) => {
+                    let refreshed = self.refresh(&cached, now);
+                    drop(lock);
+                    match refreshed {
+                        Ok(Some(t)) => token = t,
+                        Ok(None) => {}
+                        Err(e) => log::warn!("SSO token refresh failed: {e}"),
+                    }
+                }
+                Err(busy) if token.expiration <= now => {
+                    return Err(err(format!(
+                        "the SSO session token expired at {} and was not refreshed: {busy}",
+                        token.expiration
+                    )));
+                }
+                Err(busy) => log::warn!("SSO token not refreshed: {busy}"),
             }
         }
         if token.expiration <= now {
@@ -379,17 +409,46 @@ impl SsoTokenProvider {
         Ok(token)
     }
 
-    /// Refreshes when the cache allows it: `Ok(None)` when it does not (no refresh token, or the
+    /// Reads and parses the token cache file.
+    fn read_cached(&self, hint: &str) -> Result<Cached, Error> {
+        let text = crate::files::read_capped_text(
+            &self.cache_file,
+            MAX_TOKEN_FILE_BYTES,
+            "SSO token cache",
+        )
+        .map(SecretString::new)
+        .map_err(|e| {
+            Error::Credentials(CredentialsError {
+                source: Some(Box::new(e)),
+                ..CredentialsError::new("sso", hint)
+            })
+        })?;
+        parse_cached(text.expose()).map_err(|why| {
+            err(format!(
+                "the SSO token cache {} {why}; {hint}",
+                self.cache_file.display()
+            ))
+        })
+    }
+
+    /// Refreshes, holding the refresh lock, a token that was `cached` (due for a refresh) before
+    /// the lock was taken: `Ok(None)` when the cache does not allow it (no refresh token, or the
     /// client registration expired).
     fn refresh(&self, cached: &Cached, now: OffsetDateTime) -> Result<Option<SsoToken>, Error> {
-        let Some(g) = &cached.refresh else {
-            log::debug!("SSO token cannot be refreshed: no refresh token or client registration");
+        // Another process may have refreshed while this one waited: its token is in the file now.
+        let current = self.read_cached(&self.login_hint())?;
+        let refreshed_elsewhere = current.access_token != cached.access_token
+            || current.expires_at - now >= REFRESH_WINDOW;
+        if refreshed_elsewhere && current.expires_at > now {
+            log::debug!("SSO token already refreshed by another process");
+            return Ok(Some(SsoToken {
+                token: current.access_token,
+                expiration: current.expires_at,
+            }));
+        }
+        let Some(g) = refresh_grant(&current, now) else {
             return Ok(None);
         };
-        if g.registration_expiry <= now {
-            log::debug!("SSO client registration expired; the token cannot be refreshed");
-            return Ok(None);
-        }
         let endpoint = match &self.endpoint {
             Some(e) => e.clone(),
             None => oidc_endpoint(&self.region)?,
@@ -481,5 +540,70 @@ mod tests {
         );
         assert!(oidc_endpoint("a/b").is_err());
         assert!(oidc_endpoint("").is_err());
+    }
+
+    /// A token cache with `access` expiring at `expires`, refreshable for a day.
+    fn doc(access: &str, expires: OffsetDateTime) -> String {
+        let ts = |t| super::super::cli_cache::timestamp(t, "Z");
+        format!(
+            r#"{{"accessToken": "{access}", "expiresAt": "{}", "clientId": "c",
+                "clientSecret": "s", "registrationExpiresAt": "{}", "refreshToken": "r"}}"#,
+            ts(expires),
+            ts(expires + time::Duration::days(1))
+        )
+    }
+
+    /// A provider whose cache holds `text` and whose OIDC endpoint refuses connections.
+    fn provider_with(tag: &str, text: &str) -> SsoTokenProvider {
+        let dir = std::env::temp_dir().join(format!("sts-ssotok-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = SsoTokenProvider::new("dev", "u", "us-east-1", &dir)
+            .cache_file(dir.join("t.json"))
+            .endpoint(Some("http://127.0.0.1:9".into()));
+        std::fs::write(p.cache_path(), text).unwrap();
+        p
+    }
+
+    #[test]
+    fn under_the_lock_another_processs_refresh_is_used() {
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let minutes = |m| now + time::Duration::minutes(m);
+        let before_text = doc("old", minutes(5));
+        let before = parse_cached(&before_text).unwrap();
+        // Another process refreshed while this one waited: its token is used, even with less
+        // than the refresh window left, and nothing is sent.
+        let p = provider_with("elsewhere", &doc("new", minutes(10)));
+        let t = p.refresh(&before, now).unwrap().unwrap();
+        assert_eq!(t.token.expose(), "new");
+        // The file as it was: still due, so this process refreshes (and fails: no server).
+        let p = provider_with("same", &before_text);
+        assert!(p.refresh(&before, now).is_err());
+        // Replaced but already expired: refreshed too.
+        let p = provider_with("expired", &doc("new", minutes(-1)));
+        assert!(p.refresh(&before, now).is_err());
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_then_named() {
+        let now = OffsetDateTime::now_utc();
+        let wait = Duration::from_millis(100);
+        let p =
+            provider_with("busy", &doc("old", now - time::Duration::minutes(1))).lock_wait(wait);
+        let held = refresh_lock::lock_for_refresh(p.cache_path(), Duration::ZERO).unwrap();
+        assert!(held.is_some());
+        let t = std::time::Instant::now();
+        let e = p.token().unwrap_err().to_string();
+        assert!(t.elapsed() >= wait);
+        assert!(
+            e.contains("expired at") && e.contains("not refreshed") && e.contains("t.json.lock"),
+            "{e}"
+        );
+        // Still valid for five minutes: used as is.
+        let p = provider_with("busy-valid", &doc("old", now + time::Duration::minutes(5)))
+            .lock_wait(wait);
+        let _held = refresh_lock::lock_for_refresh(p.cache_path(), Duration::ZERO).unwrap();
+        assert_eq!(p.token().unwrap().token.expose(), "old");
+        drop(held);
     }
 }

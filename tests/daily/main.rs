@@ -12,9 +12,9 @@ mod fake;
 mod fake_token;
 mod login;
 mod server;
-mod signals;
 mod server_hostile;
 mod server_mfa;
+mod signals;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -136,3 +136,31 @@ fn serve(mut out: TcpStream, reqs: &Mutex<Vec<Request>>, handler: &Handler) {
     );
     let _ = out.flush();
 }
+
+/// Starts `n` `sts` processes at once with `args`, as `make -j`, Terraform or parallel CI jobs
+/// start them, then waits for every one. Each has a cleared environment: `PATH`, IMDS disabled
+/// and `env`.
+pub fn sts_in_parallel(n: usize, env: &[(&str, &str)], args: &[&str]) -> Vec<std::process::Output> {
+    use std::process::{Command, Stdio};
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_sts"));
+            c.env_clear();
+            if let Some(path) = std::env::var_os("PATH") {
+                c.env("PATH", path);
+            }
+            c.env("AWS_EC2_METADATA_DISABLED", "true")
+                .envs(env.iter().copied())
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run sts")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait for sts"))
+        .collect()
+}
