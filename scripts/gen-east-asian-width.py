@@ -3,9 +3,9 @@
 
 table.py's get_text_length() counts 2 for characters whose unicodedata.east_asian_width() is
 W, F or A, 1 for the rest. This script writes those characters as merged ranges for
-src/bin/sts/output/width.rs, from the Unicode database of the Python that runs it:
+cli/src/output/width.rs, from the Unicode database of the Python that runs it:
 
-    python3 scripts/gen-east-asian-width.py > src/bin/sts/output/width_table.rs
+    python3 scripts/gen-east-asian-width.py > cli/src/output/width_table.rs
 """
 import sys
 import unicodedata

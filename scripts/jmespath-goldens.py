@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Regenerates tests/golden/jmespath/differential.json: random expressions (well-formed ones from
+"""Regenerates cli/tests/golden/jmespath/differential.json: random expressions (well-formed ones from
 a small grammar, and random token soup) evaluated by jmespath.py 1.0.1, the implementation the AWS
 CLI uses, with the result (as json.dumps(separators=(',', ':'))) or the error kind and message.
 `cargo test --test jmespath` checks `sts`'s evaluator against it.
 
     target/oracle-venv/bin/pip install jmespath==1.0.1
-    target/oracle-venv/bin/python scripts/jmespath-goldens.py > tests/golden/jmespath/differential.json
+    target/oracle-venv/bin/python scripts/jmespath-goldens.py > cli/tests/golden/jmespath/differential.json
 """
 import json
 import random

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerates tests/golden/output/render.json: what the AWS CLI v2's formatters print for many
+"""Regenerates cli/tests/golden/output/render.json: what the AWS CLI v2's formatters print for many
 values, formats and --query expressions, byte for byte. `cargo test` checks `sts` against it
-(src/bin/sts/output.rs, test `matches_aws_cli_v2_goldens`).
+(cli/src/output.rs, test `matches_aws_cli_v2_goldens`).
 
 The oracle is the AWS CLI v2's own formatter code (awscli/formatter.py, table.py, text.py from
 its v2 branch, read at run time from a git checkout and never copied into this repository), run
@@ -13,7 +13,7 @@ with the libraries v2 pins: jmespath 1.0.1, ruamel.yaml 0.19.1 with ruamel.yaml.
     target/oracle-venv/bin/pip install awscli==1.46.3 jmespath==1.0.1 ruamel.yaml==0.19.1 \
         ruamel.yaml.clib==0.2.15 colorama==0.4.6
     target/oracle-venv/bin/python scripts/output-goldens.py PATH/TO/aws-cli/.git \
-        > tests/golden/output/render.json
+        > cli/tests/golden/output/render.json
 
 Output through a pipe, as in scripts: 80 columns for tables, no colours.
 """
@@ -73,7 +73,7 @@ ROLE_USER = {
     'Arn': 'arn:aws:sts::123456789012:assumed-role/xaccounts3access/s3-access-example',
 }
 
-# Every STS output shape (as src/bin/sts/commands.rs builds them, members in model order).
+# Every STS output shape (as cli/src/commands.rs builds them, members in model order).
 STS = [
     ('AssumeRole', {'Credentials': CREDS, 'AssumedRoleUser': ROLE_USER, 'PackedPolicySize': 8,
                     'SourceIdentity': 'alice', 'SessionTokenUtilization': 38,

@@ -7,7 +7,6 @@ mod support;
 use sts_blocking::ProvideCredentials;
 use sts_blocking::credentials::DefaultChain;
 use sts_blocking::credentials::{Env, EnvironmentProvider};
-use support::{FakeSts, caller_identity};
 
 #[test]
 fn environment_and_profile_account_ids() {
@@ -45,34 +44,4 @@ fn environment_and_profile_account_ids() {
     ]);
     let c = DefaultChain::new(env).provide_credentials().unwrap();
     assert_eq!(c.account_id.as_deref(), Some("444455556666"));
-}
-
-#[test]
-fn whoami_prints_the_credentials_account_id() {
-    let fake = FakeSts::start(caller_identity());
-    let home = std::env::temp_dir().join(format!("sts-account-home-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
-    let run = |account: Option<&str>| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sts"));
-        c.env_clear()
-            .env("HOME", &home)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL_STS", fake.url())
-            .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-            .env("AWS_SECRET_ACCESS_KEY", "s")
-            .arg("whoami");
-        if let Some(a) = account {
-            c.env("AWS_ACCOUNT_ID", a);
-        }
-        let o = c.output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
-    let out = run(Some("123456789012"));
-    assert!(
-        out.contains("\"CredentialSource\": \"environment\",\n    \"CredentialAccountId\": \"123456789012\"\n}"),
-        "{out}"
-    );
-    assert!(!run(None).contains("CredentialAccountId"));
 }

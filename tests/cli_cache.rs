@@ -340,50 +340,6 @@ fn web_identity_sessions_are_shared() {
     assert_eq!(fake.count(), 1);
 }
 
-/// The `sts` command has the cache on: the second run of a role profile makes no AssumeRole call.
-#[test]
-fn sts_command_reuses_sessions_across_runs() {
-    let fake = FakeSts::start(support::caller_identity());
-    fake.push([assumed("AssumeRole", "ASIACMD", 3600)]);
-    let home = temp_dir("cmd");
-    std::fs::create_dir_all(home.join(".aws")).unwrap();
-    std::fs::write(
-        home.join(".aws/config"),
-        format!("[profile deploy]\nrole_arn = {ROLE}\nsource_profile = base\nregion = us-east-1\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        home.join(".aws/credentials"),
-        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
-    )
-    .unwrap();
-    let run = || {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sts"));
-        c.env_clear()
-            .env("HOME", &home)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL_STS", fake.url())
-            .args(["whoami", "--profile", "deploy"]);
-        let o = c.output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    };
-    run();
-    run();
-    let actions: Vec<String> = fake
-        .requests()
-        .iter()
-        .filter_map(|r| r.param("Action"))
-        .collect();
-    assert_eq!(
-        actions,
-        ["AssumeRole", "GetCallerIdentity", "GetCallerIdentity"]
-    );
-    let entries = std::fs::read_dir(home.join(".aws/cli/cache"))
-        .unwrap()
-        .count();
-    assert_eq!(entries, 1);
-}
-
 /// A cached session of the chain's last role makes the source unnecessary: a failing
 /// `credential_process` source is never run, and nothing is prompted.
 #[test]

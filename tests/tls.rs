@@ -4,106 +4,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use support::tls::{data, https_server, https_server_answering, https_server_with};
+
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use sts_blocking::error::{Error, TransportErrorKind};
 use sts_blocking::transport::ProxySetting;
 use sts_blocking::{Credentials, Sts, StsBuilder};
-
-fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/tls")
-        .join(name)
-}
-
-/// Starts an HTTPS server on 127.0.0.1 (certificate for `localhost` and `127.0.0.1`) answering
-/// every request with a GetCallerIdentity success.
-fn https_server() -> (u16, Arc<AtomicUsize>) {
-    https_server_with("")
-}
-
-/// As [`https_server`], with the certificate and key under `tests/data/tls/<dir>` (`remote`: a
-/// certificate for `sts.proxied.test`, a name only the test proxy resolves).
-fn https_server_with(dir: &str) -> (u16, Arc<AtomicUsize>) {
-    let xml = support::success(
-        "GetCallerIdentity",
-        "<UserId>AIDATLS</UserId><Account>111122223333</Account>\
-         <Arn>arn:aws:iam::111122223333:user/tls</Arn>",
-    );
-    https_server_answering(dir, "text/xml", xml)
-}
-
-/// As [`https_server_with`], answering every request with `body` of type `ctype`.
-fn https_server_answering(dir: &str, ctype: &'static str, body: String) -> (u16, Arc<AtomicUsize>) {
-    let data = |name: &str| {
-        data(&format!(
-            "{dir}{}{name}",
-            if dir.is_empty() { "" } else { "/" }
-        ))
-    };
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(data("server.pem"))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let key = PrivateKeyDer::from_pem_file(data("server.key")).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .unwrap();
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let served = Arc::new(AtomicUsize::new(0));
-    let count = served.clone();
-    thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let config = config.clone();
-            let count = count.clone();
-            let xml = body.clone();
-            thread::spawn(move || {
-                let conn = rustls::ServerConnection::new(config).unwrap();
-                let mut tls = rustls::StreamOwned::new(conn, tcp);
-                let mut reader = BufReader::new(&mut tls);
-                let mut len = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return; // handshake failed or client left
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; len];
-                if reader.read_exact(&mut body).is_err() {
-                    return;
-                }
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-                    xml.len()
-                );
-                count.fetch_add(1, Ordering::SeqCst);
-                let _ = tls.write_all(resp.as_bytes());
-                let _ = tls.flush();
-                tls.conn.send_close_notify();
-                let _ = tls.flush();
-            });
-        }
-    });
-    (port, served)
-}
 
 /// A loopback CONNECT proxy that records the targets it tunnels to.
 fn connect_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
@@ -324,63 +234,6 @@ fn container_https_uses_the_ca_bundle_and_types_tls_failures() {
     assert_eq!(served.load(Ordering::SeqCst), 1);
 }
 
-/// Runs the `sts` command against the loopback HTTPS server with a clean environment: test keys,
-/// no proxy, no files, IMDS off, plus `extra`.
-#[cfg(all(feature = "platform-verifier", target_os = "linux"))]
-fn sts_command(port: u16, extra: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
-    let home = std::env::temp_dir().join(format!("sts-tls-home-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sts"));
-    c.env_clear()
-        .env("HOME", &home)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "s")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_ENDPOINT_URL_STS", format!("https://localhost:{port}"));
-    for (k, v) in extra {
-        c.env(k, v);
-    }
-    c.args(["get-caller-identity", "--output", "text"])
-        .output()
-        .unwrap()
-}
-
-/// With `platform-verifier`, the default roots are the OS verifier, which on Linux trusts exactly
-/// `SSL_CERT_FILE` when it is set: a CA found only there is trusted by `Sts` and the `sts` command.
-#[cfg(all(feature = "platform-verifier", target_os = "linux"))]
-#[test]
-fn platform_verifier_is_the_default_and_trusts_ssl_cert_file() {
-    let (port, served) = https_server();
-    let ca = data("ca.pem");
-    let out = sts_command(port, &[("SSL_CERT_FILE", ca.as_os_str())]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("111122223333"), "{stdout}");
-    assert_eq!(served.load(Ordering::SeqCst), 1);
-
-    // Another file without the test CA (the server's own leaf certificate is no trust anchor for
-    // it): the handshake fails, so the trust came from SSL_CERT_FILE and nothing else.
-    let leaf = data("server.pem");
-    let out = sts_command(port, &[("SSL_CERT_FILE", leaf.as_os_str())]);
-    assert_eq!(out.status.code(), Some(255));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.to_ascii_lowercase().contains("certificate"),
-        "{stderr}"
-    );
-    assert_eq!(served.load(Ordering::SeqCst), 1);
-    assert_eq!(
-        sts_blocking::transport::TrustRoots::default(),
-        sts_blocking::transport::TrustRoots::Platform
-    );
-}
-
 #[test]
 fn no_verification_trusts_any_certificate_only_when_asked() {
     let (port, served) = https_server();
@@ -392,52 +245,6 @@ fn no_verification_trusts_any_certificate_only_when_asked() {
         .unwrap();
     assert_eq!(me.account.as_deref(), Some("111122223333"));
     assert_eq!(served.load(Ordering::SeqCst), 1);
-}
-
-/// The command's `--no-verify-ssl` and `--ca-bundle`, and the AWS CLI's line for an untrusted
-/// certificate.
-#[test]
-fn command_tls_flags() {
-    let (port, served) = https_server();
-    let run = |args: &[&str]| {
-        let home = std::env::temp_dir().join(format!("sts-tls-flags-{}", std::process::id()));
-        std::fs::create_dir_all(&home).unwrap();
-        std::process::Command::new(env!("CARGO_BIN_EXE_sts"))
-            .env_clear()
-            .env("HOME", &home)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-            .env("AWS_SECRET_ACCESS_KEY", "s")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_ENDPOINT_URL_STS", format!("https://localhost:{port}"))
-            .args(["get-caller-identity", "--output", "text"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let o = run(&[]);
-    assert_eq!(o.status.code(), Some(255));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.starts_with(&format!(
-            "\nSSL validation failed for https://localhost:{port}/ "
-        )),
-        "{err}"
-    );
-    for args in [
-        &["--no-verify-ssl"][..],
-        &["--ca-bundle", data("ca.pem").to_str().unwrap()][..],
-    ] {
-        let o = run(args);
-        assert!(
-            o.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert!(String::from_utf8_lossy(&o.stdout).contains("111122223333"));
-    }
-    assert_eq!(served.load(Ordering::SeqCst), 2);
 }
 
 #[test]

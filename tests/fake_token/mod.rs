@@ -137,30 +137,66 @@ fn serve(mut out: TcpStream, reqs: &Mutex<Vec<Request>>, handler: &Handler) {
     let _ = out.flush();
 }
 
-/// Starts `n` `sts` processes at once with `args`, as `make -j`, Terraform or parallel CI jobs
-/// start them, then waits for every one. Each has a cleared environment: `PATH`, IMDS disabled
-/// and `env`.
-pub fn sts_in_parallel(n: usize, env: &[(&str, &str)], args: &[&str]) -> Vec<std::process::Output> {
+/// The variable that makes a test binary, started again by [`in_parallel`], one process that
+/// resolves the default chain (see [`parallel_child`]).
+const CHILD: &str = "STS_TEST_PARALLEL_CHILD";
+
+/// Starts `n` processes at once, as `make -j`, Terraform or parallel CI jobs start them, each
+/// resolving the default credential chain of the library from a cleared environment (`PATH`, IMDS
+/// disabled and `env`), then waits for every one. Each is this test binary again, running only the
+/// test `entry`, which must call [`parallel_child`] first.
+pub fn in_parallel(n: usize, entry: &str, env: &[(&str, &str)]) -> Vec<std::process::Output> {
     use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().expect("the test binary");
     let children: Vec<_> = (0..n)
         .map(|_| {
-            let mut c = Command::new(env!("CARGO_BIN_EXE_sts"));
+            let mut c = Command::new(&exe);
             c.env_clear();
             if let Some(path) = std::env::var_os("PATH") {
                 c.env("PATH", path);
             }
             c.env("AWS_EC2_METADATA_DISABLED", "true")
+                .env(CHILD, "1")
                 .envs(env.iter().copied())
-                .args(args)
+                .args([entry, "--exact", "--nocapture", "--test-threads=1"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
-                .expect("run sts")
+                .expect("run the test binary")
         })
         .collect();
     children
         .into_iter()
-        .map(|c| c.wait_with_output().expect("wait for sts"))
+        .map(|c| c.wait_with_output().expect("wait for the child"))
         .collect()
+}
+
+/// In a process started by [`in_parallel`]: resolves `DefaultChain` from the process's own
+/// environment, prints `AccessKeyId=<id>` on a line of its own and exits 0, or prints the error on
+/// stderr and exits 1. In any other process it returns at once.
+#[cfg(feature = "client")]
+pub fn parallel_child() {
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::{DefaultChain, Env};
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    match DefaultChain::new(Env::real()).provide_credentials() {
+        Ok(c) => {
+            println!("\nAccessKeyId={}", c.access_key_id);
+            std::process::exit(0)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// The access key id a [`parallel_child`] printed.
+pub fn access_key_of(out: &std::process::Output) -> Option<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("AccessKeyId=").map(str::to_owned))
 }

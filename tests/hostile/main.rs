@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod common;
 mod local;
 #[cfg(feature = "client")]
 mod net;

@@ -2,6 +2,8 @@
 //! including faults (resets, hangs, trickled and truncated bodies, raw bytes).
 #![allow(dead_code)]
 
+pub mod tls;
+
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -2,13 +2,13 @@
 //! credential endpoint, with our own container provider and botocore's as the child), `console`
 //! (a fake federation endpoint) and `login` / `logout` (a fake sign-in service that follows the
 //! OAuth flow and checks PKCE and DPoP). Help pages are golden files (`UPDATE_GOLDEN=1`).
-#![cfg(all(feature = "client", unix))]
+#![cfg(unix)]
 
 mod config_writer;
 mod console;
 mod exec;
 mod fake;
-#[path = "../fake_token/mod.rs"]
+#[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
 mod login;
 mod server;

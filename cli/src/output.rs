@@ -548,7 +548,7 @@ mod tests {
     #[test]
     fn matches_aws_cli_v2_goldens() {
         use sts_blocking::__private::json::{Value as J, parse};
-        let text = include_str!("../../../tests/golden/output/render.json");
+        let text = include_str!("../tests/golden/output/render.json");
         let J::Array(cases) = parse(text).expect("golden JSON") else {
             panic!("not a list")
         };

@@ -9,7 +9,7 @@ use sts_blocking::__private::credentials::config_writer::update;
 
 /// A python that has the AWS CLI's writer.
 fn python() -> Option<PathBuf> {
-    let py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/peer-venv/bin/python");
+    let py = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/peer-venv/bin/python");
     Command::new(&py)
         .args(["-c", "import awscli.customizations.configure.writer"])
         .output()

@@ -20,7 +20,7 @@ mod errors;
 mod exec;
 mod help;
 mod identity;
-mod jmespath;
+pub mod jmespath;
 mod login;
 mod output;
 mod pystyle;
@@ -44,7 +44,8 @@ use sts_blocking::{Error, Sts, StsBuilder};
 /// What `--cli-*-timeout 0` ("no limit") becomes.
 const NO_LIMIT: Duration = sts_blocking::client::MAX_TIMEOUT;
 
-fn main() {
+/// Runs `sts` with the process's arguments and exits with its status.
+pub fn main() {
     let argv: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())

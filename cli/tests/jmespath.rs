@@ -1,4 +1,4 @@
-//! The `--query` evaluator (`src/bin/sts/jmespath`), tested on its own:
+//! The `--query` evaluator (`cli/src/jmespath`), tested on its own:
 //!
 //! - the JMESPath compliance suite in `$STS_CONFORMANCE_DIR/jmespath/*.json` (results and error
 //!   kinds; skipped with a message when the variable is unset, failing when it is set and the
@@ -7,14 +7,11 @@
 //!   `jmespath.py`'s grammar, its error messages);
 //! - no panic and no stack overflow on generated and deeply nested expressions.
 
-#[allow(dead_code)]
-#[path = "../src/bin/sts/jmespath/mod.rs"]
-mod jmespath;
-
 use jmespath::value::{Value, json_compact};
 use jmespath::{ErrorKind, Expression};
 use proptest::prelude::*;
 use std::path::PathBuf;
+use sts_cli::jmespath;
 
 fn doc(text: &str) -> Value {
     Value::from_json_text(text).unwrap_or_else(|e| panic!("bad JSON {text}: {e}"))

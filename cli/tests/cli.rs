@@ -1,8 +1,8 @@
 //! The `sts` binary end to end, against the loopback fake STS server: every subcommand in every
 //! output format (exact stdout and exact parameters received), every exit code, help pages
 //! (golden files in `tests/golden/`; `UPDATE_GOLDEN=1` rewrites them), completion scripts.
-#![cfg(feature = "client")]
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::path::PathBuf;

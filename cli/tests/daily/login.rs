@@ -442,7 +442,7 @@ fn remote_login_reads_the_pasted_code() {
         eprintln!("SKIPPED: daily remote_login botocore refresh (no botocore venv)");
         return;
     };
-    let oracle = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/botocore_oracle.py");
+    let oracle = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/botocore_oracle.py");
     let mut c = std::process::Command::new(py);
     c.arg(oracle)
         .env_clear()

@@ -1,8 +1,8 @@
 //! `sts --query` and the AWS CLI v2 output formats end to end, against the loopback fake STS
 //! server. Expected outputs are what the AWS CLI v2's own formatters print for the same response
 //! (see scripts/output-goldens.py).
-#![cfg(feature = "client")]
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::process::{Command, Output};

@@ -76,7 +76,7 @@ fn our_container_provider_gets_fresh_credentials_after_expiry() {
 /// A python with botocore: `BOTOCORE_PYTHON`, else the venv of `scripts/botocore-venv`, else the
 /// peer venv.
 pub fn python() -> Option<PathBuf> {
-    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
     let candidates = std::env::var_os("BOTOCORE_PYTHON")
         .map(PathBuf::from)
         .into_iter()

@@ -1,0 +1,5 @@
+//! The `sts` command (its code is the `sts_cli` library target beside this file).
+
+fn main() {
+    sts_cli::main()
+}
