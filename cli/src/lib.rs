@@ -9,6 +9,9 @@
 //!
 //! Exit codes, as the AWS CLI v2: 0 success, 252 command-line or parameter error, 253
 //! configuration or credentials error, 254 service error, 255 anything else.
+// The program's docs are for its maintainers (`cargo doc -p sts-blocking-cli
+// --document-private-items`): its modules are not an API, and the overview links to them.
+#![allow(rustdoc::private_intra_doc_links)]
 
 mod args;
 mod browser;
