@@ -175,7 +175,6 @@ pub fn in_parallel(n: usize, entry: &str, env: &[(&str, &str)]) -> Vec<std::proc
 /// In a process started by [`in_parallel`]: resolves `DefaultChain` from the process's own
 /// environment, prints `AccessKeyId=<id>` on a line of its own and exits 0, or prints the error on
 /// stderr and exits 1. In any other process it returns at once.
-#[cfg(feature = "client")]
 pub fn parallel_child() {
     use sts_blocking::ProvideCredentials;
     use sts_blocking::credentials::{DefaultChain, Env};

@@ -258,61 +258,6 @@ fn no_home_tilde_ca_bundle_and_container_token_are_errors() {
     assert_eq!(file_problem(&e), Some(&FileProblem::NoHomeDirectory), "{e}");
 }
 
-// ---- issue 16, low 6: AWS_LOGIN_CACHE_DIRECTORY='~user/...' is that user's home, never ./~user ----
-
-#[cfg(feature = "client")]
-#[test]
-fn login_cache_directory_of_another_user_never_reads_the_working_directory() {
-    const SESSION: &str = "arn:aws:sts::123456789012:assumed-role/Admin/alice";
-    for user in ["nosuchuser", "root"] {
-        // A cache file planted under a directory literally named `~user` in the working directory,
-        // with credentials valid for an hour.
-        let cwd = scratch(&format!("login-cache-{user}"));
-        let planted = cwd.join(format!("~{user}")).join("cache");
-        std::fs::create_dir_all(&planted).unwrap();
-        let later = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
-        let expires = later
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap();
-        std::fs::write(
-            sts_blocking::__private::credentials::login::cache_file(&planted, SESSION),
-            format!(
-                "{{\"accessToken\": {{\"accessKeyId\": \"AKIDPLANTED\", \"secretAccessKey\": \"s\", \
-                 \"sessionToken\": \"t\", \"expiresAt\": \"{expires}\"}}, \"clientId\": \"c\", \
-                 \"refreshToken\": \"r\", \"dpopKey\": \"k\"}}"
-            ),
-        )
-        .unwrap();
-        let home = cwd.join("home");
-        std::fs::create_dir_all(home.join(".aws")).unwrap();
-        std::fs::write(
-            home.join(".aws/config"),
-            format!("[default]\nregion = us-east-1\nlogin_session = {SESSION}\n"),
-        )
-        .unwrap();
-        let out = sts_in(
-            &cwd,
-            &[
-                ("HOME", home.to_str().unwrap()),
-                ("AWS_LOGIN_CACHE_DIRECTORY", &format!("~{user}/cache")),
-            ],
-            &["export-credentials", "--format", "env"],
-        );
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
-        assert!(
-            !stdout.contains("AKIDPLANTED"),
-            "~{user}: the planted ./~{user}/cache file was used: {stdout}"
-        );
-        assert!(!out.status.success(), "~{user}: {stdout}");
-        if user == "nosuchuser" {
-            assert!(stderr.contains("~nosuchuser"), "{stderr}");
-        }
-    }
-}
-
 // ---- item 9: the profile parser's memory stays within a small multiple of the file size ----
 
 /// Counts the bytes each thread has allocated and not freed, and the peak of that count, so a test
