@@ -16,6 +16,10 @@ writes one JSON answer on stdout:
   {"op": "write", "dir": D, "kind": "assume"|"web"|"sso", "response": {...}, ...}
       -> the cache key; the fetcher's (stubbed) call returns `response` (Credentials.Expiration in
          Unix seconds; for sso the GetRoleCredentials JSON) and botocore writes the entry
+  {"op": "settings", "cases": [{NAME: VALUE}, ...]}
+      -> [{"values": {setting: value | {"error": type}}, "client_error": type | null}, ...]: per
+         case, the client settings a botocore Session resolves with exactly that environment (the
+         config file named by AWS_CONFIG_FILE), and the error creating an STS client raises, if any
 """
 
 import datetime
@@ -108,6 +112,39 @@ def parsed_response(response):
     return out
 
 
+def settings(env):
+    """The client settings of a botocore Session with exactly `env` as the environment."""
+    import os
+
+    import botocore.session
+
+    os.environ.clear()
+    os.environ.update(env)
+    session = botocore.session.Session()
+    values = {}
+    for name in [
+        "region",
+        "use_fips_endpoint",
+        "use_dualstack_endpoint",
+        "sts_regional_endpoints",
+        "retry_mode",
+        "max_attempts",
+        "ca_bundle",
+    ]:
+        try:
+            values[name] = session.get_config_variable(name)
+        except Exception as e:  # noqa: BLE001 (the oracle reports any failure by its type)
+            values[name] = {"error": type(e).__name__}
+    try:
+        session.create_client(
+            "sts", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+        client_error = None
+    except Exception as e:  # noqa: BLE001
+        client_error = type(e).__name__
+    return {"values": values, "client_error": client_error}
+
+
 def main():
     req = json.load(sys.stdin)
     op = req["op"]
@@ -146,6 +183,8 @@ def main():
             time_fetcher=lambda: now,
         )
         out = login.refresh_credentials()
+    elif op == "settings":
+        out = [settings(env) for env in req["cases"]]
     else:
         raise SystemExit(f"unknown op {op}")
     json.dump(out, sys.stdout)

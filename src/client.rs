@@ -3,7 +3,7 @@
 //! it says wait, reads the clock — in `Sts::drive`; everything else (signing, retries, the quota,
 //! pacing, skew correction, deadlines, decoding) is the engine's.
 
-use crate::credentials::{Credentials, Env, ProvideCredentials};
+use crate::credentials::{Credentials, ProvideCredentials};
 use crate::endpoint::{self, EndpointParams, GLOBAL_REGION, ResolvedEndpoint};
 use crate::engine::{Call, Engine, Next, Now, Response};
 use crate::error::Error;
@@ -17,6 +17,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
+
+mod from_settings;
 
 pub use crate::engine::{
     AttemptHook, AttemptRecord, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryDecision,
@@ -71,7 +73,8 @@ impl fmt::Debug for Sts {
     }
 }
 
-/// Builds an [`Sts`]. Start from [`Sts::builder`] (nothing set) or [`StsBuilder::from_env`].
+/// Builds an [`Sts`]. Start from [`Sts::builder`] (nothing set), [`StsBuilder::from_env_vars`]
+/// (environment variables only) or [`StsBuilder::from_env_and_profile`] (the AWS CLI's rule).
 #[derive(Clone, Default)]
 pub struct StsBuilder {
     region: Option<String>,
@@ -122,110 +125,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
 pub use crate::transport::MAX_TIMEOUT;
 
-fn truthy(v: &str) -> bool {
-    v.trim().eq_ignore_ascii_case("true")
-}
-
 impl StsBuilder {
-    /// A builder with the settings of the environment, as the AWS CLI reads them:
-    /// `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_STS`/`AWS_ENDPOINT_URL`
-    /// (unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`), `AWS_USE_FIPS_ENDPOINT`,
-    /// `AWS_USE_DUALSTACK_ENDPOINT`, `AWS_STS_REGIONAL_ENDPOINTS`, `AWS_MAX_ATTEMPTS`, `AWS_RETRY_MODE`,
-    /// `AWS_NEW_RETRIES_2026`, `AWS_SDK_UA_APP_ID`, `AWS_CA_BUNDLE`, and the static credentials
-    /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`.
-    ///
-    /// A leading `~` in `AWS_CA_BUNDLE` is expanded as the AWS CLI expands it (`~` or `~user`; an error when the home directory is unknown).
-    ///
-    /// # Errors
-    /// [`Error::Config`] for a value that cannot be understood (e.g. `AWS_MAX_ATTEMPTS=x`);
-    /// [`Error::File`] for a `~` path without a home directory.
-    pub fn from_env() -> Result<Self, Error> {
-        Self::from_lookup(|k| std::env::var(k).ok(), &Env::real())
-    }
-
-    /// As [`StsBuilder::from_env`], reading variables through `lookup` (for tests and embedding).
-    ///
-    /// # Errors
-    /// As [`StsBuilder::from_env`].
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let home = ["HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH"]
-            .into_iter()
-            .filter_map(|k| lookup(k).map(|v| (k, v)));
-        Self::from_lookup(&lookup, &Env::from_map(home))
-    }
-
-    /// [`StsBuilder::from_env_with`], expanding `~` with the home directory of `home_env`.
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>, home_env: &Env) -> Result<Self, Error> {
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let mut b = Self {
-            region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
-            ..Self::default()
-        };
-        if !get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| truthy(&v)) {
-            b.endpoint_url = get("AWS_ENDPOINT_URL_STS").or_else(|| get("AWS_ENDPOINT_URL"));
-        }
-        b.use_fips = get("AWS_USE_FIPS_ENDPOINT").is_some_and(|v| truthy(&v));
-        b.use_dual_stack = get("AWS_USE_DUALSTACK_ENDPOINT").is_some_and(|v| truthy(&v));
-        if let Some(v) = get("AWS_STS_REGIONAL_ENDPOINTS") {
-            b.use_global_endpoint = match v.trim() {
-                "legacy" => true,
-                "regional" => false,
-                other => {
-                    return Err(Error::config(format!(
-                        "AWS_STS_REGIONAL_ENDPOINTS must be legacy or regional, not {}",
-                        crate::error::echo(other)
-                    )));
-                }
-            };
-        }
-        let mut retry = if get("AWS_NEW_RETRIES_2026").is_some_and(|v| truthy(&v)) {
-            RetryConfig::v2026()
-        } else {
-            RetryConfig::standard()
-        };
-        if let Some(v) = get("AWS_RETRY_MODE") {
-            retry.mode = parse_retry_mode(&v)?;
-        }
-        if let Some(v) = get("AWS_MAX_ATTEMPTS") {
-            retry.max_attempts = parse_max_attempts(&v)?;
-        }
-        b.retry = Some(retry);
-        b.app_id = get("AWS_SDK_UA_APP_ID");
-        b.proxy = ProxySetting::from_lookup(get);
-        if let Some(path) = get("AWS_CA_BUNDLE") {
-            b.roots = TrustRoots::Bundle(home_env.expand_home(
-                &path,
-                crate::credentials::env::Platform::current(),
-                "CA bundle",
-            )?);
-        }
-        if let (Some(id), Some(secret)) = (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
-            let token = get("AWS_SESSION_TOKEN").map(crate::SecretString::from);
-            b = b.credentials(Credentials::new(id, secret, token));
-        }
-        Ok(b)
-    }
-
-    /// A builder resolved the AWS CLI way from the process environment and the shared config files
-    /// (see [`crate::settings`]): `profile` and `region`, when given, win over the environment (the
-    /// CLI's `--profile` / `--region`). Credentials come from the default chain, lazily.
-    ///
-    /// # Errors
-    /// As [`crate::settings::Settings::load`].
-    pub fn from_env_and_profile(
-        profile: Option<&str>,
-        region: Option<&str>,
-    ) -> Result<Self, Error> {
-        let settings = crate::settings::Settings::load(
-            &crate::credentials::Env::real(),
-            &crate::settings::Overrides {
-                profile: profile.map(str::to_owned),
-                region: region.map(str::to_owned),
-            },
-        )?;
-        Ok(settings.sts_builder())
-    }
-
     /// Sets the region (`us-east-1`, ...). Without one, the client uses the `aws-global`
     /// pseudo-region as the AWS CLI does: `https://sts.amazonaws.com`, signed for `us-east-1`
     /// (`sts-fips.aws-global.amazonaws.com` / `sts.aws-global.api.aws` with FIPS / dual-stack,
@@ -504,27 +404,6 @@ impl StsBuilder {
             PlainHttp::Loopback
         };
         Endpoint::new(url, plain)
-    }
-}
-
-fn parse_retry_mode(v: &str) -> Result<RetryMode, Error> {
-    match v.trim() {
-        "standard" | "legacy" => Ok(RetryMode::Standard),
-        "adaptive" => Ok(RetryMode::Adaptive),
-        other => Err(Error::config(format!(
-            "retry mode must be standard, legacy or adaptive, not {}",
-            crate::error::echo(other)
-        ))),
-    }
-}
-
-fn parse_max_attempts(v: &str) -> Result<u32, Error> {
-    match v.trim().parse::<u32>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(Error::config(format!(
-            "max attempts must be a positive integer, not {}",
-            crate::error::echo(v)
-        ))),
     }
 }
 

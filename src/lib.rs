@@ -37,7 +37,6 @@ mod query;
 mod redact;
 pub mod retry;
 mod secret;
-#[cfg(feature = "client")]
 pub mod settings;
 pub mod sigv4;
 #[cfg(feature = "client")]
@@ -55,7 +54,6 @@ pub use credentials::{CachedProvider, DefaultChain, EnvironmentProvider, Process
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ErrorCode, ServiceError};
 pub use secret::SecretString;
-#[cfg(feature = "client")]
 pub use settings::{Overrides, Settings};
 /// The `time` crate, re-exported because its types are in this API (expiration times, the clock
 /// passed to the pure functions), so callers need not depend on a matching version themselves.
@@ -116,6 +114,10 @@ pub mod __private {
     /// Escaping of outside text for messages.
     pub mod redact {
         pub use crate::redact::escape_controls;
+    }
+    /// The declaration of every setting read from the environment and the profile.
+    pub mod settings {
+        pub use crate::settings::property::*;
     }
     /// The credential providers' internals.
     pub mod credentials {

@@ -13,9 +13,17 @@
 //! | CA bundle | `AWS_CA_BUNDLE` | `ca_bundle` | bundled roots (the OS verifier with `platform-verifier`) |
 //! | app id | `AWS_SDK_UA_APP_ID` | `sdk_ua_app_id` | none |
 //!
-//! Credentials come from the [`DefaultChain`] with an [`StsRoleAssumer`], cached, and are only
-//! resolved on the first signed call: building a client does no network I/O. An explicit profile
-//! leaves the environment keys out of the chain, as the CLI does.
+//! Each setting is declared once, in `settings/property.rs`, and every reader uses that declaration:
+//! these settings, [`StsBuilder::from_env_vars`](crate::StsBuilder::from_env_vars) (the
+//! environment alone), the credential providers and the `sts` command. Values are trimmed; a
+//! blank value counts as unset, except a blank CA bundle, which is an error (as in botocore
+//! 1.44.8); a flag is on for `true` in any case and off for anything else; a leading `~` in the CA
+//! bundle is expanded.
+//!
+//! This module resolves values only. [`Settings::sts_builder`] (in the client module) turns them
+//! into a client whose credentials come from the [`DefaultChain`](crate::DefaultChain) with an STS
+//! role assumer, cached, and are only resolved on the first signed call: building a client does no
+//! network I/O. An explicit profile leaves the environment keys out of the chain, as the CLI does.
 //!
 //! ```
 //! use sts_blocking::credentials::Env;
@@ -27,14 +35,17 @@
 //! # Ok::<(), sts_blocking::Error>(())
 //! ```
 
+pub(crate) mod property;
+
 use crate::Error;
-use crate::client::StsBuilder;
-use crate::credentials::chain::DefaultChain;
-use crate::credentials::env::Platform;
-use crate::credentials::mfa::MfaTokenProvider;
-use crate::credentials::profile::{FileLocations, ProfileSet};
-use crate::credentials::{CachedProvider, CliCache, Env, StsRoleAssumer};
-use crate::retry::{RetryConfig, RetryMode};
+use crate::credentials::cli_cache::CliCache;
+use crate::credentials::env::{Env, Platform};
+use crate::credentials::profile::{FileLocations, ProfileSet, Section};
+use crate::retry::RetryConfig;
+use property::{
+    APP_ID, CA_BUNDLE, MAX_ATTEMPTS, NEW_RETRIES_2026, Property, REGION, RETRY_MODE,
+    USE_DUAL_STACK, USE_FIPS, USE_GLOBAL_ENDPOINT,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -100,19 +111,11 @@ pub struct Settings {
     /// a client fails with it ([`Error::Config`]), resolving credentials does not, as the AWS CLI
     /// exports static or process credentials whatever the profile's client settings say.
     pub invalid: Option<String>,
+    /// The environment the settings were read from (the credential chain of the client module
+    /// reads it too).
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     env: Env,
     profiles: Arc<ProfileSet>,
-}
-
-fn truthy(v: &str, what: &str) -> Result<bool, Error> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        other => Err(Error::config(format!(
-            "{what} must be true or false, not {}",
-            crate::error::echo(other)
-        ))),
-    }
 }
 
 impl Settings {
@@ -121,8 +124,9 @@ impl Settings {
     /// # Errors
     /// [`Error::ConfigFile`] for a malformed config or credentials file,
     /// [`Error::ProfileNotFound`] for a profile named by `--profile` or `AWS_PROFILE` that does not
-    /// exist. A value that cannot be understood is kept in [`Settings::invalid`]: the clients built
-    /// from these settings fail with it.
+    /// exist, [`Error::Config`] for a blank CA bundle and [`Error::File`] for a `~` CA bundle
+    /// without a home directory. Any other value that cannot be understood is kept in
+    /// [`Settings::invalid`]: the clients built from these settings fail with it.
     pub fn load(env: &Env, overrides: &Overrides) -> Result<Self, Error> {
         let mut locations = FileLocations::resolve(env, Platform::current())?;
         let profile_explicit = overrides.profile.is_some();
@@ -137,102 +141,79 @@ impl Settings {
                 profile: locations.profile,
             });
         }
-        let selected = profiles.selected();
-        let get = |env_key: &str, profile_key: &str| -> Option<(String, String)> {
-            if let Some(v) = env.get(env_key) {
-                return Some((v, env_key.to_owned()));
-            }
-            selected
-                .and_then(|p| p.get_nonempty(profile_key))
-                .map(|v| (v.trim().to_owned(), format!("profile key {profile_key}")))
+        Self::resolve(
+            env,
+            profiles,
+            locations.profile,
+            overrides,
+            profile_explicit,
+        )
+    }
+
+    /// The settings of the environment variables alone, without the shared files (they are not
+    /// read): the client of [`StsBuilder::from_env_vars`](crate::StsBuilder::from_env_vars).
+    ///
+    /// # Errors
+    /// As [`Settings::load`] for the CA bundle.
+    #[cfg(feature = "client")]
+    pub(crate) fn from_env_vars(env: &Env) -> Result<Self, Error> {
+        let profile = env.profile().unwrap_or_else(|| "default".to_owned());
+        Self::resolve(
+            env,
+            ProfileSet::default(),
+            profile,
+            &Overrides::default(),
+            false,
+        )
+    }
+
+    /// Every setting from the overrides, `env` and the selected profile of `profiles`.
+    fn resolve(
+        env: &Env,
+        profiles: ProfileSet,
+        profile: String,
+        overrides: &Overrides,
+        profile_explicit: bool,
+    ) -> Result<Self, Error> {
+        let mut read = Reader {
+            env,
+            profile: profiles.selected(),
+            invalid: None,
         };
-        let env_region = env
-            .get("AWS_REGION")
-            .or_else(|| env.get("AWS_DEFAULT_REGION"));
-        let region_from_env_or_override = overrides.region.is_some() || env_region.is_some();
-        let region = overrides.region.clone().or(env_region).or_else(|| {
-            selected
-                .and_then(|p| p.get_nonempty("region"))
-                .map(|v| v.trim().to_owned())
-        });
-        // Values that cannot be understood are kept for the client (see `invalid`).
-        let mut invalid: Option<String> = None;
-        let mut note = |e: Error| {
-            if invalid.is_none() {
-                invalid = Some(match e {
-                    Error::Config { message } => message,
-                    other => other.to_string(),
-                });
-            }
+        let region_from_env_or_override =
+            overrides.region.is_some() || REGION.find(env, None)?.is_some();
+        let region = match &overrides.region {
+            Some(r) => Some(r.clone()),
+            None => read.get(&REGION),
         };
-        let mut flag = |env_key: &str, profile_key: &str| -> bool {
-            get(env_key, profile_key)
-                .map_or(Ok(false), |(v, w)| truthy(&v, &w))
-                .unwrap_or_else(|e| {
-                    note(e);
-                    false
-                })
-        };
-        let use_fips = flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint");
-        let use_dual_stack = flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint");
-        let use_global_endpoint = match get("AWS_STS_REGIONAL_ENDPOINTS", "sts_regional_endpoints")
-        {
-            None => false,
-            Some((v, w)) => match v.as_str() {
-                "legacy" => true,
-                "regional" => false,
-                other => {
-                    note(Error::config(format!(
-                        "{w} must be legacy or regional, not {}",
-                        crate::error::echo(other)
-                    )));
-                    false
-                }
-            },
-        };
-        let mut retry = if env.is_true("AWS_NEW_RETRIES_2026") {
+        let mut retry = if read.get(&NEW_RETRIES_2026) {
             RetryConfig::v2026()
         } else {
             RetryConfig::standard()
         };
-        if let Some((v, w)) = get("AWS_RETRY_MODE", "retry_mode") {
-            match v.as_str() {
-                "standard" | "legacy" => retry.mode = RetryMode::Standard,
-                "adaptive" => retry.mode = RetryMode::Adaptive,
-                other => note(Error::config(format!(
-                    "{w} must be standard, legacy or adaptive, not {}",
-                    crate::error::echo(other)
-                ))),
-            }
+        if let Some(mode) = read.get(&RETRY_MODE) {
+            retry.mode = mode;
         }
-        if let Some((v, w)) = get("AWS_MAX_ATTEMPTS", "max_attempts") {
-            match v.parse::<u32>() {
-                Ok(n) if n >= 1 => retry.max_attempts = n,
-                _ => note(Error::config(format!(
-                    "{w} must be a positive integer, not {}",
-                    crate::error::echo(&v)
-                ))),
-            }
+        if let Some(n) = read.get(&MAX_ATTEMPTS) {
+            retry.max_attempts = n;
         }
-        let ca_bundle = get("AWS_CA_BUNDLE", "ca_bundle")
-            .map(|(v, _)| env.expand_home(&v, Platform::current(), "CA bundle"))
-            .transpose()?;
-        let app_id = get("AWS_SDK_UA_APP_ID", "sdk_ua_app_id").map(|(v, _)| v);
-        let endpoint_url = profiles.configured_endpoint_url(env, "sts");
+        // A CA bundle that cannot be found (blank, or `~` without a home) fails at once, as the
+        // shared files that cannot be found do.
+        let ca_bundle = CA_BUNDLE.get(env, read.profile)?;
         Ok(Self {
-            profile: locations.profile,
+            profile,
             profile_explicit,
             region,
             region_from_env_or_override,
-            endpoint_url,
-            use_fips,
-            use_dual_stack,
-            use_global_endpoint,
+            endpoint_url: profiles.configured_endpoint_url(env, "sts"),
+            use_fips: read.get(&USE_FIPS),
+            use_dual_stack: read.get(&USE_DUAL_STACK),
+            use_global_endpoint: read.get(&USE_GLOBAL_ENDPOINT),
             retry,
             ca_bundle,
-            app_id,
+            app_id: read.get(&APP_ID),
             credential_cache: None,
-            invalid,
+            invalid: read.invalid,
             env: env.clone(),
             profiles: Arc::new(profiles),
         })
@@ -244,76 +225,40 @@ impl Settings {
         &self.profiles
     }
 
-    /// A builder with every setting but credentials.
-    #[must_use]
-    pub fn sts_builder_without_credentials(&self) -> StsBuilder {
-        let mut b = crate::client::Sts::builder()
-            .require_region_to_sign()
-            .invalid_setting(self.invalid.clone())
-            .use_fips(self.use_fips)
-            .use_dual_stack(self.use_dual_stack)
-            .use_global_endpoint(self.use_global_endpoint)
-            .retry_config(self.retry.clone());
-        if let Some(r) = &self.region {
-            b = b.region(r);
-        }
-        if let Some(u) = &self.endpoint_url {
-            b = b.endpoint_url(u);
-        }
-        if let Some(c) = &self.ca_bundle {
-            b = b.ca_bundle(c);
-        }
-        if let Some(a) = &self.app_id {
-            b = b.app_id(a);
-        }
-        b
+    /// The environment the settings were read from.
+    #[cfg(feature = "client")]
+    pub(crate) fn env(&self) -> &Env {
+        &self.env
     }
 
-    /// The role assumer profile plans run with (same endpoint, retries, CA bundle, app id).
-    #[must_use]
-    pub fn role_assumer(&self, mfa: Option<Arc<dyn MfaTokenProvider>>) -> StsRoleAssumer {
-        let selected_region = self
-            .profiles
-            .selected()
-            .and_then(|p| p.get_nonempty("region"))
-            .map(|v| v.trim().to_owned());
-        StsRoleAssumer::new(self.sts_builder_without_credentials())
-            .region_override(if self.region_from_env_or_override {
-                self.region.clone()
-            } else {
-                None
-            })
-            .fallback_region(selected_region)
-            .mfa(mfa)
-            .cli_cache(self.credential_cache.clone())
+    /// The selected profile's own `region` (whatever the environment says).
+    #[cfg(feature = "client")]
+    pub(crate) fn profile_region(&self) -> Option<String> {
+        REGION
+            .get(&Env::from_map::<&str, &str>([]), self.profiles.selected())
+            .ok()
+            .flatten()
     }
+}
 
-    /// The default chain with the STS role assumer, cached. Nothing is resolved until it is asked.
-    #[must_use]
-    pub fn credentials_provider(
-        &self,
-        mfa: Option<Arc<dyn MfaTokenProvider>>,
-    ) -> Arc<CachedProvider> {
-        let chain = DefaultChain::builder(self.env.clone())
-            .role_assumer(Some(Arc::new(self.role_assumer(mfa))))
-            .profiles(self.profiles.clone())
-            .skip_environment(self.profile_explicit)
-            .cli_cache(self.credential_cache.clone())
-            .build();
-        Arc::new(CachedProvider::new(Arc::new(chain)))
-    }
+/// Reads declared settings from one environment and profile, keeping the first value that cannot
+/// be understood for the client (see [`Settings::invalid`]) and using the default in its place.
+struct Reader<'a> {
+    env: &'a Env,
+    profile: Option<&'a Section>,
+    invalid: Option<String>,
+}
 
-    /// A builder with every setting and the credentials of [`Settings::credentials_provider`]
-    /// (without an MFA callback).
-    #[must_use]
-    pub fn sts_builder(&self) -> StsBuilder {
-        self.sts_builder_with_mfa(None)
-    }
-
-    /// As [`Settings::sts_builder`], asking `mfa` for codes of profiles with `mfa_serial`.
-    #[must_use]
-    pub fn sts_builder_with_mfa(&self, mfa: Option<Arc<dyn MfaTokenProvider>>) -> StsBuilder {
-        self.sts_builder_without_credentials()
-            .credentials_provider(self.credentials_provider(mfa))
+impl Reader<'_> {
+    fn get<T: Clone>(&mut self, property: &Property<T>) -> T {
+        property.get(self.env, self.profile).unwrap_or_else(|e| {
+            if self.invalid.is_none() {
+                self.invalid = Some(match e {
+                    Error::Config { message } => message,
+                    other => other.to_string(),
+                });
+            }
+            property.default.clone()
+        })
     }
 }

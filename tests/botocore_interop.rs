@@ -7,7 +7,9 @@
 //!   uses entries we wrote, and we use entries botocore wrote (with an STS that fails if called);
 //! - token caches: botocore's `SSOTokenProvider` and `LoginCredentialFetcher` refresh the same file
 //!   against the same fake answer as ours and write the same bytes (the sign-in fake also verifies
-//!   botocore's own DPoP proofs, so the verifier is checked against the reference).
+//!   botocore's own DPoP proofs, so the verifier is checked against the reference);
+//! - the client settings: flags, a blank CA bundle and values that cannot be understood read as
+//!   botocore's `Session` reads them.
 //!
 //! Needs the venv of `scripts/botocore-venv` (`target/botocore-venv`, or `BOTOCORE_PYTHON`); without
 //! it each test passes after printing `SKIPPED: botocore_interop name (why)` to stderr. A
@@ -26,10 +28,12 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use sts_blocking::__private::credentials::cli_cache::{self, CliCache};
 use sts_blocking::__private::credentials::plan::RoleHop;
+use sts_blocking::credentials::Env;
 use sts_blocking::credentials::RoleAssumer;
 use sts_blocking::credentials::WebIdentityConfig;
 use sts_blocking::credentials::{Credentials, StsRoleAssumer};
 use sts_blocking::ops::{AssumeRole, AssumedRoleUser, PolicyDescriptor, ProvidedContext, Tag};
+use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{ProvideCredentials, SecretString, Sts};
 use support::{FakeSts, Reply};
 use time::OffsetDateTime;
@@ -777,4 +781,139 @@ fn verify_dpop(jwt: &str, htu: &str) -> bool {
         && UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
             .verify(signed.as_bytes(), &sig)
             .is_ok()
+}
+
+/// The client settings against botocore's `Session`, for the rules settled against it in
+/// `src/settings/property.rs`: flags read as `ensure_boolean`, a blank CA bundle refused, values
+/// that cannot be understood refused (botocore by failing to make the client, this crate by
+/// `Settings::invalid`). The rules where this crate departs on purpose (a blank variable is
+/// unset, values are trimmed, `~` is expanded) are pinned in tests/settings.rs.
+#[test]
+fn settings_read_as_botocore_reads_them() {
+    /// What both must say.
+    #[derive(Debug)]
+    enum Expect {
+        /// The flag `use_fips_endpoint` or `use_dualstack_endpoint` is the same, and valid.
+        Flag(&'static str),
+        /// A blank CA bundle: botocore cannot make a client, `Settings::load` fails.
+        BlankCa,
+        /// Not understood: botocore cannot make a client, `Settings::invalid` says why.
+        Invalid,
+        /// All valid, with the same values.
+        Same,
+    }
+    let Some(py) = skip("settings_read_as_botocore_reads_them") else {
+        return;
+    };
+    let mut cases: Vec<(Vec<(&str, String)>, String, Expect)> = Vec::new();
+    for value in ["true", "TRUE", "false", "yes", "1", "on"] {
+        let var = vec![("AWS_USE_FIPS_ENDPOINT", value.to_owned())];
+        cases.push((var, String::new(), Expect::Flag("use_fips_endpoint")));
+        let key = format!("use_dualstack_endpoint = {value}\n");
+        cases.push((vec![], key, Expect::Flag("use_dualstack_endpoint")));
+    }
+    for (vars, profile) in [
+        (vec![("AWS_CA_BUNDLE", "")], ""),
+        (vec![("AWS_CA_BUNDLE", "  ")], ""),
+        (vec![], "ca_bundle =\n"),
+    ] {
+        let vars = vars.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+        cases.push((vars, profile.to_owned(), Expect::BlankCa));
+    }
+    for (vars, profile) in [
+        (vec![("AWS_RETRY_MODE", "sideways")], ""),
+        (vec![], "retry_mode = sideways\n"),
+        (vec![("AWS_STS_REGIONAL_ENDPOINTS", "sideways")], ""),
+        (vec![], "sts_regional_endpoints = sideways\n"),
+        (vec![("AWS_MAX_ATTEMPTS", "x")], ""),
+        (vec![], "max_attempts = many\n"),
+    ] {
+        let vars = vars.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+        cases.push((vars, profile.to_owned(), Expect::Invalid));
+    }
+    cases.push((
+        vec![
+            ("AWS_MAX_ATTEMPTS", "5".to_owned()),
+            ("AWS_CA_BUNDLE", "/etc/ca.pem".to_owned()),
+        ],
+        "retry_mode = adaptive\nsts_regional_endpoints = legacy\n".to_owned(),
+        Expect::Same,
+    ));
+    let dir = temp_dir("settings");
+    let envs: Vec<Vec<(String, String)>> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (vars, profile, _))| {
+            let config = dir.join(format!("config-{i}"));
+            std::fs::write(&config, format!("[default]\n{profile}")).unwrap();
+            let mut env = vec![
+                ("HOME".to_owned(), dir.display().to_string()),
+                ("AWS_CONFIG_FILE".to_owned(), config.display().to_string()),
+                (
+                    "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+                    dir.join("credentials").display().to_string(),
+                ),
+            ];
+            env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+            env
+        })
+        .collect();
+    let req: Vec<serde_json::Map<String, J>> = envs
+        .iter()
+        .map(|env| {
+            env.iter()
+                .map(|(k, v)| (k.clone(), J::from(v.as_str())))
+                .collect()
+        })
+        .collect();
+    let answers = oracle(&py, &json!({"op": "settings", "cases": req}));
+    for ((env, (vars, profile, expect)), theirs) in envs
+        .into_iter()
+        .zip(&cases)
+        .zip(answers.as_array().unwrap())
+    {
+        let what = format!("{vars:?} [default] {profile:?}: botocore {theirs}");
+        let ours = Settings::load(&Env::from_map(env), &Overrides::default());
+        match expect {
+            Expect::BlankCa => {
+                assert_eq!(theirs["client_error"], "InvalidConfigError", "{what}");
+                assert!(ours.is_err(), "{what}");
+                continue;
+            }
+            Expect::Invalid => {
+                assert_ne!(theirs["client_error"], J::Null, "{what}");
+                assert!(ours.unwrap().invalid.is_some(), "{what}");
+                continue;
+            }
+            Expect::Flag(_) | Expect::Same => {}
+        }
+        let ours = ours.unwrap();
+        assert_eq!(
+            (&theirs["client_error"], &ours.invalid),
+            (&J::Null, &None),
+            "{what}"
+        );
+        match expect {
+            Expect::Flag("use_fips_endpoint") => {
+                assert_eq!(
+                    theirs["values"]["use_fips_endpoint"], ours.use_fips,
+                    "{what}"
+                );
+            }
+            Expect::Flag(_) => {
+                let theirs = &theirs["values"]["use_dualstack_endpoint"];
+                assert_eq!(*theirs, ours.use_dual_stack, "{what}");
+            }
+            _ => {
+                assert_eq!(theirs["values"]["max_attempts"], 5, "{what}");
+                assert_eq!(ours.retry.max_attempts, 5);
+                assert_eq!(theirs["values"]["retry_mode"], "adaptive", "{what}");
+                assert_eq!(ours.retry.mode, sts_blocking::retry::RetryMode::Adaptive);
+                assert_eq!(theirs["values"]["sts_regional_endpoints"], "legacy");
+                assert!(ours.use_global_endpoint);
+                assert_eq!(theirs["values"]["ca_bundle"], "/etc/ca.pem");
+                assert_eq!(ours.ca_bundle, Some(PathBuf::from("/etc/ca.pem")));
+            }
+        }
+    }
 }

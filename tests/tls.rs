@@ -100,7 +100,10 @@ fn aws_ca_bundle_makes_it_trusted() {
         "AWS_SECRET_ACCESS_KEY" => Some("s".into()),
         _ => None,
     };
-    let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
+    let sts = StsBuilder::from_env_vars_with(lookup)
+        .unwrap()
+        .build()
+        .unwrap();
     let me = sts.get_caller_identity().unwrap();
     assert_eq!(me.account.as_deref(), Some("111122223333"));
     assert_eq!(served.load(Ordering::SeqCst), 1);
@@ -134,7 +137,10 @@ fn https_proxy_from_the_environment_tunnels_with_connect() {
         "HTTPS_PROXY" => Some(proxy.clone()),
         _ => None,
     };
-    let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
+    let sts = StsBuilder::from_env_vars_with(lookup)
+        .unwrap()
+        .build()
+        .unwrap();
     sts.get_caller_identity().unwrap();
     assert_eq!(
         *targets.lock().unwrap(),
@@ -160,7 +166,10 @@ fn loopback_https_is_never_proxied() {
         "HTTPS_PROXY" => Some(proxy.clone()),
         _ => None,
     };
-    let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
+    let sts = StsBuilder::from_env_vars_with(lookup)
+        .unwrap()
+        .build()
+        .unwrap();
     sts.get_caller_identity().unwrap();
     assert!(targets.lock().unwrap().is_empty());
     assert_eq!(served.load(Ordering::SeqCst), 1);

@@ -13,6 +13,8 @@ use sts_blocking::__private::credentials::login_flow::{self, Callback, PendingLo
 use sts_blocking::__private::credentials::profile::{FileLocations, ProfileSet};
 use sts_blocking::__private::credentials::{config_writer, login};
 use sts_blocking::__private::redact::escape_controls;
+
+use sts_blocking::__private::settings;
 use sts_blocking::credentials::Env;
 use sts_blocking::{Error, SecretString};
 
@@ -154,16 +156,6 @@ fn ask(question: &str) -> Option<String> {
     Some(line.trim().to_owned())
 }
 
-fn flag_on(env: &Env, set: &ProfileSet, var: &str, key: &str) -> bool {
-    env.get(var)
-        .or_else(|| {
-            set.selected()
-                .and_then(|p| p.get_nonempty(key))
-                .map(str::to_owned)
-        })
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-}
-
 fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let env = Env::real();
     let profile = profile_name(g, &env);
@@ -193,16 +185,13 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
         }
         Err(e) => return config_error(e),
     };
-    let configured = g
-        .region
-        .clone()
-        .or_else(|| env.get("AWS_REGION"))
-        .or_else(|| env.get("AWS_DEFAULT_REGION"))
-        .or_else(|| {
-            set.selected()
-                .and_then(|p| p.get_nonempty("region"))
-                .map(|r| r.trim().to_owned())
-        });
+    // Every setting as the library reads it: --region, then the environment, then the profile.
+    let selected = set.selected();
+    let configured = match (&g.region, settings::REGION.get(&env, selected)) {
+        (Some(r), _) => Some(r.clone()),
+        (None, Ok(r)) => r,
+        (None, Err(e)) => return config_error(e),
+    };
     let (region, prompted) = match configured {
         Some(r) => (r, false),
         None => match ask("No AWS region has been configured. AWS Region [us-east-1]: ") {
@@ -220,23 +209,17 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
         Some(u) => u,
         None => match login::signin_endpoint(
             &region,
-            flag_on(&env, &set, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
-            flag_on(
-                &env,
-                &set,
-                "AWS_USE_DUALSTACK_ENDPOINT",
-                "use_dualstack_endpoint",
-            ),
+            settings::USE_FIPS.on(&env, selected),
+            settings::USE_DUAL_STACK.on(&env, selected),
         ) {
             Ok(u) => u,
             Err(e) => return config_error(e),
         },
     };
-    let ca_bundle =
-        match sts_blocking::__private::credentials::chain::provider_ca_bundle(&env, Some(&set)) {
-            Ok(c) => c,
-            Err(e) => return config_error(e),
-        };
+    let ca_bundle = match settings::CA_BUNDLE.get(&env, selected) {
+        Ok(c) => c,
+        Err(e) => return config_error(e),
+    };
     let result = if v.switch("--remote") {
         PendingLogin::remote(&base).and_then(|p| remote(p.transport(&env, ca_bundle)))
     } else {

@@ -19,6 +19,8 @@ use super::web_identity::WebIdentityConfig;
 use super::{Credentials, ProvideCredentials};
 use crate::Error;
 use crate::error::CredentialsError;
+#[cfg(feature = "client")]
+use crate::settings::property::{CA_BUNDLE, REGION, USE_DUAL_STACK, USE_FIPS};
 use std::fmt;
 use std::sync::Arc;
 
@@ -204,9 +206,8 @@ pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> 
     resolve_base_with(base, env, &PlanContext::default())
 }
 
-#[cfg_attr(not(feature = "client"), allow(unused_variables))]
 /// The transport of the providers a profile names (SSO, `aws login`): proxies from `env`, and the CA
-/// bundle of `AWS_CA_BUNDLE`, else the selected profile's `ca_bundle` (`~` expanded).
+/// bundle of `AWS_CA_BUNDLE`, else the selected profile's `ca_bundle`.
 #[cfg(feature = "client")]
 fn provider_transport(
     env: &Env,
@@ -214,29 +215,9 @@ fn provider_transport(
 ) -> Result<crate::transport::TransportConfig, Error> {
     Ok(crate::transport::TransportConfig::for_provider(
         env,
-        provider_ca_bundle(env, set)?,
+        CA_BUNDLE.get(env, set.and_then(ProfileSet::selected))?,
         std::time::Duration::from_secs(3),
     ))
-}
-
-/// The CA bundle of the providers a profile names: `AWS_CA_BUNDLE`, else the selected profile's
-/// `ca_bundle`, a leading `~` expanded.
-///
-/// # Errors
-/// [`Error::File`] when `~` cannot be expanded.
-#[cfg(feature = "client")]
-pub fn provider_ca_bundle(
-    env: &Env,
-    set: Option<&ProfileSet>,
-) -> Result<Option<std::path::PathBuf>, Error> {
-    let ca_bundle = env.get("AWS_CA_BUNDLE").or_else(|| {
-        set.and_then(ProfileSet::selected)
-            .and_then(|p| p.get_nonempty("ca_bundle"))
-            .map(|v| v.trim().to_owned())
-    });
-    ca_bundle
-        .map(|path| env.expand_home(&path, Platform::current(), "CA bundle"))
-        .transpose()
 }
 
 // Without the client, every source that reads the context (SSO, login, the CLI cache) is out.
@@ -343,21 +324,8 @@ fn resolve_base_with(
             })?;
             let set = profiles();
             let selected = set.as_deref().and_then(ProfileSet::selected);
-            let from_profile = |key: &str| {
-                selected
-                    .and_then(|p| p.get_nonempty(key))
-                    .map(|v| v.trim().to_owned())
-            };
-            let region = env
-                .get("AWS_REGION")
-                .or_else(|| env.get("AWS_DEFAULT_REGION"))
-                .or_else(|| from_profile("region"))
-                .or_else(|| l.region.clone());
-            let flag = |env_key: &str, key: &str| {
-                env.get(env_key)
-                    .or_else(|| from_profile(key))
-                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            };
+            // The region as the client reads it, else that of the profile holding the session.
+            let region = REGION.get(env, selected)?.or_else(|| l.region.clone());
             let endpoint = match &set {
                 Some(set) => set.configured_endpoint_url(env, "signin"),
                 None => env.get("AWS_ENDPOINT_URL_SIGNIN"),
@@ -367,10 +335,7 @@ fn resolve_base_with(
                 .profile(Some(l.profile.clone()))
                 .region(region)
                 .endpoint(endpoint)
-                .fips_dual_stack(
-                    flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
-                    flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
-                );
+                .fips_dual_stack(USE_FIPS.on(env, selected), USE_DUAL_STACK.on(env, selected));
             if let Some(c) = &ctx.clock {
                 p = p.clock(c.clone());
             }

@@ -5,6 +5,7 @@ use super::env::Env;
 use super::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
+use crate::settings::property::CA_BUNDLE;
 use crate::transport::{Endpoint, Method, PlainHttp, Request, Transport, TransportConfig};
 use crate::{Error, SecretString};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
@@ -165,10 +166,11 @@ impl ContainerProvider {
     /// The provider configured by `env`.
     ///
     /// A leading `~` in `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` is expanded as the AWS CLI expands it (`~` or `~user`; an error when the home directory is unknown).
+    /// `AWS_CA_BUNDLE` is read as the client reads it (see [`crate::settings`]).
     ///
     /// # Errors
-    /// Not configured, a full URI outside the allowlist, or a `~` token file path without a home
-    /// directory.
+    /// Not configured, a full URI outside the allowlist, a `~` path (token file, CA bundle)
+    /// without a home directory, or a blank `AWS_CA_BUNDLE`.
     pub fn from_env(env: &Env) -> Result<Self, Error> {
         let uri = endpoint_uri(env)?;
         if env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_none() {
@@ -192,9 +194,11 @@ impl ContainerProvider {
             connect_timeout: Duration::from_secs(2),
             read_timeout: Duration::from_secs(5),
             attempts: 3,
+            // The CA bundle as the client reads it, from the environment only: this provider
+            // has no profile.
             transport: TransportConfig::for_provider(
                 env,
-                env.get("AWS_CA_BUNDLE").map(PathBuf::from),
+                CA_BUNDLE.get(env, None)?,
                 Duration::from_secs(2),
             ),
         })

@@ -19,6 +19,9 @@ use super::profile::Section;
 use super::{Credentials, ProvideCredentials};
 use crate::Error;
 use crate::error::CredentialsError;
+use crate::settings::property::{
+    CA_BUNDLE, IMDS_ATTEMPTS, IMDS_DISABLED, IMDS_ENDPOINT, IMDS_ENDPOINT_MODE, IMDS_TIMEOUT,
+};
 use crate::transport::{Endpoint, Method, PlainHttp, Request, Transport, TransportConfig};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -52,14 +55,10 @@ pub fn resolve_endpoint(
     endpoint_override: Option<&str>,
     mode_override: Option<&str>,
 ) -> Result<String, Error> {
-    let endpoint = endpoint_override
-        .map(str::to_owned)
-        .or_else(|| env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT"))
-        .or_else(|| {
-            profile
-                .and_then(|p| p.get_nonempty("ec2_metadata_service_endpoint"))
-                .map(|v| v.trim().to_owned())
-        });
+    let endpoint = match endpoint_override {
+        Some(e) => Some(e.to_owned()),
+        None => IMDS_ENDPOINT.get(env, profile)?,
+    };
     if let Some(e) = endpoint {
         let valid = e.split_once("://").is_some_and(|(s, rest)| {
             matches!(s, "http" | "https")
@@ -74,14 +73,10 @@ pub fn resolve_endpoint(
         }
         return Ok(e.trim_end_matches('/').to_owned());
     }
-    let mode = mode_override
-        .map(str::to_owned)
-        .or_else(|| env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"))
-        .or_else(|| {
-            profile
-                .and_then(|p| p.get_nonempty("ec2_metadata_service_endpoint_mode"))
-                .map(|v| v.trim().to_owned())
-        });
+    let mode = match mode_override {
+        Some(m) => Some(m.to_owned()),
+        None => IMDS_ENDPOINT_MODE.get(env, profile)?,
+    };
     match mode {
         None => Ok(IPV4_ENDPOINT.to_owned()),
         Some(m) if m.eq_ignore_ascii_case("ipv4") => Ok(IPV4_ENDPOINT.to_owned()),
@@ -95,7 +90,7 @@ pub fn resolve_endpoint(
 /// Whether `AWS_EC2_METADATA_DISABLED` is `true`.
 #[must_use]
 pub fn is_disabled(env: &Env) -> bool {
-    env.is_true("AWS_EC2_METADATA_DISABLED")
+    IMDS_DISABLED.on(env, None)
 }
 
 /// EC2 instance-role credentials over IMDSv2.
@@ -196,26 +191,20 @@ impl ImdsProvider {
         }
     }
 
-    /// The provider configured by the environment and profile.
+    /// The provider configured by the environment and profile (the settings of
+    /// [`crate::settings`], the CA bundle among them).
     ///
     /// # Errors
-    /// IMDS disabled by `AWS_EC2_METADATA_DISABLED`, or an invalid endpoint setting.
+    /// IMDS disabled by `AWS_EC2_METADATA_DISABLED`, an invalid endpoint setting, or a CA bundle
+    /// that is blank or a `~` path without a home directory.
     pub fn from_env(env: &Env, profile: Option<&Section>) -> Result<Self, Error> {
         if is_disabled(env) {
             return Err(err("IMDS is disabled by AWS_EC2_METADATA_DISABLED"));
         }
         let mut p = Self::new(resolve_endpoint(env, profile, None, None)?);
-        p.transport = TransportConfig::for_provider(
-            env,
-            env.get("AWS_CA_BUNDLE").map(std::path::PathBuf::from),
-            p.connect_timeout,
-        );
-        let num = |k: &str, pk: &str| {
-            env.get(k)
-                .or_else(|| profile.and_then(|p| p.get_nonempty(pk)).map(str::to_owned))
-                .and_then(|v| v.trim().parse::<f64>().ok())
-        };
-        if let Some(t) = num("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout")
+        p.transport =
+            TransportConfig::for_provider(env, CA_BUNDLE.get(env, profile)?, p.connect_timeout);
+        if let Some(t) = IMDS_TIMEOUT.get(env, profile)?
             && t > 0.0
             && t < 3600.0
         {
@@ -223,10 +212,8 @@ impl ImdsProvider {
             p.read_timeout = Duration::from_secs_f64(t);
             p.transport.connect_timeout = p.connect_timeout;
         }
-        if let Some(n) = num(
-            "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
-            "metadata_service_num_attempts",
-        ) && (1.0..=10.0).contains(&n)
+        if let Some(n) = IMDS_ATTEMPTS.get(env, profile)?
+            && (1.0..=10.0).contains(&n)
             && let Some(k) = (1u32..=10).rev().find(|k| f64::from(*k) <= n)
         {
             p.attempts = k;

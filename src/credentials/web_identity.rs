@@ -9,6 +9,7 @@ use super::plan::WebIdentitySource;
 use crate::Error;
 use crate::SecretString;
 use crate::error::CredentialsError;
+use crate::settings::property::REGION;
 use std::path::PathBuf;
 
 /// Where the web identity token is and which role to assume with it.
@@ -74,9 +75,8 @@ impl WebIdentityConfig {
             token_file: env.expand_home(&file, Platform::current(), "web identity token file")?,
             role_arn,
             session_name: env.get("AWS_ROLE_SESSION_NAME"),
-            region: env
-                .get("AWS_REGION")
-                .or_else(|| env.get("AWS_DEFAULT_REGION")),
+            // The region as the client reads it, from the environment only (as the token file).
+            region: REGION.get(env, None)?,
         }))
     }
 

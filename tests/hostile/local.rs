@@ -241,7 +241,7 @@ fn no_home_gives_no_default_files_and_typed_errors_for_tilde() {
 #[cfg(feature = "client")]
 #[test]
 fn no_home_tilde_ca_bundle_and_container_token_are_errors() {
-    let e = sts_blocking::StsBuilder::from_env_with(|k| {
+    let e = sts_blocking::StsBuilder::from_env_vars_with(|k| {
         (k == "AWS_CA_BUNDLE").then(|| "~/ca.pem".to_owned())
     })
     .map(|_| ())

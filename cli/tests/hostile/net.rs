@@ -133,7 +133,10 @@ fn loopback_endpoints_never_go_through_a_proxy() {
                 k if k == var => Some(proxy.clone()),
                 _ => None,
             };
-            let sts = StsBuilder::from_env_with(lookup).unwrap().build().unwrap();
+            let sts = StsBuilder::from_env_vars_with(lookup)
+                .unwrap()
+                .build()
+                .unwrap();
             if host == "[::1]" {
                 // Nothing listens on ::1: the attempt fails, but never at the proxy.
                 let _ = sts.get_caller_identity();
@@ -213,7 +216,7 @@ fn a_malformed_proxy_url_fails_closed_without_its_password() {
             "HTTPS_PROXY" => Some(proxy.to_owned()),
             _ => None,
         };
-        let err = StsBuilder::from_env_with(lookup)
+        let err = StsBuilder::from_env_vars_with(lookup)
             .unwrap()
             .build()
             .unwrap_err();
