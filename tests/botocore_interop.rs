@@ -805,7 +805,9 @@ fn settings_read_as_botocore_reads_them() {
     let Some(py) = skip("settings_read_as_botocore_reads_them") else {
         return;
     };
-    let mut cases: Vec<(Vec<(&str, String)>, String, Expect)> = Vec::new();
+    /// Environment variables, the config file's text, and what both sides should make of them.
+    type Case = (Vec<(&'static str, String)>, String, Expect);
+    let mut cases: Vec<Case> = Vec::new();
     for value in ["true", "TRUE", "false", "yes", "1", "on"] {
         let var = vec![("AWS_USE_FIPS_ENDPOINT", value.to_owned())];
         cases.push((var, String::new(), Expect::Flag("use_fips_endpoint")));
