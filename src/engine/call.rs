@@ -10,9 +10,9 @@ use crate::clock::parse_http_date;
 use crate::credentials::Credentials;
 use crate::error::{CredentialsError, Error, TimeoutPhase};
 use crate::ops::Operation;
+use crate::ops::{Decoded, decode_response};
 use crate::retry::{RetryKind, classify};
 use crate::sigv4::{self, SigningParams, Texts};
-use crate::xml::{Decoded, decode_response};
 use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
 

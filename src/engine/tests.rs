@@ -5,11 +5,11 @@ use super::*;
 use crate::credentials::Credentials;
 use crate::endpoint::{EndpointParams, resolve};
 use crate::error::{TimeoutPhase, TransportErrorKind};
+use crate::ops::Decoded;
 use crate::ops::{
     AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity, GetCallerIdentityOutput,
     GetWebIdentityToken, Operation,
 };
-use crate::xml::Decoded;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
