@@ -138,6 +138,22 @@ pub(crate) enum PlainHttp {
     Anywhere,
 }
 
+/// The container endpoint's addresses, and loopback: where `PlainHttp::Container` may go over
+/// plain `http` (also the allowlist of `AWS_CONTAINER_CREDENTIALS_FULL_URI`).
+#[must_use]
+pub(crate) fn is_container_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4 == Ipv4Addr::new(169, 254, 170, 2)
+                || v4 == Ipv4Addr::new(169, 254, 170, 23)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)
+        }
+    }
+}
+
 /// IMDS's link-local addresses.
 fn is_imds_ip(ip: IpAddr) -> bool {
     match ip {
@@ -169,7 +185,7 @@ impl Endpoint {
         let host = url.host.trim_start_matches('[').trim_end_matches(']');
         let ip = host.parse::<IpAddr>().ok();
         let link_local = match (plain, ip) {
-            (PlainHttp::Container, Some(ip)) => crate::credentials::container::is_allowed_ip(ip),
+            (PlainHttp::Container, Some(ip)) => is_container_ip(ip),
             (PlainHttp::Imds, Some(ip)) => is_imds_ip(ip),
             (PlainHttp::Container, None) if url.scheme == "http" && !url.is_loopback() => {
                 resolves_only_to_container(host, url.port.unwrap_or(80))
@@ -207,10 +223,7 @@ fn resolves_only_to_container(host: &str, port: u16) -> bool {
     use std::net::ToSocketAddrs;
     (host, port).to_socket_addrs().is_ok_and(|addrs| {
         let addrs: Vec<_> = addrs.collect();
-        !addrs.is_empty()
-            && addrs
-                .iter()
-                .all(|a| crate::credentials::container::is_allowed_ip(a.ip()))
+        !addrs.is_empty() && addrs.iter().all(|a| is_container_ip(a.ip()))
     })
 }
 
