@@ -4,7 +4,7 @@
 //! pacing, skew correction, deadlines, decoding) is the engine's.
 
 use crate::credentials::{Credentials, Env, ProvideCredentials};
-use crate::endpoint::{self, EndpointParams, GLOBAL_REGION, ResolvedEndpoint};
+use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
 use crate::engine::{Call, Engine, Next, Now, Response};
 use crate::error::Error;
 use crate::ops::Decoded;
@@ -42,16 +42,11 @@ struct Inner {
     region: Option<String>,
     /// Whether signed operations are signed (`false`: the AWS CLI's `--no-sign-request`).
     sign_requests: bool,
-    /// A custom endpoint without a region, under the AWS CLI's rule: signed calls fail with
-    /// [`Error::NoRegion`] (there is no region to sign for).
-    no_signing_region: bool,
     /// The call engine: settings and the state every call shares (retry quota, rate limiter, clock
     /// offset, signing keys).
     engine: Engine,
-    /// The engine's main endpoint as the transport reaches it.
-    url: Endpoint,
-    /// The engine's regional endpoint (GetWebIdentityToken when the main one is global).
-    regional_url: Option<Endpoint>,
+    /// The engine's endpoints as the transport reaches them, checked against its policy once.
+    urls: Vec<Endpoint>,
     credentials: Option<Arc<dyn ProvideCredentials>>,
     fixed: Option<Arc<Credentials>>,
     transport: Transport,
@@ -425,38 +420,19 @@ impl StsBuilder {
         if let Some(message) = &self.invalid_setting {
             return Err(Error::config(message.clone()));
         }
-        if let Some(r) = &self.region {
-            endpoint::check_region(r)?;
-        }
-        // No region and no custom endpoint: botocore's partition endpoint for STS, `aws-global`.
-        let region = match (&self.region, &self.endpoint_url) {
-            (None, None) => Some(GLOBAL_REGION),
-            (r, _) => r.as_deref(),
-        };
-        let params = EndpointParams {
-            region,
+        let endpoints = endpoint::for_client(&EndpointParams {
+            region: self.region.as_deref(),
             use_fips: self.use_fips,
             use_dual_stack: self.use_dual_stack,
             use_global_endpoint: self.use_global_endpoint,
             endpoint: self.endpoint_url.as_deref(),
-        };
-        let mut resolved = endpoint::resolve(&params)?;
-        if region == Some(GLOBAL_REGION) && self.endpoint_url.is_none() {
-            // botocore signs every `aws-global` endpoint (FIPS and dual-stack variants included)
-            // for the credential scope endpoints.json gives it, us-east-1.
-            "us-east-1".clone_into(&mut resolved.signing_region);
-        }
-        let url = self.check_url(&resolved.url)?;
-        let mut regional_url = None;
-        let mut engine = Engine::builder(resolved);
-        if self.use_global_endpoint && self.endpoint_url.is_none() {
-            let r = endpoint::resolve(&EndpointParams {
-                use_global_endpoint: false,
-                ..params
-            })?;
-            regional_url = Some(self.check_url(&r.url)?);
-            engine = engine.regional_endpoint(r);
-        }
+        })?;
+        let urls = [Some(&endpoints.main), endpoints.regional.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|e| self.check_url(&e.url))
+            .collect::<Result<Vec<_>, _>>()?;
+        let engine = Engine::builder(endpoints).require_region_to_sign(self.require_region_to_sign);
         let now = Now::system();
         // Only the low bits matter for a seed; the truncations are the point.
         let seed = now.wall().unix_timestamp_nanos() as u64 ^ (std::process::id() as u64) << 32;
@@ -482,14 +458,10 @@ impl StsBuilder {
         })?;
         Ok(Sts {
             inner: Arc::new(Inner {
-                no_signing_region: self.require_region_to_sign
-                    && self.region.is_none()
-                    && self.endpoint_url.is_some(),
                 sign_requests: self.sign_requests.unwrap_or(true),
                 region: self.region,
                 engine,
-                url,
-                regional_url,
+                urls,
                 credentials: self.credentials,
                 fixed: self.fixed,
                 transport,
@@ -684,16 +656,14 @@ impl Sts {
         loop {
             match call.poll(Now::system()) {
                 Next::Send(request) => {
-                    let url = match (request.target, &inner.regional_url) {
-                        (1, Some(regional)) => regional,
-                        _ => &inner.url,
-                    };
-                    let result = inner.transport.post(
-                        url,
-                        request.headers(),
-                        request.body(),
-                        request.timeout(),
-                    );
+                    let result = inner.url(request.url()).and_then(|url| {
+                        inner.transport.post(
+                            url,
+                            request.headers(),
+                            request.body(),
+                            request.timeout(),
+                        )
+                    });
                     match result {
                         Ok(r) => {
                             let lookup = |name: &str| r.header(name);
@@ -713,10 +683,7 @@ impl Sts {
     /// [`Error::NoRegion`] when the client has a custom endpoint and no region to sign for (clients
     /// configured as the AWS CLI configures itself, see [`StsBuilder::region`]).
     pub(crate) fn check_signing_region(&self) -> Result<(), Error> {
-        if self.inner.no_signing_region {
-            return Err(Error::NoRegion);
-        }
-        Ok(())
+        self.inner.engine.check_signing_region()
     }
 
     /// The credentials a signed call would use now.
@@ -908,10 +875,117 @@ impl Sts {
     }
 }
 
+impl Inner {
+    /// The checked endpoint the engine asks to send to: one of the engine's own, found by URL.
+    fn url(&self, url: &str) -> Result<&Endpoint, Error> {
+        self.urls.iter().find(|e| e.full == url).ok_or_else(|| {
+            Error::config("internal: the engine asked for an endpoint it was not given")
+        })
+    }
+}
+
 /// Crate-internal access for the identity-proof helpers in `client_presign.rs`.
 impl Sts {
     /// The signing-key cache shared by every request of this client.
     pub(crate) fn signing_keys(&self) -> &SigningKeyCache {
         self.inner.engine.signing_keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a client sends each kind of call: (URL, signing region) of GetCallerIdentity and of
+    /// GetWebIdentityToken.
+    fn plan(engine: &Engine) -> [(String, String); 2] {
+        ["GetCallerIdentity", "GetWebIdentityToken"].map(|action| {
+            let t = engine.target_for(action);
+            (t.full.clone(), t.endpoint.signing_region.clone())
+        })
+    }
+
+    /// The same settings give the same endpoints through `Sts` and through the engine builder
+    /// alone (`endpoint::for_client`, `EngineBuilder::require_region_to_sign`): a bring-your-own-HTTP
+    /// driver sends where `Sts` sends.
+    #[test]
+    fn sts_and_the_engine_alone_resolve_the_same_endpoints() {
+        let custom = Some("http://127.0.0.1:5000");
+        let mut checked = 0;
+        for region in [
+            None,
+            Some("eu-west-1"),
+            Some("aws-global"),
+            Some("bad.region"),
+        ] {
+            for endpoint_url in [None, custom] {
+                for flags in 0u8..16 {
+                    let (fips, dual, global, cli) = (
+                        flags & 1 != 0,
+                        flags & 2 != 0,
+                        flags & 4 != 0,
+                        flags & 8 != 0,
+                    );
+                    let params = EndpointParams {
+                        region,
+                        use_fips: fips,
+                        use_dual_stack: dual,
+                        use_global_endpoint: global,
+                        endpoint: endpoint_url,
+                    };
+                    let mut b = Sts::builder()
+                        .proxy(ProxySetting::Disabled)
+                        .use_fips(fips)
+                        .use_dual_stack(dual)
+                        .use_global_endpoint(global);
+                    if let Some(r) = region {
+                        b = b.region(r);
+                    }
+                    if let Some(u) = endpoint_url {
+                        b = b.endpoint_url(u);
+                    }
+                    if cli {
+                        b = b.require_region_to_sign();
+                    }
+                    let alone = endpoint::for_client(&params).and_then(|e| {
+                        Engine::builder(e)
+                            .require_region_to_sign(cli)
+                            .build(Now::system())
+                    });
+                    match (b.build(), alone) {
+                        (Ok(sts), Ok(engine)) => {
+                            let e = &sts.inner.engine;
+                            assert_eq!(plan(e), plan(&engine), "{params:?}");
+                            assert_eq!(
+                                e.check_signing_region().is_err(),
+                                engine.check_signing_region().is_err(),
+                                "{params:?}"
+                            );
+                            checked += 1;
+                        }
+                        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                        (a, b) => panic!("{params:?}: Sts {a:?}, engine {b:?}"),
+                    }
+                }
+            }
+        }
+        // Every combination that resolves was compared (the rest failed alike).
+        assert_eq!(checked, 60);
+    }
+
+    /// The shell sends each request to the endpoint the engine chose, by its URL.
+    #[test]
+    fn the_shell_knows_every_url_the_engine_asks_for() {
+        let sts = Sts::builder()
+            .proxy(ProxySetting::Disabled)
+            .region("us-west-2")
+            .use_global_endpoint(true)
+            .build()
+            .unwrap();
+        for action in ["GetCallerIdentity", "GetWebIdentityToken"] {
+            let want = &sts.inner.engine.target_for(action).full;
+            assert_eq!(&sts.inner.url(want).unwrap().full, want);
+        }
+        assert!(sts.inner.url("https://sts.example.com/").is_err());
     }
 }

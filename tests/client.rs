@@ -556,6 +556,50 @@ fn no_region_uses_the_aws_global_endpoint_as_botocore() {
     assert_eq!(sts.endpoint().url, "https://sts.eu-west-3.amazonaws.com");
 }
 
+/// A loopback proxy that records the `CONNECT` target of each connection, then hangs up: where a
+/// client would have sent, without leaving the machine.
+fn recording_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::BufRead;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let targets = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = targets.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let mut first = String::new();
+            let _ = std::io::BufReader::new(&client).read_line(&mut first);
+            let target = first.split_whitespace().nth(1).unwrap_or("").to_owned();
+            seen.lock().unwrap().push(target);
+        }
+    });
+    (url, targets)
+}
+
+/// With the legacy global endpoint, GetWebIdentityToken leaves `Sts` for the regional host and the
+/// other calls for the global one: the shell sends where the engine's request says.
+#[test]
+fn get_web_identity_token_goes_to_the_regional_host_through_sts() {
+    let (proxy, targets) = recording_proxy();
+    let sts = Sts::builder()
+        .region("us-west-2")
+        .use_global_endpoint(true)
+        .credentials(Credentials::new("AKIDEXAMPLE", "test-secret", None))
+        .max_attempts(1)
+        .proxy(sts_blocking::transport::ProxySetting::Url {
+            url: proxy,
+            no_proxy: None,
+        })
+        .build()
+        .unwrap();
+    assert!(sts.get_caller_identity().is_err());
+    let op = GetWebIdentityToken::new(vec!["https://a.example".into()], "ES384");
+    assert!(sts.get_web_identity_token(&op).is_err());
+    assert_eq!(
+        *targets.lock().unwrap(),
+        ["sts.amazonaws.com:443", "sts.us-west-2.amazonaws.com:443"]
+    );
+}
+
 #[test]
 fn unsigned_requests_carry_no_signature() {
     let fake = FakeSts::start(caller_identity());
