@@ -615,17 +615,22 @@ pub fn for_client(params: &EndpointParams<'_>) -> Result<ClientEndpoints, Error>
         (region, _) => region,
     };
     let params = EndpointParams { region, ..*params };
-    let mut main = resolve(&params)?;
-    if region == Some(GLOBAL_REGION) && params.endpoint.is_none() {
-        // botocore signs every `aws-global` endpoint (FIPS and dual-stack variants included)
-        // for the credential scope endpoints.json gives it, us-east-1.
-        "us-east-1".clone_into(&mut main.signing_region);
-    }
+    let scoped = |params: &EndpointParams<'_>| {
+        let mut resolved = resolve(params)?;
+        if region == Some(GLOBAL_REGION) && params.endpoint.is_none() {
+            // botocore signs every `aws-global` endpoint (FIPS and dual-stack variants included)
+            // for the credential scope endpoints.json gives it, us-east-1.
+            "us-east-1".clone_into(&mut resolved.signing_region);
+        }
+        Ok::<_, Error>(resolved)
+    };
+    let main = scoped(&params)?;
     let regional = if params.use_global_endpoint && params.endpoint.is_none() {
-        Some(resolve(&EndpointParams {
+        let regional = scoped(&EndpointParams {
             use_global_endpoint: false,
             ..params
-        })?)
+        })?;
+        (regional != main).then_some(regional)
     } else {
         None
     };
@@ -1021,6 +1026,21 @@ mod tests {
                 "https://sts.amazonaws.com",
                 "us-east-1",
                 ("https://sts.amazonaws.com", "us-east-1"),
+                false,
+            ),
+            // aws-global's scope holds for GetWebIdentityToken too.
+            (
+                none.use_global_endpoint(true).use_fips(true),
+                "https://sts-fips.aws-global.amazonaws.com",
+                "us-east-1",
+                ("https://sts-fips.aws-global.amazonaws.com", "us-east-1"),
+                false,
+            ),
+            (
+                none.use_global_endpoint(true).use_dual_stack(true),
+                "https://sts.aws-global.api.aws",
+                "us-east-1",
+                ("https://sts.aws-global.api.aws", "us-east-1"),
                 false,
             ),
             // A region is the rules' answer.
