@@ -5,26 +5,26 @@
 
 use crate::credentials::{Credentials, Env, ProvideCredentials};
 use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
-use crate::engine::{Call, Engine, Next, Now, Response};
+use crate::engine::{
+    AttemptHook, AttemptRecord, Call, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, Engine, Next,
+    Now, Response, RetryDecision, RetryPolicy,
+};
 use crate::error::Error;
-use crate::ops::Decoded;
 use crate::ops::*;
 use crate::retry::{RetryConfig, RetryMode};
 use crate::sigv4::SigningKeyCache;
-use crate::transport::{Endpoint, PlainHttp, ProxySetting, Transport, TransportConfig, TrustRoots};
+use crate::transport::{Endpoint, PlainHttp, Transport, TransportConfig};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
-pub use crate::engine::{
-    AttemptHook, AttemptRecord, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryDecision,
-    RetryPolicy,
-};
+pub use crate::transport::{ProxySetting, TrustRoots};
 
 /// A blocking STS client. Cheap to clone; clones share the connection pool, the retry quota, the
 /// clock-skew offset and the signing-key cache. `Send + Sync`: share it between threads.
+/// [`Sts::with_credentials`] makes a client that shares them too and signs with other credentials.
 ///
 /// ```no_run
 /// use sts_blocking::Sts;
@@ -36,8 +36,12 @@ pub use crate::engine::{
 #[derive(Clone)]
 pub struct Sts {
     inner: Arc<Inner>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    /// The credentials when they are fixed: signed with as they are, without a copy per call.
+    fixed: Option<Arc<Credentials>>,
 }
 
+/// What every client made from one [`StsBuilder::build`] shares, whatever its credentials.
 struct Inner {
     region: Option<String>,
     /// Whether signed operations are signed (`false`: the AWS CLI's `--no-sign-request`).
@@ -47,8 +51,6 @@ struct Inner {
     engine: Engine,
     /// The engine's endpoints as the transport reaches them, checked against its policy once.
     urls: Vec<Endpoint>,
-    credentials: Option<Arc<dyn ProvideCredentials>>,
-    fixed: Option<Arc<Credentials>>,
     transport: Transport,
 }
 
@@ -115,7 +117,6 @@ impl fmt::Debug for StsBuilder {
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// Default cap on a response body. STS bodies are a few kilobytes.
 pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
-pub use crate::transport::MAX_TIMEOUT;
 
 fn truthy(v: &str) -> bool {
     v.trim().eq_ignore_ascii_case("true")
@@ -350,14 +351,16 @@ impl StsBuilder {
         self
     }
 
-    /// Sets the connect timeout (default 3.1 s). Longer than [`MAX_TIMEOUT`] means that.
+    /// Sets the connect timeout (default 3.1 s). Longer than
+    /// [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT) means that.
     #[must_use]
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = Some(t);
         self
     }
 
-    /// Sets the limit for one attempt (default 20 s). Longer than [`MAX_TIMEOUT`] means that.
+    /// Sets the limit for one attempt (default 20 s). Longer than
+    /// [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT) means that.
     #[must_use]
     pub fn attempt_timeout(mut self, t: Duration) -> Self {
         self.attempt_timeout = Some(t);
@@ -365,7 +368,7 @@ impl StsBuilder {
     }
 
     /// Sets the limit for a whole call, retries included (default 60 s). Longer than
-    /// [`MAX_TIMEOUT`] means that.
+    /// [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT) means that.
     #[must_use]
     pub fn total_timeout(mut self, t: Duration) -> Self {
         self.total_timeout = Some(t);
@@ -462,10 +465,10 @@ impl StsBuilder {
                 region: self.region,
                 engine,
                 urls,
-                credentials: self.credentials,
-                fixed: self.fixed,
                 transport,
             }),
+            credentials: self.credentials,
+            fixed: self.fixed,
         })
     }
 
@@ -555,7 +558,41 @@ impl Sts {
     /// The credentials provider, if one is set.
     #[must_use]
     pub fn credentials_provider(&self) -> Option<&Arc<dyn ProvideCredentials>> {
-        self.inner.credentials.as_ref()
+        self.credentials.as_ref()
+    }
+
+    /// This client signing with `credentials` instead: the same endpoint and settings, and it
+    /// shares this client's connection pool, retry quota, clock-skew offset and signing-key cache
+    /// (role chaining without building another client).
+    ///
+    /// ```no_run
+    /// use sts_blocking::ops::AssumeRole;
+    /// let sts = sts_blocking::Sts::from_env()?;
+    /// let role = sts
+    ///     .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/deploy", "hop"))?
+    ///     .into_credentials()?;
+    /// let as_role = sts.with_credentials(role);
+    /// println!("{:?}", as_role.get_caller_identity()?.arn);
+    /// # Ok::<(), sts_blocking::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_credentials(&self, credentials: Credentials) -> Sts {
+        let fixed = Arc::new(credentials);
+        Sts {
+            inner: self.inner.clone(),
+            credentials: Some(fixed.clone()),
+            fixed: Some(fixed),
+        }
+    }
+
+    /// As [`Sts::with_credentials`], with credentials from `provider`.
+    #[must_use]
+    pub fn with_credentials_provider(&self, provider: Arc<dyn ProvideCredentials>) -> Sts {
+        Sts {
+            inner: self.inner.clone(),
+            credentials: Some(provider),
+            fixed: None,
+        }
     }
 
     /// The current clock-skew correction in milliseconds (server time minus local time).
@@ -576,9 +613,9 @@ impl Sts {
         self.inner.engine.user_agent()
     }
 
-    /// Signing time: now plus the clock offset.
+    /// The time a request signed now carries: the wall clock plus the clock-skew correction.
     #[must_use]
-    pub fn now(&self) -> OffsetDateTime {
+    pub fn signing_time(&self) -> OffsetDateTime {
         self.inner.engine.signing_time(OffsetDateTime::now_utc())
     }
 
@@ -601,7 +638,8 @@ impl Sts {
     }
 
     /// As [`Sts::send`], signing with `credentials` instead of the client's provider (role chaining
-    /// without building another client; shares the pool, retry quota and clock offset).
+    /// without building another client; shares the pool, retry quota and clock offset). For the
+    /// request id too, or many calls, use [`Sts::with_credentials`].
     ///
     /// # Errors
     /// As [`Sts::send`].
@@ -609,8 +647,8 @@ impl Sts {
         &self,
         op: &O,
         credentials: &Credentials,
-    ) -> Result<Decoded<O::Output>, Error> {
-        self.send_inner(op, Some(credentials))
+    ) -> Result<O::Output, Error> {
+        self.send_inner(op, Some(credentials)).map(|d| d.output)
     }
 
     fn send_inner<O: Operation>(
@@ -621,11 +659,7 @@ impl Sts {
         // Validated and encoded before credentials are resolved: bad input costs no provider call.
         let body = op.to_form()?.into_string();
         let resolved;
-        let credentials = match (
-            O::SIGNED && self.inner.sign_requests,
-            given,
-            &self.inner.fixed,
-        ) {
+        let credentials = match (O::SIGNED && self.inner.sign_requests, given, &self.fixed) {
             (false, ..) => None,
             (true, Some(c), _) => {
                 self.check_signing_region()?;
@@ -691,7 +725,7 @@ impl Sts {
     /// # Errors
     /// [`Error::Credentials`] when no provider is set or it fails.
     pub fn resolve_credentials(&self) -> Result<Credentials, Error> {
-        match &self.inner.credentials {
+        match &self.credentials {
             Some(p) => p.provide_credentials(),
             None => Err(crate::error::CredentialsError::new(
                 "none",

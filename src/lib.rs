@@ -41,7 +41,7 @@ mod secret;
 pub mod settings;
 pub mod sigv4;
 #[cfg(feature = "client")]
-pub mod transport;
+mod transport;
 mod url;
 mod validate;
 mod xml;

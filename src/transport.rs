@@ -12,8 +12,8 @@
 //! - **Trust.** The configured roots ([`TrustRoots`]: the bundled roots, the platform's, or only a
 //!   CA bundle). TLS failures are [`TransportErrorKind::Tls`].
 //! - **Limits.** No redirects; status codes are not errors; a capped body; a connect timeout and a
-//!   limit for the whole exchange (and optionally for each read), all clamped to [`MAX_TIMEOUT`]
-//!   so that no deadline arithmetic can overflow.
+//!   limit for the whole exchange (and optionally for each read), all clamped to
+//!   [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT) so that no deadline arithmetic can overflow.
 //!
 //! One keep-alive agent per transport with a small DNS cache; a request allocates nothing the
 //! caller does not read (the response keeps ureq's header map).
@@ -40,7 +40,6 @@ use std::time::Duration;
 use ureq::http::{HeaderName, HeaderValue};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
-pub use crate::engine::MAX_TIMEOUT;
 pub(crate) use crate::engine::clamp;
 
 /// Which proxy to use. `Debug` hides the proxy URL's user info.
@@ -230,7 +229,7 @@ fn resolves_only_to_container(host: &str, port: u16) -> bool {
 /// How a [`Transport`] is built.
 #[derive(Debug, Clone)]
 pub(crate) struct TransportConfig {
-    /// Connect timeout (clamped to [`MAX_TIMEOUT`]).
+    /// Connect timeout (clamped to [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT)).
     pub connect_timeout: Duration,
     /// Body cap in bytes.
     pub max_body: u64,
@@ -850,6 +849,7 @@ mod tests {
 
     #[test]
     fn huge_timeouts_are_clamped() {
+        use crate::engine::MAX_TIMEOUT;
         assert_eq!(clamp(Duration::MAX), MAX_TIMEOUT);
         assert!(std::time::Instant::now().checked_add(MAX_TIMEOUT).is_some());
     }

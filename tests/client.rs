@@ -585,7 +585,7 @@ fn get_web_identity_token_goes_to_the_regional_host_through_sts() {
         .use_global_endpoint(true)
         .credentials(Credentials::new("AKIDEXAMPLE", "test-secret", None))
         .max_attempts(1)
-        .proxy(sts_blocking::transport::ProxySetting::Url {
+        .proxy(sts_blocking::client::ProxySetting::Url {
             url: proxy,
             no_proxy: None,
         })
@@ -597,6 +597,83 @@ fn get_web_identity_token_goes_to_the_regional_host_through_sts() {
     assert_eq!(
         *targets.lock().unwrap(),
         ["sts.amazonaws.com:443", "sts.us-west-2.amazonaws.com:443"]
+    );
+}
+
+/// `with_credentials` is the same client signing with other credentials: the same endpoint, and it
+/// shares the clock-skew offset and the retry quota; the original keeps its own credentials.
+/// `send_with_credentials` answers as `send` does.
+#[test]
+fn with_credentials_signs_with_them_and_shares_the_client() {
+    let ahead = time::OffsetDateTime::now_utc() + time::Duration::minutes(10);
+    let fake = FakeSts::start(caller_identity());
+    let fail = || Reply::xml(500, error_body("InternalError", "oops"));
+    fake.push([
+        Reply::xml(403, error_body("RequestTimeTooSkewed", "too skewed"))
+            .with_header("Date", &support::http_date(ahead)),
+        caller_identity(),
+        fail(),
+        fail(),
+    ]);
+    let sts = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(fake.url())
+        .credentials(Credentials::new("AKIDEXAMPLE", "test-secret", None))
+        .retry_config(
+            sts_blocking::retry::RetryConfig::standard().base_backoff(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let before = sts.retry_tokens();
+    let other = sts.with_credentials(Credentials::new(
+        "AKIDOTHER",
+        "other-secret",
+        Some("other-token".into()),
+    ));
+    assert_eq!(other.endpoint(), sts.endpoint());
+    // The skew correction and the retry cost (two 500s, the last refunded on success), learnt
+    // through `other`, are `sts`'s too.
+    other.get_caller_identity().unwrap();
+    other.get_caller_identity().unwrap();
+    let offset = sts.clock_offset_millis();
+    assert!((590_000..=610_000).contains(&offset), "offset {offset}");
+    assert_eq!(other.clock_offset_millis(), offset);
+    assert_eq!(sts.retry_tokens(), before - 10);
+    assert_eq!(other.retry_tokens(), before - 10);
+    let skew = (sts.signing_time() - time::OffsetDateTime::now_utc()).whole_seconds();
+    assert!((590..=610).contains(&skew), "{skew}");
+    sts.get_caller_identity().unwrap();
+    let me: GetCallerIdentityOutput = sts
+        .send_with_credentials(
+            &GetCallerIdentity::new(),
+            &Credentials::new("AKIDTHIRD", "third-secret", None),
+        )
+        .unwrap();
+    assert!(me.arn.is_some());
+    let keys: Vec<_> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            let auth = r.header("authorization").unwrap();
+            let key = auth.split("Credential=").nth(1).unwrap();
+            (
+                key.split('/').next().unwrap().to_owned(),
+                r.header("x-amz-security-token").map(str::to_owned),
+            )
+        })
+        .collect();
+    let other = ("AKIDOTHER".to_owned(), Some("other-token".to_owned()));
+    assert_eq!(
+        keys,
+        [
+            other.clone(),
+            other.clone(),
+            other.clone(),
+            other.clone(),
+            other,
+            ("AKIDEXAMPLE".to_owned(), None),
+            ("AKIDTHIRD".to_owned(), None)
+        ]
     );
 }
 

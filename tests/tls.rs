@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use sts_blocking::client::ProxySetting;
 use sts_blocking::error::{Error, TransportErrorKind};
-use sts_blocking::transport::ProxySetting;
 use sts_blocking::{Credentials, Sts, StsBuilder};
 
 fn data(name: &str) -> PathBuf {
@@ -376,8 +376,8 @@ fn platform_verifier_is_the_default_and_trusts_ssl_cert_file() {
     );
     assert_eq!(served.load(Ordering::SeqCst), 1);
     assert_eq!(
-        sts_blocking::transport::TrustRoots::default(),
-        sts_blocking::transport::TrustRoots::Platform
+        sts_blocking::client::TrustRoots::default(),
+        sts_blocking::client::TrustRoots::Platform
     );
 }
 
@@ -385,7 +385,7 @@ fn platform_verifier_is_the_default_and_trusts_ssl_cert_file() {
 fn no_verification_trusts_any_certificate_only_when_asked() {
     let (port, served) = https_server();
     let me = builder(port)
-        .trust_roots(sts_blocking::transport::TrustRoots::NoVerification)
+        .trust_roots(sts_blocking::client::TrustRoots::NoVerification)
         .build()
         .unwrap()
         .get_caller_identity()

@@ -188,7 +188,7 @@ impl ContainerProvider {
     }
 
     /// Overrides the timeouts (default 2 s connect, 5 s read; each at most
-    /// [`MAX_TIMEOUT`](crate::transport::MAX_TIMEOUT)).
+    /// [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT)).
     #[must_use]
     pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
         self.connect_timeout = crate::transport::clamp(connect);

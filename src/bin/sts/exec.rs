@@ -265,7 +265,6 @@ impl SessionSource {
         let mut c = self
             .sts
             .send_with_credentials(&op, &base)?
-            .output
             .into_credentials()?;
         c.account_id = base.account_id;
         Ok(c)
