@@ -1,7 +1,9 @@
 //! Bring your own HTTP client: the call engine (`sts_blocking::engine`) driven by a 60-line
 //! HTTP/1.1 client on `std::net::TcpStream` instead of ureq. Retries, backoff, the retry quota, the
 //! clock-skew correction, signing and typed errors come from the engine; the client only moves
-//! bytes. Needs no AWS and no `client` feature: it starts its own fake STS on 127.0.0.1.
+//! bytes. The endpoints come from `endpoint::for_client`, as `Sts`'s do: the same settings send to
+//! the same place (`aws-global` without a region, the regional endpoint for GetWebIdentityToken).
+//! Needs no AWS and no `client` feature: it starts its own fake STS on 127.0.0.1.
 //!
 //! ```text
 //! cargo run --example byo_http
@@ -16,7 +18,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sts_blocking::endpoint::{EndpointParams, resolve};
+use sts_blocking::endpoint::{EndpointParams, for_client};
 use sts_blocking::engine::{AttemptRecord, Call, Engine, Next, Now, Request, Response};
 use sts_blocking::error::{TimeoutPhase, TransportErrorKind};
 use sts_blocking::ops::{Decoded, GetCallerIdentity, Operation};
@@ -260,10 +262,18 @@ struct Outcome {
 
 fn script_run(print: bool) -> Result<Outcome, Error> {
     let url = fake_sts().map_err(|e| Error::config(format!("fake STS: {e}")))?;
-    let endpoint = resolve(&EndpointParams::for_region("us-east-1").endpoint(Some(&url)))?;
+    // The client's settings, resolved as `Sts` resolves them (a custom endpoint here: the fake).
+    let endpoints = for_client(&EndpointParams::for_region("us-east-1").endpoint(Some(&url)))?;
+    if print {
+        let defaults = for_client(&EndpointParams::default())?;
+        println!(
+            "No settings at all would send to {} signed for {}.",
+            defaults.main.url, defaults.main.signing_region
+        );
+    }
     let attempts = Arc::new(Mutex::new(Vec::new()));
     let seen = attempts.clone();
-    let engine = Engine::builder(endpoint)
+    let engine = Engine::builder(endpoints)
         .retry_config(RetryConfig::standard().base_backoff(Duration::from_millis(50)))
         .http_client("byo-tcp#1")
         .on_attempt(move |r: &AttemptRecord| {

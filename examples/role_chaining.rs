@@ -18,7 +18,7 @@ use sts_blocking::{Credentials, Error, Sts};
 /// Who `credentials` are, asked with `sts` (which shares its pool, retry quota and clock offset).
 fn identity(sts: &Sts, credentials: &Credentials) -> Result<String, Error> {
     let out = sts.send_with_credentials(&GetCallerIdentity::new(), credentials)?;
-    Ok(out.output.arn.unwrap_or_default())
+    Ok(out.arn.unwrap_or_default())
 }
 
 /// The identity at each hop, by hand: one client, `send_with_credentials` for each hop.
@@ -32,11 +32,9 @@ fn by_hand(env: &Env, role_a: &str, role_b: &str) -> Result<Vec<String>, Error> 
             &AssumeRole::new(role_a, "hop-a").duration_seconds(900),
             &base,
         )?
-        .output
         .into_credentials()?;
     let b = sts
         .send_with_credentials(&AssumeRole::new(role_b, "hop-b").duration_seconds(900), &a)?
-        .output
         .into_credentials()?;
     Ok(vec![
         identity(&sts, &base)?,

@@ -4,14 +4,16 @@
 //! pacing, skew correction, deadlines, decoding) is the engine's.
 
 use crate::credentials::{Credentials, ProvideCredentials};
-use crate::endpoint::{self, EndpointParams, GLOBAL_REGION, ResolvedEndpoint};
-use crate::engine::{Call, Engine, Next, Now, Response};
+use crate::endpoint::{self, EndpointParams, ResolvedEndpoint};
+use crate::engine::{
+    AttemptHook, AttemptRecord, Call, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, Engine, Next,
+    Now, Response, RetryDecision, RetryPolicy,
+};
 use crate::error::Error;
 use crate::ops::*;
 use crate::retry::{RetryConfig, RetryMode};
 use crate::sigv4::SigningKeyCache;
-use crate::transport::{Endpoint, PlainHttp, ProxySetting, Transport, TransportConfig, TrustRoots};
-use crate::xml::Decoded;
+use crate::transport::{Endpoint, PlainHttp, Transport, TransportConfig};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,13 +22,11 @@ use time::OffsetDateTime;
 
 mod from_settings;
 
-pub use crate::engine::{
-    AttemptHook, AttemptRecord, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryDecision,
-    RetryPolicy,
-};
+pub use crate::transport::{ProxySetting, TrustRoots};
 
 /// A blocking STS client. Cheap to clone; clones share the connection pool, the retry quota, the
 /// clock-skew offset and the signing-key cache. `Send + Sync`: share it between threads.
+/// [`Sts::with_credentials`] makes a client that shares them too and signs with other credentials.
 ///
 /// ```no_run
 /// use sts_blocking::Sts;
@@ -38,24 +38,21 @@ pub use crate::engine::{
 #[derive(Clone)]
 pub struct Sts {
     inner: Arc<Inner>,
+    credentials: Option<Arc<dyn ProvideCredentials>>,
+    /// The credentials when they are fixed: signed with as they are, without a copy per call.
+    fixed: Option<Arc<Credentials>>,
 }
 
+/// What every client made from one [`StsBuilder::build`] shares, whatever its credentials.
 struct Inner {
     region: Option<String>,
     /// Whether signed operations are signed (`false`: the AWS CLI's `--no-sign-request`).
     sign_requests: bool,
-    /// A custom endpoint without a region, under the AWS CLI's rule: signed calls fail with
-    /// [`Error::NoRegion`] (there is no region to sign for).
-    no_signing_region: bool,
     /// The call engine: settings and the state every call shares (retry quota, rate limiter, clock
     /// offset, signing keys).
     engine: Engine,
-    /// The engine's main endpoint as the transport reaches it.
-    url: Endpoint,
-    /// The engine's regional endpoint (GetWebIdentityToken when the main one is global).
-    regional_url: Option<Endpoint>,
-    credentials: Option<Arc<dyn ProvideCredentials>>,
-    fixed: Option<Arc<Credentials>>,
+    /// The engine's endpoints as the transport reaches them, checked against its policy once.
+    urls: Vec<Endpoint>,
     transport: Transport,
 }
 
@@ -123,7 +120,6 @@ impl fmt::Debug for StsBuilder {
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// Default cap on a response body. STS bodies are a few kilobytes.
 pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
-pub use crate::transport::MAX_TIMEOUT;
 
 impl StsBuilder {
     /// Sets the region (`us-east-1`, ...). Without one, the client uses the `aws-global`
@@ -255,14 +251,16 @@ impl StsBuilder {
         self
     }
 
-    /// Sets the connect timeout (default 3.1 s). Longer than [`MAX_TIMEOUT`] means that.
+    /// Sets the connect timeout (default 3.1 s). Longer than
+    /// [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT) means that.
     #[must_use]
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.connect_timeout = Some(t);
         self
     }
 
-    /// Sets the limit for one attempt (default 20 s). Longer than [`MAX_TIMEOUT`] means that.
+    /// Sets the limit for one attempt (default 20 s). Longer than
+    /// [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT) means that.
     #[must_use]
     pub fn attempt_timeout(mut self, t: Duration) -> Self {
         self.attempt_timeout = Some(t);
@@ -270,7 +268,7 @@ impl StsBuilder {
     }
 
     /// Sets the limit for a whole call, retries included (default 60 s). Longer than
-    /// [`MAX_TIMEOUT`] means that.
+    /// [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT) means that.
     #[must_use]
     pub fn total_timeout(mut self, t: Duration) -> Self {
         self.total_timeout = Some(t);
@@ -325,38 +323,19 @@ impl StsBuilder {
         if let Some(message) = &self.invalid_setting {
             return Err(Error::config(message.clone()));
         }
-        if let Some(r) = &self.region {
-            endpoint::check_region(r)?;
-        }
-        // No region and no custom endpoint: botocore's partition endpoint for STS, `aws-global`.
-        let region = match (&self.region, &self.endpoint_url) {
-            (None, None) => Some(GLOBAL_REGION),
-            (r, _) => r.as_deref(),
-        };
-        let params = EndpointParams {
-            region,
+        let endpoints = endpoint::for_client(&EndpointParams {
+            region: self.region.as_deref(),
             use_fips: self.use_fips,
             use_dual_stack: self.use_dual_stack,
             use_global_endpoint: self.use_global_endpoint,
             endpoint: self.endpoint_url.as_deref(),
-        };
-        let mut resolved = endpoint::resolve(&params)?;
-        if region == Some(GLOBAL_REGION) && self.endpoint_url.is_none() {
-            // botocore signs every `aws-global` endpoint (FIPS and dual-stack variants included)
-            // for the credential scope endpoints.json gives it, us-east-1.
-            "us-east-1".clone_into(&mut resolved.signing_region);
-        }
-        let url = self.check_url(&resolved.url)?;
-        let mut regional_url = None;
-        let mut engine = Engine::builder(resolved);
-        if self.use_global_endpoint && self.endpoint_url.is_none() {
-            let r = endpoint::resolve(&EndpointParams {
-                use_global_endpoint: false,
-                ..params
-            })?;
-            regional_url = Some(self.check_url(&r.url)?);
-            engine = engine.regional_endpoint(r);
-        }
+        })?;
+        let urls = [Some(&endpoints.main), endpoints.regional.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|e| self.check_url(&e.url))
+            .collect::<Result<Vec<_>, _>>()?;
+        let engine = Engine::builder(endpoints).require_region_to_sign(self.require_region_to_sign);
         let now = Now::system();
         // Only the low bits matter for a seed; the truncations are the point.
         let seed = now.wall().unix_timestamp_nanos() as u64 ^ (std::process::id() as u64) << 32;
@@ -382,18 +361,14 @@ impl StsBuilder {
         })?;
         Ok(Sts {
             inner: Arc::new(Inner {
-                no_signing_region: self.require_region_to_sign
-                    && self.region.is_none()
-                    && self.endpoint_url.is_some(),
                 sign_requests: self.sign_requests.unwrap_or(true),
                 region: self.region,
                 engine,
-                url,
-                regional_url,
-                credentials: self.credentials,
-                fixed: self.fixed,
+                urls,
                 transport,
             }),
+            credentials: self.credentials,
+            fixed: self.fixed,
         })
     }
 
@@ -462,7 +437,41 @@ impl Sts {
     /// The credentials provider, if one is set.
     #[must_use]
     pub fn credentials_provider(&self) -> Option<&Arc<dyn ProvideCredentials>> {
-        self.inner.credentials.as_ref()
+        self.credentials.as_ref()
+    }
+
+    /// This client signing with `credentials` instead: the same endpoint and settings, and it
+    /// shares this client's connection pool, retry quota, clock-skew offset and signing-key cache
+    /// (role chaining without building another client).
+    ///
+    /// ```no_run
+    /// use sts_blocking::ops::AssumeRole;
+    /// let sts = sts_blocking::Sts::from_env()?;
+    /// let role = sts
+    ///     .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/deploy", "hop"))?
+    ///     .into_credentials()?;
+    /// let as_role = sts.with_credentials(role);
+    /// println!("{:?}", as_role.get_caller_identity()?.arn);
+    /// # Ok::<(), sts_blocking::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_credentials(&self, credentials: Credentials) -> Sts {
+        let fixed = Arc::new(credentials);
+        Sts {
+            inner: self.inner.clone(),
+            credentials: Some(fixed.clone()),
+            fixed: Some(fixed),
+        }
+    }
+
+    /// As [`Sts::with_credentials`], with credentials from `provider`.
+    #[must_use]
+    pub fn with_credentials_provider(&self, provider: Arc<dyn ProvideCredentials>) -> Sts {
+        Sts {
+            inner: self.inner.clone(),
+            credentials: Some(provider),
+            fixed: None,
+        }
     }
 
     /// The current clock-skew correction in milliseconds (server time minus local time).
@@ -483,9 +492,9 @@ impl Sts {
         self.inner.engine.user_agent()
     }
 
-    /// Signing time: now plus the clock offset.
+    /// The time a request signed now carries: the wall clock plus the clock-skew correction.
     #[must_use]
-    pub fn now(&self) -> OffsetDateTime {
+    pub fn signing_time(&self) -> OffsetDateTime {
         self.inner.engine.signing_time(OffsetDateTime::now_utc())
     }
 
@@ -508,7 +517,8 @@ impl Sts {
     }
 
     /// As [`Sts::send`], signing with `credentials` instead of the client's provider (role chaining
-    /// without building another client; shares the pool, retry quota and clock offset).
+    /// without building another client; shares the pool, retry quota and clock offset). For the
+    /// request id too, or many calls, use [`Sts::with_credentials`].
     ///
     /// # Errors
     /// As [`Sts::send`].
@@ -516,8 +526,8 @@ impl Sts {
         &self,
         op: &O,
         credentials: &Credentials,
-    ) -> Result<Decoded<O::Output>, Error> {
-        self.send_inner(op, Some(credentials))
+    ) -> Result<O::Output, Error> {
+        self.send_inner(op, Some(credentials)).map(|d| d.output)
     }
 
     fn send_inner<O: Operation>(
@@ -528,11 +538,7 @@ impl Sts {
         // Validated and encoded before credentials are resolved: bad input costs no provider call.
         let body = op.to_form()?.into_string();
         let resolved;
-        let credentials = match (
-            O::SIGNED && self.inner.sign_requests,
-            given,
-            &self.inner.fixed,
-        ) {
+        let credentials = match (O::SIGNED && self.inner.sign_requests, given, &self.fixed) {
             (false, ..) => None,
             (true, Some(c), _) => {
                 self.check_signing_region()?;
@@ -563,16 +569,14 @@ impl Sts {
         loop {
             match call.poll(Now::system()) {
                 Next::Send(request) => {
-                    let url = match (request.target, &inner.regional_url) {
-                        (1, Some(regional)) => regional,
-                        _ => &inner.url,
-                    };
-                    let result = inner.transport.post(
-                        url,
-                        request.headers(),
-                        request.body(),
-                        request.timeout(),
-                    );
+                    let result = inner.url(request.url()).and_then(|url| {
+                        inner.transport.post(
+                            url,
+                            request.headers(),
+                            request.body(),
+                            request.timeout(),
+                        )
+                    });
                     match result {
                         Ok(r) => {
                             let lookup = |name: &str| r.header(name);
@@ -592,10 +596,7 @@ impl Sts {
     /// [`Error::NoRegion`] when the client has a custom endpoint and no region to sign for (clients
     /// configured as the AWS CLI configures itself, see [`StsBuilder::region`]).
     pub(crate) fn check_signing_region(&self) -> Result<(), Error> {
-        if self.inner.no_signing_region {
-            return Err(Error::NoRegion);
-        }
-        Ok(())
+        self.inner.engine.check_signing_region()
     }
 
     /// The credentials a signed call would use now.
@@ -603,7 +604,7 @@ impl Sts {
     /// # Errors
     /// [`Error::Credentials`] when no provider is set or it fails.
     pub fn resolve_credentials(&self) -> Result<Credentials, Error> {
-        match &self.inner.credentials {
+        match &self.credentials {
             Some(p) => p.provide_credentials(),
             None => Err(crate::error::CredentialsError::new(
                 "none",
@@ -787,10 +788,117 @@ impl Sts {
     }
 }
 
+impl Inner {
+    /// The checked endpoint the engine asks to send to: one of the engine's own, found by URL.
+    fn url(&self, url: &str) -> Result<&Endpoint, Error> {
+        self.urls.iter().find(|e| e.full == url).ok_or_else(|| {
+            Error::config("internal: the engine asked for an endpoint it was not given")
+        })
+    }
+}
+
 /// Crate-internal access for the identity-proof helpers in `client_presign.rs`.
 impl Sts {
     /// The signing-key cache shared by every request of this client.
     pub(crate) fn signing_keys(&self) -> &SigningKeyCache {
         self.inner.engine.signing_keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a client sends each kind of call: (URL, signing region) of GetCallerIdentity and of
+    /// GetWebIdentityToken.
+    fn plan(engine: &Engine) -> [(String, String); 2] {
+        ["GetCallerIdentity", "GetWebIdentityToken"].map(|action| {
+            let t = engine.target_for(action);
+            (t.full.clone(), t.endpoint.signing_region.clone())
+        })
+    }
+
+    /// The same settings give the same endpoints through `Sts` and through the engine builder
+    /// alone (`endpoint::for_client`, `EngineBuilder::require_region_to_sign`): a bring-your-own-HTTP
+    /// driver sends where `Sts` sends.
+    #[test]
+    fn sts_and_the_engine_alone_resolve_the_same_endpoints() {
+        let custom = Some("http://127.0.0.1:5000");
+        let mut checked = 0;
+        for region in [
+            None,
+            Some("eu-west-1"),
+            Some("aws-global"),
+            Some("bad.region"),
+        ] {
+            for endpoint_url in [None, custom] {
+                for flags in 0u8..16 {
+                    let (fips, dual, global, cli) = (
+                        flags & 1 != 0,
+                        flags & 2 != 0,
+                        flags & 4 != 0,
+                        flags & 8 != 0,
+                    );
+                    let params = EndpointParams {
+                        region,
+                        use_fips: fips,
+                        use_dual_stack: dual,
+                        use_global_endpoint: global,
+                        endpoint: endpoint_url,
+                    };
+                    let mut b = Sts::builder()
+                        .proxy(ProxySetting::Disabled)
+                        .use_fips(fips)
+                        .use_dual_stack(dual)
+                        .use_global_endpoint(global);
+                    if let Some(r) = region {
+                        b = b.region(r);
+                    }
+                    if let Some(u) = endpoint_url {
+                        b = b.endpoint_url(u);
+                    }
+                    if cli {
+                        b = b.require_region_to_sign();
+                    }
+                    let alone = endpoint::for_client(&params).and_then(|e| {
+                        Engine::builder(e)
+                            .require_region_to_sign(cli)
+                            .build(Now::system())
+                    });
+                    match (b.build(), alone) {
+                        (Ok(sts), Ok(engine)) => {
+                            let e = &sts.inner.engine;
+                            assert_eq!(plan(e), plan(&engine), "{params:?}");
+                            assert_eq!(
+                                e.check_signing_region().is_err(),
+                                engine.check_signing_region().is_err(),
+                                "{params:?}"
+                            );
+                            checked += 1;
+                        }
+                        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                        (a, b) => panic!("{params:?}: Sts {a:?}, engine {b:?}"),
+                    }
+                }
+            }
+        }
+        // Every combination that resolves was compared (the rest failed alike).
+        assert_eq!(checked, 60);
+    }
+
+    /// The shell sends each request to the endpoint the engine chose, by its URL.
+    #[test]
+    fn the_shell_knows_every_url_the_engine_asks_for() {
+        let sts = Sts::builder()
+            .proxy(ProxySetting::Disabled)
+            .region("us-west-2")
+            .use_global_endpoint(true)
+            .build()
+            .unwrap();
+        for action in ["GetCallerIdentity", "GetWebIdentityToken"] {
+            let want = &sts.inner.engine.target_for(action).full;
+            assert_eq!(&sts.inner.url(want).unwrap().full, want);
+        }
+        assert!(sts.inner.url("https://sts.example.com/").is_err());
     }
 }

@@ -35,7 +35,7 @@ impl Sts {
         presign::presign_get_caller_identity(
             self.endpoint(),
             &credentials,
-            self.now(),
+            self.signing_time(),
             expires,
             extra_signed_headers,
             self.signing_keys(),
@@ -64,7 +64,7 @@ impl Sts {
         presign::signed_get_caller_identity(
             self.endpoint(),
             &credentials,
-            self.now(),
+            self.signing_time(),
             extra_signed_headers,
             self.signing_keys(),
         )

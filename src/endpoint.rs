@@ -19,6 +19,19 @@
 //!
 //! Like the rule set, the region is not validated: it is interpolated into the host name as given. Callers
 //! that take a region from users should reject anything that is not a plain host label first.
+//!
+//! A client adds defaults around the rules, as the AWS CLI does: [`for_client`] resolves the
+//! endpoints of a client's settings (no region means `aws-global`; GetWebIdentityToken goes to the
+//! regional endpoint). [`Sts`](crate::Sts) and a bring-your-own-HTTP driver of the call engine
+//! ([`Engine::builder`](crate::engine::Engine::builder)) both take their endpoints from it.
+//!
+//! ```
+//! use sts_blocking::endpoint::{for_client, EndpointParams};
+//! // No region, no custom endpoint: the rules fail, a client uses aws-global.
+//! let client = for_client(&EndpointParams::default()).unwrap();
+//! assert_eq!(client.main.url, "https://sts.amazonaws.com");
+//! assert_eq!(client.main.signing_region, "us-east-1");
+//! ```
 
 use crate::error::Error;
 
@@ -391,7 +404,6 @@ pub fn partition_for(region: &str) -> &'static Partition {
 ///
 /// # Errors
 /// [`Error::Config`] quoting the region (cut when long).
-#[cfg(feature = "client")]
 pub(crate) fn check_region(region: &str) -> Result<(), Error> {
     // botocore's rule: `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$` (and not empty here).
     let ok = (1..=63).contains(&region.len())
@@ -520,6 +532,113 @@ pub fn resolve(params: &EndpointParams<'_>) -> Result<ResolvedEndpoint, Error> {
         (false, false) => format!("https://sts.{region}.{}", p.dns_suffix),
     };
     Ok(endpoint(url, region))
+}
+
+/// The endpoints of a client with these settings: [`resolve`]'s rules plus the defaults the AWS CLI
+/// adds around them. Built by [`for_client`] (or from one [`ResolvedEndpoint`], taken as it is).
+///
+/// ```
+/// use sts_blocking::endpoint::{for_client, EndpointParams};
+/// // The legacy global endpoint does not serve GetWebIdentityToken: it goes to the region's own.
+/// let legacy = EndpointParams::for_region("eu-west-1").use_global_endpoint(true);
+/// let client = for_client(&legacy).unwrap();
+/// assert_eq!(client.main.url, "https://sts.amazonaws.com");
+/// assert_eq!(client.for_action("GetWebIdentityToken").url, "https://sts.eu-west-1.amazonaws.com");
+/// assert_eq!(client.for_action("AssumeRole").url, "https://sts.amazonaws.com");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientEndpoints {
+    /// Where calls go.
+    pub main: ResolvedEndpoint,
+    /// Where GetWebIdentityToken goes instead (`None`: to `main`): the regional endpoint, when
+    /// `main` is the legacy global one, which does not serve it.
+    pub regional: Option<ResolvedEndpoint>,
+    /// A custom endpoint and no region. `main` signs for `us-east-1` (the rules' default); a client
+    /// configured as the AWS CLI configures itself refuses to sign instead ([`Error::NoRegion`], see
+    /// [`EngineBuilder::require_region_to_sign`](crate::engine::EngineBuilder::require_region_to_sign)).
+    pub no_region: bool,
+}
+
+impl ClientEndpoints {
+    /// Where calls of the operation `action` go.
+    #[must_use]
+    pub fn for_action(&self, action: &str) -> &ResolvedEndpoint {
+        match (&self.regional, action) {
+            (Some(regional), "GetWebIdentityToken") => regional,
+            _ => &self.main,
+        }
+    }
+}
+
+impl From<ResolvedEndpoint> for ClientEndpoints {
+    /// Every call to this endpoint, as it is.
+    fn from(main: ResolvedEndpoint) -> Self {
+        Self {
+            main,
+            regional: None,
+            no_region: false,
+        }
+    }
+}
+
+/// Resolves the endpoints of a client with these settings, as the AWS CLI (botocore) does:
+///
+/// - the region must be a host label ([`Error::Config`] otherwise), as botocore checks it;
+/// - no region and no custom endpoint: the `aws-global` pseudo-region (botocore's partition endpoint
+///   for STS), `https://sts.amazonaws.com`, where [`resolve`] says `Missing Region`;
+/// - `aws-global` signs for `us-east-1`, its credential scope, with FIPS and dual-stack too;
+/// - with `use_global_endpoint`, GetWebIdentityToken goes to the regional endpoint
+///   ([`ClientEndpoints::regional`]);
+/// - a custom endpoint without a region is marked ([`ClientEndpoints::no_region`]).
+///
+/// ```
+/// use sts_blocking::endpoint::{for_client, EndpointParams};
+/// let fips = for_client(&EndpointParams::default().use_fips(true)).unwrap();
+/// assert_eq!(fips.main.url, "https://sts-fips.aws-global.amazonaws.com");
+/// assert_eq!(fips.main.signing_region, "us-east-1");
+/// let custom = for_client(&EndpointParams::default().endpoint(Some("http://127.0.0.1:5000"))).unwrap();
+/// assert!(custom.no_region);
+/// assert!(for_client(&EndpointParams::for_region("a.b")).is_err());
+/// ```
+///
+/// # Errors
+/// [`Error::Config`] for a region that is not a host label; [`Error::Endpoint`] when the rules
+/// fail (FIPS with a custom endpoint, ...).
+pub fn for_client(params: &EndpointParams<'_>) -> Result<ClientEndpoints, Error> {
+    if let Some(region) = params.region {
+        check_region(region)?;
+    }
+    // No region and no custom endpoint: botocore's partition endpoint for STS, `aws-global`.
+    let region = match (params.region, params.endpoint) {
+        (None, None) => Some(GLOBAL_REGION),
+        (region, _) => region,
+    };
+    let params = EndpointParams { region, ..*params };
+    let scoped = |params: &EndpointParams<'_>| {
+        let mut resolved = resolve(params)?;
+        if region == Some(GLOBAL_REGION) && params.endpoint.is_none() {
+            // botocore signs every `aws-global` endpoint (FIPS and dual-stack variants included)
+            // for the credential scope endpoints.json gives it, us-east-1.
+            "us-east-1".clone_into(&mut resolved.signing_region);
+        }
+        Ok::<_, Error>(resolved)
+    };
+    let main = scoped(&params)?;
+    let regional = if params.use_global_endpoint && params.endpoint.is_none() {
+        let regional = scoped(&EndpointParams {
+            use_global_endpoint: false,
+            ..params
+        })?;
+        (regional != main).then_some(regional)
+    } else {
+        None
+    };
+    Ok(ClientEndpoints {
+        main,
+        regional,
+        no_region: region.is_none(),
+    })
 }
 
 /// Every host name the rules can produce for `region` (any combination of FIPS, dual-stack and the
@@ -848,5 +967,146 @@ mod tests {
                 "sts.eu-west-1.api.aws",
             ]
         );
+    }
+
+    /// A client's endpoints: (settings) -> (main URL, its signing region, where GetWebIdentityToken
+    /// goes with its signing region, no_region).
+    type ClientCase<'a> = (
+        EndpointParams<'a>,
+        &'a str,
+        &'a str,
+        (&'a str, &'a str),
+        bool,
+    );
+
+    #[test]
+    fn client_defaults() {
+        let none = EndpointParams::default();
+        let custom = Some("http://127.0.0.1:5000");
+        let cases: &[ClientCase<'_>] = &[
+            // No region: aws-global, signed for us-east-1 in every variant.
+            (
+                none,
+                "https://sts.amazonaws.com",
+                "us-east-1",
+                ("https://sts.amazonaws.com", "us-east-1"),
+                false,
+            ),
+            (
+                none.use_fips(true),
+                "https://sts-fips.aws-global.amazonaws.com",
+                "us-east-1",
+                ("https://sts-fips.aws-global.amazonaws.com", "us-east-1"),
+                false,
+            ),
+            (
+                none.use_dual_stack(true),
+                "https://sts.aws-global.api.aws",
+                "us-east-1",
+                ("https://sts.aws-global.api.aws", "us-east-1"),
+                false,
+            ),
+            (
+                p(Some("aws-global")).use_fips(true),
+                "https://sts-fips.aws-global.amazonaws.com",
+                "us-east-1",
+                ("https://sts-fips.aws-global.amazonaws.com", "us-east-1"),
+                false,
+            ),
+            // The legacy global endpoint: GetWebIdentityToken stays regional.
+            (
+                p(Some("us-west-2")).use_global_endpoint(true),
+                "https://sts.amazonaws.com",
+                "us-east-1",
+                ("https://sts.us-west-2.amazonaws.com", "us-west-2"),
+                false,
+            ),
+            (
+                none.use_global_endpoint(true),
+                "https://sts.amazonaws.com",
+                "us-east-1",
+                ("https://sts.amazonaws.com", "us-east-1"),
+                false,
+            ),
+            // aws-global's scope holds for GetWebIdentityToken too.
+            (
+                none.use_global_endpoint(true).use_fips(true),
+                "https://sts-fips.aws-global.amazonaws.com",
+                "us-east-1",
+                ("https://sts-fips.aws-global.amazonaws.com", "us-east-1"),
+                false,
+            ),
+            (
+                none.use_global_endpoint(true).use_dual_stack(true),
+                "https://sts.aws-global.api.aws",
+                "us-east-1",
+                ("https://sts.aws-global.api.aws", "us-east-1"),
+                false,
+            ),
+            // A region is the rules' answer.
+            (
+                p(Some("eu-west-3")),
+                "https://sts.eu-west-3.amazonaws.com",
+                "eu-west-3",
+                ("https://sts.eu-west-3.amazonaws.com", "eu-west-3"),
+                false,
+            ),
+            // A custom endpoint: as given; without a region, marked.
+            (
+                none.endpoint(custom),
+                "http://127.0.0.1:5000",
+                "us-east-1",
+                ("http://127.0.0.1:5000", "us-east-1"),
+                true,
+            ),
+            (
+                p(Some("eu-west-1"))
+                    .endpoint(custom)
+                    .use_global_endpoint(true),
+                "http://127.0.0.1:5000",
+                "eu-west-1",
+                ("http://127.0.0.1:5000", "eu-west-1"),
+                false,
+            ),
+        ];
+        for (params, url, signing, (gwit_url, gwit_signing), no_region) in cases {
+            let c = for_client(params).unwrap();
+            assert_eq!(
+                (c.main.url.as_str(), c.main.signing_region.as_str()),
+                (*url, *signing),
+                "{params:?}"
+            );
+            let gwit = c.for_action("GetWebIdentityToken");
+            assert_eq!(
+                (gwit.url.as_str(), gwit.signing_region.as_str()),
+                (*gwit_url, *gwit_signing),
+                "{params:?}"
+            );
+            assert_eq!(c.for_action("AssumeRole"), &c.main, "{params:?}");
+            assert_eq!(c.no_region, *no_region, "{params:?}");
+        }
+    }
+
+    #[test]
+    fn client_errors() {
+        for (params, want) in [
+            (
+                p(Some("evil.com/x")),
+                "Provided region_name 'evil.com/x' doesn't match a supported format.",
+            ),
+            (
+                p(Some("")),
+                "Provided region_name '' doesn't match a supported format.",
+            ),
+            (
+                EndpointParams::default()
+                    .use_fips(true)
+                    .endpoint(Some("https://example.com")),
+                "Invalid Configuration: FIPS and custom endpoint are not supported",
+            ),
+        ] {
+            let e = for_client(&params).unwrap_err();
+            assert!(e.to_string().contains(want), "{params:?}: {e}");
+        }
     }
 }

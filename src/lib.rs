@@ -40,7 +40,7 @@ mod secret;
 pub mod settings;
 pub mod sigv4;
 #[cfg(feature = "client")]
-pub mod transport;
+mod transport;
 mod url;
 mod validate;
 mod xml;
@@ -99,8 +99,9 @@ pub mod __private {
     pub mod query {
         pub use crate::query::*;
     }
-    /// The XML response decoder.
+    /// The XML response reader, and the decoder of an operation's response built on it.
     pub mod xml {
+        pub use crate::ops::decode::decode_response;
         pub use crate::xml::*;
     }
     /// Retry classification, the retry quota and the adaptive rate limiter.

@@ -12,8 +12,8 @@
 //! - **Trust.** The configured roots ([`TrustRoots`]: the bundled roots, the platform's, or only a
 //!   CA bundle). TLS failures are [`TransportErrorKind::Tls`].
 //! - **Limits.** No redirects; status codes are not errors; a capped body; a connect timeout and a
-//!   limit for the whole exchange (and optionally for each read), all clamped to [`MAX_TIMEOUT`]
-//!   so that no deadline arithmetic can overflow.
+//!   limit for the whole exchange (and optionally for each read), all clamped to
+//!   [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT) so that no deadline arithmetic can overflow.
 //!
 //! One keep-alive agent per transport with a small DNS cache; a request allocates nothing the
 //! caller does not read (the response keeps ureq's header map).
@@ -40,7 +40,6 @@ use std::time::Duration;
 use ureq::http::{HeaderName, HeaderValue};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
-pub use crate::engine::MAX_TIMEOUT;
 pub(crate) use crate::engine::clamp;
 
 /// Which proxy to use. `Debug` hides the proxy URL's user info.
@@ -138,6 +137,22 @@ pub(crate) enum PlainHttp {
     Anywhere,
 }
 
+/// The container endpoint's addresses, and loopback: where `PlainHttp::Container` may go over
+/// plain `http` (also the allowlist of `AWS_CONTAINER_CREDENTIALS_FULL_URI`).
+#[must_use]
+pub(crate) fn is_container_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4 == Ipv4Addr::new(169, 254, 170, 2)
+                || v4 == Ipv4Addr::new(169, 254, 170, 23)
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)
+        }
+    }
+}
+
 /// IMDS's link-local addresses.
 fn is_imds_ip(ip: IpAddr) -> bool {
     match ip {
@@ -169,7 +184,7 @@ impl Endpoint {
         let host = url.host.trim_start_matches('[').trim_end_matches(']');
         let ip = host.parse::<IpAddr>().ok();
         let link_local = match (plain, ip) {
-            (PlainHttp::Container, Some(ip)) => crate::credentials::container::is_allowed_ip(ip),
+            (PlainHttp::Container, Some(ip)) => is_container_ip(ip),
             (PlainHttp::Imds, Some(ip)) => is_imds_ip(ip),
             (PlainHttp::Container, None) if url.scheme == "http" && !url.is_loopback() => {
                 resolves_only_to_container(host, url.port.unwrap_or(80))
@@ -207,17 +222,14 @@ fn resolves_only_to_container(host: &str, port: u16) -> bool {
     use std::net::ToSocketAddrs;
     (host, port).to_socket_addrs().is_ok_and(|addrs| {
         let addrs: Vec<_> = addrs.collect();
-        !addrs.is_empty()
-            && addrs
-                .iter()
-                .all(|a| crate::credentials::container::is_allowed_ip(a.ip()))
+        !addrs.is_empty() && addrs.iter().all(|a| is_container_ip(a.ip()))
     })
 }
 
 /// How a [`Transport`] is built.
 #[derive(Debug, Clone)]
 pub(crate) struct TransportConfig {
-    /// Connect timeout (clamped to [`MAX_TIMEOUT`]).
+    /// Connect timeout (clamped to [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT)).
     pub connect_timeout: Duration,
     /// Body cap in bytes.
     pub max_body: u64,
@@ -837,6 +849,7 @@ mod tests {
 
     #[test]
     fn huge_timeouts_are_clamped() {
+        use crate::engine::MAX_TIMEOUT;
         assert_eq!(clamp(Duration::MAX), MAX_TIMEOUT);
         assert!(std::time::Instant::now().checked_add(MAX_TIMEOUT).is_some());
     }

@@ -2,7 +2,6 @@
 //! over [`roxmltree`] that borrow from the body.
 
 use crate::error::{Error, ErrorCode, Fault, ServiceError};
-use crate::ops::Operation;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -23,17 +22,6 @@ pub const MAX_ATTRIBUTES: usize = 256;
 /// Most namespace declarations (`xmlns`, `xmlns:p`) accepted in one response document. roxmltree
 /// copies the namespaces in scope into every element that declares one, so this bounds that step.
 pub const MAX_NAMESPACE_DECLARATIONS: usize = 32;
-
-/// A parsed success response: the output and the request id from `ResponseMetadata`
-/// (`Sts::send_with_metadata`).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Decoded<T> {
-    /// The operation's output.
-    pub output: T,
-    /// `ResponseMetadata/RequestId`, or else the `x-amzn-RequestId` header.
-    pub request_id: Option<String>,
-}
 
 /// One element of a response, with typed getters for its children.
 #[derive(Debug, Clone, Copy)]
@@ -349,43 +337,35 @@ fn check_depth(doc: &roxmltree::Document<'_>) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Decodes a response to `O`: a 2xx `<OResponse><OResult>` body into the output, anything else into an
-/// error.
-///
-/// `header_request_id` is the `x-amzn-RequestId` header, used when the body has no request id.
+/// Reads the response to the action `action`: a 2xx `<{action}Response><{action}Result>` body is
+/// handed to `read_result` (its `Result` element), anything else becomes an error. Returns what
+/// `read_result` read and the request id (`ResponseMetadata/RequestId`, or else
+/// `header_request_id`, the `x-amzn-RequestId` header).
 ///
 /// # Errors
 /// [`Error::Service`] for an STS error body, [`Error::InvalidResponse`] for anything not understood,
-/// including a 2xx body of another operation.
-pub fn decode_response<O: Operation>(
+/// including a 2xx body of another action; `read_result`'s errors carry the response's status.
+pub fn read_response<T>(
     status: u16,
     body: &[u8],
     header_request_id: Option<&str>,
-) -> Result<Decoded<O::Output>, Error> {
+    action: &'static str,
+    read_result: impl FnOnce(Element<'_, '_>) -> Result<T, Error>,
+) -> Result<(T, Option<String>), Error> {
     if !(200..300).contains(&status) {
-        return Err(decode_error(
-            status,
-            body,
-            header_request_id,
-            Some(O::ACTION),
-        ));
+        return Err(decode_error(status, body, header_request_id, Some(action)));
     }
     let normalized = line_ends(body);
     let doc = parse_document(status, &normalized)?;
     let root = doc.root_element();
     let name = root.tag_name().name();
     if name == "ErrorResponse" {
-        return Err(decode_error(
-            status,
-            body,
-            header_request_id,
-            Some(O::ACTION),
-        ));
+        return Err(decode_error(status, body, header_request_id, Some(action)));
     }
-    if name.strip_suffix("Response") != Some(O::ACTION) {
+    if name.strip_suffix("Response") != Some(action) {
         return Err(Error::InvalidResponse {
             status,
-            reason: format!("expected <{}Response>, got <{name}>", O::ACTION),
+            reason: format!("expected <{action}Response>, got <{name}>"),
             snippet: String::new(),
         });
     }
@@ -397,14 +377,12 @@ pub fn decode_response<O: Operation>(
     let result = root
         .node
         .children()
-        .find(|n| n.is_element() && n.tag_name().name().strip_suffix("Result") == Some(O::ACTION))
+        .find(|n| n.is_element() && n.tag_name().name().strip_suffix("Result") == Some(action))
         .map(|node| Element { node })
-        .ok_or_else(|| bad(format!("missing <{}Result>", O::ACTION)))
+        .ok_or_else(|| bad(format!("missing <{action}Result>")))
         .map_err(|e| with_status(e, status))?;
-    Ok(Decoded {
-        output: O::decode(result).map_err(|e| with_status(e, status))?,
-        request_id,
-    })
+    let output = read_result(result).map_err(|e| with_status(e, status))?;
+    Ok((output, request_id))
 }
 
 /// The getters build [`Error::InvalidResponse`] without the status; put the real (2xx) one in.
@@ -475,7 +453,6 @@ mod tests {
 
     #[test]
     fn carriage_returns_are_line_ends_next_to_entities_too() {
-        use crate::ops::GetAccessKeyInfo;
         // (raw text, decoded): every \r and \r\n of the raw body is \n; &#13; stays \r.
         for (raw, want) in [
             ("a\r&gt;b", "a\n>b"),
@@ -489,8 +466,11 @@ mod tests {
                 "<GetAccessKeyInfoResponse><GetAccessKeyInfoResult><Account>{raw}</Account>\
                  </GetAccessKeyInfoResult></GetAccessKeyInfoResponse>"
             );
-            let out = decode_response::<GetAccessKeyInfo>(200, body.as_bytes(), None).unwrap();
-            assert_eq!(out.output.account.as_deref(), Some(want), "{raw:?}");
+            let (account, _) = read_response(200, body.as_bytes(), None, "GetAccessKeyInfo", |r| {
+                Ok(r.opt_string("Account"))
+            })
+            .unwrap();
+            assert_eq!(account.as_deref(), Some(want), "{raw:?}");
             let err = format!(
                 "<ErrorResponse><Error><Code>C</Code><Message>{raw}</Message></Error></ErrorResponse>"
             );
@@ -535,16 +515,17 @@ mod tests {
     /// invalid response with status 200, the status the member getters assume.
     #[test]
     fn invalid_success_bodies_keep_their_status() {
-        use crate::ops::{AssumeRole, GetCallerIdentity};
         let no_result = b"<GetCallerIdentityResponse></GetCallerIdentityResponse>";
         let bad_member = b"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId>\
 <SecretAccessKey>s</SecretAccessKey><Expiration>soon</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>";
         for status in [200, 201, 299] {
-            match decode_response::<GetCallerIdentity>(status, no_result, None) {
+            match read_response(status, no_result, None, "GetCallerIdentity", |_| Ok(())) {
                 Err(Error::InvalidResponse { status: s, .. }) => assert_eq!(s, status),
                 other => panic!("{other:?}"),
             }
-            match decode_response::<AssumeRole>(status, bad_member, None) {
+            let expiration =
+                |r: Element<'_, '_>| r.required("Credentials")?.timestamp("Expiration");
+            match read_response(status, bad_member, None, "AssumeRole", expiration) {
                 Err(Error::InvalidResponse { status: s, .. }) => assert_eq!(s, status),
                 other => panic!("{other:?}"),
             }

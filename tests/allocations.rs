@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use sts_blocking::transport::ProxySetting;
+use sts_blocking::client::ProxySetting;
 use sts_blocking::{Credentials, Sts};
 
 thread_local! {

@@ -556,6 +556,127 @@ fn no_region_uses_the_aws_global_endpoint_as_botocore() {
     assert_eq!(sts.endpoint().url, "https://sts.eu-west-3.amazonaws.com");
 }
 
+/// A loopback proxy that records the `CONNECT` target of each connection, then hangs up: where a
+/// client would have sent, without leaving the machine.
+fn recording_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::BufRead;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let targets = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = targets.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let mut first = String::new();
+            let _ = std::io::BufReader::new(&client).read_line(&mut first);
+            let target = first.split_whitespace().nth(1).unwrap_or("").to_owned();
+            seen.lock().unwrap().push(target);
+        }
+    });
+    (url, targets)
+}
+
+/// With the legacy global endpoint, GetWebIdentityToken leaves `Sts` for the regional host and the
+/// other calls for the global one: the shell sends where the engine's request says.
+#[test]
+fn get_web_identity_token_goes_to_the_regional_host_through_sts() {
+    let (proxy, targets) = recording_proxy();
+    let sts = Sts::builder()
+        .region("us-west-2")
+        .use_global_endpoint(true)
+        .credentials(Credentials::new("AKIDEXAMPLE", "test-secret", None))
+        .max_attempts(1)
+        .proxy(sts_blocking::client::ProxySetting::Url {
+            url: proxy,
+            no_proxy: None,
+        })
+        .build()
+        .unwrap();
+    assert!(sts.get_caller_identity().is_err());
+    let op = GetWebIdentityToken::new(vec!["https://a.example".into()], "ES384");
+    assert!(sts.get_web_identity_token(&op).is_err());
+    assert_eq!(
+        *targets.lock().unwrap(),
+        ["sts.amazonaws.com:443", "sts.us-west-2.amazonaws.com:443"]
+    );
+}
+
+/// `with_credentials` is the same client signing with other credentials: the same endpoint, and it
+/// shares the clock-skew offset and the retry quota; the original keeps its own credentials.
+/// `send_with_credentials` answers as `send` does.
+#[test]
+fn with_credentials_signs_with_them_and_shares_the_client() {
+    let ahead = time::OffsetDateTime::now_utc() + time::Duration::minutes(10);
+    let fake = FakeSts::start(caller_identity());
+    let fail = || Reply::xml(500, error_body("InternalError", "oops"));
+    fake.push([
+        Reply::xml(403, error_body("RequestTimeTooSkewed", "too skewed"))
+            .with_header("Date", &support::http_date(ahead)),
+        caller_identity(),
+        fail(),
+        fail(),
+    ]);
+    let sts = Sts::builder()
+        .region("us-east-1")
+        .endpoint_url(fake.url())
+        .credentials(Credentials::new("AKIDEXAMPLE", "test-secret", None))
+        .retry_config(
+            sts_blocking::retry::RetryConfig::standard().base_backoff(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let before = sts.retry_tokens();
+    let other = sts.with_credentials(Credentials::new(
+        "AKIDOTHER",
+        "other-secret",
+        Some("other-token".into()),
+    ));
+    assert_eq!(other.endpoint(), sts.endpoint());
+    // The skew correction and the retry cost (two 500s, the last refunded on success), learnt
+    // through `other`, are `sts`'s too.
+    other.get_caller_identity().unwrap();
+    other.get_caller_identity().unwrap();
+    let offset = sts.clock_offset_millis();
+    assert!((590_000..=610_000).contains(&offset), "offset {offset}");
+    assert_eq!(other.clock_offset_millis(), offset);
+    assert_eq!(sts.retry_tokens(), before - 10);
+    assert_eq!(other.retry_tokens(), before - 10);
+    let skew = (sts.signing_time() - time::OffsetDateTime::now_utc()).whole_seconds();
+    assert!((590..=610).contains(&skew), "{skew}");
+    sts.get_caller_identity().unwrap();
+    let me: GetCallerIdentityOutput = sts
+        .send_with_credentials(
+            &GetCallerIdentity::new(),
+            &Credentials::new("AKIDTHIRD", "third-secret", None),
+        )
+        .unwrap();
+    assert!(me.arn.is_some());
+    let keys: Vec<_> = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            let auth = r.header("authorization").unwrap();
+            let key = auth.split("Credential=").nth(1).unwrap();
+            (
+                key.split('/').next().unwrap().to_owned(),
+                r.header("x-amz-security-token").map(str::to_owned),
+            )
+        })
+        .collect();
+    let other = ("AKIDOTHER".to_owned(), Some("other-token".to_owned()));
+    assert_eq!(
+        keys,
+        [
+            other.clone(),
+            other.clone(),
+            other.clone(),
+            other.clone(),
+            other,
+            ("AKIDEXAMPLE".to_owned(), None),
+            ("AKIDTHIRD".to_owned(), None)
+        ]
+    );
+}
+
 #[test]
 fn unsigned_requests_carry_no_signature() {
     let fake = FakeSts::start(caller_identity());

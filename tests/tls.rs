@@ -11,8 +11,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread;
+use sts_blocking::client::ProxySetting;
 use sts_blocking::error::{Error, TransportErrorKind};
-use sts_blocking::transport::ProxySetting;
 use sts_blocking::{Credentials, Sts, StsBuilder};
 
 /// A loopback CONNECT proxy that records the targets it tunnels to.
@@ -247,7 +247,7 @@ fn container_https_uses_the_ca_bundle_and_types_tls_failures() {
 fn no_verification_trusts_any_certificate_only_when_asked() {
     let (port, served) = https_server();
     let me = builder(port)
-        .trust_roots(sts_blocking::transport::TrustRoots::NoVerification)
+        .trust_roots(sts_blocking::client::TrustRoots::NoVerification)
         .build()
         .unwrap()
         .get_caller_identity()

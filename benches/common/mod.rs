@@ -115,7 +115,7 @@ pub fn clients(url: &str) -> (sts_blocking::Sts, ureq::Agent) {
     let sts = sts_blocking::Sts::builder()
         .region("us-east-1")
         .endpoint_url(url)
-        .proxy(sts_blocking::transport::ProxySetting::Disabled)
+        .proxy(sts_blocking::client::ProxySetting::Disabled)
         .credentials(credentials())
         .build()
         .expect("client");

@@ -151,7 +151,6 @@ fn session(
     let creds = sts.resolve_credentials()?;
     let arn = sts
         .send_with_credentials(&GetCallerIdentity::new(), &creds)?
-        .output
         .arn
         .unwrap_or_default();
     let kind = federation::classify_arn(&arn);
@@ -169,10 +168,7 @@ fn session(
         let mut op = GetFederationToken::new(federation::federated_name(&arn));
         op.policy = Some(federation::ALLOW_ALL_POLICY.to_owned());
         op.duration_seconds = duration.and_then(|d| i32::try_from(d).ok());
-        let mut c = sts
-            .send_with_credentials(&op, &creds)?
-            .output
-            .into_credentials()?;
+        let mut c = sts.send_with_credentials(&op, &creds)?.into_credentials()?;
         c.account_id = creds.account_id;
         return Ok(Ok((c, None)));
     }

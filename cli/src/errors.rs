@@ -8,7 +8,7 @@
 
 use crate::args::CliError;
 use std::sync::atomic::{AtomicU32, Ordering};
-use sts_blocking::client::AttemptRecord;
+use sts_blocking::engine::AttemptRecord;
 use sts_blocking::error::{CredentialsError, TimeoutPhase, TransportErrorKind};
 use sts_blocking::{Error, Sts};
 

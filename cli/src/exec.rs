@@ -276,7 +276,6 @@ impl SessionSource {
         let mut c = self
             .sts
             .send_with_credentials(&op, &base)?
-            .output
             .into_credentials()?;
         c.account_id = base.account_id;
         Ok(c)
@@ -337,10 +336,7 @@ impl MfaSession {
         op.duration_seconds = duration;
         op.serial_number = Some(serial.clone());
         op.token_code = Some(fetch_code(&*gated_mfa(), &serial)?.into());
-        let session = sts
-            .send_with_credentials(&op, keys)?
-            .output
-            .into_credentials()?;
+        let session = sts.send_with_credentials(&op, keys)?.into_credentials()?;
         Ok(Self {
             session,
             serial,

@@ -38,14 +38,14 @@ use output::Format;
 use std::io::Write;
 use std::time::Duration;
 use sts_blocking::__private::credentials::mfa::mfa_provider;
-use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
+use sts_blocking::client::TrustRoots;
 use sts_blocking::credentials::{CliCache, Env};
+use sts_blocking::engine::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
 use sts_blocking::settings::{Overrides, Settings};
-use sts_blocking::transport::TrustRoots;
 use sts_blocking::{Error, Sts, StsBuilder};
 
 /// What `--cli-*-timeout 0` ("no limit") becomes.
-const NO_LIMIT: Duration = sts_blocking::client::MAX_TIMEOUT;
+const NO_LIMIT: Duration = sts_blocking::engine::MAX_TIMEOUT;
 
 /// Runs `sts` with the process's arguments and exits with its status.
 pub fn main() {

@@ -64,8 +64,8 @@ fn platform_verifier_is_the_default_and_trusts_ssl_cert_file() {
     );
     assert_eq!(served.load(Ordering::SeqCst), 1);
     assert_eq!(
-        sts_blocking::transport::TrustRoots::default(),
-        sts_blocking::transport::TrustRoots::Platform
+        sts_blocking::client::TrustRoots::default(),
+        sts_blocking::client::TrustRoots::Platform
     );
 }
 

@@ -33,7 +33,7 @@ pub(crate) fn assume_role_with_user(
     op: &AssumeRole,
     source: &Credentials,
 ) -> Result<(Credentials, Option<AssumedRoleUser>), Error> {
-    let mut out = sts.send_with_credentials(op, source)?.output;
+    let mut out = sts.send_with_credentials(op, source)?;
     let user = out.assumed_role_user.take();
     let mut c = out.into_credentials()?;
     if c.account_id.is_none() {

@@ -6,9 +6,11 @@ use super::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::settings::property::CA_BUNDLE;
-use crate::transport::{Endpoint, Method, PlainHttp, Request, Transport, TransportConfig};
+use crate::transport::{
+    Endpoint, Method, PlainHttp, Request, Transport, TransportConfig, is_container_ip,
+};
 use crate::{Error, SecretString};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs};
+use std::net::{IpAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,21 +50,6 @@ pub struct ContainerProvider {
 
 fn err(message: impl Into<String>) -> Error {
     CredentialsError::new("container", message).into()
-}
-
-/// Whether an IP address may be used over plain `http`.
-#[must_use]
-pub fn is_allowed_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4 == Ipv4Addr::new(169, 254, 170, 2)
-                || v4 == Ipv4Addr::new(169, 254, 170, 23)
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback() || v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)
-        }
-    }
 }
 
 /// Splits `scheme://host[:port]/...` into (scheme, host without brackets, port).
@@ -112,14 +99,14 @@ pub fn check_full_uri(uri: &str, resolve: bool) -> Result<(), Error> {
         }
     }
     let allowed = if let Ok(ip) = host.parse::<IpAddr>() {
-        is_allowed_ip(ip)
+        is_container_ip(ip)
     } else if host.eq_ignore_ascii_case("localhost") {
         true
     } else if resolve {
         match (host.as_str(), port.unwrap_or(80)).to_socket_addrs() {
             Ok(addrs) => {
                 let addrs: Vec<_> = addrs.collect();
-                !addrs.is_empty() && addrs.iter().all(|a| is_allowed_ip(a.ip()))
+                !addrs.is_empty() && addrs.iter().all(|a| is_container_ip(a.ip()))
             }
             Err(_) => false,
         }
@@ -205,7 +192,7 @@ impl ContainerProvider {
     }
 
     /// Overrides the timeouts (default 2 s connect, 5 s read; each at most
-    /// [`MAX_TIMEOUT`](crate::transport::MAX_TIMEOUT)).
+    /// [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT)).
     #[must_use]
     pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
         self.connect_timeout = crate::transport::clamp(connect);

@@ -10,9 +10,9 @@ use crate::clock::parse_http_date;
 use crate::credentials::Credentials;
 use crate::error::{CredentialsError, Error, TimeoutPhase};
 use crate::ops::Operation;
+use crate::ops::{Decoded, decode_response};
 use crate::retry::{RetryKind, classify};
 use crate::sigv4::{self, SigningParams, Texts};
-use crate::xml::{Decoded, decode_response};
 use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
 
@@ -64,8 +64,10 @@ impl<'a, O: Operation> Call<'a, O> {
     /// the request (unsigned operations ignore them).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when `op` breaks a model constraint; [`Error::Credentials`] for a
-    /// signed operation without credentials. Nothing is sent.
+    /// [`Error::InvalidInput`] when `op` breaks a model constraint; for a signed operation,
+    /// [`Error::NoRegion`] when the engine cannot sign
+    /// ([`EngineBuilder::require_region_to_sign`](super::EngineBuilder::require_region_to_sign)),
+    /// then [`Error::Credentials`] without credentials (botocore's order). Nothing is sent.
     pub fn new(
         engine: &'a Engine,
         op: &'a O,
@@ -73,6 +75,9 @@ impl<'a, O: Operation> Call<'a, O> {
         now: Now,
     ) -> Result<Self, Error> {
         let body = op.to_form()?.into_string();
+        if O::SIGNED {
+            engine.check_signing_region()?;
+        }
         if O::SIGNED && credentials.is_none() {
             return Err(CredentialsError::new(
                 "none",
@@ -189,7 +194,6 @@ enum Hint {
 struct Core<'a> {
     engine: &'a Engine,
     target: &'a Target,
-    target_index: usize,
     action: &'static str,
     body: String,
     credentials: Option<&'a Credentials>,
@@ -220,11 +224,9 @@ impl<'a> Core<'a> {
         credentials: Option<&'a Credentials>,
         now: Now,
     ) -> Self {
-        let (target_index, target) = engine.target_for(action);
         Self {
             engine,
-            target,
-            target_index,
+            target: engine.target_for(action),
             action,
             body,
             credentials,
@@ -397,7 +399,6 @@ impl<'a> Core<'a> {
             len,
             body: self.body.as_bytes(),
             timeout: self.timeout,
-            target: self.target_index,
         }
     }
 

@@ -20,9 +20,6 @@ pub struct Request<'a> {
     pub(crate) len: usize,
     pub(crate) body: &'a [u8],
     pub(crate) timeout: Duration,
-    /// Which of the engine's endpoints (0 the main one, 1 the regional one).
-    #[cfg_attr(not(feature = "client"), allow(dead_code))]
-    pub(crate) target: usize,
 }
 
 impl<'a> Request<'a> {

@@ -15,19 +15,22 @@
 //!
 //! [`Sts`](crate::Sts) is such a driver over `ureq`, a dozen lines. Any other HTTP client (async, a
 //! test double, a browser's `fetch`) drives the same engine and gets the same retries, skew
-//! correction and typed errors; `examples/byo_http.rs` does it over a bare `TcpStream`.
+//! correction and typed errors; `examples/byo_http.rs` does it over a bare `TcpStream`. Built from
+//! [`endpoint::for_client`](crate::endpoint::for_client), the engine also sends where `Sts` sends
+//! for the same settings.
 //!
 //! ```
 //! use std::time::Duration;
 //! use sts_blocking::engine::{Call, Engine, Next, Now, Response};
-//! use sts_blocking::endpoint::{EndpointParams, resolve};
+//! use sts_blocking::endpoint::{EndpointParams, for_client};
 //! use sts_blocking::ops::GetCallerIdentity;
 //! use sts_blocking::Credentials;
 //!
-//! let endpoint = resolve(&EndpointParams::for_region("eu-west-1"))?;
+//! // The endpoints of a client in eu-west-1, with the defaults `Sts` applies.
+//! let endpoints = for_client(&EndpointParams::for_region("eu-west-1"))?;
 //! // Client-wide: settings, plus the state every call shares (retry quota, rate limiter, clock
 //! // offset, signing keys). Build it once; `Send + Sync`.
-//! let engine = Engine::builder(endpoint).max_attempts(3).build(Now::system())?;
+//! let engine = Engine::builder(endpoints).max_attempts(3).build(Now::system())?;
 //! let credentials = Credentials::new("AKIDEXAMPLE", "secret", None);
 //! let op = GetCallerIdentity::new();
 //! let mut call = Call::new(&engine, &op, Some(&credentials), Now::system())?;
@@ -67,7 +70,7 @@ pub use call::{Call, Next};
 pub use http::{Request, Response};
 
 use crate::clock::ClockOffset;
-use crate::endpoint::ResolvedEndpoint;
+use crate::endpoint::{ClientEndpoints, ResolvedEndpoint};
 use crate::error::Error;
 use crate::retry::{RateLimiter, RetryConfig, RetryMode, TokenBucket};
 use crate::sigv4::{PostSigner, SigningKeyCache};
@@ -180,6 +183,8 @@ impl Target {
 pub struct Engine {
     pub(crate) main: Target,
     pub(crate) regional: Option<Target>,
+    /// Signed calls fail with [`Error::NoRegion`] ([`EngineBuilder::require_region_to_sign`]).
+    no_signing_region: bool,
     pub(crate) retry: RetryConfig,
     pub(crate) policy: Option<RetryPolicy>,
     pub(crate) hook: Option<AttemptHook>,
@@ -208,13 +213,17 @@ impl fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// A builder sending to `endpoint` (from [`crate::endpoint::resolve`]), with the standard retry
-    /// profile and the default timeouts.
+    /// A builder sending to `endpoints`, with the standard retry profile and the default timeouts.
+    ///
+    /// Pass [`endpoint::for_client`](crate::endpoint::for_client)'s endpoints to send where
+    /// [`Sts`](crate::Sts) sends for the same settings (`aws-global` without a region, the regional
+    /// endpoint for GetWebIdentityToken), or one [`ResolvedEndpoint`] (from
+    /// [`endpoint::resolve`](crate::endpoint::resolve)) for every call.
     #[must_use]
-    pub fn builder(endpoint: ResolvedEndpoint) -> EngineBuilder {
+    pub fn builder(endpoints: impl Into<ClientEndpoints>) -> EngineBuilder {
         EngineBuilder {
-            endpoint,
-            regional: None,
+            endpoints: endpoints.into(),
+            require_region_to_sign: false,
             retry: RetryConfig::standard(),
             policy: None,
             hook: None,
@@ -282,11 +291,20 @@ impl Engine {
     }
 
     /// Where an operation goes: GetWebIdentityToken is not served by the global endpoint.
-    pub(crate) fn target_for(&self, action: &str) -> (usize, &Target) {
+    pub(crate) fn target_for(&self, action: &str) -> &Target {
         match (&self.regional, action) {
-            (Some(t), "GetWebIdentityToken") => (1, t),
-            _ => (0, &self.main),
+            (Some(t), "GetWebIdentityToken") => t,
+            _ => &self.main,
         }
+    }
+
+    /// [`Error::NoRegion`] when signed calls cannot be signed: a custom endpoint without a region,
+    /// under [`EngineBuilder::require_region_to_sign`].
+    pub(crate) fn check_signing_region(&self) -> Result<(), Error> {
+        if self.no_signing_region {
+            return Err(Error::NoRegion);
+        }
+        Ok(())
     }
 
     /// 64 random bits (xorshift64*, shared between threads; ample for jitter and ids).
@@ -341,8 +359,8 @@ impl Engine {
 /// Builds an [`Engine`]. Start from [`Engine::builder`].
 #[derive(Clone)]
 pub struct EngineBuilder {
-    endpoint: ResolvedEndpoint,
-    regional: Option<ResolvedEndpoint>,
+    endpoints: ClientEndpoints,
+    require_region_to_sign: bool,
     retry: RetryConfig,
     policy: Option<RetryPolicy>,
     hook: Option<AttemptHook>,
@@ -356,7 +374,7 @@ pub struct EngineBuilder {
 impl fmt::Debug for EngineBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EngineBuilder")
-            .field("endpoint", &self.endpoint.url)
+            .field("endpoint", &self.endpoints.main.url)
             .field("retry", &self.retry)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_timeout", &self.total_timeout)
@@ -366,10 +384,21 @@ impl fmt::Debug for EngineBuilder {
 
 impl EngineBuilder {
     /// Sends GetWebIdentityToken to this endpoint instead (it is not served by the legacy global
-    /// endpoint; pass the regional one when the main endpoint is global).
+    /// endpoint; [`endpoint::for_client`](crate::endpoint::for_client) sets the regional one when
+    /// the main endpoint is global).
     #[must_use]
     pub fn regional_endpoint(mut self, endpoint: ResolvedEndpoint) -> Self {
-        self.regional = Some(endpoint);
+        self.endpoints.regional = Some(endpoint);
+        self
+    }
+
+    /// Follows the AWS CLI for a custom endpoint without a region
+    /// ([`ClientEndpoints::no_region`]): signed calls fail with [`Error::NoRegion`] (its `You must
+    /// specify a region`) instead of signing for `us-east-1`. Off by default, as for
+    /// [`StsBuilder`](crate::StsBuilder); clients from [`Settings`](crate::Settings) turn it on.
+    #[must_use]
+    pub fn require_region_to_sign(mut self, on: bool) -> Self {
+        self.require_region_to_sign = on;
         self
     }
 
@@ -480,8 +509,9 @@ impl EngineBuilder {
             .seed
             .unwrap_or_else(|| now.wall.unix_timestamp_nanos() as u64);
         Ok(Engine {
-            main: Target::new(self.endpoint)?,
-            regional: self.regional.map(Target::new).transpose()?,
+            no_signing_region: self.require_region_to_sign && self.endpoints.no_region,
+            main: Target::new(self.endpoints.main)?,
+            regional: self.endpoints.regional.map(Target::new).transpose()?,
             bucket: TokenBucket::new(self.retry.quota_capacity),
             limiter: (self.retry.mode == RetryMode::Adaptive)
                 .then(|| Mutex::new(RateLimiter::new())),

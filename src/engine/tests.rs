@@ -3,13 +3,13 @@
 
 use super::*;
 use crate::credentials::Credentials;
-use crate::endpoint::{EndpointParams, resolve};
+use crate::endpoint::{EndpointParams, for_client, resolve};
 use crate::error::{TimeoutPhase, TransportErrorKind};
+use crate::ops::Decoded;
 use crate::ops::{
     AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity, GetCallerIdentityOutput,
     GetWebIdentityToken, Operation,
 };
-use crate::xml::Decoded;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -1011,6 +1011,99 @@ fn get_web_identity_token_goes_to_the_regional_endpoint() {
     assert_eq!(t.requests[0].0, "https://sts.us-east-1.amazonaws.com/");
     let t = gci(&e, MS, vec![denied()]);
     assert_eq!(t.requests[0].0, "https://sts.amazonaws.com/");
+}
+
+/// The client's endpoints (`endpoint::for_client`) give a driver of the engine alone what `Sts`
+/// sends: aws-global without a region, the regional endpoint for GetWebIdentityToken.
+#[test]
+fn client_endpoints_route_and_scope_each_call() {
+    let op = GetWebIdentityToken::new(vec!["aud".into()], "ES384");
+    let denied = || reply(403, error_body("AccessDenied", "no"));
+    // The region of the credential scope: `Credential=AKID/<date>/<region>/sts/aws4_request`.
+    fn scope<T>(t: &Trace<T>) -> String {
+        let auth = t.header(0, "authorization").unwrap();
+        auth.split('/').nth(2).unwrap().to_owned()
+    }
+    // No settings at all: aws-global, signed for us-east-1.
+    let e = Engine::builder(for_client(&EndpointParams::default()).unwrap())
+        .build(start())
+        .unwrap();
+    let t = gci(&e, MS, vec![denied()]);
+    assert_eq!(t.requests[0].0, "https://sts.amazonaws.com/");
+    assert_eq!(scope(&t), "us-east-1");
+    // The legacy global endpoint, except for GetWebIdentityToken.
+    let legacy = EndpointParams::for_region("ap-southeast-2").use_global_endpoint(true);
+    let e = Engine::builder(for_client(&legacy).unwrap())
+        .build(start())
+        .unwrap();
+    let t = gci(&e, MS, vec![denied()]);
+    assert_eq!(t.requests[0].0, "https://sts.amazonaws.com/");
+    assert_eq!(scope(&t), "us-east-1");
+    let t = drive(&e, &op, Some(&creds()), start(), MS, vec![denied()]);
+    assert_eq!(t.requests[0].0, "https://sts.ap-southeast-2.amazonaws.com/");
+    assert_eq!(scope(&t), "ap-southeast-2");
+}
+
+/// A custom endpoint without a region: signed for us-east-1 by default; with
+/// `require_region_to_sign`, signed calls fail with NoRegion before anything is sent (before the
+/// missing credentials too, botocore's order), and unsigned ones still go.
+#[test]
+fn require_region_to_sign_refuses_signed_calls_to_a_custom_endpoint_without_a_region() {
+    let custom =
+        for_client(&EndpointParams::default().endpoint(Some("http://127.0.0.1:9"))).unwrap();
+    assert!(custom.no_region);
+    let plain = Engine::builder(custom.clone()).build(start()).unwrap();
+    let t = gci(&plain, MS, vec![reply(200, GCI_OK)]);
+    assert_eq!(t.sends(), 1);
+    assert!(
+        t.header(0, "authorization")
+            .unwrap()
+            .contains("/us-east-1/sts/")
+    );
+
+    let strict = Engine::builder(custom)
+        .require_region_to_sign(true)
+        .build(start())
+        .unwrap();
+    for credentials in [Some(&creds()), None] {
+        let t = drive(
+            &strict,
+            &GetCallerIdentity,
+            credentials,
+            start(),
+            MS,
+            vec![],
+        );
+        assert_eq!(t.sends(), 0);
+        let e = t.err();
+        assert!(matches!(e, Error::NoRegion), "{e:?}");
+    }
+    let unsigned =
+        AssumeRoleWithWebIdentity::new("arn:aws:iam::123456789012:role/r", "session", "jwt-token");
+    let t = drive(
+        &strict,
+        &unsigned,
+        None,
+        start(),
+        MS,
+        vec![reply(403, error_body("AccessDenied", "no"))],
+    );
+    assert_eq!(t.sends(), 1);
+
+    // With a region (or without a custom endpoint) there is nothing to refuse.
+    let regional = Engine::builder(
+        for_client(&EndpointParams::for_region("eu-west-1").endpoint(Some("http://127.0.0.1:9")))
+            .unwrap(),
+    )
+    .require_region_to_sign(true)
+    .build(start())
+    .unwrap();
+    let t = gci(&regional, MS, vec![reply(200, GCI_OK)]);
+    assert!(
+        t.header(0, "authorization")
+            .unwrap()
+            .contains("/eu-west-1/sts/")
+    );
 }
 
 #[test]

@@ -158,8 +158,8 @@ impl Operation for AssumeRoleWithSaml {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::decode_response;
     use crate::query::decode;
-    use crate::xml::decode_response;
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/saml";
     const IDP: &str = "arn:aws:iam::123456789012:saml-provider/idp";

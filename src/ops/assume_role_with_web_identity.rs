@@ -166,8 +166,8 @@ impl Operation for AssumeRoleWithWebIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::decode_response;
     use crate::query::decode;
-    use crate::xml::decode_response;
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/web";
 

@@ -100,8 +100,8 @@ impl Operation for AssumeRoot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::decode_response;
     use crate::query::decode;
-    use crate::xml::decode_response;
 
     const TASK: &str = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials";
 

@@ -57,7 +57,7 @@ impl Operation for GetAccessKeyInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::decode_response;
+    use crate::ops::decode_response;
 
     #[test]
     fn encodes_and_validates() {

@@ -53,7 +53,7 @@ impl Operation for GetCallerIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::decode_response;
+    use crate::ops::decode_response;
 
     #[test]
     fn body_and_parse() {

@@ -67,7 +67,7 @@ impl Operation for GetDelegatedAccessToken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::decode_response;
+    use crate::ops::decode_response;
 
     #[test]
     fn encodes_and_redacts() {

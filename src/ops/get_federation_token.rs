@@ -120,8 +120,8 @@ impl Operation for GetFederationToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::decode_response;
     use crate::query::decode;
-    use crate::xml::decode_response;
 
     #[test]
     fn encodes_every_member_in_model_order() {

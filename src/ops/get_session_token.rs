@@ -112,7 +112,7 @@ impl Operation for GetSessionToken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::decode_response;
+    use crate::ops::decode_response;
 
     #[test]
     fn encodes_every_member_in_model_order() {

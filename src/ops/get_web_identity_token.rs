@@ -119,8 +119,9 @@ impl Operation for GetWebIdentityToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::decode_response;
     use crate::query::decode;
-    use crate::xml::{decode_response, parse_timestamp};
+    use crate::xml::parse_timestamp;
 
     fn aud() -> Vec<String> {
         vec!["https://api.example.com".into()]

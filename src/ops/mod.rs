@@ -53,6 +53,7 @@ mod assume_role;
 mod assume_role_with_saml;
 mod assume_role_with_web_identity;
 mod assume_root;
+pub(crate) mod decode;
 mod decode_authorization_message;
 mod get_access_key_info;
 mod get_caller_identity;
@@ -80,7 +81,8 @@ pub use get_session_token::{GetSessionToken, GetSessionTokenOutput};
 pub use get_web_identity_token::{GetWebIdentityToken, GetWebIdentityTokenOutput};
 
 pub use crate::query::Form;
-pub use crate::xml::Decoded;
+pub use decode::Decoded;
+pub(crate) use decode::decode_response;
 
 /// An STS operation: its wire name, whether it is signed, its constraints and its form encoding.
 /// The Rust form of the JavaScript SDK's "command": `Sts::send` and the call

@@ -3,7 +3,7 @@
 //! the accessors say what is missing only when asked.
 
 use super::*;
-use crate::xml::decode_response;
+use crate::ops::decode_response;
 
 /// A success response for `action` whose result holds only `inner`.
 fn response(action: &str, inner: &str) -> Vec<u8> {

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sts_blocking::client::AttemptRecord;
+use sts_blocking::client::ProxySetting;
+use sts_blocking::engine::AttemptRecord;
 use sts_blocking::error::{TimeoutPhase, TransportErrorKind};
 use sts_blocking::ops::*;
-use sts_blocking::transport::ProxySetting;
 use sts_blocking::{Credentials, Error, SecretString, Sts, StsBuilder};
 
 // ---- helpers --------------------------------------------------------------------------------------

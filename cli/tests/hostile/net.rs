@@ -5,7 +5,7 @@ use crate::support::{FakeSts, caller_identity};
 use std::net::TcpListener;
 use std::process::{Command, Output};
 use std::sync::atomic::Ordering;
-use sts_blocking::transport::ProxySetting;
+use sts_blocking::client::ProxySetting;
 use sts_blocking::{Error, Sts, StsBuilder};
 
 /// Runs `sts` with only `env` (plus PATH, an empty HOME, IMDS off).
