@@ -14,6 +14,7 @@ pub mod yaml;
 
 use crate::jmespath::value::{sort_strings, stable_sort};
 use crate::jmespath::{self, Expression, Value as Data};
+use std::rc::Rc;
 use sts_blocking::__private::json::{Escape, write_string};
 use time::OffsetDateTime;
 
@@ -192,7 +193,7 @@ pub fn render_data(data: &Data, format: Format, title: &str) -> Result<String, R
         Format::Yaml if empty_object => {}
         Format::Yaml => yaml::dump(&mut out, data)?,
         Format::YamlStream if empty_object => {}
-        Format::YamlStream => yaml::dump(&mut out, &Data::Array(vec![data.clone()]))?,
+        Format::YamlStream => yaml::dump(&mut out, &Data::array(vec![data.clone()]))?,
         Format::Off | Format::Env => {}
     }
     Ok(out)
@@ -201,15 +202,15 @@ pub fn render_data(data: &Data, format: Format, title: &str) -> Result<String, R
 /// The data model of a command's output.
 pub fn to_data(v: &Value) -> Data {
     match v {
-        Value::Str(s) => Data::Str(s.clone()),
+        Value::Str(s) => Data::str(s),
         Value::Int(n) => Data::Int(*n),
-        Value::Obj(members) => Data::Object(
+        Value::Obj(members) => Data::object(
             members
                 .iter()
-                .map(|(k, v)| (k.clone(), to_data(v)))
+                .map(|(k, v)| (k.as_str().into(), to_data(v)))
                 .collect(),
         ),
-        Value::List(items) => Data::Array(items.iter().map(to_data).collect()),
+        Value::List(items) => Data::array(items.iter().map(to_data).collect()),
     }
 }
 
@@ -279,7 +280,7 @@ pub fn json_string(out: &mut String, s: &str) {
 }
 
 /// An object's members sorted by key (Python's `sorted(d.items())`; keys are unique).
-pub(crate) fn by_key(members: &[(String, Data)]) -> Vec<&(String, Data)> {
+pub(crate) fn by_key(members: &[(Rc<str>, Data)]) -> Vec<&(Rc<str>, Data)> {
     stable_sort(members.iter().collect(), &|a, b| a.0.cmp(&b.0))
 }
 
@@ -312,7 +313,7 @@ fn write_text(
     out: &mut String,
     v: &Data,
     identifier: Option<&str>,
-    scalar_keys: Option<&[String]>,
+    scalar_keys: Option<&[Rc<str>]>,
 ) -> Result<(), RenderError> {
     match v {
         Data::Object(members) => text_dict(out, members, identifier, scalar_keys),
@@ -327,9 +328,9 @@ fn write_text(
 
 fn text_dict(
     out: &mut String,
-    members: &[(String, Data)],
+    members: &[(Rc<str>, Data)],
     identifier: Option<&str>,
-    scalar_keys: Option<&[String]>,
+    scalar_keys: Option<&[Rc<str>]>,
 ) -> Result<(), RenderError> {
     let sorted = by_key(members);
     let mut scalars = Vec::new();
@@ -340,7 +341,7 @@ fn text_dict(
                 if is_scalar(v) {
                     scalars.push(py_str(v)?);
                 } else {
-                    nested.push((k.as_str(), v));
+                    nested.push((&**k, v));
                 }
             }
         }
@@ -353,7 +354,7 @@ fn text_dict(
             }
             for (k, v) in sorted {
                 if !keys.contains(k) {
-                    nested.push((k.as_str(), v));
+                    nested.push((&**k, v));
                 }
             }
         }
@@ -382,7 +383,7 @@ fn text_list(
     if items.iter().any(|v| matches!(v, Data::Object(_))) {
         // `_all_scalar_keys`: every scalar key of every element, sorted.
         // Every element must be an object (Python fails on the first that is not).
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: Vec<Rc<str>> = Vec::new();
         for v in items {
             let Data::Object(m) = v else {
                 return Err(RenderError(format!(
@@ -390,7 +391,7 @@ fn text_list(
                     v.py_type_name()
                 )));
             };
-            for (k, v) in m {
+            for (k, v) in m.iter() {
                 if is_scalar(v) && !keys.contains(k) {
                     keys.push(k.clone());
                 }
@@ -616,19 +617,19 @@ mod tests {
             any::<bool>().prop_map(Data::Bool),
             any::<i64>().prop_map(Data::Int),
             any::<f64>().prop_map(Data::Float),
-            "(?s).{0,12}".prop_map(Data::Str),
+            "(?s).{0,12}".prop_map(|s| Data::str(&s)),
             prop::sample::select(vec!["", " ", "a b", "true", "1", "- x", "\n", "é日", "'\""])
                 .prop_map(|s| Data::Str(s.into())),
         ];
         leaf.prop_recursive(4, 32, 5, |inner| {
             prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5).prop_map(Data::Array),
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Data::array),
                 prop::collection::vec(("[a-cé ]{0,3}", inner), 0..5).prop_map(|m| {
                     let mut out = Vec::new();
                     for (k, v) in m {
-                        crate::jmespath::value::insert(&mut out, k, v);
+                        crate::jmespath::value::insert(&mut out, k.into(), v);
                     }
-                    Data::Object(out)
+                    Data::object(out)
                 }),
             ]
         })
