@@ -12,6 +12,7 @@ pub mod table;
 mod width;
 pub mod yaml;
 
+use crate::jmespath::budget::Budget;
 use crate::jmespath::value::{sort_strings, stable_sort};
 use crate::jmespath::{self, Expression, Value as Data};
 use std::rc::Rc;
@@ -177,8 +178,50 @@ pub fn render(
     render_data(&data, format, title)
 }
 
+/// The most output one result may print, about: far beyond any STS response, and small enough
+/// to build in memory. (A short `--query` can describe much more: `[@,@]` piped into itself
+/// twenty times over a caller identity is gigabytes of JSON.)
+pub const MAX_OUTPUT: u64 = 64 << 20;
+
+/// Refuses a result whose `format` output would pass [`MAX_OUTPUT`], measured before a writer
+/// walks it (sharing makes a result of 2^40 values cheap to build; not to print).
+fn check_size(data: &Data, format: Format) -> Result<(), RenderError> {
+    let e = jmespath::value::extent(data, &Budget::unlimited())?;
+    let (nodes, bytes) = (e.nodes, e.bytes);
+    let scaled = |n: u64, by: u64| n.saturating_mul(by);
+    // What each writer adds to the values' own text: lines, indentation, prefixes, folding.
+    let estimate = match format {
+        // The table is measured again once laid out (`table::render`).
+        Format::Json | Format::Table => bytes
+            .saturating_add(scaled(nodes, 2))
+            .saturating_add(scaled(e.depth_sum, 4)),
+        // Quoting and escapes; a folded line every 80 columns, indented.
+        Format::Yaml | Format::YamlStream => scaled(bytes, 2)
+            .saturating_add(scaled(nodes, 2))
+            .saturating_add(scaled(e.depth_sum.saturating_add(nodes), 2))
+            .saturating_add(scaled(bytes / 40 + 1, e.deepest.saturating_add(1))),
+        // A line's identifier is a key.
+        Format::Text => bytes.saturating_add(scaled(nodes, e.widest.saturating_add(2))),
+        Format::Off | Format::Env => 0,
+    };
+    if estimate > MAX_OUTPUT {
+        return Err(too_large(estimate));
+    }
+    Ok(())
+}
+
+/// The error for a result whose output would be about `bytes` long.
+pub(crate) fn too_large(bytes: u64) -> RenderError {
+    RenderError(format!(
+        "The --query result is too large to print: about {} of output, more than the limit of {}",
+        jmespath::budget::size(bytes),
+        jmespath::budget::size(MAX_OUTPUT)
+    ))
+}
+
 /// Formats a result (already queried).
 pub fn render_data(data: &Data, format: Format, title: &str) -> Result<String, RenderError> {
+    check_size(data, format)?;
     let empty_object = matches!(data, Data::Object(m) if m.is_empty());
     let mut out = String::new();
     match format {
@@ -608,6 +651,41 @@ mod tests {
             .unwrap()
             .join()
             .unwrap();
+    }
+
+    /// What a writer adds to a result (a text identifier on every line, a table's padding to its
+    /// widest cell) counts towards the output limit, before anything is written.
+    #[test]
+    fn output_too_large_is_refused() {
+        let wide = "k".repeat(1 << 20);
+        let numbers = |n: i64| (0..n).map(Data::Int);
+        // `n` lines each led by a 1 MiB identifier; `n` table rows padded to a 1 MiB cell.
+        let keyed = |n| {
+            Data::object(vec![(
+                wide.as_str().into(),
+                Data::array(numbers(n).collect()),
+            )])
+        };
+        let padded = |n| {
+            Data::array(
+                std::iter::once(Data::str(&wide))
+                    .chain(numbers(n))
+                    .collect(),
+            )
+        };
+        let cases: [(&dyn Fn(i64) -> Data, Format); 2] =
+            [(&keyed, Format::Text), (&padded, Format::Table)];
+        for (make, format) in cases {
+            let e = match render_data(&make(70), format, "T") {
+                Ok(out) => panic!("{format:?}: printed {} bytes", out.len()),
+                Err(e) => e,
+            };
+            assert!(
+                e.0.starts_with("The --query result is too large to print: about 7"),
+                "{format:?}: {e}"
+            );
+            assert!(render_data(&make(10), format, "T").is_ok(), "{format:?}");
+        }
     }
 
     fn data() -> impl proptest::strategy::Strategy<Value = Data> {

@@ -401,6 +401,16 @@ pub fn render(title: &str, value: &Data, terminal_width: usize) -> Result<String
         }
         max_width = widest(&sections);
     }
+    // Every line is padded to the widest section: refuse a table too large to print.
+    let mut size = 0u64;
+    for s in &sections {
+        let lines = s.rows.len().saturating_add(6);
+        let width = max_width.saturating_add(s.indent_level.saturating_mul(2) + 1);
+        size = size.saturating_add((lines as u64).saturating_mul(width as u64));
+    }
+    if size > super::MAX_OUTPUT {
+        return Err(super::too_large(size));
+    }
     let mut out = "-".repeat(max_width);
     out.push('\n');
     for section in &sections {
