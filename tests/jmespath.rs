@@ -556,6 +556,56 @@ fn walking_a_huge_shared_value_stops_with_a_clear_error() {
     }
 }
 
+/// The limits are the caller's: within them an expression evaluates as before; one step or
+/// byte past them, it stops with the limit in the message.
+#[test]
+fn an_evaluation_stays_within_its_limits() {
+    use jmespath::budget::Limits;
+    let data = doc(r#"{"a": [1, 2, 3, 4, 5, 6, 7, 8], "s": "abcdefghij"}"#);
+    let run = |expr: &str, steps: u64, bytes: u64| {
+        Expression::compile(expr)
+            .expect("parses")
+            .search_within(&data, Limits { steps, bytes })
+            .map(|v| compact(&v))
+            .map_err(|e| (e.kind(), e.to_string()))
+    };
+    let steps = |n: u64| {
+        Err((
+            ErrorKind::TooMuchWork,
+            format!("The --query expression does too much work: it needs more than {n} steps"),
+        ))
+    };
+    // Three nodes, and a search through two members that compares one key; then a projection
+    // that charges its eight elements and evaluates a node for each.
+    assert_eq!(run("a[0]", 6, 0), Ok("1".into()));
+    assert_eq!(run("a[0]", 5, 0), steps(5));
+    assert_eq!(run("a[*]", 21, 1 << 10), Ok("[1,2,3,4,5,6,7,8]".into()));
+    assert_eq!(run("a[*]", 20, 1 << 10), steps(20));
+    // Building: eight slots of an array, then a string of 17 bytes.
+    let slot = std::mem::size_of::<Value>() as u64;
+    assert_eq!(run("a[*]", 100, 8 * slot), Ok("[1,2,3,4,5,6,7,8]".into()));
+    assert_eq!(
+        run("a[*]", 100, 8 * slot - 1),
+        Err((
+            ErrorKind::TooMuchWork,
+            format!(
+                "The --query expression builds too much: its values need more than {} bytes",
+                8 * slot - 1
+            )
+        ))
+    );
+    assert_eq!(
+        run("to_string(a)", 100, 64),
+        Ok("\"[1,2,3,4,5,6,7,8]\"".into())
+    );
+    assert!(run("to_string(a)", 100, 16).is_err());
+    // The defaults leave room for anything a response needs.
+    assert_eq!(
+        run("length(join('', a[*].to_string(@)))", 10_000_000, 64 << 20),
+        Ok("8".into())
+    );
+}
+
 /// Characters and words expressions are made of, weighted towards the interesting ones.
 fn token() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![

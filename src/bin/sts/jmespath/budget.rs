@@ -4,7 +4,7 @@
 //! [`ErrorKind::TooMuchWork`] instead of running for minutes or exhausting memory.
 //!
 //! Two counters: work (a node evaluated, an element visited, a pair of values compared, 64 bytes
-//! of a string scanned) and bytes built (arrays, objects and strings the evaluation allocates,
+//! of a string scanned or 2 written) and bytes built (arrays, objects and strings the evaluation allocates,
 //! charged before they are allocated, freed ones not credited back).
 
 use super::{Error, ErrorKind};
@@ -34,8 +34,12 @@ pub const SLOT: u64 = std::mem::size_of::<super::Value>() as u64;
 /// The bytes one member of a new object costs.
 pub const MEMBER: u64 = std::mem::size_of::<(std::rc::Rc<str>, super::Value)>() as u64;
 
-/// The string bytes one step of work scans.
+/// The string bytes one step of work scans (compares, searches).
 const BYTES_PER_STEP: u64 = 64;
+
+/// The string bytes one step of work writes (escaping, formatting numbers, reversing
+/// characters: far slower per byte than a scan).
+const BYTES_WRITTEN_PER_STEP: u64 = 2;
 
 /// What one evaluation has used. Shared by reference (the counters are cells) so that sort
 /// comparators can charge too; once a limit is passed every later charge fails.
@@ -104,10 +108,10 @@ impl Budget {
         self.work(to_u64(len))
     }
 
-    /// Charges a new string of `len` bytes.
+    /// Charges a new string of `len` bytes, written.
     pub fn string(&self, len: usize) -> Result<(), Error> {
         self.build(to_u64(len))?;
-        self.scan(len)
+        self.work(1 + to_u64(len) / BYTES_WRITTEN_PER_STEP)
     }
 
     /// Whether a limit has been passed (for code that cannot return an error, such as a sort
@@ -140,7 +144,7 @@ pub fn size(n: u64) -> String {
     const MIB: u64 = 1 << 20;
     const GIB: u64 = 1 << 30;
     match n {
-        n if n >= GIB && n % GIB == 0 => format!("{} GiB", n / GIB),
+        n if n >= GIB && (n % GIB == 0 || n >= 100 * GIB) => format!("{} GiB", n / GIB),
         n if n >= GIB => format!("{:.1} GiB", n as f64 / GIB as f64),
         n if n >= MIB && n % MIB == 0 => format!("{} MiB", n / MIB),
         n if n >= MIB => format!("{:.1} MiB", n as f64 / MIB as f64),

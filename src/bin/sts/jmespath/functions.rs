@@ -122,7 +122,7 @@ fn types_repr(types: &[&str]) -> String {
 fn charged_str(value: &Value, budget: &Budget) -> Result<String, Error> {
     let size = extent(value, budget)?;
     // `repr` adds a space after each separator: at most twice the compact JSON.
-    budget.build(size.bytes.saturating_mul(2))?;
+    budget.string(usize::try_from(size.bytes.saturating_mul(2)).unwrap_or(usize::MAX))?;
     budget.work(size.nodes)?;
     Ok(value.py_str())
 }
@@ -617,8 +617,8 @@ fn to_number(v: Value, budget: &Budget) -> Result<Value, Error> {
         Value::Int(_) | Value::Float(_) => v,
         Value::Str(s) => {
             // The parse copies the text as characters (four bytes each) and once more.
-            budget.build(to_u64(s.len()).saturating_mul(5))?;
-            budget.scan(s.len())?;
+            budget.build(to_u64(s.len()).saturating_mul(4))?;
+            budget.string(s.len())?;
             parse_number(&s).unwrap_or(Value::Null)
         }
         _ => Value::Null,

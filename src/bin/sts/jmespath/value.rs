@@ -325,10 +325,11 @@ pub fn py_eq(a: &Value, b: &Value, budget: &Budget) -> Result<bool, Error> {
     })
 }
 
-/// Charges ordering `a` against `b` (strings are compared byte by byte).
+/// Charges ordering `a` against `b` (two strings are compared byte by byte, unless they are
+/// the same shared one).
 pub fn charge_order(a: &Value, b: &Value, budget: &Budget) -> Result<(), Error> {
     match (a, b) {
-        (Value::Str(x), Value::Str(y)) => budget.scan(x.len().min(y.len())),
+        (Value::Str(x), Value::Str(y)) if !Rc::ptr_eq(x, y) => budget.scan(x.len().min(y.len())),
         _ => budget.work(1),
     }
 }
@@ -662,7 +663,10 @@ fn measure(
         Value::Object(m) => (Rc::as_ptr(m).cast::<()>(), Rc::strong_count(m) > 1),
         Value::Null => return Ok(Extent::scalar(4)),
         Value::Bool(_) => return Ok(Extent::scalar(5)),
-        Value::Int(_) => return Ok(Extent::scalar(20)),
+        Value::Int(i) => {
+            let digits = i.unsigned_abs().checked_ilog10().unwrap_or(0) + 1;
+            return Ok(Extent::scalar(u64::from(digits) + u64::from(*i < 0)));
+        }
         // The longest `repr`: `-1.2345678901234567e+308`.
         Value::Float(_) => return Ok(Extent::scalar(24)),
         Value::Str(s) => return Ok(Extent::scalar(to_u64(s.len()).saturating_add(2))),
