@@ -12,8 +12,10 @@ pub mod table;
 mod width;
 pub mod yaml;
 
+use crate::jmespath::budget::Budget;
 use crate::jmespath::value::{sort_strings, stable_sort};
 use crate::jmespath::{self, Expression, Value as Data};
+use std::rc::Rc;
 use sts_blocking::__private::json::{Escape, write_string};
 use time::OffsetDateTime;
 
@@ -176,8 +178,50 @@ pub fn render(
     render_data(&data, format, title)
 }
 
+/// The most output one result may print, about: far beyond any STS response, and small enough
+/// to build in memory. (A short `--query` can describe much more: `[@,@]` piped into itself
+/// twenty times over a caller identity is gigabytes of JSON.)
+pub const MAX_OUTPUT: u64 = 64 << 20;
+
+/// Refuses a result whose `format` output would pass [`MAX_OUTPUT`], measured before a writer
+/// walks it (sharing makes a result of 2^40 values cheap to build; not to print).
+fn check_size(data: &Data, format: Format) -> Result<(), RenderError> {
+    let e = jmespath::value::extent(data, &Budget::unlimited())?;
+    let (nodes, bytes) = (e.nodes, e.bytes);
+    let scaled = |n: u64, by: u64| n.saturating_mul(by);
+    // What each writer adds to the values' own text: lines, indentation, prefixes, folding.
+    let estimate = match format {
+        // The table is measured again once laid out (`table::render`).
+        Format::Json | Format::Table => bytes
+            .saturating_add(scaled(nodes, 2))
+            .saturating_add(scaled(e.depth_sum, 4)),
+        // Quoting and escapes; a folded line every 80 columns, indented.
+        Format::Yaml | Format::YamlStream => scaled(bytes, 2)
+            .saturating_add(scaled(nodes, 2))
+            .saturating_add(scaled(e.depth_sum.saturating_add(nodes), 2))
+            .saturating_add(scaled(bytes / 40 + 1, e.deepest.saturating_add(1))),
+        // A line's identifier is a key.
+        Format::Text => bytes.saturating_add(scaled(nodes, e.widest.saturating_add(2))),
+        Format::Off | Format::Env => 0,
+    };
+    if estimate > MAX_OUTPUT {
+        return Err(too_large(estimate));
+    }
+    Ok(())
+}
+
+/// The error for a result whose output would be about `bytes` long.
+pub(crate) fn too_large(bytes: u64) -> RenderError {
+    RenderError(format!(
+        "The --query result is too large to print: about {} of output, more than the limit of {}",
+        jmespath::budget::size(bytes),
+        jmespath::budget::size(MAX_OUTPUT)
+    ))
+}
+
 /// Formats a result (already queried).
 pub fn render_data(data: &Data, format: Format, title: &str) -> Result<String, RenderError> {
+    check_size(data, format)?;
     let empty_object = matches!(data, Data::Object(m) if m.is_empty());
     let mut out = String::new();
     match format {
@@ -192,7 +236,7 @@ pub fn render_data(data: &Data, format: Format, title: &str) -> Result<String, R
         Format::Yaml if empty_object => {}
         Format::Yaml => yaml::dump(&mut out, data)?,
         Format::YamlStream if empty_object => {}
-        Format::YamlStream => yaml::dump(&mut out, &Data::Array(vec![data.clone()]))?,
+        Format::YamlStream => yaml::dump(&mut out, &Data::array(vec![data.clone()]))?,
         Format::Off | Format::Env => {}
     }
     Ok(out)
@@ -201,15 +245,15 @@ pub fn render_data(data: &Data, format: Format, title: &str) -> Result<String, R
 /// The data model of a command's output.
 pub fn to_data(v: &Value) -> Data {
     match v {
-        Value::Str(s) => Data::Str(s.clone()),
+        Value::Str(s) => Data::str(s),
         Value::Int(n) => Data::Int(*n),
-        Value::Obj(members) => Data::Object(
+        Value::Obj(members) => Data::object(
             members
                 .iter()
-                .map(|(k, v)| (k.clone(), to_data(v)))
+                .map(|(k, v)| (k.as_str().into(), to_data(v)))
                 .collect(),
         ),
-        Value::List(items) => Data::Array(items.iter().map(to_data).collect()),
+        Value::List(items) => Data::array(items.iter().map(to_data).collect()),
     }
 }
 
@@ -279,7 +323,7 @@ pub fn json_string(out: &mut String, s: &str) {
 }
 
 /// An object's members sorted by key (Python's `sorted(d.items())`; keys are unique).
-pub(crate) fn by_key(members: &[(String, Data)]) -> Vec<&(String, Data)> {
+pub(crate) fn by_key(members: &[(Rc<str>, Data)]) -> Vec<&(Rc<str>, Data)> {
     stable_sort(members.iter().collect(), &|a, b| a.0.cmp(&b.0))
 }
 
@@ -312,7 +356,7 @@ fn write_text(
     out: &mut String,
     v: &Data,
     identifier: Option<&str>,
-    scalar_keys: Option<&[String]>,
+    scalar_keys: Option<&[Rc<str>]>,
 ) -> Result<(), RenderError> {
     match v {
         Data::Object(members) => text_dict(out, members, identifier, scalar_keys),
@@ -327,9 +371,9 @@ fn write_text(
 
 fn text_dict(
     out: &mut String,
-    members: &[(String, Data)],
+    members: &[(Rc<str>, Data)],
     identifier: Option<&str>,
-    scalar_keys: Option<&[String]>,
+    scalar_keys: Option<&[Rc<str>]>,
 ) -> Result<(), RenderError> {
     let sorted = by_key(members);
     let mut scalars = Vec::new();
@@ -340,7 +384,7 @@ fn text_dict(
                 if is_scalar(v) {
                     scalars.push(py_str(v)?);
                 } else {
-                    nested.push((k.as_str(), v));
+                    nested.push((&**k, v));
                 }
             }
         }
@@ -353,7 +397,7 @@ fn text_dict(
             }
             for (k, v) in sorted {
                 if !keys.contains(k) {
-                    nested.push((k.as_str(), v));
+                    nested.push((&**k, v));
                 }
             }
         }
@@ -382,7 +426,7 @@ fn text_list(
     if items.iter().any(|v| matches!(v, Data::Object(_))) {
         // `_all_scalar_keys`: every scalar key of every element, sorted.
         // Every element must be an object (Python fails on the first that is not).
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: Vec<Rc<str>> = Vec::new();
         for v in items {
             let Data::Object(m) = v else {
                 return Err(RenderError(format!(
@@ -390,7 +434,7 @@ fn text_list(
                     v.py_type_name()
                 )));
             };
-            for (k, v) in m {
+            for (k, v) in m.iter() {
                 if is_scalar(v) && !keys.contains(k) {
                     keys.push(k.clone());
                 }
@@ -609,6 +653,41 @@ mod tests {
             .unwrap();
     }
 
+    /// What a writer adds to a result (a text identifier on every line, a table's padding to its
+    /// widest cell) counts towards the output limit, before anything is written.
+    #[test]
+    fn output_too_large_is_refused() {
+        let wide = "k".repeat(1 << 20);
+        let numbers = |n: i64| (0..n).map(Data::Int);
+        // `n` lines each led by a 1 MiB identifier; `n` table rows padded to a 1 MiB cell.
+        let keyed = |n| {
+            Data::object(vec![(
+                wide.as_str().into(),
+                Data::array(numbers(n).collect()),
+            )])
+        };
+        let padded = |n| {
+            Data::array(
+                std::iter::once(Data::str(&wide))
+                    .chain(numbers(n))
+                    .collect(),
+            )
+        };
+        let cases: [(&dyn Fn(i64) -> Data, Format); 2] =
+            [(&keyed, Format::Text), (&padded, Format::Table)];
+        for (make, format) in cases {
+            let e = match render_data(&make(70), format, "T") {
+                Ok(out) => panic!("{format:?}: printed {} bytes", out.len()),
+                Err(e) => e,
+            };
+            assert!(
+                e.0.starts_with("The --query result is too large to print: about 7"),
+                "{format:?}: {e}"
+            );
+            assert!(render_data(&make(10), format, "T").is_ok(), "{format:?}");
+        }
+    }
+
     fn data() -> impl proptest::strategy::Strategy<Value = Data> {
         use proptest::prelude::*;
         let leaf = prop_oneof![
@@ -616,19 +695,19 @@ mod tests {
             any::<bool>().prop_map(Data::Bool),
             any::<i64>().prop_map(Data::Int),
             any::<f64>().prop_map(Data::Float),
-            "(?s).{0,12}".prop_map(Data::Str),
+            "(?s).{0,12}".prop_map(|s| Data::str(&s)),
             prop::sample::select(vec!["", " ", "a b", "true", "1", "- x", "\n", "é日", "'\""])
                 .prop_map(|s| Data::Str(s.into())),
         ];
         leaf.prop_recursive(4, 32, 5, |inner| {
             prop_oneof![
-                prop::collection::vec(inner.clone(), 0..5).prop_map(Data::Array),
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Data::array),
                 prop::collection::vec(("[a-cé ]{0,3}", inner), 0..5).prop_map(|m| {
                     let mut out = Vec::new();
                     for (k, v) in m {
-                        crate::jmespath::value::insert(&mut out, k, v);
+                        crate::jmespath::value::insert(&mut out, k.into(), v);
                     }
-                    Data::Object(out)
+                    Data::object(out)
                 }),
             ]
         })

@@ -5,7 +5,8 @@
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 use support::{CREDS_XML, FakeSts, Reply, caller_identity, success};
 
 /// Runs `sts` against `fake` with a clean environment plus `env`.
@@ -180,6 +181,130 @@ fn a_query_failing_on_the_result_exits_255() {
     assert_eq!(code, 255);
     assert!(
         stderr.contains("In function abs(), invalid type for value: 123456789012"),
+        "{stderr}"
+    );
+}
+
+/// Runs `sts` as [`sts`] does, but kills it after `seconds` and, on Linux, caps its address
+/// space at `max_mib` (through `sh -c 'ulimit -v'`), so a run that would eat the machine fails
+/// fast instead.
+fn sts_bounded(fake: &FakeSts, args: &[&str], seconds: u64, max_mib: u64) -> (Output, Duration) {
+    let home = std::env::temp_dir().join(format!("sts-cli-query-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).expect("home");
+    let bin = env!("CARGO_BIN_EXE_sts");
+    let mut c = if cfg!(target_os = "linux") {
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", max_mib * 1024))
+            .arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    c.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        c.env("PATH", path);
+    }
+    c.env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL_STS", fake.url())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = c.spawn().expect("run sts");
+    // Read the pipes on threads so that a chatty child cannot block on a full pipe.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut buf);
+        buf
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut buf);
+        buf
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(seconds) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sts {args:.80?} ran for more than {seconds} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = start.elapsed();
+    let output = Output {
+        status,
+        stdout: out.join().expect("stdout thread"),
+        stderr: err.join().expect("stderr thread"),
+    };
+    (output, elapsed)
+}
+
+/// Issue 16 (Low 7): a 132-character `[@,@]` query made `sts` copy its result millions of times
+/// (5.9 GB, minutes). It now shares values, and a result too large to print fails at once, in
+/// every format, with the AWS CLI's exit status for a query that fails on the result.
+#[test]
+fn a_query_result_too_large_to_print_fails_fast() {
+    let fake = FakeSts::start(caller_identity());
+    let issue = format!("[@,@]{} ", "|[@,@]".repeat(21));
+    assert_eq!(issue.len(), 132);
+    let forty = format!("[@,@]{}", "|[@,@]".repeat(39));
+    for (query, format) in [
+        (issue.as_str(), "json"),
+        (issue.as_str(), "text"),
+        (issue.as_str(), "table"),
+        (issue.as_str(), "yaml"),
+        (issue.as_str(), "yaml-stream"),
+        (forty.as_str(), "json"),
+    ] {
+        let args = ["get-caller-identity", "--query", query, "--output", format];
+        let (o, took) = sts_bounded(&fake, &args, 60, 512);
+        let (code, stdout, stderr) = out(&o);
+        assert_eq!((code, stdout.as_str()), (255, ""), "{format}: {stderr}");
+        assert!(
+            stderr.starts_with("\nThe --query result is too large to print: about ")
+                && stderr.ends_with(" of output, more than the limit of 64 MiB\n"),
+            "{format}: {stderr}"
+        );
+        assert!(took < Duration::from_secs(20), "{format}: {took:?}");
+    }
+    // Evaluating it is cheap: only printing it all is refused.
+    let (o, _) = sts_bounded(
+        &fake,
+        &[
+            "get-caller-identity",
+            "--query",
+            &format!("{forty} | [0][1][0].length(@)"),
+        ],
+        60,
+        512,
+    );
+    assert_eq!(out(&o).1, "2\n");
+    // Walking it in the query runs out of budget with its own message.
+    let (o, _) = sts_bounded(
+        &fake,
+        &[
+            "get-caller-identity",
+            "--query",
+            &format!("to_string({forty})"),
+        ],
+        60,
+        512,
+    );
+    let (code, _, stderr) = out(&o);
+    assert_eq!(code, 255);
+    assert!(
+        stderr.starts_with("\nThe --query expression builds too much: "),
         "{stderr}"
     );
 }

@@ -37,7 +37,7 @@ fn same(a: &Value, b: &Value) -> bool {
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => a == b,
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
@@ -84,19 +84,19 @@ fn compliance_suite() {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        for suite in &suites {
+        for suite in suites.iter() {
             let given = suite.get("given").cloned().unwrap_or(Value::Null);
             let Some(Value::Array(cases)) = suite.get("cases") else {
                 panic!("{name}: a suite without cases")
             };
-            for case in cases {
+            for case in cases.iter() {
                 total += 1;
                 let Some(Value::Str(expr)) = case.get("expression") else {
                     panic!("{name}: a case without an expression")
                 };
                 let got = Expression::compile(expr).and_then(|e| e.search(&given));
                 let ok = match (case.get("error"), case.get("result"), &got) {
-                    (Some(Value::Str(kind)), _, Err(e)) => e.kind().name() == kind,
+                    (Some(Value::Str(kind)), _, Err(e)) => e.kind().name() == &**kind,
                     (Some(_), _, Ok(_)) => false,
                     (None, Some(want), Ok(v)) => same(want, v),
                     // Benchmark cases of kind `parse` give no result: they must evaluate.
@@ -343,11 +343,11 @@ fn agrees_with_jmespath_py() {
         panic!("no cases")
     };
     let str_of = |c: &Value, k: &str| match c.get(k) {
-        Some(Value::Str(s)) => Some(s.clone()),
+        Some(Value::Str(s)) => Some(s.to_string()),
         _ => None,
     };
     let mut failures = Vec::new();
-    for case in cases {
+    for case in cases.iter() {
         let expr = str_of(case, "expression").expect("expression");
         let got = Expression::compile(&expr).and_then(|e| e.search(&given));
         let ok = match (&got, str_of(case, "result"), str_of(case, "error")) {
@@ -446,6 +446,161 @@ fn deep_nesting_is_a_typed_error() {
                 .is_ok()
         );
     });
+}
+
+/// A caller identity, as `sts get-caller-identity` queries it.
+const IDENTITY: &str = r#"{"UserId": "AIDAEXAMPLE", "Account": "123456789012",
+    "Arn": "arn:aws:iam::123456789012:user/alice"}"#;
+
+/// `[@,@]` piped into itself `levels` times: each level doubles the result's logical size.
+fn doubling(levels: usize) -> String {
+    format!("[@,@]{}", "|[@,@]".repeat(levels - 1))
+}
+
+/// Evaluates `expr` on `data` on its own thread, failing if it takes more than `seconds` (the
+/// thread is left behind): the compact JSON of the result, or the error's kind and message.
+fn search_within_seconds(
+    seconds: u64,
+    expr: String,
+    data: &'static str,
+) -> Result<String, (String, String)> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let e = expr.clone();
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let got = search(&e, data)
+                .map(|v| compact(&v))
+                .map_err(|e| (e.kind().name().to_owned(), e.to_string()));
+            let _ = tx.send(got);
+        })
+        .expect("spawn");
+    rx.recv_timeout(std::time::Duration::from_secs(seconds))
+        .unwrap_or_else(|_| panic!("{expr:.80} ran for more than {seconds} s"))
+}
+
+/// Issue 16 (Low 7): `[@,@]`-style queries copied their input at every `@`, so a 132-character
+/// query took gigabytes and minutes. Values are shared now: the results build at once, and
+/// what reads them whole (here `length`, indexing) reads only the part it needs.
+#[test]
+fn doubling_queries_share_instead_of_copying() {
+    let issue = format!("{} ", doubling(22));
+    assert_eq!(issue.len(), 132);
+    for (expr, want) in [
+        (format!("{issue}| length(@)"), "2".to_owned()),
+        (format!("{}| length(@)", doubling(40)), "2".to_owned()),
+        (
+            format!("{issue}| {}.Account", "[1]".repeat(22)),
+            "\"123456789012\"".to_owned(),
+        ),
+        (
+            format!("{}| {}.Arn", doubling(64), "[0][1]".repeat(32)),
+            "\"arn:aws:iam::123456789012:user/alice\"".to_owned(),
+        ),
+        // Equal at once: both sides are the same shared value.
+        (format!("{issue}| @ == @"), "true".to_owned()),
+    ] {
+        assert_eq!(
+            search_within_seconds(10, expr.clone(), IDENTITY),
+            Ok(want),
+            "{expr:.80}"
+        );
+    }
+}
+
+/// What must read a shared value whole (`to_string`, `==` on two copies, sorting, flattening,
+/// an error message quoting it) stops with a clear error past the evaluation's budget instead.
+#[test]
+fn walking_a_huge_shared_value_stops_with_a_clear_error() {
+    let issue = doubling(22);
+    let huge = doubling(40);
+    // 4096 copies of a value of 4096 identities (about 400 KB as JSON).
+    let copies = format!("{} | {} {}", doubling(12), doubling(12), "[]".repeat(11));
+    // 4096 strings, two different ones of 400 KB that differ only at their end.
+    let long = |n: u8| format!("to_string([{}, `{n}`])", doubling(12));
+    let strings = format!(
+        "[{}, {}] | {} {}",
+        long(1),
+        long(2),
+        doubling(11),
+        "[]".repeat(11)
+    );
+    for expr in [
+        format!("to_string({huge})"),
+        format!("length(to_string({issue}))"),
+        format!("({huge}) == ({huge})"),
+        format!("contains([{huge}], {huge})"),
+        format!("abs({huge})"),
+        format!("{huge}{}", "[]".repeat(40)),
+        format!("{copies} | [*].to_string(@)"),
+        format!("{strings} | sort(@)"),
+        format!("{strings} | sort_by(@, &@)"),
+        format!("{strings} | max_by(@, &@)"),
+        format!("{strings} | max(@)"),
+        format!("{strings} | join(',', @)"),
+        format!("{strings} | [*].length(@)"),
+    ] {
+        let got = search_within_seconds(10, expr.clone(), IDENTITY);
+        let Err((kind, message)) = got else {
+            panic!("{expr:.80}: want an error, got {:.80?}", got)
+        };
+        assert_eq!(kind, "too-much-work", "{expr:.80}: {message}");
+        assert!(
+            message.starts_with("The --query expression does too much work: ")
+                || message.starts_with("The --query expression builds too much: "),
+            "{expr:.80}: {message}"
+        );
+    }
+}
+
+/// The limits are the caller's: within them an expression evaluates as before; one step or
+/// byte past them, it stops with the limit in the message.
+#[test]
+fn an_evaluation_stays_within_its_limits() {
+    use jmespath::budget::Limits;
+    let data = doc(r#"{"a": [1, 2, 3, 4, 5, 6, 7, 8], "s": "abcdefghij"}"#);
+    let run = |expr: &str, steps: u64, bytes: u64| {
+        Expression::compile(expr)
+            .expect("parses")
+            .search_within(&data, Limits { steps, bytes })
+            .map(|v| compact(&v))
+            .map_err(|e| (e.kind(), e.to_string()))
+    };
+    let steps = |n: u64| {
+        Err((
+            ErrorKind::TooMuchWork,
+            format!("The --query expression does too much work: it needs more than {n} steps"),
+        ))
+    };
+    // Three nodes, and a search through two members that compares one key; then a projection
+    // that charges its eight elements and evaluates a node for each.
+    assert_eq!(run("a[0]", 6, 0), Ok("1".into()));
+    assert_eq!(run("a[0]", 5, 0), steps(5));
+    assert_eq!(run("a[*]", 21, 1 << 10), Ok("[1,2,3,4,5,6,7,8]".into()));
+    assert_eq!(run("a[*]", 20, 1 << 10), steps(20));
+    // Building: eight slots of an array, then a string of 17 bytes.
+    let slot = std::mem::size_of::<Value>() as u64;
+    assert_eq!(run("a[*]", 100, 8 * slot), Ok("[1,2,3,4,5,6,7,8]".into()));
+    assert_eq!(
+        run("a[*]", 100, 8 * slot - 1),
+        Err((
+            ErrorKind::TooMuchWork,
+            format!(
+                "The --query expression builds too much: its values need more than {} bytes",
+                8 * slot - 1
+            )
+        ))
+    );
+    assert_eq!(
+        run("to_string(a)", 100, 64),
+        Ok("\"[1,2,3,4,5,6,7,8]\"".into())
+    );
+    assert!(run("to_string(a)", 100, 16).is_err());
+    // The defaults leave room for anything a response needs.
+    assert_eq!(
+        run("length(join('', a[*].to_string(@)))", 10_000_000, 64 << 20),
+        Ok("8".into())
+    );
 }
 
 /// Characters and words expressions are made of, weighted towards the interesting ones.

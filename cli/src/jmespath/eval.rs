@@ -1,59 +1,73 @@
-//! The interpreter: `jmespath.py`'s `TreeInterpreter`, node for node.
+//! The interpreter: `jmespath.py`'s `TreeInterpreter`, node for node. Values are shared, not
+//! copied (see [`super::value`]), and every node evaluated, element visited and value built is
+//! charged to the evaluation's [`Budget`].
 
+use super::budget::{Budget, to_u64};
 use super::functions;
 use super::parser::{Cmp, Node, NodeKind};
-use super::value::{Value, insert, py_eq, py_order};
+use super::value::{Value, charge_order, find_member, insert_charged, py_eq, py_order};
 use super::{Error, ErrorKind};
 use std::cmp::Ordering;
 
 /// Evaluates `node` against `value`.
-pub fn eval(node: &Node, value: &Value) -> Result<Value, Error> {
+pub fn eval(node: &Node, value: &Value, budget: &Budget) -> Result<Value, Error> {
+    budget.work(1)?;
     match &node.kind {
-        NodeKind::Field(name) => Ok(value.get(name).cloned().unwrap_or(Value::Null)),
+        NodeKind::Field(name) => field(value, name, budget),
         NodeKind::Subexpression(children) | NodeKind::IndexExpression(children) => {
-            chain(children, value)
+            chain(children, value, budget)
         }
         NodeKind::Index(i) => Ok(index(value, *i)),
-        NodeKind::Slice(start, stop, step) => slice(value, *start, *stop, *step),
+        NodeKind::Slice(start, stop, step) => slice(value, *start, *stop, *step, budget),
         NodeKind::Identity | NodeKind::Current => Ok(value.clone()),
         NodeKind::Literal(v) => Ok(v.clone()),
-        NodeKind::Projection(left, right) => projection(left, right, value),
-        NodeKind::ValueProjection(left, right) => value_projection(left, right, value),
-        NodeKind::FilterProjection(left, right, cond) => filter(left, right, cond, value),
-        NodeKind::Flatten(inner) => flatten(inner, value),
-        NodeKind::MultiSelectList(items) => multi_list(items, value),
-        NodeKind::MultiSelectDict(pairs) => multi_dict(pairs, value),
+        NodeKind::Projection(left, right) => projection(left, right, value, budget),
+        NodeKind::ValueProjection(left, right) => value_projection(left, right, value, budget),
+        NodeKind::FilterProjection(left, right, cond) => filter(left, right, cond, value, budget),
+        NodeKind::Flatten(inner) => flatten(inner, value, budget),
+        NodeKind::MultiSelectList(items) => multi_list(items, value, budget),
+        NodeKind::MultiSelectDict(pairs) => multi_dict(pairs, value, budget),
         NodeKind::Or(a, b) => {
-            let left = eval(a, value)?;
+            let left = eval(a, value, budget)?;
             if left.is_false() {
-                eval(b, value)
+                eval(b, value, budget)
             } else {
                 Ok(left)
             }
         }
         NodeKind::And(a, b) => {
-            let left = eval(a, value)?;
+            let left = eval(a, value, budget)?;
             if left.is_false() {
                 Ok(left)
             } else {
-                eval(b, value)
+                eval(b, value, budget)
             }
         }
-        NodeKind::Not(a) => Ok(Value::Bool(not(&eval(a, value)?))),
+        NodeKind::Not(a) => Ok(Value::Bool(not(&eval(a, value, budget)?))),
         NodeKind::Pipe(a, b) => {
-            let left = eval(a, value)?;
-            eval(b, &left)
+            let left = eval(a, value, budget)?;
+            eval(b, &left, budget)
         }
-        NodeKind::Comparator(op, a, b) => compare(*op, a, b, value),
-        NodeKind::Function(name, args) => call(name, args, value),
+        NodeKind::Comparator(op, a, b) => compare(*op, a, b, value, budget),
+        NodeKind::Function(name, args) => call(name, args, value, budget),
         NodeKind::Expref(inner) => Ok(Value::Expref(inner.clone())),
     }
 }
 
-fn chain(children: &[Node], value: &Value) -> Result<Value, Error> {
+/// `value[name]` for an object; null otherwise or when missing.
+fn field(value: &Value, name: &str, budget: &Budget) -> Result<Value, Error> {
+    let Value::Object(members) = value else {
+        return Ok(Value::Null);
+    };
+    Ok(find_member(members, name, budget)?
+        .map(|(_, v)| v.clone())
+        .unwrap_or(Value::Null))
+}
+
+fn chain(children: &[Node], value: &Value, budget: &Budget) -> Result<Value, Error> {
     let mut result = value.clone();
     for child in children {
-        result = eval(child, &result)?;
+        result = eval(child, &result, budget)?;
     }
     Ok(result)
 }
@@ -81,6 +95,7 @@ fn slice(
     start: Option<i64>,
     stop: Option<i64>,
     step: Option<i64>,
+    budget: &Budget,
 ) -> Result<Value, Error> {
     let Value::Array(items) = value else {
         return Ok(Value::Null);
@@ -116,6 +131,8 @@ fn slice(
     } else {
         (adjust(start, len - 1), adjust(stop, -1))
     };
+    // The loop stays within [-1, len]: at most one pass over the items.
+    budget.array(items.len())?;
     let mut out = Vec::new();
     let mut i = start;
     while (step > 0 && i < stop) || (step < 0 && i > stop) {
@@ -124,86 +141,119 @@ fn slice(
         }
         i += step;
     }
-    Ok(Value::Array(out))
+    Ok(Value::array(out))
 }
 
-fn projection(left: &Node, right: &Node, value: &Value) -> Result<Value, Error> {
-    let Value::Array(base) = eval(left, value)? else {
+fn projection(left: &Node, right: &Node, value: &Value, budget: &Budget) -> Result<Value, Error> {
+    let Value::Array(base) = eval(left, value, budget)? else {
         return Ok(Value::Null);
     };
-    collect(right, base.iter())
+    collect(right, base.len(), base.iter(), budget)
 }
 
-fn value_projection(left: &Node, right: &Node, value: &Value) -> Result<Value, Error> {
-    let Value::Object(base) = eval(left, value)? else {
+fn value_projection(
+    left: &Node,
+    right: &Node,
+    value: &Value,
+    budget: &Budget,
+) -> Result<Value, Error> {
+    let Value::Object(base) = eval(left, value, budget)? else {
         return Ok(Value::Null);
     };
-    collect(right, base.iter().map(|(_, v)| v))
+    collect(right, base.len(), base.iter().map(|(_, v)| v), budget)
 }
 
-/// Evaluates `right` on each element, keeping the non-null results.
-fn collect<'v>(right: &Node, elements: impl Iterator<Item = &'v Value>) -> Result<Value, Error> {
+/// Evaluates `right` on each of the `len` elements, keeping the non-null results.
+fn collect<'v>(
+    right: &Node,
+    len: usize,
+    elements: impl Iterator<Item = &'v Value>,
+    budget: &Budget,
+) -> Result<Value, Error> {
+    budget.array(len)?;
     let mut out = Vec::new();
     for element in elements {
-        let v = eval(right, element)?;
+        let v = eval(right, element, budget)?;
         if !matches!(v, Value::Null) {
             out.push(v);
         }
     }
-    Ok(Value::Array(out))
+    Ok(Value::array(out))
 }
 
-fn filter(left: &Node, right: &Node, cond: &Node, value: &Value) -> Result<Value, Error> {
-    let Value::Array(base) = eval(left, value)? else {
+fn filter(
+    left: &Node,
+    right: &Node,
+    cond: &Node,
+    value: &Value,
+    budget: &Budget,
+) -> Result<Value, Error> {
+    let Value::Array(base) = eval(left, value, budget)? else {
         return Ok(Value::Null);
     };
+    budget.array(base.len())?;
     let mut out = Vec::new();
-    for element in &base {
-        if !eval(cond, element)?.is_false() {
-            let v = eval(right, element)?;
+    for element in base.iter() {
+        if !eval(cond, element, budget)?.is_false() {
+            let v = eval(right, element, budget)?;
             if !matches!(v, Value::Null) {
                 out.push(v);
             }
         }
     }
-    Ok(Value::Array(out))
+    Ok(Value::array(out))
 }
 
-fn flatten(inner: &Node, value: &Value) -> Result<Value, Error> {
-    let Value::Array(base) = eval(inner, value)? else {
+fn flatten(inner: &Node, value: &Value, budget: &Budget) -> Result<Value, Error> {
+    let Value::Array(base) = eval(inner, value, budget)? else {
         return Ok(Value::Null);
     };
-    let mut out = Vec::with_capacity(base.len());
-    for element in base {
+    // Charged before it is built: the elements may all be one shared array.
+    let mut len = 0usize;
+    for element in base.iter() {
+        len = len.saturating_add(match element {
+            Value::Array(items) => items.len(),
+            _ => 1,
+        });
+    }
+    budget.work(to_u64(base.len()))?;
+    budget.array(len)?;
+    let mut out = Vec::with_capacity(len);
+    for element in base.iter() {
         match element {
-            Value::Array(items) => out.extend(items),
-            other => out.push(other),
+            Value::Array(items) => out.extend(items.iter().cloned()),
+            other => out.push(other.clone()),
         }
     }
-    Ok(Value::Array(out))
+    Ok(Value::array(out))
 }
 
-fn multi_list(items: &[Node], value: &Value) -> Result<Value, Error> {
+fn multi_list(items: &[Node], value: &Value, budget: &Budget) -> Result<Value, Error> {
     if matches!(value, Value::Null) {
         return Ok(Value::Null);
     }
+    budget.array(items.len())?;
     items
         .iter()
-        .map(|n| eval(n, value))
+        .map(|n| eval(n, value, budget))
         .collect::<Result<Vec<_>, _>>()
-        .map(Value::Array)
+        .map(Value::array)
 }
 
-fn multi_dict(pairs: &[(String, Node)], value: &Value) -> Result<Value, Error> {
+fn multi_dict(
+    pairs: &[(std::rc::Rc<str>, Node)],
+    value: &Value,
+    budget: &Budget,
+) -> Result<Value, Error> {
     if matches!(value, Value::Null) {
         return Ok(Value::Null);
     }
     let mut out = Vec::with_capacity(pairs.len());
     for (key, n) in pairs {
-        let v = eval(n, value)?;
-        insert(&mut out, key.clone(), v);
+        let v = eval(n, value, budget)?;
+        insert_charged(&mut out, key.clone(), v, budget)?;
     }
-    Ok(Value::Object(out))
+    Ok(Value::object(out))
 }
 
 /// `!value`: Python's `not`, except that a number (0 included) is true.
@@ -214,12 +264,12 @@ fn not(v: &Value) -> bool {
     }
 }
 
-fn compare(op: Cmp, a: &Node, b: &Node, value: &Value) -> Result<Value, Error> {
-    let left = eval(a, value)?;
-    let right = eval(b, value)?;
+fn compare(op: Cmp, a: &Node, b: &Node, value: &Value, budget: &Budget) -> Result<Value, Error> {
+    let left = eval(a, value, budget)?;
+    let right = eval(b, value, budget)?;
     match op {
-        Cmp::Eq => Ok(Value::Bool(equals(&left, &right))),
-        Cmp::Ne => Ok(Value::Bool(!equals(&left, &right))),
+        Cmp::Eq => Ok(Value::Bool(equals(&left, &right, budget)?)),
+        Cmp::Ne => Ok(Value::Bool(!equals(&left, &right, budget)?)),
         _ => {
             let comparable =
                 |v: &Value| matches!(v, Value::Int(_) | Value::Float(_) | Value::Str(_));
@@ -232,6 +282,7 @@ fn compare(op: Cmp, a: &Node, b: &Node, value: &Value) -> Result<Value, Error> {
                 Cmp::Gt => ">",
                 _ => ">=",
             };
+            charge_order(&left, &right, budget)?;
             let ord = py_order(&left, &right, symbol)
                 .map_err(|m| Error::new(ErrorKind::InvalidType, m))?;
             let result = match (op, ord) {
@@ -248,21 +299,20 @@ fn compare(op: Cmp, a: &Node, b: &Node, value: &Value) -> Result<Value, Error> {
 
 /// `jmespath.py`'s `_equals`: Python's `==`, except that a boolean never equals a number at
 /// the top level (`0 == false` is false).
-fn equals(a: &Value, b: &Value) -> bool {
-    let zero_or_one =
-        |v: &Value| v.is_number() && (py_eq(v, &Value::Int(0)) || py_eq(v, &Value::Int(1)));
+fn equals(a: &Value, b: &Value, budget: &Budget) -> Result<bool, Error> {
+    let zero_or_one = |v: &Value| v.as_f64().is_some_and(|f| f == 0.0 || f == 1.0);
     if zero_or_one(a) && matches!(b, Value::Bool(_))
         || zero_or_one(b) && matches!(a, Value::Bool(_))
     {
-        return false;
+        return Ok(false);
     }
-    py_eq(a, b)
+    py_eq(a, b, budget)
 }
 
-fn call(name: &str, args: &[Node], value: &Value) -> Result<Value, Error> {
+fn call(name: &str, args: &[Node], value: &Value, budget: &Budget) -> Result<Value, Error> {
     let resolved = args
         .iter()
-        .map(|n| eval(n, value))
+        .map(|n| eval(n, value, budget))
         .collect::<Result<Vec<_>, _>>()?;
-    functions::call(name, resolved)
+    functions::call(name, resolved, budget)
 }

@@ -1,11 +1,17 @@
 //! The built-in functions, with `jmespath.py`'s signatures, type checks, results and messages
 //! (Python's arithmetic included: `sum` is Python 3.12+'s compensated `sum`, `ceil`/`floor`
-//! return integers).
+//! return integers). Each charges the evaluation's [`Budget`] for what it visits, compares and
+//! builds, before building it.
 
+use super::budget::{Budget, to_u64};
 use super::eval::eval;
-use super::value::{Num, Value, json_compact, num_cmp, py_eq, py_order, stable_sort};
+use super::value::{
+    Num, Value, charge_order, extent, insert_charged, json_compact, num_cmp, py_eq, py_order,
+    stable_sort,
+};
 use super::{Error, ErrorKind};
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 /// A function's signature: the accepted types of each argument (empty: any), and whether the
 /// last one repeats.
@@ -57,7 +63,7 @@ fn signature(name: &str) -> Option<Signature> {
 }
 
 /// Calls a function on evaluated arguments.
-pub fn call(name: &str, args: Vec<Value>) -> Result<Value, Error> {
+pub fn call(name: &str, args: Vec<Value>, budget: &Budget) -> Result<Value, Error> {
     let Some(sig) = signature(name) else {
         return Err(Error::new(
             ErrorKind::UnknownFunction,
@@ -86,9 +92,9 @@ pub fn call(name: &str, args: Vec<Value>) -> Result<Value, Error> {
     }
     // Like jmespath.py, only the declared arguments are checked (not a variadic tail).
     for (arg, types) in args.iter().zip(sig.args) {
-        type_check(name, arg, types)?;
+        type_check(name, arg, types, budget)?;
     }
-    run(name, args)
+    run(name, args, budget)
 }
 
 /// `'number'` etc. against a value.
@@ -111,19 +117,32 @@ fn types_repr(types: &[&str]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-fn type_error(name: &str, value: &Value, actual: &str, types: &[&str]) -> Error {
+/// Python's `str(value)` for a message, charged first: the value may be a small shared tree
+/// that prints as gigabytes.
+fn charged_str(value: &Value, budget: &Budget) -> Result<String, Error> {
+    let size = extent(value, budget)?;
+    // `repr` adds a space after each separator: at most twice the compact JSON.
+    budget.string(usize::try_from(size.bytes.saturating_mul(2)).unwrap_or(usize::MAX))?;
+    budget.work(size.nodes)?;
+    Ok(value.py_str())
+}
+
+fn type_error(name: &str, value: &Value, actual: &str, types: &[&str], budget: &Budget) -> Error {
+    let shown = match charged_str(value, budget) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
     Error::new(
         ErrorKind::InvalidType,
         format!(
-            "In function {name}(), invalid type for value: {}, expected one of: {}, received: \"{actual}\"",
-            value.py_str(),
+            "In function {name}(), invalid type for value: {shown}, expected one of: {}, received: \"{actual}\"",
             types_repr(types)
         ),
     )
 }
 
 /// `Functions._type_check_single`.
-fn type_check(name: &str, arg: &Value, types: &[&str]) -> Result<(), Error> {
+fn type_check(name: &str, arg: &Value, types: &[&str], budget: &Budget) -> Result<(), Error> {
     if types.is_empty() {
         return Ok(());
     }
@@ -140,26 +159,31 @@ fn type_check(name: &str, arg: &Value, types: &[&str]) -> Result<(), Error> {
         top_ok |= is_type(top, arg);
     }
     if !top_ok {
-        return Err(type_error(name, arg, arg.type_name(), types));
+        return Err(type_error(name, arg, arg.type_name(), types, budget));
     }
     let Value::Array(items) = arg else {
         return Ok(());
     };
+    let wrong = |bad: &Value| Err(type_error(name, bad, bad.py_type_name(), types, budget));
     match subtypes.as_slice() {
         [] => Ok(()),
-        [only] => match items.iter().find(|v| !is_type(only, v)) {
-            Some(bad) => Err(type_error(name, bad, bad.py_type_name(), types)),
-            None => Ok(()),
-        },
+        [only] => {
+            budget.work(to_u64(items.len()))?;
+            match items.iter().find(|v| !is_type(only, v)) {
+                Some(bad) => wrong(bad),
+                None => Ok(()),
+            }
+        }
         several => {
             let Some(first) = items.first() else {
                 return Ok(());
             };
             let Some(chosen) = several.iter().find(|t| is_type(t, first)) else {
-                return Err(type_error(name, first, first.py_type_name(), types));
+                return wrong(first);
             };
+            budget.work(to_u64(items.len()))?;
             match items.iter().find(|v| !is_type(chosen, v)) {
-                Some(bad) => Err(type_error(name, bad, bad.py_type_name(), types)),
+                Some(bad) => wrong(bad),
                 None => Ok(()),
             }
         }
@@ -170,7 +194,7 @@ fn invalid_type(message: String) -> Error {
     Error::new(ErrorKind::InvalidType, message)
 }
 
-fn run(name: &str, mut args: Vec<Value>) -> Result<Value, Error> {
+fn run(name: &str, mut args: Vec<Value>, budget: &Budget) -> Result<Value, Error> {
     let arg = args.first().cloned().unwrap_or(Value::Null);
     let second = args.get(1).cloned().unwrap_or(Value::Null);
     Ok(match (name, arg) {
@@ -182,11 +206,15 @@ fn run(name: &str, mut args: Vec<Value>) -> Result<Value, Error> {
             if items.is_empty() {
                 Value::Null
             } else {
+                budget.work(to_u64(items.len()))?;
                 let total = sum(&items).as_f64().unwrap_or(f64::NAN);
                 Value::Float(total / items.len() as f64)
             }
         }
-        ("sum", Value::Array(items)) => sum(&items),
+        ("sum", Value::Array(items)) => {
+            budget.work(to_u64(items.len()))?;
+            sum(&items)
+        }
         ("ceil", v) => round(v, f64::ceil)?,
         ("floor", v) => round(v, f64::floor)?,
         ("not_null", _) => args
@@ -194,20 +222,31 @@ fn run(name: &str, mut args: Vec<Value>) -> Result<Value, Error> {
             .find(|v| !matches!(v, Value::Null))
             .unwrap_or(Value::Null),
         ("to_array", Value::Array(items)) => Value::Array(items),
-        ("to_array", v) => Value::Array(vec![v]),
+        ("to_array", v) => {
+            budget.array(1)?;
+            Value::array(vec![v])
+        }
         ("to_string", Value::Str(s)) => Value::Str(s),
         ("to_string", v) => {
+            let size = extent(&v, budget)?;
+            budget.string(usize::try_from(size.bytes).unwrap_or(usize::MAX))?;
+            budget.work(size.nodes)?;
             let mut out = String::new();
             json_compact(&mut out, &v);
-            Value::Str(out)
+            // Escapes (`\u00e9`) make the text at most six times the estimate: charge them too.
+            budget.build(to_u64(out.len()).saturating_sub(size.bytes))?;
+            Value::str(&out)
         }
-        ("to_number", v) => to_number(v),
+        ("to_number", v) => to_number(v, budget)?,
         ("type", v) => match v {
             Value::Expref(_) => Value::Null,
-            v => Value::Str(v.type_name().into()),
+            v => Value::str(v.type_name()),
         },
         ("contains", Value::Str(s)) => match second {
-            Value::Str(needle) => Value::Bool(s.contains(needle.as_str())),
+            Value::Str(needle) => {
+                budget.scan(s.len().saturating_add(needle.len()))?;
+                Value::Bool(s.contains(&*needle))
+            }
             other => {
                 return Err(invalid_type(format!(
                     "'in <string>' requires string as left operand, not {}",
@@ -215,55 +254,108 @@ fn run(name: &str, mut args: Vec<Value>) -> Result<Value, Error> {
                 )));
             }
         },
-        ("contains", Value::Array(items)) => Value::Bool(items.iter().any(|v| py_eq(v, &second))),
-        ("length", Value::Str(s)) => count(s.chars().count()),
+        ("contains", Value::Array(items)) => {
+            let mut found = false;
+            for v in items.iter() {
+                if py_eq(v, &second, budget)? {
+                    found = true;
+                    break;
+                }
+            }
+            Value::Bool(found)
+        }
+        ("length", Value::Str(s)) => {
+            budget.scan(s.len())?;
+            count(s.chars().count())
+        }
         ("length", Value::Array(items)) => count(items.len()),
         ("length", Value::Object(m)) => count(m.len()),
-        ("ends_with", Value::Str(s)) => {
-            Value::Bool(matches!(&second, Value::Str(x) if s.ends_with(x.as_str())))
+        ("ends_with", Value::Str(s)) => Value::Bool(match &second {
+            Value::Str(x) => {
+                budget.scan(x.len())?;
+                s.ends_with(&**x)
+            }
+            _ => false,
+        }),
+        ("starts_with", Value::Str(s)) => Value::Bool(match &second {
+            Value::Str(x) => {
+                budget.scan(x.len())?;
+                s.starts_with(&**x)
+            }
+            _ => false,
+        }),
+        ("reverse", Value::Str(s)) => {
+            budget.string(s.len())?;
+            Value::str(&s.chars().rev().collect::<String>())
         }
-        ("starts_with", Value::Str(s)) => {
-            Value::Bool(matches!(&second, Value::Str(x) if s.starts_with(x.as_str())))
-        }
-        ("reverse", Value::Str(s)) => Value::Str(s.chars().rev().collect()),
-        ("reverse", Value::Array(mut items)) => {
-            items.reverse();
-            Value::Array(items)
+        ("reverse", Value::Array(items)) => {
+            budget.array(items.len())?;
+            Value::array(items.iter().rev().cloned().collect())
         }
         ("join", Value::Str(sep)) => {
             let Value::Array(items) = second else {
                 return Ok(Value::Null);
             };
-            let parts: Vec<String> = items.iter().map(Value::py_str).collect();
-            Value::Str(parts.join(&sep))
+            // The type check let only strings through; the length is charged before joining,
+            // as the parts may be one long shared string many times over.
+            let mut len = sep.len().saturating_mul(items.len());
+            budget.work(to_u64(items.len()))?;
+            for item in items.iter() {
+                if let Value::Str(s) = item {
+                    len = len.saturating_add(s.len());
+                }
+            }
+            budget.string(len)?;
+            let mut out = String::with_capacity(len);
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&sep);
+                }
+                if let Value::Str(s) = item {
+                    out.push_str(s);
+                }
+            }
+            Value::str(&out)
         }
         ("map", Value::Expref(node)) => {
             let Value::Array(items) = second else {
                 return Ok(Value::Null);
             };
+            budget.array(items.len())?;
             let mut out = Vec::with_capacity(items.len());
-            for item in &items {
-                out.push(eval(&node, item)?);
+            for item in items.iter() {
+                out.push(eval(&node, item, budget)?);
             }
-            Value::Array(out)
+            Value::array(out)
         }
-        ("max", Value::Array(items)) => extreme(items, Ordering::Greater),
-        ("min", Value::Array(items)) => extreme(items, Ordering::Less),
+        ("max", Value::Array(items)) => extreme(&items, Ordering::Greater, budget)?,
+        ("min", Value::Array(items)) => extreme(&items, Ordering::Less, budget)?,
         ("merge", _) => {
-            let mut merged: Vec<(String, Value)> = Vec::new();
+            let mut merged: Vec<(Rc<str>, Value)> = Vec::new();
             for arg in args.drain(..) {
-                merge_into(&mut merged, arg)?;
+                merge_into(&mut merged, arg, budget)?;
             }
-            Value::Object(merged)
+            Value::object(merged)
         }
-        ("sort", Value::Array(items)) => Value::Array(stable_sort(items, &order)),
+        ("sort", Value::Array(items)) => {
+            budget.array(items.len().saturating_mul(2))?;
+            let sorted = stable_sort(items.to_vec(), &|a, b| charged_order(a, b, budget));
+            budget.check()?;
+            Value::array(sorted)
+        }
         ("keys", Value::Object(m)) => {
-            Value::Array(m.into_iter().map(|(k, _)| Value::Str(k)).collect())
+            budget.array(m.len())?;
+            Value::array(m.iter().map(|(k, _)| Value::Str(k.clone())).collect())
         }
-        ("values", Value::Object(m)) => Value::Array(m.into_iter().map(|(_, v)| v).collect()),
-        ("sort_by", Value::Array(items)) => sort_by(items, &second)?,
-        ("min_by", Value::Array(items)) => by(items, &second, "min_by", Ordering::Less)?,
-        ("max_by", Value::Array(items)) => by(items, &second, "max_by", Ordering::Greater)?,
+        ("values", Value::Object(m)) => {
+            budget.array(m.len())?;
+            Value::array(m.iter().map(|(_, v)| v.clone()).collect())
+        }
+        ("sort_by", Value::Array(items)) => sort_by(&items, &second, budget)?,
+        ("min_by", Value::Array(items)) => by(&items, &second, "min_by", Ordering::Less, budget)?,
+        ("max_by", Value::Array(items)) => {
+            by(&items, &second, "max_by", Ordering::Greater, budget)?
+        }
         // The type checks leave no other combination.
         _ => Value::Null,
     })
@@ -342,6 +434,15 @@ fn round(v: Value, op: fn(f64) -> f64) -> Result<Value, Error> {
     }
 }
 
+/// [`order`] in a sort, charged to `budget`; once it is spent, everything compares equal (the
+/// sort then finishes at once and its caller reports the error).
+fn charged_order(a: &Value, b: &Value, budget: &Budget) -> Ordering {
+    if budget.exceeded() || charge_order(a, b, budget).is_err() {
+        return Ordering::Equal;
+    }
+    order(a, b)
+}
+
 /// Orders two numbers or two strings (what the type checks allow); NaN compares equal.
 fn order(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
@@ -362,36 +463,45 @@ fn num(v: &Value) -> Option<Num> {
 }
 
 /// Python's `max`/`min`: the first element that no later one beats.
-fn extreme(items: Vec<Value>, want: Ordering) -> Value {
-    let mut best: Option<Value> = None;
+fn extreme(items: &[Value], want: Ordering, budget: &Budget) -> Result<Value, Error> {
+    let mut best: Option<&Value> = None;
     for item in items {
         best = match best {
             None => Some(item),
-            Some(b) if order(&item, &b) == want => Some(item),
-            keep => keep,
+            Some(b) => {
+                charge_order(item, b, budget)?;
+                if order(item, b) == want {
+                    Some(item)
+                } else {
+                    Some(b)
+                }
+            }
         };
     }
-    best.unwrap_or(Value::Null)
+    Ok(best.cloned().unwrap_or(Value::Null))
 }
 
 /// `dict.update(arg)`.
-fn merge_into(merged: &mut Vec<(String, Value)>, arg: Value) -> Result<(), Error> {
+fn merge_into(
+    merged: &mut Vec<(Rc<str>, Value)>,
+    arg: Value,
+    budget: &Budget,
+) -> Result<(), Error> {
     match arg {
         Value::Object(m) => {
-            for (k, v) in m {
-                super::value::insert(merged, k, v);
+            for (k, v) in m.iter() {
+                insert_charged(merged, k.clone(), v.clone(), budget)?;
             }
             Ok(())
         }
         Value::Array(items) => {
-            for (i, item) in items.into_iter().enumerate() {
+            for (i, item) in items.iter().enumerate() {
                 match item {
                     Value::Array(pair) if pair.len() == 2 => {
-                        let mut pair = pair.into_iter();
-                        let (Some(Value::Str(k)), Some(v)) = (pair.next(), pair.next()) else {
+                        let (Value::Str(k), v) = (&pair[0], &pair[1]) else {
                             return Err(invalid_type("merge() keys must be strings".into()));
                         };
-                        super::value::insert(merged, k, v);
+                        insert_charged(merged, k.clone(), v.clone(), budget)?;
                     }
                     Value::Array(pair) => {
                         return Err(Error::new(
@@ -424,47 +534,71 @@ fn merge_into(merged: &mut Vec<(String, Value)>, arg: Value) -> Result<(), Error
 }
 
 /// Evaluates the key expression on `item`, checking that it is one of `allowed`.
-fn key(expref: &Value, item: &Value, allowed: &[&str], name: &str) -> Result<Value, Error> {
+fn key(
+    expref: &Value,
+    item: &Value,
+    allowed: &[&str],
+    name: &str,
+    budget: &Budget,
+) -> Result<Value, Error> {
     let Value::Expref(node) = expref else {
         return Ok(Value::Null);
     };
-    let k = eval(node, item)?;
+    let k = eval(node, item, budget)?;
     if !allowed.iter().any(|t| is_type(t, &k)) {
-        return Err(type_error(name, &k, k.type_name(), allowed));
+        return Err(type_error(name, &k, k.type_name(), allowed, budget));
     }
     Ok(k)
 }
 
-fn sort_by(items: Vec<Value>, expref: &Value) -> Result<Value, Error> {
+fn sort_by(items: &Rc<Vec<Value>>, expref: &Value, budget: &Budget) -> Result<Value, Error> {
     let Some(first) = items.first() else {
-        return Ok(Value::Array(items));
+        return Ok(Value::Array(items.clone()));
     };
     let Value::Expref(node) = expref else {
         return Ok(Value::Null);
     };
-    let required = eval(node, first)?;
+    let required = eval(node, first, budget)?;
     let required = match required.type_name() {
         t @ ("number" | "string") => t,
-        other => return Err(type_error("sort_by", first, other, &["string", "number"])),
+        other => {
+            return Err(type_error(
+                "sort_by",
+                first,
+                other,
+                &["string", "number"],
+                budget,
+            ));
+        }
     };
+    // The keyed pairs, the sort's positions and the result.
+    budget.array(items.len().saturating_mul(4))?;
     let mut keyed = Vec::with_capacity(items.len());
-    for item in items {
-        let k = key(expref, &item, &[required], "sort_by")?;
-        keyed.push((k, item));
+    for item in items.iter() {
+        let k = key(expref, item, &[required], "sort_by", budget)?;
+        keyed.push((k, item.clone()));
     }
-    let keyed = stable_sort(keyed, &|a, b| order(&a.0, &b.0));
-    Ok(Value::Array(keyed.into_iter().map(|(_, v)| v).collect()))
+    let keyed = stable_sort(keyed, &|a, b| charged_order(&a.0, &b.0, budget));
+    budget.check()?;
+    Ok(Value::array(keyed.into_iter().map(|(_, v)| v).collect()))
 }
 
 /// `min(array, key=...)` / `max(array, key=...)`.
-fn by(items: Vec<Value>, expref: &Value, name: &str, want: Ordering) -> Result<Value, Error> {
+fn by(
+    items: &[Value],
+    expref: &Value,
+    name: &str,
+    want: Ordering,
+    budget: &Budget,
+) -> Result<Value, Error> {
     let symbol = if want == Ordering::Less { "<" } else { ">" };
-    let mut best: Option<(Value, Value)> = None;
+    let mut best: Option<(Value, &Value)> = None;
     for item in items {
-        let k = key(expref, &item, &["number", "string"], name)?;
+        let k = key(expref, item, &["number", "string"], name, budget)?;
         best = match best {
             None => Some((k, item)),
             Some((bk, bv)) => {
+                charge_order(&k, &bk, budget)?;
                 let ord = py_order(&k, &bk, symbol).map_err(invalid_type)?;
                 if ord == Some(want) {
                     Some((k, item))
@@ -474,16 +608,21 @@ fn by(items: Vec<Value>, expref: &Value, name: &str, want: Ordering) -> Result<V
             }
         };
     }
-    Ok(best.map_or(Value::Null, |(_, v)| v))
+    Ok(best.map_or(Value::Null, |(_, v)| v.clone()))
 }
 
 /// `to_number`: numbers as they are; strings as Python's `int()`, else `float()`; else null.
-fn to_number(v: Value) -> Value {
-    match v {
+fn to_number(v: Value, budget: &Budget) -> Result<Value, Error> {
+    Ok(match v {
         Value::Int(_) | Value::Float(_) => v,
-        Value::Str(s) => parse_number(&s).unwrap_or(Value::Null),
+        Value::Str(s) => {
+            // The parse copies the text as characters (four bytes each) and once more.
+            budget.build(to_u64(s.len()).saturating_mul(4))?;
+            budget.string(s.len())?;
+            parse_number(&s).unwrap_or(Value::Null)
+        }
         _ => Value::Null,
-    }
+    })
 }
 
 /// Python's whitespace for `str.strip()`.

@@ -203,7 +203,7 @@ pub fn tokenize(expression: &str) -> Result<Vec<Token>, Error> {
                 let raw = lx.consume_until('\'')?.replace("\\'", "'");
                 Token {
                     kind: Kind::Literal,
-                    value: Value::Str(raw),
+                    value: Value::str(&raw),
                     start,
                 }
             }
@@ -255,7 +255,7 @@ pub fn tokenize(expression: &str) -> Result<Vec<Token>, Error> {
 fn tok(kind: Kind, text: String, start: usize) -> Token {
     Token {
         kind,
-        value: Value::Str(text),
+        value: Value::str(&text),
         start,
     }
 }
@@ -347,7 +347,7 @@ impl Lexer<'_> {
         match sts_blocking::__private::json::parse(&lexeme) {
             Ok(sts_blocking::__private::json::Value::String(s)) => Ok(Token {
                 kind: Kind::QuotedIdentifier,
-                value: Value::Str(s),
+                value: Value::str(&s),
                 start,
             }),
             other => {

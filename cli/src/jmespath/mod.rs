@@ -5,11 +5,12 @@
 //! [`Expression::compile`] parses (syntax errors are found here, as `jmespath.compile` finds
 //! them); [`Expression::search`] evaluates (unknown functions, arity and type errors are found
 //! here, as in Python). Nesting is capped ([`parser::MAX_DEPTH`]) with a typed error instead of
-//! a stack overflow.
+//! a stack overflow, and so is the work and memory of one evaluation ([`budget`]).
 //!
 //! Modules: [`value`] (the data model and Python's semantics on it), [`lexer`], [`parser`],
-//! [`eval`] and [`functions`].
+//! [`eval`], [`functions`] and [`budget`].
 
+pub mod budget;
 pub mod eval;
 pub mod functions;
 pub mod lexer;
@@ -35,6 +36,8 @@ pub enum ErrorKind {
     UnknownFunction,
     /// The expression (or a literal in it) nests deeper than this implementation allows.
     TooDeep,
+    /// One evaluation does more work or builds more than [`budget::Limits`] allow.
+    TooMuchWork,
 }
 
 impl ErrorKind {
@@ -48,6 +51,7 @@ impl ErrorKind {
             ErrorKind::InvalidArity => "invalid-arity",
             ErrorKind::UnknownFunction => "unknown-function",
             ErrorKind::TooDeep => "too-deep",
+            ErrorKind::TooMuchWork => "too-much-work",
         }
     }
 }
@@ -94,8 +98,13 @@ impl Expression {
         })
     }
 
-    /// Evaluates the expression against `data`.
+    /// Evaluates the expression against `data`, within [`budget::Limits::DEFAULT`].
     pub fn search(&self, data: &Value) -> Result<Value, Error> {
-        eval::eval(&self.root, data)
+        self.search_within(data, budget::Limits::DEFAULT)
+    }
+
+    /// Evaluates the expression against `data`, within `limits`.
+    pub fn search_within(&self, data: &Value, limits: budget::Limits) -> Result<Value, Error> {
+        eval::eval(&self.root, data, &budget::Budget::new(limits))
     }
 }

@@ -75,7 +75,7 @@ pub enum NodeKind {
     /// `[a, b]`
     MultiSelectList(Vec<Node>),
     /// `{k: a, ...}`
-    MultiSelectDict(Vec<(String, Node)>),
+    MultiSelectDict(Vec<(Rc<str>, Node)>),
     /// `a || b`
     Or(Box<Node>, Box<Node>),
     /// `a && b`
@@ -543,7 +543,7 @@ impl Parser<'_> {
             self.advance();
             self.expect(Kind::Colon)?;
             let value = self.expression(0)?;
-            pairs.push((as_string(key.value), value));
+            pairs.push((Rc::from(as_string(key.value)), value));
             match self.current() {
                 Kind::Comma => self.expect(Kind::Comma)?,
                 Kind::RBrace => {
@@ -597,7 +597,7 @@ impl Parser<'_> {
 
 fn as_string(v: Value) -> String {
     match v {
-        Value::Str(s) => s,
+        Value::Str(s) => s.to_string(),
         other => other.py_str(),
     }
 }

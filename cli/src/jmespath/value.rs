@@ -2,12 +2,20 @@
 //! strings, arrays, objects in insertion order) plus expression references (`&expr`), which the
 //! Python implementation lets flow like any other value.
 //!
+//! Strings, arrays and objects are reference-counted and never changed once built, so that `@`,
+//! a field, a projection or a multi-select hands on a pointer, as Python hands on a reference:
+//! `[@, @]` costs two pointers whatever `@` holds. What walks a value (`to_string`, `==`, the
+//! output formats) measures it first ([`extent`]) and pays for that in the [`Budget`].
+//!
 //! The semantics are Python's, because the AWS CLI evaluates `--query` with `jmespath.py`:
 //! equality is Python's `==` (so `1 == 1.0`, and inside containers `true == 1`), ordering is
 //! Python's `<` on numbers and strings, and [`Value::py_str`] is Python's `str()`.
 
+use super::Error;
+use super::budget::{Budget, to_u64};
 use super::parser::Node;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::rc::Rc;
 use sts_blocking::__private::json::{Escape, write_string};
 
@@ -26,27 +34,43 @@ pub enum Value {
     /// A float (Python `float`).
     Float(f64),
     /// A string.
-    Str(String),
+    Str(Rc<str>),
     /// An array.
-    Array(Vec<Value>),
+    Array(Rc<Vec<Value>>),
     /// An object: unique keys in insertion order (a Python `dict`).
-    Object(Vec<(String, Value)>),
+    Object(Rc<Vec<(Rc<str>, Value)>>),
     /// An expression reference (`&expr`), as `jmespath.py`'s `_Expression`.
     Expref(Rc<Node>),
 }
 
 impl PartialEq for Value {
-    /// Python's `==` (see [`py_eq`]).
+    /// Python's `==` (see [`py_eq`]), without a bound on the work.
     fn eq(&self, other: &Self) -> bool {
-        py_eq(self, other)
+        py_eq(self, other, &Budget::unlimited()).unwrap_or(false)
     }
 }
 
 impl Value {
+    /// A string value.
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    /// An array value.
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Rc::new(items))
+    }
+
+    /// An object value (`members` with unique keys, see [`insert`]).
+    pub fn object(members: Vec<(Rc<str>, Value)>) -> Value {
+        Value::Object(Rc::new(members))
+    }
+
     /// The member `key` of an object (`None` for other values or a missing key).
+    #[allow(dead_code)] // Used by tests/jmespath.rs.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
-            Value::Object(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Value::Object(m) => m.iter().find(|(k, _)| **k == *key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -106,7 +130,7 @@ impl Value {
     /// Python's `str(value)`.
     pub fn py_str(&self) -> String {
         match self {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             other => {
                 let mut out = String::new();
                 py_repr(&mut out, other);
@@ -134,14 +158,14 @@ impl Value {
             J::Null => Value::Null,
             J::Bool(b) => Value::Bool(b),
             J::Number(n) => number_from_text(&n),
-            J::String(s) => Value::Str(s),
-            J::Array(items) => Value::Array(items.into_iter().map(Value::from_json).collect()),
+            J::String(s) => Value::Str(s.into()),
+            J::Array(items) => Value::array(items.into_iter().map(Value::from_json).collect()),
             J::Object(members) => {
-                let mut out: Vec<(String, Value)> = Vec::with_capacity(members.len());
+                let mut out: Vec<(Rc<str>, Value)> = Vec::with_capacity(members.len());
                 for (k, v) in members {
-                    insert(&mut out, k, Value::from_json(v));
+                    insert(&mut out, k.into(), Value::from_json(v));
                 }
-                Value::Object(out)
+                Value::object(out)
             }
         }
     }
@@ -161,11 +185,47 @@ fn number_from_text(n: &str) -> Value {
 }
 
 /// Sets `key` in an object as a Python dict does: an existing key keeps its place.
-pub fn insert(members: &mut Vec<(String, Value)>, key: String, value: Value) {
+pub fn insert(members: &mut Vec<(Rc<str>, Value)>, key: Rc<str>, value: Value) {
     match members.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = value,
         None => members.push((key, value)),
     }
+}
+
+/// [`insert`] within an evaluation: the search through the members is charged to `budget`.
+pub fn insert_charged(
+    members: &mut Vec<(Rc<str>, Value)>,
+    key: Rc<str>,
+    value: Value,
+    budget: &Budget,
+) -> Result<(), Error> {
+    match find_member(members, &key, budget)? {
+        Some((i, _)) => members[i].1 = value,
+        None => {
+            budget.object(1)?;
+            members.push((key, value));
+        }
+    }
+    Ok(())
+}
+
+/// The position and value of the member `key`, the search charged to `budget`: a step per
+/// member, and the bytes compared when the lengths agree.
+pub fn find_member<'a>(
+    members: &'a [(Rc<str>, Value)],
+    key: &str,
+    budget: &Budget,
+) -> Result<Option<(usize, &'a Value)>, Error> {
+    budget.work(to_u64(members.len()))?;
+    for (i, (k, v)) in members.iter().enumerate() {
+        if k.len() == key.len() {
+            budget.scan(key.len())?;
+            if **k == *key {
+                return Ok(Some((i, v)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// A stable sort (Python's `sorted` is stable) of `items` by `cmp`, written once for every
@@ -207,33 +267,70 @@ fn merge_sort_indices(len: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec
 }
 
 /// Strings in code point order (Python's string order).
-pub fn sort_strings(items: Vec<String>) -> Vec<String> {
+pub fn sort_strings<S: Ord>(items: Vec<S>) -> Vec<S> {
     stable_sort(items, &|a, b| a.cmp(b))
 }
 
 /// Python's `==` on two values: numbers compare by value whatever their type, booleans equal the
 /// integers 1 and 0 (Python's `bool` is an `int`), objects compare as sets of members, and an
-/// expression reference equals only itself.
-pub fn py_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
+/// expression reference equals only itself. The same shared array, object or string equals
+/// itself at once, as Python's containers compare an item with itself by identity first.
+pub fn py_eq(a: &Value, b: &Value, budget: &Budget) -> Result<bool, Error> {
+    budget.work(1)?;
+    Ok(match (a, b) {
         (Value::Null, Value::Null) => true,
-        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return Ok(true);
+            }
+            budget.scan(x.len().min(y.len()))?;
+            x == y
+        }
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| py_eq(p, q))
+            if Rc::ptr_eq(x, y) {
+                return Ok(true);
+            }
+            if x.len() != y.len() {
+                return Ok(false);
+            }
+            for (p, q) in x.iter().zip(y.iter()) {
+                if !py_eq(p, q, budget)? {
+                    return Ok(false);
+                }
+            }
+            true
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter().all(|(k, v)| {
-                    y.iter()
-                        .find(|(k2, _)| k2 == k)
-                        .is_some_and(|(_, v2)| py_eq(v, v2))
-                })
+            if Rc::ptr_eq(x, y) {
+                return Ok(true);
+            }
+            if x.len() != y.len() {
+                return Ok(false);
+            }
+            for (k, v) in x.iter() {
+                let Some((_, v2)) = find_member(y, k, budget)? else {
+                    return Ok(false);
+                };
+                if !py_eq(v, v2, budget)? {
+                    return Ok(false);
+                }
+            }
+            true
         }
         (Value::Expref(x), Value::Expref(y)) => Rc::ptr_eq(x, y),
         _ => match (numeric(a), numeric(b)) {
             (Some(x), Some(y)) => num_cmp(x, y) == Some(Ordering::Equal),
             _ => false,
         },
+    })
+}
+
+/// Charges ordering `a` against `b` (two strings are compared byte by byte, unless they are
+/// the same shared one).
+pub fn charge_order(a: &Value, b: &Value, budget: &Budget) -> Result<(), Error> {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) if !Rc::ptr_eq(x, y) => budget.scan(x.len().min(y.len())),
+        _ => budget.work(1),
     }
 }
 
@@ -302,7 +399,7 @@ fn int_float_cmp(i: i64, f: f64) -> Option<Ordering> {
 /// unordered (a NaN).
 pub fn py_order(a: &Value, b: &Value, op: &str) -> Result<Option<Ordering>, String> {
     match (a, b) {
-        (Value::Str(x), Value::Str(y)) => Ok(Some(x.as_str().cmp(y.as_str()))),
+        (Value::Str(x), Value::Str(y)) => Ok(Some(x.cmp(y))),
         _ => match (numeric(a), numeric(b)) {
             (Some(x), Some(y)) => Ok(num_cmp(x, y)),
             _ => Err(format!(
@@ -507,6 +604,100 @@ fn json_str_ascii(out: &mut String, s: &str) {
     write_string(out, s, Escape::Ascii);
 }
 
+/// The size of a value as a writer walks it (`to_string`, an error message, an output format):
+/// a shared array or object counts at every place it appears.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extent {
+    /// Values, containers and scalars alike.
+    pub nodes: u64,
+    /// About the length of its compact JSON (strings counted without escapes).
+    pub bytes: u64,
+    /// The sum over its values of their depth below it (the indentation writers add).
+    pub depth_sum: u64,
+    /// The longest string or key in it.
+    pub widest: u64,
+    /// How many levels of arrays and objects it has below it.
+    pub deepest: u64,
+}
+
+impl Extent {
+    fn scalar(bytes: u64) -> Extent {
+        Extent {
+            nodes: 1,
+            bytes,
+            depth_sum: 0,
+            widest: bytes,
+            deepest: 0,
+        }
+    }
+
+    /// Adds `child` one level down, with `extra` bytes around it (a separator, a key).
+    fn add(&mut self, child: Extent, extra: u64) {
+        self.nodes = self.nodes.saturating_add(child.nodes);
+        self.bytes = self.bytes.saturating_add(child.bytes).saturating_add(extra);
+        self.depth_sum = self
+            .depth_sum
+            .saturating_add(child.depth_sum)
+            .saturating_add(child.nodes);
+        self.widest = self.widest.max(child.widest).max(extra);
+        self.deepest = self.deepest.max(child.deepest.saturating_add(1));
+    }
+}
+
+/// Measures `v` in time proportional to its distinct arrays and objects, not its logical size:
+/// a shared one is measured once (remembered by address), so `[@,@]` nested forty times
+/// measures at once as 2^40 values. Every array or object visited is charged to `budget`.
+pub fn extent(v: &Value, budget: &Budget) -> Result<Extent, Error> {
+    measure(v, &mut HashMap::new(), budget)
+}
+
+fn measure(
+    v: &Value,
+    seen: &mut HashMap<*const (), Extent>,
+    budget: &Budget,
+) -> Result<Extent, Error> {
+    // A container referenced once is reached once per visit of its one holder, so only
+    // shared ones need remembering.
+    let (address, shared) = match v {
+        Value::Array(a) => (Rc::as_ptr(a).cast::<()>(), Rc::strong_count(a) > 1),
+        Value::Object(m) => (Rc::as_ptr(m).cast::<()>(), Rc::strong_count(m) > 1),
+        Value::Null => return Ok(Extent::scalar(4)),
+        Value::Bool(_) => return Ok(Extent::scalar(5)),
+        Value::Int(i) => {
+            let digits = i.unsigned_abs().checked_ilog10().unwrap_or(0) + 1;
+            return Ok(Extent::scalar(u64::from(digits) + u64::from(*i < 0)));
+        }
+        // The longest `repr`: `-1.2345678901234567e+308`.
+        Value::Float(_) => return Ok(Extent::scalar(24)),
+        Value::Str(s) => return Ok(Extent::scalar(to_u64(s.len()).saturating_add(2))),
+        Value::Expref(_) => return Ok(Extent::scalar(40)),
+    };
+    if shared && let Some(known) = seen.get(&address) {
+        return Ok(*known);
+    }
+    let mut e = Extent::scalar(2);
+    match v {
+        Value::Array(items) => {
+            budget.work(to_u64(items.len()))?;
+            for item in items.iter() {
+                e.add(measure(item, seen, budget)?, 1);
+            }
+        }
+        Value::Object(members) => {
+            budget.work(to_u64(members.len()))?;
+            for (k, item) in members.iter() {
+                let key = to_u64(k.len()).saturating_add(4);
+                e.add(measure(item, seen, budget)?, key);
+            }
+        }
+        _ => {}
+    }
+    if shared {
+        seen.insert(address, e);
+    }
+    Ok(e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,18 +728,15 @@ mod tests {
 
     #[test]
     fn python_equality_and_order() {
-        assert!(py_eq(&Value::Int(1), &Value::Float(1.0)));
-        assert!(py_eq(
-            &Value::Array(vec![Value::Bool(true)]),
-            &Value::Array(vec![Value::Int(1)])
-        ));
-        assert!(!py_eq(&Value::Str("1".into()), &Value::Int(1)));
-        let a = Value::Object(vec![("a".into(), Value::Int(1)), ("b".into(), Value::Null)]);
-        let b = Value::Object(vec![
+        assert!(Value::Int(1) == Value::Float(1.0));
+        assert!(Value::array(vec![Value::Bool(true)]) == Value::array(vec![Value::Int(1)]));
+        assert!(Value::str("1") != Value::Int(1));
+        let a = Value::object(vec![("a".into(), Value::Int(1)), ("b".into(), Value::Null)]);
+        let b = Value::object(vec![
             ("b".into(), Value::Null),
             ("a".into(), Value::Float(1.0)),
         ]);
-        assert!(py_eq(&a, &b));
+        assert!(a == b);
         // 2^53 + 1 is not equal to the float 2^53, as in Python.
         assert_eq!(
             num_cmp(

@@ -10,6 +10,7 @@ use super::width::text_length;
 use super::{RenderError, py_str};
 use crate::jmespath::Value as Data;
 use crate::jmespath::value::sort_strings;
+use std::rc::Rc;
 
 /// The width the AWS CLI assumes when standard output is not a terminal.
 pub const DEFAULT_WIDTH: usize = 80;
@@ -154,7 +155,7 @@ impl Builder {
                 if matches!(items.first(), Some(Data::Object(_))) {
                     self.sub_table_from_list(items, indent_level, title)?;
                 } else {
-                    for item in items {
+                    for item in items.iter() {
                         if scalar(item) {
                             let cell = py_str(item)?;
                             self.current()?.add_row(vec![cell])?;
@@ -174,11 +175,11 @@ impl Builder {
 
     fn sub_table_from_dict(
         &mut self,
-        members: &[(String, Data)],
+        members: &[(Rc<str>, Data)],
         indent_level: usize,
     ) -> Result<(), RenderError> {
         let (headers, more) = group_scalar_keys(members);
-        let get = |k: &str| members.iter().find(|(n, _)| n == k).map(|(_, v)| v);
+        let get = |k: &str| members.iter().find(|(n, _)| **n == *k).map(|(_, v)| v);
         if headers.len() == 1 {
             let value = get(&headers[0])
                 .map(py_str)
@@ -243,14 +244,14 @@ impl Builder {
             }
             let row = headers
                 .iter()
-                .map(|h| match m.iter().find(|(k, _)| k == h) {
+                .map(|h| match m.iter().find(|(k, _)| **k == **h) {
                     Some((_, v)) => py_str(v),
                     None => Ok(String::new()),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             self.current()?.add_row(row)?;
             for key in &more {
-                if let Some((_, v)) = m.iter().find(|(k, _)| k == key) {
+                if let Some((_, v)) = m.iter().find(|(k, _)| **k == **key) {
                     self.build(Some(key), v, indent_level + 1)?;
                 }
             }
@@ -283,7 +284,7 @@ fn all_scalar_row(item: &Data) -> Result<Option<Vec<String>>, RenderError> {
         Data::Array(items) if items.iter().all(scalar) => {
             items.iter().map(py_str).collect::<Result<_, _>>().map(Some)
         }
-        Data::Object(m) => Ok(Some(m.iter().map(|(k, _)| k.clone()).collect())),
+        Data::Object(m) => Ok(Some(m.iter().map(|(k, _)| k.to_string()).collect())),
         _ => Ok(None),
     }
 }
@@ -297,14 +298,14 @@ fn not_a_dict(v: &Data) -> RenderError {
 }
 
 /// `_group_scalar_keys`: the sorted keys of scalar members, and of the others.
-fn group_scalar_keys(members: &[(String, Data)]) -> (Vec<String>, Vec<String>) {
+fn group_scalar_keys(members: &[(Rc<str>, Data)]) -> (Vec<String>, Vec<String>) {
     let mut headers = Vec::new();
     let mut more = Vec::new();
     for (k, v) in members {
         if scalar(v) {
-            headers.push(k.clone());
+            headers.push(k.to_string());
         } else {
-            more.push(k.clone());
+            more.push(k.to_string());
         }
     }
     (sort_strings(headers), sort_strings(more))
@@ -399,6 +400,16 @@ pub fn render(title: &str, value: &Data, terminal_width: usize) -> Result<String
             }
         }
         max_width = widest(&sections);
+    }
+    // Every line is padded to the widest section: refuse a table too large to print.
+    let mut size = 0u64;
+    for s in &sections {
+        let lines = s.rows.len().saturating_add(6);
+        let width = max_width.saturating_add(s.indent_level.saturating_mul(2) + 1);
+        size = size.saturating_add((lines as u64).saturating_mul(width as u64));
+    }
+    if size > super::MAX_OUTPUT {
+        return Err(super::too_large(size));
     }
     let mut out = "-".repeat(max_width);
     out.push('\n');

@@ -9,6 +9,7 @@
 use super::{RenderError, json_string, unrepresentable};
 use crate::jmespath::Value as Data;
 use crate::jmespath::value::float_repr;
+use std::rc::Rc;
 
 /// libyaml's default line width and indent.
 const BEST_WIDTH: usize = 80;
@@ -208,7 +209,7 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
-    fn block_mapping(&mut self, members: &[(String, Data)]) -> Result<(), RenderError> {
+    fn block_mapping(&mut self, members: &[(Rc<str>, Data)]) -> Result<(), RenderError> {
         self.increase_indent(false, false);
         // SafeRepresenter sorts a dict's items.
         for (key, value) in super::by_key(members) {
@@ -421,7 +422,7 @@ fn represent(v: &Data) -> (String, bool) {
             };
             (text, false)
         }
-        Data::Str(s) => (s.clone(), true),
+        Data::Str(s) => (s.to_string(), true),
         _ => (String::new(), true),
     }
 }
