@@ -176,9 +176,9 @@ pub fn write_error(message: &str) {
 }
 
 /// An error of a structured handler: `code` and `message` (absent: a service error without one),
-/// the line `enhanced` prints.
-fn structured(code: &str, message: Option<&str>, enhanced: &str) {
-    let plain = message.unwrap_or_default();
+/// the line `legacy` prints (`str(exception)`: a service error's is botocore's whole sentence) and
+/// the one `enhanced` prints.
+fn structured(code: &str, message: Option<&str>, plain: &str, enhanced: &str) {
     match error_format() {
         Shown::Legacy => write_error(plain),
         Shown::Enhanced => write_error(enhanced),
@@ -202,6 +202,7 @@ fn coded(code: &str, message: &str, exit: i32) -> i32 {
     structured(
         code,
         Some(message),
+        message,
         &format!("An error occurred ({code}): {message}"),
     );
     exit
@@ -336,7 +337,7 @@ impl Outcome {
                 message,
                 line,
             } => {
-                structured(&code, message.as_deref(), &line);
+                structured(&code, message.as_deref(), &line, &line);
                 EXIT_SERVICE
             }
             Outcome::General(message) => general(&message),

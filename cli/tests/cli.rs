@@ -2187,6 +2187,8 @@ struct Formats<'a> {
     message: &'a str,
     /// What `enhanced` prints after the prefix (a service error: botocore's own sentence).
     enhanced: String,
+    /// What `legacy` prints after the prefix: the message (a service error: botocore's sentence).
+    legacy: String,
 }
 
 /// Runs `run` with `--cli-error-format` legacy, enhanced (also the default), json, text, yaml
@@ -2194,7 +2196,7 @@ struct Formats<'a> {
 fn check_formats(f: &Formats<'_>, exit: i32, run: &dyn Fn(&[&str]) -> Output) {
     let json_message = serde_json::to_string(f.message).unwrap();
     let expected = [
-        ("legacy", format!("\nsts: [ERROR]: {}\n", f.message.trim())),
+        ("legacy", format!("\nsts: [ERROR]: {}\n", f.legacy.trim())),
         (
             "enhanced",
             format!("\nsts: [ERROR]: {}\n", f.enhanced.trim()),
@@ -2244,6 +2246,7 @@ fn error_formats_for_every_structured_error() {
             code: "ParamValidation",
             message: msg,
             enhanced: format!("An error occurred (ParamValidation): {msg}"),
+            legacy: msg.to_string(),
         },
         252,
         &|extra| {
@@ -2258,6 +2261,7 @@ fn error_formats_for_every_structured_error() {
             code: "ParamValidation",
             message: &msg,
             enhanced: format!("An error occurred (ParamValidation): {msg}"),
+            legacy: msg.to_string(),
         },
         252,
         &|extra| {
@@ -2277,6 +2281,7 @@ fn error_formats_for_every_structured_error() {
             code: "ParamValidation",
             message: msg,
             enhanced: format!("An error occurred (ParamValidation): {msg}"),
+            legacy: msg.to_string(),
         },
         252,
         &|extra| {
@@ -2302,6 +2307,7 @@ fn error_formats_for_every_structured_error() {
             code: "AccessDenied",
             message: "not you",
             enhanced: line.to_owned(),
+            legacy: line.to_owned(),
         },
         254,
         &|extra| {
@@ -2317,6 +2323,7 @@ fn error_formats_for_every_structured_error() {
             code: "NoCredentials",
             message: msg,
             enhanced: format!("An error occurred (NoCredentials): {msg}"),
+            legacy: msg.to_owned(),
         },
         253,
         &|extra| {
@@ -2335,6 +2342,7 @@ fn error_formats_for_every_structured_error() {
             code: "NoRegion",
             message: msg,
             enhanced: format!("An error occurred (NoRegion): {msg}"),
+            legacy: msg.to_owned(),
         },
         253,
         &|extra| {
@@ -2356,6 +2364,7 @@ fn error_formats_for_every_structured_error() {
             code: "Configuration",
             message: msg,
             enhanced: format!("An error occurred (Configuration): {msg}"),
+            legacy: msg.to_owned(),
         },
         253,
         &|extra| {
