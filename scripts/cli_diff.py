@@ -132,6 +132,10 @@ ALLOW = {
     "eks-token-endpoint-override": "sts presigns the EKS token for the region's STS host "
     "whatever the endpoint override (EKS only accepts STS hosts); `aws eks get-token` presigns "
     "for the override",
+    "err-typo-command": "v1's argparse lists the choices ('Invalid choice, valid choices are:'); "
+    "v2's CLIArgParser says 'Found invalid choice 'assume-rol'' and its close matches: sts "
+    "follows v2 (checked against v2 itself by the v2-*-argparse-typo cases)",
+    "out-bad-output": "as err-typo-command, for --output (v2-output-invalid-choice)",
     "glob-tls-untrusted": "the reason after 'SSL validation failed for URL' is the TLS library's: "
     "OpenSSL's words in Python, rustls' in sts",
 }
