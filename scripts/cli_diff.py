@@ -57,7 +57,23 @@ v1 -> v2 mapping applied to the oracle (awscli 1.46.3 = botocore 1.44.8):
                          --cli-input-json with the same document; --output yaml/yaml-stream runs
                          v1 with --output json and compares the data; --output off runs v1 with
                          json and expects nothing on stdout
-  error lines            'aws: error:' reads 'sts: error:'; v1's usage banner is skipped"""
+  error lines            as AWS CLI v2 2.34+ prints them in its default error format
+                         (--cli-error-format enhanced, errorhandler.py), the program named sts:
+                         argparse's 'aws: error: X'      -> 'sts: [ERROR]: An error occurred
+                                                            (ParamValidation): X'
+                         parameter errors (as above)      -> the same ParamValidation line
+                         'You must specify a region...'   -> '... An error occurred (NoRegion): ...'
+                         'Unable to locate credentials...'-> '... An error occurred (NoCredentials):
+                                                            ...' naming "sts login" (v2: "aws login")
+                         'Unknown options', service errors and every other (general) error
+                                                          -> 'sts: [ERROR]: ' + the line
+                         v1's usage banner is skipped
+  v2 goldens             what 1.46.3 lacks (--cli-error-format legacy/json/text, v2's argparse
+                         words) is compared with AWS CLI 2.36.7's own output, recorded in
+                         scripts/cli_diff_v2.json by scripts/cli-diff-v2-goldens: exit code and the
+                         whole standard error, with 'aws: [ERROR]:' read as 'sts: [ERROR]:', v2's
+                         usage banner as sts's and "aws login" as "sts login".
+"""
 
 V2_ONLY_SWITCHES = {"--no-cli-pager", "--no-cli-auto-prompt"}
 V2_ONLY_WITH_VALUE = {"--cli-binary-format", "--color"}
@@ -102,9 +118,6 @@ ALLOW = {
     "does not check them",
     "err-max-duration": "sts checks the model's maximum before sending (STS would answer "
     "ValidationError); botocore checks minimums only and moto accepts the value",
-    "err-read-timeout-not-int": "v2 declares --cli-read-timeout type=int (cli.json): argparse's "
-    "'invalid int value' and 252; v1 converts it later with int() (255); sts follows v2",
-    "err-connect-timeout-not-int": "as err-read-timeout-not-int, for --cli-connect-timeout",
     "in-cli-input-json-bad": "v2 says 'Invalid JSON received.' (customizations/cliinput.py); v1 "
     "quotes Python's JSON error; sts follows v2",
     "in-skeleton": "awscli 1.46.3's STS model predates MinimumSessionTokenSize; sts lists it",
@@ -119,6 +132,10 @@ ALLOW = {
     "eks-token-endpoint-override": "sts presigns the EKS token for the region's STS host "
     "whatever the endpoint override (EKS only accepts STS hosts); `aws eks get-token` presigns "
     "for the override",
+    "err-typo-command": "v1's argparse lists the choices ('Invalid choice, valid choices are:'); "
+    "v2's CLIArgParser says 'Found invalid choice 'assume-rol'' and its close matches: sts "
+    "follows v2 (checked against v2 itself by the v2-*-argparse-typo cases)",
+    "out-bad-output": "as err-typo-command, for --output (v2-output-invalid-choice)",
     "glob-tls-untrusted": "the reason after 'SSL validation failed for URL' is the TLS library's: "
     "OpenSSL's words in Python, rustls' in sts",
 }
@@ -133,7 +150,7 @@ class Case:
     def __init__(self, name, args, env=None, files=None, config=None, credentials=None,
                  aws=None, creds="user", region="us-east-1", endpoint="moto", auth=True,
                  stdout=True, errline=True, proxy=False, yaml_data=False, expect=None,
-                 v1_config_extra=""):
+                 v1_config_extra="", v2=False):
         self.name = name
         self.args = args
         self.env = env or {}
@@ -151,6 +168,8 @@ class Case:
         self.yaml_data = yaml_data
         self.expect = expect
         self.v1_config_extra = v1_config_extra
+        # Compared with AWS CLI v2's recorded output (scripts/cli_diff_v2.json), not with v1.
+        self.v2 = v2
 
 
 POLICY = ('{"Version":"2012-10-17","Statement":[{"Sid":"AllowAll - café","Effect":"Allow",'
@@ -437,6 +456,49 @@ def cases():
              aws=["eks", "get-token", "--cluster-name", "c1"]))
     add(Case("glob-no-verify-ssl", ["get-caller-identity", "--no-verify-ssl"], endpoint="tls"))
     add(Case("version", ["--version"]))
+
+    # -- error formats, against AWS CLI 2.36.7's recorded output (v1 has no --cli-error-format) --
+    for fmt in ("legacy", "enhanced", "json", "text"):
+        f = ["--cli-error-format", fmt]
+        add(Case(f"v2-{fmt}-param-validation", ["get-federation-token", "--name", "B"] + f,
+                 v2=True))
+        add(Case(f"v2-{fmt}-argparse-required", ["assume-role", "--role-arn", R2] + f, v2=True))
+        add(Case(f"v2-{fmt}-argparse-typo", ["get-caler-identity"] + f, v2=True))
+        add(Case(f"v2-{fmt}-unknown-options", ["get-caller-identity", "--bogus", "x"] + f,
+                 v2=True))
+        add(Case(f"v2-{fmt}-shorthand-list", ar + ["--tags", "Key=a,Value"] + f, v2=True))
+        add(Case(f"v2-{fmt}-paramfile", ar + ["--policy", "file://nope.json"] + f, v2=True))
+        add(Case(f"v2-{fmt}-service", ["get-caller-identity"] + f, creds="wrong", v2=True))
+        add(Case(f"v2-{fmt}-no-credentials", ["get-caller-identity"] + f, creds=None, v2=True))
+        add(Case(f"v2-{fmt}-no-region", ["get-caller-identity"] + f, region=None, v2=True))
+        add(Case(f"v2-{fmt}-export-no-credentials", ["export-credentials"] + f, creds=None,
+                 aws=["configure", "export-credentials"] + f, v2=True))
+        add(Case(f"v2-{fmt}-profile-not-found", ["get-caller-identity", "--profile", "nope"] + f,
+                 v2=True))
+        add(Case(f"v2-{fmt}-read-timeout", ["get-caller-identity", "--cli-read-timeout", "abc"]
+                 + f, v2=True))
+    # Errors among the global options know neither the flag nor --profile; the environment's
+    # profile is read; a missing profile falls back to legacy; a bad value is enhanced.
+    add(Case("v2-top-level-ignores-flag", ["get-caller-identity", "--cli-error-format", "json",
+             "--region"], v2=True))
+    add(Case("v2-output-invalid-choice", ["get-caller-identity", "--output", "xml"], v2=True))
+    add(Case("v2-flag-invalid-choice", ["get-caller-identity", "--cli-error-format", "jsn"],
+             v2=True))
+    add(Case("v2-env-format-text", ["assume-role", "--role-arn", R2], v2=True,
+             env={"AWS_CLI_ERROR_FORMAT": "TEXT"}))
+    add(Case("v2-env-format-unknown", ["assume-role", "--role-arn", R2], v2=True,
+             env={"AWS_CLI_ERROR_FORMAT": "fancy"}))
+    add(Case("v2-profile-format-json", ["assume-role", "--role-arn", R2, "--profile", "pj"],
+             v2=True, config="[profile pj]\ncli_error_format = json\n"))
+    add(Case("v2-profile-format-top-level", ["get-caller-identity", "--profile", "pj",
+             "--region"], v2=True, config="[profile pj]\ncli_error_format = json\n"))
+    add(Case("v2-profile-missing-legacy", ["assume-role", "--role-arn", R2, "--profile",
+             "nope"], v2=True))
+    add(Case("v2-config-unparsable", ["get-caller-identity"], v2=True,
+             config="[default]\nfoo\n"))
+    add(Case("v2-source-profile-loop", ["get-caller-identity", "--profile", "cyc1"], creds=None,
+             v2=True, config=f"[profile cyc1]\nrole_arn = {R2}\nsource_profile = cyc2\n"
+                             f"[profile cyc2]\nrole_arn = {R2}\nsource_profile = cyc1\n"))
     return c
 
 
@@ -715,10 +777,50 @@ def error_line(stderr):
             continue
         if s.startswith("  warnings.warn("):
             continue
-        if s == "Parameter validation failed:":
+        if s.endswith("Parameter validation failed:"):
             return " | ".join(x.rstrip() for x in lines[n:] if x.strip())
-        return s.replace("aws: error:", "sts: error:")
+        return s
     return ""
+
+
+PREFIX = "sts: [ERROR]: "
+
+
+def v2_line(line):
+    """v1's error line as AWS CLI v2 prints it in its default (enhanced) error format."""
+    if not line:
+        return line
+    if line.startswith("aws: error: "):
+        return f"{PREFIX}An error occurred (ParamValidation): {line[len('aws: error: '):]}"
+    if line.startswith("Unknown options:"):
+        return PREFIX + line
+    if line.startswith(PARAM_ERRORS):
+        return f"{PREFIX}An error occurred (ParamValidation): {line}"
+    if line.startswith("You must specify a region"):
+        return f"{PREFIX}An error occurred (NoRegion): {line}"
+    if line.startswith("Unable to locate credentials"):
+        line = line.replace('"aws configure"', '"sts login"')
+        return f"{PREFIX}An error occurred (NoCredentials): {line}"
+    return PREFIX + line
+
+
+V2_USAGE = ("usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
+            "To see help text, you can run:\n\n  aws help\n  aws <command> help\n"
+            "  aws <command> <subcommand> help\n")
+STS_USAGE = ("usage: sts [options] <command> [parameters]\nTo see help text, you can run:\n\n"
+             "  sts help\n  sts <command> help\n")
+
+
+def v2_as_sts(text):
+    """AWS CLI v2's standard error with the program named sts: the prefix, the usage banner
+    (also inside a JSON string) and the command that signs in."""
+    for a, b in ((V2_USAGE, STS_USAGE), ('"aws login"', '"sts login"')):
+        text = text.replace(a, b)
+        text = text.replace(json.dumps(a)[1:-1], json.dumps(b)[1:-1])
+    return text.replace("aws: [ERROR]:", "sts: [ERROR]:")
+
+
+V2_GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cli_diff_v2.json")
 
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
@@ -848,9 +950,22 @@ def run_case(case, ctx):
             CONNECTS.clear()
             s = run([ctx["sts"]] + args, base, home)
             s.connect = list(CONNECTS)
+            if case.v2:
+                s.err = s.err.replace(home, "{HOME}")
             # the oracle
             if case.expect == "export":
                 a = expected_export(case, values)
+            elif case.v2 and ctx.get("aws_v2"):
+                # Recording AWS CLI v2's output (scripts/cli-diff-v2-goldens).
+                with open(os.path.join(home, ".aws", "config"), "w") as f:
+                    f.write(config or "")
+                argv = ctx["aws_v2"] + (case.aws or ["sts"] + args)
+                a = run(argv, base, home)
+                a.err = a.err.replace(home, "{HOME}")
+            elif case.v2:
+                g = ctx["v2_golden"].get(case.name)
+                a = Result(g["rc"], g["stdout"], g["stderr"]) if g else Result(
+                    -2, "", f"no v2 golden for {case.name}: run scripts/cli-diff-v2-goldens")
             else:
                 with open(os.path.join(home, ".aws", "config"), "w") as f:
                     f.write(v1_config(config))
@@ -896,8 +1011,16 @@ def output_of(args):
 def compare(case, a, s):
     """A list of (what, aws side, sts side) differences."""
     diffs = []
-    a_err, s_err = error_line(a.err), error_line(s.err)
-    a_rc = map_v1_code(a.rc, a_err) if case.expect is None else a.rc
+    if case.v2:
+        if a.rc != s.rc:
+            diffs.append(("exit", str(a.rc), str(s.rc)))
+        if a.out != s.out:
+            diffs.append(("stdout", a.out, s.out))
+        if v2_as_sts(a.err) != s.err:
+            diffs.append(("stderr", v2_as_sts(a.err), s.err))
+        return diffs
+    a_err, s_err = v2_line(error_line(a.err)), error_line(s.err)
+    a_rc = map_v1_code(a.rc, error_line(a.err)) if case.expect is None else a.rc
     if a_rc != s.rc:
         diffs.append(("exit", str(a_rc) + (f" (v1 {a.rc})" if a_rc != a.rc else ""), str(s.rc)))
     if case.stdout and case.aws and case.aws[:2] == ["eks", "get-token"]:
@@ -933,12 +1056,34 @@ def compare(case, a, s):
     return diffs
 
 
+def record_v2(ctx, v2_cases):
+    """Runs the v2 cases through AWS CLI v2 and writes what it printed (HOME as {HOME})."""
+    golden = {}
+    if os.path.exists(V2_GOLDEN):
+        with open(V2_GOLDEN) as f:
+            golden = json.load(f)["cases"]
+    version = subprocess.run(ctx["aws_v2"] + ["--version"], capture_output=True,
+                             text=True).stdout.strip()
+    for case in v2_cases:
+        a, _ = run_case(case, ctx)
+        golden[case.name] = {"rc": a.rc, "stdout": a.out, "stderr": a.err}
+        print(f"{case.name:<44} v2 {a.rc:>3}", flush=True)
+    with open(V2_GOLDEN, "w") as f:
+        json.dump({"recorded_with": version.split(" ")[0], "cases": golden}, f, indent=1,
+                  sort_keys=True, ensure_ascii=False)
+        f.write("\n")
+    print(f"cli-diff: recorded {len(v2_cases)} v2 cases into {V2_GOLDEN}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aws", required=True)
     ap.add_argument("--sts", required=True)
     ap.add_argument("--only", default="")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--record-v2", metavar="CMD",
+                    help="record the v2 cases' output of this AWS CLI v2 command (a shell "
+                         "word list) into scripts/cli_diff_v2.json instead of comparing")
     opts = ap.parse_args()
     opts.aws, opts.sts = os.path.abspath(opts.aws), os.path.abspath(opts.sts)
 
@@ -977,7 +1122,15 @@ def main():
         "html502": serve(html502), "xml500": serve(xml500),
         "proxy": serve(refusing_proxy), "backlog": backlog_port,
         "tls": tls_front(cert_file, key_file, moto_port), "keep": keep,
+        "aws_v2": opts.record_v2.split() if opts.record_v2 else None,
+        "v2_golden": {},
     }
+    if not opts.record_v2 and os.path.exists(V2_GOLDEN):
+        with open(V2_GOLDEN) as f:
+            ctx["v2_golden"] = json.load(f)["cases"]
+    if opts.record_v2:
+        record_v2(ctx, [c for c in cases() if c.v2 and opts.only in c.name])
+        return
 
     all_cases = [c for c in cases() if opts.only in c.name]
     rows, failed, allowed, matched, stale = [], [], [], 0, []
@@ -995,7 +1148,8 @@ def main():
         else:
             verdict = "DIFF"
             failed.append((case, diffs, a, s))
-        a_rc = map_v1_code(a.rc, error_line(a.err)) if case.expect is None else a.rc
+        a_rc = map_v1_code(a.rc, error_line(a.err)) if case.expect is None and not case.v2 \
+            else a.rc
         rows.append((case.name, str(a_rc), str(s.rc), verdict))
         print(f"{case.name:<44} aws {a_rc:>3}  sts {s.rc:>3}  {verdict}", flush=True)
         if opts.verbose and diffs:

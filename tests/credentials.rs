@@ -79,7 +79,18 @@ fn role_chain_cycle_and_credential_source() {
     );
     let e = plan(&set).unwrap_err();
     assert!(!e.not_configured);
-    assert!(e.message.contains("infinite loop: a -> b -> c -> a"), "{e}");
+    assert_eq!(
+        e.message,
+        "Infinite loop in credential configuration detected. Attempting to load from profile a \
+         which has already been visited. Visited profiles: ['a', 'b', 'c']"
+    );
+    // A profile naming itself without keys of its own.
+    let e = plan(&config(
+        "[profile s]\nrole_arn = r:s\nsource_profile = s\n",
+        "s",
+    ))
+    .unwrap_err();
+    assert!(e.message.ends_with("Visited profiles: ['s']"), "{e}");
     let set = config(
         "[profile x]\nrole_arn = r:x\ncredential_source = EcsContainer\n",
         "x",

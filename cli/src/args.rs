@@ -61,6 +61,8 @@ pub struct Globals {
     pub cli_auto_prompt: bool,
     /// `--query`: a JMESPath expression (checked to compile when parsed).
     pub query: Option<String>,
+    /// `--cli-error-format` (one of [`crate::errors::ERROR_FORMATS`]).
+    pub cli_error_format: Option<String>,
 }
 
 /// What the command line asks for.
@@ -240,13 +242,151 @@ fn command_choices() -> Vec<&'static str> {
 /// `--cli-input-json` / `--cli-input-yaml` and their value.
 type CliInput = (&'static str, String);
 
-/// Parses the arguments after the program name.
+/// The global options as v2's main parser reads them, before anything else: every `--flag` of
+/// [`commands::GLOBALS`] wherever it stands, the other words left for the command. Its errors
+/// come first and know neither `--cli-error-format` nor `--profile` (see `errors.rs`).
+struct TopLevel {
+    globals: Globals,
+    version: bool,
+    help: bool,
+    read_timeout: Option<String>,
+    connect_timeout: Option<String>,
+}
+
+/// The value of the global flag `name` at `argv[*i]` (`inline` from `--name=value`), advancing
+/// past it; `None` for a switch.
+fn global_value(
+    argv: &[String],
+    i: &mut usize,
+    name: &str,
+    switch: bool,
+    inline: Option<String>,
+) -> Result<Option<String>, CliError> {
+    if switch {
+        return match inline {
+            Some(v) => Err(CliError::Usage(format!(
+                "argument {name}: ignored explicit argument {}",
+                pystyle::repr(&v)
+            ))),
+            None => Ok(None),
+        };
+    }
+    match inline {
+        Some(v) => Ok(Some(v)),
+        None if *i < argv.len() && !argv[*i].starts_with("--") => {
+            *i += 1;
+            Ok(Some(argv[*i - 1].clone()))
+        }
+        None => Err(CliError::Usage(format!(
+            "argument {name}: expected one argument"
+        ))),
+    }
+}
+
+/// A `--name` or `--name=value` word: the name and the inline value.
+fn split_flag(tok: &str) -> Option<(&str, Option<String>)> {
+    if !tok.starts_with("--") || tok.len() <= 2 {
+        return None;
+    }
+    Some(match tok.split_once('=') {
+        Some((n, v)) => (n, Some(v.to_owned())),
+        None => (tok, None),
+    })
+}
+
+fn top_level(argv: &[String]) -> Result<TopLevel, CliError> {
+    let mut t = TopLevel {
+        globals: Globals::default(),
+        version: false,
+        help: false,
+        read_timeout: None,
+        connect_timeout: None,
+    };
+    let mut i = 0;
+    while i < argv.len() {
+        let tok = &argv[i];
+        i += 1;
+        let Some((name, inline)) = split_flag(tok) else {
+            continue;
+        };
+        let Some(g) = commands::GLOBALS.iter().find(|g| g.name == name) else {
+            continue;
+        };
+        let Some(value) = global_value(argv, &mut i, name, g.value.is_none(), inline)? else {
+            let globals = &mut t.globals;
+            match name {
+                "--debug" => globals.debug = true,
+                "--no-paginate" => globals.no_paginate = true,
+                "--no-verify-ssl" => globals.no_verify_ssl = true,
+                "--no-sign-request" => globals.no_sign_request = true,
+                "--no-cli-pager" => globals.no_cli_pager = true,
+                "--cli-auto-prompt" => globals.cli_auto_prompt = true,
+                "--no-cli-auto-prompt" => globals.cli_auto_prompt = false,
+                "--version" => t.version = true,
+                _ => t.help = true,
+            }
+            continue;
+        };
+        match name {
+            "--cli-read-timeout" => t.read_timeout = Some(value),
+            "--cli-connect-timeout" => t.connect_timeout = Some(value),
+            _ => set_global(&mut t.globals, name, value)?,
+        }
+    }
+    Ok(t)
+}
+
+/// The checks v2 makes once the global options are read (`globalargs.py`, in its order):
+/// `--query` compiles, `--endpoint-url` has a scheme, the timeouts are integers (Python's
+/// `int()`: its error is a general one, 255).
+fn resolve_globals(t: &mut TopLevel) -> Result<(), CliError> {
+    let g = &mut t.globals;
+    if let Some(q) = &g.query {
+        crate::output::compile_query(q).map_err(CliError::Param)?;
+    }
+    if let Some(url) = &g.endpoint_url {
+        // globalargs._resolve_endpoint_url: the value must have a scheme.
+        if !has_scheme(url) {
+            return Err(CliError::Param(format!(
+                "Bad value for --endpoint-url \"{url}\": scheme is missing.  Must be of the \
+                 form http://<hostname>/ or https://<hostname>/"
+            )));
+        }
+    }
+    let seconds = |v: &str| {
+        let n = pystyle::int(v).ok_or_else(|| CliError::Other(pystyle::int_error(v)))?;
+        // A negative timeout is refused by the HTTP layer underneath, before any request.
+        u64::try_from(n).map_err(|_| {
+            CliError::Other(format!(
+                "Timeout value must be an int, float or None and greater than 0, not {n}"
+            ))
+        })
+    };
+    if let Some(v) = &t.read_timeout {
+        g.read_timeout = Some(seconds(v)?);
+    }
+    if let Some(v) = &t.connect_timeout {
+        g.connect_timeout = Some(seconds(v)?);
+    }
+    Ok(())
+}
+
+/// Parses the arguments after the program name, in v2's stages: the global options, their
+/// checks, then the command and its flags (each stage tells `errors.rs` what its errors know).
 pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
-    let mut globals = Globals::default();
+    let mut top = top_level(argv)?;
+    crate::errors::globals_read(top.globals.cli_error_format.as_deref(), top.globals.debug);
+    resolve_globals(&mut top)?;
+    crate::errors::profile_applied(top.globals.profile.as_deref());
+    let TopLevel {
+        globals,
+        version,
+        help,
+        ..
+    } = top;
+    let mut help = help;
     let mut command: Option<&'static Command> = None;
     let mut completion: Option<Option<String>> = None;
-    let mut help = false;
-    let mut version = false;
     let mut raw: Vec<(&'static Flag, Vec<String>)> = Vec::new();
     let mut inputs: Vec<CliInput> = Vec::new();
     let mut skeleton: Option<Skeleton> = None;
@@ -260,40 +400,9 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                 Some((n, v)) => (n, Some(v.to_owned())),
                 None => (tok.as_str(), None),
             };
+            // Read (and checked) by `top_level`: only skipped here.
             if let Some(g) = commands::GLOBALS.iter().find(|g| g.name == name) {
-                if g.value.is_none() {
-                    if let Some(v) = inline {
-                        return Err(CliError::Usage(format!(
-                            "argument {name}: ignored explicit argument {}",
-                            pystyle::repr(&v)
-                        )));
-                    }
-                    match name {
-                        "--debug" => globals.debug = true,
-                        "--no-paginate" => globals.no_paginate = true,
-                        "--no-verify-ssl" => globals.no_verify_ssl = true,
-                        "--no-sign-request" => globals.no_sign_request = true,
-                        "--no-cli-pager" => globals.no_cli_pager = true,
-                        "--cli-auto-prompt" => globals.cli_auto_prompt = true,
-                        "--no-cli-auto-prompt" => globals.cli_auto_prompt = false,
-                        "--version" => version = true,
-                        _ => help = true,
-                    }
-                    continue;
-                }
-                let value = match inline {
-                    Some(v) => v,
-                    None if i < argv.len() && !argv[i].starts_with("--") => {
-                        i += 1;
-                        argv[i - 1].clone()
-                    }
-                    None => {
-                        return Err(CliError::Usage(format!(
-                            "argument {name}: expected one argument"
-                        )));
-                    }
-                };
-                set_global(&mut globals, name, value)?;
+                global_value(argv, &mut i, name, g.value.is_none(), inline)?;
                 continue;
             }
             if let Some(cmd) = command.filter(|c| is_operation(c)) {
@@ -423,11 +532,6 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
         }
     }
     let unknown_error = || CliError::Unknown(format!("Unknown options: {}", unknown.join(", ")));
-    // As the AWS CLI, a bad --query is reported once the global options are read, before
-    // the command's own.
-    if let Some(q) = &globals.query {
-        crate::output::compile_query(q).map_err(CliError::Param)?;
-    }
     let action = if version {
         Action::Version
     } else if help {
@@ -498,18 +602,9 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
     Ok(Invocation { globals, action })
 }
 
+/// Sets a global option with a value (argparse's `choices` checked; `--endpoint-url` and the
+/// timeouts are checked later, by [`resolve_globals`]).
 fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError> {
-    // argparse's `type=int`: Python's int() or a usage error.
-    let seconds = |v: &str| {
-        pystyle::int(v)
-            .and_then(|n| u64::try_from(n).ok())
-            .ok_or_else(|| {
-                CliError::Usage(format!(
-                    "argument {name}: invalid int value: {}",
-                    pystyle::repr(v)
-                ))
-            })
-    };
     let choice = |v: &str, choices: &[&str]| {
         if choices.contains(&v) {
             Ok(())
@@ -522,16 +617,7 @@ fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError
     };
     match name {
         "--region" => g.region = Some(value),
-        "--endpoint-url" => {
-            // globalargs._resolve_endpoint_url: the value must have a scheme.
-            if !has_scheme(&value) {
-                return Err(CliError::Param(format!(
-                    "Bad value for --endpoint-url \"{value}\": scheme is missing.  Must be of the \
-                     form http://<hostname>/ or https://<hostname>/"
-                )));
-            }
-            g.endpoint_url = Some(value);
-        }
+        "--endpoint-url" => g.endpoint_url = Some(value),
         "--output" => {
             choice(&value, commands::OUTPUTS)?;
             g.output = Some(value);
@@ -546,9 +632,11 @@ fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError
             choice(&value, &["base64", "raw-in-base64-out"])?;
             g.cli_binary_format = Some(value);
         }
+        "--cli-error-format" => {
+            choice(&value, crate::errors::ERROR_FORMATS)?;
+            g.cli_error_format = Some(value);
+        }
         "--query" => g.query = Some(value),
-        "--cli-connect-timeout" => g.connect_timeout = Some(seconds(&value)?),
-        "--cli-read-timeout" => g.read_timeout = Some(seconds(&value)?),
         _ => unreachable!("global flag {name} without a setter"),
     }
     Ok(())
@@ -678,9 +766,7 @@ fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
                             shorthand::parse_json(v).map_err(|e| bad(received(f.name, e, v)))?;
                         json_struct(shape, json, &path, &mut errors)
                     } else {
-                        let s = shorthand::parse_shorthand(v).map_err(bad)?;
-                        check_struct(shape, &s, &path, &mut errors);
-                        s
+                        shorthand_struct(shape, v, &path, &mut errors).map_err(bad)?
                     };
                     out.push(s);
                 }
@@ -736,9 +822,7 @@ fn structure(f: &Flag, shape: &Shape, value: &str, path: &str) -> Result<Struct,
         let json = shorthand::parse_json(value).map_err(|e| bad(received(f.name, e, value)))?;
         json_struct(shape, json, path, &mut errors)
     } else {
-        let s = shorthand::parse_shorthand(value).map_err(bad)?;
-        check_struct(shape, &s, path, &mut errors);
-        s
+        shorthand_struct(shape, value, path, &mut errors).map_err(bad)?
     };
     finish(errors)?;
     Ok(s)
@@ -804,6 +888,36 @@ fn json_struct(shape: &Shape, v: Json, path: &str, errors: &mut Vec<String>) -> 
         }
     }
     s
+}
+
+/// One structure in shorthand syntax, errors noted: botocore's structure checks, then the type
+/// of each member that the shorthand made a list (`Key=a,Value` gives `Key` the list
+/// `['a', 'Value']`, which botocore refuses for a string).
+fn shorthand_struct(
+    shape: &Shape,
+    value: &str,
+    path: &str,
+    errors: &mut Vec<String>,
+) -> Result<Struct, String> {
+    let items = shorthand::parse_shorthand_items(value)?;
+    let s: Struct = items
+        .iter()
+        .map(|(k, v)| (k.clone(), v.join(",")))
+        .collect();
+    check_struct(shape, &s, path, errors);
+    for (i, (k, v)) in items.iter().enumerate() {
+        // A repeated name: the last one counts, as in the dict awscli builds.
+        let last = !items[i + 1..].iter().any(|(later, _)| later == k);
+        if v.len() > 1 && last && shape.members.contains(&k.as_str()) {
+            let list = Json::Arr(v.iter().map(|x| Json::Str(x.clone())).collect());
+            errors.push(pystyle::invalid_type(
+                &format!("{path}.{k}"),
+                &list,
+                pystyle::STR,
+            ));
+        }
+    }
+    Ok(s)
 }
 
 /// botocore's structure checks: missing required members (model order), then unknown members

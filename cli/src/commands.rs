@@ -359,6 +359,15 @@ pub static GLOBALS: &[GlobalFlag] = &[
         doc: "Accepted for compatibility: sts never prompts for parameters.",
     },
     GlobalFlag {
+        name: "--cli-error-format",
+        value: Some("string"),
+        doc: "How errors are printed: enhanced (the default: \"sts: [ERROR]: An error occurred \
+              (Code): message\"), legacy (the message alone), or json, yaml, text or table (the \
+              code and message as a structure). Default: AWS_CLI_ERROR_FORMAT, else the \
+              profile's cli_error_format, else enhanced. Command-line errors among the global \
+              options, unknown options and general errors are printed the same in every format.",
+    },
+    GlobalFlag {
         name: "--help",
         value: None,
         doc: "Print help for the tool or the command and exit (same as `help`).",

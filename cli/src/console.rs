@@ -89,8 +89,7 @@ pub(crate) const CONSOLE: Command = Command {
 };
 
 fn usage(msg: &str) -> i32 {
-    eprintln!("\n{msg}");
-    crate::EXIT_USAGE
+    crate::errors::param(msg)
 }
 
 fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
@@ -173,15 +172,12 @@ fn session(
         return Ok(Ok((c, None)));
     }
     match kind {
-        CallerKind::User | CallerKind::Root => Ok(Err({
-            eprintln!(
-                "\nThese credentials are a GetSessionToken session of {shown}, which the console \
+        CallerKind::User | CallerKind::Root => Ok(Err(crate::errors::configuration(&format!(
+            "These credentials are a GetSessionToken session of {shown}, which the console \
                  federation endpoint refuses. Use a role (a profile with role_arn, SSO or aws \
                  login), or the user's long-term keys (sts console then makes a \
                  GetFederationToken session)."
-            );
-            crate::EXIT_CONFIG
-        })),
+        )))),
         CallerKind::FederatedUser if duration.is_some() => Ok(Err(usage(
             "--duration-seconds cannot be used with GetFederationToken credentials: the console \
              session lasts as long as they do",

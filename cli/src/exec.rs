@@ -455,22 +455,20 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
     if let Some(outer) = std::env::var_os(GUARD)
         && !v.switch("--force")
     {
-        eprintln!(
-            "\nsts exec: already inside sts exec (STS_EXEC={}): nested sessions are confusing. \
+        return Err(crate::errors::param(&format!(
+            "sts exec: already inside sts exec (STS_EXEC={}): nested sessions are confusing. \
              Leave the outer one (exit), unset STS_EXEC, or pass --force.",
             outer.to_string_lossy()
-        );
-        return Err(crate::EXIT_USAGE);
+        )));
     }
     let duration = v.int("--duration-seconds");
     if let Some(d) = duration
         && !DURATION.contains(&d)
     {
-        eprintln!(
-            "\nParameter validation failed:\nInvalid value for parameter --duration-seconds: \
+        return Err(crate::errors::param(&format!(
+            "Parameter validation failed:\nInvalid value for parameter --duration-seconds: \
              must be 900 to 129600 seconds, got {d}"
-        );
-        return Err(crate::EXIT_USAGE);
+        )));
     }
     let fail = |e: &Error| crate::report(&EXEC, e, None);
     let loaded = crate::load_settings(g).map_err(|e| fail(&e))?;
@@ -516,20 +514,18 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         no_session: v.switch("--no-session"),
     };
     if base.session_token.is_some() && duration.is_some() {
-        eprintln!(
-            "\n--duration-seconds sets the session made for long-term keys, and {} gives temporary \
+        return Err(crate::errors::param(&format!(
+            "--duration-seconds sets the session made for long-term keys, and {} gives temporary \
              credentials: set duration_seconds in the profile for a role",
             chain.source_name()
-        );
-        return Err(crate::EXIT_USAGE);
+        )));
     }
     let first = source.session_for(base).map_err(|e| fail(&e))?;
     if server && first.expiration.is_none() {
-        eprintln!(
-            "\n--server serves temporary credentials, and these do not expire (long-term keys with \
-             --no-session): drop --no-session"
-        );
-        return Err(crate::EXIT_USAGE);
+        return Err(crate::errors::param(
+            "--server serves temporary credentials, and these do not expire (long-term keys with \
+             --no-session): drop --no-session",
+        ));
     }
     let source: Arc<dyn ProvideCredentials> = if server {
         cached_for_server(Arc::new(source), &first).map_err(|e| fail(&e))?
@@ -598,8 +594,9 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
     let running = match crate::server::start(p.source.clone(), p.first.clone()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("\nsts exec: cannot start the credential server: {e}");
-            return crate::EXIT_OTHER;
+            return crate::errors::general(&format!(
+                "sts exec: cannot start the credential server: {e}"
+            ));
         }
     };
     let change = child_env(
@@ -627,7 +624,10 @@ fn apply(command: &mut std::process::Command, change: EnvChange) {
 
 /// The exit status for a command that could not start, as shells use them.
 fn cannot_run(prog: &OsString, e: &std::io::Error) -> i32 {
-    eprintln!("\nsts exec: cannot run {}: {e}", prog.to_string_lossy());
+    crate::errors::write_error(&format!(
+        "sts exec: cannot run {}: {e}",
+        prog.to_string_lossy()
+    ));
     if e.kind() == std::io::ErrorKind::NotFound {
         127
     } else {
@@ -657,13 +657,10 @@ fn spawn_and_wait(mut command: std::process::Command, prog: &OsString) -> i32 {
     };
     match signals.wait(&mut child) {
         Ok(status) => exit_code(status),
-        Err(e) => {
-            eprintln!(
-                "\nsts exec: waiting for {} failed: {e}",
-                prog.to_string_lossy()
-            );
-            crate::EXIT_OTHER
-        }
+        Err(e) => crate::errors::general(&format!(
+            "sts exec: waiting for {} failed: {e}",
+            prog.to_string_lossy()
+        )),
     }
 }
 

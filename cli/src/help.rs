@@ -62,8 +62,20 @@ fn global_options(out: &mut String) {
     }
 }
 
-fn exit_status(out: &mut String) {
+/// The exit codes; `runs_a_command` for `exec`, whose status is the command's once it runs.
+fn exit_status(out: &mut String, runs_a_command: bool) {
     out.push_str("EXIT STATUS\n");
+    if runs_a_command {
+        wrap(
+            out,
+            "Once the command runs, the exit status is the command's own: its exit code, or 128 + \
+             N when a signal N ended it (127 when it cannot be found, 126 when it cannot be \
+             run). Before it runs (the command line, the settings, the credentials), sts exits \
+             with one of these codes, as any sts command:",
+            10,
+        );
+        out.push('\n');
+    }
     for (code, what) in [
         ("0", "The command succeeded."),
         (
@@ -143,7 +155,7 @@ pub fn tool() -> String {
     wrap(&mut out, "Print this page, or the page of a command.", 10);
     out.push('\n');
     global_options(&mut out);
-    exit_status(&mut out);
+    exit_status(&mut out, false);
     out
 }
 
@@ -315,7 +327,7 @@ pub fn command(c: &Command) -> String {
         );
         out.push('\n');
     }
-    exit_status(&mut out);
+    exit_status(&mut out, c.name == "exec");
     out
 }
 

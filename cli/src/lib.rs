@@ -33,7 +33,7 @@ mod signals;
 
 use args::{Action, CliError, Globals, Skeleton};
 use commands::{Command, Run};
-use errors::{EXIT_CONFIG, EXIT_OTHER, EXIT_USAGE, cli_error};
+use errors::{EXIT_OTHER, cli_error};
 use output::Format;
 use std::io::Write;
 use std::time::Duration;
@@ -138,7 +138,22 @@ fn load_settings(g: &Globals) -> Result<Settings, Error> {
         o
     })?;
     settings.credential_cache = CliCache::from_env(&env);
+    ignore_sts_regional_endpoints(&mut settings);
     Ok(settings)
+}
+
+/// AWS CLI v2 ignores `AWS_STS_REGIONAL_ENDPOINTS` and `sts_regional_endpoints`: its botocore
+/// pins the STS global-endpoint built-in to false, so every region calls
+/// `sts.<region>.amazonaws.com`, for the command's client and the role-assuming ones alike. The
+/// program does the same; the library keeps botocore's behaviour (`legacy` sends the 16 legacy
+/// regions to `sts.amazonaws.com`). A value the library could not read is no error here either.
+fn ignore_sts_regional_endpoints(settings: &mut Settings) {
+    settings.use_global_endpoint = false;
+    if settings.invalid.as_deref().is_some_and(|m| {
+        m.contains("AWS_STS_REGIONAL_ENDPOINTS") || m.contains("sts_regional_endpoints")
+    }) {
+        settings.invalid = None;
+    }
 }
 
 /// Builds the client for a command with its settings.
@@ -252,8 +267,7 @@ fn debug_attempt(r: &AttemptRecord) {
 /// Runs one subcommand and prints its output or error.
 fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
     if g.cli_auto_prompt {
-        eprintln!("\n--cli-auto-prompt is not supported: sts has no interactive prompt");
-        return EXIT_USAGE;
+        return errors::param("--cli-auto-prompt is not supported: sts has no interactive prompt");
     }
     let report = |e: &Error, sts: Option<&Sts>| errors::report(cmd.action, e, sts, g.debug);
     match cli_input::skeleton_of(cmd, values) {
@@ -271,7 +285,7 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         Run::Local(local) => {
             return match local(&settings, values) {
                 Ok(text) => emit(&format!("{text}\n")),
-                Err(e) => report(&e, None),
+                Err(e) => errors::report_export(cmd.action, &e, g.debug),
             };
         }
         Run::Custom(f) => return f(g, values, &[]),
@@ -292,12 +306,11 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
         Err(e) => return cli_error(e),
     };
     if format == Format::Env && !cmd.credentials {
-        eprintln!(
-            "\n--output env prints the credentials an operation returns, and {} returns none: use \
+        return errors::param(&format!(
+            "--output env prints the credentials an operation returns, and {} returns none: use \
              --output json or --output text",
             cmd.name
-        );
-        return EXIT_USAGE;
+        ));
     }
     // Checked to compile when the command line was read.
     let query = match g.query.as_deref().map(output::compile_query).transpose() {
@@ -319,10 +332,7 @@ fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
             Ok(text) => emit(&text),
             // A query that fails on the data (a type error, an unknown function) or a result
             // no format can print: the AWS CLI's general error, 255.
-            Err(e) => {
-                eprintln!("\n{e}");
-                EXIT_OTHER
-            }
+            Err(e) => errors::general(&e.to_string()),
         },
         Err(code) => code,
     }

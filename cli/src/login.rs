@@ -103,8 +103,7 @@ pub(crate) const LOGOUT: Command = Command {
 };
 
 fn config_error(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("\n{msg}");
-    crate::EXIT_CONFIG
+    crate::errors::configuration(&msg.to_string())
 }
 
 /// The shared files with `profile` selected (it need not exist yet).

@@ -112,20 +112,13 @@ pub fn close_matches<'a>(word: &str, choices: &[&'a str]) -> Vec<&'a str> {
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
-/// awscli's argparse message for a value outside `choices` (two per line, padded to 40), with
-/// the close matches.
+/// The AWS CLI v2's argparse message for a value outside `choices` (`CLIArgParser._check_value`):
+/// the value, then difflib's close matches (the choices themselves are not listed).
 pub fn invalid_choice(value: &str, choices: &[&str]) -> String {
-    let mut msg = vec!["Invalid choice, valid choices are:\n".to_owned()];
-    for pair in choices.chunks(2) {
-        let row: Vec<String> = pair.iter().map(|c| format!("{c:<40}")).collect();
-        msg.push(row.join(" | "));
-    }
+    let mut msg = vec![format!("Found invalid choice '{value}'\n")];
     let possible = close_matches(value, choices);
     if !possible.is_empty() {
-        msg.push(format!(
-            "\n\nInvalid choice: {}, maybe you meant:\n",
-            repr(value)
-        ));
+        msg.push("Maybe you meant:\n".to_owned());
         for p in possible {
             msg.push(format!("  * {p}"));
         }
@@ -253,14 +246,13 @@ mod tests {
 
     #[test]
     fn choice_message() {
-        let m = invalid_choice("jsn", &["json", "text", "table"]);
         assert_eq!(
-            m,
-            format!(
-                "Invalid choice, valid choices are:\n\n{:<40} | {:<40}\n{:<40}\n\n\n\
-                 Invalid choice: 'jsn', maybe you meant:\n\n  * json",
-                "json", "text", "table"
-            )
+            invalid_choice("jsn", &["json", "text", "table"]),
+            "Found invalid choice 'jsn'\n\nMaybe you meant:\n\n  * json"
+        );
+        assert_eq!(
+            invalid_choice("xml", &["json", "text", "table"]),
+            "Found invalid choice 'xml'\n"
         );
     }
 

@@ -267,13 +267,15 @@ impl JsonParser<'_> {
     }
 }
 
-/// Parses one structure in shorthand syntax: `Key=a,Value=b`. A value may be quoted with `"` or
-/// `'`; an unquoted value runs to the next `,` that starts another `name=` (so values may contain
-/// `=` and, unlike the AWS CLI, a comma not followed by `name=`), and `\,` is a literal comma.
-pub fn parse_shorthand(input: &str) -> Result<Struct, String> {
+/// Parses one structure in shorthand syntax: `Key=a,Value=b`, each value as its list of items
+/// (one item: a plain value). A value may be quoted with `"` or `'`; an unquoted value runs to the
+/// next `,` that starts another `name=` (so values may contain `=`), and `\,` is a literal comma.
+/// A comma followed by anything else separates the items of a list, as the AWS CLI reads it
+/// (`Key=a,b` is `{"Key": ["a", "b"]}`).
+pub fn parse_shorthand_items(input: &str) -> Result<Vec<(String, Vec<String>)>, String> {
     let chars: Vec<char> = input.chars().collect();
     let mut i = 0;
-    let mut out = Struct::new();
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
     let expected = |what: &str, got: Option<&char>| {
         let got = got.map_or("EOF".to_owned(), |c| c.to_string());
         format!("Expected: '{what}', received: '{got}' for input:\n{input}")
@@ -298,6 +300,7 @@ pub fn parse_shorthand(input: &str) -> Result<Struct, String> {
         }
         i += 1;
         let mut value = String::new();
+        let mut items: Vec<String> = Vec::new();
         match chars.get(i) {
             Some(&q @ ('"' | '\'')) => {
                 i += 1;
@@ -338,25 +341,36 @@ pub fn parse_shorthand(input: &str) -> Result<Struct, String> {
                             i += 1;
                             break;
                         }
+                        // awscli's `_csv_value`: another item of a list (not a trailing comma).
+                        ',' if chars[i + 1..].iter().any(|c| !c.is_whitespace()) => {
+                            items.push(trim_item(&value));
+                            value.clear();
+                            i += 1;
+                        }
                         c => {
                             value.push(c);
                             i += 1;
                         }
                     }
                 }
-                // As awscli's shorthand parser: leading ASCII whitespace only (`string.whitespace`),
-                // trailing whitespace as Python's rstrip (Unicode).
-                value = value
-                    .trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}'])
-                    .trim_end()
-                    .to_owned();
+                value = trim_item(&value);
             }
         }
-        out.push((key, value));
+        items.push(value);
+        out.push((key, items));
         if i >= chars.len() {
             return Ok(out);
         }
     }
+}
+
+/// As awscli's shorthand parser: leading ASCII whitespace only (`string.whitespace`), trailing
+/// whitespace as Python's rstrip (Unicode).
+fn trim_item(value: &str) -> String {
+    value
+        .trim_start_matches([' ', '\t', '\n', '\r', '\u{b}', '\u{c}'])
+        .trim_end()
+        .to_owned()
 }
 
 /// Whether `rest` begins with `name=` (after optional spaces).
@@ -378,6 +392,14 @@ fn starts_member(rest: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The structure with list items joined back with commas.
+    fn parse_shorthand(input: &str) -> Result<Struct, String> {
+        Ok(parse_shorthand_items(input)?
+            .into_iter()
+            .map(|(k, items)| (k, items.join(",")))
+            .collect())
+    }
 
     fn pairs(v: &[(&str, &str)]) -> Struct {
         v.iter()
@@ -402,6 +424,22 @@ mod tests {
         assert_eq!(
             parse_shorthand("Key=a\\,b,Value=c,d").unwrap(),
             pairs(&[("Key", "a,b"), ("Value", "c,d")])
+        );
+        // A comma that starts no `name=` separates list items, as awscli reads them.
+        assert_eq!(
+            parse_shorthand_items("Key=a,Value").unwrap(),
+            vec![("Key".to_owned(), vec!["a".to_owned(), "Value".to_owned()])]
+        );
+        assert_eq!(
+            parse_shorthand_items("Key=a\\,b,Value=c, d").unwrap(),
+            vec![
+                ("Key".to_owned(), vec!["a,b".to_owned()]),
+                ("Value".to_owned(), vec!["c".to_owned(), "d".to_owned()])
+            ]
+        );
+        assert_eq!(
+            parse_shorthand_items("Key=a,").unwrap(),
+            vec![("Key".to_owned(), vec!["a,".to_owned()])]
         );
         assert_eq!(
             parse_shorthand("Key=,Value=").unwrap(),

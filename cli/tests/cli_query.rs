@@ -150,14 +150,14 @@ fn a_bad_query_is_a_usage_error_before_any_call() {
     assert_eq!(stdout, "");
     assert_eq!(
         stderr,
-        "\nBad value for --query foo[: Invalid jmespath expression: Incomplete expression:\n\"foo[\"\n     ^\n"
+        "\nsts: [ERROR]: An error occurred (ParamValidation): Bad value for --query foo[: Invalid jmespath expression: Incomplete expression:\n\"foo[\"\n     ^\n"
     );
     // Reported before the command's own errors, as the AWS CLI resolves global options first.
     let (code, _, stderr) = out(&sts(&fake, &[], &["assume-role", "--query", "a ~"]));
     assert_eq!(code, 252);
     assert!(
         stderr
-            .starts_with("\nBad value for --query a ~: Bad jmespath expression: Unknown token ~:"),
+            .starts_with("\nsts: [ERROR]: An error occurred (ParamValidation): Bad value for --query a ~: Bad jmespath expression: Unknown token ~:"),
         "{stderr}"
     );
     assert_eq!(fake.count(), 0, "no request for a bad query");
@@ -172,7 +172,7 @@ fn a_query_failing_on_the_result_exits_255() {
         &["get-caller-identity", "--query", "foo(@)"],
     ));
     assert_eq!((code, stdout.as_str()), (255, ""));
-    assert_eq!(stderr, "\nUnknown function: foo()\n");
+    assert_eq!(stderr, "\nsts: [ERROR]: Unknown function: foo()\n");
     let (code, _, stderr) = out(&sts(
         &fake,
         &[],

@@ -96,7 +96,7 @@ fn command_tls_flags() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.starts_with(&format!(
-            "\nSSL validation failed for https://localhost:{port}/ "
+            "\nsts: [ERROR]: SSL validation failed for https://localhost:{port}/ "
         )),
         "{err}"
     );

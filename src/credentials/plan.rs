@@ -489,12 +489,7 @@ pub fn plan(set: &ProfileSet) -> Result<ProfileChain, PlanError> {
             });
         };
         if visited.contains(&name) {
-            let mut path = visited.clone();
-            path.push(name.clone());
-            return Err(PlanError::invalid(format!(
-                "profile formed an infinite loop: {}",
-                path.join(" -> ")
-            )));
+            return Err(infinite_loop(&name, &visited));
         }
         let first = visited.is_empty();
         // A source profile with static keys is used as is, even if it also names a role.
@@ -535,11 +530,8 @@ pub fn plan(set: &ProfileSet) -> Result<ProfileChain, PlanError> {
             },
             (Some(src), None) if src == name => match static_base(set, p)? {
                 Some(b) => break b,
-                None => {
-                    return Err(PlanError::invalid(format!(
-                        "profile `{name}` is its own source_profile but has no static credentials"
-                    )));
-                }
+                // botocore's InfiniteLoopConfigError too.
+                None => return Err(infinite_loop(&name, &visited)),
             },
             (Some(src), None) => name = src,
         }
@@ -550,4 +542,42 @@ pub fn plan(set: &ProfileSet) -> Result<ProfileChain, PlanError> {
         base,
         roles,
     })
+}
+
+/// botocore's `InfiniteLoopConfigError`: `name` was reached again; the profiles visited, as
+/// Python prints a list.
+fn infinite_loop(name: &str, visited: &[String]) -> PlanError {
+    let visited: Vec<String> = visited.iter().map(|p| py_repr(p)).collect();
+    PlanError::invalid(format!(
+        "Infinite loop in credential configuration detected. Attempting to load from profile \
+         {name} which has already been visited. Visited profiles: [{}]",
+        visited.join(", ")
+    ))
+}
+
+/// Python's `repr()` of a string (single quotes unless it holds one and no double quote).
+fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }

@@ -312,7 +312,7 @@ fn sts_parameter_files_that_are_devices_are_refused_without_reading() {
         assert_eq!(
             err,
             format!(
-                "\nError parsing parameter '{name}': Unable to load paramfile {value}: not a \
+                "\nsts: [ERROR]: An error occurred (ParamValidation): Error parsing parameter '{name}': Unable to load paramfile {value}: not a \
                  regular file (character device); not read\n"
             )
         );
@@ -325,7 +325,7 @@ fn sts_parameter_files_that_are_devices_are_refused_without_reading() {
     assert_eq!(
         err,
         format!(
-            "\nError parsing parameter '--policy': Unable to load paramfile {value}: [Errno 21] \
+            "\nsts: [ERROR]: An error occurred (ParamValidation): Error parsing parameter '--policy': Unable to load paramfile {value}: [Errno 21] \
              Is a directory: '{}'\n",
             d.display()
         )
@@ -347,7 +347,7 @@ fn sts_parameter_files_that_are_fifos_are_refused_at_once() {
         assert_eq!(
             err,
             format!(
-                "\nError parsing parameter '{name}': Unable to load paramfile {value}: not a \
+                "\nsts: [ERROR]: An error occurred (ParamValidation): Error parsing parameter '{name}': Unable to load paramfile {value}: not a \
                  regular file (FIFO); not read\n"
             )
         );
@@ -368,7 +368,7 @@ fn sts_parameter_files_over_the_cap_are_refused_and_the_cap_is_named() {
         assert_eq!(
             err,
             format!(
-                "\nError parsing parameter '{name}': Unable to load paramfile {value}: larger \
+                "\nsts: [ERROR]: An error occurred (ParamValidation): Error parsing parameter '{name}': Unable to load paramfile {value}: larger \
                  than the 1048576-byte limit; not read\n"
             )
         );
