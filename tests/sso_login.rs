@@ -545,3 +545,129 @@ fn start_urls_resolve_with_one_request_and_no_redirect_followed() {
         .to_string();
     assert!(e.contains("must use the https scheme"), "{e}");
 }
+
+/// A home with an `[sso-session]` profile whose portal is `portal`; no token file yet.
+fn sso_home(tag: &str, portal: &str) -> (std::path::PathBuf, Env) {
+    let home = std::env::temp_dir().join(format!(
+        "sts-sso-login-{tag}-{}-{}",
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos()
+    ));
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/config"),
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\n\
+         sso_role_name = Admin\n[sso-session corp]\n\
+         sso_start_url = https://d-1.awsapps.com/start\nsso_region = eu-west-1\n",
+    )
+    .unwrap();
+    let env = Env::from_map([
+        ("HOME", home.to_str().unwrap()),
+        ("AWS_PROFILE", "dev"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("AWS_ENDPOINT_URL_SSO", portal),
+        ("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]);
+    (home, env)
+}
+
+fn role_portal() -> FakeToken {
+    FakeToken::start(|r| {
+        if r.header("x-amz-sso_bearer_token") != Some("fresh-access") {
+            return (401, "{}".to_owned());
+        }
+        (
+            200,
+            json!({"roleCredentials": {"accessKeyId": "ASIALOGGEDIN",
+                "secretAccessKey": "s", "sessionToken": "t",
+                "expiration": 4_102_444_800_000_i64}})
+            .to_string(),
+        )
+    })
+}
+
+#[test]
+fn the_chain_offers_a_login_for_a_missing_token_and_retries_once() {
+    use sts_blocking::ProvideCredentials;
+    use sts_blocking::credentials::{DefaultChain, SsoLoginRequest, sso_login};
+    let portal = role_portal();
+    let (home, env) = sso_home("hook", &portal.url());
+    let asked: Arc<Mutex<Vec<SsoLoginRequest>>> = Arc::default();
+    let (log, token_home) = (asked.clone(), home.clone());
+    // The "login": writes the token file where the chain reads it.
+    let hook = sso_login(move |r: &SsoLoginRequest| {
+        log.lock().unwrap().push(r.clone());
+        let key =
+            sts_blocking::credentials::sso_token_cache_key(r.session_name.as_deref(), &r.start_url);
+        let dir = token_home.join(".aws/sso/cache");
+        std::fs::create_dir_all(&dir).unwrap();
+        let expires = OffsetDateTime::now_utc() + time::Duration::hours(1);
+        std::fs::write(
+            dir.join(format!("{key}.json")),
+            json!({"startUrl": r.start_url, "region": r.region,
+                   "accessToken": "fresh-access",
+                   "expiresAt": expires.format(&time::format_description::well_known::Rfc3339).unwrap()})
+            .to_string(),
+        )
+        .unwrap();
+        Ok(true)
+    });
+    let chain = DefaultChain::builder(env.clone())
+        .sso_login(Some(hook))
+        .build();
+    let c = chain.provide_credentials().unwrap();
+    assert_eq!(c.access_key_id, "ASIALOGGEDIN");
+    let asked = asked.lock().unwrap();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].session_name.as_deref(), Some("corp"));
+    assert_eq!(asked[0].start_url, "https://d-1.awsapps.com/start");
+    assert_eq!(asked[0].region, "eu-west-1");
+    assert_eq!(asked[0].profile, "dev");
+    assert_eq!(asked[0].reason, "there is no SSO token");
+    // With a valid token that the portal refuses, no login is offered: the portal's error stands.
+    drop(portal);
+    let other_portal = FakeToken::start(|_| (500, "{}".to_owned()));
+    let (home2, env2) = sso_home("hook-valid", &other_portal.url());
+    let key = sts_blocking::credentials::sso_token_cache_key(Some("corp"), "");
+    std::fs::create_dir_all(home2.join(".aws/sso/cache")).unwrap();
+    std::fs::write(
+        home2.join(format!(".aws/sso/cache/{key}.json")),
+        r#"{"accessToken": "a", "expiresAt": "2099-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let called = Arc::new(Mutex::new(0));
+    let c2 = called.clone();
+    let e = DefaultChain::builder(env2)
+        .sso_login(Some(sso_login(move |_| {
+            *c2.lock().unwrap() += 1;
+            Ok(true)
+        })))
+        .build()
+        .provide_credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("HTTP 500"), "{e}");
+    assert_eq!(*called.lock().unwrap(), 0);
+    // A declined login (no terminal): the chain's own error, which says to log in.
+    let (_home3, env3) = sso_home("hook-declined", "http://127.0.0.1:9");
+    let e = DefaultChain::builder(env3)
+        .sso_login(Some(sso_login(|_| Ok(false))))
+        .build()
+        .provide_credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("sso login"), "{e}");
+    // A login that fails: its error.
+    let (_home4, env4) = sso_home("hook-failed", "http://127.0.0.1:9");
+    let e = DefaultChain::builder(env4)
+        .sso_login(Some(sso_login(|_| {
+            Err(sts_blocking::Error::config("the login was refused"))
+        })))
+        .build()
+        .provide_credentials()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the login was refused"), "{e}");
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -40,6 +40,7 @@ mod sha1;
 pub(crate) mod sso;
 #[cfg(feature = "client")]
 mod sso_cache;
+mod sso_login;
 #[cfg(feature = "client")]
 pub(crate) mod sso_oidc;
 #[cfg(feature = "client")]
@@ -80,6 +81,7 @@ pub use sso_cache::{
     CachedAccessToken, MAX_SSO_CACHE_ENTRY, SsoCache, SsoCachedToken, SsoTokenState,
     sso_registration_cache_key, sso_role_credential_files, sso_token_cache_key, sso_token_state,
 };
+pub use sso_login::{SsoLogin, SsoLoginRequest, sso_login};
 #[cfg(feature = "client")]
 pub use sso_oidc::{
     ClientRegistration, CreatedToken, DEFAULT_POLL_INTERVAL, DEFAULT_SSO_SCOPE,
