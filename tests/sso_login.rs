@@ -649,7 +649,7 @@ fn the_chain_offers_a_login_for_a_missing_token_and_retries_once() {
         .to_string();
     assert!(e.contains("HTTP 500"), "{e}");
     assert_eq!(*called.lock().unwrap(), 0);
-    // A declined login (no terminal): the chain's own error, which says to log in.
+    // A declined login (no terminal): an error that says what to run.
     let (_home3, env3) = sso_home("hook-declined", "http://127.0.0.1:9");
     let e = DefaultChain::builder(env3)
         .sso_login(Some(sso_login(|_| Ok(false))))
@@ -657,7 +657,11 @@ fn the_chain_offers_a_login_for_a_missing_token_and_retries_once() {
         .provide_credentials()
         .unwrap_err()
         .to_string();
-    assert!(e.contains("sso login"), "{e}");
+    assert!(
+        e.contains("there is no SSO token (profile dev) and no login was made")
+            && e.contains("`sts sso login --sso-session corp`"),
+        "{e}"
+    );
     // A login that fails: its error.
     let (_home4, env4) = sso_home("hook-failed", "http://127.0.0.1:9");
     let e = DefaultChain::builder(env4)

@@ -314,12 +314,14 @@ fn resolve_base_with(
             let profile = set.as_deref().map_or("default", ProfileSet::selected_name);
             let c = super::sso_login::with_login(
                 ctx.sso_login.as_deref(),
-                |reason| super::SsoLoginRequest {
-                    profile: profile.to_owned(),
-                    session_name: s.session_name.clone(),
-                    start_url: s.start_url.clone(),
-                    region: s.region.clone(),
-                    reason,
+                |reason| {
+                    super::SsoLoginRequest::new(
+                        profile,
+                        s.session_name.clone(),
+                        s.start_url.clone(),
+                        s.region.clone(),
+                        reason,
+                    )
                 },
                 p.cache_path(),
                 now,

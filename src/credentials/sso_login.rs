@@ -24,6 +24,27 @@ pub struct SsoLoginRequest {
     pub reason: String,
 }
 
+impl SsoLoginRequest {
+    /// The sign-in `profile` needs: its `[sso-session]` (`None` for a legacy profile), start URL
+    /// and region, and why.
+    #[must_use]
+    pub fn new(
+        profile: impl Into<String>,
+        session_name: Option<String>,
+        start_url: impl Into<String>,
+        region: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            profile: profile.into(),
+            session_name,
+            start_url: start_url.into(),
+            region: region.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Signs the user in for a request, leaving a token where the chain reads it
 /// (`~/.aws/sso/cache`); the chain then tries the profile once more.
 ///
@@ -66,7 +87,8 @@ pub fn sso_login(
 
 /// Runs `attempt` (an SSO provider's); when it fails and the token file at `token_file` is
 /// missing, unusable or expired at `now` (a refresh, if any, was already tried), asks `login`
-/// and, after a sign-in, runs `attempt` once more.
+/// and, after a sign-in, runs `attempt` once more; a declined login is an error that says what
+/// to run.
 #[cfg(feature = "client")]
 pub(crate) fn with_login<T>(
     login: Option<&dyn SsoLogin>,
@@ -87,9 +109,28 @@ pub(crate) fn with_login<T>(
         SsoTokenState::Valid => return first,
     };
     log::debug!("SSO login offered: {reason} ({e})");
-    if login.login(&request(reason.to_owned()))? {
-        attempt()
-    } else {
-        first
+    let request = request(reason.to_owned());
+    if login.login(&request)? {
+        return attempt();
     }
+    // Declined (no terminal, or the user said no): say what to run, not which file is missing.
+    Err(declined(&request))
+}
+
+/// The error of a login `request` that was declined: what to run.
+#[cfg(feature = "client")]
+pub(crate) fn declined(request: &SsoLoginRequest) -> Error {
+    let target = match &request.session_name {
+        Some(s) => format!("--sso-session {s}"),
+        None => format!("--profile {}", request.profile),
+    };
+    crate::error::CredentialsError::new(
+        "sso",
+        format!(
+            "{} (profile {}) and no login was made: run `sts sso login {target}` (or `aws sso \
+             login {target}`)",
+            request.reason, request.profile
+        ),
+    )
+    .into()
 }
