@@ -387,6 +387,7 @@ pub static COMMANDS: &[Command] = &[
     crate::login::LOGOUT,
     crate::sso::SSO_LOGIN,
     crate::sso::SSO_LOGOUT,
+    crate::sso::SSO_POPULATE,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];

@@ -1,4 +1,4 @@
-//! `sts sso login` and `sts sso logout`: IAM Identity Center end to end, with
+//! `sts sso login`, `sts sso logout` and `sts sso populate`: IAM Identity Center end to end, with
 //! the AWS CLI v2's caches (`~/.aws/sso/cache`, `~/.aws/cli/cache`) shared both ways, and the
 //! offer to log in that the credential chain makes when an SSO token is missing or expired
 //! ([`auto_login`]). The protocol is the library's (`SsoOidcClient`, `SsoPortal`, `SsoCache`,
@@ -6,9 +6,11 @@
 
 mod login;
 mod logout;
+mod populate;
 
 pub(crate) use login::{SSO_LOGIN, auto_login};
 pub(crate) use logout::SSO_LOGOUT;
+pub(crate) use populate::SSO_POPULATE;
 
 use sts_blocking::Error;
 use sts_blocking::credentials::ProfileSet;

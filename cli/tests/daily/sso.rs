@@ -1,4 +1,4 @@
-//! `sts sso login` and `sts sso logout` end to end against a loopback fake
+//! `sts sso login`, `sts sso logout` and `sts sso populate` end to end against a loopback fake
 //! IAM Identity Center (SSO-OIDC and the portal on one port, reached through
 //! AWS_ENDPOINT_URL_SSO_OIDC and AWS_ENDPOINT_URL_SSO). The fake checks what a real service would
 //! refuse: the registration (grant types, the port-less redirect URI, the issuer), the authorize
@@ -423,6 +423,19 @@ fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
+fn ts(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 #[test]
 fn authorization_code_login_then_credentials_reuse_and_logout() {
     let (fake, st) = fake_idc();
@@ -796,6 +809,236 @@ fn faults_are_clear_errors_that_write_nothing() {
     no_problems(&st);
 }
 
+/// A token file for `session` that the portal fake accepts (`access-N` issued by it).
+fn seed_token(h: &Path, st: &Arc<Mutex<Idc>>, session: &str) {
+    let n = {
+        let mut s = st.lock().unwrap();
+        let n = s.tokens.len() + 1;
+        s.tokens.push(format!("access-{n}"));
+        n
+    };
+    let dir = cache_dir(h);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{}.json", sha1_hex(session))),
+        json!({"startUrl": START_URL, "region": "eu-west-1", "accessToken": format!("access-{n}"),
+               "expiresAt": ts(OffsetDateTime::now_utc() + time::Duration::hours(1))})
+        .to_string(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn populate_writes_updates_prunes_and_keeps_every_other_byte() {
+    let (fake, st) = fake_idc();
+    {
+        let mut s = st.lock().unwrap();
+        s.throttle = 2;
+        s.accounts = vec![
+            ("111111111111", "prod", vec!["Admin", "ReadOnly"]),
+            ("333333333333", "Sand box #1", vec!["Dev"]),
+        ];
+    }
+    // CRLF, comments, a user's profile holding a generated name, a generated profile of a role
+    // that is gone, another session's generated profile.
+    let before = format!(
+        "{}[profile prod/Admin]\noutput = json\n\n[profile old]\nsso_session = corp\n\
+         sso_account_id = 999999999999\nsso_role_name = Gone\nsts_generated_from = corp\n\
+         # after old\n[profile theirs]\nsts_generated_from = other\n",
+        config()
+    )
+    .replace('\n', "\r\n");
+    let h = home("sso-populate", &before, "");
+    seed_token(&h, &st, "corp");
+    let cfg = h.join(".aws/config");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    let env = env_of(&fake, &std::env::var("PATH").unwrap());
+    // A dry run prints the change and writes nothing.
+    let o = run_env(
+        &h,
+        &env,
+        &[
+            "sso",
+            "populate",
+            "--sso-session",
+            "corp",
+            "--prune",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(&format!("--- {}\n+++ ", cfg.display())),
+        "{out}"
+    );
+    for want in [
+        "-[profile old]",
+        "+[profile prod/Admin-2]",
+        "+[profile prod/ReadOnly]",
+        "+[profile Sand-box-1/Dev]",
+        "+sts_generated_from = corp",
+    ] {
+        assert!(out.contains(&format!("{want}\n")), "{want}\n{out}");
+    }
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), before);
+    // For real: throttled twice, then every page.
+    st.lock().unwrap().throttle = 2;
+    let o = run_env(
+        &h,
+        &env,
+        &["sso", "populate", "--sso-session", "corp", "--prune"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "Added profile Sand-box-1/Dev\nAdded profile prod/Admin-2\nAdded profile \
+             prod/ReadOnly\nRemoved profile old\n3 added, 0 updated, 1 removed, 0 unchanged in \
+             {}\n",
+            cfg.display()
+        )
+    );
+    let generated = |name: &str, id: &str, role: &str| {
+        format!(
+            "[profile {name}]\r\nsso_session = corp\r\nsso_account_id = {id}\r\n\
+             sso_role_name = {role}\r\nregion = eu-west-1\r\nsts_generated_from = corp\r\n"
+        )
+    };
+    let expected = format!(
+        "{}{}{}{}",
+        before.replace(
+            "[profile old]\r\nsso_session = corp\r\nsso_account_id = 999999999999\r\n\
+             sso_role_name = Gone\r\nsts_generated_from = corp\r\n",
+            ""
+        ),
+        generated("Sand-box-1/Dev", "333333333333", "Dev"),
+        generated("prod/Admin-2", "111111111111", "Admin"),
+        generated("prod/ReadOnly", "111111111111", "ReadOnly"),
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), expected);
+    assert_eq!(mode(&cfg), 0o640);
+    // Again: nothing changes. With another region: ours are updated in place.
+    let o = run_env(
+        &h,
+        &env,
+        &["sso", "populate", "--sso-session", "corp", "--prune"],
+    );
+    assert!(
+        stdout(&o).ends_with(&format!(
+            "0 added, 0 updated, 0 removed, 3 unchanged in {}\n",
+            cfg.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), expected);
+    let o = run_env(
+        &h,
+        &env,
+        &[
+            "sso",
+            "populate",
+            "--sso-session",
+            "corp",
+            "--region",
+            "us-west-2",
+        ],
+    );
+    assert!(stdout(&o).contains("0 added, 3 updated"), "{}", stdout(&o));
+    assert_eq!(
+        std::fs::read_to_string(&cfg).unwrap(),
+        expected.replace(
+            "region = eu-west-1\r\nsts_generated_from",
+            "region = us-west-2\r\nsts_generated_from"
+        )
+    );
+    // The generated profiles work: credentials through the portal with the session's token.
+    let o = run_env(
+        &h,
+        &env,
+        &["export-credentials", "--profile", "prod/ReadOnly"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    no_problems(&st);
+}
+
+#[test]
+fn populate_faults_leave_the_config_alone() {
+    let (fake, st) = fake_idc();
+    st.lock().unwrap().accounts = vec![("111111111111", "prod", vec!["Admin"])];
+    let h = home("sso-populate-faults", &config(), "");
+    seed_token(&h, &st, "corp");
+    let cfg = h.join(".aws/config");
+    let env = env_of(&fake, &std::env::var("PATH").unwrap());
+    let populate = |extra: &[&str]| {
+        let mut args = vec!["sso", "populate", "--sso-session", "corp"];
+        args.extend_from_slice(extra);
+        run_env(&h, &env, &args)
+    };
+    // A read-only file: refused, unchanged.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let o = populate(&[]);
+        assert_ne!(code(&o), 0);
+        assert!(stderr(&o).contains("read-only"), "{}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), config());
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // A symlink: written through, the link stays a link.
+    let real = h.join("dotfiles-config");
+    std::fs::rename(&cfg, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &cfg).unwrap();
+    let o = populate(&[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        std::fs::symlink_metadata(&cfg)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .unwrap()
+            .starts_with(&config())
+    );
+    assert!(
+        std::fs::read_to_string(&real)
+            .unwrap()
+            .contains("[profile prod/Admin]\n")
+    );
+    let kept = std::fs::read_to_string(&real).unwrap();
+    // A portal that pages forever: stopped, said so, nothing written.
+    st.lock().unwrap().forever = true;
+    let o = populate(&[]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("more than 1000 pages"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), kept);
+    st.lock().unwrap().forever = false;
+    // A template with an unknown placeholder, a session without a token.
+    let o = populate(&["--profile-template", "{nope}"]);
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("unknown placeholder {nope}"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(cache_dir(&h)).unwrap();
+    let o = populate(&[]);
+    assert_ne!(code(&o), 0);
+    assert!(stderr(&o).contains("sso login"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), kept);
+    no_problems(&st);
+}
+
 #[test]
 fn auto_login_needs_a_terminal() {
     let (fake, st) = fake_idc();
@@ -1036,18 +1279,25 @@ fn botocore_reads_what_sts_wrote_and_sts_reads_and_logs_out_what_botocore_wrote(
 #[test]
 fn help_pages_and_completion() {
     let h = home("sso-help", "", "");
-    for name in ["login", "logout"] {
+    for name in ["login", "logout", "populate"] {
         let o = run(sts(&h, &[], &["sso", name, "help"]));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         crate::golden(&format!("sso-{name}.help.txt"), &stdout(&o));
     }
     // The tool's help lists them; `sts sso` alone names the choices.
     let tool = stdout(&run(sts(&h, &[], &["help"])));
-    assert!(tool.contains("o sso login\n") && tool.contains("o sso logout\n"));
+    assert!(tool.contains("o sso login\n") && tool.contains("o sso populate\n"));
     let o = run(sts(&h, &[], &["sso", "nope"]));
     assert_eq!(code(&o), 252);
     assert!(stderr(&o).contains("login"), "{}", stderr(&o));
-    // Completion: `sts sso <TAB>` offers the group, `sts sso login --<TAB>` its switches, and
+    let o = run(sts(&h, &[], &["sso", "populate"]));
+    assert_eq!(code(&o), 252);
+    assert!(
+        stderr(&o).contains("the following arguments are required: --sso-session"),
+        "{}",
+        stderr(&o)
+    );
+    // Completion: `sts sso <TAB>` offers the three, `sts sso login --<TAB>` its switches, and
     // `sts login` is still the other command.
     let bash = stdout(&run(sts(&h, &[], &["completion", "bash"])));
     let complete = |words: &str, cword: usize| {
@@ -1060,8 +1310,12 @@ fn help_pages_and_completion() {
             .unwrap();
         String::from_utf8_lossy(&o.stdout).trim().to_owned()
     };
-    assert_eq!(complete("sts sso ''", 2), "login logout help");
+    assert_eq!(complete("sts sso ''", 2), "login logout populate help");
     assert_eq!(complete("sts sso login --u", 3), "--use-device-code");
+    assert_eq!(
+        complete("sts sso populate --p", 3),
+        "--profile-template --prune --profile"
+    );
     assert_eq!(complete("sts login --r", 2), "--remote --region");
     let zsh = stdout(&run(sts(&h, &[], &["completion", "zsh"])));
     assert!(zsh.contains("'sso login')"), "{zsh}");
