@@ -46,7 +46,7 @@ use property::{
     APP_ID, CA_BUNDLE, MAX_ATTEMPTS, NEW_RETRIES_2026, Property, REGION, RETRY_MODE,
     USE_DUAL_STACK, USE_FIPS, USE_GLOBAL_ENDPOINT,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Values given explicitly (command-line flags); they win over the environment.
@@ -107,6 +107,10 @@ pub struct Settings {
     /// as `aws` has it on. Security note: the cache holds live session credentials on disk
     /// (see [`CliCache`]).
     pub credential_cache: Option<CliCache>,
+    /// What signs the user in when an SSO profile's token is missing or expired beyond refresh
+    /// (see [`SsoLogin`](crate::credentials::SsoLogin)); `None` (the default): the chain fails
+    /// and says to log in. The `sts` command sets one that offers the login on a terminal.
+    pub sso_login: Option<Arc<dyn crate::credentials::SsoLogin>>,
     /// The first setting that could not be understood (`retry_mode = sideways`, ...): building
     /// a client fails with it ([`Error::Config`]), resolving credentials does not, as the AWS CLI
     /// exports static or process credentials whatever the profile's client settings say.
@@ -116,6 +120,7 @@ pub struct Settings {
     #[cfg_attr(not(feature = "client"), allow(dead_code))]
     env: Env,
     profiles: Arc<ProfileSet>,
+    config_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -141,13 +146,15 @@ impl Settings {
                 profile: locations.profile,
             });
         }
-        Self::resolve(
+        let mut settings = Self::resolve(
             env,
             profiles,
             locations.profile,
             overrides,
             profile_explicit,
-        )
+        )?;
+        settings.config_file = locations.config;
+        Ok(settings)
     }
 
     /// The settings of the environment variables alone, without the shared files (they are not
@@ -213,10 +220,20 @@ impl Settings {
             ca_bundle,
             app_id: read.get(&APP_ID),
             credential_cache: None,
+            sso_login: None,
             invalid: read.invalid,
             env: env.clone(),
             profiles: Arc::new(profiles),
+            config_file: None,
         })
+    }
+
+    /// The shared config file the settings were read from (`AWS_CONFIG_FILE`, else
+    /// `~/.aws/config`; it need not exist); `None` without a home directory or override, and for
+    /// settings that read no file.
+    #[must_use]
+    pub fn config_file(&self) -> Option<&Path> {
+        self.config_file.as_deref()
     }
 
     /// The shared files as loaded (once).

@@ -277,6 +277,8 @@ pub(crate) enum Method {
     Put,
     /// `POST`.
     Post,
+    /// `HEAD` (no body is read).
+    Head,
 }
 
 /// One request.
@@ -460,6 +462,7 @@ impl Transport {
             Method::Get => configure!(self.agent.get(url)).call(),
             Method::Put => configure!(self.agent.put(url)).send(r.body),
             Method::Post => configure!(self.agent.post(url)).send(r.body),
+            Method::Head => configure!(self.agent.head(url)).call(),
         }
         .map_err(map)?;
         let (parts, mut body) = response.into_parts();

@@ -232,9 +232,16 @@ pub fn is_operation(cmd: &Command) -> bool {
     matches!(cmd.run, commands::Run::Op(_)) && cmd.name != "whoami"
 }
 
-/// The choices of the operation argument, as argparse lists them.
+/// The choices of the operation argument, as argparse lists them (a group of commands, `sso`,
+/// once).
 fn command_choices() -> Vec<&'static str> {
-    let mut names: Vec<&str> = commands::COMMANDS.iter().map(|c| c.name).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for c in commands::COMMANDS {
+        let word = commands::group_of(c.name).unwrap_or(c.name);
+        if !names.contains(&word) {
+            names.push(word);
+        }
+    }
     names.extend(["completion", "help"]);
     names
 }
@@ -391,6 +398,8 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
     let mut inputs: Vec<CliInput> = Vec::new();
     let mut skeleton: Option<Skeleton> = None;
     let mut unknown: Vec<String> = Vec::new();
+    // The first word of a two-word command (`sso` of `sso login`), waiting for the second.
+    let mut group: Option<&str> = None;
     let mut i = 0;
     while i < argv.len() {
         let tok = &argv[i];
@@ -509,12 +518,25 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
             continue;
         }
         // A positional word.
-        if command.is_none() && completion.is_none() {
+        if let Some(first) = group.take() {
+            let name = format!("{first} {tok}");
+            match commands::find(&name) {
+                Some(c) => command = Some(c),
+                None if tok == "help" => help = true,
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "argument operation: {}",
+                        pystyle::invalid_choice(tok, &commands::group_members(first))
+                    )));
+                }
+            }
+        } else if command.is_none() && completion.is_none() {
             match tok.as_str() {
                 "help" => help = true,
                 "completion" => completion = Some(None),
                 name => match commands::find(name) {
                     Some(c) => command = Some(c),
+                    None if !commands::group_members(name).is_empty() => group = Some(name),
                     None => {
                         return Err(CliError::Usage(format!(
                             "argument operation: {}",

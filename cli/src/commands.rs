@@ -394,13 +394,31 @@ pub static COMMANDS: &[Command] = &[
     GET_WEB_IDENTITY_TOKEN,
     crate::login::LOGIN,
     crate::login::LOGOUT,
+    crate::sso::SSO_LOGIN,
+    crate::sso::SSO_LOGOUT,
+    crate::sso::SSO_POPULATE,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];
 
-/// The subcommand called `name`.
+/// The subcommand called `name` (`sso login` for a two-word command).
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// The first word of a two-word command's name (`sso` of `sso login`).
+pub fn group_of(name: &str) -> Option<&str> {
+    name.split_once(' ').map(|(group, _)| group)
+}
+
+/// The second words of the commands in `group` (`login`, `logout`, `populate` of `sso`).
+pub fn group_members(group: &str) -> Vec<&'static str> {
+    COMMANDS
+        .iter()
+        .filter_map(|c| c.name.split_once(' '))
+        .filter(|(g, _)| *g == group)
+        .map(|(_, member)| member)
+        .collect()
 }
 
 // ---- shared flags --------------------------------------------------------------------------------

@@ -285,6 +285,11 @@ impl SessionSource {
 /// Set once the command of `sts exec --server` runs: it owns the terminal from then on.
 static CHILD_OWNS_TERMINAL: AtomicBool = AtomicBool::new(false);
 
+/// Whether the command of `sts exec` owns the terminal (nothing may prompt on it then).
+pub(crate) fn child_owns_terminal() -> bool {
+    CHILD_OWNS_TERMINAL.load(Ordering::SeqCst)
+}
+
 /// Asks for an MFA code on the terminal, unless the command owns it: then a refresh that needs
 /// a code fails (its credentials stay served until they expire) and says what to do.
 fn ask_mfa_code(serial: &str) -> Result<String, Error> {

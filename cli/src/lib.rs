@@ -30,6 +30,7 @@ mod pystyle;
 mod server;
 mod shorthand;
 mod signals;
+mod sso;
 
 use args::{Action, CliError, Globals, Skeleton};
 use commands::{Command, Run};
@@ -139,6 +140,15 @@ fn load_settings(g: &Globals) -> Result<Settings, Error> {
     })?;
     settings.credential_cache = CliCache::from_env(&env);
     ignore_sts_regional_endpoints(&mut settings);
+
+    // An SSO token missing or expired: offered `sts sso login` on a terminal.
+    settings.sso_login = Some(sso::auto_login(
+        g.ca_bundle
+            .clone()
+            .map(std::path::PathBuf::from)
+            .or_else(|| settings.ca_bundle.clone()),
+        settings.config_file().map(std::path::Path::to_path_buf),
+    ));
     Ok(settings)
 }
 

@@ -94,6 +94,8 @@ pub struct PlanContext {
     pub clock: Option<super::cache::Clock>,
     /// The AWS CLI's credential cache for SSO role credentials (off when `None`).
     pub cli_cache: Option<super::cli_cache::CliCache>,
+    /// What signs the user in when an SSO token is missing or expired (none: fail).
+    pub sso_login: Option<Arc<dyn super::SsoLogin>>,
 }
 
 impl fmt::Debug for PlanContext {
@@ -102,6 +104,7 @@ impl fmt::Debug for PlanContext {
             .field("profiles", &self.profiles.is_some())
             .field("clock", &self.clock.is_some())
             .field("cli_cache", &self.cli_cache)
+            .field("sso_login", &self.sso_login.is_some())
             .finish()
     }
 }
@@ -308,7 +311,22 @@ fn resolve_base_with(
             if let Some(c) = slot.as_ref().and_then(|(cache, key)| cache.load(key, now)) {
                 return Ok(c);
             }
-            let c = p.provide_credentials()?;
+            let profile = set.as_deref().map_or("default", ProfileSet::selected_name);
+            let c = super::sso_login::with_login(
+                ctx.sso_login.as_deref(),
+                |reason| {
+                    super::SsoLoginRequest::new(
+                        profile,
+                        s.session_name.clone(),
+                        s.start_url.clone(),
+                        s.region.clone(),
+                        reason,
+                    )
+                },
+                p.cache_path(),
+                now,
+                || p.provide_credentials(),
+            )?;
             if let Some((cache, key)) = slot {
                 cache.store_quietly(&key, super::cli_cache::sso_entry(&c));
             }
@@ -576,6 +594,7 @@ pub struct DefaultChainBuilder {
     skip_environment: bool,
     clock: Option<super::cache::Clock>,
     cli_cache: Option<super::cli_cache::CliCache>,
+    sso_login: Option<Arc<dyn super::SsoLogin>>,
 }
 
 impl fmt::Debug for DefaultChainBuilder {
@@ -627,6 +646,14 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// Signs the user in through `login` when an SSO profile's token is missing or expired
+    /// beyond refresh, then tries the profile once more (see [`SsoLogin`](super::SsoLogin)).
+    #[must_use]
+    pub fn sso_login(mut self, login: Option<Arc<dyn super::SsoLogin>>) -> Self {
+        self.sso_login = login;
+        self
+    }
+
     /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
     /// selected profile has no credential settings).
     #[must_use]
@@ -644,6 +671,7 @@ impl DefaultChainBuilder {
                 profiles: None,
                 clock: self.clock,
                 cli_cache: self.cli_cache,
+                sso_login: self.sso_login,
             },
             found: std::sync::Mutex::new(None),
         })])
@@ -670,6 +698,7 @@ impl DefaultChainBuilder {
                 profiles: None,
                 clock: self.clock.clone(),
                 cli_cache: self.cli_cache,
+                sso_login: self.sso_login,
             },
             found: std::sync::Mutex::new(None),
         }));
@@ -763,6 +792,7 @@ impl DefaultChain {
             skip_environment: false,
             clock: None,
             cli_cache: None,
+            sso_login: None,
         }
     }
 

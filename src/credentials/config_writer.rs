@@ -5,9 +5,10 @@
 //! appended at the end. Every other byte stays as it was (unlike the CLI, line endings too: a
 //! `\r\n` file keeps its `\r\n`).
 //!
-//! [`update`] is the pure text transformation; [`update_file`] applies it to a file (created
-//! `0600` with its directory when missing), writing a temp file and renaming it over the target
-//! (through a symlink, to its target), with the original permissions.
+//! [`update`] and [`remove_section`] are the pure text transformations; [`update_file`] and
+//! [`edit_file`] apply them to a file (created `0600` with its directory when missing), writing a
+//! temp file and renaming it over the target (through a symlink, to its target), with the
+//! original permissions; a read-only file or a dangling symlink is refused.
 
 use crate::Error;
 use std::path::Path;
@@ -165,8 +166,65 @@ pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Resul
             return Err(bad(&format!("value for key {k}")));
         }
     }
+    edit_file(path, |existing| Ok(update(existing, section, values)))
+}
+
+/// Removes `section` from a config file's `contents`: its header and every line up to its last
+/// `key = value` line (comments and blank lines after it stay: they may introduce the next
+/// section). `None` when the section is not there.
+///
+/// ```
+/// use sts_blocking::__private::credentials::config_writer::remove_section;
+/// let before = "[default]\nregion = x\n[profile old]\na = 1\n# next\n[profile b]\n";
+/// assert_eq!(remove_section(before, "profile old").unwrap(), "[default]\nregion = x\n# next\n[profile b]\n");
+/// ```
+#[must_use]
+pub fn remove_section(contents: &str, section: &str) -> Option<String> {
+    let lines: Vec<&str> = contents.split_inclusive('\n').collect();
+    let start = lines.iter().position(|l| {
+        let t = l.trim();
+        !t.starts_with('#')
+            && !t.starts_with(';')
+            && section_header(l).is_some_and(|h| matches_section(h, section))
+    })?;
+    let mut end = start + 1;
+    for (j, line) in lines.iter().enumerate().skip(start + 1) {
+        if section_header(line).is_some() {
+            break;
+        }
+        let t = line.trim();
+        if option_key(line).is_some() && !t.starts_with('#') && !t.starts_with(';') {
+            end = j + 1;
+        }
+    }
+    Some(lines[..start].concat() + &lines[end..].concat())
+}
+
+/// Rewrites the config file at `path` with `edit` (given its text, `None` when it does not
+/// exist): the file is read (size-capped, never a FIFO), the new text goes to a temp file that
+/// is renamed over it (through a symlink, to its target), with its permissions (`0600` for a new
+/// file). An edit that changes nothing writes nothing. A read-only file or a symlink to nothing
+/// is refused; on any error the file is as it was.
+///
+/// # Errors
+/// [`Error::Config`] for a file that cannot be written (read-only, a dangling symlink, a
+/// directory that refuses the temp file) or whatever `edit` returns; [`Error::File`] for one
+/// that cannot be read.
+pub fn edit_file(
+    path: &Path,
+    edit: impl FnOnce(Option<&str>) -> Result<String, Error>,
+) -> Result<(), Error> {
+    let cannot = |why: &dyn std::fmt::Display| {
+        Error::config(format!("cannot write {}: {why}", path.display()))
+    };
     // Write through a symlink (a dotfiles manager's link stays a link).
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let target = match std::fs::canonicalize(path) {
+        Ok(t) => t,
+        Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            return Err(cannot(&"it is a symlink to a file that does not exist"));
+        }
+        Err(_) => path.to_path_buf(),
+    };
     let existing =
         match crate::files::read_capped_text(&target, crate::files::MAX_CONFIG_FILE, "config file")
         {
@@ -177,8 +235,15 @@ pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Resul
             }) => None,
             Err(e) => return Err(e),
         };
+    let text = edit(existing.as_deref())?;
+    if existing.as_deref() == Some(text.as_str()) {
+        return Ok(());
+    }
     let mode = std::fs::metadata(&target).ok().map(|m| m.permissions());
-    let text = update(existing.as_deref(), section, values);
+    // A rename would replace a read-only file; its owner made it read-only to keep it.
+    if mode.as_ref().is_some_and(std::fs::Permissions::readonly) {
+        return Err(cannot(&"the file is read-only"));
+    }
     super::cache_io::write_atomic_with(&target, text.as_bytes(), mode)
         .map_err(|e| Error::config(format!("cannot write {}: {e}", target.display())))
 }
@@ -309,6 +374,79 @@ mod tests {
             assert!(e.to_string().contains("control characters"), "{e}");
             assert!(update_file(&path, &format!("profile {bad}"), V).is_err());
         }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn sections_are_removed_up_to_their_last_option() {
+        let text = "# top\n[profile a]\nx = 1\n\n[profile gen]\n# note\nk = v\nsts = y\n\n\
+                    # about b\n[profile b]\ny = 2\n";
+        assert_eq!(
+            remove_section(text, "profile gen").unwrap(),
+            "# top\n[profile a]\nx = 1\n\n\n# about b\n[profile b]\ny = 2\n"
+        );
+        // The last section, CRLF, a quoted header, a header with no options.
+        assert_eq!(
+            remove_section("[a]\r\nx = 1\r\n[profile \"g\"]\r\nk = v\r\n", "profile g").unwrap(),
+            "[a]\r\nx = 1\r\n"
+        );
+        assert_eq!(
+            remove_section("[profile g]\n[b]\n", "profile g").unwrap(),
+            "[b]\n"
+        );
+        // A commented-out header is not the section; a missing one is `None`.
+        assert_eq!(remove_section("#[profile g]\nk = v\n", "profile g"), None);
+        assert_eq!(remove_section("[profile gg]\n", "profile g"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_only_files_dangling_links_and_locked_directories_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!(
+            "sts-config-edit-{}-{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config");
+        std::fs::write(&path, "[default]\nregion = x\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        let e = update_file(&path, "default", V).unwrap_err().to_string();
+        assert!(e.contains("read-only"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[default]\nregion = x\n"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // A symlink to nothing: not replaced by a file.
+        let link = dir.join("dangling");
+        std::os::unix::fs::symlink(dir.join("nowhere"), &link).unwrap();
+        let e = update_file(&link, "default", V).unwrap_err().to_string();
+        assert!(e.contains("symlink"), "{e}");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // A directory that refuses the temp file: an error, the file as it was, nothing left.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).unwrap();
+        let locked = update_file(&path, "default", V);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        // (root ignores the mode: then the write goes through.)
+        if let Err(e) = locked {
+            assert!(e.to_string().contains("cannot write"), "{e}");
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                "[default]\nregion = x\n"
+            );
+            assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        }
+        // An edit that fails leaves the file alone.
+        let before = std::fs::read_to_string(&path).unwrap();
+        assert!(edit_file(&path, |_| Err(Error::config("no"))).is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
         let _ = std::fs::remove_dir_all(&dir);
     }

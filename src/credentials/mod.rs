@@ -39,6 +39,15 @@ mod sha1;
 #[cfg(feature = "client")]
 pub(crate) mod sso;
 #[cfg(feature = "client")]
+mod sso_cache;
+mod sso_login;
+#[cfg(feature = "client")]
+pub(crate) mod sso_oidc;
+#[cfg(feature = "client")]
+mod sso_portal;
+#[cfg(feature = "client")]
+mod sso_start_url;
+#[cfg(feature = "client")]
 pub(crate) mod sso_token;
 #[cfg(feature = "client")]
 pub(crate) mod sts_assumer;
@@ -67,6 +76,29 @@ pub use process::ProcessProvider;
 pub use profile::{ProfileSet, Section};
 #[cfg(feature = "client")]
 pub use sso::SsoProvider;
+#[cfg(feature = "client")]
+pub use sso_cache::{
+    CachedAccessToken, MAX_SSO_CACHE_ENTRY, SsoCache, SsoCachedToken, SsoTokenState,
+    sso_registration_cache_key, sso_role_credential_files, sso_token_cache_key, sso_token_state,
+};
+pub use sso_login::{SsoLogin, SsoLoginRequest, sso_login};
+#[cfg(feature = "client")]
+pub use sso_oidc::{
+    ClientRegistration, CreatedToken, DEFAULT_POLL_INTERVAL, DEFAULT_SSO_SCOPE,
+    DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, DevicePoll, OidcErrorCode, PkceSession,
+    REGISTRATION_REUSE_WINDOW, RegisterClient, SLOW_DOWN_DELAY, SSO_CALLBACK_PATH,
+    SSO_REDIRECT_URI, SsoCallback, SsoGrant, SsoOidcClient, TokenGrant, TokenOutcome,
+    create_token_body, parse_sso_callback, sso_redirect_uri, start_device_authorization_body,
+};
+#[cfg(feature = "client")]
+pub use sso_portal::{
+    PagingPolicy, PortalReply, SsoAccount, SsoPortal, SsoRole, parse_account_page, parse_role_page,
+};
+#[cfg(feature = "client")]
+pub use sso_start_url::{
+    ResolvedStartUrl, is_aws_owned_host, resolve_start_url, resolve_start_url_offline,
+    start_url_region,
+};
 #[cfg(feature = "client")]
 pub use sso_token::{SsoToken, SsoTokenProvider};
 #[cfg(feature = "client")]

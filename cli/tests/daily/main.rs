@@ -15,6 +15,7 @@ mod server;
 mod server_hostile;
 mod server_mfa;
 mod signals;
+mod sso;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
