@@ -107,6 +107,12 @@ pub struct Settings {
     /// as `aws` has it on. Security note: the cache holds live session credentials on disk
     /// (see [`CliCache`]).
     pub credential_cache: Option<CliCache>,
+    /// The `DurationSeconds` of the selected profile's own role (the last `AssumeRole` of its
+    /// chain) in place of its `duration_seconds`, as `aws-vault exec --duration` sets it; `None`
+    /// (the default) keeps the profile's. The AWS CLI's cache keys the session with it, as it keys
+    /// a profile that says `duration_seconds` (see
+    /// [`DefaultChainBuilder::role_duration_seconds`](crate::credentials::DefaultChainBuilder::role_duration_seconds)).
+    pub role_duration_seconds: Option<u32>,
     /// The first setting that could not be understood (`retry_mode = sideways`, ...): building
     /// a client fails with it ([`Error::Config`]), resolving credentials does not, as the AWS CLI
     /// exports static or process credentials whatever the profile's client settings say.
@@ -213,6 +219,7 @@ impl Settings {
             ca_bundle,
             app_id: read.get(&APP_ID),
             credential_cache: None,
+            role_duration_seconds: None,
             invalid: read.invalid,
             env: env.clone(),
             profiles: Arc::new(profiles),

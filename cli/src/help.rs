@@ -62,8 +62,12 @@ fn global_options(out: &mut String) {
     }
 }
 
-fn exit_status(out: &mut String) {
+fn exit_status(out: &mut String, intro: Option<&str>) {
     out.push_str("EXIT STATUS\n");
+    if let Some(text) = intro {
+        wrap(out, text, 7);
+        out.push('\n');
+    }
     for (code, what) in [
         ("0", "The command succeeded."),
         (
@@ -143,7 +147,7 @@ pub fn tool() -> String {
     wrap(&mut out, "Print this page, or the page of a command.", 10);
     out.push('\n');
     global_options(&mut out);
-    exit_status(&mut out);
+    exit_status(&mut out, None);
     out
 }
 
@@ -315,7 +319,10 @@ pub fn command(c: &Command) -> String {
         );
         out.push('\n');
     }
-    exit_status(&mut out);
+    exit_status(
+        &mut out,
+        (c.name == "exec").then_some(crate::exec::EXIT_STATUS),
+    );
     out
 }
 

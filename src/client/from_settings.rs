@@ -158,6 +158,7 @@ impl Settings {
             .profiles(self.profiles().clone())
             .skip_environment(self.profile_explicit)
             .cli_cache(self.credential_cache.clone())
+            .role_duration_seconds(self.role_duration_seconds)
             .build();
         Arc::new(CachedProvider::new(Arc::new(chain)))
     }

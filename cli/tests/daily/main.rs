@@ -7,6 +7,7 @@
 mod config_writer;
 mod console;
 mod exec;
+mod exec_duration;
 mod fake;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
@@ -136,7 +137,7 @@ fn completion_scripts_offer_the_new_commands_and_switches() {
     // A switch takes no value; an integer flag does.
     assert!(zsh.contains("'--no-session[Hand long-term keys"), "{zsh}");
     assert!(zsh.contains("'--server[Serve the credentials on a loopback endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of putting keys in the environment; sts refreshes them for as long as the command runs]' \\"), "{zsh}");
-    assert!(zsh.contains("'--duration-seconds[The duration of the GetSessionToken session made for long-term keys]:integer: ' \\"), "{zsh}");
+    assert!(zsh.contains("'--duration-seconds[For a role profile (role_arn), the duration of the role session (AssumeRole'\\''s DurationSeconds, as aws-vault'\\''s --duration), in place of the profile'\\''s duration_seconds; the AWS CLI'\\''s cache keeps one session per duration]:integer: ' \\"), "{zsh}");
     assert!(zsh.contains("'login:"), "{zsh}");
 }
 
