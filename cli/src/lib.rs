@@ -19,6 +19,7 @@ mod cli_input;
 mod commands;
 mod completion;
 mod console;
+mod console_services;
 mod errors;
 mod exec;
 mod help;

@@ -6,6 +6,7 @@
 
 mod config_writer;
 mod console;
+mod console_services;
 mod exec;
 mod exec_duration;
 mod fake;
@@ -127,7 +128,7 @@ fn completion_scripts_offer_the_new_commands_and_switches() {
     let bash = stdout(&run(sts(&h, &[], &["completion", "bash"])));
     for want in [
         "exec) COMPREPLY=($(compgen -W \"--duration-seconds --no-session --server --force help",
-        "console) COMPREPLY=($(compgen -W \"--duration-seconds --destination --print help",
+        "console) COMPREPLY=($(compgen -W \"--duration-seconds --destination --service --logout-first --print help",
         "login) COMPREPLY=($(compgen -W \"--remote help",
         "logout) COMPREPLY=($(compgen -W \"--all help",
     ] {
