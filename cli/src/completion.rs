@@ -6,6 +6,7 @@ fn flag_names(c: &commands::Command) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = c
         .flags
         .iter()
+        .filter(|f| !f.is_operand())
         .flat_map(|f| std::iter::once(f.name).chain(f.alias))
         .collect();
     if crate::args::is_operation(c) {
@@ -153,7 +154,7 @@ pub fn zsh() -> String {
     for c in commands::COMMANDS {
         s.push_str(&format!("        {})\n", c.name));
         s.push_str("            _arguments -s $globals \\\n");
-        for f in c.flags {
+        for f in c.flags.iter().filter(|f| !f.is_operand()) {
             let desc = zsh_desc(first_sentence(f.doc));
             let action = match (f.name, f.kind) {
                 ("--signing-algorithm", _) => ":algorithm:(RS256 ES384)".to_owned(),

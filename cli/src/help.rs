@@ -176,7 +176,17 @@ pub fn command(c: &Command) -> String {
     out.push_str(&format!("            {}\n", c.name));
     for f in c.flags {
         let v = synopsis_value(f);
-        if f.required {
+        if f.is_operand() {
+            let word = match f.choices {
+                [] => format!("<{}>", f.name),
+                choices => choices.join(" | "),
+            };
+            if f.required {
+                out.push_str(&format!("          {word}\n"));
+            } else {
+                out.push_str(&format!("          [{word}]\n"));
+            }
+        } else if f.required {
             out.push_str(&format!("          {}{v}\n", f.name));
         } else {
             out.push_str(&format!("          [{}{v}]\n", f.name));

@@ -29,6 +29,7 @@ mod login;
 mod output;
 mod pystyle;
 mod server;
+mod shell;
 mod shorthand;
 mod signals;
 

@@ -700,7 +700,7 @@ fn usage_errors_exit_252() {
     assert!(
         e.contains(&format!(
             "\n{:<40} | {:<40}\n",
-            "assume-role", "assume-role-with-saml"
+            "assume-role-with-saml", "assume-role-with-web-identity"
         )),
         "{e}"
     );

@@ -16,6 +16,7 @@ mod login;
 mod server;
 mod server_hostile;
 mod server_mfa;
+mod shell;
 mod signals;
 
 use std::collections::BTreeMap;
@@ -115,7 +116,7 @@ pub fn golden(name: &str, actual: &str) {
 #[test]
 fn help_pages_match_golden_files() {
     let h = home("help", "", "");
-    for name in ["exec", "console", "login", "logout"] {
+    for name in ["exec", "console", "login", "logout", "assume", "shell-init"] {
         let o = run(sts(&h, &[], &[name, "help"]));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         golden(&format!("{name}.help.txt"), &stdout(&o));
