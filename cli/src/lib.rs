@@ -18,6 +18,7 @@ mod browser;
 mod cli_input;
 mod commands;
 mod completion;
+mod configure;
 mod console;
 mod console_services;
 mod errors;

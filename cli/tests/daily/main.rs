@@ -13,6 +13,7 @@ mod fake;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
 mod login;
+mod mfa_login;
 mod server;
 mod server_hostile;
 mod server_mfa;
@@ -116,7 +117,15 @@ pub fn golden(name: &str, actual: &str) {
 #[test]
 fn help_pages_match_golden_files() {
     let h = home("help", "", "");
-    for name in ["exec", "console", "login", "logout", "assume", "shell-init"] {
+    for name in [
+        "exec",
+        "console",
+        "login",
+        "logout",
+        "assume",
+        "shell-init",
+        "configure",
+    ] {
         let o = run(sts(&h, &[], &[name, "help"]));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         golden(&format!("{name}.help.txt"), &stdout(&o));
