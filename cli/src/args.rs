@@ -448,11 +448,11 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
         Action::Help(command)
     } else if let Some(shell) = completion {
         match shell.as_deref() {
-            Some("bash" | "zsh") => Action::Completion(shell.unwrap_or_default()),
+            Some("bash" | "zsh" | "fish") => Action::Completion(shell.unwrap_or_default()),
             Some(other) => {
                 return Err(CliError::Usage(format!(
                     "argument shell: {}",
-                    pystyle::invalid_choice(other, &["bash", "zsh"])
+                    pystyle::invalid_choice(other, &["bash", "zsh", "fish"])
                 )));
             }
             None => {

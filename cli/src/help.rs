@@ -129,7 +129,7 @@ pub fn tool() -> String {
     out.push_str("          sts [options] <command> [parameters]\n");
     out.push_str("          sts help\n");
     out.push_str("          sts <command> help\n");
-    out.push_str("          sts completion bash|zsh\n\n");
+    out.push_str("          sts completion bash|zsh|fish\n\n");
     out.push_str("AVAILABLE COMMANDS\n");
     for c in commands::COMMANDS {
         out.push_str(&format!("       o {}\n", c.name));
@@ -139,7 +139,8 @@ pub fn tool() -> String {
     out.push_str("       o completion\n");
     wrap(
         &mut out,
-        "Print a bash or zsh completion script: source <(sts completion bash).",
+        "Print a bash, zsh or fish completion script: source <(sts completion bash), or sts \
+         completion fish | source. They complete profile names after --profile.",
         10,
     );
     out.push('\n');

@@ -88,6 +88,7 @@ fn run(argv: &[String]) -> i32 {
         )),
         Action::Completion(shell) => emit(&match shell.as_str() {
             "zsh" => completion::zsh(),
+            "fish" => completion::fish(),
             _ => completion::bash(),
         }),
         Action::Run(cmd, values) => match cmd.run {

@@ -139,6 +139,8 @@ fn completion_scripts_offer_the_new_commands_and_switches() {
     for want in [
         "exec) COMPREPLY=($(compgen -W \"--duration-seconds --no-session --server --force help",
         "console) COMPREPLY=($(compgen -W \"--duration-seconds --destination --service --logout-first --print help",
+        "assume) COMPREPLY=($(compgen -W \"--unset --shell help $globals $(command sts configure list-profiles 2>/dev/null)\"",
+        "shell-init) COMPREPLY=($(compgen -W \" help $globals bash zsh fish powershell\"",
         "login) COMPREPLY=($(compgen -W \"--remote help",
         "logout) COMPREPLY=($(compgen -W \"--all help",
     ] {

@@ -293,3 +293,56 @@ fn without_the_function_assume_says_how_to_load_it() {
         crate::golden(&format!("shell-init.{shell}.txt"), &stdout(&o));
     }
 }
+
+/// Runs `script` in `shell` with the test's HOME and `sts` on PATH; its standard output.
+fn shell_output(shell: &str, script: &str, h: &Path) -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_sts")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = Command::new(shell)
+        .arg("-c")
+        .arg(script)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", h)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the shell");
+    assert!(
+        o.status.success(),
+        "{shell}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The completion scripts offer the profiles of both files after --profile, and as `sts
+/// assume`'s operand, in a real bash and fish.
+#[test]
+fn completions_offer_profile_names() {
+    let h = home("shell-complete", CONFIG, CREDENTIALS);
+    let bash = shell_output(
+        "bash",
+        "source <(sts completion bash)\n\
+         t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _sts; echo \"${COMPREPLY[*]}\"; }\n\
+         t sts --profile ''\nt sts whoami --profile h\nt sts assume d\nt sts completion f\n",
+        &h,
+    );
+    assert_eq!(bash, "base dev half halfkeys\nhalf halfkeys\ndev\nfish\n");
+    let Some(fish) = fish() else { return };
+    let out = shell_output(
+        &fish,
+        "sts completion fish | source\n\
+         complete -C 'sts --profile ' | string replace -r '\\t.*' ''\necho ==\n\
+         complete -C 'sts assume ' | string replace -r '\\t.*' '' | string match -v -- '-*'\n\
+         echo ==\ncomplete -C 'sts shell-init '\n",
+        &h,
+    );
+    assert_eq!(
+        out,
+        "base\ndev\nhalf\nhalfkeys\n==\nbase\ndev\nhalf\nhalfkeys\n==\nbash\nfish\npowershell\nzsh\n"
+    );
+}
