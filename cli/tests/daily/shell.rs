@@ -212,7 +212,7 @@ fn on_path(name: &str) -> Option<String> {
 
 /// fish, or `None` after printing why the test skips. A missing fish is installed from Debian
 /// when the test runs as root with apt-get (as CI's oracles stage does).
-fn fish() -> Option<String> {
+fn fish(test: &str) -> Option<String> {
     let found = || on_path("fish");
     if let Some(f) = found() {
         return Some(f);
@@ -233,8 +233,8 @@ fn fish() -> Option<String> {
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr().lock(),
-            "SKIPPED: daily shell::assume_in_fish (no fish, and apt-get install -y fish failed \
-             or is not allowed)"
+            "SKIPPED: daily shell::{test} (no fish, and apt-get install -y fish failed or is \
+             not allowed)"
         );
     }
     f
@@ -242,7 +242,9 @@ fn fish() -> Option<String> {
 
 #[test]
 fn assume_in_fish() {
-    let Some(fish) = fish() else { return };
+    let Some(fish) = fish("assume_in_fish") else {
+        return;
+    };
     let (fake, h, url) = start();
     let mut init = "sts shell-init fish | source\n".to_owned();
     for (k, v) in BEFORE {
@@ -332,7 +334,9 @@ fn completions_offer_profile_names() {
         &h,
     );
     assert_eq!(bash, "base dev half halfkeys\nhalf halfkeys\ndev\nfish\n");
-    let Some(fish) = fish() else { return };
+    let Some(fish) = fish("completions_offer_profile_names (fish)") else {
+        return;
+    };
     let out = shell_output(
         &fish,
         "sts completion fish | source\n\
