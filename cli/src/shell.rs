@@ -205,7 +205,8 @@ fn run_assume(g: &Globals, v: &Values, _: &[String]) -> i32 {
 enum Op {
     /// A comment (the marker line's text after [`MARKER`]).
     Comment(String),
-    /// Set and export a variable. The value may be a secret: never print the op.
+    /// Set and export a variable (the account, the region, the profile: the secrets are in
+    /// export-credentials' lines, never in an op).
     Set(&'static str, String),
     /// Remove a variable.
     Unset(&'static str),
