@@ -111,6 +111,13 @@ pub struct Settings {
     /// (see [`SsoLogin`](crate::credentials::SsoLogin)); `None` (the default): the chain fails
     /// and says to log in. The `sts` command sets one that offers the login on a terminal.
     pub sso_login: Option<Arc<dyn crate::credentials::SsoLogin>>,
+
+    /// The `DurationSeconds` of the selected profile's own role (the last `AssumeRole` of its
+    /// chain) in place of its `duration_seconds`, as `aws-vault exec --duration` sets it; `None`
+    /// (the default) keeps the profile's. The AWS CLI's cache keys the session with it, as it keys
+    /// a profile that says `duration_seconds` (see
+    /// [`DefaultChainBuilder::role_duration_seconds`](crate::credentials::DefaultChainBuilder::role_duration_seconds)).
+    pub role_duration_seconds: Option<u32>,
     /// The first setting that could not be understood (`retry_mode = sideways`, ...): building
     /// a client fails with it ([`Error::Config`]), resolving credentials does not, as the AWS CLI
     /// exports static or process credentials whatever the profile's client settings say.
@@ -221,6 +228,8 @@ impl Settings {
             app_id: read.get(&APP_ID),
             credential_cache: None,
             sso_login: None,
+
+            role_duration_seconds: None,
             invalid: read.invalid,
             env: env.clone(),
             profiles: Arc::new(profiles),

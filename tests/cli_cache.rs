@@ -386,3 +386,91 @@ fn a_cached_role_skips_its_source() {
     let e = run_once(&env, &prompts).unwrap_err().to_string();
     assert!(e.contains("exit"), "{e}");
 }
+
+/// `Settings::role_duration_seconds` (`sts exec --duration-seconds` for a role profile): the
+/// profile's own role is assumed for that long, earlier roles of its chain keep theirs, and the
+/// session is cached under the key botocore gives a profile with `duration_seconds` = that value:
+/// each duration is an entry of its own, and a run with the same duration reuses it.
+#[test]
+fn a_role_duration_override_is_sent_and_keyed_as_the_cli_keys_it() {
+    let fake = FakeSts::start(assumed("AssumeRole", "ASIAROLE", 3600));
+    let dir = temp_dir("duration");
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[profile top]\nrole_arn = {ROLE}\nsource_profile = mid\n\
+             [profile mid]\nrole_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n\
+             duration_seconds = 1000\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n",
+    )
+    .unwrap();
+    let env = Env::from_map([
+        ("HOME", dir.to_str().unwrap()),
+        ("AWS_CONFIG_FILE", dir.join("config").to_str().unwrap()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("credentials").to_str().unwrap(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_PROFILE", "top"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL_STS", &fake.url()),
+    ]);
+    let resolve = |duration: Option<u32>| {
+        let mut settings = Settings::load(&env, &Overrides::default()).unwrap();
+        settings.credential_cache = CliCache::from_env(&env);
+        settings.role_duration_seconds = duration;
+        settings
+            .sts_builder()
+            .build()
+            .unwrap()
+            .resolve_credentials()
+    };
+    let durations = |from: usize| -> Vec<(String, Option<String>)> {
+        fake.requests()[from..]
+            .iter()
+            .map(|r| {
+                let arn = r.param("RoleArn").unwrap_or_default();
+                (
+                    arn.rsplit('/').next().unwrap_or("").to_owned(),
+                    r.param("DurationSeconds"),
+                )
+            })
+            .collect()
+    };
+    resolve(Some(1800)).unwrap();
+    assert_eq!(
+        durations(0),
+        [
+            ("mid".to_owned(), Some("1000".to_owned())),
+            ("mfa-role".to_owned(), Some("1800".to_owned()))
+        ]
+    );
+    let top = |d: Option<u32>| RoleHop {
+        profile: "top".into(),
+        mfa_serial: None,
+        duration_seconds: d,
+        ..hop()
+    };
+    let cache = CliCache::from_env(&env).unwrap();
+    let entry = |d: Option<u32>| {
+        cache
+            .dir()
+            .join(format!("{}.json", cli_cache::role_hop_cache_key(&top(d))))
+    };
+    assert!(entry(Some(1800)).is_file());
+    assert!(!entry(None).exists());
+    // The profile's own duration (none): another entry, another call without DurationSeconds.
+    resolve(None).unwrap();
+    assert_eq!(durations(2).last().unwrap(), &("mfa-role".to_owned(), None));
+    assert!(entry(None).is_file());
+    // 1800 again: from its entry, no call at all.
+    let n = fake.count();
+    resolve(Some(1800)).unwrap();
+    assert_eq!(fake.count(), n);
+}

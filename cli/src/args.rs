@@ -549,6 +549,20 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
             completion = Some(Some(tok.clone()));
         } else if tok == "help" {
             help = true;
+        } else if let Some(f) = command.and_then(|c| {
+            c.flags
+                .iter()
+                .find(|f| f.is_operand() && !raw.iter().any(|(g, _)| g.name == f.name))
+        }) {
+            // The command's next operand (`sts assume dev`).
+            if !f.choices.is_empty() && !f.choices.contains(&tok.as_str()) {
+                return Err(CliError::Usage(format!(
+                    "argument {}: {}",
+                    f.name,
+                    pystyle::invalid_choice(tok, f.choices)
+                )));
+            }
+            raw.push((f, vec![tok.clone()]));
         } else {
             unknown.push(tok.clone());
         }
@@ -560,11 +574,11 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
         Action::Help(command)
     } else if let Some(shell) = completion {
         match shell.as_deref() {
-            Some("bash" | "zsh") => Action::Completion(shell.unwrap_or_default()),
+            Some("bash" | "zsh" | "fish") => Action::Completion(shell.unwrap_or_default()),
             Some(other) => {
                 return Err(CliError::Usage(format!(
                     "argument shell: {}",
-                    pystyle::invalid_choice(other, &["bash", "zsh"])
+                    pystyle::invalid_choice(other, &["bash", "zsh", "fish"])
                 )));
             }
             None => {

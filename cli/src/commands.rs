@@ -120,6 +120,12 @@ impl Flag {
         self.name == name || self.alias == Some(name)
     }
 
+    /// Whether this is an operand (`sts assume PROFILE`): a word after the command, named
+    /// without dashes, filled in order.
+    pub fn is_operand(&self) -> bool {
+        !self.name.starts_with('-')
+    }
+
     /// The flag's names as argparse shows them: `--cluster-name/--cluster-id`.
     pub fn names(&self) -> String {
         match self.alias {
@@ -147,6 +153,12 @@ pub(crate) const fn flag(
         alias: None,
         choices: &[],
     }
+}
+
+/// An operand: a word given after the command without a flag (`sts assume dev`), named `name`
+/// in help and errors.
+pub(crate) const fn operand(name: &'static str, required: bool, doc: &'static str) -> Flag {
+    flag(name, "", Kind::Str, required, doc, "")
 }
 
 /// A flag that takes one of `choices` (an argparse usage error otherwise).
@@ -376,10 +388,12 @@ pub static GLOBALS: &[GlobalFlag] = &[
 
 /// Every subcommand, in alphabetical order.
 pub static COMMANDS: &[Command] = &[
+    crate::shell::ASSUME,
     ASSUME_ROLE,
     ASSUME_ROLE_WITH_SAML,
     ASSUME_ROLE_WITH_WEB_IDENTITY,
     ASSUME_ROOT,
+    crate::configure::CONFIGURE,
     crate::console::CONSOLE,
     DECODE_AUTHORIZATION_MESSAGE,
     EKS_TOKEN,
@@ -397,6 +411,7 @@ pub static COMMANDS: &[Command] = &[
     crate::sso::SSO_LOGIN,
     crate::sso::SSO_LOGOUT,
     crate::sso::SSO_POPULATE,
+    crate::shell::SHELL_INIT,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];

@@ -1,11 +1,18 @@
-//! Shell completion scripts (`sts completion bash|zsh`), generated from the command specs.
+//! Shell completion scripts (`sts completion bash|zsh|fish`), generated from the command specs.
+//! Profile names (after `--profile`, and `sts assume`'s operand) come from `sts configure
+//! list-profiles` at completion time.
 
 use crate::commands::{self, Kind};
+
+/// The shell command that lists the profiles of the config files (`command`: not the function
+/// of `sts shell-init`).
+const PROFILES: &str = "command sts configure list-profiles 2>/dev/null";
 
 fn flag_names(c: &commands::Command) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = c
         .flags
         .iter()
+        .filter(|f| !f.is_operand())
         .flat_map(|f| std::iter::once(f.name).chain(f.alias))
         .collect();
     if crate::args::is_operation(c) {
@@ -50,6 +57,32 @@ fn groups() -> Vec<&'static str> {
         .into_iter()
         .filter(|w| !commands::group_members(w).is_empty())
         .collect()
+}
+
+/// The flags (not operands) that take one of a list of values, each name once.
+fn choice_flags() -> Vec<(&'static str, &'static [&'static str])> {
+    let mut out: Vec<(&'static str, &'static [&'static str])> = Vec::new();
+    for f in commands::COMMANDS.iter().flat_map(|c| c.flags) {
+        if !f.is_operand() && !f.choices.is_empty() && !out.iter().any(|(n, _)| *n == f.name) {
+            out.push((f.name, f.choices));
+        }
+    }
+    out
+}
+
+/// What a command's operand completes to: its choices, or profile names for `profile`.
+enum Operand {
+    Choices(&'static [&'static str]),
+    Profiles,
+}
+
+fn operand(c: &commands::Command) -> Option<Operand> {
+    let f = c.flags.iter().find(|f| f.is_operand())?;
+    Some(if f.name == "profile" {
+        Operand::Profiles
+    } else {
+        Operand::Choices(f.choices)
+    })
 }
 
 /// The bash script (`complete -F _sts sts`).
@@ -112,8 +145,17 @@ pub fn bash() -> String {
         "        --color) COMPREPLY=($(compgen -W \"on off auto\" -- \"$cur\")); return ;;\n",
     );
     s.push_str("        --cli-binary-format) COMPREPLY=($(compgen -W \"base64 raw-in-base64-out\" -- \"$cur\")); return ;;\n");
+    for (name, choices) in choice_flags() {
+        s.push_str(&format!(
+            "        {name}) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n",
+            choices.join(" ")
+        ));
+    }
+    s.push_str(&format!(
+        "        --profile) COMPREPLY=($(compgen -W \"$({PROFILES})\" -- \"$cur\")); return ;;\n"
+    ));
     s.push_str("        --ca-bundle|--cli-input-json|--cli-input-yaml) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n");
-    s.push_str("        --region|--endpoint-url|--profile|--query|--cli-read-timeout|--cli-connect-timeout) return ;;\n");
+    s.push_str("        --region|--endpoint-url|--query|--cli-read-timeout|--cli-connect-timeout) return ;;\n");
     s.push_str("    esac\n");
     s.push_str("    case \"$cmd\" in\n");
     s.push_str("        \"\")\n");
@@ -128,11 +170,16 @@ pub fn bash() -> String {
         "                *) COMPREPLY=($(compgen -W \"$commands $globals\" -- \"$cur\")) ;;\n",
     );
     s.push_str("            esac ;;\n");
-    s.push_str("        completion) COMPREPLY=($(compgen -W \"bash zsh\" -- \"$cur\")) ;;\n");
+    s.push_str("        completion) COMPREPLY=($(compgen -W \"bash zsh fish\" -- \"$cur\")) ;;\n");
     s.push_str("        help) COMPREPLY=() ;;\n");
     for c in commands::COMMANDS {
+        let operands = match operand(c) {
+            None => String::new(),
+            Some(Operand::Choices(choices)) => format!(" {}", choices.join(" ")),
+            Some(Operand::Profiles) => format!(" $({PROFILES})"),
+        };
         s.push_str(&format!(
-            "        {}) COMPREPLY=($(compgen -W \"{} help $globals\" -- \"$cur\")) ;;\n",
+            "        {}) COMPREPLY=($(compgen -W \"{} help $globals{operands}\" -- \"$cur\")) ;;\n",
             case_label(c.name, '"'),
             flag_names(c).join(" ")
         ));
@@ -167,6 +214,11 @@ pub fn zsh() -> String {
     s.push_str(
         "# Load it with: source <(sts completion zsh), or save it as _sts in your $fpath.\n",
     );
+    s.push_str("_sts_profiles() {\n");
+    s.push_str("    local -a profiles\n");
+    s.push_str(&format!("    profiles=(${{(f)\"$({PROFILES})\"}})\n"));
+    s.push_str("    _describe -t profiles 'profile' profiles\n");
+    s.push_str("}\n");
     s.push_str("_sts() {\n");
     s.push_str("    local -a globals commands\n");
     s.push_str("    local cmd group w\n");
@@ -178,6 +230,7 @@ pub fn zsh() -> String {
             ("--color", _) => ":when:(on off auto)".to_owned(),
             ("--cli-binary-format", _) => ":format:(base64 raw-in-base64-out)".to_owned(),
             ("--ca-bundle", _) => ":bundle:_files".to_owned(),
+            ("--profile", _) => ":profile:_sts_profiles".to_owned(),
             (_, Some(v)) => format!(":{v}: "),
             (_, None) => String::new(),
         };
@@ -237,14 +290,15 @@ pub fn zsh() -> String {
         "            [[ $state == command ]] && _describe -t commands 'sts command' commands\n",
     );
     s.push_str("            ;;\n");
-    s.push_str("        completion) _arguments '*: :(bash zsh)' ;;\n");
+    s.push_str("        completion) _arguments '*: :(bash zsh fish)' ;;\n");
     s.push_str("        help) ;;\n");
     for c in commands::COMMANDS {
         s.push_str(&format!("        {})\n", case_label(c.name, '\'')));
         s.push_str("            _arguments -s $globals \\\n");
-        for f in c.flags {
+        for f in c.flags.iter().filter(|f| !f.is_operand()) {
             let desc = zsh_desc(first_sentence(f.doc));
             let action = match (f.name, f.kind) {
+                _ if !f.choices.is_empty() => format!(":value:({})", f.choices.join(" ")),
                 ("--signing-algorithm", _) => ":algorithm:(RS256 ES384)".to_owned(),
                 ("--subject-mode", _) => ":mode:(AWSIdentity OriginIdentity)".to_owned(),
                 (_, Kind::StrList | Kind::StructList(_)) => ":*:value: ".to_owned(),
@@ -273,11 +327,132 @@ pub fn zsh() -> String {
                  (input output yaml-input)' \\\n",
             );
         }
-        s.push_str("                '1: :(help)'\n");
+        match operand(c) {
+            None => s.push_str("                '1: :(help)'\n"),
+            Some(Operand::Choices(choices)) => s.push_str(&format!(
+                "                '1: :({} help)'\n",
+                choices.join(" ")
+            )),
+            Some(Operand::Profiles) => s.push_str("                '1: :_sts_profiles'\n"),
+        }
         s.push_str("            ;;\n");
     }
     s.push_str("    esac\n");
     s.push_str("}\n");
     s.push_str("compdef _sts sts 2>/dev/null || true\n");
+    s
+}
+
+/// A description in fish's single quotes (`\` and `'` escaped).
+fn fish_desc(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\'', "\\'")
+}
+
+/// The fish script (`sts completion fish | source`, or saved as
+/// `~/.config/fish/completions/sts.fish`).
+pub fn fish() -> String {
+    let mut s = String::new();
+    s.push_str("# fish completion for sts (generated by `sts completion fish`)\n");
+    s.push_str(
+        "# Load it with: sts completion fish | source, or save it as \
+         ~/.config/fish/completions/sts.fish\n",
+    );
+    s.push_str(&format!("function __sts_profiles\n    {PROFILES}\nend\n"));
+    s.push_str("complete -c sts -f\n");
+    for c in commands::COMMANDS.iter().filter(|c| !c.name.contains(' ')) {
+        s.push_str(&format!(
+            "complete -c sts -n __fish_use_subcommand -a {} -d '{}'\n",
+            c.name,
+            fish_desc(c.summary.trim_end_matches('.'))
+        ));
+    }
+    // A group (`sso`) first, then its members after it.
+    for g in groups() {
+        s.push_str(&format!(
+            "complete -c sts -n __fish_use_subcommand -a {g} -d '{g} commands'\n"
+        ));
+        s.push_str(&format!(
+            "complete -c sts -n '__fish_seen_subcommand_from {g}' -a '{}'\n",
+            commands::group_members(g).join(" ")
+        ));
+    }
+    s.push_str(
+        "complete -c sts -n __fish_use_subcommand -a completion -d 'Print a shell completion \
+         script'\n",
+    );
+    s.push_str("complete -c sts -n __fish_use_subcommand -a help -d 'Show help'\n");
+    s.push_str("complete -c sts -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'\n");
+    for g in commands::GLOBALS {
+        let value = match (g.name, g.value) {
+            ("--output", _) => format!(" -x -a '{}'", commands::OUTPUTS.join(" ")),
+            ("--color", _) => " -x -a 'on off auto'".to_owned(),
+            ("--cli-binary-format", _) => " -x -a 'base64 raw-in-base64-out'".to_owned(),
+            ("--ca-bundle", _) => " -r -F".to_owned(),
+            ("--profile", _) => " -x -a '(__sts_profiles)'".to_owned(),
+            (_, Some(_)) => " -x".to_owned(),
+            (_, None) => String::new(),
+        };
+        s.push_str(&format!(
+            "complete -c sts -l {}{value} -d '{}'\n",
+            g.name.trim_start_matches("--"),
+            fish_desc(first_sentence(g.doc))
+        ));
+    }
+    for c in commands::COMMANDS {
+        // A group's member is known by its last word (`sso login`: `login`).
+        let word = c.name.rsplit(' ').next().unwrap_or(c.name);
+        let when = format!("'__fish_seen_subcommand_from {word}'");
+        for f in c.flags.iter().filter(|f| !f.is_operand()) {
+            let value = match f.kind {
+                Kind::Switch => String::new(),
+                _ if !f.choices.is_empty() => format!(" -x -a '{}'", f.choices.join(" ")),
+                Kind::Int => " -x".to_owned(),
+                // Any string may be file://path.
+                _ => " -r".to_owned(),
+            };
+            for name in std::iter::once(f.name).chain(f.alias) {
+                s.push_str(&format!(
+                    "complete -c sts -n {when} -l {}{value} -d '{}'\n",
+                    name.trim_start_matches("--"),
+                    fish_desc(first_sentence(f.doc))
+                ));
+            }
+        }
+        if crate::args::is_operation(c) {
+            for (name, value, doc) in [
+                (
+                    "cli-input-json",
+                    " -r -F",
+                    "Read the parameters from a JSON document",
+                ),
+                (
+                    "cli-input-yaml",
+                    " -r -F",
+                    "Read the parameters from a YAML document",
+                ),
+                (
+                    "generate-cli-skeleton",
+                    " -x -a 'input output yaml-input'",
+                    "Print a skeleton and send nothing",
+                ),
+            ] {
+                s.push_str(&format!(
+                    "complete -c sts -n {when} -l {name}{value} -d '{doc}'\n"
+                ));
+            }
+        }
+        match operand(c) {
+            None => {}
+            Some(Operand::Choices(choices)) => s.push_str(&format!(
+                "complete -c sts -n {when} -a '{}'\n",
+                choices.join(" ")
+            )),
+            Some(Operand::Profiles) => {
+                s.push_str(&format!(
+                    "complete -c sts -n {when} -a '(__sts_profiles)'\n"
+                ));
+            }
+        }
+    }
     s
 }

@@ -57,6 +57,40 @@ pub(crate) const CONSOLE: Command = Command {
             "an https URL of the console",
         ),
         flag(
+            "--service",
+            "",
+            Kind::Str,
+            false,
+            "The console of this service instead of the console home: on the region's console \
+             host with the region in the URL for a regional service \
+             (https://eu-west-1.console.aws.amazon.com/ec2/v2/home?region=eu-west-1), on the \
+             partition's console without a region for a global one (iam, route53, \
+             organizations, billing, ce, cloudfront, globalaccelerator, support, \
+             trustedadvisor), as granted builds them. The names: acm, aos, apigateway, apigw, \
+             appsync, athena, backup, bedrock, billing, c9, ce, cf, cfn, cloud9, \
+             cloudformation, cloudfront, cloudmap, cloudshell, cloudtrail, cloudwatch, \
+             codeartifact, codebuild, codecommit, codedeploy, codepipeline, codesuite, cognito, \
+             config, controltower, cost-management, ct, cw, ddb, directconnect, dms, dx, \
+             dynamodb, eb, ebs, ec2, ecr, ecs, eks, elasticache, elasticbeanstalk, eventbridge, \
+             events, ga, gd, globalaccelerator, glue, grafana, guardduty, iam, kinesis, kms, l, \
+             lambda, logs, mwaa, opensearch, organizations, orgs, param, r53, ram, rds, \
+             redshift, route53, s3, sagemaker, scrh, scrm, secretsmanager, securityhub, \
+             servicequotas, ses, sfn, sm, sns, sqs, ssm, sso, states, stepfn, stepfunctions, \
+             support, tra, trustedadvisor, vpc, waf, wafv2. Not with --destination.",
+            "one of the names above",
+        ),
+        flag(
+            "--logout-first",
+            "",
+            Kind::Switch,
+            false,
+            "Sign out of the console first: the URL opens the partition's sign-out page, which \
+             sends the browser on to the sign-in URL (aws-vault's --auto-logout). Off by \
+             default: signing out ends every console session of the browser, which breaks the \
+             console's multi-session mode.",
+            "",
+        ),
+        flag(
             "--print",
             "",
             Kind::Switch,
@@ -74,6 +108,11 @@ pub(crate) const CONSOLE: Command = Command {
         Example {
             title: "To open the console as the role of a profile",
             command: "sts console --profile dev",
+            output: "",
+        },
+        Example {
+            title: "To open the EC2 console of eu-west-1, signed out of any other session first",
+            command: "sts console --profile dev --service ec2 --region eu-west-1 --logout-first",
             output: "",
         },
         Example {
@@ -106,12 +145,23 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         Ok(e) => e,
         Err(e) => return crate::report(&CONSOLE, &e, None),
     };
-    let destination = match v.str("--destination") {
-        Some(d) => match federation::check_destination(&d, &endpoints.console) {
+    let destination = match (v.str("--destination"), v.str("--service")) {
+        (Some(_), Some(_)) => {
+            return crate::errors::cli_error(crate::args::CliError::Usage(
+                "argument --service: not allowed with argument --destination".into(),
+            ));
+        }
+        (Some(d), None) => match federation::check_destination(&d, &endpoints.console) {
             Ok(()) => d,
             Err(e) => return crate::report(&CONSOLE, &e, None),
         },
-        None => federation::default_destination(&endpoints.console, region),
+        (None, Some(name)) => {
+            match crate::console_services::for_flag(&name, &endpoints.console, region) {
+                Ok(d) => d,
+                Err(code) => return code,
+            }
+        }
+        (None, None) => federation::default_destination(&endpoints.console, region),
     };
     let sts = match crate::exec::client(g, &settings) {
         Ok(s) => s,
@@ -123,6 +173,9 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
     };
     let url = match signin_url(&env, &settings, &endpoints, &destination, &session) {
+        Ok(u) if v.switch("--logout-first") => {
+            crate::console_services::logout_first(&endpoints.federation, &u)
+        }
         Ok(u) => u,
         Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
     };

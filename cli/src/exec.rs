@@ -73,6 +73,12 @@ pub(crate) const SET: &[&str] = &[
 
 const DURATION: std::ops::RangeInclusive<i32> = 900..=129_600;
 
+/// What `sts exec help` says before the generic exit codes.
+pub(crate) const EXIT_STATUS: &str = "Once the command runs, the exit status is the command's \
+    own: its exit code, or 128 + N when a signal N ended it. 127 when the command was not found \
+    and 126 when it could not be run. Before the command starts (the command line, the \
+    credentials, the --server endpoint), sts exits with one of its own codes:";
+
 /// `sts exec`.
 pub(crate) const EXEC: Command = Command {
     name: "exec",
@@ -119,10 +125,16 @@ pub(crate) const EXEC: Command = Command {
             "",
             Kind::Int,
             false,
-            "The duration of the GetSessionToken session made for long-term keys. Default: \
-             STS's (43200 seconds). A role's session lasts the profile's duration_seconds. With \
-             --server and a role profile with mfa_serial: the MFA session's duration.",
-            "900 to 129600 (3600 at most for the root user)",
+            "For a role profile (role_arn), the duration of the role session (AssumeRole's \
+             DurationSeconds, as aws-vault's --duration), in place of the profile's \
+             duration_seconds; the AWS CLI's cache keeps one session per duration. For \
+             long-term keys, the duration of the GetSessionToken session made of them (default: \
+             STS's, 43200 seconds). With --server and a role profile with mfa_serial: both the \
+             MFA session's and the role session's. Not accepted for other temporary \
+             credentials.",
+            "900 to 43200 for a role, and at most the role's maximum session duration (STS \
+             refuses more, exit 254); 900 to 129600 for long-term keys (3600 at most for the \
+             root user)",
         ),
         flag(
             "--no-session",
@@ -403,6 +415,13 @@ fn mfa_role_chain(settings: &Settings) -> Option<(Credentials, Vec<RoleHop>)> {
     }
 }
 
+/// Whether the selected profile assumes a role of its own (`role_arn`) and gives the
+/// credentials (named by `--profile`, or no keys in the environment that would win over it).
+fn role_profile(settings: &Settings) -> bool {
+    (settings.profile_explicit || !EnvironmentProvider::new(Env::real()).is_configured())
+        && plan(settings.profiles()).is_ok_and(|c| !c.roles.is_empty())
+}
+
 /// Returns `first` on its first call, then asks `inner` (so that seeding the server's cache
 /// makes no second session and asks for no second MFA code).
 #[derive(Debug)]
@@ -479,7 +498,12 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
     let loaded = crate::load_settings(g).map_err(|e| fail(&e))?;
     // The configured region (the command gets none when there is none).
     let region = loaded.region.clone();
-    let (g, settings) = region_for_sts(g, loaded);
+    let (g, mut settings) = region_for_sts(g, loaded);
+    // A role profile: the duration is its role session's (aws-vault's --duration).
+    let role_duration = duration
+        .filter(|_| role_profile(&settings))
+        .and_then(|d| u32::try_from(d).ok());
+    settings.role_duration_seconds = role_duration;
     let sts = crate::client_builder(&g, &settings)
         // MFA codes on the terminal, until the command owns it.
         .credentials_provider(settings.credentials_provider(Some(gated_mfa())))
@@ -487,7 +511,10 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         .map_err(|e| fail(&e))?;
     let profile = settings.profile.clone();
     let server = v.switch("--server");
-    if server && let Some((keys, hops)) = mfa_role_chain(&settings) {
+    if server && let Some((keys, mut hops)) = mfa_role_chain(&settings) {
+        if let (Some(d), Some(last)) = (role_duration, hops.last_mut()) {
+            last.duration_seconds = Some(d);
+        }
         let source =
             MfaSession::start(&sts, &settings, &keys, hops, duration).map_err(|e| fail(&e))?;
         let first = source.provide_credentials().map_err(|e| fail(&e))?;
@@ -518,10 +545,10 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         duration,
         no_session: v.switch("--no-session"),
     };
-    if base.session_token.is_some() && duration.is_some() {
+    if base.session_token.is_some() && duration.is_some() && role_duration.is_none() {
         return Err(crate::errors::param(&format!(
-            "--duration-seconds sets the session made for long-term keys, and {} gives temporary \
-             credentials: set duration_seconds in the profile for a role",
+            "--duration-seconds sets the session of a role profile or the one made for \
+             long-term keys, and {} gives other temporary credentials",
             chain.source_name()
         )));
     }

@@ -62,18 +62,11 @@ fn global_options(out: &mut String) {
     }
 }
 
-/// The exit codes; `runs_a_command` for `exec`, whose status is the command's once it runs.
-fn exit_status(out: &mut String, runs_a_command: bool) {
+/// The exit codes, after `intro` when a command has its own (`exec`: the command's status).
+fn exit_status(out: &mut String, intro: Option<&str>) {
     out.push_str("EXIT STATUS\n");
-    if runs_a_command {
-        wrap(
-            out,
-            "Once the command runs, the exit status is the command's own: its exit code, or 128 + \
-             N when a signal N ended it (127 when it cannot be found, 126 when it cannot be \
-             run). Before it runs (the command line, the settings, the credentials), sts exits \
-             with one of these codes, as any sts command:",
-            10,
-        );
+    if let Some(text) = intro {
+        wrap(out, text, 7);
         out.push('\n');
     }
     for (code, what) in [
@@ -137,7 +130,7 @@ pub fn tool() -> String {
     out.push_str("          sts [options] <command> [parameters]\n");
     out.push_str("          sts help\n");
     out.push_str("          sts <command> help\n");
-    out.push_str("          sts completion bash|zsh\n\n");
+    out.push_str("          sts completion bash|zsh|fish\n\n");
     out.push_str("AVAILABLE COMMANDS\n");
     for c in commands::COMMANDS {
         out.push_str(&format!("       o {}\n", c.name));
@@ -147,7 +140,8 @@ pub fn tool() -> String {
     out.push_str("       o completion\n");
     wrap(
         &mut out,
-        "Print a bash or zsh completion script: source <(sts completion bash).",
+        "Print a bash, zsh or fish completion script: source <(sts completion bash), or sts \
+         completion fish | source. They complete profile names after --profile.",
         10,
     );
     out.push('\n');
@@ -155,7 +149,7 @@ pub fn tool() -> String {
     wrap(&mut out, "Print this page, or the page of a command.", 10);
     out.push('\n');
     global_options(&mut out);
-    exit_status(&mut out, false);
+    exit_status(&mut out, None);
     out
 }
 
@@ -184,7 +178,17 @@ pub fn command(c: &Command) -> String {
     out.push_str(&format!("            {}\n", c.name));
     for f in c.flags {
         let v = synopsis_value(f);
-        if f.required {
+        if f.is_operand() {
+            let word = match f.choices {
+                [] => format!("<{}>", f.name),
+                choices => choices.join(" | "),
+            };
+            if f.required {
+                out.push_str(&format!("          {word}\n"));
+            } else {
+                out.push_str(&format!("          [{word}]\n"));
+            }
+        } else if f.required {
             out.push_str(&format!("          {}{v}\n", f.name));
         } else {
             out.push_str(&format!("          [{}{v}]\n", f.name));
@@ -327,7 +331,10 @@ pub fn command(c: &Command) -> String {
         );
         out.push('\n');
     }
-    exit_status(&mut out, c.name == "exec");
+    exit_status(
+        &mut out,
+        (c.name == "exec").then_some(crate::exec::EXIT_STATUS),
+    );
     out
 }
 

@@ -146,7 +146,7 @@ const PS_QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201a}', '\u{201b
 
 /// A PowerShell single-quoted string: nothing inside is expanded (`$(...)`, backticks, double
 /// quotes of any kind are literal), and every single-quote character is doubled.
-fn powershell_quote(v: &str) -> String {
+pub(crate) fn powershell_quote(v: &str) -> String {
     let mut out = String::with_capacity(v.len() + 2);
     out.push('\'');
     for c in v.chars() {
@@ -170,7 +170,7 @@ fn cmd_safe(v: &str) -> bool {
 
 /// A fish double-quoted string: `\`, `"` and `$` escaped (v2 writes the value as is; real
 /// credentials have none of them).
-fn fish_quote(v: &str) -> String {
+pub(crate) fn fish_quote(v: &str) -> String {
     let mut out = String::with_capacity(v.len() + 2);
     out.push('"');
     for c in v.chars() {
@@ -195,7 +195,7 @@ fn ascii_json_string(v: &str) -> String {
 ///
 /// `env` and `env-no-export` quote for POSIX shells, `powershell` uses single-quoted strings;
 /// `windows-cmd` refuses values it cannot write safely.
-fn render(c: &Credentials, format: &str) -> Result<String, Error> {
+pub(crate) fn render(c: &Credentials, format: &str) -> Result<String, Error> {
     let expiration = c.expiration.map(output::timestamp);
     let vars = [
         ("AWS_ACCESS_KEY_ID", Some(c.access_key_id.clone())),

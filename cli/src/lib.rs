@@ -18,7 +18,9 @@ mod browser;
 mod cli_input;
 mod commands;
 mod completion;
+mod configure;
 mod console;
+mod console_services;
 mod errors;
 mod exec;
 mod help;
@@ -28,6 +30,7 @@ mod login;
 mod output;
 mod pystyle;
 mod server;
+mod shell;
 mod shorthand;
 mod signals;
 mod sso;
@@ -86,6 +89,7 @@ fn run(argv: &[String]) -> i32 {
         )),
         Action::Completion(shell) => emit(&match shell.as_str() {
             "zsh" => completion::zsh(),
+            "fish" => completion::fish(),
             _ => completion::bash(),
         }),
         Action::Run(cmd, values) => match cmd.run {

@@ -1182,7 +1182,28 @@ fn completion_scripts_cover_every_command_and_flag() {
         ),
         Err(_) => println!("completion: zsh not installed, skipping its syntax check"),
     }
-    let o = sts(&fake, &["completion", "fish"]);
+    let fish = stdout(&sts(&fake, &["completion", "fish"]));
+    for name in COMMANDS {
+        assert!(
+            fish.contains(&format!("-n __fish_use_subcommand -a {name} ")),
+            "fish: {name}"
+        );
+    }
+    assert!(fish.contains("complete -c sts -l profile -x -a '(__sts_profiles)'"));
+    match Command::new("fish")
+        .arg("--no-execute")
+        .arg("-c")
+        .arg(&fish)
+        .output()
+    {
+        Ok(o) => assert!(
+            o.status.success(),
+            "fish --no-execute: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(_) => println!("completion: fish not installed, skipping its syntax check"),
+    }
+    let o = sts(&fake, &["completion", "tcsh"]);
     assert_eq!(code(&o), 252);
 }
 

@@ -272,7 +272,7 @@ fn a_query_result_too_large_to_print_fails_fast() {
         let (code, stdout, stderr) = out(&o);
         assert_eq!((code, stdout.as_str()), (255, ""), "{format}: {stderr}");
         assert!(
-            stderr.starts_with("\nThe --query result is too large to print: about ")
+            stderr.starts_with("\nsts: [ERROR]: The --query result is too large to print: about ")
                 && stderr.ends_with(" of output, more than the limit of 64 MiB\n"),
             "{format}: {stderr}"
         );
@@ -304,7 +304,7 @@ fn a_query_result_too_large_to_print_fails_fast() {
     let (code, _, stderr) = out(&o);
     assert_eq!(code, 255);
     assert!(
-        stderr.starts_with("\nThe --query expression builds too much: "),
+        stderr.starts_with("\nsts: [ERROR]: The --query expression builds too much: "),
         "{stderr}"
     );
 }

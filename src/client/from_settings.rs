@@ -159,6 +159,7 @@ impl Settings {
             .skip_environment(self.profile_explicit)
             .cli_cache(self.credential_cache.clone())
             .sso_login(self.sso_login.clone())
+            .role_duration_seconds(self.role_duration_seconds)
             .build();
         Arc::new(CachedProvider::new(Arc::new(chain)))
     }

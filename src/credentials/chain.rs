@@ -425,6 +425,8 @@ struct ProfileStep {
     assumer: Option<Arc<dyn RoleAssumer>>,
     profiles: Arc<SharedProfiles>,
     ctx: PlanContext,
+    /// `DefaultChainBuilder::role_duration_seconds`.
+    role_duration: Option<u32>,
     found: std::sync::Mutex<Option<String>>,
 }
 
@@ -437,11 +439,14 @@ impl ChainStep for ProfileStep {
             Ok(s) => s,
             Err(e) => return StepResult::Failed(e),
         };
-        let chain = match plan::plan(&set) {
+        let mut chain = match plan::plan(&set) {
             Ok(c) => c,
             Err(e) if e.not_configured => return StepResult::NotConfigured(e.message),
             Err(e) => return StepResult::Failed(e.into()),
         };
+        if let (Some(d), Some(last)) = (self.role_duration, chain.roles.last_mut()) {
+            last.duration_seconds = Some(d);
+        }
         let ctx = PlanContext {
             profiles: Some(set),
             ..self.ctx.clone()
@@ -595,6 +600,8 @@ pub struct DefaultChainBuilder {
     clock: Option<super::cache::Clock>,
     cli_cache: Option<super::cli_cache::CliCache>,
     sso_login: Option<Arc<dyn super::SsoLogin>>,
+
+    role_duration: Option<u32>,
 }
 
 impl fmt::Debug for DefaultChainBuilder {
@@ -654,6 +661,19 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// Sends `DurationSeconds` = `seconds` when assuming the selected profile's own role (the
+    /// last `AssumeRole` of its chain) instead of its `duration_seconds`, as `aws-vault exec
+    /// --duration` does; `None` (the default) keeps the profile's. Roles earlier in the chain keep
+    /// theirs. The AWS CLI's cache (see [`DefaultChainBuilder::cli_cache`]) keys the session with
+    /// the duration, as botocore keys a profile that says `duration_seconds = seconds`: each
+    /// duration is an entry of its own. STS checks it against the role's maximum session
+    /// duration.
+    #[must_use]
+    pub fn role_duration_seconds(mut self, seconds: Option<u32>) -> Self {
+        self.role_duration = seconds;
+        self
+    }
+
     /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
     /// selected profile has no credential settings).
     #[must_use]
@@ -673,6 +693,7 @@ impl DefaultChainBuilder {
                 cli_cache: self.cli_cache,
                 sso_login: self.sso_login,
             },
+            role_duration: self.role_duration,
             found: std::sync::Mutex::new(None),
         })])
     }
@@ -700,6 +721,7 @@ impl DefaultChainBuilder {
                 cli_cache: self.cli_cache,
                 sso_login: self.sso_login,
             },
+            role_duration: self.role_duration,
             found: std::sync::Mutex::new(None),
         }));
         steps.push(Box::new(WebIdentityStep(env.clone(), self.assumer)));
@@ -793,6 +815,8 @@ impl DefaultChain {
             clock: None,
             cli_cache: None,
             sso_login: None,
+
+            role_duration: None,
         }
     }
 

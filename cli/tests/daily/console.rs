@@ -8,14 +8,14 @@ use serde_json::Value as J;
 use sts_blocking::__private::credentials::federation;
 use sts_blocking::SecretString;
 
-const ROLE_CONFIG: &str = "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\n\
+pub(crate) const ROLE_CONFIG: &str = "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\n\
     source_profile = base\nregion = eu-west-1\n";
-const BASE_KEYS: &str = "[base]\naws_access_key_id = AKIABASEEXAMPLE\n\
+pub(crate) const BASE_KEYS: &str = "[base]\naws_access_key_id = AKIABASEEXAMPLE\n\
     aws_secret_access_key = base-secret\n";
 
 /// A federation endpoint that answers `getSigninToken` with `SigninToken` = "tok/en+1" when the
 /// `Session` parameter is the JSON of credentials issued by the fake STS.
-fn fake_federation() -> Fake {
+pub(crate) fn fake_federation() -> Fake {
     Fake::start(|r| {
         if r.method != "GET" || r.path() != "/federation" {
             return (404, Vec::new(), String::new());
@@ -48,7 +48,7 @@ fn fake_federation() -> Fake {
 }
 
 /// The URL the command must print for `federation` (the fake's) and `destination`.
-fn expected_url(federation_url: &str, destination: &str) -> String {
+pub(crate) fn expected_url(federation_url: &str, destination: &str) -> String {
     federation::login_url(
         federation_url,
         federation::ISSUER,

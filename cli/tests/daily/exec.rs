@@ -128,7 +128,7 @@ fn long_term_keys_get_a_session_unless_no_session() {
     ));
     assert_eq!(code(&o), 252);
     assert!(
-        stderr(&o).contains("duration_seconds in the profile"),
+        stderr(&o).contains("gives other temporary credentials"),
         "{}",
         stderr(&o)
     );

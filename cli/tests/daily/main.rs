@@ -6,14 +6,18 @@
 
 mod config_writer;
 mod console;
+mod console_services;
 mod exec;
+mod exec_duration;
 mod fake;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
 mod login;
+mod mfa_login;
 mod server;
 mod server_hostile;
 mod server_mfa;
+mod shell;
 mod signals;
 mod sso;
 
@@ -114,7 +118,15 @@ pub fn golden(name: &str, actual: &str) {
 #[test]
 fn help_pages_match_golden_files() {
     let h = home("help", "", "");
-    for name in ["exec", "console", "login", "logout"] {
+    for name in [
+        "exec",
+        "console",
+        "login",
+        "logout",
+        "assume",
+        "shell-init",
+        "configure",
+    ] {
         let o = run(sts(&h, &[], &[name, "help"]));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
         golden(&format!("{name}.help.txt"), &stdout(&o));
@@ -127,7 +139,9 @@ fn completion_scripts_offer_the_new_commands_and_switches() {
     let bash = stdout(&run(sts(&h, &[], &["completion", "bash"])));
     for want in [
         "exec) COMPREPLY=($(compgen -W \"--duration-seconds --no-session --server --force help",
-        "console) COMPREPLY=($(compgen -W \"--duration-seconds --destination --print help",
+        "console) COMPREPLY=($(compgen -W \"--duration-seconds --destination --service --logout-first --print help",
+        "assume) COMPREPLY=($(compgen -W \"--unset --shell help $globals $(command sts configure list-profiles 2>/dev/null)\"",
+        "shell-init) COMPREPLY=($(compgen -W \" help $globals bash zsh fish powershell\"",
         "login) COMPREPLY=($(compgen -W \"--remote help",
         "logout) COMPREPLY=($(compgen -W \"--all help",
     ] {
@@ -137,7 +151,7 @@ fn completion_scripts_offer_the_new_commands_and_switches() {
     // A switch takes no value; an integer flag does.
     assert!(zsh.contains("'--no-session[Hand long-term keys"), "{zsh}");
     assert!(zsh.contains("'--server[Serve the credentials on a loopback endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) instead of putting keys in the environment; sts refreshes them for as long as the command runs]' \\"), "{zsh}");
-    assert!(zsh.contains("'--duration-seconds[The duration of the GetSessionToken session made for long-term keys]:integer: ' \\"), "{zsh}");
+    assert!(zsh.contains("'--duration-seconds[For a role profile (role_arn), the duration of the role session (AssumeRole'\\''s DurationSeconds, as aws-vault'\\''s --duration), in place of the profile'\\''s duration_seconds; the AWS CLI'\\''s cache keeps one session per duration]:integer: ' \\"), "{zsh}");
     assert!(zsh.contains("'login:"), "{zsh}");
 }
 
