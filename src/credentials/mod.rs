@@ -4,7 +4,8 @@
 //! (`credential_process`), [`CachedProvider`] (wraps any provider), the shared config files
 //! ([`ProfileSet`], read by the [`DefaultChain`]), and behind the `client` feature the STS-backed
 //! `AssumeRoleProvider` and `WebIdentityProvider` (auto-refreshing), `ContainerProvider`,
-//! `ImdsProvider`, `SsoProvider`, `SsoTokenProvider`, `LoginProvider` and the `StsRoleAssumer`
+//! `ImdsProvider`, `SsoProvider`, `SsoTokenProvider`, `LoginProvider`, `RolesAnywhereProvider`
+//! (IAM Roles Anywhere, from an X.509 certificate) and the `StsRoleAssumer`
 //! that lets the chain follow `role_arn` profiles. Anything else plugs in by implementing
 //! [`ProvideCredentials`].
 
@@ -35,6 +36,8 @@ pub(crate) mod profile;
 mod pyjson;
 #[cfg(feature = "client")]
 mod refresh_lock;
+#[cfg(feature = "client")]
+pub(crate) mod roles_anywhere;
 mod sha1;
 #[cfg(feature = "client")]
 pub(crate) mod sso;
@@ -65,6 +68,8 @@ pub use mfa::MfaTokenProvider;
 pub use plan::SsoSource;
 pub use process::ProcessProvider;
 pub use profile::{ProfileSet, Section};
+#[cfg(feature = "client")]
+pub use roles_anywhere::{RolesAnywhereProvider, RolesAnywhereProviderBuilder};
 #[cfg(feature = "client")]
 pub use sso::SsoProvider;
 #[cfg(feature = "client")]
