@@ -230,9 +230,15 @@ pub fn is_operation(cmd: &Command) -> bool {
     matches!(cmd.run, commands::Run::Op(_)) && cmd.name != "whoami"
 }
 
-/// The choices of the operation argument, as argparse lists them.
+/// The choices of the operation argument, as argparse lists them (a group once, by its name).
 fn command_choices() -> Vec<&'static str> {
-    let mut names: Vec<&str> = commands::COMMANDS.iter().map(|c| c.name).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for c in commands::COMMANDS {
+        let first = c.name.split(' ').next().unwrap_or(c.name);
+        if !names.contains(&first) {
+            names.push(first);
+        }
+    }
     names.extend(["completion", "help"]);
     names
 }
@@ -251,6 +257,8 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
     let mut inputs: Vec<CliInput> = Vec::new();
     let mut skeleton: Option<Skeleton> = None;
     let mut unknown: Vec<String> = Vec::new();
+    // The group named by the first word of a two-word command, until its second word.
+    let mut group: Option<&'static str> = None;
     let mut i = 0;
     while i < argv.len() {
         let tok = &argv[i];
@@ -401,11 +409,27 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
         }
         // A positional word.
         if command.is_none() && completion.is_none() {
-            match tok.as_str() {
-                "help" => help = true,
-                "completion" => completion = Some(None),
-                name => match commands::find(name) {
+            match (tok.as_str(), group) {
+                ("help", _) => help = true,
+                ("completion", None) => completion = Some(None),
+                // The second word of a two-word command (`rolesanywhere serve`).
+                (name, Some(g)) => match commands::find(&format!("{g} {name}")) {
                     Some(c) => command = Some(c),
+                    None => {
+                        return Err(CliError::Usage(format!(
+                            "argument operation: {}",
+                            pystyle::invalid_choice(name, &commands::group(g))
+                        )));
+                    }
+                },
+                (name, None) => match commands::find(name) {
+                    Some(c) => command = Some(c),
+                    None if !commands::group(name).is_empty() => {
+                        group = commands::COMMANDS
+                            .iter()
+                            .find_map(|c| c.name.split_once(' ').map(|(g, _)| g))
+                            .filter(|g| *g == name);
+                    }
                     None => {
                         return Err(CliError::Usage(format!(
                             "argument operation: {}",

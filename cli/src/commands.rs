@@ -385,13 +385,27 @@ pub static COMMANDS: &[Command] = &[
     GET_WEB_IDENTITY_TOKEN,
     crate::login::LOGIN,
     crate::login::LOGOUT,
+    crate::rolesanywhere::CREDENTIAL_PROCESS,
+    crate::rolesanywhere::READ_CERTIFICATE_DATA,
+    crate::rolesanywhere::SIGN_STRING,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];
 
-/// The subcommand called `name`.
+/// The subcommand called `name` (`rolesanywhere serve`: a group's name, a space, its own).
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// The subcommands of the group `name` (`rolesanywhere`), by their own names; empty when `name`
+/// is no group.
+pub fn group(name: &str) -> Vec<&'static str> {
+    COMMANDS
+        .iter()
+        .filter_map(|c| c.name.split_once(' '))
+        .filter(|(g, _)| *g == name)
+        .map(|(_, sub)| sub)
+        .collect()
 }
 
 // ---- shared flags --------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ pub mod jmespath;
 mod login;
 mod output;
 mod pystyle;
+mod rolesanywhere;
 mod server;
 mod shorthand;
 mod signals;

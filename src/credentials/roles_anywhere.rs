@@ -22,9 +22,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// Cap on a certificate, key or intermediates file (1 MiB; real ones are a few kilobytes).
-pub const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
-
 /// How many times `CreateSession` is tried when the service or the network fails.
 const ATTEMPTS: u32 = 3;
 
@@ -48,9 +45,7 @@ impl fmt::Debug for Source {
 impl Source {
     fn read(&self, what: &'static str) -> Result<Zeroizing<Vec<u8>>, Error> {
         match self {
-            Self::File(p) => {
-                crate::files::read_capped(p, MAX_CERTIFICATE_FILE, what).map(Zeroizing::new)
-            }
+            Self::File(p) => crate::files::read_capped(p, ra::MAX_FILE, what).map(Zeroizing::new),
             Self::Bytes(b) => Ok(Zeroizing::new(b.to_vec())),
         }
     }
@@ -440,7 +435,7 @@ impl Fetcher {
     fn load(&self) -> Result<Loaded, BuildFailure> {
         let now = (self.clock)();
         let cert_file = self.certificate.read("Roles Anywhere certificate")?;
-        let certificate = first_certificate(&cert_file)?;
+        let certificate = Certificate::read_first(&cert_file)?;
         certificate.check_validity(now, "certificate")?;
         let intermediates = match &self.intermediates {
             Some(s) => Certificate::read_all(&s.read("Roles Anywhere intermediates")?)?,
@@ -551,20 +546,6 @@ impl ProvideCredentials for Fetcher {
     fn source_name(&self) -> String {
         PROVIDER.to_owned()
     }
-}
-
-/// The certificate of a `--certificate` file: its first `CERTIFICATE` block (other blocks are
-/// ignored, as the helper ignores them), or one DER certificate.
-fn first_certificate(data: &[u8]) -> Result<Certificate, Problem> {
-    if !ra::pem::is_pem(data) {
-        return Certificate::read(data);
-    }
-    let blocks = ra::pem::parse(data).map_err(Problem::Invalid)?;
-    let block = blocks
-        .iter()
-        .find(|b| b.label == "CERTIFICATE")
-        .ok_or_else(|| Problem::Invalid("no CERTIFICATE block in the certificate file".into()))?;
-    Certificate::read(&block.der)
 }
 
 /// The native provider for a `credential_process` line that runs `aws_signing_helper

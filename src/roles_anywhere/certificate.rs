@@ -183,6 +183,43 @@ impl Certificate {
         })
     }
 
+    /// The certificate of a certificate file: its first `CERTIFICATE` block (other blocks, such
+    /// as a key in the same file, are ignored, as `aws_signing_helper` ignores them), or one DER
+    /// certificate.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`](crate::Error::Credentials) when there is no certificate or it is
+    /// malformed.
+    pub fn from_pem_or_der(data: &[u8]) -> Result<Self, crate::Error> {
+        Self::read_first(data).map_err(Problem::into_error)
+    }
+
+    /// [`Certificate::from_pem_or_der`] of a file, read with the crate's cap (1 MiB) and never
+    /// blocking on a FIFO or a device.
+    ///
+    /// # Errors
+    /// [`Error::File`](crate::Error::File) when it cannot be read; as
+    /// [`Certificate::from_pem_or_der`].
+    #[cfg(feature = "client")]
+    pub fn from_file(path: &std::path::Path) -> Result<Self, crate::Error> {
+        let data = crate::files::read_capped(path, super::MAX_FILE, "certificate")?;
+        Self::from_pem_or_der(&data)
+    }
+
+    pub(crate) fn read_first(data: &[u8]) -> Result<Self, Problem> {
+        if !pem::is_pem(data) {
+            return Self::read(data);
+        }
+        let blocks = pem::parse(data).map_err(Problem::Invalid)?;
+        let block = blocks
+            .iter()
+            .find(|b| b.label == "CERTIFICATE")
+            .ok_or_else(|| {
+                Problem::Invalid("no CERTIFICATE block in the certificate file".into())
+            })?;
+        Self::read(&block.der)
+    }
+
     /// Every certificate in `data`: the `CERTIFICATE` blocks of a PEM file in order, or one DER
     /// certificate.
     ///

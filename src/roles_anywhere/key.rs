@@ -294,6 +294,24 @@ mod signing {
             Self::read(data, certificate).map_err(Problem::into_error)
         }
 
+        /// [`PrivateKey::from_pem_or_der`] of a file, read with the crate's cap (1 MiB) and
+        /// never blocking on a FIFO or a device.
+        ///
+        /// # Errors
+        /// [`Error::File`](crate::Error::File) when it cannot be read; as
+        /// [`PrivateKey::from_pem_or_der`].
+        pub fn from_file(
+            path: &std::path::Path,
+            certificate: Option<&Certificate>,
+        ) -> Result<Self, crate::Error> {
+            let data = zeroize::Zeroizing::new(crate::files::read_capped(
+                path,
+                super::super::MAX_FILE,
+                "private key",
+            )?);
+            Self::from_pem_or_der(&data, certificate)
+        }
+
         pub(crate) fn read(data: &[u8], cert: Option<&Certificate>) -> Result<Self, Problem> {
             let material = super::read_key(data)?;
             Self::from_material(&material, cert)

@@ -75,6 +75,9 @@ pub const SIGNING_NAME: &str = "rolesanywhere";
 /// The default session duration, in seconds (as `aws_signing_helper`'s `--session-duration`).
 pub const DEFAULT_SESSION_DURATION: i32 = 3600;
 
+/// Cap on a certificate, key or intermediates file (1 MiB; real ones are a few kilobytes).
+pub const MAX_FILE: u64 = 1024 * 1024;
+
 /// The provider name in errors and `sts whoami`.
 pub(crate) const PROVIDER: &str = "rolesanywhere";
 

@@ -8,9 +8,12 @@ mod config_writer;
 mod console;
 mod exec;
 mod fake;
+#[path = "../../../tests/fake_rolesanywhere/mod.rs"]
+mod fake_rolesanywhere;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
 mod login;
+mod rolesanywhere;
 mod server;
 mod server_hostile;
 mod server_mfa;
@@ -113,10 +116,19 @@ pub fn golden(name: &str, actual: &str) {
 #[test]
 fn help_pages_match_golden_files() {
     let h = home("help", "", "");
-    for name in ["exec", "console", "login", "logout"] {
-        let o = run(sts(&h, &[], &[name, "help"]));
+    for name in [
+        "exec",
+        "console",
+        "login",
+        "logout",
+        "rolesanywhere credential-process",
+        "rolesanywhere sign-string",
+        "rolesanywhere read-certificate-data",
+    ] {
+        let words: Vec<&str> = name.split(' ').chain(["help"]).collect();
+        let o = run(sts(&h, &[], &words));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
-        golden(&format!("{name}.help.txt"), &stdout(&o));
+        golden(&format!("{}.help.txt", name.replace(' ', "-")), &stdout(&o));
     }
 }
 
