@@ -646,6 +646,17 @@ fn the_chain_serves_the_helper_natively() {
         &[("AWS_ENDPOINT_URL_ROLESANYWHERE", &url)],
     );
     DefaultChain::new(env).provide_credentials().unwrap();
+    // The roots as the helper's SDK takes them: AWS_CA_BUNDLE (here one that cannot be read).
+    let env = chain_env_with(
+        &dir,
+        &format!(
+            "[profile ra]\ncredential_process = {}\n",
+            helper_line("aws_signing_helper", &fake, "")
+        ),
+        &[("AWS_CA_BUNDLE", "/nonexistent/bundle.pem")],
+    );
+    let e = DefaultChain::new(env).provide_credentials().unwrap_err();
+    assert!(e.to_string().contains("bundle.pem"), "{e}");
     // A broken native configuration is an error of its own (not a failed subprocess).
     let line = helper_line("aws_signing_helper", &fake, "").replace("ec-key.pem", "rsa-key.pem");
     let e = DefaultChain::new(chain_env(

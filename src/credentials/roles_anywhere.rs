@@ -552,7 +552,8 @@ impl ProvideCredentials for Fetcher {
 /// credential-process` (or `sts rolesanywhere credential-process`) with flags the native path
 /// supports: `Ok(None)` for any other line, or one it does not support (the caller runs the
 /// process then). The endpoint is `--endpoint`, else `AWS_ENDPOINT_URL_ROLESANYWHERE` or the
-/// profile's `services` section, else the region's.
+/// profile's `services` section, else the region's; the roots those of `AWS_CA_BUNDLE` or the
+/// profile's `ca_bundle` when set.
 pub(crate) fn for_credential_process(
     command: &CommandLine,
     env: &Env,
@@ -612,6 +613,11 @@ pub(crate) fn for_credential_process(
     });
     if c.no_verify_ssl {
         b = b.trust_roots(TrustRoots::NoVerification);
+    } else if let Some(bundle) =
+        crate::settings::property::CA_BUNDLE.get(env, profiles.and_then(ProfileSet::selected))?
+    {
+        // The Go SDK under the helper reads AWS_CA_BUNDLE and the profile's ca_bundle too.
+        b = b.trust_roots(TrustRoots::Bundle(bundle));
     }
     match b.try_build() {
         Ok(p) => Ok(Some(p)),
