@@ -5,7 +5,8 @@
 //! ([`ProfileSet`], read by the [`DefaultChain`]), and behind the `client` feature the STS-backed
 //! `AssumeRoleProvider` and `WebIdentityProvider` (auto-refreshing), `ContainerProvider`,
 //! `ImdsProvider`, `SsoProvider`, `SsoTokenProvider`, `LoginProvider`, `RolesAnywhereProvider`
-//! (IAM Roles Anywhere, from an X.509 certificate) and the `StsRoleAssumer`
+//! (IAM Roles Anywhere, from an X.509 certificate), `ScopedProvider` (less for a child, with
+//! GetScopedCredentials) and the `StsRoleAssumer`
 //! that lets the chain follow `role_arn` profiles. Anything else plugs in by implementing
 //! [`ProvideCredentials`].
 
@@ -38,6 +39,8 @@ mod pyjson;
 mod refresh_lock;
 #[cfg(feature = "client")]
 pub(crate) mod roles_anywhere;
+#[cfg(feature = "client")]
+pub(crate) mod scoped;
 mod sha1;
 #[cfg(feature = "client")]
 pub(crate) mod sso;
@@ -70,6 +73,8 @@ pub use process::ProcessProvider;
 pub use profile::{ProfileSet, Section};
 #[cfg(feature = "client")]
 pub use roles_anywhere::{RolesAnywhereProvider, RolesAnywhereProviderBuilder};
+#[cfg(feature = "client")]
+pub use scoped::{ScopedProvider, ScopedProviderBuilder};
 #[cfg(feature = "client")]
 pub use sso::SsoProvider;
 #[cfg(feature = "client")]
