@@ -112,7 +112,16 @@ pub(crate) const EXEC: Command = Command {
         nohup sts exec --server -- job & outlives the session. The endpoint closes when sts \
         exits: processes that outlive the command must not rely on it (another local user could \
         then take its port). Inside sts exec (STS_EXEC is set), sts exec refuses to run unless \
-        --force is given.",
+        --force is given.\n\n\
+        With --scope-policy, --scope-duration or --scope-description, the command gets less: \
+        credentials made with GetScopedCredentials from the session, allowed only what both the \
+        session and the policy allow (the intersection, never wider), with the same identity \
+        (the same session ARN, session name and tags) and a description CloudTrail shows \
+        (default \"sts exec: COMMAND\"). Long-term keys get their GetSessionToken session first \
+        (GetScopedCredentials refuses them), so --no-session cannot be combined with them. The \
+        call goes to the regional STS endpoint (of us-east-1 when no region is configured, and \
+        even with sts_regional_endpoints = legacy; sts says so). With --server, every refresh \
+        scopes again.",
     flags: &[
         flag(
             "--duration-seconds",
@@ -150,6 +159,9 @@ pub(crate) const EXEC: Command = Command {
             "Run even inside another sts exec (STS_EXEC is set).",
             "",
         ),
+        crate::scope::POLICY,
+        crate::scope::DURATION,
+        crate::scope::DESCRIPTION,
     ],
     output: &[],
     examples: &[
@@ -440,10 +452,56 @@ fn cached_for_server(
 }
 
 fn run(g: &Globals, v: &Values, cmd: &[String]) -> i32 {
-    match prepare(g, v) {
+    match prepare_scoped(g, v, cmd) {
         Ok(p) => launch(p, cmd),
         Err(code) => code,
     }
+}
+
+/// The command's name for the default scope description: `sts exec: terraform`.
+fn command_name(cmd: &[String]) -> String {
+    let (prog, _) = program(cmd);
+    let prog = prog.to_string_lossy().into_owned();
+    let base = prog.rsplit(['/', '\\']).next().unwrap_or(&prog).to_owned();
+    format!("sts exec: {base}")
+}
+
+/// [`prepare`], then the credentials scoped down when a `--scope-*` flag asks for it: the scope
+/// is checked first (before any MFA prompt), the session made as without it, then scoped at
+/// start and at every refresh of the server.
+fn prepare_scoped(g: &Globals, v: &Values, cmd: &[String]) -> Result<Prepared, i32> {
+    let fail = |e: &Error| crate::report(&EXEC, e, None);
+    let scope = crate::scope::from_flags(v, &command_name(cmd)).map_err(|e| fail(&e))?;
+    let Some(scope) = scope else {
+        return prepare(g, v);
+    };
+    if v.switch("--no-session") {
+        eprintln!(
+            "\n--no-session hands over long-term keys, and scoped credentials are always a \
+             session: drop --no-session or the --scope-* flags"
+        );
+        return Err(crate::EXIT_USAGE);
+    }
+    let settings = crate::load_settings(g).map_err(|e| fail(&e))?;
+    let regional = crate::scope::regional_client(Some(g), &settings).map_err(|e| fail(&e))?;
+    let parent = Arc::new(crate::scope::Deferred::default());
+    let scoped = crate::scope::scoped(parent.clone(), &scope, regional).map_err(|e| fail(&e))?;
+    let p = prepare(g, v)?;
+    // The session handed over until now, cached: a refresh scopes it again without a new
+    // GetSessionToken (nor an MFA code) while it lasts.
+    let session = if p.server {
+        p.source.clone()
+    } else {
+        cached_for_server(p.source.clone(), &p.first).map_err(|e| fail(&e))?
+    };
+    parent.set(session);
+    let first = scoped.provide_credentials().map_err(|e| fail(&e))?;
+    let source: Arc<dyn ProvideCredentials> = if p.server {
+        cached_for_server(Arc::new(scoped), &first).map_err(|e| fail(&e))?
+    } else {
+        Arc::new(scoped)
+    };
+    Ok(Prepared { source, first, ..p })
 }
 
 /// Everything resolved before the command starts.

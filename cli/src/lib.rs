@@ -28,6 +28,7 @@ mod login;
 mod output;
 mod pystyle;
 mod rolesanywhere;
+mod scope;
 mod server;
 mod shorthand;
 mod signals;

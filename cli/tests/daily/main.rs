@@ -10,10 +10,13 @@ mod exec;
 mod fake;
 #[path = "../../../tests/fake_rolesanywhere/mod.rs"]
 mod fake_rolesanywhere;
+#[path = "../../../tests/fake_scoped/mod.rs"]
+mod fake_scoped;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
 mod login;
 mod rolesanywhere;
+mod scoped;
 mod server;
 mod server_hostile;
 mod server_mfa;
