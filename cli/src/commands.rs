@@ -387,6 +387,7 @@ pub static COMMANDS: &[Command] = &[
     crate::login::LOGOUT,
     crate::rolesanywhere::CREDENTIAL_PROCESS,
     crate::rolesanywhere::READ_CERTIFICATE_DATA,
+    crate::rolesanywhere::SERVE,
     crate::rolesanywhere::SIGN_STRING,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,

@@ -68,10 +68,16 @@ pub(crate) const SET: &[&str] = &[
     "AWS_DEFAULT_REGION",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "NO_PROXY",
+    "no_proxy",
     GUARD,
 ];
 
 const DURATION: std::ops::RangeInclusive<i32> = 900..=129_600;
+
+/// The role name `sts exec --imds-server` answers under.
+pub(crate) const IMDS_ROLE: &str = "sts-exec";
 
 /// `sts exec`.
 pub(crate) const EXEC: Command = Command {
@@ -152,6 +158,17 @@ pub(crate) const EXEC: Command = Command {
             "",
         ),
         flag(
+            "--imds-server",
+            "",
+            Kind::Switch,
+            false,
+            "Serve the credentials on a loopback endpoint that answers as EC2's instance \
+             metadata service (IMDSv2) does, given to the command as \
+             AWS_EC2_METADATA_SERVICE_ENDPOINT, instead of putting keys in the environment; for \
+             programs that read instance credentials only.",
+            "",
+        ),
+        flag(
             "--force",
             "",
             Kind::Switch,
@@ -195,7 +212,16 @@ pub(crate) enum Handover<'a> {
     Keys(&'a Credentials),
     /// From the loopback endpoint at this URL, with this token.
     Server { url: &'a str, token: &'a str },
+    /// From the loopback IMDSv2 endpoint at this URL.
+    Imds { url: &'a str },
 }
+
+/// Variables the child loses besides [`REMOVED`] when it gets the IMDS endpoint: they would
+/// turn instance metadata off or send it elsewhere.
+pub(crate) const REMOVED_FOR_IMDS: &[&str] = &[
+    "AWS_EC2_METADATA_DISABLED",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+];
 
 /// The child's environment change: [`REMOVED`] out, then the credentials (or the endpoint), the
 /// region, the account and [`GUARD`] in.
@@ -224,6 +250,9 @@ pub(crate) fn child_env(
             set.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI", (*url).to_owned()));
             set.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN", (*token).to_owned()));
         }
+        Handover::Imds { url } => {
+            set.push(("AWS_EC2_METADATA_SERVICE_ENDPOINT", (*url).to_owned()));
+        }
     }
     if let Some(a) = account {
         set.push(("AWS_ACCOUNT_ID", a.to_owned()));
@@ -233,10 +262,11 @@ pub(crate) fn child_env(
         set.push(("AWS_DEFAULT_REGION", r.to_owned()));
     }
     set.push((GUARD, profile.to_owned()));
-    EnvChange {
-        remove: REMOVED.to_vec(),
-        set,
+    let mut remove = REMOVED.to_vec();
+    if matches!(handover, Handover::Imds { .. }) {
+        remove.extend_from_slice(REMOVED_FOR_IMDS);
     }
+    EnvChange { remove, set }
 }
 
 /// The credentials `sts exec` hands over: the chain's, or for long-term keys a `GetSessionToken`
@@ -510,7 +540,10 @@ struct Prepared {
     first: Credentials,
     region: Option<String>,
     profile: String,
+    /// Served from a local endpoint (`--server` or `--imds-server`).
     server: bool,
+    /// The endpoint is the IMDS one (`--imds-server`).
+    imds: bool,
 }
 
 fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
@@ -545,7 +578,12 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         .build()
         .map_err(|e| fail(&e))?;
     let profile = settings.profile.clone();
-    let server = v.switch("--server");
+    let imds = v.switch("--imds-server");
+    if imds && v.switch("--server") {
+        eprintln!("\n--server and --imds-server are two ways to serve the credentials: choose one");
+        return Err(crate::EXIT_USAGE);
+    }
+    let server = v.switch("--server") || imds;
     if server && let Some((keys, hops)) = mfa_role_chain(&settings) {
         let source =
             MfaSession::start(&sts, &settings, &keys, hops, duration).map_err(|e| fail(&e))?;
@@ -556,6 +594,7 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
             region,
             profile,
             server,
+            imds,
         });
     }
     let Some(chain) = sts.credentials_provider().cloned() else {
@@ -604,6 +643,7 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         region,
         profile,
         server,
+        imds,
     })
 }
 
@@ -657,6 +697,37 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
         apply(&mut command, change);
         return exec_or_spawn(command, &prog);
     }
+    if p.imds {
+        let running = match crate::imds_server::start(
+            p.source.clone(),
+            p.first.clone(),
+            IMDS_ROLE,
+            0,
+            crate::imds_server::DEFAULT_HOP_LIMIT,
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("\nsts exec: cannot start the IMDS server: {e}");
+                return crate::EXIT_OTHER;
+            }
+        };
+        let mut change = child_env(
+            &Handover::Imds { url: &running.url },
+            p.region.as_deref(),
+            account.as_deref(),
+            &p.profile,
+        );
+        // botocore sends instance metadata requests through HTTP_PROXY unless NO_PROXY names
+        // the host: the endpoint is on loopback, where no proxy can reach it.
+        for name in ["NO_PROXY", "no_proxy"] {
+            change
+                .set
+                .push((name, no_proxy_with_loopback(std::env::var(name).ok())));
+        }
+        apply(&mut command, change);
+        CHILD_OWNS_TERMINAL.store(true, Ordering::SeqCst);
+        return spawn_and_wait(command, &prog);
+    }
     let running = match crate::server::start(p.source.clone(), p.first.clone()) {
         Ok(s) => s,
         Err(e) => {
@@ -676,6 +747,15 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
     apply(&mut command, change);
     CHILD_OWNS_TERMINAL.store(true, Ordering::SeqCst);
     spawn_and_wait(command, &prog)
+}
+
+/// A `NO_PROXY` list with `127.0.0.1` in it.
+fn no_proxy_with_loopback(current: Option<String>) -> String {
+    match current.filter(|v| !v.trim().is_empty()) {
+        Some(v) if v.split(',').any(|h| h.trim() == "127.0.0.1") => v,
+        Some(v) => format!("{v},127.0.0.1"),
+        None => "127.0.0.1".to_owned(),
+    }
 }
 
 fn apply(command: &mut std::process::Command, change: EnvChange) {
@@ -803,6 +883,37 @@ mod tests {
         for k in ["AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_PROFILE"] {
             assert!(REMOVED.contains(&k));
         }
+    }
+
+    #[test]
+    fn the_imds_endpoint_is_never_proxied() {
+        assert_eq!(no_proxy_with_loopback(None), "127.0.0.1");
+        assert_eq!(no_proxy_with_loopback(Some(" ".into())), "127.0.0.1");
+        assert_eq!(
+            no_proxy_with_loopback(Some("example.com".into())),
+            "example.com,127.0.0.1"
+        );
+        assert_eq!(
+            no_proxy_with_loopback(Some("a, 127.0.0.1".into())),
+            "a, 127.0.0.1"
+        );
+        let e = child_env(
+            &Handover::Imds {
+                url: "http://127.0.0.1:1/",
+            },
+            None,
+            None,
+            "p",
+        );
+        for k in REMOVED_FOR_IMDS {
+            assert!(e.remove.contains(k), "{k}");
+        }
+        assert!(
+            e.set
+                .iter()
+                .any(|(k, v)| *k == "AWS_EC2_METADATA_SERVICE_ENDPOINT"
+                    && v == "http://127.0.0.1:1/")
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod errors;
 mod exec;
 mod help;
 mod identity;
+mod imds_server;
 pub mod jmespath;
 mod login;
 mod output;

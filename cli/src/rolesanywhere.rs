@@ -133,6 +133,60 @@ pub(crate) const CREDENTIAL_PROCESS: Command = Command {
     run: Run::Custom(credential_process),
 };
 
+/// `sts rolesanywhere serve`.
+pub(crate) const SERVE: Command = Command {
+    name: "rolesanywhere serve",
+    action: "CreateSession",
+    summary: "Serves IAM Roles Anywhere credentials on an IMDSv2-compatible local endpoint (aws_signing_helper serve).",
+    description: concat!(
+        "Creates a session as credential-process does and serves its credentials on \
+        http://127.0.0.1:PORT/ the way EC2's instance metadata service (IMDSv2) serves a role's, \
+        refreshing them ahead of expiry, until it is stopped. Programs find it through \
+        AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:PORT/, which it prints on standard \
+        error when it starts.\n\n\
+        PUT /latest/api/token (with x-aws-ec2-metadata-token-ttl-seconds, 1 to 21600, default \
+        21600) gives a session token; at most 256 are kept (one more evicts the one that expires \
+        first). GET /latest/meta-data/iam/security-credentials/ answers the role name (the role \
+        ARN's last segment) and GET .../ROLE the credentials (Code, LastUpdated, Type, \
+        AccessKeyId, SecretAccessKey, Token, Expiration); both need a live token in \
+        x-aws-ec2-metadata-token (401 otherwise). Requests with X-Forwarded-For are refused \
+        (400), other methods get 405 and other paths 404. It listens on 127.0.0.1 only, answers \
+        each connection within 5 seconds, keeps at most 64 open, and sets the IP time to live \
+        of its answers to --hop-limit.\n\n",
+        common_flags_text!()
+    ),
+    flags: credential_flags!(
+        flag(
+            "--port",
+            "",
+            Kind::Int,
+            false,
+            "The port of the local server (default 9911; 0 picks a free one).",
+            "0 to 65535"
+        ),
+        flag(
+            "--hop-limit",
+            "",
+            Kind::Int,
+            false,
+            "The IP time to live of the answers (default 64).",
+            "1 to 255"
+        ),
+    ),
+    output: &[],
+    examples: &[Example {
+        title: "To serve a certificate's role to the programs of this machine",
+        command: "sts rolesanywhere serve --certificate host.pem --private-key host.key \
+                  --trust-anchor-arn arn:aws:rolesanywhere:eu-west-1:123456789012:trust-anchor/TA \
+                  --profile-arn arn:aws:rolesanywhere:eu-west-1:123456789012:profile/P \
+                  --role-arn arn:aws:iam::123456789012:role/host",
+        output: "",
+    }],
+    credentials: false,
+    signed: true,
+    run: Run::Custom(serve),
+};
+
 /// `sts rolesanywhere sign-string`.
 pub(crate) const SIGN_STRING: Command = Command {
     name: "rolesanywhere sign-string",
@@ -466,4 +520,47 @@ fn read_certificate_data(_g: &Globals, v: &Values, _: &[String]) -> i32 {
     s.push_str(&algs.join(","));
     s.push_str("]}");
     print_raw(s.as_bytes())
+}
+
+fn serve(g: &Globals, v: &Values, _: &[String]) -> i32 {
+    let port = v.int("--port").unwrap_or(9911);
+    let Ok(port) = u16::try_from(port) else {
+        return usage("--port must be 0 to 65535");
+    };
+    let hop = v.int("--hop-limit").unwrap_or(64);
+    let Some(hop) = u32::try_from(hop).ok().filter(|h| (1..=255).contains(h)) else {
+        return usage("--hop-limit must be 1 to 255");
+    };
+    let p = match provider_from_flags(&SERVE, g, v) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let first = match p.provide_credentials() {
+        Ok(c) => c,
+        Err(e) => return crate::report(&SERVE, &e, None),
+    };
+    let role = v.str("--role-arn").unwrap_or_default();
+    let role = crate::imds_server::role_name(&role).to_owned();
+    match crate::imds_server::start(std::sync::Arc::new(p), first, &role, port, hop) {
+        Ok(running) => {
+            eprintln!(
+                "Local server started on port: {}\nMake it available to the sdk by running:\n\
+                 export AWS_EC2_METADATA_SERVICE_ENDPOINT={}",
+                running
+                    .url
+                    .trim_end_matches('/')
+                    .rsplit(':')
+                    .next()
+                    .unwrap_or(""),
+                running.url
+            );
+            loop {
+                std::thread::park();
+            }
+        }
+        Err(e) => {
+            eprintln!("\nsts rolesanywhere serve: cannot listen on 127.0.0.1:{port}: {e}");
+            crate::EXIT_OTHER
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod fake_rolesanywhere;
 mod fake_scoped;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
+mod imds;
 mod login;
 mod rolesanywhere;
 mod scoped;
@@ -127,6 +128,7 @@ fn help_pages_match_golden_files() {
         "rolesanywhere credential-process",
         "rolesanywhere sign-string",
         "rolesanywhere read-certificate-data",
+        "rolesanywhere serve",
     ] {
         let words: Vec<&str> = name.split(' ').chain(["help"]).collect();
         let o = run(sts(&h, &[], &words));
@@ -140,7 +142,7 @@ fn completion_scripts_offer_the_new_commands_and_switches() {
     let h = home("completion", "", "");
     let bash = stdout(&run(sts(&h, &[], &["completion", "bash"])));
     for want in [
-        "exec) COMPREPLY=($(compgen -W \"--duration-seconds --no-session --server --force help",
+        "exec) COMPREPLY=($(compgen -W \"--duration-seconds --no-session --server --imds-server --force --scope-policy --scope-duration --scope-description help",
         "console) COMPREPLY=($(compgen -W \"--duration-seconds --destination --print help",
         "login) COMPREPLY=($(compgen -W \"--remote help",
         "logout) COMPREPLY=($(compgen -W \"--all help",

@@ -406,7 +406,7 @@ fn completion_offers_the_group_and_its_flags() {
     for want in [
         " rolesanywhere ",
         "rolesanywhere)",
-        "case \"${COMP_WORDS[j]}\" in credential-process|read-certificate-data|sign-string)",
+        "case \"${COMP_WORDS[j]}\" in credential-process|read-certificate-data|serve|sign-string)",
         "credential-process) COMPREPLY=($(compgen -W \"--certificate --private-key --intermediates",
         "sign-string) COMPREPLY=($(compgen -W \"--certificate --private-key --format --digest",
     ] {
@@ -415,7 +415,7 @@ fn completion_offers_the_group_and_its_flags() {
     assert!(!bash.contains("rolesanywhere credential-process"), "{bash}");
     let zsh = stdout(&run(sts(&h, &[], &["completion", "zsh"])));
     assert!(
-        zsh.contains("'1: :(credential-process read-certificate-data sign-string help)'"),
+        zsh.contains("'1: :(credential-process read-certificate-data serve sign-string help)'"),
         "{zsh}"
     );
 }
