@@ -716,6 +716,42 @@ fn unsupported_helper_lines_run_the_process() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The transport policy: a loopback endpoint is reached directly even with a proxy configured
+/// (here a dead one), and plain http elsewhere is refused before anything is read or sent.
+#[test]
+fn the_transport_policy_holds() {
+    let fake = FakeRolesAnywhere::start(Expect::rsa());
+    builder(&fake, "rsa.pem", "rsa-key.pem")
+        .proxy(sts_blocking::transport::ProxySetting::Url {
+            url: "http://127.0.0.1:9".into(),
+            no_proxy: None,
+        })
+        .build()
+        .unwrap()
+        .provide_credentials()
+        .unwrap();
+    for url in [
+        "http://10.0.0.1",
+        "http://rolesanywhere.eu-west-1.amazonaws.com",
+    ] {
+        let e = builder(&fake, "rsa.pem", "rsa-key.pem")
+            .endpoint_url(url)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Transport {
+                    kind: sts_blocking::error::TransportErrorKind::InsecureEndpoint,
+                    ..
+                }
+            ),
+            "{url}: {e:?}"
+        );
+    }
+    assert_eq!(fake.count(), 1);
+}
+
 #[test]
 fn providers_share_the_cache_rules() {
     let fake = FakeRolesAnywhere::start(Expect::rsa());
