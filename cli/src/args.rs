@@ -427,8 +427,8 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                     None if !commands::group(name).is_empty() => {
                         group = commands::COMMANDS
                             .iter()
-                            .find_map(|c| c.name.split_once(' ').map(|(g, _)| g))
-                            .filter(|g| *g == name);
+                            .filter_map(|c| c.name.split_once(' ').map(|(g, _)| g))
+                            .find(|g| *g == name);
                     }
                     None => {
                         return Err(CliError::Usage(format!(
