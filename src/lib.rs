@@ -36,6 +36,7 @@ pub mod presign;
 mod query;
 mod redact;
 pub mod retry;
+pub mod roles_anywhere;
 mod secret;
 pub mod settings;
 pub mod sigv4;

@@ -412,6 +412,10 @@ pub static COMMANDS: &[Command] = &[
     crate::sso::SSO_LOGOUT,
     crate::sso::SSO_POPULATE,
     crate::shell::SHELL_INIT,
+    crate::rolesanywhere::CREDENTIAL_PROCESS,
+    crate::rolesanywhere::READ_CERTIFICATE_DATA,
+    crate::rolesanywhere::SERVE,
+    crate::rolesanywhere::SIGN_STRING,
     VAULT_LOGIN_DATA,
     crate::identity::WHOAMI,
 ];

@@ -68,6 +68,9 @@ pub(crate) const SET: &[&str] = &[
     "AWS_DEFAULT_REGION",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "NO_PROXY",
+    "no_proxy",
     GUARD,
 ];
 
@@ -78,6 +81,9 @@ pub(crate) const EXIT_STATUS: &str = "Once the command runs, the exit status is 
     own: its exit code, or 128 + N when a signal N ended it. 127 when the command was not found \
     and 126 when it could not be run. Before the command starts (the command line, the \
     credentials, the --server endpoint), sts exits with one of its own codes:";
+
+/// The role name `sts exec --imds-server` answers under.
+pub(crate) const IMDS_ROLE: &str = "sts-exec";
 
 /// `sts exec`.
 pub(crate) const EXEC: Command = Command {
@@ -118,7 +124,16 @@ pub(crate) const EXEC: Command = Command {
         nohup sts exec --server -- job & outlives the session. The endpoint closes when sts \
         exits: processes that outlive the command must not rely on it (another local user could \
         then take its port). Inside sts exec (STS_EXEC is set), sts exec refuses to run unless \
-        --force is given.",
+        --force is given.\n\n\
+        With --scope-policy, --scope-duration or --scope-description, the command gets less: \
+        credentials made with GetScopedCredentials from the session, allowed only what both the \
+        session and the policy allow (the intersection, never wider), with the same identity \
+        (the same session ARN, session name and tags) and a description CloudTrail shows \
+        (default \"sts exec: COMMAND\"). Long-term keys get their GetSessionToken session first \
+        (GetScopedCredentials refuses them), so --no-session cannot be combined with them. The \
+        call goes to the regional STS endpoint (of us-east-1 when no region is configured, and \
+        even with sts_regional_endpoints = legacy; sts says so). With --server, every refresh \
+        scopes again.",
     flags: &[
         flag(
             "--duration-seconds",
@@ -155,6 +170,17 @@ pub(crate) const EXEC: Command = Command {
             "",
         ),
         flag(
+            "--imds-server",
+            "",
+            Kind::Switch,
+            false,
+            "Serve the credentials on a loopback endpoint that answers as EC2's instance \
+             metadata service (IMDSv2) does, given to the command as \
+             AWS_EC2_METADATA_SERVICE_ENDPOINT, instead of putting keys in the environment; for \
+             programs that read instance credentials only.",
+            "",
+        ),
+        flag(
             "--force",
             "",
             Kind::Switch,
@@ -162,6 +188,9 @@ pub(crate) const EXEC: Command = Command {
             "Run even inside another sts exec (STS_EXEC is set).",
             "",
         ),
+        crate::scope::POLICY,
+        crate::scope::DURATION,
+        crate::scope::DESCRIPTION,
     ],
     output: &[],
     examples: &[
@@ -195,7 +224,16 @@ pub(crate) enum Handover<'a> {
     Keys(&'a Credentials),
     /// From the loopback endpoint at this URL, with this token.
     Server { url: &'a str, token: &'a str },
+    /// From the loopback IMDSv2 endpoint at this URL.
+    Imds { url: &'a str },
 }
+
+/// Variables the child loses besides [`REMOVED`] when it gets the IMDS endpoint: they would
+/// turn instance metadata off or send it elsewhere.
+pub(crate) const REMOVED_FOR_IMDS: &[&str] = &[
+    "AWS_EC2_METADATA_DISABLED",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+];
 
 /// The child's environment change: [`REMOVED`] out, then the credentials (or the endpoint), the
 /// region, the account and [`GUARD`] in.
@@ -224,6 +262,9 @@ pub(crate) fn child_env(
             set.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI", (*url).to_owned()));
             set.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN", (*token).to_owned()));
         }
+        Handover::Imds { url } => {
+            set.push(("AWS_EC2_METADATA_SERVICE_ENDPOINT", (*url).to_owned()));
+        }
     }
     if let Some(a) = account {
         set.push(("AWS_ACCOUNT_ID", a.to_owned()));
@@ -233,10 +274,11 @@ pub(crate) fn child_env(
         set.push(("AWS_DEFAULT_REGION", r.to_owned()));
     }
     set.push((GUARD, profile.to_owned()));
-    EnvChange {
-        remove: REMOVED.to_vec(),
-        set,
+    let mut remove = REMOVED.to_vec();
+    if matches!(handover, Handover::Imds { .. }) {
+        remove.extend_from_slice(REMOVED_FOR_IMDS);
     }
+    EnvChange { remove, set }
 }
 
 /// The credentials `sts exec` hands over: the chain's, or for long-term keys a `GetSessionToken`
@@ -460,10 +502,55 @@ fn cached_for_server(
 }
 
 fn run(g: &Globals, v: &Values, cmd: &[String]) -> i32 {
-    match prepare(g, v) {
+    match prepare_scoped(g, v, cmd) {
         Ok(p) => launch(p, cmd),
         Err(code) => code,
     }
+}
+
+/// The command's name for the default scope description: `sts exec: terraform`.
+fn command_name(cmd: &[String]) -> String {
+    let (prog, _) = program(cmd);
+    let prog = prog.to_string_lossy().into_owned();
+    let base = prog.rsplit(['/', '\\']).next().unwrap_or(&prog).to_owned();
+    format!("sts exec: {base}")
+}
+
+/// [`prepare`], then the credentials scoped down when a `--scope-*` flag asks for it: the scope
+/// is checked first (before any MFA prompt), the session made as without it, then scoped at
+/// start and at every refresh of the server.
+fn prepare_scoped(g: &Globals, v: &Values, cmd: &[String]) -> Result<Prepared, i32> {
+    let fail = |e: &Error| crate::report(&EXEC, e, None);
+    let scope = crate::scope::from_flags(v, &command_name(cmd)).map_err(|e| fail(&e))?;
+    let Some(scope) = scope else {
+        return prepare(g, v);
+    };
+    if v.switch("--no-session") {
+        return Err(crate::errors::param(
+            "--no-session hands over long-term keys, and scoped credentials are always a \
+             session: drop --no-session or the --scope-* flags",
+        ));
+    }
+    let settings = crate::load_settings(g).map_err(|e| fail(&e))?;
+    let regional = crate::scope::regional_client(Some(g), &settings).map_err(|e| fail(&e))?;
+    let parent = Arc::new(crate::scope::Deferred::default());
+    let scoped = crate::scope::scoped(parent.clone(), &scope, regional).map_err(|e| fail(&e))?;
+    let p = prepare(g, v)?;
+    // The session handed over until now, cached: a refresh scopes it again without a new
+    // GetSessionToken (nor an MFA code) while it lasts.
+    let session = if p.server {
+        p.source.clone()
+    } else {
+        cached_for_server(p.source.clone(), &p.first).map_err(|e| fail(&e))?
+    };
+    parent.set(session);
+    let first = scoped.provide_credentials().map_err(|e| fail(&e))?;
+    let source: Arc<dyn ProvideCredentials> = if p.server {
+        cached_for_server(Arc::new(scoped), &first).map_err(|e| fail(&e))?
+    } else {
+        Arc::new(scoped)
+    };
+    Ok(Prepared { source, first, ..p })
 }
 
 /// Everything resolved before the command starts.
@@ -472,7 +559,10 @@ struct Prepared {
     first: Credentials,
     region: Option<String>,
     profile: String,
+    /// Served from a local endpoint (`--server` or `--imds-server`).
     server: bool,
+    /// The endpoint is the IMDS one (`--imds-server`).
+    imds: bool,
 }
 
 fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
@@ -510,7 +600,13 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         .build()
         .map_err(|e| fail(&e))?;
     let profile = settings.profile.clone();
-    let server = v.switch("--server");
+    let imds = v.switch("--imds-server");
+    if imds && v.switch("--server") {
+        return Err(crate::errors::param(
+            "--server and --imds-server are two ways to serve the credentials: choose one",
+        ));
+    }
+    let server = v.switch("--server") || imds;
     if server && let Some((keys, mut hops)) = mfa_role_chain(&settings) {
         if let (Some(d), Some(last)) = (role_duration, hops.last_mut()) {
             last.duration_seconds = Some(d);
@@ -524,6 +620,7 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
             region,
             profile,
             server,
+            imds,
         });
     }
     let Some(chain) = sts.credentials_provider().cloned() else {
@@ -570,6 +667,7 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         region,
         profile,
         server,
+        imds,
     })
 }
 
@@ -623,6 +721,38 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
         apply(&mut command, change);
         return exec_or_spawn(command, &prog);
     }
+    if p.imds {
+        let running = match crate::imds_server::start(
+            p.source.clone(),
+            p.first.clone(),
+            IMDS_ROLE,
+            0,
+            crate::imds_server::DEFAULT_HOP_LIMIT,
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                return crate::errors::general(&format!(
+                    "sts exec: cannot start the IMDS server: {e}"
+                ));
+            }
+        };
+        let mut change = child_env(
+            &Handover::Imds { url: &running.url },
+            p.region.as_deref(),
+            account.as_deref(),
+            &p.profile,
+        );
+        // botocore sends instance metadata requests through HTTP_PROXY unless NO_PROXY names
+        // the host: the endpoint is on loopback, where no proxy can reach it.
+        for name in ["NO_PROXY", "no_proxy"] {
+            change
+                .set
+                .push((name, no_proxy_with_loopback(std::env::var(name).ok())));
+        }
+        apply(&mut command, change);
+        CHILD_OWNS_TERMINAL.store(true, Ordering::SeqCst);
+        return spawn_and_wait(command, &prog);
+    }
     let running = match crate::server::start(p.source.clone(), p.first.clone()) {
         Ok(s) => s,
         Err(e) => {
@@ -643,6 +773,15 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
     apply(&mut command, change);
     CHILD_OWNS_TERMINAL.store(true, Ordering::SeqCst);
     spawn_and_wait(command, &prog)
+}
+
+/// A `NO_PROXY` list with `127.0.0.1` in it.
+fn no_proxy_with_loopback(current: Option<String>) -> String {
+    match current.filter(|v| !v.trim().is_empty()) {
+        Some(v) if v.split(',').any(|h| h.trim() == "127.0.0.1") => v,
+        Some(v) => format!("{v},127.0.0.1"),
+        None => "127.0.0.1".to_owned(),
+    }
 }
 
 fn apply(command: &mut std::process::Command, change: EnvChange) {
@@ -708,7 +847,7 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
             return 128_i32.saturating_add(sig);
         }
     }
-    crate::EXIT_OTHER
+    crate::errors::EXIT_OTHER
 }
 
 #[cfg(test)]
@@ -770,6 +909,37 @@ mod tests {
         for k in ["AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "AWS_PROFILE"] {
             assert!(REMOVED.contains(&k));
         }
+    }
+
+    #[test]
+    fn the_imds_endpoint_is_never_proxied() {
+        assert_eq!(no_proxy_with_loopback(None), "127.0.0.1");
+        assert_eq!(no_proxy_with_loopback(Some(" ".into())), "127.0.0.1");
+        assert_eq!(
+            no_proxy_with_loopback(Some("example.com".into())),
+            "example.com,127.0.0.1"
+        );
+        assert_eq!(
+            no_proxy_with_loopback(Some("a, 127.0.0.1".into())),
+            "a, 127.0.0.1"
+        );
+        let e = child_env(
+            &Handover::Imds {
+                url: "http://127.0.0.1:1/",
+            },
+            None,
+            None,
+            "p",
+        );
+        for k in REMOVED_FOR_IMDS {
+            assert!(e.remove.contains(k), "{k}");
+        }
+        assert!(
+            e.set
+                .iter()
+                .any(|(k, v)| *k == "AWS_EC2_METADATA_SERVICE_ENDPOINT"
+                    && v == "http://127.0.0.1:1/")
+        );
     }
 
     #[test]

@@ -87,21 +87,30 @@ pub(crate) const EXPORT_CREDENTIALS: Command = Command {
         resolving the credentials needs one (assuming a role).\n\n\
         --format process prints the JSON of the credential_process protocol (Version 1), so \
         `credential_process = sts export-credentials --profile base --format process` lets \
-        another tool use these credentials. The output contains secrets: protect it.",
-    flags: &[with_choices(
-        flag(
-            "--format",
-            "",
-            Kind::Str,
-            false,
-            "The output format: process (default; the credential_process JSON), env (export \
+        another tool use these credentials. The output contains secrets: protect it.\n\n\
+        With --scope-policy, --scope-duration or --scope-description, the credentials printed \
+        are scoped down with GetScopedCredentials (as sts exec scopes them): allowed only what \
+        both the session and the policy allow, never wider, with the same identity; long-term \
+        keys get a GetSessionToken session first, and the call goes to the regional endpoint.",
+    flags: &[
+        with_choices(
+            flag(
+                "--format",
+                "",
+                Kind::Str,
+                false,
+                "The output format: process (default; the credential_process JSON), env (export \
              AWS_...= lines), env-no-export (AWS_...= lines), powershell ($Env:AWS_...='...'), \
              windows-cmd (set AWS_...=; refused for values cmd.exe would interpret), fish \
              (set -gx AWS_... \"...\") or json (the credential_process JSON without Version).",
-            "one of process, env, env-no-export, powershell, windows-cmd, fish, json",
+                "one of process, env, env-no-export, powershell, windows-cmd, fish, json",
+            ),
+            FORMATS,
         ),
-        FORMATS,
-    )],
+        crate::scope::POLICY,
+        crate::scope::DURATION,
+        crate::scope::DESCRIPTION,
+    ],
     output: &[
         out("Version", "integer", "Always 1 (process format only)."),
         out("AccessKeyId", "string", "The access key id."),
@@ -135,8 +144,17 @@ fn export(settings: &Settings, v: &Values) -> Result<String, Error> {
             format!("must be one of {}, got {format:?}", FORMATS.join(", ")),
         ));
     }
+    let scope =
+        crate::scope::from_flags(v, &format!("sts export-credentials: {}", settings.profile))?;
     let mfa = Some(mfa_provider(crate::prompt_mfa_code));
-    let c = settings.credentials_provider(mfa).provide_credentials()?;
+    let chain = settings.credentials_provider(mfa);
+    let c = match scope {
+        None => chain.provide_credentials()?,
+        Some(scope) => {
+            let sts = crate::scope::regional_client(None, settings)?;
+            crate::scope::scoped(chain, &scope, sts)?.provide_credentials()?
+        }
+    };
     render(&c, &format)
 }
 

@@ -52,7 +52,7 @@ pub(crate) struct Running {
 }
 
 /// 32 bytes from the system's secure random source, base64url.
-fn new_token() -> io::Result<SecretString> {
+pub(crate) fn new_token() -> io::Result<SecretString> {
     use ring::rand::SecureRandom;
     let mut b = zeroize::Zeroizing::new([0u8; 32]);
     ring::rand::SystemRandom::new()
@@ -249,6 +249,51 @@ impl Open {
     }
 }
 
+/// What a server answers: the status, the content type, extra header lines (each ending in
+/// `\r\n`) and the body (which may hold credentials).
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub headers: String,
+    pub body: SecretString,
+}
+
+/// The answers of one kind of endpoint; [`serve_with`] does the rest (threads, deadlines, caps).
+pub(crate) trait Responder: Send + Sync {
+    /// The answer to a request head, within `answer_by`.
+    fn respond(&self, head: &str, answer_by: Instant) -> Reply;
+    /// The answer when no head could be read (`status` 400, 408 or 431).
+    fn refuse(&self, status: u16) -> Reply;
+}
+
+/// The container endpoint's answers: the token, then `GET` of [`PATH`].
+struct Container {
+    token: Arc<SecretString>,
+    served: Arc<Served>,
+}
+
+impl Responder for Container {
+    fn respond(&self, head: &str, answer_by: Instant) -> Reply {
+        let (status, body) = answer(head, &self.token, || self.served.current(answer_by));
+        let headers = if status == 405 { "Allow: GET\r\n" } else { "" };
+        Reply {
+            status,
+            content_type: "application/json",
+            headers: headers.to_owned(),
+            body,
+        }
+    }
+
+    fn refuse(&self, status: u16) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json",
+            headers: String::new(),
+            body: error_body(status_text(status)),
+        }
+    }
+}
+
 /// Accepts connections for ever and serves each on a thread of its own, within `deadline`, at
 /// most `max_open` at once.
 pub(crate) fn serve(
@@ -258,6 +303,22 @@ pub(crate) fn serve(
     deadline: Duration,
     max_open: usize,
 ) {
+    let responder = Arc::new(Container {
+        token: token.clone(),
+        served: served.clone(),
+    });
+    serve_with(listener, responder, deadline, max_open, None);
+}
+
+/// [`serve`] for any [`Responder`]; `ttl` sets the IP time to live (hop limit) of each
+/// connection's packets when given.
+pub(crate) fn serve_with(
+    listener: &TcpListener,
+    responder: Arc<dyn Responder>,
+    deadline: Duration,
+    max_open: usize,
+    ttl: Option<u32>,
+) {
     let open: Arc<Mutex<Open>> = Arc::default();
     for stream in listener.incoming() {
         let Ok(stream) = stream else {
@@ -266,16 +327,19 @@ pub(crate) fn serve(
             std::thread::sleep(Duration::from_millis(10));
             continue;
         };
+        if let Some(ttl) = ttl {
+            let _ = stream.set_ttl(ttl);
+        }
         let Ok(id) = lock(&open).admit(&stream, max_open) else {
             continue;
         };
-        let (token, served, open2) = (token.clone(), served.clone(), open.clone());
+        let (responder, open2) = (responder.clone(), open.clone());
         let spawned = std::thread::Builder::new()
             .name("sts-credential-conn".into())
             .stack_size(STACK)
             .spawn(move || {
                 // A client that vanished or stalled affects its own connection only.
-                let _ = handle(stream, &token, &served, deadline);
+                let _ = handle(stream, &*responder, deadline);
                 lock(&open2).remove(id);
             });
         if spawned.is_err() {
@@ -304,23 +368,22 @@ fn write_within(stream: &mut TcpStream, bytes: &[u8], until: Instant) -> io::Res
     Ok(())
 }
 
-fn handle(
-    mut stream: TcpStream,
-    token: &SecretString,
-    served: &Served,
-    deadline: Duration,
-) -> io::Result<()> {
+fn handle(mut stream: TcpStream, responder: &dyn Responder, deadline: Duration) -> io::Result<()> {
     let until = Instant::now() + deadline;
     // The last tenth of the deadline is for the answer (a 408 too).
     let answer_by = until.checked_sub(deadline / 10).unwrap_or(until);
-    let (status, body) = match read_head(&mut stream, answer_by) {
-        Ok(head) => answer(&head, token, || served.current(answer_by)),
-        Err(status) => (status, error_body(status_text(status))),
+    let Reply {
+        status,
+        content_type,
+        headers,
+        body,
+    } = match read_head(&mut stream, answer_by) {
+        Ok(head) => responder.respond(&head, answer_by),
+        Err(status) => responder.refuse(status),
     };
-    let allow = if status == 405 { "Allow: GET\r\n" } else { "" };
     let head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\n{allow}Connection: close\r\n\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\n{headers}Connection: close\r\n\r\n",
         status_text(status),
         body.len()
     );
@@ -398,10 +461,11 @@ fn find_blank_line(buf: &[u8]) -> Option<usize> {
     }
 }
 
-fn status_text(status: u16) -> &'static str {
+pub(crate) fn status_text(status: u16) -> &'static str {
     match status {
         200 => "OK",
         400 => "Bad Request",
+        401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",

@@ -242,10 +242,19 @@ fn resolve_base_with(
             profile,
             command,
             account_id,
-        } => ProcessProvider::from_command(command.clone())
-            .account_id(account_id.clone())
-            .name(format!("profile:{profile}"))
-            .provide_credentials(),
+        } => {
+            // `aws_signing_helper credential-process ...`: served natively when it can be.
+            #[cfg(feature = "client")]
+            if let Some(p) =
+                super::roles_anywhere::for_credential_process(command, env, profiles().as_deref())?
+            {
+                return p.provide_credentials();
+            }
+            ProcessProvider::from_command(command.clone())
+                .account_id(account_id.clone())
+                .name(format!("profile:{profile}"))
+                .provide_credentials()
+        }
         BaseSource::Named(NamedSource::Environment) => {
             EnvironmentProvider::new(env.clone()).provide_credentials()
         }

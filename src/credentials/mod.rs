@@ -4,7 +4,9 @@
 //! (`credential_process`), [`CachedProvider`] (wraps any provider), the shared config files
 //! ([`ProfileSet`], read by the [`DefaultChain`]), and behind the `client` feature the STS-backed
 //! `AssumeRoleProvider` and `WebIdentityProvider` (auto-refreshing), `ContainerProvider`,
-//! `ImdsProvider`, `SsoProvider`, `SsoTokenProvider`, `LoginProvider` and the `StsRoleAssumer`
+//! `ImdsProvider`, `SsoProvider`, `SsoTokenProvider`, `LoginProvider`, `RolesAnywhereProvider`
+//! (IAM Roles Anywhere, from an X.509 certificate), `ScopedProvider` (less for a child, with
+//! GetScopedCredentials) and the `StsRoleAssumer`
 //! that lets the chain follow `role_arn` profiles. Anything else plugs in by implementing
 //! [`ProvideCredentials`].
 
@@ -35,6 +37,10 @@ pub(crate) mod profile;
 mod pyjson;
 #[cfg(feature = "client")]
 mod refresh_lock;
+#[cfg(feature = "client")]
+pub(crate) mod roles_anywhere;
+#[cfg(feature = "client")]
+pub(crate) mod scoped;
 mod sha1;
 #[cfg(feature = "client")]
 pub(crate) mod sso;
@@ -74,6 +80,10 @@ pub use mfa::MfaTokenProvider;
 pub use plan::SsoSource;
 pub use process::ProcessProvider;
 pub use profile::{ProfileSet, Section};
+#[cfg(feature = "client")]
+pub use roles_anywhere::{RolesAnywhereProvider, RolesAnywhereProviderBuilder};
+#[cfg(feature = "client")]
+pub use scoped::{ScopedProvider, ScopedProviderBuilder};
 #[cfg(feature = "client")]
 pub use sso::SsoProvider;
 #[cfg(feature = "client")]

@@ -10,10 +10,17 @@ mod console_services;
 mod exec;
 mod exec_duration;
 mod fake;
+#[path = "../../../tests/fake_rolesanywhere/mod.rs"]
+mod fake_rolesanywhere;
+#[path = "../../../tests/fake_scoped/mod.rs"]
+mod fake_scoped;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
+mod imds;
 mod login;
 mod mfa_login;
+mod rolesanywhere;
+mod scoped;
 mod server;
 mod server_hostile;
 mod server_mfa;
@@ -126,10 +133,15 @@ fn help_pages_match_golden_files() {
         "assume",
         "shell-init",
         "configure",
+        "rolesanywhere credential-process",
+        "rolesanywhere sign-string",
+        "rolesanywhere read-certificate-data",
+        "rolesanywhere serve",
     ] {
-        let o = run(sts(&h, &[], &[name, "help"]));
+        let words: Vec<&str> = name.split(' ').chain(["help"]).collect();
+        let o = run(sts(&h, &[], &words));
         assert_eq!(code(&o), 0, "{}", stderr(&o));
-        golden(&format!("{name}.help.txt"), &stdout(&o));
+        golden(&format!("{}.help.txt", name.replace(' ', "-")), &stdout(&o));
     }
 }
 
@@ -138,7 +150,7 @@ fn completion_scripts_offer_the_new_commands_and_switches() {
     let h = home("completion", "", "");
     let bash = stdout(&run(sts(&h, &[], &["completion", "bash"])));
     for want in [
-        "exec) COMPREPLY=($(compgen -W \"--duration-seconds --no-session --server --force help",
+        "exec) COMPREPLY=($(compgen -W \"--duration-seconds --no-session --server --imds-server --force --scope-policy --scope-duration --scope-description help",
         "console) COMPREPLY=($(compgen -W \"--duration-seconds --destination --service --logout-first --print help",
         "assume) COMPREPLY=($(compgen -W \"--unset --shell help $globals $(command sts configure list-profiles 2>/dev/null)\"",
         "shell-init) COMPREPLY=($(compgen -W \" help $globals bash zsh fish powershell\"",
