@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+pub(crate) mod assume_role;
 mod from_settings;
+pub(crate) mod sts_assumer;
 
 pub use crate::engine::{
     AttemptHook, AttemptRecord, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryDecision,

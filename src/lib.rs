@@ -27,12 +27,14 @@ mod clock;
 pub mod credentials;
 pub mod endpoint;
 pub mod engine;
+mod env;
 pub mod error;
 mod files;
 mod hex;
 mod json;
 pub mod ops;
 pub mod presign;
+mod profile;
 mod query;
 mod redact;
 pub mod retry;
@@ -124,11 +126,11 @@ pub mod __private {
         #[cfg(feature = "client")]
         /// The STS-backed role and web identity providers.
         pub mod assume_role {
-            pub use crate::credentials::assume_role::*;
+            pub use crate::client::assume_role::*;
         }
         /// The caching provider and its clock.
         pub mod cache {
-            pub use crate::credentials::cache::*;
+            pub use crate::credentials::cached::*;
         }
         /// The default chain and role-chain execution.
         pub mod chain {
@@ -145,11 +147,11 @@ pub mod __private {
         #[cfg(feature = "client")]
         /// The container credentials provider.
         pub mod container {
-            pub use crate::credentials::container::*;
+            pub use crate::credentials::providers::container::*;
         }
         /// The injectable environment and platform rules.
         pub mod env {
-            pub use crate::credentials::env::*;
+            pub use crate::env::*;
         }
         /// Console federation sign-in.
         pub mod federation {
@@ -158,7 +160,7 @@ pub mod __private {
         #[cfg(feature = "client")]
         /// The IMDS provider.
         pub mod imds {
-            pub use crate::credentials::imds::*;
+            pub use crate::credentials::providers::imds::*;
         }
         #[cfg(feature = "client")]
         /// `aws login` sessions.
@@ -172,7 +174,7 @@ pub mod __private {
         }
         /// MFA code providers.
         pub mod mfa {
-            pub use crate::credentials::mfa::*;
+            pub use crate::credentials::providers::mfa::*;
         }
         /// Role-chain planning from profiles.
         pub mod plan {
@@ -180,30 +182,30 @@ pub mod __private {
         }
         /// `credential_process`.
         pub mod process {
-            pub use crate::credentials::process::*;
+            pub use crate::credentials::providers::process::*;
         }
         /// The shared config and credentials file parser.
         pub mod profile {
-            pub use crate::credentials::profile::*;
+            pub use crate::profile::*;
         }
         #[cfg(feature = "client")]
         /// IAM Identity Center role credentials.
         pub mod sso {
-            pub use crate::credentials::sso::*;
+            pub use crate::credentials::providers::sso::*;
         }
         #[cfg(feature = "client")]
         /// SSO OIDC tokens.
         pub mod sso_token {
-            pub use crate::credentials::sso_token::*;
+            pub use crate::credentials::providers::sso_token::*;
         }
         #[cfg(feature = "client")]
         /// The STS role assumer of profile plans.
         pub mod sts_assumer {
-            pub use crate::credentials::sts_assumer::*;
+            pub use crate::client::sts_assumer::*;
         }
         /// Web identity token files.
         pub mod web_identity {
-            pub use crate::credentials::web_identity::*;
+            pub use crate::credentials::providers::web_identity::*;
         }
     }
     pub use crate::sealed::Sealed;

@@ -39,8 +39,8 @@ pub(crate) mod property;
 
 use crate::Error;
 use crate::credentials::cli_cache::CliCache;
-use crate::credentials::env::{Env, Platform};
-use crate::credentials::profile::{FileLocations, ProfileSet, Section};
+use crate::env::{Env, Platform};
+use crate::profile::{FileLocations, ProfileSet, Section};
 use crate::retry::RetryConfig;
 use property::{
     APP_ID, CA_BUNDLE, MAX_ATTEMPTS, NEW_RETRIES_2026, Property, REGION, RETRY_MODE,

@@ -169,7 +169,9 @@ impl Endpoint {
         let host = url.host.trim_start_matches('[').trim_end_matches(']');
         let ip = host.parse::<IpAddr>().ok();
         let link_local = match (plain, ip) {
-            (PlainHttp::Container, Some(ip)) => crate::credentials::container::is_allowed_ip(ip),
+            (PlainHttp::Container, Some(ip)) => {
+                crate::credentials::providers::container::is_allowed_ip(ip)
+            }
             (PlainHttp::Imds, Some(ip)) => is_imds_ip(ip),
             (PlainHttp::Container, None) if url.scheme == "http" && !url.is_loopback() => {
                 resolves_only_to_container(host, url.port.unwrap_or(80))
@@ -210,7 +212,7 @@ fn resolves_only_to_container(host: &str, port: u16) -> bool {
         !addrs.is_empty()
             && addrs
                 .iter()
-                .all(|a| crate::credentials::container::is_allowed_ip(a.ip()))
+                .all(|a| crate::credentials::providers::container::is_allowed_ip(a.ip()))
     })
 }
 

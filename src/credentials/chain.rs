@@ -8,17 +8,17 @@
 //! Role assumption (profile `role_arn` hops and web identity) needs STS. It goes through the
 //! [`RoleAssumer`] hook; without one, such profiles fail with a clear message.
 
-use super::env::Env;
-#[cfg(feature = "client")]
-use super::env::Platform;
-use super::environment::EnvironmentProvider;
 use super::plan::{self, BaseSource, NamedSource, ProfileChain, RoleHop};
-use super::process::ProcessProvider;
-use super::profile::ProfileSet;
-use super::web_identity::WebIdentityConfig;
 use super::{Credentials, ProvideCredentials};
 use crate::Error;
+use crate::credentials::providers::env_vars::EnvironmentProvider;
+use crate::credentials::providers::process::ProcessProvider;
+use crate::credentials::providers::web_identity::WebIdentityConfig;
+use crate::env::Env;
+#[cfg(feature = "client")]
+use crate::env::Platform;
 use crate::error::CredentialsError;
+use crate::profile::ProfileSet;
 #[cfg(feature = "client")]
 use crate::settings::property::{CA_BUNDLE, REGION, USE_DUAL_STACK, USE_FIPS};
 use std::fmt;
@@ -91,7 +91,7 @@ pub struct PlanContext {
     /// The loaded profile files, if already read.
     pub profiles: Option<Arc<ProfileSet>>,
     /// The clock for IMDS static stability and the SSO token expiry check.
-    pub clock: Option<super::cache::Clock>,
+    pub clock: Option<crate::credentials::cached::Clock>,
     /// The AWS CLI's credential cache for SSO role credentials (off when `None`).
     pub cli_cache: Option<super::cli_cache::CliCache>,
 }
@@ -153,7 +153,7 @@ pub fn execute_plan_with(
                     let mut config: WebIdentityConfig = w.clone().into();
                     config.token_file = env.expand_home(
                         &w.token_file.to_string_lossy(),
-                        super::env::Platform::current(),
+                        crate::env::Platform::current(),
                         "web identity token file",
                     )?;
                     a.assume_role_with_web_identity(&config)?
@@ -248,12 +248,13 @@ fn resolve_base_with(
         }
         #[cfg(feature = "client")]
         BaseSource::Named(NamedSource::EcsContainer) => {
-            super::container::ContainerProvider::from_env(env)?.provide_credentials()
+            crate::credentials::providers::container::ContainerProvider::from_env(env)?
+                .provide_credentials()
         }
         #[cfg(feature = "client")]
         BaseSource::Named(NamedSource::Ec2InstanceMetadata) => {
             let set = profiles();
-            let mut p = super::imds::ImdsProvider::from_env(
+            let mut p = crate::credentials::providers::imds::ImdsProvider::from_env(
                 env,
                 set.as_deref().and_then(ProfileSet::selected),
             )?;
@@ -282,7 +283,7 @@ fn resolve_base_with(
                     env.get("AWS_ENDPOINT_URL_SSO_OIDC"),
                 ),
             };
-            let mut p = super::sso::SsoProvider::new(s.clone(), &home)
+            let mut p = crate::credentials::providers::sso::SsoProvider::new(s.clone(), &home)
                 .endpoint(endpoint)
                 .oidc_endpoint(oidc)
                 .transport(provider_transport(env, set.as_deref())?);
@@ -489,12 +490,12 @@ impl ChainStep for ContainerStep {
         "container".to_owned()
     }
     fn attempt(&self) -> StepResult {
-        if !super::container::is_configured(&self.0) {
+        if !crate::credentials::providers::container::is_configured(&self.0) {
             return StepResult::NotConfigured(
                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set".to_owned(),
             );
         }
-        match super::container::ContainerProvider::from_env(&self.0)
+        match crate::credentials::providers::container::ContainerProvider::from_env(&self.0)
             .and_then(|p| p.provide_credentials())
         {
             Ok(c) => StepResult::Found(c),
@@ -507,8 +508,9 @@ impl ChainStep for ContainerStep {
 struct ImdsStep {
     env: Env,
     profiles: Arc<SharedProfiles>,
-    clock: Option<super::cache::Clock>,
-    provider: std::sync::OnceLock<Result<super::imds::ImdsProvider, String>>,
+    clock: Option<crate::credentials::cached::Clock>,
+    provider:
+        std::sync::OnceLock<Result<crate::credentials::providers::imds::ImdsProvider, String>>,
 }
 
 #[cfg(feature = "client")]
@@ -524,13 +526,13 @@ impl ChainStep for ImdsStep {
         "imds".to_owned()
     }
     fn attempt(&self) -> StepResult {
-        if super::imds::is_disabled(&self.env) {
+        if crate::credentials::providers::imds::is_disabled(&self.env) {
             return StepResult::NotConfigured("disabled by AWS_EC2_METADATA_DISABLED".to_owned());
         }
         // One provider for the chain's life, so static stability can remember the last credentials.
         let p = self.provider.get_or_init(|| {
             let set = self.profiles.get().ok();
-            super::imds::ImdsProvider::from_env(
+            crate::credentials::providers::imds::ImdsProvider::from_env(
                 &self.env,
                 set.as_deref().and_then(ProfileSet::selected),
             )
@@ -552,8 +554,12 @@ impl ChainStep for ImdsStep {
                         matches!(
                             ce.source.as_deref(),
                             Some(Error::Transport { .. } | Error::Timeout { .. })
-                        ) || ce.message.starts_with(super::imds::NO_ROLE)
-                            || ce.message.starts_with(super::imds::FORBIDDEN)
+                        ) || ce
+                            .message
+                            .starts_with(crate::credentials::providers::imds::NO_ROLE)
+                            || ce
+                                .message
+                                .starts_with(crate::credentials::providers::imds::FORBIDDEN)
                     }
                     Error::Transport { .. } | Error::Timeout { .. } => true,
                     _ => false,
@@ -574,7 +580,7 @@ pub struct DefaultChainBuilder {
     assumer: Option<Arc<dyn RoleAssumer>>,
     profiles: Option<Arc<ProfileSet>>,
     skip_environment: bool,
-    clock: Option<super::cache::Clock>,
+    clock: Option<crate::credentials::cached::Clock>,
     cli_cache: Option<super::cli_cache::CliCache>,
 }
 
@@ -613,7 +619,7 @@ impl DefaultChainBuilder {
 
     /// Uses `clock` for IMDS static stability and SSO token expiry (tests replaying recordings).
     #[must_use]
-    pub fn clock(mut self, clock: super::cache::Clock) -> Self {
+    pub fn clock(mut self, clock: crate::credentials::cached::Clock) -> Self {
         self.clock = Some(clock);
         self
     }

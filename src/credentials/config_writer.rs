@@ -179,7 +179,7 @@ pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Resul
         };
     let mode = std::fs::metadata(&target).ok().map(|m| m.permissions());
     let text = update(existing.as_deref(), section, values);
-    super::cache_io::write_atomic_with(&target, text.as_bytes(), mode)
+    crate::credentials::cli_cache::cache_io::write_atomic_with(&target, text.as_bytes(), mode)
         .map_err(|e| Error::config(format!("cannot write {}: {e}", target.display())))
 }
 

@@ -23,11 +23,11 @@
 //! in `Debug`, and no error message contains them.
 
 use super::Credentials;
-use super::cache_io;
-use super::dpop::DpopKey;
 use super::login::{self, MAX_TOKEN_FILE_BYTES};
-use super::pyjson::{self, Style};
-use super::token_http::{self, Timeouts};
+use crate::credentials::cli_cache::cache_io;
+use crate::credentials::cli_cache::pyjson::{self, Style};
+use crate::credentials::login::dpop::DpopKey;
+use crate::credentials::providers::token_http::{self, Timeouts};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::presign::base64;

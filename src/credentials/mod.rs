@@ -8,70 +8,44 @@
 //! that lets the chain follow `role_arn` profiles. Anything else plugs in by implementing
 //! [`ProvideCredentials`].
 
-#[cfg(feature = "client")]
-pub(crate) mod assume_role;
-pub(crate) mod cache;
-mod cache_io;
+pub(crate) mod cached;
 pub(crate) mod chain;
 pub(crate) mod cli_cache;
 pub(crate) mod config_writer;
-#[cfg(feature = "client")]
-pub(crate) mod container;
-#[cfg(feature = "client")]
-mod dpop;
-pub(crate) mod env;
-pub(crate) mod environment;
 pub(crate) mod federation;
-#[cfg(feature = "client")]
-pub(crate) mod imds;
 #[cfg(feature = "client")]
 pub(crate) mod login;
 #[cfg(feature = "client")]
 pub(crate) mod login_flow;
-pub(crate) mod mfa;
 pub(crate) mod plan;
-pub(crate) mod process;
-pub(crate) mod profile;
-mod pyjson;
-#[cfg(feature = "client")]
-mod refresh_lock;
-mod sha1;
-#[cfg(feature = "client")]
-pub(crate) mod sso;
-#[cfg(feature = "client")]
-pub(crate) mod sso_token;
-#[cfg(feature = "client")]
-pub(crate) mod sts_assumer;
-#[cfg(feature = "client")]
-mod token_http;
-pub(crate) mod web_identity;
+pub(crate) mod providers;
 
 #[cfg(feature = "client")]
-pub use assume_role::{
+pub use crate::client::assume_role::{
     AssumeRoleProvider, AssumeRoleProviderBuilder, WebIdentityProvider, WebIdentityProviderBuilder,
 };
-pub use cache::{CachedProvider, Clock};
+#[cfg(feature = "client")]
+pub use crate::client::sts_assumer::StsRoleAssumer;
+pub use crate::env::Env;
+pub use crate::profile::{ProfileSet, Section};
+pub use cached::{CachedProvider, Clock};
 pub use chain::{DefaultChain, DefaultChainBuilder, RoleAssumer};
 pub use cli_cache::CliCache;
 #[cfg(feature = "client")]
-pub use container::ContainerProvider;
-pub use env::Env;
-pub use environment::EnvironmentProvider;
-#[cfg(feature = "client")]
-pub use imds::ImdsProvider;
-#[cfg(feature = "client")]
 pub use login::LoginProvider;
-pub use mfa::MfaTokenProvider;
 pub use plan::SsoSource;
-pub use process::ProcessProvider;
-pub use profile::{ProfileSet, Section};
 #[cfg(feature = "client")]
-pub use sso::SsoProvider;
+pub use providers::container::ContainerProvider;
+pub use providers::env_vars::EnvironmentProvider;
 #[cfg(feature = "client")]
-pub use sso_token::{SsoToken, SsoTokenProvider};
+pub use providers::imds::ImdsProvider;
+pub use providers::mfa::MfaTokenProvider;
+pub use providers::process::ProcessProvider;
 #[cfg(feature = "client")]
-pub use sts_assumer::StsRoleAssumer;
-pub use web_identity::WebIdentityConfig;
+pub use providers::sso::SsoProvider;
+#[cfg(feature = "client")]
+pub use providers::sso_token::{SsoToken, SsoTokenProvider};
+pub use providers::web_identity::WebIdentityConfig;
 
 use crate::Error;
 use crate::secret::SecretString;

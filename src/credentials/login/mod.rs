@@ -19,18 +19,20 @@
 //! - **Errors** say what to run: an expired session or changed password asks for `aws login`, a
 //!   missing `signin:CreateOAuth2Token` permission says so.
 
-use super::cache::{Clock, system_clock};
-use super::cache_io;
-use super::dpop::DpopKey;
-use super::env::{Env, Platform};
-use super::pyjson::{self, Style};
-use super::refresh_lock;
-use super::token_http::{self, Timeouts};
-use super::{Credentials, ProvideCredentials};
+pub(crate) mod dpop;
+
+use crate::credentials::cached::{Clock, system_clock};
+use crate::credentials::cli_cache::cache_io;
+use crate::credentials::cli_cache::pyjson::{self, Style};
+use crate::credentials::providers::refresh_lock;
+use crate::credentials::providers::token_http::{self, Timeouts};
+use crate::credentials::{Credentials, ProvideCredentials};
+use crate::env::{Env, Platform};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::transport::TransportConfig;
 use crate::{Error, SecretString};
+use dpop::DpopKey;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -211,12 +213,13 @@ fn parse_token_file(text: &str, path: &Path, hint: &str) -> Result<TokenFile, Er
     };
     let at = top.get("accessToken").unwrap_or(&Value::Null);
     let expires_text = field(at, "expiresAt")?;
-    let expires_at = super::cli_cache::parse_expiration(&expires_text).ok_or_else(|| {
-        err(format!(
-            "the login cache {} has an expiresAt that is not a timestamp; {hint}",
-            path.display()
-        ))
-    })?;
+    let expires_at =
+        crate::credentials::cli_cache::parse_expiration(&expires_text).ok_or_else(|| {
+            err(format!(
+                "the login cache {} has an expiresAt that is not a timestamp; {hint}",
+                path.display()
+            ))
+        })?;
     let mut credentials = Credentials::new(
         field(at, "accessKeyId")?,
         SecretString::new(field(at, "secretAccessKey")?),
@@ -368,7 +371,7 @@ fn refreshed_document(
     }
     access.push((
         "expiresAt".to_owned(),
-        Value::String(super::cli_cache::timestamp(r.expires_at, "Z")),
+        Value::String(crate::credentials::cli_cache::timestamp(r.expires_at, "Z")),
     ));
     let mut out: Vec<(String, Value)> = Vec::with_capacity(doc.len());
     let put = |k: &str, v: Value, out: &mut Vec<(String, Value)>| match out
@@ -878,7 +881,7 @@ mod tests {
             r#"{{"accessToken": {{"accessKeyId": "{key_id}", "secretAccessKey": "s",
                 "sessionToken": "t", "accountId": "012345678901", "expiresAt": "{}"}},
                 "clientId": "c", "refreshToken": "{refresh}", "dpopKey": "not a key"}}"#,
-            super::super::cli_cache::timestamp(expires, "Z")
+            crate::credentials::cli_cache::timestamp(expires, "Z")
         )
     }
 

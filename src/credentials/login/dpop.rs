@@ -7,7 +7,7 @@
 //! `{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","x":..,"y":..,"crv":"P-256"}}` and
 //! `{"htm":..,"htu":..,"iat":..,"jti":<uuid4>}`, compact JSON, base64url without padding.
 
-use super::pyjson;
+use crate::credentials::cli_cache::pyjson;
 use crate::presign::base64;
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
@@ -208,7 +208,7 @@ impl DpopKey {
         self.rng
             .fill(&mut b)
             .map_err(|_| KeyError("no secure random numbers"))?;
-        Ok(super::login_flow::uuid4(b))
+        Ok(crate::credentials::login_flow::uuid4(b))
     }
 
     /// The `DPoP` header value for a `htm` request to `htu` at Unix time `iat`, with `jti`.

@@ -1,11 +1,11 @@
 //! The STS-backed providers [`AssumeRoleProvider`] and [`WebIdentityProvider`].
 
-use super::cli_cache::{self, CliCache};
-use super::mfa::{MfaTokenProvider, fetch_code};
-use super::web_identity::WebIdentityConfig;
-use super::{CachedProvider, Credentials, ProvideCredentials};
 use crate::Error;
 use crate::client::Sts;
+use crate::credentials::cli_cache::{self, CliCache};
+use crate::credentials::providers::mfa::{MfaTokenProvider, fetch_code};
+use crate::credentials::providers::web_identity::WebIdentityConfig;
+use crate::credentials::{CachedProvider, Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use crate::json::Value;
 use crate::ops::{AssumeRole, AssumeRoleWithWebIdentity, AssumedRoleUser, PolicyDescriptor, Tag};
@@ -37,7 +37,9 @@ pub(crate) fn assume_role_with_user(
     let user = out.assumed_role_user.take();
     let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = user.as_ref().and_then(|u| super::account_of_arn(&u.arn));
+        c.account_id = user
+            .as_ref()
+            .and_then(|u| crate::credentials::account_of_arn(&u.arn));
     }
     Ok((c, user))
 }
@@ -82,7 +84,9 @@ pub(crate) fn web_identity_with_user(
     let user = out.assumed_role_user.take();
     let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = user.as_ref().and_then(|u| super::account_of_arn(&u.arn));
+        c.account_id = user
+            .as_ref()
+            .and_then(|u| crate::credentials::account_of_arn(&u.arn));
     }
     Ok((c, user))
 }
@@ -257,7 +261,7 @@ impl AssumeRoleProviderBuilder {
     /// Shares sessions through the AWS CLI's credential cache (`~/.aws/cli/cache`): a session with
     /// at least 15 minutes left is reused (no STS call, no MFA prompt) and new ones are written
     /// there. Off by default: the cache keeps live session credentials on disk (see the
-    /// [security note](super::CliCache)).
+    /// [security note](crate::credentials::CliCache)).
     #[must_use]
     pub fn file_cache(mut self, cache: CliCache) -> Self {
         self.file_cache = Some(cache);
@@ -485,7 +489,7 @@ impl WebIdentityProviderBuilder {
 
     /// Shares sessions through the AWS CLI's credential cache, as
     /// [`AssumeRoleProviderBuilder::file_cache`] does (off by default; see the
-    /// [security note](super::CliCache)).
+    /// [security note](crate::credentials::CliCache)).
     #[must_use]
     pub fn file_cache(mut self, cache: CliCache) -> Self {
         self.file_cache = Some(cache);

@@ -16,8 +16,8 @@
 //! assert_eq!(set.services("my").unwrap().sub_properties("sts"), vec![("endpoint_url".to_owned(), "http://localhost:4566".to_owned())]);
 //! ```
 
-use super::env::{Env, Platform};
 use crate::Error;
+use crate::env::{Env, Platform};
 use crate::error::FileProblem;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

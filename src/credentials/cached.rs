@@ -19,8 +19,8 @@
 //! - All window arithmetic is on durations between the expiration and "now", saturating: no
 //!   expiration (year -9999 or 9999) and no setting (`Duration::MAX`) can make it overflow.
 
-use super::{Credentials, ProvideCredentials};
 use crate::Error;
+use crate::credentials::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

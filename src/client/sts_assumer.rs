@@ -5,18 +5,18 @@
 //! selected profile's `region`, else `us-east-1`. Endpoint, FIPS, dual-stack, retries, CA bundle
 //! and app id come from the template builder (the resolved [`crate::settings::Settings`]).
 
-use super::Credentials;
-use super::assume_role::{
+use crate::Error;
+use crate::client::assume_role::{
     CacheSlot, WebIdentityExtra, assume_role_with_user, default_session_name,
     web_identity_cache_key, web_identity_with_user,
 };
-use super::chain::RoleAssumer;
-use super::cli_cache::{CliCache, role_hop_cache_key};
-use super::mfa::{MfaTokenProvider, fetch_code};
-use super::plan::RoleHop;
-use super::web_identity::WebIdentityConfig;
-use crate::Error;
 use crate::client::{Sts, StsBuilder};
+use crate::credentials::Credentials;
+use crate::credentials::chain::RoleAssumer;
+use crate::credentials::cli_cache::{CliCache, role_hop_cache_key};
+use crate::credentials::plan::RoleHop;
+use crate::credentials::providers::mfa::{MfaTokenProvider, fetch_code};
+use crate::credentials::providers::web_identity::WebIdentityConfig;
 use crate::error::{CredentialsError, Rule, Violation};
 use crate::ops::AssumeRole;
 use std::collections::HashMap;
@@ -105,7 +105,7 @@ impl StsRoleAssumer {
 
     /// Reuses and writes sessions in the AWS CLI's credential cache (`~/.aws/cli/cache`), so `aws`
     /// and this crate share them and an MFA role prompts once per session. Off by default: the
-    /// cache keeps live session credentials on disk (see the [security note](super::CliCache)).
+    /// cache keeps live session credentials on disk (see the [security note](crate::credentials::CliCache)).
     #[must_use]
     pub fn cli_cache(mut self, cache: Option<CliCache>) -> Self {
         self.cli_cache = cache;
