@@ -36,6 +36,7 @@ pub mod ops;
 pub mod presign;
 mod profile;
 mod query;
+mod random;
 mod redact;
 pub mod retry;
 mod secret;

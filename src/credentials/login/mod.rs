@@ -600,7 +600,7 @@ impl LoginProvider {
         let endpoint = self.endpoint_url(file)?;
         let target = token_http::endpoint_for(&endpoint, "/v1/token")?;
         let htu = target.full.as_str();
-        let jti = key.uuid4().map_err(|e| err(e.to_string()))?;
+        let jti = crate::random::secure_uuid4().ok_or_else(|| err("no secure random numbers"))?;
         // `iat` is the wall clock the server checks proofs against, whatever clock `now` is from.
         let iat = OffsetDateTime::now_utc().unix_timestamp();
         let proof = key

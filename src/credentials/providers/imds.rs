@@ -14,11 +14,12 @@
 //! `log::warn!`.
 
 use crate::Error;
-use crate::credentials::cached::{Clock, jitter_up_to, system_clock};
+use crate::credentials::cached::{Clock, system_clock};
 use crate::credentials::{Credentials, ProvideCredentials};
 use crate::env::Env;
 use crate::error::CredentialsError;
 use crate::profile::Section;
+use crate::random::jitter_up_to;
 use crate::settings::property::{
     CA_BUNDLE, IMDS_ATTEMPTS, IMDS_DISABLED, IMDS_ENDPOINT, IMDS_ENDPOINT_MODE, IMDS_TIMEOUT,
 };
