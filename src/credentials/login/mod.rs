@@ -36,8 +36,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
 pub use token::{MAX_TOKEN_FILE_BYTES, cache_dir, cache_file, signin_endpoint};
-pub(crate) use token::{parse_refresh, refresh_error};
 use token::{TokenFile, err, parse_token_file, refresh_body, refreshed_document};
+pub(crate) use token::{parse_refresh, refresh_error};
 
 /// Credentials with less than this left are refreshed.
 pub const REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
