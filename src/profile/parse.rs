@@ -91,185 +91,248 @@ pub(super) fn parse_file_into(
     path: &Path,
     text: &str,
 ) -> Result<(), Error> {
-    // Bare `[default]` sections of a config file, applied at the end unless a `[profile default]`
-    // exists in the same file.
-    let mut bare_default: Option<Section> = None;
-    let mut prefixed_default = false;
-    let mut in_section = false;
-    // The section being read; `None` = an ignored section.
-    let mut current: Option<Current> = None;
-    // The current property: `Some(sub)` when it belongs to a kept section (`sub` = sub-property
-    // mode), `None` inside the property state when it is ignored.
-    let mut property: Option<Option<bool>> = None;
-    let budget = section_budget(text);
-    let mut spent = 0usize;
-    let mut close = |set: &mut ProfileSet, cur: Option<Current>| -> Result<(), Error> {
+    let mut parser = Parser {
+        set,
+        kind,
+        path,
+        in_section: false,
+        current: None,
+        property: Property::None,
+        bare_default: None,
+        prefixed_default: false,
+        budget: section_budget(text),
+        spent: 0,
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    for (i, raw) in text.split('\n').enumerate() {
+        parser.line(i + 1, raw.strip_suffix('\r').unwrap_or(raw))?;
+    }
+    parser.finish()
+}
+
+/// The property the next continuation line continues.
+#[derive(Clone, Copy)]
+enum Property {
+    /// None yet in this section: a continuation is an error.
+    None,
+    /// One of an ignored section, or with an invalid name: its continuations are skipped.
+    Ignored,
+    /// One that was kept; `sub` when its value was empty, so that its continuations are
+    /// sub-properties (`key = value`).
+    Kept {
+        /// Whether continuations are sub-properties.
+        sub: bool,
+    },
+}
+
+/// One file being read into a set, line by line. Each method is a part of the cross-SDK profile
+/// file rules: [`Parser::line`] sorts lines (blank, comment, continuation, section header,
+/// property), [`Parser::header`] opens a section, [`Parser::property`] and
+/// [`Parser::continuation`] fill it, [`Parser::close`] files it, [`Parser::finish`] ends the file.
+struct Parser<'a> {
+    set: &'a mut ProfileSet,
+    kind: FileKind,
+    path: &'a Path,
+    /// Whether a section header has been read (properties before the first are an error).
+    in_section: bool,
+    /// The section being read; `None` inside an ignored one.
+    current: Option<Current>,
+    property: Property,
+    /// The bare `[default]` sections of a config file, applied at the end unless a
+    /// `[profile default]` exists in the same file.
+    bare_default: Option<Section>,
+    prefixed_default: bool,
+    /// The memory the file's sections may take (see [`section_budget`]), and what they took.
+    budget: usize,
+    spent: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, line: usize, message: &str) -> Error {
+        file_error(self.path, line, message)
+    }
+
+    /// One line (without its line break), numbered from 1.
+    fn line(&mut self, lineno: usize, line: &str) -> Result<(), Error> {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        if line.starts_with([' ', '\t']) {
+            return self.continuation(lineno, line.trim());
+        }
+        let t = line.trim();
+        if t.starts_with(['#', ';']) {
+            return Ok(());
+        }
+        match t.strip_prefix('[') {
+            Some(rest) => self.header(lineno, rest),
+            None => self.property(lineno, t),
+        }
+    }
+
+    /// An indented line: the continuation of the property above, or one of its sub-properties
+    /// when its value was empty.
+    fn continuation(&mut self, lineno: usize, t: &str) -> Result<(), Error> {
+        if !self.in_section {
+            return Err(self.error(lineno, "Expected a profile definition"));
+        }
+        let sub = match self.property {
+            Property::None => {
+                return Err(
+                    self.error(lineno, "Expected a property definition, found continuation")
+                );
+            }
+            Property::Ignored => return Ok(()),
+            Property::Kept { sub } => sub,
+        };
+        if sub {
+            let Some((k, _)) = t.split_once('=') else {
+                return Err(self.error(lineno, "Expected an '=' sign defining a sub-property"));
+            };
+            if k.trim().is_empty() {
+                return Err(self.error(lineno, "Sub-property did not have a name"));
+            }
+        }
+        if let Some(cur) = self.current.as_mut() {
+            cur.section.continue_last(t);
+        }
+        Ok(())
+    }
+
+    /// A section header, `rest` following its `[`: closes the section before, and opens this one
+    /// unless the file does not keep it (`[foo]` in the config file, an invalid name).
+    fn header(&mut self, lineno: usize, rest: &str) -> Result<(), Error> {
+        let Some(close_at) = rest.find(']') else {
+            return Err(self.error(lineno, "Profile definition must end with ']'"));
+        };
+        let after = rest[close_at + 1..].trim();
+        if !after.is_empty() && !after.starts_with(['#', ';']) {
+            return Err(self.error(lineno, "Profile definition must end with ']'"));
+        }
+        let inner = rest[..close_at].trim();
+        self.in_section = true;
+        self.property = Property::None;
+        self.close()?;
+        let (kind, name, bare) = match self.kind {
+            FileKind::Credentials => (SectionKind::Profile, inner, false),
+            FileKind::Config => {
+                if let Some(n) = split_prefix(inner, "profile") {
+                    (SectionKind::Profile, n, false)
+                } else if let Some(n) = split_prefix(inner, "sso-session") {
+                    (SectionKind::SsoSession, n, false)
+                } else if let Some(n) = split_prefix(inner, "services") {
+                    (SectionKind::Services, n, false)
+                } else if inner == "default" {
+                    (SectionKind::Profile, inner, true)
+                } else {
+                    // `[foo]` in the config file is not a profile.
+                    return Ok(());
+                }
+            }
+        };
+        if !valid_name(name) {
+            return Ok(());
+        }
+        if self.kind == FileKind::Config
+            && kind == SectionKind::Profile
+            && name == "default"
+            && !bare
+        {
+            self.prefixed_default = true;
+        }
+        self.current = Some(Current {
+            line: lineno,
+            kind,
+            bare_default: bare,
+            section: Section::named(name.to_owned()),
+        });
+        Ok(())
+    }
+
+    /// A `key = value` line; kept when its section is and its name is valid.
+    fn property(&mut self, lineno: usize, t: &str) -> Result<(), Error> {
+        if !self.in_section {
+            return Err(self.error(lineno, "Expected a profile definition"));
+        }
+        let Some((k, v)) = t.split_once('=') else {
+            return Err(self.error(lineno, "Expected an '=' sign defining a property"));
+        };
+        let key = k.trim();
+        if key.is_empty() {
+            return Err(self.error(lineno, "Property did not have a name"));
+        }
+        let value = strip_value_comment(v).trim();
+        self.property = match self.current.as_mut() {
+            Some(cur) if valid_name(key) => {
+                if self.kind == FileKind::Credentials
+                    && matches!(key, "aws_access_key_id" | "aws_secret_access_key")
+                    && !value.is_empty()
+                    && !self
+                        .set
+                        .keys_in_credentials_file
+                        .contains(cur.section.name())
+                {
+                    self.set
+                        .keys_in_credentials_file
+                        .insert(cur.section.name().to_owned());
+                }
+                cur.section.push(key, value);
+                Property::Kept {
+                    sub: value.is_empty(),
+                }
+            }
+            _ => Property::Ignored,
+        };
+        Ok(())
+    }
+
+    /// Files the section being read into its map (merged with one of the same name), within the
+    /// file's memory budget; a bare `[default]` waits for the end of the file.
+    fn close(&mut self) -> Result<(), Error> {
         let Some(Current {
             line,
             kind,
-            bare_default: bare,
+            bare_default,
             section,
-        }) = cur
+        }) = self.current.take()
         else {
             return Ok(());
         };
-        if bare {
-            match &mut bare_default {
+        if bare_default {
+            match &mut self.bare_default {
                 Some(acc) => acc.merge(&section),
-                None => bare_default = Some(section),
+                None => self.bare_default = Some(section),
             }
             return Ok(());
         }
         let map = match kind {
-            SectionKind::Profile => &mut set.profiles,
-            SectionKind::SsoSession => &mut set.sso_sessions,
-            SectionKind::Services => &mut set.services,
+            SectionKind::Profile => &mut self.set.profiles,
+            SectionKind::SsoSession => &mut self.set.sso_sessions,
+            SectionKind::Services => &mut self.set.services,
         };
-        spent = spent.saturating_add(merge_into(map, section));
-        if spent > budget {
-            return Err(file_error(
-                path,
+        self.spent = self.spent.saturating_add(merge_into(map, section));
+        if self.spent > self.budget {
+            return Err(self.error(
                 line,
                 &format!(
                     "too many sections for the file's size: holding them would take more than \
-                     {budget} bytes of memory (8 times the file size + 4 MiB)"
+                     {} bytes of memory (8 times the file size + 4 MiB)",
+                    self.budget
                 ),
             ));
         }
         Ok(())
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    for (i, raw) in text.split('\n').enumerate() {
-        let lineno = i + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
-            continue;
-        }
-        if line.starts_with([' ', '\t']) {
-            if !in_section {
-                return Err(file_error(path, lineno, "Expected a profile definition"));
-            }
-            let Some(prop) = property else {
-                return Err(file_error(
-                    path,
-                    lineno,
-                    "Expected a property definition, found continuation",
-                ));
-            };
-            let t = line.trim();
-            let (Some(cur), Some(sub)) = (current.as_mut(), prop) else {
-                continue;
-            };
-            if sub {
-                let Some((k, _)) = t.split_once('=') else {
-                    return Err(file_error(
-                        path,
-                        lineno,
-                        "Expected an '=' sign defining a sub-property",
-                    ));
-                };
-                if k.trim().is_empty() {
-                    return Err(file_error(path, lineno, "Sub-property did not have a name"));
-                }
-            }
-            cur.section.continue_last(t);
-            continue;
-        }
-        let t = line.trim();
-        if t.starts_with(['#', ';']) {
-            continue;
-        }
-        if let Some(rest) = t.strip_prefix('[') {
-            let Some(close_at) = rest.find(']') else {
-                return Err(file_error(
-                    path,
-                    lineno,
-                    "Profile definition must end with ']'",
-                ));
-            };
-            let after = rest[close_at + 1..].trim();
-            if !after.is_empty() && !after.starts_with(['#', ';']) {
-                return Err(file_error(
-                    path,
-                    lineno,
-                    "Profile definition must end with ']'",
-                ));
-            }
-            let inner = rest[..close_at].trim();
-            in_section = true;
-            property = None;
-            close(set, current.take())?;
-            let (skind, name, bare) = match kind {
-                FileKind::Credentials => (SectionKind::Profile, inner, false),
-                FileKind::Config => {
-                    if let Some(n) = split_prefix(inner, "profile") {
-                        (SectionKind::Profile, n, false)
-                    } else if let Some(n) = split_prefix(inner, "sso-session") {
-                        (SectionKind::SsoSession, n, false)
-                    } else if let Some(n) = split_prefix(inner, "services") {
-                        (SectionKind::Services, n, false)
-                    } else if inner == "default" {
-                        (SectionKind::Profile, inner, true)
-                    } else {
-                        // `[foo]` in the config file is not a profile.
-                        continue;
-                    }
-                }
-            };
-            if !valid_name(name) {
-                continue;
-            }
-            if kind == FileKind::Config
-                && skind == SectionKind::Profile
-                && name == "default"
-                && !bare
-            {
-                prefixed_default = true;
-            }
-            current = Some(Current {
-                line: lineno,
-                kind: skind,
-                bare_default: bare,
-                section: Section::named(name.to_owned()),
-            });
-            continue;
-        }
-        if !in_section {
-            return Err(file_error(path, lineno, "Expected a profile definition"));
-        }
-        let Some((k, v)) = t.split_once('=') else {
-            return Err(file_error(
-                path,
-                lineno,
-                "Expected an '=' sign defining a property",
-            ));
-        };
-        let key = k.trim();
-        if key.is_empty() {
-            return Err(file_error(path, lineno, "Property did not have a name"));
-        }
-        let value = strip_value_comment(v).trim();
-        match current.as_mut() {
-            Some(cur) if valid_name(key) => {
-                if kind == FileKind::Credentials
-                    && matches!(key, "aws_access_key_id" | "aws_secret_access_key")
-                    && !value.is_empty()
-                    && !set.keys_in_credentials_file.contains(cur.section.name())
-                {
-                    set.keys_in_credentials_file
-                        .insert(cur.section.name().to_owned());
-                }
-                cur.section.push(key, value);
-                property = Some(Some(value.is_empty()));
-            }
-            _ => property = Some(None),
-        }
     }
-    close(set, current.take())?;
-    if let Some(section) = bare_default
-        && !prefixed_default
-    {
-        merge_into(&mut set.profiles, section);
+
+    /// The end of the file: the last section is filed, then the bare `[default]` unless a
+    /// `[profile default]` was read.
+    fn finish(mut self) -> Result<(), Error> {
+        self.close()?;
+        if let Some(section) = self.bare_default.take()
+            && !self.prefixed_default
+        {
+            merge_into(&mut self.set.profiles, section);
+        }
+        Ok(())
     }
-    Ok(())
 }
