@@ -12,11 +12,11 @@ use crate::client::assume_role::{
 };
 use crate::client::{Sts, StsBuilder};
 use crate::credentials::Credentials;
-use crate::credentials::chain::RoleAssumer;
 use crate::credentials::cli_cache::{CliCache, role_hop_cache_key};
 use crate::credentials::plan::RoleHop;
 use crate::credentials::providers::mfa::{MfaTokenProvider, fetch_code};
 use crate::credentials::providers::web_identity::WebIdentityConfig;
+use crate::credentials::sources::RoleAssumer;
 use crate::error::{CredentialsError, Rule, Violation};
 use crate::ops::AssumeRole;
 use std::collections::HashMap;

@@ -19,6 +19,7 @@ pub(crate) mod login;
 pub(crate) mod login_flow;
 pub(crate) mod plan;
 pub(crate) mod providers;
+pub(crate) mod sources;
 
 #[cfg(feature = "client")]
 pub use crate::client::assume_role::{
@@ -29,7 +30,7 @@ pub use crate::client::sts_assumer::StsRoleAssumer;
 pub use crate::env::Env;
 pub use crate::profile::{ProfileSet, Section};
 pub use cached::{CachedProvider, Clock};
-pub use chain::{DefaultChain, DefaultChainBuilder, RoleAssumer};
+pub use chain::{DefaultChain, DefaultChainBuilder};
 pub use cli_cache::CliCache;
 #[cfg(feature = "client")]
 pub use login::LoginProvider;
@@ -46,6 +47,7 @@ pub use providers::sso::SsoProvider;
 #[cfg(feature = "client")]
 pub use providers::sso_token::{SsoToken, SsoTokenProvider};
 pub use providers::web_identity::WebIdentityConfig;
+pub use sources::RoleAssumer;
 
 use crate::Error;
 use crate::secret::SecretString;
