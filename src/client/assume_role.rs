@@ -2,6 +2,7 @@
 
 use crate::Error;
 use crate::client::Sts;
+use crate::credentials::cached::{Clock, system_clock};
 use crate::credentials::cli_cache::{self, CliCache};
 use crate::credentials::providers::mfa::{MfaTokenProvider, fetch_code};
 use crate::credentials::providers::web_identity::WebIdentityConfig;
@@ -12,17 +13,15 @@ use crate::ops::{AssumeRole, AssumeRoleWithWebIdentity, AssumedRoleUser, PolicyD
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use time::OffsetDateTime;
 
 /// The session duration used when none is configured (the JS SDK's profile default).
 pub const DEFAULT_DURATION_SECONDS: i32 = 3600;
 
-/// A generated session name: `sts-blocking-<unix ms>`.
+/// A generated session name at `now`: `sts-blocking-<unix ms>`.
 #[must_use]
-pub fn default_session_name() -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
+pub fn default_session_name(now: OffsetDateTime) -> String {
+    let ms = now.unix_timestamp_nanos().max(0) / 1_000_000;
     format!("sts-blocking-{ms}")
 }
 
@@ -52,9 +51,9 @@ pub(crate) struct CacheSlot {
 }
 
 impl CacheSlot {
-    /// Cached credentials with at least 15 minutes left.
-    pub fn load(&self) -> Option<Credentials> {
-        self.cache.load(&self.key, time::OffsetDateTime::now_utc())
+    /// Cached credentials with at least 15 minutes left at `now`.
+    pub fn load(&self, now: OffsetDateTime) -> Option<Credentials> {
+        self.cache.load(&self.key, now)
     }
 
     /// Stores fresh credentials (failures are logged, never returned).
@@ -70,12 +69,13 @@ pub(crate) fn web_identity_with_user(
     sts: &Sts,
     config: &WebIdentityConfig,
     extra: &WebIdentityExtra,
+    now: OffsetDateTime,
 ) -> Result<(Credentials, Option<AssumedRoleUser>), Error> {
     let token = config.read_token()?;
     let session = config
         .session_name
         .clone()
-        .unwrap_or_else(default_session_name);
+        .unwrap_or_else(|| default_session_name(now));
     let mut op = AssumeRoleWithWebIdentity::new(&config.role_arn, session, token);
     op.policy.clone_from(&extra.policy);
     op.policy_arns.clone_from(&extra.policy_arns);
@@ -153,6 +153,7 @@ pub struct AssumeRoleProviderBuilder {
     region: Option<String>,
     endpoint_url: Option<String>,
     file_cache: Option<CliCache>,
+    clock: Option<Clock>,
 }
 
 impl fmt::Debug for AssumeRoleProviderBuilder {
@@ -268,6 +269,14 @@ impl AssumeRoleProviderBuilder {
         self
     }
 
+    /// Reads "now" from `clock` (default: the system clock) for the session's freshness, the
+    /// AWS CLI cache and generated session names (tests replaying old sessions).
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Builds the provider (cached).
     ///
     /// # Errors
@@ -299,6 +308,7 @@ impl AssumeRoleProviderBuilder {
             op.duration_seconds = Some(DEFAULT_DURATION_SECONDS);
         }
         let name = format!("assume-role {}", op.role_arn);
+        let clock = self.clock.unwrap_or_else(system_clock);
         let fetcher = AssumeRoleFetcher {
             sts,
             op,
@@ -308,9 +318,10 @@ impl AssumeRoleProviderBuilder {
             source,
             name: name.clone(),
             cache,
+            clock: clock.clone(),
         };
         Ok(AssumeRoleProvider {
-            cache: CachedProvider::new(Arc::new(fetcher)),
+            cache: CachedProvider::new(Arc::new(fetcher)).clock(clock),
         })
     }
 }
@@ -324,6 +335,7 @@ struct AssumeRoleFetcher {
     source: Arc<dyn ProvideCredentials>,
     name: String,
     cache: Option<CacheSlot>,
+    clock: Clock,
 }
 
 impl fmt::Debug for AssumeRoleFetcher {
@@ -337,7 +349,8 @@ impl fmt::Debug for AssumeRoleFetcher {
 
 impl ProvideCredentials for AssumeRoleFetcher {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
-        if let Some(c) = self.cache.as_ref().and_then(CacheSlot::load) {
+        let now = (self.clock)();
+        if let Some(c) = self.cache.as_ref().and_then(|slot| slot.load(now)) {
             return Ok(c);
         }
         let source = self.source.provide_credentials()?;
@@ -345,7 +358,7 @@ impl ProvideCredentials for AssumeRoleFetcher {
         op.role_session_name = self
             .session_name
             .clone()
-            .unwrap_or_else(default_session_name);
+            .unwrap_or_else(|| default_session_name(now));
         if let Some(serial) = &self.mfa_serial {
             let Some(mfa) = &self.mfa else {
                 return Err(CredentialsError::new(
@@ -427,13 +440,25 @@ impl ProvideCredentials for AssumeRoleProvider {
 }
 
 /// Builds a [`WebIdentityProvider`]; start with [`WebIdentityProvider::builder`].
-#[derive(Debug)]
 pub struct WebIdentityProviderBuilder {
     config: WebIdentityConfig,
     extra: WebIdentityExtra,
     sts: Option<Sts>,
     endpoint_url: Option<String>,
     file_cache: Option<CliCache>,
+    clock: Option<Clock>,
+}
+
+impl fmt::Debug for WebIdentityProviderBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebIdentityProviderBuilder")
+            .field("config", &self.config)
+            .field("extra", &self.extra)
+            .field("sts", &self.sts)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("file_cache", &self.file_cache)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WebIdentityProviderBuilder {
@@ -496,6 +521,14 @@ impl WebIdentityProviderBuilder {
         self
     }
 
+    /// Reads "now" from `clock` (default: the system clock) for the session's freshness, the
+    /// AWS CLI cache and generated session names (tests replaying old sessions).
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Builds the provider (cached).
     ///
     /// # Errors
@@ -506,31 +539,45 @@ impl WebIdentityProviderBuilder {
             let key = web_identity_cache_key(&self.config, &self.extra)?;
             Some(CacheSlot { cache, key })
         });
+        let clock = self.clock.unwrap_or_else(system_clock);
         Ok(WebIdentityProvider {
             cache: CachedProvider::new(Arc::new(WebIdentityFetcher {
                 sts,
                 config: self.config,
                 extra: self.extra,
                 file_cache: cache,
-            })),
+                clock: clock.clone(),
+            }))
+            .clock(clock),
         })
     }
 }
 
-#[derive(Debug)]
 struct WebIdentityFetcher {
     sts: Sts,
     config: WebIdentityConfig,
     extra: WebIdentityExtra,
     file_cache: Option<CacheSlot>,
+    clock: Clock,
+}
+
+impl fmt::Debug for WebIdentityFetcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebIdentityFetcher")
+            .field("sts", &self.sts)
+            .field("config", &self.config)
+            .field("file_cache", &self.file_cache)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ProvideCredentials for WebIdentityFetcher {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
-        if let Some(c) = self.file_cache.as_ref().and_then(CacheSlot::load) {
+        let now = (self.clock)();
+        if let Some(c) = self.file_cache.as_ref().and_then(|slot| slot.load(now)) {
             return Ok(c);
         }
-        let (c, role) = web_identity_with_user(&self.sts, &self.config, &self.extra)?;
+        let (c, role) = web_identity_with_user(&self.sts, &self.config, &self.extra, now)?;
         if let Some(slot) = &self.file_cache {
             slot.store(&c, role.as_ref());
         }
@@ -585,6 +632,7 @@ impl WebIdentityProvider {
             sts: None,
             endpoint_url: None,
             file_cache: None,
+            clock: None,
         }
     }
 
@@ -597,6 +645,7 @@ impl WebIdentityProvider {
             sts: None,
             endpoint_url: None,
             file_cache: None,
+            clock: None,
         }
     }
 

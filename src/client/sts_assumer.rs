@@ -12,6 +12,7 @@ use crate::client::assume_role::{
 };
 use crate::client::{Sts, StsBuilder};
 use crate::credentials::Credentials;
+use crate::credentials::cached::{Clock, system_clock};
 use crate::credentials::cli_cache::{CliCache, role_hop_cache_key};
 use crate::credentials::plan::RoleHop;
 use crate::credentials::providers::mfa::{MfaTokenProvider, fetch_code};
@@ -53,6 +54,7 @@ pub struct StsRoleAssumer {
     fallback_region: Option<String>,
     mfa: Option<Arc<dyn MfaTokenProvider>>,
     cli_cache: Option<CliCache>,
+    clock: Clock,
     clients: Mutex<HashMap<String, Sts>>,
 }
 
@@ -78,6 +80,7 @@ impl StsRoleAssumer {
             fallback_region: None,
             mfa: None,
             cli_cache: None,
+            clock: system_clock(),
             clients: Mutex::new(HashMap::new()),
         }
     }
@@ -109,6 +112,14 @@ impl StsRoleAssumer {
     #[must_use]
     pub fn cli_cache(mut self, cache: Option<CliCache>) -> Self {
         self.cli_cache = cache;
+        self
+    }
+
+    /// Reads "now" from `clock` (default: the system clock) for the AWS CLI cache and generated
+    /// session names (tests replaying old sessions).
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -160,14 +171,15 @@ impl RoleAssumer for StsRoleAssumer {
             cache,
             key: role_hop_cache_key(hop),
         });
-        if let Some(c) = slot.as_ref().and_then(CacheSlot::load) {
+        let now = (self.clock)();
+        if let Some(c) = slot.as_ref().and_then(|slot| slot.load(now)) {
             return Ok(c);
         }
         let sts = self.client(&self.region_for(hop.region.as_deref()))?;
         let session = hop
             .session_name
             .clone()
-            .unwrap_or_else(default_session_name);
+            .unwrap_or_else(|| default_session_name(now));
         let mut op = AssumeRole::new(&hop.role_arn, session);
         op.external_id.clone_from(&hop.external_id);
         // As the AWS CLI: DurationSeconds only when the profile sets duration_seconds (STS
@@ -207,7 +219,7 @@ impl RoleAssumer for StsRoleAssumer {
 
     fn cached(&self, hop: &RoleHop) -> Option<Credentials> {
         let cache = self.cli_cache.as_ref()?;
-        cache.load(&role_hop_cache_key(hop), time::OffsetDateTime::now_utc())
+        cache.load(&role_hop_cache_key(hop), (self.clock)())
     }
 
     fn assume_role_with_web_identity(
@@ -219,11 +231,12 @@ impl RoleAssumer for StsRoleAssumer {
             let key = web_identity_cache_key(config, &extra)?;
             Some(CacheSlot { cache, key })
         });
-        if let Some(c) = slot.as_ref().and_then(CacheSlot::load) {
+        let now = (self.clock)();
+        if let Some(c) = slot.as_ref().and_then(|slot| slot.load(now)) {
             return Ok(c);
         }
         let sts = self.client(&self.region_for(config.region.as_deref()))?;
-        let (c, role) = web_identity_with_user(&sts, config, &extra)?;
+        let (c, role) = web_identity_with_user(&sts, config, &extra, now)?;
         if let Some(slot) = &slot {
             slot.store(&c, role.as_ref());
         }
