@@ -19,6 +19,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 pub(crate) mod assume_role;
+mod default_chain;
 mod from_settings;
 pub(crate) mod sts_assumer;
 

@@ -167,6 +167,22 @@ impl Settings {
         )
     }
 
+    /// The settings of `env` and profiles already loaded (their selected profile), as
+    /// [`Settings::load`] resolves them: the STS role assumer of a chain given its profiles.
+    ///
+    /// # Errors
+    /// As [`Settings::load`] for the CA bundle.
+    #[cfg(feature = "client")]
+    pub(crate) fn from_profiles(env: &Env, profiles: &ProfileSet) -> Result<Self, Error> {
+        Self::resolve(
+            env,
+            profiles.clone(),
+            profiles.selected_name().to_owned(),
+            &Overrides::default(),
+            false,
+        )
+    }
+
     /// Every setting from the overrides, `env` and the selected profile of `profiles`.
     fn resolve(
         env: &Env,

@@ -591,3 +591,36 @@ fn a_profile_named_in_aws_profile_must_exist() {
     let env = files_env(&dir, "[profile dev]\n", "", &[]);
     assert!(Settings::load(&env, &Overrides::default()).is_ok());
 }
+
+/// `DefaultChain::new` is the AWS CLI's chain: a `role_arn` + `source_profile` profile is assumed
+/// through STS at the endpoint and in the region the environment and the profile configure (not
+/// a "needs a RoleAssumer" error, and never the real AWS host).
+#[test]
+fn the_default_chain_follows_role_profiles_at_the_configured_endpoint() {
+    let fake = FakeSts::start(assumed("AssumeRole", "ASIAROLE", 3600));
+    let dir = temp_dir("newchain");
+    let url = fake.url();
+    let credentials = "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n";
+    let key = format!("endpoint_url = {url}\n");
+    for (what, in_profile, vars) in [
+        ("variable", "", vec![("AWS_ENDPOINT_URL_STS", url.as_str())]),
+        ("profile key", key.as_str(), vec![]),
+    ] {
+        let config = format!(
+            "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\n\
+             source_profile = base\nregion = eu-north-1\n{in_profile}[profile base]\n"
+        );
+        let vars = [vars, vec![("AWS_PROFILE", "deploy")]].concat();
+        let env = files_env(&dir, &config, credentials, &vars);
+        let chain = sts_blocking::DefaultChain::new(env);
+        let c = chain
+            .provide_credentials()
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(c.access_key_id, "ASIAROLE", "{what}");
+        let r = fake.requests().pop().unwrap();
+        assert_eq!(r.param("Action").as_deref(), Some("AssumeRole"));
+        assert_eq!(signer(&r).as_deref(), Some("AKIDBASE"));
+        assert_eq!(scope_region(&r).as_deref(), Some("eu-north-1"), "{what}");
+    }
+    assert_eq!(fake.count(), 2);
+}

@@ -263,10 +263,22 @@ impl ChainStep for ImdsStep {
     }
 }
 
+/// Makes the role assumer of a chain as it is built, from the chain's environment, profiles and
+/// clock: with the `client` feature, [`DefaultChain::new`] and [`DefaultChain::builder`] hand in
+/// one that makes an STS role assumer from the settings they resolve (the client module sits
+/// above this one, so this module never names it).
+pub(crate) type MakeRoleAssumer = fn(
+    &Env,
+    Option<&Arc<ProfileSet>>,
+    Option<&crate::credentials::cached::Clock>,
+) -> Arc<dyn RoleAssumer>;
+
 /// Builds a [`DefaultChain`] with options; start with [`DefaultChain::builder`].
 pub struct DefaultChainBuilder {
     env: Env,
     assumer: Option<Arc<dyn RoleAssumer>>,
+    /// Makes the assumer at build time, unless [`DefaultChainBuilder::role_assumer`] set one.
+    make_assumer: Option<MakeRoleAssumer>,
     profiles: Option<Arc<ProfileSet>>,
     skip_environment: bool,
     clock: Option<crate::credentials::cached::Clock>,
@@ -283,11 +295,34 @@ impl fmt::Debug for DefaultChainBuilder {
 }
 
 impl DefaultChainBuilder {
-    /// Assumes roles (profile hops, web identity) through `assumer`.
+    /// A builder for a chain reading `env`, whose role assumer `make_assumer` makes (none without).
+    pub(crate) fn new(env: Env, make_assumer: Option<MakeRoleAssumer>) -> Self {
+        Self {
+            env,
+            assumer: None,
+            make_assumer,
+            profiles: None,
+            skip_environment: false,
+            clock: None,
+            cli_cache: None,
+        }
+    }
+
+    /// Assumes roles (profile hops, web identity) through `assumer`, in place of the default
+    /// (`None`: such profiles fail, saying they need STS).
     #[must_use]
     pub fn role_assumer(mut self, assumer: Option<Arc<dyn RoleAssumer>>) -> Self {
         self.assumer = assumer;
+        self.make_assumer = None;
         self
+    }
+
+    /// The assumer set, or the one made for this chain.
+    fn take_assumer(&mut self) -> Option<Arc<dyn RoleAssumer>> {
+        let made = self
+            .make_assumer
+            .map(|make| make(&self.env, self.profiles.as_ref(), self.clock.as_ref()));
+        self.assumer.take().or(made)
     }
 
     /// Uses these already-loaded profile files (and their selected profile) instead of reading
@@ -325,7 +360,8 @@ impl DefaultChainBuilder {
     /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
     /// selected profile has no credential settings).
     #[must_use]
-    pub fn build_profile_only(self) -> DefaultChain {
+    pub fn build_profile_only(mut self) -> DefaultChain {
+        let assumer = self.take_assumer();
         let profiles = Arc::new(SharedProfiles {
             env: self.env.clone(),
             given: self.profiles,
@@ -333,7 +369,7 @@ impl DefaultChainBuilder {
         });
         DefaultChain::from_steps(vec![Box::new(ProfileStep {
             env: self.env,
-            assumer: self.assumer,
+            assumer,
             profiles,
             ctx: PlanContext {
                 profiles: None,
@@ -346,7 +382,8 @@ impl DefaultChainBuilder {
 
     /// Builds the chain.
     #[must_use]
-    pub fn build(self) -> DefaultChain {
+    pub fn build(mut self) -> DefaultChain {
+        let assumer = self.take_assumer();
         let env = self.env;
         let profiles = Arc::new(SharedProfiles {
             env: env.clone(),
@@ -359,7 +396,7 @@ impl DefaultChainBuilder {
         }
         steps.push(Box::new(ProfileStep {
             env: env.clone(),
-            assumer: self.assumer.clone(),
+            assumer: assumer.clone(),
             profiles: profiles.clone(),
             ctx: PlanContext {
                 profiles: None,
@@ -368,7 +405,7 @@ impl DefaultChainBuilder {
             },
             found: std::sync::Mutex::new(None),
         }));
-        steps.push(Box::new(WebIdentityStep(env.clone(), self.assumer)));
+        steps.push(Box::new(WebIdentityStep(env.clone(), assumer)));
         #[cfg(feature = "client")]
         {
             steps.push(Box::new(ContainerStep(env.clone())));
@@ -395,9 +432,12 @@ impl DefaultChainBuilder {
 /// error listing every source tried and why it was skipped. IMDS is probed only when nothing before
 /// it is configured (set `AWS_EC2_METADATA_DISABLED=true` to skip it).
 ///
-/// Role assumption (profile `role_arn` hops and web identity) needs STS: pass a [`RoleAssumer`]
-/// (`StsRoleAssumer`, with the `client` feature); without one, such profiles fail with a clear
-/// message.
+/// Role assumption (profile `role_arn` hops and web identity) needs STS. With the `client`
+/// feature, [`DefaultChain::new`] and [`DefaultChain::builder`] assume those roles through STS with
+/// the endpoint, region, retries and CA bundle that the chain's environment and profiles
+/// configure, as `Sts::from_env` would; [`DefaultChainBuilder::role_assumer`] sets another
+/// [`RoleAssumer`] (`Settings::role_assumer` with an MFA callback, say), or none (such profiles
+/// then fail with a clear message).
 ///
 /// ```
 /// use sts_blocking::credentials::{DefaultChain, Env, ProfileSet, ProvideCredentials, Section};
@@ -435,11 +475,15 @@ pub struct DefaultChain {
     found: std::sync::Mutex<Option<String>>,
 }
 
+// With the `client` feature `new` and `builder` assume the roles of profiles through STS: they are
+// defined beside the STS role assumer, in the client module (client/default_chain.rs).
 impl DefaultChain {
-    /// The default steps reading `env`, without STS (role profiles and web identity fail).
+    /// The AWS CLI's chain reading `env`. Without the `client` feature there is no STS: profiles
+    /// that assume a role, and web identity, fail saying so.
+    #[cfg(not(feature = "client"))]
     #[must_use]
     pub fn new(env: Env) -> Self {
-        Self::with_role_assumer(env, None)
+        Self::builder(env).build()
     }
 
     /// The default steps reading `env`, assuming roles through `assumer`.
@@ -448,17 +492,12 @@ impl DefaultChain {
         Self::builder(env).role_assumer(assumer).build()
     }
 
-    /// A builder for a chain reading `env` (no role assumer, profiles read on first use).
+    /// A builder for a chain reading `env` (profiles read on first use; without the `client`
+    /// feature, no role assumer).
+    #[cfg(not(feature = "client"))]
     #[must_use]
     pub fn builder(env: Env) -> DefaultChainBuilder {
-        DefaultChainBuilder {
-            env,
-            assumer: None,
-            profiles: None,
-            skip_environment: false,
-            clock: None,
-            cli_cache: None,
-        }
+        DefaultChainBuilder::new(env, None)
     }
 
     /// A chain of custom steps.
