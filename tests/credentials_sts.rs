@@ -624,3 +624,79 @@ fn the_default_chain_follows_role_profiles_at_the_configured_endpoint() {
     }
     assert_eq!(fake.count(), 2);
 }
+
+const CHILD: &str = "STS_TEST_CHILD";
+
+/// Runs the test `entry` of this binary alone in a child process whose environment is `vars` and
+/// `PATH` only: the way to test what reads the process environment itself.
+fn in_child(entry: &str, vars: &[(&str, &str)]) -> std::process::Output {
+    let mut c = std::process::Command::new(std::env::current_exe().unwrap());
+    c.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        c.env("PATH", path);
+    }
+    c.env(CHILD, "1")
+        .envs(vars.iter().copied())
+        .args([entry, "--exact", "--nocapture", "--test-threads=1"])
+        .output()
+        .unwrap()
+}
+
+/// The child of `providers_without_a_client_follow_the_environment` (a no-op in the suite):
+/// role and web identity providers built with no client, asked once.
+#[test]
+fn child_providers_without_a_client() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let role = AssumeRoleProvider::builder("arn:aws:iam::123456789012:role/deploy")
+        .source(Arc::new(Credentials::new("AKIDSRC", "src-secret", None)))
+        .build()
+        .unwrap();
+    assert_eq!(
+        role.provide_credentials().unwrap().access_key_id,
+        "ASIAENV1"
+    );
+    let token = std::env::var("TEST_TOKEN_FILE").unwrap();
+    let web = WebIdentityProvider::builder("arn:aws:iam::123456789012:role/ci", token)
+        .build()
+        .unwrap();
+    assert_eq!(web.provide_credentials().unwrap().access_key_id, "ASIAENV2");
+}
+
+/// `AssumeRoleProvider` and `WebIdentityProvider` given no client build theirs from the
+/// environment's settings, as `Sts::from_env` does: `AWS_ENDPOINT_URL_STS` and `AWS_REGION` are
+/// followed (before, they went to the real `sts.us-east-1.amazonaws.com`).
+#[test]
+fn providers_without_a_client_follow_the_environment() {
+    let fake = FakeSts::start(Reply::xml(500, "only two calls"));
+    fake.push([
+        assumed("AssumeRole", "ASIAENV1", 3600),
+        assumed("AssumeRoleWithWebIdentity", "ASIAENV2", 3600),
+    ]);
+    let dir = temp_dir("childenv");
+    let token = dir.join("token.jwt");
+    std::fs::write(&token, "eyJ.token.sig").unwrap();
+    let url = fake.url();
+    let out = in_child(
+        "child_providers_without_a_client",
+        &[
+            ("HOME", dir.to_str().unwrap()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_ENDPOINT_URL_STS", &url),
+            ("AWS_REGION", "eu-west-3"),
+            ("AWS_MAX_ATTEMPTS", "1"),
+            ("TEST_TOKEN_FILE", token.to_str().unwrap()),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(scope_region(&reqs[0]).as_deref(), Some("eu-west-3"));
+    assert_eq!(signer(&reqs[0]).as_deref(), Some("AKIDSRC"));
+}

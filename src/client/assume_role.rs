@@ -7,9 +7,11 @@ use crate::credentials::cli_cache::{self, CliCache};
 use crate::credentials::providers::mfa::{MfaTokenProvider, fetch_code};
 use crate::credentials::providers::web_identity::WebIdentityConfig;
 use crate::credentials::{CachedProvider, Credentials, ProvideCredentials};
+use crate::env::Env;
 use crate::error::CredentialsError;
 use crate::json::Value;
 use crate::ops::{AssumeRole, AssumeRoleWithWebIdentity, AssumedRoleUser, PolicyDescriptor, Tag};
+use crate::settings::{Overrides, Settings};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -126,6 +128,9 @@ pub(crate) struct WebIdentityExtra {
     pub duration_seconds: Option<i32>,
 }
 
+/// The client of a provider: the one given, else one with the settings of the process
+/// environment and the shared files (as `Sts::from_env` has them, without its credentials) where
+/// `region` and `endpoint` win, in `us-east-1` when nothing names a region.
 fn sts_for(
     sts: Option<Sts>,
     region: Option<String>,
@@ -134,7 +139,15 @@ fn sts_for(
     if let Some(s) = sts {
         return Ok(s);
     }
-    let mut b = Sts::builder().region(region.unwrap_or_else(|| "us-east-1".to_owned()));
+    let overrides = Overrides {
+        region,
+        ..Overrides::default()
+    };
+    let settings = Settings::load(&Env::real(), &overrides)?;
+    let mut b = settings.sts_builder_without_credentials();
+    if settings.region.is_none() {
+        b = b.region("us-east-1");
+    }
     if let Some(e) = endpoint {
         b = b.endpoint_url(e);
     }
@@ -238,21 +251,23 @@ impl AssumeRoleProviderBuilder {
     }
 
     /// Sends through this client (its region, endpoint, retries, pool). Wins over
-    /// [`Self::region`] and [`Self::endpoint_url`].
+    /// [`Self::region`] and [`Self::endpoint_url`]. Without one, the provider builds its own
+    /// from the settings of the environment and the shared files (as `Sts::from_env` does).
     #[must_use]
     pub fn sts(mut self, sts: Sts) -> Self {
         self.sts = Some(sts);
         self
     }
 
-    /// The STS region when no client is given (default `us-east-1`).
+    /// The STS region when no client is given (default: the configured one, else `us-east-1`).
     #[must_use]
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
     }
 
-    /// The STS endpoint when no client is given.
+    /// The STS endpoint when no client is given (default: the configured one,
+    /// `AWS_ENDPOINT_URL_STS` or a profile's `endpoint_url`, else the region's).
     #[must_use]
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
@@ -280,7 +295,8 @@ impl AssumeRoleProviderBuilder {
     /// Builds the provider (cached).
     ///
     /// # Errors
-    /// [`Error::Config`] without a source of credentials; the client's build errors.
+    /// [`Error::Config`] without a source of credentials; the client's build errors; without a
+    /// client, the errors of [`Settings::load`].
     pub fn build(self) -> Result<AssumeRoleProvider, Error> {
         let source = match (self.source, &self.sts) {
             (Some(s), _) => s,
@@ -469,14 +485,15 @@ impl WebIdentityProviderBuilder {
         self
     }
 
-    /// The STS region when no client is given (default `us-east-1`).
+    /// The STS region when no client is given (default: the configured one, else `us-east-1`).
     #[must_use]
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.config.region = Some(region.into());
         self
     }
 
-    /// The STS endpoint when no client is given.
+    /// The STS endpoint when no client is given (default: the configured one,
+    /// `AWS_ENDPOINT_URL_STS` or a profile's `endpoint_url`, else the region's).
     #[must_use]
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
@@ -484,7 +501,8 @@ impl WebIdentityProviderBuilder {
     }
 
     /// Sends through this client (its region, endpoint, retries). The call is unsigned, so the
-    /// client's credentials are not used.
+    /// client's credentials are not used. Without one, the provider builds its own from the
+    /// settings of the environment and the shared files (as `Sts::from_env` does).
     #[must_use]
     pub fn sts(mut self, sts: Sts) -> Self {
         self.sts = Some(sts);
@@ -532,7 +550,7 @@ impl WebIdentityProviderBuilder {
     /// Builds the provider (cached).
     ///
     /// # Errors
-    /// The client's build errors.
+    /// The client's build errors; without a client, the errors of [`Settings::load`].
     pub fn build(self) -> Result<WebIdentityProvider, Error> {
         let sts = sts_for(self.sts, self.config.region.clone(), self.endpoint_url)?;
         let cache = self.file_cache.and_then(|cache| {
