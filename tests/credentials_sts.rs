@@ -545,7 +545,10 @@ fn settings_follow_the_aws_cli_without_a_region() {
         .unwrap();
     let e = sts.get_caller_identity().unwrap_err();
     assert!(matches!(e, Error::NoRegion), "{e:?}");
-    assert_eq!(e.to_string(), "You must specify a region.");
+    assert!(
+        e.to_string().starts_with("You must specify a region."),
+        "{e}"
+    );
     assert_eq!(fake.count(), 0);
     let op = AssumeRoleWithWebIdentity::new("arn:aws:iam::123456789012:role/r", "s1", "token");
     let _ = sts.assume_role_with_web_identity(&op);

@@ -464,9 +464,10 @@ impl DefaultChainBuilder {
 /// let chain = DefaultChain::builder(env.clone()).profiles(Arc::new(profiles)).build();
 /// assert_eq!(chain.provide_credentials()?.access_key_id, "AKIDCI");
 ///
-/// // Nothing configured: one error listing every source tried.
+/// // Nothing configured: one error listing every source tried, and what to do.
 /// let e = DefaultChain::new(env).provide_credentials().unwrap_err();
 /// assert!(e.is_no_credentials());
+/// assert!(e.to_string().contains("aws configure"));
 /// # Ok::<(), sts_blocking::Error>(())
 /// ```
 #[derive(Debug)]
@@ -544,7 +545,10 @@ impl ProvideCredentials for DefaultChain {
         }
         Err(CredentialsError {
             provider: "chain".to_owned(),
-            message: "no credentials found: the credential provider was not enabled for any source"
+            message: "no credentials found: the credential provider was not enabled for any \
+                      source; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a \
+                      profile (`aws configure`, `aws configure sso`, `aws login`) and select it \
+                      with AWS_PROFILE"
                 .to_owned(),
             tried,
             source: None,
