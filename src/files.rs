@@ -131,7 +131,7 @@ fn open(path: &Path) -> std::io::Result<File> {
 }
 
 /// Reads at most `limit` bytes of the file at `path`; `what` names the file in errors
-/// (`config file`, `web identity token file`, ...). See the [module docs](self).
+/// (`config file`, `web identity token file`, ...). See the module docs.
 ///
 /// # Errors
 /// [`Error::File`] with [`FileProblem::NotFound`], [`FileProblem::NotRegular`],

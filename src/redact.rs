@@ -117,7 +117,7 @@ pub(crate) fn clean(text: &str, secrets: &[&str]) -> String {
 
 /// `text` from outside (a server, a browser, a token's claims) made safe for a terminal or a log
 /// line: every control character (C0, DEL, C1: ESC, BEL, CR, LF, CSI, ...) is written as its Rust
-/// escape (`\u{1b}`, `\r`), everything else is kept. The one escaping of messages: [`clean`]
+/// escape (`\u{1b}`, `\r`), everything else is kept. The one escaping of messages: `clean`
 /// uses it too.
 ///
 /// ```

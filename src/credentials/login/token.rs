@@ -21,7 +21,7 @@ pub(super) fn err(message: impl Into<String>) -> Error {
 }
 
 /// The login cache directory: `AWS_LOGIN_CACHE_DIRECTORY` (a leading `~` or `~user` expanded as
-/// in `AWS_CONFIG_FILE`, see [`Env::expand_home`]), else `<home>/.aws/login/cache`; `None` when
+/// in `AWS_CONFIG_FILE`, see `Env::expand_home`), else `<home>/.aws/login/cache`; `None` when
 /// neither is known (no variable and no home directory).
 ///
 /// # Errors
