@@ -3,10 +3,43 @@
 //! A blocking AWS STS client for CLI tools, build scripts and ordinary synchronous programs: no async
 //! runtime, a hand-written SigV4 signer, and a handful of dependencies.
 //!
-//! The crate is a pure core (SigV4 in [`sigv4`], endpoint rules in [`endpoint`], typed operations
-//! with their form encoding and response decoding in [`ops`], presigned requests in [`presign`])
-//! plus, behind the default `client` feature, a thin blocking shell that sends requests with `ureq`
-//! (`Sts`) and the credential providers that do I/O ([`credentials`]).
+//! ## Quick start
+//!
+//! ```
+//! # #[path = "../examples/common/mod.rs"] mod common;
+//! # let _fake = common::doc_fake(); // doc examples talk to a loopback fake STS, never to AWS
+//! use sts_blocking::ops::AssumeRole;
+//! use sts_blocking::Sts;
+//!
+//! // A client configured like the AWS CLI: region, endpoint, retries and CA bundle, and the
+//! // credentials of its chain (environment, profiles with their roles, SSO, `aws login`,
+//! // containers, IMDS), from the environment and the shared files in ~/.aws.
+//! let sts = Sts::from_env()?;
+//!
+//! // Who am I?
+//! let me = sts.get_caller_identity()?;
+//! println!("{}", me.arn.unwrap_or_default());
+//!
+//! // A role's temporary credentials.
+//! let role = sts
+//!     .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/deploy", "build-42"))?
+//!     .into_credentials()?;
+//! assert!(role.access_key_id.starts_with("ASIA")); // Debug never shows the secret or the token
+//! # Ok::<(), sts_blocking::Error>(())
+//! ```
+//!
+//! Every failure is one typed [`Error`]; returned from `main`, it prints what happened and what
+//! to do. The credential chain alone is [`DefaultChain`] (`DefaultChain::new(Env::real())`, with
+//! [`credentials::Env`]), each of its sources a provider of [`credentials`];
+//! [`AssumeRoleProvider`] keeps a role's session fresh for any client; [`settings`] resolves what
+//! the AWS CLI resolves, for clients built by hand. The README's API tour goes further.
+//!
+//! ## The crate
+//!
+//! A pure core (SigV4 in [`sigv4`], endpoint rules in [`endpoint`], typed operations with their
+//! form encoding and response decoding in [`ops`], presigned requests in [`presign`], the call
+//! engine in [`engine`]) plus, behind the default `client` feature, a thin blocking shell that
+//! sends requests with `ureq` (`Sts`) and the credential providers that do I/O ([`credentials`]).
 //!
 //! ```
 //! use sts_blocking::ops::{GetCallerIdentity, Operation};

@@ -405,17 +405,24 @@ impl ProvideCredentials for AssumeRoleFetcher {
 /// session and one refresh. It can feed another [`Sts`] client, or any code that takes a
 /// [`ProvideCredentials`]: the equivalent of the JS SDK's `getDefaultRoleAssumer`.
 ///
-/// ```no_run
+/// Without a client of its own ([`AssumeRoleProviderBuilder::sts`]) it calls STS where the
+/// environment and the shared files say (`AWS_ENDPOINT_URL_STS`, a profile's `endpoint_url`,
+/// `AWS_REGION`, ...), as `Sts::from_env` does.
+///
+/// ```
+/// # #[path = "../../examples/common/mod.rs"] mod common;
+/// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
 /// use sts_blocking::credentials::{AssumeRoleProvider, DefaultChain, Env};
-/// use sts_blocking::Sts;
+/// use sts_blocking::StsBuilder;
 /// use std::sync::Arc;
 /// let role = AssumeRoleProvider::builder("arn:aws:iam::123456789012:role/deploy")
 ///     .source(Arc::new(DefaultChain::new(Env::real()))) // whatever the machine has
 ///     .session_name("deploy-bot")
 ///     .duration_seconds(900)
-///     .region("eu-west-1")
 ///     .build()?;
-/// let as_role = Sts::builder().region("eu-west-1").credentials_provider(Arc::new(role)).build()?;
+/// let as_role = StsBuilder::from_env_and_profile(None, None)?
+///     .credentials_provider(Arc::new(role))
+///     .build()?;
 /// println!("{:?}", as_role.get_caller_identity()?.arn);
 /// # Ok::<(), sts_blocking::Error>(())
 /// ```
@@ -611,11 +618,18 @@ impl ProvideCredentials for WebIdentityFetcher {
 /// every refresh, as the kubelet or the CI runner rotates it (EKS IRSA, GitHub OIDC); cached like
 /// [`AssumeRoleProvider`]. The JS SDK's `getDefaultRoleAssumerWithWebIdentity`.
 ///
-/// ```no_run
+/// ```
+/// # #[path = "../../examples/common/mod.rs"] mod common;
+/// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
+/// # let token = std::env::temp_dir().join(format!("sts-blocking-doc-token-{}", std::process::id()));
+/// # std::fs::write(&token, "eyJ.token.sig").unwrap();
+/// # for (k, v) in [("AWS_WEB_IDENTITY_TOKEN_FILE", token.to_str().unwrap()), ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci")] {
+/// #     unsafe { std::env::set_var(k, v) }; // a doc example is a process of its own
+/// # }
 /// use sts_blocking::credentials::{Env, ProvideCredentials, WebIdentityConfig, WebIdentityProvider};
 /// // From AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME...
 /// if let Some(config) = WebIdentityConfig::from_env(&Env::real())? {
-///     let provider = WebIdentityProvider::from_config(config).region("us-west-2").build()?;
+///     let provider = WebIdentityProvider::from_config(config).build()?;
 ///     println!("{}", provider.provide_credentials()?.access_key_id);
 /// }
 /// // ... or given explicitly.
@@ -624,8 +638,8 @@ impl ProvideCredentials for WebIdentityFetcher {
 ///     "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
 /// )
 /// .session_name("ci-job")
-/// .region("us-west-2")
 /// .build()?;
+/// # let _ = provider;
 /// # Ok::<(), sts_blocking::Error>(())
 /// ```
 #[derive(Debug)]

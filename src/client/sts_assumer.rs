@@ -31,22 +31,31 @@ use std::sync::{Arc, Mutex};
 /// selected profile's `region`, else `us-east-1`. Endpoint, FIPS, dual-stack, retries, CA bundle
 /// and app id come from the template builder (the resolved [`crate::settings::Settings`]).
 ///
+/// [`DefaultChain::new`](crate::DefaultChain::new) makes one from the settings of its environment;
+/// make your own for an MFA callback or the AWS CLI's cache, from the same settings (so that it
+/// calls STS where `AWS_ENDPOINT_URL_STS` or the profile says, with the CA bundle and retries they
+/// configure):
+///
 /// ```
-/// use sts_blocking::credentials::{DefaultChain, Env, StsRoleAssumer};
-/// use sts_blocking::Sts;
+/// # #[path = "../../examples/common/mod.rs"] mod common;
+/// # let config = "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\n\
+/// #     [profile base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = example-secret\n";
+/// # let _fake = common::doc_fake_with_profile(config, "deploy"); // a loopback fake STS, never AWS
+/// use sts_blocking::credentials::{DefaultChain, Env, ProvideCredentials};
+/// use sts_blocking::settings::{Overrides, Settings};
 /// use std::sync::Arc;
 /// // A chain that follows `role_arn` / `source_profile` / `credential_source` profiles, asking for
-/// // MFA codes on the terminal. `Settings::credentials_provider` builds the same from the config.
-/// let assumer = StsRoleAssumer::new(Sts::builder().max_attempts(5))
-///     .fallback_region(Some("eu-west-1".into()))
-///     .mfa(Some(Arc::new(|serial: &str| -> Result<String, sts_blocking::Error> {
-///         eprint!("MFA code for {serial}: ");
-///         let mut code = String::new();
-///         std::io::stdin().read_line(&mut code).map_err(|e| sts_blocking::Error::config(e.to_string()))?;
-///         Ok(code.trim().to_owned())
-///     })));
-/// let chain = DefaultChain::with_role_assumer(Env::real(), Some(Arc::new(assumer)));
-/// # let _ = chain;
+/// // MFA codes on the terminal. `Settings::credentials_provider` builds the same, cached.
+/// let settings = Settings::load(&Env::real(), &Overrides::default())?;
+/// let assumer = settings.role_assumer(Some(Arc::new(|serial: &str| -> Result<String, sts_blocking::Error> {
+///     eprint!("MFA code for {serial}: ");
+///     let mut code = String::new();
+///     std::io::stdin().read_line(&mut code).map_err(|e| sts_blocking::Error::config(e.to_string()))?;
+///     Ok(code.trim().to_owned())
+/// })));
+/// let chain = DefaultChain::builder(Env::real()).role_assumer(Some(Arc::new(assumer))).build();
+/// assert!(chain.provide_credentials()?.access_key_id.starts_with("ASIA"));
+/// # Ok::<(), sts_blocking::Error>(())
 /// ```
 pub struct StsRoleAssumer {
     template: StsBuilder,
