@@ -1,9 +1,9 @@
 //! What the examples share: the environment they run in, and a loopback fake of STS so that each
 //! of them runs without AWS (`cargo run --example NAME -- --fake`, and their tests).
 //!
-//! The fake is std only and small: it answers GetCallerIdentity, AssumeRole,
-//! AssumeRoleWithWebIdentity and GetSessionToken the way STS does, with made-up credentials, knows
-//! which identity each access key it issued belongs to, and counts the calls. Real programs talk to
+//! The fake is std only and small: it answers every STS operation but AssumeRoleWithSAML the way
+//! STS does, with made-up credentials, knows which identity each access key it issued belongs to,
+//! and counts the calls. Real programs talk to
 //! STS. The crate's doc examples and README snippets run against it too ([`doc_fake`]), so none of
 //! them can reach the real AWS host.
 #![allow(dead_code)]
@@ -242,21 +242,38 @@ fn answer(form: &HashMap<String, String>, key: &str, state: &Mutex<State>) -> St
             };
             format!("<UserId>AIDAEXAMPLE</UserId><Account>{ACCOUNT}</Account><Arn>{arn}</Arn>")
         }
-        "GetSessionToken" => {
-            s.issued += 1;
-            let access_key = format!("ASIAFAKE{:012}", s.issued);
-            s.identities.insert(access_key.clone(), BASE_ARN.to_owned());
-            let expiration = (OffsetDateTime::now_utc() + Duration::from_secs(3600))
-                .format(&Rfc3339)
-                .unwrap_or_default();
-            format!(
-                "<Credentials><AccessKeyId>{access_key}</AccessKeyId>\
-                 <SecretAccessKey>fake-secret-{n}</SecretAccessKey>\
-                 <SessionToken>fake-token-{n}</SessionToken>\
-                 <Expiration>{expiration}</Expiration></Credentials>",
-                n = s.issued
-            )
+        "GetSessionToken"
+        | "AssumeRoot"
+        | "GetDelegatedAccessToken"
+        | "GetFederationToken"
+        | "GetScopedCredentials" => {
+            let credentials = issue(&mut s, BASE_ARN.to_owned(), 3600);
+            let extra = match action.as_str() {
+                "GetFederationToken" => {
+                    let name = form.get("Name").map_or("user", String::as_str);
+                    format!(
+                        "<FederatedUser><FederatedUserId>{ACCOUNT}:{name}</FederatedUserId>\
+                         <Arn>arn:aws:sts::{ACCOUNT}:federated-user/{name}</Arn></FederatedUser>"
+                    )
+                }
+                "GetScopedCredentials" => format!(
+                    "<SessionInfo><ScopedSessionId>ASSE:scoped</ScopedSessionId>\
+                     <Arn>arn:aws:sts::{ACCOUNT}:scoped-session/scoped</Arn></SessionInfo>"
+                ),
+                "GetDelegatedAccessToken" => {
+                    format!(
+                        "<AssumedPrincipal>arn:aws:iam::{ACCOUNT}:role/partner</AssumedPrincipal>"
+                    )
+                }
+                _ => String::new(),
+            };
+            format!("{credentials}{extra}")
         }
+        "GetAccessKeyInfo" => format!("<Account>{ACCOUNT}</Account>"),
+        "DecodeAuthorizationMessage" => {
+            "<DecodedMessage>{&quot;allowed&quot;:false}</DecodedMessage>".to_owned()
+        }
+        "GetWebIdentityToken" => "<WebIdentityToken>eyJ.fake.jwt</WebIdentityToken>".to_owned(),
         "AssumeRole" | "AssumeRoleWithWebIdentity" => {
             let role = form.get("RoleArn").map_or("", String::as_str);
             let role_name = role.rsplit('/').next().unwrap_or("role");
@@ -268,21 +285,10 @@ fn answer(form: &HashMap<String, String>, key: &str, state: &Mutex<State>) -> St
                 .get("DurationSeconds")
                 .and_then(|d| d.parse().ok())
                 .unwrap_or(3600);
-            s.issued += 1;
-            let access_key = format!("ASIAFAKE{:012}", s.issued);
-            s.identities.insert(access_key.clone(), arn.clone());
-            let expiration = (OffsetDateTime::now_utc()
-                + Duration::from_secs(seconds.unsigned_abs()))
-            .format(&Rfc3339)
-            .unwrap_or_default();
+            let credentials = issue(&mut s, arn.clone(), seconds);
             format!(
-                "<Credentials><AccessKeyId>{access_key}</AccessKeyId>\
-                 <SecretAccessKey>fake-secret-{n}</SecretAccessKey>\
-                 <SessionToken>fake-token-{n}</SessionToken>\
-                 <Expiration>{expiration}</Expiration></Credentials>\
-                 <AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:{session}</AssumedRoleId>\
-                 <Arn>{arn}</Arn></AssumedRoleUser>",
-                n = s.issued
+                "{credentials}<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:{session}</AssumedRoleId>\
+                 <Arn>{arn}</Arn></AssumedRoleUser>"
             )
         }
         _ => String::new(),
@@ -291,6 +297,24 @@ fn answer(form: &HashMap<String, String>, key: &str, state: &Mutex<State>) -> St
         "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
          <{action}Result>{result}</{action}Result>\
          <ResponseMetadata><RequestId>fake-request</RequestId></ResponseMetadata></{action}Response>"
+    )
+}
+
+/// New temporary credentials for `arn`, valid `seconds`: their `<Credentials>` element (the fake
+/// knows their access key as `arn` from then on).
+fn issue(s: &mut State, arn: String, seconds: i64) -> String {
+    s.issued += 1;
+    let access_key = format!("ASIAFAKE{:012}", s.issued);
+    s.identities.insert(access_key.clone(), arn);
+    let expiration = (OffsetDateTime::now_utc() + Duration::from_secs(seconds.unsigned_abs()))
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    format!(
+        "<Credentials><AccessKeyId>{access_key}</AccessKeyId>\
+         <SecretAccessKey>fake-secret-{n}</SecretAccessKey>\
+         <SessionToken>fake-token-{n}</SessionToken>\
+         <Expiration>{expiration}</Expiration></Credentials>",
+        n = s.issued
     )
 }
 
