@@ -6,6 +6,7 @@
 //! ## Quick start
 //!
 //! ```
+//! # #[cfg(feature = "client")] {
 //! # #[path = "../examples/common/mod.rs"] mod common;
 //! # let _fake = common::doc_fake(); // doc examples talk to a loopback fake STS, never to AWS
 //! use sts_blocking::ops::AssumeRole;
@@ -25,6 +26,7 @@
 //!     .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/deploy", "build-42"))?
 //!     .into_credentials()?;
 //! assert!(role.access_key_id.starts_with("ASIA")); // Debug never shows the secret or the token
+//! # }
 //! # Ok::<(), sts_blocking::Error>(())
 //! ```
 //!
