@@ -20,7 +20,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+pub(crate) mod assume_role;
+mod default_chain;
 mod from_settings;
+pub(crate) mod sts_assumer;
 
 pub use crate::transport::{ProxySetting, TrustRoots};
 
@@ -28,7 +31,9 @@ pub use crate::transport::{ProxySetting, TrustRoots};
 /// clock-skew offset and the signing-key cache. `Send + Sync`: share it between threads.
 /// [`Sts::with_credentials`] makes a client that shares them too and signs with other credentials.
 ///
-/// ```no_run
+/// ```
+/// # #[path = "../examples/common/mod.rs"] mod common;
+/// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
 /// use sts_blocking::Sts;
 /// let sts = Sts::from_env()?;
 /// let me = sts.get_caller_identity()?;
@@ -617,7 +622,9 @@ impl Sts {
     convenience! {
         /// Runs [`AssumeRole`]: temporary credentials for a role.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::{AssumeRole, Tag};
         /// let sts = sts_blocking::Sts::from_env()?;
         /// let out = sts.assume_role(
@@ -666,7 +673,9 @@ impl Sts {
         assume_role_with_web_identity(AssumeRoleWithWebIdentity) -> AssumeRoleWithWebIdentityOutput;
         /// Runs [`AssumeRoot`]: a privileged root session on a member account, for one task policy.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::{AssumeRoot, PolicyDescriptor};
         /// let sts = sts_blocking::Sts::from_env()?; // the organization's management account
         /// let out = sts.assume_root(
@@ -682,7 +691,9 @@ impl Sts {
         assume_root(AssumeRoot) -> AssumeRootOutput;
         /// Runs [`DecodeAuthorizationMessage`]: the details behind an encoded "access denied" message.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::DecodeAuthorizationMessage;
         /// let sts = sts_blocking::Sts::from_env()?;
         /// let encoded = "Encoded authorization failure message: ...";
@@ -693,7 +704,9 @@ impl Sts {
         decode_authorization_message(DecodeAuthorizationMessage) -> DecodeAuthorizationMessageOutput;
         /// Runs [`GetAccessKeyInfo`]: the account an access key id belongs to.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::GetAccessKeyInfo;
         /// let sts = sts_blocking::Sts::from_env()?;
         /// let out = sts.get_access_key_info(&GetAccessKeyInfo::new("AKIAIOSFODNN7EXAMPLE"))?;
@@ -703,7 +716,9 @@ impl Sts {
         get_access_key_info(GetAccessKeyInfo) -> GetAccessKeyInfoOutput;
         /// Runs [`GetDelegatedAccessToken`]: credentials for a trade-in token a partner handed over.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::GetDelegatedAccessToken;
         /// let sts = sts_blocking::Sts::from_env()?;
         /// let trade_in = std::env::var("TRADE_IN_TOKEN").unwrap_or_default(); // a secret
@@ -714,7 +729,9 @@ impl Sts {
         get_delegated_access_token(GetDelegatedAccessToken) -> GetDelegatedAccessTokenOutput;
         /// Runs [`GetFederationToken`]: credentials for a federated user, scoped by a session policy.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::GetFederationToken;
         /// let sts = sts_blocking::Sts::from_env()?; // long-term IAM user keys
         /// let out = sts.get_federation_token(
@@ -728,7 +745,9 @@ impl Sts {
         get_federation_token(GetFederationToken) -> GetFederationTokenOutput;
         /// Runs [`GetScopedCredentials`]: the caller's session narrowed by an inline policy.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::GetScopedCredentials;
         /// let sts = sts_blocking::Sts::from_env()?;
         /// let out = sts.get_scoped_credentials(
@@ -742,7 +761,9 @@ impl Sts {
         get_scoped_credentials(GetScopedCredentials) -> GetScopedCredentialsOutput;
         /// Runs [`GetSessionToken`]: temporary credentials for an IAM user, typically with MFA.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::GetSessionToken;
         /// let sts = sts_blocking::Sts::from_env()?; // long-term IAM user keys
         /// let out = sts.get_session_token(
@@ -757,7 +778,9 @@ impl Sts {
         get_session_token(GetSessionToken) -> GetSessionTokenOutput;
         /// Runs [`GetWebIdentityToken`]: a signed JWT of the caller, for services outside AWS.
         ///
-        /// ```no_run
+        /// ```
+        /// # #[path = "../examples/common/mod.rs"] mod common;
+        /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
         /// use sts_blocking::ops::GetWebIdentityToken;
         /// let sts = sts_blocking::Sts::from_env()?;
         /// let out = sts.get_web_identity_token(
@@ -774,7 +797,9 @@ impl Sts {
 
     /// Runs [`GetCallerIdentity`]: who am I? Needs no permission.
     ///
-    /// ```no_run
+    /// ```
+    /// # #[path = "../examples/common/mod.rs"] mod common;
+    /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
     /// let sts = sts_blocking::Sts::from_env()?;
     /// let me = sts.get_caller_identity()?;
     /// println!("{} in {}", me.arn.unwrap_or_default(), me.account.unwrap_or_default());

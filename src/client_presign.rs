@@ -14,7 +14,9 @@ impl Sts {
     /// for `expires` (whole seconds, 1 s to 7 days; STS itself accepts the URL for at most 15 minutes).
     /// Every extra header is signed and must be sent with the URL.
     ///
-    /// ```no_run
+    /// ```
+    /// # #[path = "../examples/common/mod.rs"] mod common;
+    /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
     /// use std::time::Duration;
     /// let sts = sts_blocking::Sts::from_env()?;
     /// let p = sts.presign_get_caller_identity(Duration::from_secs(60), &[("x-k8s-aws-id", "demo")])?;
@@ -45,7 +47,9 @@ impl Sts {
     /// Signs `POST /` with body `Action=GetCallerIdentity&Version=2011-06-15` for the client's
     /// endpoint and signing region, to be replayed by someone else (e.g. a Vault server).
     ///
-    /// ```no_run
+    /// ```
+    /// # #[path = "../examples/common/mod.rs"] mod common;
+    /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
     /// let sts = sts_blocking::Sts::from_env()?;
     /// let s = sts.signed_get_caller_identity(&[])?;
     /// assert_eq!(s.body, "Action=GetCallerIdentity&Version=2011-06-15");
@@ -78,7 +82,9 @@ impl Sts {
     /// STS hosts of its partition. The expiration is 14 minutes from now on the local clock, while the
     /// URL is signed with the skew-corrected time.
     ///
-    /// ```no_run
+    /// ```
+    /// # #[path = "../examples/common/mod.rs"] mod common;
+    /// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
     /// let sts = sts_blocking::Sts::from_env()?;
     /// let token = sts.eks_token("my-cluster")?;
     /// println!("{}", token.exec_credential_json(sts_blocking::presign::DEFAULT_EXEC_API_VERSION));

@@ -37,8 +37,10 @@ use std::time::Duration;
 /// let expired = Error::Service(Box::new(ServiceError::new(ErrorCode::ExpiredToken, 400)));
 /// assert_eq!(advice(&expired), "the session expired");
 /// assert_eq!(advice(&Error::timeout(TimeoutPhase::Total, None)), "no answer in time (total call)");
+///
+/// // `Debug`, what `fn main() -> Result<(), Error>` prints, is the variant and the message.
+/// assert!(format!("{:?}", Error::NoRegion).starts_with("NoRegion: You must specify a region"));
 /// ```
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// Input members broke model constraints (length, range, pattern, list size). Nothing was sent.
@@ -329,7 +331,10 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
             Self::Endpoint { message } => write!(f, "endpoint resolution failed: {message}"),
-            Self::NoRegion => f.write_str("You must specify a region."),
+            Self::NoRegion => f.write_str(
+                "You must specify a region. Set AWS_REGION, `region` in the profile, or \
+                 `StsBuilder::region`: a custom endpoint has no region of its own to sign for.",
+            ),
             Self::ProfileNotFound { profile } => {
                 write!(f, "The config profile ({profile}) could not be found")
             }
@@ -344,6 +349,37 @@ impl fmt::Display for Error {
                 problem,
             } => write!(f, "{what}: failed to read `{}`: {problem}", path.display()),
         }
+    }
+}
+
+impl Error {
+    /// The variant's name, for `Debug`.
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidInput { .. } => "InvalidInput",
+            Self::Service(_) => "Service",
+            Self::InvalidResponse { .. } => "InvalidResponse",
+            Self::Redirect { .. } => "Redirect",
+            Self::BodyTooLarge { .. } => "BodyTooLarge",
+            Self::Transport { .. } => "Transport",
+            Self::Timeout { .. } => "Timeout",
+            Self::Credentials(_) => "Credentials",
+            Self::Config { .. } => "Config",
+            Self::ConfigFile { .. } => "ConfigFile",
+            Self::Endpoint { .. } => "Endpoint",
+            Self::NoRegion => "NoRegion",
+            Self::ProfileNotFound { .. } => "ProfileNotFound",
+            Self::File { .. } => "File",
+        }
+    }
+}
+
+/// The variant and the message of `Display`: what `fn main() -> Result<(), Error>` prints after
+/// `Error: `, so a program that returns the error shows what happened and what to do (not only
+/// `NoRegion`). Like `Display`, it never shows a secret. Match the variants for the fields.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {self}", self.kind())
     }
 }
 
@@ -909,6 +945,30 @@ impl fmt::Display for ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `fn main() -> Result<(), Error>` prints after `Error: ` is the `Debug` form: the
+    /// variant, then the sentence of `Display` saying what happened and what to do.
+    #[test]
+    fn errors_returned_from_main_say_what_to_do() {
+        let shown = format!("{:?}", Error::NoRegion);
+        assert!(
+            shown.starts_with("NoRegion: You must specify a region"),
+            "{shown}"
+        );
+        assert!(shown.contains("AWS_REGION"), "{shown}");
+        for e in [
+            Error::NoRegion,
+            Error::config("AWS_MAX_ATTEMPTS is not a number"),
+            Error::timeout(TimeoutPhase::Total, Some(Duration::from_secs(30))),
+            Error::transport(TransportErrorKind::Dns, "no such host"),
+            Error::Service(Box::new(ServiceError::new(ErrorCode::ExpiredToken, 400))),
+            CredentialsError::new("vault", "no lease").into(),
+        ] {
+            let (debug, display) = (format!("{e:?}"), e.to_string());
+            assert!(debug.ends_with(&display), "{debug}");
+            assert_eq!(format!("{e:#?}"), debug);
+        }
+    }
 
     #[test]
     fn codes_round_trip() {

@@ -3,10 +3,45 @@
 //! A blocking AWS STS client for CLI tools, build scripts and ordinary synchronous programs: no async
 //! runtime, a hand-written SigV4 signer, and a handful of dependencies.
 //!
-//! The crate is a pure core (SigV4 in [`sigv4`], endpoint rules in [`endpoint`], typed operations
-//! with their form encoding and response decoding in [`ops`], presigned requests in [`presign`])
-//! plus, behind the default `client` feature, a thin blocking shell that sends requests with `ureq`
-//! (`Sts`) and the credential providers that do I/O ([`credentials`]).
+//! ## Quick start
+//!
+//! ```
+//! # #[cfg(feature = "client")] {
+//! # #[path = "../examples/common/mod.rs"] mod common;
+//! # let _fake = common::doc_fake(); // doc examples talk to a loopback fake STS, never to AWS
+//! use sts_blocking::ops::AssumeRole;
+//! use sts_blocking::Sts;
+//!
+//! // A client configured like the AWS CLI: region, endpoint, retries and CA bundle, and the
+//! // credentials of its chain (environment, profiles with their roles, SSO, `aws login`,
+//! // containers, IMDS), from the environment and the shared files in ~/.aws.
+//! let sts = Sts::from_env()?;
+//!
+//! // Who am I?
+//! let me = sts.get_caller_identity()?;
+//! println!("{}", me.arn.unwrap_or_default());
+//!
+//! // A role's temporary credentials.
+//! let role = sts
+//!     .assume_role(&AssumeRole::new("arn:aws:iam::123456789012:role/deploy", "build-42"))?
+//!     .into_credentials()?;
+//! assert!(role.access_key_id.starts_with("ASIA")); // Debug never shows the secret or the token
+//! # }
+//! # Ok::<(), sts_blocking::Error>(())
+//! ```
+//!
+//! Every failure is one typed [`Error`]; returned from `main`, it prints what happened and what
+//! to do. The credential chain alone is [`DefaultChain`] (`DefaultChain::new(Env::real())`, with
+//! [`credentials::Env`]), each of its sources a provider of [`credentials`];
+//! [`AssumeRoleProvider`] keeps a role's session fresh for any client; [`settings`] resolves what
+//! the AWS CLI resolves, for clients built by hand. The README's API tour goes further.
+//!
+//! ## The crate
+//!
+//! A pure core (SigV4 in [`sigv4`], endpoint rules in [`endpoint`], typed operations with their
+//! form encoding and response decoding in [`ops`], presigned requests in [`presign`], the call
+//! engine in [`engine`]) plus, behind the default `client` feature, a thin blocking shell that
+//! sends requests with `ureq` (`Sts`) and the credential providers that do I/O ([`credentials`]).
 //!
 //! ```
 //! use sts_blocking::ops::{GetCallerIdentity, Operation};
@@ -27,13 +62,16 @@ mod clock;
 pub mod credentials;
 pub mod endpoint;
 pub mod engine;
+mod env;
 pub mod error;
 mod files;
 mod hex;
 mod json;
 pub mod ops;
 pub mod presign;
+mod profile;
 mod query;
+mod random;
 mod redact;
 pub mod retry;
 pub mod roles_anywhere;
@@ -126,11 +164,11 @@ pub mod __private {
         #[cfg(feature = "client")]
         /// The STS-backed role and web identity providers.
         pub mod assume_role {
-            pub use crate::credentials::assume_role::*;
+            pub use crate::client::assume_role::*;
         }
         /// The caching provider and its clock.
         pub mod cache {
-            pub use crate::credentials::cache::*;
+            pub use crate::credentials::cached::*;
         }
         /// The default chain and role-chain execution.
         pub mod chain {
@@ -147,11 +185,11 @@ pub mod __private {
         #[cfg(feature = "client")]
         /// The container credentials provider.
         pub mod container {
-            pub use crate::credentials::container::*;
+            pub use crate::credentials::providers::container::*;
         }
         /// The injectable environment and platform rules.
         pub mod env {
-            pub use crate::credentials::env::*;
+            pub use crate::env::*;
         }
         /// Console federation sign-in.
         pub mod federation {
@@ -160,7 +198,7 @@ pub mod __private {
         #[cfg(feature = "client")]
         /// The IMDS provider.
         pub mod imds {
-            pub use crate::credentials::imds::*;
+            pub use crate::credentials::providers::imds::*;
         }
         #[cfg(feature = "client")]
         /// `aws login` sessions.
@@ -174,7 +212,7 @@ pub mod __private {
         }
         /// MFA code providers.
         pub mod mfa {
-            pub use crate::credentials::mfa::*;
+            pub use crate::credentials::providers::mfa::*;
         }
         /// Role-chain planning from profiles.
         pub mod plan {
@@ -182,30 +220,30 @@ pub mod __private {
         }
         /// `credential_process`.
         pub mod process {
-            pub use crate::credentials::process::*;
+            pub use crate::credentials::providers::process::*;
         }
         /// The shared config and credentials file parser.
         pub mod profile {
-            pub use crate::credentials::profile::*;
+            pub use crate::profile::*;
         }
         #[cfg(feature = "client")]
         /// IAM Identity Center role credentials.
         pub mod sso {
-            pub use crate::credentials::sso::*;
+            pub use crate::credentials::providers::sso::*;
         }
         #[cfg(feature = "client")]
         /// SSO OIDC tokens.
         pub mod sso_token {
-            pub use crate::credentials::sso_token::*;
+            pub use crate::credentials::providers::sso_token::*;
         }
         #[cfg(feature = "client")]
         /// The STS role assumer of profile plans.
         pub mod sts_assumer {
-            pub use crate::credentials::sts_assumer::*;
+            pub use crate::client::sts_assumer::*;
         }
         /// Web identity token files.
         pub mod web_identity {
-            pub use crate::credentials::web_identity::*;
+            pub use crate::credentials::providers::web_identity::*;
         }
     }
     pub use crate::sealed::Sealed;

@@ -39,8 +39,8 @@ pub(crate) mod property;
 
 use crate::Error;
 use crate::credentials::cli_cache::CliCache;
-use crate::credentials::env::{Env, Platform};
-use crate::credentials::profile::{FileLocations, ProfileSet, Section};
+use crate::env::{Env, Platform};
+use crate::profile::{FileLocations, ProfileSet, Section};
 use crate::retry::RetryConfig;
 use property::{
     APP_ID, CA_BUNDLE, MAX_ATTEMPTS, NEW_RETRIES_2026, Property, REGION, RETRY_MODE,
@@ -176,6 +176,22 @@ impl Settings {
             env,
             ProfileSet::default(),
             profile,
+            &Overrides::default(),
+            false,
+        )
+    }
+
+    /// The settings of `env` and profiles already loaded (their selected profile), as
+    /// [`Settings::load`] resolves them: the STS role assumer of a chain given its profiles.
+    ///
+    /// # Errors
+    /// As [`Settings::load`] for the CA bundle.
+    #[cfg(feature = "client")]
+    pub(crate) fn from_profiles(env: &Env, profiles: &ProfileSet) -> Result<Self, Error> {
+        Self::resolve(
+            env,
+            profiles.clone(),
+            profiles.selected_name().to_owned(),
             &Overrides::default(),
             false,
         )

@@ -474,3 +474,74 @@ fn a_role_duration_override_is_sent_and_keyed_as_the_cli_keys_it() {
     resolve(Some(1800)).unwrap();
     assert_eq!(fake.count(), n);
 }
+
+/// The providers above STS read the wall clock through their `clock` (the one clock of the
+/// credential providers): a session in the CLI cache that expired in 2020 is fresh for a provider
+/// whose clock reads 2020, and stale (STS is called) for one on the system clock.
+#[test]
+fn cached_sessions_are_fresh_by_the_providers_clock() {
+    let fake = FakeSts::start(assumed("AssumeRole", "ASIANOW", 3600));
+    let dir = temp_dir("clock");
+    let env = mfa_env(&dir, &fake);
+    let then = OffsetDateTime::from_unix_timestamp(1_577_836_800).unwrap(); // 2020-01-01T00:00Z
+    let clock: sts_blocking::credentials::Clock = Arc::new(move || then);
+    let old = Credentials::new("ASIA2020", "s", Some("t".into()))
+        .with_expiration(then + time::Duration::hours(1));
+    let entry = cli_cache::assume_role_entry(&old, None).unwrap();
+    let cache = CliCache::from_env(&env).unwrap();
+    // The profile chain's role hop (StsRoleAssumer).
+    cli_cache::store(&cache, &cli_cache::role_hop_cache_key(&hop()), &entry).unwrap();
+    let settings = Settings::load(&env, &Overrides::default()).unwrap();
+    let assumer = |clock: Option<sts_blocking::credentials::Clock>| {
+        let a = settings.role_assumer(None).cli_cache(Some(cache.clone()));
+        let a = match clock {
+            Some(c) => a.clock(c),
+            None => a,
+        };
+        sts_blocking::DefaultChain::builder(env.clone())
+            .role_assumer(Some(Arc::new(a)))
+            .build()
+    };
+    assert_eq!(
+        assumer(Some(clock.clone()))
+            .provide_credentials()
+            .unwrap()
+            .access_key_id,
+        "ASIA2020"
+    );
+    assert_eq!(fake.count(), 0);
+    // On the system clock the entry is stale: STS is asked (after the MFA prompt, which fails here).
+    assert!(assumer(None).provide_credentials().is_err());
+    // AssumeRoleProvider with the AWS CLI cache.
+    let args =
+        sts_blocking::__private::json::parse(&format!("{{\"RoleArn\": \"{ROLE}\"}}")).unwrap();
+    cli_cache::store(&cache, &cli_cache::cache_key(&args).unwrap(), &entry).unwrap();
+    let provider = |clock: Option<sts_blocking::credentials::Clock>| {
+        let b = AssumeRoleProvider::builder(ROLE)
+            .source(Arc::new(Credentials::new("AKIDSRC", "src-secret", None)))
+            .endpoint_url(fake.url())
+            .file_cache(cache.clone());
+        match clock {
+            Some(c) => b.clock(c),
+            None => b,
+        }
+        .build()
+        .unwrap()
+    };
+    let at_2020 = provider(Some(clock));
+    assert_eq!(
+        at_2020.provide_credentials().unwrap().access_key_id,
+        "ASIA2020"
+    );
+    // The in-memory cache keeps them by the same clock.
+    assert_eq!(
+        at_2020.provide_credentials().unwrap().access_key_id,
+        "ASIA2020"
+    );
+    assert_eq!(fake.count(), 0);
+    assert_eq!(
+        provider(None).provide_credentials().unwrap().access_key_id,
+        "ASIANOW"
+    );
+    assert_eq!(fake.count(), 1);
+}

@@ -12,6 +12,9 @@
 //!
 //! The first lines starting with `//` are a header, not part of the listing.
 
+#[path = "support/skip.rs"]
+mod skip;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -76,7 +79,7 @@ fn header(version: &str) -> String {
 #[test]
 fn public_api_matches_the_golden_file() {
     if let Some(why) = missing_tool() {
-        eprintln!("SKIPPED: public_api_matches_the_golden_file ({why})");
+        skip::skipped("public_api_matches_the_golden_file", why);
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -134,4 +137,29 @@ fn public_api_matches_the_golden_file() {
 fn golden_header_is_not_part_of_the_listing() {
     let text = format!("{}pub mod sts_blocking\n// not a header\n", header("v"));
     assert_eq!(body(&text), "pub mod sts_blocking\n// not a header\n");
+}
+
+/// The child of `a_skip_line_is_seen_under_the_harness_capture`; a no-op in the suite.
+#[test]
+fn child_reports_a_skip() {
+    if std::env::var_os("STS_TEST_SKIP_CHILD").is_some() {
+        skip::skipped("child_reports_a_skip", "the probe");
+    }
+}
+
+/// A skip is never silent: this test binary's `child_reports_a_skip`, run as a plain `cargo test`
+/// runs a passing test (its output captured), still shows its `SKIPPED:` line on stderr.
+#[test]
+fn a_skip_line_is_seen_under_the_harness_capture() {
+    let out = Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["child_reports_a_skip", "--exact", "--test-threads=1"])
+        .env("STS_TEST_SKIP_CHILD", "1")
+        .output()
+        .expect("run the test binary");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("SKIPPED: child_reports_a_skip (the probe)"),
+        "the skip line was swallowed; stderr: {stderr:?}"
+    );
 }

@@ -1,9 +1,11 @@
 //! What the examples share: the environment they run in, and a loopback fake of STS so that each
 //! of them runs without AWS (`cargo run --example NAME -- --fake`, and their tests).
 //!
-//! The fake is std only and small: it answers GetCallerIdentity, AssumeRole and
-//! AssumeRoleWithWebIdentity the way STS does, with made-up credentials, knows which identity each
-//! access key it issued belongs to, and counts the calls. Real programs talk to STS.
+//! The fake is std only and small: it answers every STS operation but AssumeRoleWithSAML the way
+//! STS does, with made-up credentials, knows which identity each access key it issued belongs to,
+//! and counts the calls. Real programs talk to
+//! STS. The crate's doc examples and README snippets run against it too ([`doc_fake`]), so none of
+//! them can reach the real AWS host.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -32,6 +34,57 @@ pub fn env_from_args() -> (Env, Option<FakeSts>) {
     } else {
         (Env::real(), None)
     }
+}
+
+/// For the doc examples and README snippets: starts a fake and points this process's environment
+/// at it ([`FakeSts::vars`], every other `AWS_*` variable removed), so that an example written as
+/// a program is written (`Sts::from_env()`, `Env::real()`) talks to the fake and never to AWS.
+/// Each doc example runs in a process of its own, before any thread of its own reads the
+/// environment.
+pub fn doc_fake() -> FakeSts {
+    doc_fake_with_config("")
+}
+
+/// As [`doc_fake`], with `config` as the shared config file (`AWS_CONFIG_FILE`), its `profile`
+/// selected (`AWS_PROFILE`) and no keys in the environment (the environment step would find them
+/// first): the credentials are the config's.
+pub fn doc_fake_with_profile(config: &str, profile: &str) -> FakeSts {
+    let fake = doc_fake_with_config(config);
+    set_var("AWS_PROFILE", profile);
+    for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+        // SAFETY: see `set_var`.
+        unsafe { std::env::remove_var(k) };
+    }
+    fake
+}
+
+fn doc_fake_with_config(config: &str) -> FakeSts {
+    let fake = FakeSts::start();
+    let aws: Vec<_> = std::env::vars_os()
+        .map(|(k, _)| k)
+        .filter(|k| k.to_string_lossy().starts_with("AWS_"))
+        .collect();
+    for k in aws {
+        // SAFETY: see `set_var`.
+        unsafe { std::env::remove_var(k) };
+    }
+    for (k, v) in fake.vars() {
+        set_var(k, &v);
+    }
+    if !config.is_empty() {
+        let dir = std::env::temp_dir().join(format!("sts-blocking-doc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let path = dir.join("config");
+        std::fs::write(&path, config).expect("write the config file");
+        set_var("AWS_CONFIG_FILE", &path.display().to_string());
+    }
+    fake
+}
+
+fn set_var(key: &str, value: &str) {
+    // SAFETY: a doc example is a process of its own, and its threads (the fake's server, which
+    // never reads the environment) are not reading or writing the environment while it is set.
+    unsafe { std::env::set_var(key, value) };
 }
 
 /// The arguments after the program name, without `--fake`.
@@ -106,6 +159,11 @@ impl FakeSts {
     /// An environment with a long-term key, a region and this fake as the STS endpoint, and
     /// nothing from the machine.
     pub fn env(&self) -> Env {
+        Env::from_map(self.vars())
+    }
+
+    /// The variables of [`FakeSts::env`].
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
         let mut vars = isolated();
         vars.extend([
             ("AWS_ACCESS_KEY_ID", BASE_KEY.to_owned()),
@@ -113,7 +171,7 @@ impl FakeSts {
             ("AWS_REGION", "eu-west-1".to_owned()),
             ("AWS_ENDPOINT_URL_STS", self.url.clone()),
         ]);
-        Env::from_map(vars)
+        vars
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -184,6 +242,38 @@ fn answer(form: &HashMap<String, String>, key: &str, state: &Mutex<State>) -> St
             };
             format!("<UserId>AIDAEXAMPLE</UserId><Account>{ACCOUNT}</Account><Arn>{arn}</Arn>")
         }
+        "GetSessionToken"
+        | "AssumeRoot"
+        | "GetDelegatedAccessToken"
+        | "GetFederationToken"
+        | "GetScopedCredentials" => {
+            let credentials = issue(&mut s, BASE_ARN.to_owned(), 3600);
+            let extra = match action.as_str() {
+                "GetFederationToken" => {
+                    let name = form.get("Name").map_or("user", String::as_str);
+                    format!(
+                        "<FederatedUser><FederatedUserId>{ACCOUNT}:{name}</FederatedUserId>\
+                         <Arn>arn:aws:sts::{ACCOUNT}:federated-user/{name}</Arn></FederatedUser>"
+                    )
+                }
+                "GetScopedCredentials" => format!(
+                    "<SessionInfo><ScopedSessionId>ASSE:scoped</ScopedSessionId>\
+                     <Arn>arn:aws:sts::{ACCOUNT}:scoped-session/scoped</Arn></SessionInfo>"
+                ),
+                "GetDelegatedAccessToken" => {
+                    format!(
+                        "<AssumedPrincipal>arn:aws:iam::{ACCOUNT}:role/partner</AssumedPrincipal>"
+                    )
+                }
+                _ => String::new(),
+            };
+            format!("{credentials}{extra}")
+        }
+        "GetAccessKeyInfo" => format!("<Account>{ACCOUNT}</Account>"),
+        "DecodeAuthorizationMessage" => {
+            "<DecodedMessage>{&quot;allowed&quot;:false}</DecodedMessage>".to_owned()
+        }
+        "GetWebIdentityToken" => "<WebIdentityToken>eyJ.fake.jwt</WebIdentityToken>".to_owned(),
         "AssumeRole" | "AssumeRoleWithWebIdentity" => {
             let role = form.get("RoleArn").map_or("", String::as_str);
             let role_name = role.rsplit('/').next().unwrap_or("role");
@@ -195,21 +285,10 @@ fn answer(form: &HashMap<String, String>, key: &str, state: &Mutex<State>) -> St
                 .get("DurationSeconds")
                 .and_then(|d| d.parse().ok())
                 .unwrap_or(3600);
-            s.issued += 1;
-            let access_key = format!("ASIAFAKE{:012}", s.issued);
-            s.identities.insert(access_key.clone(), arn.clone());
-            let expiration = (OffsetDateTime::now_utc()
-                + Duration::from_secs(seconds.unsigned_abs()))
-            .format(&Rfc3339)
-            .unwrap_or_default();
+            let credentials = issue(&mut s, arn.clone(), seconds);
             format!(
-                "<Credentials><AccessKeyId>{access_key}</AccessKeyId>\
-                 <SecretAccessKey>fake-secret-{n}</SecretAccessKey>\
-                 <SessionToken>fake-token-{n}</SessionToken>\
-                 <Expiration>{expiration}</Expiration></Credentials>\
-                 <AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:{session}</AssumedRoleId>\
-                 <Arn>{arn}</Arn></AssumedRoleUser>",
-                n = s.issued
+                "{credentials}<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:{session}</AssumedRoleId>\
+                 <Arn>{arn}</Arn></AssumedRoleUser>"
             )
         }
         _ => String::new(),
@@ -218,6 +297,24 @@ fn answer(form: &HashMap<String, String>, key: &str, state: &Mutex<State>) -> St
         "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
          <{action}Result>{result}</{action}Result>\
          <ResponseMetadata><RequestId>fake-request</RequestId></ResponseMetadata></{action}Response>"
+    )
+}
+
+/// New temporary credentials for `arn`, valid `seconds`: their `<Credentials>` element (the fake
+/// knows their access key as `arn` from then on).
+fn issue(s: &mut State, arn: String, seconds: i64) -> String {
+    s.issued += 1;
+    let access_key = format!("ASIAFAKE{:012}", s.issued);
+    s.identities.insert(access_key.clone(), arn);
+    let expiration = (OffsetDateTime::now_utc() + Duration::from_secs(seconds.unsigned_abs()))
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    format!(
+        "<Credentials><AccessKeyId>{access_key}</AccessKeyId>\
+         <SecretAccessKey>fake-secret-{n}</SecretAccessKey>\
+         <SessionToken>fake-token-{n}</SessionToken>\
+         <Expiration>{expiration}</Expiration></Credentials>",
+        n = s.issued
     )
 }
 

@@ -4,7 +4,7 @@
 
 use super::StsBuilder;
 use crate::credentials::chain::DefaultChain;
-use crate::credentials::mfa::MfaTokenProvider;
+use crate::credentials::providers::mfa::MfaTokenProvider;
 use crate::credentials::{CachedProvider, Credentials, Env, StsRoleAssumer};
 use crate::error::Error;
 use crate::settings::property::CLIENT_ENV;

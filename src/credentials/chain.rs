@@ -8,58 +8,17 @@
 //! Role assumption (profile `role_arn` hops and web identity) needs STS. It goes through the
 //! [`RoleAssumer`] hook; without one, such profiles fail with a clear message.
 
-use super::env::Env;
-#[cfg(feature = "client")]
-use super::env::Platform;
-use super::environment::EnvironmentProvider;
-use super::plan::{self, BaseSource, NamedSource, ProfileChain, RoleHop};
-use super::process::ProcessProvider;
-use super::profile::ProfileSet;
-use super::web_identity::WebIdentityConfig;
+use super::plan;
+use super::sources::{PlanContext, RoleAssumer, describe_plan, execute_plan_with};
 use super::{Credentials, ProvideCredentials};
 use crate::Error;
+use crate::credentials::providers::env_vars::EnvironmentProvider;
+use crate::credentials::providers::web_identity::WebIdentityConfig;
+use crate::env::Env;
 use crate::error::CredentialsError;
-#[cfg(feature = "client")]
-use crate::settings::property::{CA_BUNDLE, REGION, USE_DUAL_STACK, USE_FIPS};
+use crate::profile::ProfileSet;
 use std::fmt;
 use std::sync::Arc;
-
-/// How a [`DefaultChain`] assumes the roles a profile names (`role_arn` hops, web identity):
-/// through STS with an `StsRoleAssumer` (the `client` feature). Without
-/// one, such profiles fail with a clear message.
-///
-/// **Sealed**: `StsRoleAssumer` is the implementation. The methods take the role-chain planner's
-/// internal types, which follow the AWS CLI's profile rules and may change in any release; for
-/// a custom source of role credentials implement [`ProvideCredentials`] instead.
-pub trait RoleAssumer: crate::sealed::Sealed + Send + Sync + fmt::Debug {
-    /// `AssumeRole` for one hop, signed with `source`. Not public API.
-    ///
-    /// # Errors
-    /// Any STS or transport error.
-    #[doc(hidden)]
-    fn assume_role(&self, source: &Credentials, hop: &RoleHop) -> Result<Credentials, Error>;
-
-    /// `AssumeRoleWithWebIdentity` with the token read from `config` (re-read on every call). Not
-    /// public API.
-    ///
-    /// # Errors
-    /// Any STS, transport or token-file error.
-    #[doc(hidden)]
-    fn assume_role_with_web_identity(
-        &self,
-        config: &WebIdentityConfig,
-    ) -> Result<Credentials, Error>;
-
-    /// Credentials of `hop` the assumer already holds in a shared cache (the AWS CLI's), fresh
-    /// enough to use without calling STS. A plan starts from the last cached hop, so neither the
-    /// base credentials nor the hops before it are needed (no source process, no MFA prompt). Not
-    /// public API.
-    #[doc(hidden)]
-    fn cached(&self, hop: &RoleHop) -> Option<Credentials> {
-        let _ = hop;
-        None
-    }
-}
 
 /// The outcome of one chain step.
 #[derive(Debug)]
@@ -81,302 +40,6 @@ pub trait ChainStep: Send + Sync + fmt::Debug {
     /// What to call the source after it found credentials (default: [`ChainStep::name`]).
     fn found_name(&self) -> String {
         self.name()
-    }
-}
-
-/// What a plan runs with besides the environment: the loaded profiles (for the SSO endpoint and
-/// IMDS settings) and a clock (for tests that replay old recordings).
-#[derive(Clone, Default)]
-pub struct PlanContext {
-    /// The loaded profile files, if already read.
-    pub profiles: Option<Arc<ProfileSet>>,
-    /// The clock for IMDS static stability and the SSO token expiry check.
-    pub clock: Option<super::cache::Clock>,
-    /// The AWS CLI's credential cache for SSO role credentials (off when `None`).
-    pub cli_cache: Option<super::cli_cache::CliCache>,
-    /// What signs the user in when an SSO token is missing or expired (none: fail).
-    pub sso_login: Option<Arc<dyn super::SsoLogin>>,
-}
-
-impl fmt::Debug for PlanContext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PlanContext")
-            .field("profiles", &self.profiles.is_some())
-            .field("clock", &self.clock.is_some())
-            .field("cli_cache", &self.cli_cache)
-            .field("sso_login", &self.sso_login.is_some())
-            .finish()
-    }
-}
-
-/// Runs a profile plan: resolves the base credentials, then assumes each role in order.
-///
-/// # Errors
-/// Any provider error; a plan that needs STS without a `RoleAssumer`.
-pub fn execute_plan(
-    chain: &ProfileChain,
-    env: &Env,
-    assumer: Option<&dyn RoleAssumer>,
-) -> Result<Credentials, Error> {
-    execute_plan_with(chain, env, assumer, &PlanContext::default())
-}
-
-/// As [`execute_plan`], with a [`PlanContext`].
-///
-/// # Errors
-/// As [`execute_plan`].
-pub fn execute_plan_with(
-    chain: &ProfileChain,
-    env: &Env,
-    assumer: Option<&dyn RoleAssumer>,
-    ctx: &PlanContext,
-) -> Result<Credentials, Error> {
-    let need_sts = || -> Error {
-        CredentialsError::new(
-            format!("profile:{}", chain.profile),
-            "this profile assumes a role, which needs an STS client (set a RoleAssumer)",
-        )
-        .into()
-    };
-    let cached = assumer.and_then(|a| {
-        chain
-            .roles
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(i, hop)| a.cached(hop).map(|c| (i + 1, c)))
-    });
-    let (start, mut creds) = match cached {
-        Some(found) => found,
-        None => (
-            0,
-            match &chain.base {
-                BaseSource::WebIdentity(w) => {
-                    let a = assumer.ok_or_else(need_sts)?;
-                    let mut config: WebIdentityConfig = w.clone().into();
-                    config.token_file = env.expand_home(
-                        &w.token_file.to_string_lossy(),
-                        super::env::Platform::current(),
-                        "web identity token file",
-                    )?;
-                    a.assume_role_with_web_identity(&config)?
-                }
-                other => resolve_base_with(other, env, ctx)?,
-            },
-        ),
-    };
-    for hop in chain.roles.iter().skip(start) {
-        let a = assumer.ok_or_else(need_sts)?;
-        creds = a.assume_role(&creds, hop)?;
-    }
-    Ok(creds)
-}
-
-/// A short description of where a plan's credentials come from, for `sts whoami`:
-/// `profile:dev`, `profile:dev (assume-role arn:...)`, `profile:dev (credential_process)`, ...
-#[must_use]
-pub fn describe_plan(chain: &ProfileChain) -> String {
-    let base = match &chain.base {
-        BaseSource::Static { .. } => None,
-        BaseSource::Process { .. } => Some("credential_process".to_owned()),
-        BaseSource::WebIdentity(w) => Some(format!("web-identity {}", w.role_arn)),
-        BaseSource::Named(n) => Some(format!("credential_source {}", n.as_str())),
-        BaseSource::Sso(_) => Some("sso".to_owned()),
-        BaseSource::Login(_) => Some("login".to_owned()),
-    };
-    let role = chain
-        .roles
-        .last()
-        .map(|r| format!("assume-role {}", r.role_arn));
-    let what: Vec<String> = match (base, role) {
-        (Some(b), Some(r)) => vec![b, r],
-        (Some(b), None) => vec![b],
-        (None, Some(r)) => vec![r],
-        (None, None) => vec![],
-    };
-    if what.is_empty() {
-        format!("profile:{}", chain.profile)
-    } else {
-        format!("profile:{} ({})", chain.profile, what.join(", "))
-    }
-}
-
-/// Resolves a base source that needs no STS (everything but web identity).
-///
-/// # Errors
-/// The source's error; [`Error::Credentials`] for web identity (use [`RoleAssumer`]).
-pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> {
-    resolve_base_with(base, env, &PlanContext::default())
-}
-
-/// The transport of the providers a profile names (SSO, `aws login`): proxies from `env`, and the CA
-/// bundle of `AWS_CA_BUNDLE`, else the selected profile's `ca_bundle`.
-#[cfg(feature = "client")]
-fn provider_transport(
-    env: &Env,
-    set: Option<&ProfileSet>,
-) -> Result<crate::transport::TransportConfig, Error> {
-    Ok(crate::transport::TransportConfig::for_provider(
-        env,
-        CA_BUNDLE.get(env, set.and_then(ProfileSet::selected))?,
-        std::time::Duration::from_secs(3),
-    ))
-}
-
-// Without the client, every source that reads the context (SSO, login, the CLI cache) is out.
-#[cfg_attr(not(feature = "client"), allow(unused_variables))]
-fn resolve_base_with(
-    base: &BaseSource,
-    env: &Env,
-    ctx: &PlanContext,
-) -> Result<Credentials, Error> {
-    #[cfg(feature = "client")]
-    let profiles = || -> Option<Arc<ProfileSet>> {
-        ctx.profiles
-            .clone()
-            .or_else(|| ProfileSet::load(env).ok().map(Arc::new))
-    };
-    match base {
-        BaseSource::Static { credentials, .. } => Ok(credentials.clone()),
-        BaseSource::Process {
-            profile,
-            command,
-            account_id,
-        } => {
-            // `aws_signing_helper credential-process ...`: served natively when it can be.
-            #[cfg(feature = "client")]
-            if let Some(p) =
-                super::roles_anywhere::for_credential_process(command, env, profiles().as_deref())?
-            {
-                return p.provide_credentials();
-            }
-            ProcessProvider::from_command(command.clone())
-                .account_id(account_id.clone())
-                .name(format!("profile:{profile}"))
-                .provide_credentials()
-        }
-        BaseSource::Named(NamedSource::Environment) => {
-            EnvironmentProvider::new(env.clone()).provide_credentials()
-        }
-        #[cfg(feature = "client")]
-        BaseSource::Named(NamedSource::EcsContainer) => {
-            super::container::ContainerProvider::from_env(env)?.provide_credentials()
-        }
-        #[cfg(feature = "client")]
-        BaseSource::Named(NamedSource::Ec2InstanceMetadata) => {
-            let set = profiles();
-            let mut p = super::imds::ImdsProvider::from_env(
-                env,
-                set.as_deref().and_then(ProfileSet::selected),
-            )?;
-            if let Some(c) = &ctx.clock {
-                p = p.clock(c.clone());
-            }
-            p.provide_credentials()
-        }
-        #[cfg(feature = "client")]
-        BaseSource::Sso(s) => {
-            let home = env
-                .home_dir(Platform::current())
-                .ok_or_else(|| Error::File {
-                    what: "SSO token cache",
-                    path: "~/.aws/sso/cache".into(),
-                    problem: crate::error::FileProblem::NoHomeDirectory,
-                })?;
-            let set = profiles();
-            let (endpoint, oidc) = match &set {
-                Some(set) => (
-                    set.configured_endpoint_url(env, "sso"),
-                    set.configured_endpoint_url(env, "sso-oidc"),
-                ),
-                None => (
-                    env.get("AWS_ENDPOINT_URL_SSO"),
-                    env.get("AWS_ENDPOINT_URL_SSO_OIDC"),
-                ),
-            };
-            let mut p = super::sso::SsoProvider::new(s.clone(), &home)
-                .endpoint(endpoint)
-                .oidc_endpoint(oidc)
-                .transport(provider_transport(env, set.as_deref())?);
-            if let Some(c) = &ctx.clock {
-                p = p.clock(c.clone());
-            }
-            let slot = match (&ctx.cli_cache, &s.account_id, &s.role_name) {
-                (Some(cache), Some(account), Some(role)) => Some((
-                    cache,
-                    super::cli_cache::sso_cache_key(
-                        account,
-                        role,
-                        s.session_name.as_deref(),
-                        &s.start_url,
-                    ),
-                )),
-                _ => None,
-            };
-            let now = ctx
-                .clock
-                .as_ref()
-                .map_or_else(time::OffsetDateTime::now_utc, |c| c());
-            if let Some(c) = slot.as_ref().and_then(|(cache, key)| cache.load(key, now)) {
-                return Ok(c);
-            }
-            let profile = set.as_deref().map_or("default", ProfileSet::selected_name);
-            let c = super::sso_login::with_login(
-                ctx.sso_login.as_deref(),
-                |reason| {
-                    super::SsoLoginRequest::new(
-                        profile,
-                        s.session_name.clone(),
-                        s.start_url.clone(),
-                        s.region.clone(),
-                        reason,
-                    )
-                },
-                p.cache_path(),
-                now,
-                || p.provide_credentials(),
-            )?;
-            if let Some((cache, key)) = slot {
-                cache.store_quietly(&key, super::cli_cache::sso_entry(&c));
-            }
-            Ok(c)
-        }
-        #[cfg(feature = "client")]
-        BaseSource::Login(l) => {
-            let dir = super::login::cache_dir(env)?.ok_or_else(|| {
-                Error::from(CredentialsError::new(
-                    "login",
-                    "no home directory (HOME is unset) and no AWS_LOGIN_CACHE_DIRECTORY",
-                ))
-            })?;
-            let set = profiles();
-            let selected = set.as_deref().and_then(ProfileSet::selected);
-            // The region as the client reads it, else that of the profile holding the session.
-            let region = REGION.get(env, selected)?.or_else(|| l.region.clone());
-            let endpoint = match &set {
-                Some(set) => set.configured_endpoint_url(env, "signin"),
-                None => env.get("AWS_ENDPOINT_URL_SIGNIN"),
-            };
-            let mut p = super::login::LoginProvider::new(&l.session, &dir)
-                .transport(provider_transport(env, set.as_deref())?)
-                .profile(Some(l.profile.clone()))
-                .region(region)
-                .endpoint(endpoint)
-                .fips_dual_stack(USE_FIPS.on(env, selected), USE_DUAL_STACK.on(env, selected));
-            if let Some(c) = &ctx.clock {
-                p = p.clock(c.clone());
-            }
-            p.provide_credentials()
-        }
-        #[cfg(not(feature = "client"))]
-        BaseSource::Named(_) | BaseSource::Sso(_) | BaseSource::Login(_) => {
-            Err(CredentialsError::new("profile", "this source needs the `client` feature").into())
-        }
-        BaseSource::WebIdentity(_) => Err(CredentialsError::new(
-            "web_identity",
-            "web identity needs an STS client (set a RoleAssumer)",
-        )
-        .into()),
     }
 }
 
@@ -521,12 +184,12 @@ impl ChainStep for ContainerStep {
         "container".to_owned()
     }
     fn attempt(&self) -> StepResult {
-        if !super::container::is_configured(&self.0) {
+        if !crate::credentials::providers::container::is_configured(&self.0) {
             return StepResult::NotConfigured(
                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI not set".to_owned(),
             );
         }
-        match super::container::ContainerProvider::from_env(&self.0)
+        match crate::credentials::providers::container::ContainerProvider::from_env(&self.0)
             .and_then(|p| p.provide_credentials())
         {
             Ok(c) => StepResult::Found(c),
@@ -539,8 +202,9 @@ impl ChainStep for ContainerStep {
 struct ImdsStep {
     env: Env,
     profiles: Arc<SharedProfiles>,
-    clock: Option<super::cache::Clock>,
-    provider: std::sync::OnceLock<Result<super::imds::ImdsProvider, String>>,
+    clock: Option<crate::credentials::cached::Clock>,
+    provider:
+        std::sync::OnceLock<Result<crate::credentials::providers::imds::ImdsProvider, String>>,
 }
 
 #[cfg(feature = "client")]
@@ -556,13 +220,13 @@ impl ChainStep for ImdsStep {
         "imds".to_owned()
     }
     fn attempt(&self) -> StepResult {
-        if super::imds::is_disabled(&self.env) {
+        if crate::credentials::providers::imds::is_disabled(&self.env) {
             return StepResult::NotConfigured("disabled by AWS_EC2_METADATA_DISABLED".to_owned());
         }
         // One provider for the chain's life, so static stability can remember the last credentials.
         let p = self.provider.get_or_init(|| {
             let set = self.profiles.get().ok();
-            super::imds::ImdsProvider::from_env(
+            crate::credentials::providers::imds::ImdsProvider::from_env(
                 &self.env,
                 set.as_deref().and_then(ProfileSet::selected),
             )
@@ -584,8 +248,12 @@ impl ChainStep for ImdsStep {
                         matches!(
                             ce.source.as_deref(),
                             Some(Error::Transport { .. } | Error::Timeout { .. })
-                        ) || ce.message.starts_with(super::imds::NO_ROLE)
-                            || ce.message.starts_with(super::imds::FORBIDDEN)
+                        ) || ce
+                            .message
+                            .starts_with(crate::credentials::providers::imds::NO_ROLE)
+                            || ce
+                                .message
+                                .starts_with(crate::credentials::providers::imds::FORBIDDEN)
                     }
                     Error::Transport { .. } | Error::Timeout { .. } => true,
                     _ => false,
@@ -600,16 +268,27 @@ impl ChainStep for ImdsStep {
     }
 }
 
+/// Makes the role assumer of a chain as it is built, from the chain's environment, profiles and
+/// clock: with the `client` feature, [`DefaultChain::new`] and [`DefaultChain::builder`] hand in
+/// one that makes an STS role assumer from the settings they resolve (the client module sits
+/// above this one, so this module never names it).
+pub(crate) type MakeRoleAssumer = fn(
+    &Env,
+    Option<&Arc<ProfileSet>>,
+    Option<&crate::credentials::cached::Clock>,
+) -> Arc<dyn RoleAssumer>;
+
 /// Builds a [`DefaultChain`] with options; start with [`DefaultChain::builder`].
 pub struct DefaultChainBuilder {
     env: Env,
     assumer: Option<Arc<dyn RoleAssumer>>,
+    /// Makes the assumer at build time, unless [`DefaultChainBuilder::role_assumer`] set one.
+    make_assumer: Option<MakeRoleAssumer>,
     profiles: Option<Arc<ProfileSet>>,
     skip_environment: bool,
-    clock: Option<super::cache::Clock>,
+    clock: Option<crate::credentials::cached::Clock>,
     cli_cache: Option<super::cli_cache::CliCache>,
     sso_login: Option<Arc<dyn super::SsoLogin>>,
-
     role_duration: Option<u32>,
 }
 
@@ -623,11 +302,36 @@ impl fmt::Debug for DefaultChainBuilder {
 }
 
 impl DefaultChainBuilder {
-    /// Assumes roles (profile hops, web identity) through `assumer`.
+    /// A builder for a chain reading `env`, whose role assumer `make_assumer` makes (none without).
+    pub(crate) fn new(env: Env, make_assumer: Option<MakeRoleAssumer>) -> Self {
+        Self {
+            env,
+            assumer: None,
+            make_assumer,
+            profiles: None,
+            skip_environment: false,
+            clock: None,
+            cli_cache: None,
+            sso_login: None,
+            role_duration: None,
+        }
+    }
+
+    /// Assumes roles (profile hops, web identity) through `assumer`, in place of the default
+    /// (`None`: such profiles fail, saying they need STS).
     #[must_use]
     pub fn role_assumer(mut self, assumer: Option<Arc<dyn RoleAssumer>>) -> Self {
         self.assumer = assumer;
+        self.make_assumer = None;
         self
+    }
+
+    /// The assumer set, or the one made for this chain.
+    fn take_assumer(&mut self) -> Option<Arc<dyn RoleAssumer>> {
+        let made = self
+            .make_assumer
+            .map(|make| make(&self.env, self.profiles.as_ref(), self.clock.as_ref()));
+        self.assumer.take().or(made)
     }
 
     /// Uses these already-loaded profile files (and their selected profile) instead of reading
@@ -648,7 +352,7 @@ impl DefaultChainBuilder {
 
     /// Uses `clock` for IMDS static stability and SSO token expiry (tests replaying recordings).
     #[must_use]
-    pub fn clock(mut self, clock: super::cache::Clock) -> Self {
+    pub fn clock(mut self, clock: crate::credentials::cached::Clock) -> Self {
         self.clock = Some(clock);
         self
     }
@@ -686,7 +390,8 @@ impl DefaultChainBuilder {
     /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
     /// selected profile has no credential settings).
     #[must_use]
-    pub fn build_profile_only(self) -> DefaultChain {
+    pub fn build_profile_only(mut self) -> DefaultChain {
+        let assumer = self.take_assumer();
         let profiles = Arc::new(SharedProfiles {
             env: self.env.clone(),
             given: self.profiles,
@@ -694,7 +399,7 @@ impl DefaultChainBuilder {
         });
         DefaultChain::from_steps(vec![Box::new(ProfileStep {
             env: self.env,
-            assumer: self.assumer,
+            assumer,
             profiles,
             ctx: PlanContext {
                 profiles: None,
@@ -709,7 +414,8 @@ impl DefaultChainBuilder {
 
     /// Builds the chain.
     #[must_use]
-    pub fn build(self) -> DefaultChain {
+    pub fn build(mut self) -> DefaultChain {
+        let assumer = self.take_assumer();
         let env = self.env;
         let profiles = Arc::new(SharedProfiles {
             env: env.clone(),
@@ -722,7 +428,7 @@ impl DefaultChainBuilder {
         }
         steps.push(Box::new(ProfileStep {
             env: env.clone(),
-            assumer: self.assumer.clone(),
+            assumer: assumer.clone(),
             profiles: profiles.clone(),
             ctx: PlanContext {
                 profiles: None,
@@ -733,7 +439,7 @@ impl DefaultChainBuilder {
             role_duration: self.role_duration,
             found: std::sync::Mutex::new(None),
         }));
-        steps.push(Box::new(WebIdentityStep(env.clone(), self.assumer)));
+        steps.push(Box::new(WebIdentityStep(env.clone(), assumer)));
         #[cfg(feature = "client")]
         {
             steps.push(Box::new(ContainerStep(env.clone())));
@@ -760,9 +466,12 @@ impl DefaultChainBuilder {
 /// error listing every source tried and why it was skipped. IMDS is probed only when nothing before
 /// it is configured (set `AWS_EC2_METADATA_DISABLED=true` to skip it).
 ///
-/// Role assumption (profile `role_arn` hops and web identity) needs STS: pass a [`RoleAssumer`]
-/// (`StsRoleAssumer`, with the `client` feature); without one, such profiles fail with a clear
-/// message.
+/// Role assumption (profile `role_arn` hops and web identity) needs STS. With the `client`
+/// feature, [`DefaultChain::new`] and [`DefaultChain::builder`] assume those roles through STS with
+/// the endpoint, region, retries and CA bundle that the chain's environment and profiles
+/// configure, as `Sts::from_env` would; [`DefaultChainBuilder::role_assumer`] sets another
+/// [`RoleAssumer`] (`Settings::role_assumer` with an MFA callback, say), or none (such profiles
+/// then fail with a clear message).
 ///
 /// ```
 /// use sts_blocking::credentials::{DefaultChain, Env, ProfileSet, ProvideCredentials, Section};
@@ -789,9 +498,10 @@ impl DefaultChainBuilder {
 /// let chain = DefaultChain::builder(env.clone()).profiles(Arc::new(profiles)).build();
 /// assert_eq!(chain.provide_credentials()?.access_key_id, "AKIDCI");
 ///
-/// // Nothing configured: one error listing every source tried.
+/// // Nothing configured: one error listing every source tried, and what to do.
 /// let e = DefaultChain::new(env).provide_credentials().unwrap_err();
 /// assert!(e.is_no_credentials());
+/// assert!(e.to_string().contains("aws configure"));
 /// # Ok::<(), sts_blocking::Error>(())
 /// ```
 #[derive(Debug)]
@@ -800,11 +510,15 @@ pub struct DefaultChain {
     found: std::sync::Mutex<Option<String>>,
 }
 
+// With the `client` feature `new` and `builder` assume the roles of profiles through STS: they are
+// defined beside the STS role assumer, in the client module (client/default_chain.rs).
 impl DefaultChain {
-    /// The default steps reading `env`, without STS (role profiles and web identity fail).
+    /// The AWS CLI's chain reading `env`. Without the `client` feature there is no STS: profiles
+    /// that assume a role, and web identity, fail saying so.
+    #[cfg(not(feature = "client"))]
     #[must_use]
     pub fn new(env: Env) -> Self {
-        Self::with_role_assumer(env, None)
+        Self::builder(env).build()
     }
 
     /// The default steps reading `env`, assuming roles through `assumer`.
@@ -813,20 +527,12 @@ impl DefaultChain {
         Self::builder(env).role_assumer(assumer).build()
     }
 
-    /// A builder for a chain reading `env` (no role assumer, profiles read on first use).
+    /// A builder for a chain reading `env` (profiles read on first use; without the `client`
+    /// feature, no role assumer).
+    #[cfg(not(feature = "client"))]
     #[must_use]
     pub fn builder(env: Env) -> DefaultChainBuilder {
-        DefaultChainBuilder {
-            env,
-            assumer: None,
-            profiles: None,
-            skip_environment: false,
-            clock: None,
-            cli_cache: None,
-            sso_login: None,
-
-            role_duration: None,
-        }
+        DefaultChainBuilder::new(env, None)
     }
 
     /// A chain of custom steps.
@@ -873,7 +579,10 @@ impl ProvideCredentials for DefaultChain {
         }
         Err(CredentialsError {
             provider: "chain".to_owned(),
-            message: "no credentials found: the credential provider was not enabled for any source"
+            message: "no credentials found: the credential provider was not enabled for any \
+                      source; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a \
+                      profile (`aws configure`, `aws configure sso`, `aws login`) and select it \
+                      with AWS_PROFILE"
                 .to_owned(),
             tried,
             source: None,

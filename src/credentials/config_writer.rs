@@ -244,7 +244,7 @@ pub fn edit_file(
     if mode.as_ref().is_some_and(std::fs::Permissions::readonly) {
         return Err(cannot(&"the file is read-only"));
     }
-    super::cache_io::write_atomic_with(&target, text.as_bytes(), mode)
+    crate::credentials::cli_cache::cache_io::write_atomic_with(&target, text.as_bytes(), mode)
         .map_err(|e| Error::config(format!("cannot write {}: {e}", target.display())))
 }
 

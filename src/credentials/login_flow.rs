@@ -23,11 +23,11 @@
 //! in `Debug`, and no error message contains them.
 
 use super::Credentials;
-use super::cache_io;
-use super::dpop::DpopKey;
 use super::login::{self, MAX_TOKEN_FILE_BYTES};
-use super::pyjson::{self, Style};
-use super::token_http::{self, Timeouts};
+use crate::credentials::cli_cache::cache_io;
+use crate::credentials::cli_cache::pyjson::{self, Style};
+use crate::credentials::login::dpop::DpopKey;
+use crate::credentials::providers::token_http::{self, Timeouts};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::presign::base64;
@@ -83,22 +83,6 @@ pub fn verifier_from_random(random: &[u8]) -> Option<SecretString> {
         .take(VERIFIER_LEN)
         .collect();
     (v.len() == VERIFIER_LEN).then(|| SecretString::new(v))
-}
-
-/// A version-4 UUID from 16 random bytes (the `state` of an authorization request).
-#[must_use]
-pub fn uuid4(mut b: [u8; 16]) -> String {
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::hex::lower(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
 }
 
 /// The authorization URL the browser opens, with the AWS CLI's parameters in its order.
@@ -414,12 +398,7 @@ impl fmt::Debug for PendingLogin {
 }
 
 fn random<const N: usize>() -> Result<[u8; N], Error> {
-    use ring::rand::SecureRandom;
-    let mut b = [0u8; N];
-    ring::rand::SystemRandom::new()
-        .fill(&mut b)
-        .map_err(|_| err("no secure random numbers"))?;
-    Ok(b)
+    crate::random::secure_bytes().ok_or_else(|| err("no secure random numbers"))
 }
 
 impl PendingLogin {
@@ -459,7 +438,7 @@ impl PendingLogin {
             base: base.trim_end_matches('/').to_owned(),
             client_id,
             redirect_uri,
-            state: uuid4(random::<16>()?),
+            state: crate::random::uuid4(random::<16>()?),
             verifier,
             key,
             key_pem,
@@ -520,7 +499,7 @@ impl PendingLogin {
         }
         let target = token_http::endpoint_for(&self.base, "/v1/token")?;
         let htu = target.full.as_str();
-        let jti = self.key.uuid4().map_err(|e| err(e.to_string()))?;
+        let jti = crate::random::secure_uuid4().ok_or_else(|| err("no secure random numbers"))?;
         // The server checks `iat` against its wall clock, whatever clock `now` is from.
         let iat = OffsetDateTime::now_utc().unix_timestamp();
         let proof = self
@@ -660,8 +639,6 @@ mod tests {
         );
         assert_eq!(challenge.len(), 43);
         assert!(!challenge.contains(['=', '+', '/']));
-        let u = uuid4([0xff; 16]);
-        assert_eq!(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
     }
 
     #[test]

@@ -10,90 +10,58 @@
 //! that lets the chain follow `role_arn` profiles. Anything else plugs in by implementing
 //! [`ProvideCredentials`].
 
-#[cfg(feature = "client")]
-pub(crate) mod assume_role;
-pub(crate) mod cache;
-mod cache_io;
+pub(crate) mod cached;
 pub(crate) mod chain;
 pub(crate) mod cli_cache;
 pub(crate) mod config_writer;
-#[cfg(feature = "client")]
-pub(crate) mod container;
-#[cfg(feature = "client")]
-mod dpop;
-pub(crate) mod env;
-pub(crate) mod environment;
 pub(crate) mod federation;
-#[cfg(feature = "client")]
-pub(crate) mod imds;
 #[cfg(feature = "client")]
 pub(crate) mod login;
 #[cfg(feature = "client")]
 pub(crate) mod login_flow;
-pub(crate) mod mfa;
 pub(crate) mod plan;
-pub(crate) mod process;
-pub(crate) mod profile;
-mod pyjson;
-#[cfg(feature = "client")]
-mod refresh_lock;
-#[cfg(feature = "client")]
-pub(crate) mod roles_anywhere;
-#[cfg(feature = "client")]
-pub(crate) mod scoped;
-mod sha1;
-#[cfg(feature = "client")]
-pub(crate) mod sso;
-#[cfg(feature = "client")]
-mod sso_cache;
-mod sso_login;
-#[cfg(feature = "client")]
-pub(crate) mod sso_oidc;
-#[cfg(feature = "client")]
-mod sso_portal;
-#[cfg(feature = "client")]
-mod sso_start_url;
-#[cfg(feature = "client")]
-pub(crate) mod sso_token;
-#[cfg(feature = "client")]
-pub(crate) mod sts_assumer;
-#[cfg(feature = "client")]
-mod token_http;
-pub(crate) mod web_identity;
+pub(crate) mod providers;
+pub(crate) mod sources;
+pub(crate) mod sso_login;
 
 #[cfg(feature = "client")]
-pub use assume_role::{
+pub use crate::client::assume_role::{
     AssumeRoleProvider, AssumeRoleProviderBuilder, WebIdentityProvider, WebIdentityProviderBuilder,
 };
-pub use cache::{CachedProvider, Clock};
-pub use chain::{DefaultChain, DefaultChainBuilder, RoleAssumer};
+#[cfg(feature = "client")]
+pub use crate::client::sts_assumer::StsRoleAssumer;
+pub use crate::env::Env;
+pub use crate::profile::{ProfileSet, Section};
+pub use cached::{CachedProvider, Clock};
+pub use chain::{DefaultChain, DefaultChainBuilder};
 pub use cli_cache::CliCache;
 #[cfg(feature = "client")]
-pub use container::ContainerProvider;
-pub use env::Env;
-pub use environment::EnvironmentProvider;
-#[cfg(feature = "client")]
-pub use imds::ImdsProvider;
-#[cfg(feature = "client")]
 pub use login::LoginProvider;
-pub use mfa::MfaTokenProvider;
 pub use plan::SsoSource;
-pub use process::ProcessProvider;
-pub use profile::{ProfileSet, Section};
 #[cfg(feature = "client")]
-pub use roles_anywhere::{RolesAnywhereProvider, RolesAnywhereProviderBuilder};
+pub use providers::container::ContainerProvider;
+pub use providers::env_vars::EnvironmentProvider;
 #[cfg(feature = "client")]
-pub use scoped::{ScopedProvider, ScopedProviderBuilder};
+pub use providers::imds::ImdsProvider;
+pub use providers::mfa::MfaTokenProvider;
+pub use providers::process::ProcessProvider;
 #[cfg(feature = "client")]
-pub use sso::SsoProvider;
+pub use providers::roles_anywhere::{RolesAnywhereProvider, RolesAnywhereProviderBuilder};
 #[cfg(feature = "client")]
-pub use sso_cache::{
+pub use providers::scoped::{ScopedProvider, ScopedProviderBuilder};
+#[cfg(feature = "client")]
+pub use providers::sso::SsoProvider;
+#[cfg(feature = "client")]
+pub use providers::sso_token::{SsoToken, SsoTokenProvider};
+pub use providers::web_identity::WebIdentityConfig;
+pub use sources::RoleAssumer;
+#[cfg(feature = "client")]
+pub use sso_login::cache::{
     CachedAccessToken, MAX_SSO_CACHE_ENTRY, SsoCache, SsoCachedToken, SsoTokenState,
     sso_registration_cache_key, sso_role_credential_files, sso_token_cache_key, sso_token_state,
 };
-pub use sso_login::{SsoLogin, SsoLoginRequest, sso_login};
 #[cfg(feature = "client")]
-pub use sso_oidc::{
+pub use sso_login::oidc::{
     ClientRegistration, CreatedToken, DEFAULT_POLL_INTERVAL, DEFAULT_SSO_SCOPE,
     DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, DevicePoll, OidcErrorCode, PkceSession,
     REGISTRATION_REUSE_WINDOW, RegisterClient, SLOW_DOWN_DELAY, SSO_CALLBACK_PATH,
@@ -101,19 +69,15 @@ pub use sso_oidc::{
     create_token_body, parse_sso_callback, sso_redirect_uri, start_device_authorization_body,
 };
 #[cfg(feature = "client")]
-pub use sso_portal::{
+pub use sso_login::portal::{
     PagingPolicy, PortalReply, SsoAccount, SsoPortal, SsoRole, parse_account_page, parse_role_page,
 };
 #[cfg(feature = "client")]
-pub use sso_start_url::{
+pub use sso_login::start_url::{
     ResolvedStartUrl, is_aws_owned_host, resolve_start_url, resolve_start_url_offline,
     start_url_region,
 };
-#[cfg(feature = "client")]
-pub use sso_token::{SsoToken, SsoTokenProvider};
-#[cfg(feature = "client")]
-pub use sts_assumer::StsRoleAssumer;
-pub use web_identity::WebIdentityConfig;
+pub use sso_login::{SsoLogin, SsoLoginRequest, sso_login};
 
 use crate::Error;
 use crate::secret::SecretString;

@@ -14,10 +14,10 @@
 //! ```
 
 use super::Credentials;
-use super::process::CommandLine;
-use super::profile::{ProfileSet, Section};
 use crate::SecretString;
+use crate::credentials::providers::process::CommandLine;
 use crate::error::CredentialsError;
+use crate::profile::{ProfileSet, Section};
 use std::fmt;
 use std::path::PathBuf;
 

@@ -337,8 +337,9 @@ impl TrustedIdentityPropagationContext {
 }
 
 /// Reads the `<Credentials>` structure shared by every credential-returning operation. Values are
-/// trimmed, as botocore trims XML text: a pretty-printed `<SessionToken>\n  TOKEN\n</SessionToken>`
-/// is `TOKEN`, not a header value that fails on the next hop of a role chain.
+/// trimmed, our own choice: botocore 1.44.8 keeps XML text as it is (`' sec '` stays `' sec '`).
+/// A pretty-printed `<SessionToken>\n  TOKEN\n</SessionToken>` is then `TOKEN`, not a header value
+/// that fails on the next hop of a role chain (README, "Differences from the AWS CLI").
 pub(crate) fn decode_credentials(el: Element<'_, '_>) -> Result<Credentials, Error> {
     let text = |name: &str| el.opt_str(name).map(str::trim);
     let required = |name: &str| {

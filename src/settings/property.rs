@@ -47,8 +47,8 @@
 //! `AWS_CONTAINER_CREDENTIALS_FULL_URI`, ...), which each provider reads itself.
 
 use crate::Error;
-use crate::credentials::env::{Env, Platform};
-use crate::credentials::profile::Section;
+use crate::env::{Env, Platform};
+use crate::profile::Section;
 use crate::retry::RetryMode;
 use std::fmt;
 use std::path::PathBuf;
@@ -387,7 +387,7 @@ pub(crate) const CLIENT_ENV: [&[&str]; 9] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::profile::{FileKind, ProfileSet};
+    use crate::profile::{FileKind, ProfileSet};
     use std::path::Path;
 
     fn profile(text: &str) -> ProfileSet {

@@ -2,6 +2,7 @@
 //! including faults (resets, hangs, trickled and truncated bodies, raw bytes).
 #![allow(dead_code)]
 
+pub mod skip;
 pub mod tls;
 
 use std::collections::VecDeque;

@@ -52,7 +52,10 @@ impl Rng {
 #[test]
 fn updates_match_the_aws_cli_writer() {
     let Some(py) = python() else {
-        eprintln!("SKIPPED: daily config writer vs the AWS CLI (no awscli in target/peer-venv)");
+        crate::skip::skipped(
+            "daily config writer vs the AWS CLI",
+            "no awscli in target/peer-venv",
+        );
         return;
     };
     let lines = [

@@ -439,7 +439,7 @@ fn remote_login_reads_the_pasted_code() {
     // botocore reads the file we wrote and refreshes it with our key (awscrt loads the SEC1 PEM;
     // the fake checks that its DPoP proof is signed by the key bound at the code exchange).
     let Some(py) = crate::server::python() else {
-        eprintln!("SKIPPED: daily remote_login botocore refresh (no botocore venv)");
+        crate::skip::skipped("daily remote_login botocore refresh", "no botocore venv");
         return;
     };
     let oracle = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/botocore_oracle.py");

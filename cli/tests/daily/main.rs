@@ -26,6 +26,8 @@ mod server_hostile;
 mod server_mfa;
 mod shell;
 mod signals;
+#[path = "../../../tests/support/skip.rs"]
+mod skip;
 mod sso;
 
 use std::collections::BTreeMap;

@@ -95,9 +95,9 @@ pub fn python() -> Option<PathBuf> {
 #[test]
 fn botocore_container_provider_refreshes_through_the_server() {
     let Some(py) = python() else {
-        eprintln!(
-            "SKIPPED: daily botocore_container_provider_refreshes_through_the_server (no botocore \
-             venv: run scripts/botocore-venv or set BOTOCORE_PYTHON)"
+        crate::skip::skipped(
+            "daily botocore_container_provider_refreshes_through_the_server",
+            "no botocore venv: run scripts/botocore-venv or set BOTOCORE_PYTHON",
         );
         return;
     };

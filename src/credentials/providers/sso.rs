@@ -4,13 +4,13 @@
 //! legacy profiles), then calls the portal's GetRoleCredentials:
 //! `GET https://portal.sso.{region}.amazonaws.com/federation/credentials?role_name=..&account_id=..`
 //! with the header `x-amz-sso_bearer_token`. An `[sso-session]` token is refreshed through
-//! [`SsoTokenProvider`](super::sso_token::SsoTokenProvider) when it nears expiry; a legacy profile's
+//! [`SsoTokenProvider`](crate::credentials::providers::sso_token::SsoTokenProvider) when it nears expiry; a legacy profile's
 //! token is not: an expired token is an error telling the user to run `aws sso login`.
 
-use super::cache::{Clock, system_clock};
-use super::plan::SsoSource;
-use super::sha1::sha1_hex;
-use super::{Credentials, ProvideCredentials};
+use crate::credentials::cached::{Clock, system_clock};
+use crate::credentials::cli_cache::sha1::sha1_hex;
+use crate::credentials::plan::SsoSource;
+use crate::credentials::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::transport::{Endpoint, PlainHttp, Transport, TransportConfig};
@@ -39,7 +39,7 @@ pub fn cache_file(home: &Path, source: &SsoSource) -> PathBuf {
 /// legacy profiles), then calls the portal's GetRoleCredentials:
 /// `GET https://portal.sso.{region}.amazonaws.com/federation/credentials?role_name=..&account_id=..`
 /// with the header `x-amz-sso_bearer_token`. An `[sso-session]` token is refreshed through
-/// [`SsoTokenProvider`](super::SsoTokenProvider) when it nears expiry; a legacy profile's
+/// [`SsoTokenProvider`](crate::credentials::SsoTokenProvider) when it nears expiry; a legacy profile's
 /// token is not: an expired token is an error telling the user to run `aws sso login`.
 ///
 /// ```
@@ -86,7 +86,7 @@ impl SsoProvider {
             clock: system_clock(),
             timeout: Duration::from_secs(5),
             transport: TransportConfig::for_provider(
-                &super::Env::real(),
+                &crate::credentials::Env::real(),
                 None,
                 Duration::from_secs(3),
             ),
@@ -140,7 +140,7 @@ impl SsoProvider {
     /// Reads the cached access token, checking that it has not expired.
     fn token(&self) -> Result<SecretString, Error> {
         if let Some(session) = &self.source.session_name {
-            return super::sso_token::SsoTokenProvider::new(
+            return crate::credentials::providers::sso_token::SsoTokenProvider::new(
                 session.as_str(),
                 self.source.start_url.as_str(),
                 self.source.region.as_str(),
@@ -188,7 +188,8 @@ impl SsoProvider {
                 self.login_hint()
             ))
         })?;
-        let expires = super::environment::parse_rfc3339("sso", "`expiresAt`", expires)?;
+        let expires =
+            crate::credentials::providers::env_vars::parse_rfc3339("sso", "`expiresAt`", expires)?;
         if expires <= (self.clock)() {
             return Err(err(format!(
                 "the SSO session token expired at {expires}; {} to refresh it",

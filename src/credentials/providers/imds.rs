@@ -13,12 +13,13 @@
 //! the last credentials are served with their expiration pushed 5–10 minutes into the future, with a
 //! `log::warn!`.
 
-use super::cache::{Clock, jitter_up_to, system_clock};
-use super::env::Env;
-use super::profile::Section;
-use super::{Credentials, ProvideCredentials};
 use crate::Error;
+use crate::credentials::cached::{Clock, system_clock};
+use crate::credentials::{Credentials, ProvideCredentials};
+use crate::env::Env;
 use crate::error::CredentialsError;
+use crate::profile::Section;
+use crate::random::jitter_up_to;
 use crate::settings::property::{
     CA_BUNDLE, IMDS_ATTEMPTS, IMDS_DISABLED, IMDS_ENDPOINT, IMDS_ENDPOINT_MODE, IMDS_TIMEOUT,
 };
@@ -108,7 +109,7 @@ pub fn is_disabled(env: &Env) -> bool {
 /// the last credentials are served with their expiration pushed 5–10 minutes into the future, with a
 /// `log::warn!`.
 ///
-/// The [`DefaultChain`](super::DefaultChain) probes IMDS last, when nothing else is configured;
+/// The [`DefaultChain`](crate::credentials::DefaultChain) probes IMDS last, when nothing else is configured;
 /// `AWS_EC2_METADATA_DISABLED=true` turns it off.
 ///
 /// ```
@@ -435,10 +436,12 @@ impl ImdsProvider {
                 r.status
             )));
         }
-        super::container::parse_credentials_doc("imds", &r.body).map_err(|e| {
-            let token = token.as_ref().map_or("", crate::SecretString::expose);
-            crate::redact::clean_error(e, &[token])
-        })
+        crate::credentials::providers::container::parse_credentials_doc("imds", &r.body).map_err(
+            |e| {
+                let token = token.as_ref().map_or("", crate::SecretString::expose);
+                crate::redact::clean_error(e, &[token])
+            },
+        )
     }
 
     fn extend(&self, mut c: Credentials, why: &str) -> Credentials {

@@ -6,8 +6,8 @@
 //! "Expiration"?, "AccountId"?}`. Neither the command's arguments nor its output are ever logged or put
 //! into an error.
 
-use super::environment::parse_rfc3339;
-use super::{Credentials, ProvideCredentials};
+use crate::credentials::providers::env_vars::parse_rfc3339;
+use crate::credentials::{Credentials, ProvideCredentials};
 use crate::error::{CredentialsError, TimeoutPhase};
 use crate::json::{self, Value};
 use crate::{Error, SecretString};
@@ -140,7 +140,7 @@ pub fn split_command_line(line: &str) -> Result<Vec<String>, String> {
 /// Standard output must be the JSON document `{"Version": 1, "AccessKeyId", "SecretAccessKey",
 /// "SessionToken"?, "Expiration"?, "AccountId"?}`. Neither the command's arguments nor its output
 /// are ever logged or put into an error. The command runs on every call: wrap the provider in a
-/// [`CachedProvider`](super::CachedProvider) to run it again only near expiry.
+/// [`CachedProvider`](crate::credentials::CachedProvider) to run it again only near expiry.
 ///
 /// ```
 /// use sts_blocking::credentials::{CachedProvider, ProcessProvider, ProvideCredentials};

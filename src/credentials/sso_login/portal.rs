@@ -9,7 +9,7 @@
 //! Account ids and role names are checked before they are handed on: they end up in config
 //! files.
 
-use super::token_http::Timeouts;
+use crate::credentials::providers::token_http::Timeouts;
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::transport::{Endpoint, Method, PlainHttp, TransportConfig};
@@ -228,14 +228,14 @@ impl SsoPortal {
         Endpoint::new(&format!("{base}/logout"), PlainHttp::Loopback)?;
         Ok(Self {
             base,
-            transport: super::token_http::default_transport(),
+            transport: crate::credentials::providers::token_http::default_transport(),
             timeouts: Timeouts::default(),
         })
     }
 
     /// Sends with proxies from `env` and, when given, only `ca_bundle`'s roots.
     #[must_use]
-    pub fn transport(mut self, env: &super::Env, ca_bundle: Option<PathBuf>) -> Self {
+    pub fn transport(mut self, env: &crate::env::Env, ca_bundle: Option<PathBuf>) -> Self {
         self.transport = TransportConfig::for_provider(env, ca_bundle, self.timeouts.connect);
         self
     }
@@ -258,7 +258,7 @@ impl SsoPortal {
             &format!("{}{path_and_query}", self.base),
             PlainHttp::Loopback,
         )?;
-        super::sso_oidc::send(
+        crate::credentials::sso_login::oidc::send(
             &self.transport,
             self.timeouts,
             method,
@@ -278,7 +278,7 @@ impl SsoPortal {
                  otherwise invalid; log in again (sts sso login)"
             ))),
             s => {
-                let code = super::sso_oidc::OidcErrorCode::of_response(
+                let code = crate::credentials::sso_login::oidc::OidcErrorCode::of_response(
                     s,
                     error_type.as_deref(),
                     body.expose(),

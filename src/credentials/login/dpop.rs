@@ -5,11 +5,11 @@
 //! CLI writes) or PKCS#8 `PRIVATE KEY`. `ring` signs (fixed-length `r‖s`); a SEC1 key is wrapped into
 //! PKCS#8 by hand (a few bytes of DER). The proof is byte for byte what botocore builds:
 //! `{"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","x":..,"y":..,"crv":"P-256"}}` and
-//! `{"htm":..,"htu":..,"iat":..,"jti":<uuid4>}`, compact JSON, base64url without padding.
+//! `{"htm":..,"htu":..,"iat":..,"jti":<uuid4>}` (the `jti` from [`crate::random::secure_uuid4`]), compact JSON, base64url without padding.
 
-use super::pyjson;
+use crate::credentials::cli_cache::pyjson;
 use crate::presign::base64;
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use std::fmt;
 
@@ -202,15 +202,6 @@ impl DpopKey {
         (base64::encode_url_nopad(x), base64::encode_url_nopad(y))
     }
 
-    /// A fresh random `jti`: a version-4 UUID from the system's secure random source.
-    pub(crate) fn uuid4(&self) -> Result<String, KeyError> {
-        let mut b = [0u8; 16];
-        self.rng
-            .fill(&mut b)
-            .map_err(|_| KeyError("no secure random numbers"))?;
-        Ok(super::login_flow::uuid4(b))
-    }
-
     /// The `DPoP` header value for a `htm` request to `htu` at Unix time `iat`, with `jti`.
     pub(crate) fn proof(
         &self,
@@ -321,18 +312,6 @@ mod tests {
         }
         let k = DpopKey::from_pem(SEC1_PEM).unwrap();
         assert_eq!(format!("{k:?}"), "DpopKey(** redacted **)");
-    }
-
-    #[test]
-    fn jti_is_a_fresh_uuid4() {
-        let k = DpopKey::from_pem(SEC1_PEM).unwrap();
-        let a = k.uuid4().unwrap();
-        assert_ne!(a, k.uuid4().unwrap());
-        let b = a.as_bytes();
-        assert_eq!(a.len(), 36);
-        assert_eq!((b[8], b[13], b[18], b[23]), (b'-', b'-', b'-', b'-'));
-        assert_eq!(b[14], b'4');
-        assert!(matches!(b[19], b'8' | b'9' | b'a' | b'b'));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! [`ScopedProvider`]: less than a session can do, for a child process or an agent, with
 //! `GetScopedCredentials`.
 
-use super::{CachedProvider, Credentials, ProvideCredentials};
 use crate::Error;
 use crate::client::Sts;
+use crate::credentials::{CachedProvider, Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
 use crate::ops::{GetScopedCredentials, GetSessionToken, Operation};
 use std::fmt;

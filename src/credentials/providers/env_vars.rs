@@ -1,8 +1,8 @@
 //! [`EnvironmentProvider`]: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
 //! `AWS_CREDENTIAL_EXPIRATION`, `AWS_ACCOUNT_ID`.
 
-use super::env::Env;
-use super::{Credentials, ProvideCredentials};
+use crate::credentials::{Credentials, ProvideCredentials};
+use crate::env::Env;
 use crate::error::CredentialsError;
 use crate::{Error, SecretString};
 use time::OffsetDateTime;

@@ -28,7 +28,11 @@ impl Default for Timeouts {
 /// The transport of a token call until the provider is given one: the process environment's
 /// proxies, the default roots, the default connect timeout.
 pub(crate) fn default_transport() -> TransportConfig {
-    TransportConfig::for_provider(&super::Env::real(), None, Timeouts::default().connect)
+    TransportConfig::for_provider(
+        &crate::credentials::Env::real(),
+        None,
+        Timeouts::default().connect,
+    )
 }
 
 /// A response: status and body (a secret: it carries tokens and keys).

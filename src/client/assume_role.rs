@@ -1,28 +1,29 @@
 //! The STS-backed providers [`AssumeRoleProvider`] and [`WebIdentityProvider`].
 
-use super::cli_cache::{self, CliCache};
-use super::mfa::{MfaTokenProvider, fetch_code};
-use super::web_identity::WebIdentityConfig;
-use super::{CachedProvider, Credentials, ProvideCredentials};
 use crate::Error;
 use crate::client::Sts;
+use crate::credentials::cached::{Clock, system_clock};
+use crate::credentials::cli_cache::{self, CliCache};
+use crate::credentials::providers::mfa::{MfaTokenProvider, fetch_code};
+use crate::credentials::providers::web_identity::WebIdentityConfig;
+use crate::credentials::{CachedProvider, Credentials, ProvideCredentials};
+use crate::env::Env;
 use crate::error::CredentialsError;
 use crate::json::Value;
 use crate::ops::{AssumeRole, AssumeRoleWithWebIdentity, AssumedRoleUser, PolicyDescriptor, Tag};
+use crate::settings::{Overrides, Settings};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use time::OffsetDateTime;
 
 /// The session duration used when none is configured (the JS SDK's profile default).
 pub const DEFAULT_DURATION_SECONDS: i32 = 3600;
 
-/// A generated session name: `sts-blocking-<unix ms>`.
+/// A generated session name at `now`: `sts-blocking-<unix ms>`.
 #[must_use]
-pub fn default_session_name() -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
+pub fn default_session_name(now: OffsetDateTime) -> String {
+    let ms = now.unix_timestamp_nanos().max(0) / 1_000_000;
     format!("sts-blocking-{ms}")
 }
 
@@ -37,7 +38,9 @@ pub(crate) fn assume_role_with_user(
     let user = out.assumed_role_user.take();
     let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = user.as_ref().and_then(|u| super::account_of_arn(&u.arn));
+        c.account_id = user
+            .as_ref()
+            .and_then(|u| crate::credentials::account_of_arn(&u.arn));
     }
     Ok((c, user))
 }
@@ -50,9 +53,9 @@ pub(crate) struct CacheSlot {
 }
 
 impl CacheSlot {
-    /// Cached credentials with at least 15 minutes left.
-    pub fn load(&self) -> Option<Credentials> {
-        self.cache.load(&self.key, time::OffsetDateTime::now_utc())
+    /// Cached credentials with at least 15 minutes left at `now`.
+    pub fn load(&self, now: OffsetDateTime) -> Option<Credentials> {
+        self.cache.load(&self.key, now)
     }
 
     /// Stores fresh credentials (failures are logged, never returned).
@@ -68,12 +71,13 @@ pub(crate) fn web_identity_with_user(
     sts: &Sts,
     config: &WebIdentityConfig,
     extra: &WebIdentityExtra,
+    now: OffsetDateTime,
 ) -> Result<(Credentials, Option<AssumedRoleUser>), Error> {
     let token = config.read_token()?;
     let session = config
         .session_name
         .clone()
-        .unwrap_or_else(default_session_name);
+        .unwrap_or_else(|| default_session_name(now));
     let mut op = AssumeRoleWithWebIdentity::new(&config.role_arn, session, token);
     op.policy.clone_from(&extra.policy);
     op.policy_arns.clone_from(&extra.policy_arns);
@@ -82,7 +86,9 @@ pub(crate) fn web_identity_with_user(
     let user = out.assumed_role_user.take();
     let mut c = out.into_credentials()?;
     if c.account_id.is_none() {
-        c.account_id = user.as_ref().and_then(|u| super::account_of_arn(&u.arn));
+        c.account_id = user
+            .as_ref()
+            .and_then(|u| crate::credentials::account_of_arn(&u.arn));
     }
     Ok((c, user))
 }
@@ -122,6 +128,9 @@ pub(crate) struct WebIdentityExtra {
     pub duration_seconds: Option<i32>,
 }
 
+/// The client of a provider: the one given, else one with the settings of the process
+/// environment and the shared files (as `Sts::from_env` has them, without its credentials) where
+/// `region` and `endpoint` win, in `us-east-1` when nothing names a region.
 fn sts_for(
     sts: Option<Sts>,
     region: Option<String>,
@@ -130,7 +139,15 @@ fn sts_for(
     if let Some(s) = sts {
         return Ok(s);
     }
-    let mut b = Sts::builder().region(region.unwrap_or_else(|| "us-east-1".to_owned()));
+    let overrides = Overrides {
+        region,
+        ..Overrides::default()
+    };
+    let settings = Settings::load(&Env::real(), &overrides)?;
+    let mut b = settings.sts_builder_without_credentials();
+    if settings.region.is_none() {
+        b = b.region("us-east-1");
+    }
     if let Some(e) = endpoint {
         b = b.endpoint_url(e);
     }
@@ -149,6 +166,7 @@ pub struct AssumeRoleProviderBuilder {
     region: Option<String>,
     endpoint_url: Option<String>,
     file_cache: Option<CliCache>,
+    clock: Option<Clock>,
 }
 
 impl fmt::Debug for AssumeRoleProviderBuilder {
@@ -233,21 +251,23 @@ impl AssumeRoleProviderBuilder {
     }
 
     /// Sends through this client (its region, endpoint, retries, pool). Wins over
-    /// [`Self::region`] and [`Self::endpoint_url`].
+    /// [`Self::region`] and [`Self::endpoint_url`]. Without one, the provider builds its own
+    /// from the settings of the environment and the shared files (as `Sts::from_env` does).
     #[must_use]
     pub fn sts(mut self, sts: Sts) -> Self {
         self.sts = Some(sts);
         self
     }
 
-    /// The STS region when no client is given (default `us-east-1`).
+    /// The STS region when no client is given (default: the configured one, else `us-east-1`).
     #[must_use]
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = Some(region.into());
         self
     }
 
-    /// The STS endpoint when no client is given.
+    /// The STS endpoint when no client is given (default: the configured one,
+    /// `AWS_ENDPOINT_URL_STS` or a profile's `endpoint_url`, else the region's).
     #[must_use]
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
@@ -257,17 +277,26 @@ impl AssumeRoleProviderBuilder {
     /// Shares sessions through the AWS CLI's credential cache (`~/.aws/cli/cache`): a session with
     /// at least 15 minutes left is reused (no STS call, no MFA prompt) and new ones are written
     /// there. Off by default: the cache keeps live session credentials on disk (see the
-    /// [security note](super::CliCache)).
+    /// [security note](crate::credentials::CliCache)).
     #[must_use]
     pub fn file_cache(mut self, cache: CliCache) -> Self {
         self.file_cache = Some(cache);
         self
     }
 
+    /// Reads "now" from `clock` (default: the system clock) for the session's freshness, the
+    /// AWS CLI cache and generated session names (tests replaying old sessions).
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Builds the provider (cached).
     ///
     /// # Errors
-    /// [`Error::Config`] without a source of credentials; the client's build errors.
+    /// [`Error::Config`] without a source of credentials; the client's build errors; without a
+    /// client, the errors of [`Settings::load`].
     pub fn build(self) -> Result<AssumeRoleProvider, Error> {
         let source = match (self.source, &self.sts) {
             (Some(s), _) => s,
@@ -295,6 +324,7 @@ impl AssumeRoleProviderBuilder {
             op.duration_seconds = Some(DEFAULT_DURATION_SECONDS);
         }
         let name = format!("assume-role {}", op.role_arn);
+        let clock = self.clock.unwrap_or_else(system_clock);
         let fetcher = AssumeRoleFetcher {
             sts,
             op,
@@ -304,9 +334,10 @@ impl AssumeRoleProviderBuilder {
             source,
             name: name.clone(),
             cache,
+            clock: clock.clone(),
         };
         Ok(AssumeRoleProvider {
-            cache: CachedProvider::new(Arc::new(fetcher)),
+            cache: CachedProvider::new(Arc::new(fetcher)).clock(clock),
         })
     }
 }
@@ -320,6 +351,7 @@ struct AssumeRoleFetcher {
     source: Arc<dyn ProvideCredentials>,
     name: String,
     cache: Option<CacheSlot>,
+    clock: Clock,
 }
 
 impl fmt::Debug for AssumeRoleFetcher {
@@ -333,7 +365,8 @@ impl fmt::Debug for AssumeRoleFetcher {
 
 impl ProvideCredentials for AssumeRoleFetcher {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
-        if let Some(c) = self.cache.as_ref().and_then(CacheSlot::load) {
+        let now = (self.clock)();
+        if let Some(c) = self.cache.as_ref().and_then(|slot| slot.load(now)) {
             return Ok(c);
         }
         let source = self.source.provide_credentials()?;
@@ -341,7 +374,7 @@ impl ProvideCredentials for AssumeRoleFetcher {
         op.role_session_name = self
             .session_name
             .clone()
-            .unwrap_or_else(default_session_name);
+            .unwrap_or_else(|| default_session_name(now));
         if let Some(serial) = &self.mfa_serial {
             let Some(mfa) = &self.mfa else {
                 return Err(CredentialsError::new(
@@ -372,17 +405,24 @@ impl ProvideCredentials for AssumeRoleFetcher {
 /// session and one refresh. It can feed another [`Sts`] client, or any code that takes a
 /// [`ProvideCredentials`]: the equivalent of the JS SDK's `getDefaultRoleAssumer`.
 ///
-/// ```no_run
+/// Without a client of its own ([`AssumeRoleProviderBuilder::sts`]) it calls STS where the
+/// environment and the shared files say (`AWS_ENDPOINT_URL_STS`, a profile's `endpoint_url`,
+/// `AWS_REGION`, ...), as `Sts::from_env` does.
+///
+/// ```
+/// # #[path = "../../examples/common/mod.rs"] mod common;
+/// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
 /// use sts_blocking::credentials::{AssumeRoleProvider, DefaultChain, Env};
-/// use sts_blocking::Sts;
+/// use sts_blocking::StsBuilder;
 /// use std::sync::Arc;
 /// let role = AssumeRoleProvider::builder("arn:aws:iam::123456789012:role/deploy")
 ///     .source(Arc::new(DefaultChain::new(Env::real()))) // whatever the machine has
 ///     .session_name("deploy-bot")
 ///     .duration_seconds(900)
-///     .region("eu-west-1")
 ///     .build()?;
-/// let as_role = Sts::builder().region("eu-west-1").credentials_provider(Arc::new(role)).build()?;
+/// let as_role = StsBuilder::from_env_and_profile(None, None)?
+///     .credentials_provider(Arc::new(role))
+///     .build()?;
 /// println!("{:?}", as_role.get_caller_identity()?.arn);
 /// # Ok::<(), sts_blocking::Error>(())
 /// ```
@@ -423,13 +463,25 @@ impl ProvideCredentials for AssumeRoleProvider {
 }
 
 /// Builds a [`WebIdentityProvider`]; start with [`WebIdentityProvider::builder`].
-#[derive(Debug)]
 pub struct WebIdentityProviderBuilder {
     config: WebIdentityConfig,
     extra: WebIdentityExtra,
     sts: Option<Sts>,
     endpoint_url: Option<String>,
     file_cache: Option<CliCache>,
+    clock: Option<Clock>,
+}
+
+impl fmt::Debug for WebIdentityProviderBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebIdentityProviderBuilder")
+            .field("config", &self.config)
+            .field("extra", &self.extra)
+            .field("sts", &self.sts)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("file_cache", &self.file_cache)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WebIdentityProviderBuilder {
@@ -440,14 +492,15 @@ impl WebIdentityProviderBuilder {
         self
     }
 
-    /// The STS region when no client is given (default `us-east-1`).
+    /// The STS region when no client is given (default: the configured one, else `us-east-1`).
     #[must_use]
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.config.region = Some(region.into());
         self
     }
 
-    /// The STS endpoint when no client is given.
+    /// The STS endpoint when no client is given (default: the configured one,
+    /// `AWS_ENDPOINT_URL_STS` or a profile's `endpoint_url`, else the region's).
     #[must_use]
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         self.endpoint_url = Some(url.into());
@@ -455,7 +508,8 @@ impl WebIdentityProviderBuilder {
     }
 
     /// Sends through this client (its region, endpoint, retries). The call is unsigned, so the
-    /// client's credentials are not used.
+    /// client's credentials are not used. Without one, the provider builds its own from the
+    /// settings of the environment and the shared files (as `Sts::from_env` does).
     #[must_use]
     pub fn sts(mut self, sts: Sts) -> Self {
         self.sts = Some(sts);
@@ -485,48 +539,70 @@ impl WebIdentityProviderBuilder {
 
     /// Shares sessions through the AWS CLI's credential cache, as
     /// [`AssumeRoleProviderBuilder::file_cache`] does (off by default; see the
-    /// [security note](super::CliCache)).
+    /// [security note](crate::credentials::CliCache)).
     #[must_use]
     pub fn file_cache(mut self, cache: CliCache) -> Self {
         self.file_cache = Some(cache);
         self
     }
 
+    /// Reads "now" from `clock` (default: the system clock) for the session's freshness, the
+    /// AWS CLI cache and generated session names (tests replaying old sessions).
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Builds the provider (cached).
     ///
     /// # Errors
-    /// The client's build errors.
+    /// The client's build errors; without a client, the errors of [`Settings::load`].
     pub fn build(self) -> Result<WebIdentityProvider, Error> {
         let sts = sts_for(self.sts, self.config.region.clone(), self.endpoint_url)?;
         let cache = self.file_cache.and_then(|cache| {
             let key = web_identity_cache_key(&self.config, &self.extra)?;
             Some(CacheSlot { cache, key })
         });
+        let clock = self.clock.unwrap_or_else(system_clock);
         Ok(WebIdentityProvider {
             cache: CachedProvider::new(Arc::new(WebIdentityFetcher {
                 sts,
                 config: self.config,
                 extra: self.extra,
                 file_cache: cache,
-            })),
+                clock: clock.clone(),
+            }))
+            .clock(clock),
         })
     }
 }
 
-#[derive(Debug)]
 struct WebIdentityFetcher {
     sts: Sts,
     config: WebIdentityConfig,
     extra: WebIdentityExtra,
     file_cache: Option<CacheSlot>,
+    clock: Clock,
+}
+
+impl fmt::Debug for WebIdentityFetcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebIdentityFetcher")
+            .field("sts", &self.sts)
+            .field("config", &self.config)
+            .field("file_cache", &self.file_cache)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ProvideCredentials for WebIdentityFetcher {
     fn provide_credentials(&self) -> Result<Credentials, Error> {
-        if let Some(c) = self.file_cache.as_ref().and_then(CacheSlot::load) {
+        let now = (self.clock)();
+        if let Some(c) = self.file_cache.as_ref().and_then(|slot| slot.load(now)) {
             return Ok(c);
         }
-        let (c, role) = web_identity_with_user(&self.sts, &self.config, &self.extra)?;
+        let (c, role) = web_identity_with_user(&self.sts, &self.config, &self.extra, now)?;
         if let Some(slot) = &self.file_cache {
             slot.store(&c, role.as_ref());
         }
@@ -542,11 +618,18 @@ impl ProvideCredentials for WebIdentityFetcher {
 /// every refresh, as the kubelet or the CI runner rotates it (EKS IRSA, GitHub OIDC); cached like
 /// [`AssumeRoleProvider`]. The JS SDK's `getDefaultRoleAssumerWithWebIdentity`.
 ///
-/// ```no_run
+/// ```
+/// # #[path = "../../examples/common/mod.rs"] mod common;
+/// # let _fake = common::doc_fake(); // a loopback fake STS, never AWS
+/// # let token = std::env::temp_dir().join(format!("sts-blocking-doc-token-{}", std::process::id()));
+/// # std::fs::write(&token, "eyJ.token.sig").unwrap();
+/// # for (k, v) in [("AWS_WEB_IDENTITY_TOKEN_FILE", token.to_str().unwrap()), ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci")] {
+/// #     unsafe { std::env::set_var(k, v) }; // a doc example is a process of its own
+/// # }
 /// use sts_blocking::credentials::{Env, ProvideCredentials, WebIdentityConfig, WebIdentityProvider};
 /// // From AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME...
 /// if let Some(config) = WebIdentityConfig::from_env(&Env::real())? {
-///     let provider = WebIdentityProvider::from_config(config).region("us-west-2").build()?;
+///     let provider = WebIdentityProvider::from_config(config).build()?;
 ///     println!("{}", provider.provide_credentials()?.access_key_id);
 /// }
 /// // ... or given explicitly.
@@ -555,8 +638,8 @@ impl ProvideCredentials for WebIdentityFetcher {
 ///     "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
 /// )
 /// .session_name("ci-job")
-/// .region("us-west-2")
 /// .build()?;
+/// # let _ = provider;
 /// # Ok::<(), sts_blocking::Error>(())
 /// ```
 #[derive(Debug)]
@@ -581,6 +664,7 @@ impl WebIdentityProvider {
             sts: None,
             endpoint_url: None,
             file_cache: None,
+            clock: None,
         }
     }
 
@@ -593,6 +677,7 @@ impl WebIdentityProvider {
             sts: None,
             endpoint_url: None,
             file_cache: None,
+            clock: None,
         }
     }
 

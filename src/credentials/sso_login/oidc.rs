@@ -23,9 +23,9 @@
 //! loopback only, never through a proxy; the CA bundle). Client secrets, device codes, PKCE
 //! verifiers, authorization codes and tokens are [`SecretString`]s: no `Debug` or error shows them.
 
-use super::cache_io;
-use super::pyjson::{self, Style};
-use super::token_http::Timeouts;
+use crate::credentials::cli_cache::cache_io;
+use crate::credentials::cli_cache::pyjson::{self, Style};
+use crate::credentials::providers::token_http::Timeouts;
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::transport::{Endpoint, Method, PlainHttp, Request, Transport, TransportConfig};
@@ -288,7 +288,7 @@ impl ClientRegistration {
         let id = s("clientId").ok_or_else(|| bad("has no clientId"))?;
         let secret = s("clientSecret").ok_or_else(|| bad("has no clientSecret"))?;
         let text = s("expiresAt").ok_or_else(|| bad("has no expiresAt"))?;
-        let expires_at = super::cli_cache::parse_expiration(text)
+        let expires_at = crate::credentials::cli_cache::parse_expiration(text)
             .ok_or_else(|| bad("has an expiresAt that is not a timestamp"))?;
         let mut r = Self::new(id, SecretString::new(secret), expires_at);
         r.scopes = strings(v.get("scopes"));
@@ -303,7 +303,7 @@ impl ClientRegistration {
     pub fn expires_at_text(&self) -> String {
         self.expires_at_text
             .clone()
-            .unwrap_or_else(|| super::cli_cache::timestamp(self.expires_at, "Z"))
+            .unwrap_or_else(|| crate::credentials::cli_cache::timestamp(self.expires_at, "Z"))
     }
 
     /// The cache file, byte for byte as botocore's `JSONFileCache` writes it.
@@ -839,8 +839,8 @@ impl PkceSession {
     #[must_use]
     pub fn from_random(verifier_random: &[u8], state_random: [u8; 16]) -> Option<Self> {
         Some(Self {
-            verifier: super::login_flow::verifier_from_random(verifier_random)?,
-            state: super::login_flow::uuid4(state_random),
+            verifier: crate::credentials::login_flow::verifier_from_random(verifier_random)?,
+            state: crate::random::uuid4(state_random),
         })
     }
 
@@ -853,7 +853,7 @@ impl PkceSession {
     /// The S256 challenge: base64url of the verifier's SHA-256, without `=`.
     #[must_use]
     pub fn code_challenge(&self) -> String {
-        super::login_flow::code_challenge(self.verifier.expose())
+        crate::credentials::login_flow::code_challenge(self.verifier.expose())
     }
 
     /// The `state` of the request.
@@ -952,7 +952,7 @@ impl fmt::Debug for SsoCallback {
 /// ```
 #[must_use]
 pub fn parse_sso_callback(target: &str) -> SsoCallback {
-    use super::login_flow::{Callback, parse_callback};
+    use crate::credentials::login_flow::{Callback, parse_callback};
     match parse_callback(target) {
         Callback::Code { code, state } => SsoCallback::Code { code, state },
         Callback::Denied { why, .. } => SsoCallback::Denied { why },
@@ -1025,7 +1025,9 @@ impl SsoOidcClient {
     /// # Errors
     /// [`Error::Config`] for a region that is not a host label.
     pub fn new(region: &str) -> Result<Self, Error> {
-        Self::with_endpoint(&super::sso_token::oidc_endpoint(region)?)
+        Self::with_endpoint(&crate::credentials::providers::sso_token::oidc_endpoint(
+            region,
+        )?)
     }
 
     /// The client of `endpoint` (`AWS_ENDPOINT_URL_SSO_OIDC`, the `sso-oidc` services section, a
@@ -1039,7 +1041,7 @@ impl SsoOidcClient {
         Endpoint::new(&format!("{base}/token"), PlainHttp::Loopback)?;
         Ok(Self {
             base,
-            transport: super::token_http::default_transport(),
+            transport: crate::credentials::providers::token_http::default_transport(),
             timeouts: Timeouts::default(),
         })
     }
@@ -1047,7 +1049,7 @@ impl SsoOidcClient {
     /// Sends with proxies from `env` and, when given, only `ca_bundle`'s roots (default: the
     /// process environment's proxies and the default roots).
     #[must_use]
-    pub fn transport(mut self, env: &super::Env, ca_bundle: Option<PathBuf>) -> Self {
+    pub fn transport(mut self, env: &crate::env::Env, ca_bundle: Option<PathBuf>) -> Self {
         self.transport = TransportConfig::for_provider(env, ca_bundle, self.timeouts.connect);
         self
     }

@@ -1,8 +1,8 @@
 //! [`ContainerProvider`]: ECS task roles and EKS Pod Identity (see its docs), and the rules for
 //! the endpoint it may call.
 
-use super::env::Env;
-use super::{Credentials, ProvideCredentials};
+use crate::credentials::{Credentials, ProvideCredentials};
+use crate::env::Env;
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::settings::property::CA_BUNDLE;
@@ -173,7 +173,7 @@ impl ContainerProvider {
                 .map(|p| {
                     env.expand_home(
                         &p,
-                        super::env::Platform::current(),
+                        crate::env::Platform::current(),
                         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
                     )
                 })
@@ -256,7 +256,7 @@ pub fn parse_credentials_doc(provider: &str, body: &str) -> Result<Credentials, 
     let secret = s("SecretAccessKey").ok_or_else(|| e("response has no `SecretAccessKey`"))?;
     let mut c = Credentials::new(id, secret, s("Token").map(SecretString::new));
     if let Some(exp) = s("Expiration") {
-        c.expiration = Some(super::environment::parse_rfc3339(
+        c.expiration = Some(crate::credentials::providers::env_vars::parse_rfc3339(
             provider,
             "`Expiration`",
             exp,

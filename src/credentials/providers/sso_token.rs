@@ -15,16 +15,16 @@
 //! - A refresh that fails while the token is still valid keeps the token; an expired token is an
 //!   error that says to run `aws sso login`.
 
-use super::cache::{Clock, system_clock};
-use super::cache_io;
-use super::env::{Env, Platform};
-use super::profile::ProfileSet;
-use super::pyjson::{self, Style};
-use super::refresh_lock;
-use super::sha1::sha1_hex;
-use super::token_http::{self, Timeouts};
+use crate::credentials::cached::{Clock, system_clock};
+use crate::credentials::cli_cache::cache_io;
+use crate::credentials::cli_cache::pyjson::{self, Style};
+use crate::credentials::cli_cache::sha1::sha1_hex;
+use crate::credentials::providers::refresh_lock;
+use crate::credentials::providers::token_http::{self, Timeouts};
+use crate::env::{Env, Platform};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
+use crate::profile::ProfileSet;
 use crate::transport::TransportConfig;
 use crate::{Error, SecretString};
 use std::fmt;
@@ -94,7 +94,7 @@ struct RefreshGrant {
 }
 
 fn parse_time(v: &str) -> Option<OffsetDateTime> {
-    super::cli_cache::parse_expiration(v)
+    crate::credentials::cli_cache::parse_expiration(v)
 }
 
 /// Parses the token cache; `Err` carries the reason (without secrets).
@@ -186,7 +186,7 @@ fn token_document(start_url: &str, region: &str, g: &RefreshGrant, c: &Created) 
         ("accessToken".to_owned(), s(c.access_token.expose())),
         (
             "expiresAt".to_owned(),
-            Value::String(super::cli_cache::timestamp(c.expires_at, "Z")),
+            Value::String(crate::credentials::cli_cache::timestamp(c.expires_at, "Z")),
         ),
         ("clientId".to_owned(), s(&g.client_id)),
         ("clientSecret".to_owned(), s(g.client_secret.expose())),
@@ -544,7 +544,7 @@ mod tests {
 
     /// A token cache with `access` expiring at `expires`, refreshable for a day.
     fn doc(access: &str, expires: OffsetDateTime) -> String {
-        let ts = |t| super::super::cli_cache::timestamp(t, "Z");
+        let ts = |t| crate::credentials::cli_cache::timestamp(t, "Z");
         format!(
             r#"{{"accessToken": "{access}", "expiresAt": "{}", "clientId": "c",
                 "clientSecret": "s", "registrationExpiresAt": "{}", "refreshToken": "r"}}"#,

@@ -4,10 +4,10 @@
 //! The provider itself calls `AssumeRoleWithWebIdentity` and lives with the STS client; it must call
 //! [`WebIdentityConfig::read_token`] on every refresh, because the kubelet rotates the file.
 
-use super::env::{Env, Platform};
-use super::plan::WebIdentitySource;
 use crate::Error;
 use crate::SecretString;
+use crate::credentials::plan::WebIdentitySource;
+use crate::env::{Env, Platform};
 use crate::error::CredentialsError;
 use crate::settings::property::REGION;
 use std::path::PathBuf;

@@ -34,15 +34,18 @@
 //! # Ok::<(), sts_blocking::__private::json::JsonError>(())
 //! ```
 
-use super::Credentials;
-use super::cache_io;
-use super::env::{Env, Platform};
-use super::plan::RoleHop;
-use super::pyjson::{self, Style};
-use super::sha1::sha1_hex;
+pub(crate) mod cache_io;
+pub(crate) mod pyjson;
+pub(crate) mod sha1;
+
 use crate::SecretString;
+use crate::credentials::Credentials;
+use crate::credentials::plan::RoleHop;
+use crate::env::{Env, Platform};
 use crate::json::{self, Value};
 use crate::ops::{AssumeRole, AssumedRoleUser};
+use pyjson::Style;
+use sha1::sha1_hex;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -293,7 +296,7 @@ pub fn parse_entry(text: &str, now: OffsetDateTime) -> Option<Credentials> {
         v.get("AssumedRoleUser")
             .and_then(|u| u.get("Arn"))
             .and_then(Value::as_str)
-            .and_then(super::account_of_arn)
+            .and_then(crate::credentials::account_of_arn)
     });
     Some(creds)
 }

@@ -5,18 +5,19 @@
 //! selected profile's `region`, else `us-east-1`. Endpoint, FIPS, dual-stack, retries, CA bundle
 //! and app id come from the template builder (the resolved [`crate::settings::Settings`]).
 
-use super::Credentials;
-use super::assume_role::{
+use crate::Error;
+use crate::client::assume_role::{
     CacheSlot, WebIdentityExtra, assume_role_with_user, default_session_name,
     web_identity_cache_key, web_identity_with_user,
 };
-use super::chain::RoleAssumer;
-use super::cli_cache::{CliCache, role_hop_cache_key};
-use super::mfa::{MfaTokenProvider, fetch_code};
-use super::plan::RoleHop;
-use super::web_identity::WebIdentityConfig;
-use crate::Error;
 use crate::client::{Sts, StsBuilder};
+use crate::credentials::Credentials;
+use crate::credentials::cached::{Clock, system_clock};
+use crate::credentials::cli_cache::{CliCache, role_hop_cache_key};
+use crate::credentials::plan::RoleHop;
+use crate::credentials::providers::mfa::{MfaTokenProvider, fetch_code};
+use crate::credentials::providers::web_identity::WebIdentityConfig;
+use crate::credentials::sources::RoleAssumer;
 use crate::error::{CredentialsError, Rule, Violation};
 use crate::ops::AssumeRole;
 use std::collections::HashMap;
@@ -30,22 +31,31 @@ use std::sync::{Arc, Mutex};
 /// selected profile's `region`, else `us-east-1`. Endpoint, FIPS, dual-stack, retries, CA bundle
 /// and app id come from the template builder (the resolved [`crate::settings::Settings`]).
 ///
+/// [`DefaultChain::new`](crate::DefaultChain::new) makes one from the settings of its environment;
+/// make your own for an MFA callback or the AWS CLI's cache, from the same settings (so that it
+/// calls STS where `AWS_ENDPOINT_URL_STS` or the profile says, with the CA bundle and retries they
+/// configure):
+///
 /// ```
-/// use sts_blocking::credentials::{DefaultChain, Env, StsRoleAssumer};
-/// use sts_blocking::Sts;
+/// # #[path = "../../examples/common/mod.rs"] mod common;
+/// # let config = "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\n\
+/// #     [profile base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = example-secret\n";
+/// # let _fake = common::doc_fake_with_profile(config, "deploy"); // a loopback fake STS, never AWS
+/// use sts_blocking::credentials::{DefaultChain, Env, ProvideCredentials};
+/// use sts_blocking::settings::{Overrides, Settings};
 /// use std::sync::Arc;
 /// // A chain that follows `role_arn` / `source_profile` / `credential_source` profiles, asking for
-/// // MFA codes on the terminal. `Settings::credentials_provider` builds the same from the config.
-/// let assumer = StsRoleAssumer::new(Sts::builder().max_attempts(5))
-///     .fallback_region(Some("eu-west-1".into()))
-///     .mfa(Some(Arc::new(|serial: &str| -> Result<String, sts_blocking::Error> {
-///         eprint!("MFA code for {serial}: ");
-///         let mut code = String::new();
-///         std::io::stdin().read_line(&mut code).map_err(|e| sts_blocking::Error::config(e.to_string()))?;
-///         Ok(code.trim().to_owned())
-///     })));
-/// let chain = DefaultChain::with_role_assumer(Env::real(), Some(Arc::new(assumer)));
-/// # let _ = chain;
+/// // MFA codes on the terminal. `Settings::credentials_provider` builds the same, cached.
+/// let settings = Settings::load(&Env::real(), &Overrides::default())?;
+/// let assumer = settings.role_assumer(Some(Arc::new(|serial: &str| -> Result<String, sts_blocking::Error> {
+///     eprint!("MFA code for {serial}: ");
+///     let mut code = String::new();
+///     std::io::stdin().read_line(&mut code).map_err(|e| sts_blocking::Error::config(e.to_string()))?;
+///     Ok(code.trim().to_owned())
+/// })));
+/// let chain = DefaultChain::builder(Env::real()).role_assumer(Some(Arc::new(assumer))).build();
+/// assert!(chain.provide_credentials()?.access_key_id.starts_with("ASIA"));
+/// # Ok::<(), sts_blocking::Error>(())
 /// ```
 pub struct StsRoleAssumer {
     template: StsBuilder,
@@ -53,6 +63,7 @@ pub struct StsRoleAssumer {
     fallback_region: Option<String>,
     mfa: Option<Arc<dyn MfaTokenProvider>>,
     cli_cache: Option<CliCache>,
+    clock: Clock,
     clients: Mutex<HashMap<String, Sts>>,
 }
 
@@ -78,6 +89,7 @@ impl StsRoleAssumer {
             fallback_region: None,
             mfa: None,
             cli_cache: None,
+            clock: system_clock(),
             clients: Mutex::new(HashMap::new()),
         }
     }
@@ -105,10 +117,18 @@ impl StsRoleAssumer {
 
     /// Reuses and writes sessions in the AWS CLI's credential cache (`~/.aws/cli/cache`), so `aws`
     /// and this crate share them and an MFA role prompts once per session. Off by default: the
-    /// cache keeps live session credentials on disk (see the [security note](super::CliCache)).
+    /// cache keeps live session credentials on disk (see the [security note](crate::credentials::CliCache)).
     #[must_use]
     pub fn cli_cache(mut self, cache: Option<CliCache>) -> Self {
         self.cli_cache = cache;
+        self
+    }
+
+    /// Reads "now" from `clock` (default: the system clock) for the AWS CLI cache and generated
+    /// session names (tests replaying old sessions).
+    #[must_use]
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -160,14 +180,15 @@ impl RoleAssumer for StsRoleAssumer {
             cache,
             key: role_hop_cache_key(hop),
         });
-        if let Some(c) = slot.as_ref().and_then(CacheSlot::load) {
+        let now = (self.clock)();
+        if let Some(c) = slot.as_ref().and_then(|slot| slot.load(now)) {
             return Ok(c);
         }
         let sts = self.client(&self.region_for(hop.region.as_deref()))?;
         let session = hop
             .session_name
             .clone()
-            .unwrap_or_else(default_session_name);
+            .unwrap_or_else(|| default_session_name(now));
         let mut op = AssumeRole::new(&hop.role_arn, session);
         op.external_id.clone_from(&hop.external_id);
         // As the AWS CLI: DurationSeconds only when the profile sets duration_seconds (STS
@@ -207,7 +228,7 @@ impl RoleAssumer for StsRoleAssumer {
 
     fn cached(&self, hop: &RoleHop) -> Option<Credentials> {
         let cache = self.cli_cache.as_ref()?;
-        cache.load(&role_hop_cache_key(hop), time::OffsetDateTime::now_utc())
+        cache.load(&role_hop_cache_key(hop), (self.clock)())
     }
 
     fn assume_role_with_web_identity(
@@ -219,11 +240,12 @@ impl RoleAssumer for StsRoleAssumer {
             let key = web_identity_cache_key(config, &extra)?;
             Some(CacheSlot { cache, key })
         });
-        if let Some(c) = slot.as_ref().and_then(CacheSlot::load) {
+        let now = (self.clock)();
+        if let Some(c) = slot.as_ref().and_then(|slot| slot.load(now)) {
             return Ok(c);
         }
         let sts = self.client(&self.region_for(config.region.as_deref()))?;
-        let (c, role) = web_identity_with_user(&sts, config, &extra)?;
+        let (c, role) = web_identity_with_user(&sts, config, &extra, now)?;
         if let Some(slot) = &slot {
             slot.store(&c, role.as_ref());
         }

@@ -19,11 +19,11 @@
 //! - All window arithmetic is on durations between the expiration and "now", saturating: no
 //!   expiration (year -9999 or 9999) and no setting (`Duration::MAX`) can make it overflow.
 
-use super::{Credentials, ProvideCredentials};
 use crate::Error;
+use crate::credentials::{Credentials, ProvideCredentials};
 use crate::error::CredentialsError;
+use crate::random::jitter_up_to;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -47,22 +47,6 @@ pub fn advisory_window_for(lifetime: Duration) -> Duration {
     } else {
         Duration::from_secs(60 * 60)
     }
-}
-
-/// A cheap pseudo-random number in `0..=max` for jitter (not for security).
-pub(crate) fn jitter_up_to(max: Duration) -> Duration {
-    static STATE: AtomicU64 = AtomicU64::new(0);
-    // Only the low bits of the clock matter: they seed the jitter.
-    let seed = OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
-    let mut x = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) ^ seed;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
-    if nanos == 0 {
-        return Duration::ZERO;
-    }
-    Duration::from_nanos(x % nanos.saturating_add(1))
 }
 
 #[derive(Default)]
@@ -412,7 +396,7 @@ impl ProvideCredentials for CachedProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use time::{Date, PrimitiveDateTime, Time, UtcOffset};
 
     type Expiry = Box<dyn Fn(OffsetDateTime) -> OffsetDateTime + Send>;

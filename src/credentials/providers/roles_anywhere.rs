@@ -2,13 +2,13 @@
 //! key, as `aws_signing_helper credential-process` gets them, without the helper; and the hook
 //! that lets the default chain serve a `credential_process` line running the helper natively.
 
-use super::cache::{Clock, system_clock};
-use super::env::Env;
-use super::process::{CommandLine, split_command_line};
-use super::profile::ProfileSet;
-use super::{CachedProvider, Credentials, ProvideCredentials};
 use crate::Error;
+use crate::credentials::cached::{Clock, system_clock};
+use crate::credentials::providers::process::{CommandLine, split_command_line};
+use crate::credentials::{CachedProvider, Credentials, ProvideCredentials};
+use crate::env::Env;
 use crate::error::{CredentialsError, TransportErrorKind};
+use crate::profile::ProfileSet;
 use crate::roles_anywhere::helper_args::{self, Parsed};
 use crate::roles_anywhere::{
     self as ra, Certificate, CreateSession, PROVIDER, PrivateKey, Problem, SigningAlgorithm,
@@ -249,7 +249,7 @@ impl RolesAnywhereProviderBuilder {
     }
 
     /// The connect timeout and the limit of one `CreateSession` attempt (default 5 s and 30 s;
-    /// each at most [`MAX_TIMEOUT`](crate::transport::MAX_TIMEOUT)).
+    /// each at most [`MAX_TIMEOUT`](crate::engine::MAX_TIMEOUT)).
     #[must_use]
     pub fn timeouts(mut self, connect: Duration, attempt: Duration) -> Self {
         self.connect_timeout = crate::transport::clamp(connect);

@@ -4,6 +4,15 @@
 //! when standard input and standard error are a terminal; library users get none unless they
 //! set one (`Settings::sso_login`, `DefaultChainBuilder::sso_login`).
 
+#[cfg(feature = "client")]
+pub(crate) mod cache;
+#[cfg(feature = "client")]
+pub(crate) mod oidc;
+#[cfg(feature = "client")]
+pub(crate) mod portal;
+#[cfg(feature = "client")]
+pub(crate) mod start_url;
+
 use crate::Error;
 use std::fmt;
 use std::sync::Arc;
@@ -97,7 +106,7 @@ pub(crate) fn with_login<T>(
     now: time::OffsetDateTime,
     attempt: impl Fn() -> Result<T, Error>,
 ) -> Result<T, Error> {
-    use super::sso_cache::{SsoTokenState, sso_token_state};
+    use crate::credentials::sso_login::cache::{SsoTokenState, sso_token_state};
     let first = attempt();
     let (Err(e), Some(login)) = (&first, login) else {
         return first;

@@ -15,11 +15,11 @@
 //! logout` removes: every JSON file of the SSO cache with an `accessToken`, and every entry of
 //! `~/.aws/cli/cache` with `"ProviderType": "sso"`. Registrations stay.
 
-use super::cli_cache::CliCache;
-use super::env::{Env, Platform};
-use super::pyjson::{self, Style};
-use super::sha1::sha1_hex;
-use super::sso_oidc::{ClientRegistration, CreatedToken, write_private};
+use crate::credentials::cli_cache::CliCache;
+use crate::credentials::cli_cache::pyjson::{self, Style};
+use crate::credentials::cli_cache::sha1::sha1_hex;
+use crate::credentials::sso_login::oidc::{ClientRegistration, CreatedToken, write_private};
+use crate::env::{Env, Platform};
 use crate::error::CredentialsError;
 use crate::json::{self, Value};
 use crate::{Error, SecretString};
@@ -156,7 +156,10 @@ impl SsoCachedToken {
             ("accessToken".to_owned(), s(self.access_token.expose())),
             (
                 "expiresAt".to_owned(),
-                s(&super::cli_cache::timestamp(self.expires_at, "Z")),
+                s(&crate::credentials::cli_cache::timestamp(
+                    self.expires_at,
+                    "Z",
+                )),
             ),
             ("clientId".to_owned(), s(&self.client_id)),
             ("clientSecret".to_owned(), s(self.client_secret.expose())),
@@ -229,7 +232,7 @@ pub fn sso_token_state(path: &Path, now: OffsetDateTime) -> SsoTokenState {
         return SsoTokenState::Unusable;
     };
     let s = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-    let expires = s("expiresAt").and_then(super::cli_cache::parse_expiration);
+    let expires = s("expiresAt").and_then(crate::credentials::cli_cache::parse_expiration);
     match (s("accessToken"), expires) {
         (Some(_), Some(e)) if e > now => SsoTokenState::Valid,
         (Some(_), Some(_)) => SsoTokenState::Expired,

@@ -14,8 +14,8 @@
 //! The token file keeps the start URL as configured; the resolved one is the issuer of the
 //! registration and the start URL of the device authorization.
 
-use super::token_http::Timeouts;
 use crate::Error;
+use crate::credentials::providers::token_http::Timeouts;
 use crate::transport::{Endpoint, Method, PlainHttp, TransportConfig};
 use crate::url::EndpointUrl;
 use std::path::PathBuf;
@@ -169,7 +169,7 @@ fn finish(configured: &str, resolved: &str, url: &EndpointUrl) -> Result<Resolve
     })
 }
 
-/// Resolves `start_url` as the AWS CLI does (see the [module docs](self)), the request (if any)
+/// Resolves `start_url` as the AWS CLI does (see the module docs), the request (if any)
 /// sent with proxies from `env` and, when given, only `ca_bundle`'s roots.
 ///
 /// # Errors
@@ -178,7 +178,7 @@ fn finish(configured: &str, resolved: &str, url: &EndpointUrl) -> Result<Resolve
 /// transport errors.
 pub fn resolve_start_url(
     start_url: &str,
-    env: &super::Env,
+    env: &crate::env::Env,
     ca_bundle: Option<PathBuf>,
 ) -> Result<ResolvedStartUrl, Error> {
     if let Some(done) = resolve_start_url_offline(start_url)? {
