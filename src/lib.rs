@@ -30,7 +30,7 @@ pub mod engine;
 pub mod error;
 mod files;
 mod hex;
-mod json;
+pub mod json;
 pub mod ops;
 pub mod presign;
 mod query;
@@ -79,10 +79,6 @@ mod sealed {
 /// or go in a patch release. Depend on the documented modules instead.
 #[doc(hidden)]
 pub mod __private {
-    /// The JSON reader and writer helpers.
-    pub mod json {
-        pub use crate::json::*;
-    }
     /// Endpoint URL parsing.
     pub mod url {
         pub use crate::url::*;

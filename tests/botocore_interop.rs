@@ -288,7 +288,7 @@ fn cache_keys_match_botocore() {
             args.insert("Policy".into(), J::String(rng.json_text(0)));
         }
         let text = serde_json::to_string(&J::Object(args.clone())).unwrap();
-        let parsed = sts_blocking::__private::json::parse(&text).unwrap();
+        let parsed = sts_blocking::json::parse(&text).unwrap();
         ours.push(cli_cache::cache_key(&parsed).expect("key"));
         cases.push(json!({"kind": "assume", "args": J::Object(args)}));
     }

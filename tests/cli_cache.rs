@@ -272,7 +272,7 @@ fn assume_role_provider_file_cache() {
     assert_eq!(fake.count(), 1);
     assert_eq!(source_calls.load(Ordering::SeqCst), 1);
     // The key is the CLI's: RoleArn, ExternalId, Policy (sorted); no generated session name.
-    let args = sts_blocking::__private::json::parse(&format!(
+    let args = sts_blocking::json::parse(&format!(
         "{{\"RoleArn\": \"{ROLE}\", \"ExternalId\": \"ext\", \
          \"Policy\": \"{{\\\"Version\\\": \\\"2012-10-17\\\", \\\"Statement\\\": []}}\"}}"
     ))

@@ -5,7 +5,7 @@ use crate::args::Values;
 use crate::commands::{Command, Example, Kind, Run, flag, out, with_choices};
 use crate::output::{self, ObjBuilder};
 use sts_blocking::__private::credentials::mfa::mfa_provider;
-use sts_blocking::__private::json::{Escape, write_string};
+use sts_blocking::json::{Escape, write_string};
 use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, ProvideCredentials};
 

@@ -14,7 +14,7 @@ pub mod yaml;
 
 use crate::jmespath::value::{sort_strings, stable_sort};
 use crate::jmespath::{self, Expression, Value as Data};
-use sts_blocking::__private::json::{Escape, write_string};
+use sts_blocking::json::{Escape, write_string};
 use time::OffsetDateTime;
 
 /// A response as the CLI prints it: objects keep their members in model order.
@@ -547,7 +547,7 @@ mod tests {
     /// every type, strings that need YAML quoting or folding, random nested values.
     #[test]
     fn matches_aws_cli_v2_goldens() {
-        use sts_blocking::__private::json::{Value as J, parse};
+        use sts_blocking::json::{Value as J, parse};
         let text = include_str!("../tests/golden/output/render.json");
         let J::Array(cases) = parse(text).expect("golden JSON") else {
             panic!("not a list")

@@ -414,7 +414,7 @@ fn status_text(status: u16) -> &'static str {
 fn error_body(message: &str) -> SecretString {
     SecretString::new(format!(
         "{{\"Code\":\"Error\",\"Message\":{}}}",
-        sts_blocking::__private::json::escape(message)
+        sts_blocking::json::escape(message)
     ))
 }
 
@@ -464,7 +464,7 @@ pub(crate) fn answer(
 
 /// The container endpoint's document for `c`.
 pub(crate) fn credentials_json(c: &Credentials) -> SecretString {
-    use sts_blocking::__private::json::escape;
+    use sts_blocking::json::escape;
     let mut s = format!(
         "{{\"AccessKeyId\":{},\"SecretAccessKey\":{}",
         escape(&c.access_key_id),

@@ -27,11 +27,11 @@
 //!
 //! ```
 //! use sts_blocking::__private::credentials::cli_cache::{cache_key, web_identity_cache_key};
-//! use sts_blocking::__private::json::parse;
+//! use sts_blocking::json::parse;
 //! let args = parse(r#"{"RoleArn": "arn:aws:iam::123456789012:role/r", "SerialNumber": "mfa"}"#)?;
 //! assert_eq!(cache_key(&args).unwrap().len(), 40);
 //! assert_eq!(web_identity_cache_key("arn:aws:iam::1:role/r", None).len(), 40);
-//! # Ok::<(), sts_blocking::__private::json::JsonError>(())
+//! # Ok::<(), sts_blocking::json::JsonError>(())
 //! ```
 
 use super::Credentials;
