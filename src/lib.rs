@@ -28,7 +28,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod engine;
 pub mod error;
-mod files;
+pub mod files;
 mod hex;
 pub mod json;
 pub mod ops;
@@ -86,10 +86,6 @@ pub mod __private {
     /// Clock-skew correction and HTTP dates.
     pub mod clock {
         pub use crate::clock::*;
-    }
-    /// Size caps and capped reads of local files.
-    pub mod files {
-        pub use crate::files::*;
     }
     /// The awsQuery form codec.
     pub mod query {

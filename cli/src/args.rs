@@ -8,8 +8,8 @@
 use crate::commands::{self, Command, Flag, Kind, Shape};
 use crate::pystyle;
 use crate::shorthand::{self, Json, Struct};
-use sts_blocking::__private::files::{MAX_PARAM_FILE, read_capped};
 use sts_blocking::error::FileProblem;
+use sts_blocking::files::read_capped;
 use sts_blocking::ops::{PolicyDescriptor, ProvidedContext, Tag};
 
 /// An error of the command line itself (as opposed to the call).
@@ -567,6 +567,11 @@ fn has_scheme(url: &str) -> bool {
         None => false,
     }
 }
+
+/// Cap on a parameter read with `file://` or `fileb://`, and on a `--cli-input-json` /
+/// `--cli-input-yaml` document read so (1 MiB): ten times the largest STS parameter (a SAML
+/// assertion of at most 100,000 characters), and small enough that a wrong path costs nothing.
+pub(crate) const MAX_PARAM_FILE: u64 = 1024 * 1024;
 
 /// Reads a `file://` or `fileb://` value, as the AWS CLI does for every parameter: a regular file
 /// of at most [`MAX_PARAM_FILE`] bytes (a FIFO or device is refused without being opened).

@@ -11,7 +11,7 @@
 #[cfg(feature = "client")]
 pub(crate) mod assume_role;
 pub(crate) mod cache;
-mod cache_io;
+pub(crate) mod cache_io;
 pub(crate) mod chain;
 pub(crate) mod cli_cache;
 pub(crate) mod config_writer;

@@ -69,7 +69,7 @@ fn oversized_config_is_refused_without_reading_it() {
     let cfg = d.join("config");
     // Sparse: 17 MiB on paper, nothing on disk.
     let f = std::fs::File::create(&cfg).unwrap();
-    f.set_len(sts_blocking::__private::files::MAX_CONFIG_FILE + 1024 * 1024)
+    f.set_len(sts_blocking::files::MAX_CONFIG_FILE + 1024 * 1024)
         .unwrap();
     let env = Env::from_map([
         ("HOME", d.to_str().unwrap()),
@@ -79,7 +79,7 @@ fn oversized_config_is_refused_without_reading_it() {
     assert_eq!(
         file_problem(&e),
         Some(&FileProblem::TooLarge {
-            limit: sts_blocking::__private::files::MAX_CONFIG_FILE
+            limit: sts_blocking::files::MAX_CONFIG_FILE
         }),
         "{e}"
     );
@@ -122,7 +122,7 @@ fn oversized_web_identity_token_is_refused() {
     assert_eq!(
         file_problem(&e),
         Some(&FileProblem::TooLarge {
-            limit: sts_blocking::__private::files::MAX_TOKEN_FILE
+            limit: sts_blocking::files::MAX_TOKEN_FILE
         }),
         "{e}"
     );
