@@ -103,10 +103,6 @@ pub mod __private {
     pub mod base64 {
         pub use crate::presign::base64::*;
     }
-    /// Escaping of outside text for messages.
-    pub mod redact {
-        pub use crate::redact::escape_controls;
-    }
     /// The declaration of every setting read from the environment and the profile.
     pub mod settings {
         pub use crate::settings::property::*;
@@ -138,10 +134,6 @@ pub mod __private {
         /// The container credentials provider.
         pub mod container {
             pub use crate::credentials::container::*;
-        }
-        /// The injectable environment and platform rules.
-        pub mod env {
-            pub use crate::credentials::env::*;
         }
         /// Console federation sign-in.
         pub mod federation {

@@ -8,6 +8,7 @@
 use crate::commands::{self, Command, Flag, Kind, Shape};
 use crate::pystyle;
 use crate::shorthand::{self, Json, Struct};
+use sts_blocking::credentials::{Env, Platform};
 use sts_blocking::error::FileProblem;
 use sts_blocking::files::read_capped;
 use sts_blocking::ops::{PolicyDescriptor, ProvidedContext, Tag};
@@ -584,17 +585,13 @@ pub(crate) fn load(flag: &str, value: &str) -> Result<String, CliError> {
     };
     // `~` and `~user` as the AWS CLI expands them; with no known home directory this is an error,
     // never a path relative to the working directory.
-    let path = sts_blocking::__private::credentials::env::expand_home(
-        &sts_blocking::credentials::Env::real(),
-        path,
-        sts_blocking::__private::credentials::env::Platform::current(),
-        "paramfile",
-    )
-    .map_err(|e| {
-        CliError::Param(format!(
-            "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
-        ))
-    })?;
+    let path = Env::real()
+        .expand_home(path, Platform::current(), "paramfile")
+        .map_err(|e| {
+            CliError::Param(format!(
+                "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
+            ))
+        })?;
     let bytes = read_capped(&path, MAX_PARAM_FILE, "paramfile").map_err(|e| {
         CliError::Param(format!(
             "Error parsing parameter '{flag}': Unable to load paramfile {value}: {}",

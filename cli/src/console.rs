@@ -4,8 +4,8 @@
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag, out};
 use sts_blocking::__private::credentials::federation::{self, CallerKind};
-use sts_blocking::__private::redact::escape_controls;
 use sts_blocking::credentials::Env;
+use sts_blocking::error::escape_controls;
 use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
 use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, Sts};

@@ -8,14 +8,11 @@ use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use sts_blocking::__private::credentials::env::Platform;
 use sts_blocking::__private::credentials::login_flow::{self, Callback, PendingLogin};
-use sts_blocking::__private::credentials::profile::{FileLocations, ProfileSet};
 use sts_blocking::__private::credentials::{config_writer, login};
-use sts_blocking::__private::redact::escape_controls;
-
-use sts_blocking::__private::settings;
-use sts_blocking::credentials::Env;
+use sts_blocking::credentials::{Env, FileLocations, Platform, ProfileSet};
+use sts_blocking::error::escape_controls;
+use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Error, SecretString};
 
 /// How long the same-device flow waits for the browser (the AWS CLI's 10 minutes).
@@ -111,7 +108,7 @@ fn config_error(msg: impl std::fmt::Display) -> i32 {
 fn load(env: &Env, profile: &str) -> Result<(FileLocations, ProfileSet), Error> {
     let mut locations = FileLocations::resolve(env, Platform::current())?;
     locations.profile = profile.to_owned();
-    let set = sts_blocking::__private::credentials::profile::load_from(&locations)?;
+    let set = ProfileSet::load_from(&locations)?;
     Ok((locations, set))
 }
 
@@ -185,14 +182,15 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
         }
         Err(e) => return config_error(e),
     };
-    // Every setting as the library reads it: --region, then the environment, then the profile.
-    let selected = set.selected();
-    let configured = match (&g.region, settings::REGION.get(&env, selected)) {
-        (Some(r), _) => Some(r.clone()),
-        (None, Ok(r)) => r,
-        (None, Err(e)) => return config_error(e),
+    // Every setting as the library reads it: --region, then the environment, then the profile
+    // (which need not exist yet).
+    let mut overrides = Overrides::default();
+    overrides.region.clone_from(&g.region);
+    let settings = match Settings::from_profiles(&env, set.clone(), &overrides) {
+        Ok(s) => s,
+        Err(e) => return config_error(e),
     };
-    let (region, prompted) = match configured {
+    let (region, prompted) = match settings.region.clone() {
         Some(r) => (r, false),
         None => match ask("No AWS region has been configured. AWS Region [us-east-1]: ") {
             Some(r) if r.is_empty() => ("us-east-1".to_owned(), true),
@@ -207,19 +205,12 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
     };
     let base = match set.configured_endpoint_url(&env, "signin") {
         Some(u) => u,
-        None => match login::signin_endpoint(
-            &region,
-            settings::USE_FIPS.on(&env, selected),
-            settings::USE_DUAL_STACK.on(&env, selected),
-        ) {
+        None => match login::signin_endpoint(&region, settings.use_fips, settings.use_dual_stack) {
             Ok(u) => u,
             Err(e) => return config_error(e),
         },
     };
-    let ca_bundle = match settings::CA_BUNDLE.get(&env, selected) {
-        Ok(c) => c,
-        Err(e) => return config_error(e),
-    };
+    let ca_bundle = settings.ca_bundle;
     let result = if v.switch("--remote") {
         PendingLogin::remote(&base).and_then(|p| remote(p.transport(&env, ca_bundle)))
     } else {

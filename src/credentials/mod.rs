@@ -55,7 +55,7 @@ pub use chain::{DefaultChain, DefaultChainBuilder, RoleAssumer};
 pub use cli_cache::CliCache;
 #[cfg(feature = "client")]
 pub use container::ContainerProvider;
-pub use env::Env;
+pub use env::{Env, Platform};
 pub use environment::EnvironmentProvider;
 #[cfg(feature = "client")]
 pub use imds::ImdsProvider;
@@ -64,7 +64,7 @@ pub use login::LoginProvider;
 pub use mfa::MfaTokenProvider;
 pub use plan::SsoSource;
 pub use process::ProcessProvider;
-pub use profile::{ProfileSet, Section};
+pub use profile::{FileLocations, ProfileSet, Section};
 #[cfg(feature = "client")]
 pub use sso::SsoProvider;
 #[cfg(feature = "client")]

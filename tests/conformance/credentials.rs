@@ -5,9 +5,10 @@
 use crate::common;
 use serde_json::Value;
 use std::path::Path;
-use sts_blocking::__private::credentials::env::{Env, Platform};
 use sts_blocking::__private::credentials::plan::{BaseSource, NamedSource, plan};
-use sts_blocking::__private::credentials::profile::{FileKind, FileLocations, ProfileSet, Section};
+use sts_blocking::__private::credentials::profile::FileKind;
+use sts_blocking::credentials::{Env, Platform};
+use sts_blocking::credentials::{FileLocations, ProfileSet, Section};
 
 fn s(v: &Value) -> String {
     v.as_str()

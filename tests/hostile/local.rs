@@ -211,8 +211,7 @@ fn ca_bundle_fifo_and_device_are_refused_at_once() {
 
 #[test]
 fn no_home_gives_no_default_files_and_typed_errors_for_tilde() {
-    use sts_blocking::__private::credentials::env::Platform;
-    use sts_blocking::__private::credentials::profile::FileLocations;
+    use sts_blocking::credentials::{FileLocations, Platform};
     for env in [Env::from_map([("X", "1")]), Env::from_map([("HOME", "")])] {
         let loc = FileLocations::resolve(&env, Platform::Unix).unwrap();
         assert_eq!((loc.config, loc.credentials), (None, None));
