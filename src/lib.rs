@@ -154,13 +154,9 @@ pub mod __private {
         pub mod login_flow {
             pub use crate::credentials::login_flow::*;
         }
-        /// MFA code providers.
+        /// MFA code providers (`mfa_provider` for the tests).
         pub mod mfa {
             pub use crate::credentials::mfa::*;
-        }
-        /// Role-chain planning from profiles.
-        pub mod plan {
-            pub use crate::credentials::plan::*;
         }
         /// `credential_process`.
         pub mod process {

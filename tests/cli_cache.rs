@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use sts_blocking::__private::credentials::cli_cache::{self, CliCache};
 use sts_blocking::__private::credentials::mfa::mfa_provider;
-use sts_blocking::__private::credentials::plan::RoleHop;
-use sts_blocking::credentials::{AssumeRoleProvider, Env, WebIdentityProvider};
+use sts_blocking::credentials::{AssumeRoleProvider, Env, RoleHop, WebIdentityProvider};
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Credentials, ProvideCredentials, Sts};
 use support::{FakeSts, Reply, success};
@@ -81,15 +80,9 @@ fn mfa_env(dir: &Path, fake: &FakeSts) -> Env {
 }
 
 fn hop() -> RoleHop {
-    RoleHop {
-        profile: "mfa".into(),
-        role_arn: ROLE.into(),
-        session_name: None,
-        external_id: None,
-        duration_seconds: None,
-        mfa_serial: Some(SERIAL.into()),
-        region: None,
-    }
+    let mut h = RoleHop::new("mfa", ROLE);
+    h.mfa_serial = Some(SERIAL.into());
+    h
 }
 
 /// One `sts` run: settings loaded from scratch, the CLI cache on, an MFA callback that counts.
@@ -364,10 +357,8 @@ fn a_cached_role_skips_its_source() {
         ("AWS_REGION", "us-east-1"),
         ("AWS_ENDPOINT_URL_STS", &fake.url()),
     ]);
-    let top = RoleHop {
-        profile: "top".into(),
-        ..hop()
-    };
+    let mut top = hop();
+    top.profile = "top".into();
     let c = Credentials::new("ASIATOP", "s", Some("t".into()))
         .with_expiration(OffsetDateTime::now_utc() + time::Duration::hours(1));
     let cache = CliCache::from_env(&env).unwrap();

@@ -22,9 +22,9 @@ use crate::commands::{Command, Example, Kind, Run, flag};
 use std::ffi::OsString;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use sts_blocking::__private::credentials::mfa::{MfaTokenProvider, fetch_code, mfa_provider};
-use sts_blocking::__private::credentials::plan::{BaseSource, RoleHop, plan};
-use sts_blocking::credentials::{Env, EnvironmentProvider, RoleAssumer, StsRoleAssumer};
+use sts_blocking::credentials::{
+    BaseSource, Env, EnvironmentProvider, MfaTokenProvider, RoleHop, StsRoleAssumer, fetch_mfa_code,
+};
 use sts_blocking::error::CredentialsError;
 use sts_blocking::ops::GetSessionToken;
 use sts_blocking::settings::Settings;
@@ -270,7 +270,7 @@ impl SessionSource {
         let mut op = GetSessionToken::new();
         op.duration_seconds = self.duration;
         if let Some(serial) = &self.mfa_serial {
-            op.token_code = Some(fetch_code(&*gated_mfa(), serial)?.into());
+            op.token_code = Some(fetch_mfa_code(&*gated_mfa(), serial)?.into());
             op.serial_number = Some(serial.clone());
         }
         let mut c = self
@@ -303,7 +303,7 @@ fn ask_mfa_code(serial: &str) -> Result<String, Error> {
 }
 
 fn gated_mfa() -> Arc<dyn MfaTokenProvider> {
-    mfa_provider(ask_mfa_code)
+    Arc::new(ask_mfa_code)
 }
 
 /// A role profile with `mfa_serial` served by `sts exec --server`, as aws-vault serves it: the
@@ -336,7 +336,7 @@ impl MfaSession {
         let mut op = GetSessionToken::new();
         op.duration_seconds = duration;
         op.serial_number = Some(serial.clone());
-        op.token_code = Some(fetch_code(&*gated_mfa(), &serial)?.into());
+        op.token_code = Some(fetch_mfa_code(&*gated_mfa(), &serial)?.into());
         let session = sts
             .send_with_credentials(&op, keys)?
             .output
@@ -390,7 +390,7 @@ fn mfa_role_chain(settings: &Settings) -> Option<(Credentials, Vec<RoleHop>)> {
     if !settings.profile_explicit && EnvironmentProvider::new(Env::real()).is_configured() {
         return None;
     }
-    let chain = plan(settings.profiles()).ok()?;
+    let chain = settings.profiles().plan().ok()?;
     match chain.base {
         BaseSource::Static { credentials, .. }
             if credentials.session_token.is_none()

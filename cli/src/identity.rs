@@ -4,7 +4,8 @@
 use crate::args::Values;
 use crate::commands::{Command, Example, Kind, Run, flag, out, with_choices};
 use crate::output::{self, ObjBuilder};
-use sts_blocking::__private::credentials::mfa::mfa_provider;
+use std::sync::Arc;
+use sts_blocking::credentials::MfaTokenProvider;
 use sts_blocking::json::{Escape, write_string};
 use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, ProvideCredentials};
@@ -135,7 +136,7 @@ fn export(settings: &Settings, v: &Values) -> Result<String, Error> {
             format!("must be one of {}, got {format:?}", FORMATS.join(", ")),
         ));
     }
-    let mfa = Some(mfa_provider(crate::prompt_mfa_code));
+    let mfa: Option<Arc<dyn MfaTokenProvider>> = Some(Arc::new(crate::prompt_mfa_code));
     let c = settings.credentials_provider(mfa).provide_credentials()?;
     render(&c, &format)
 }

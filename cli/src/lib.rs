@@ -36,10 +36,10 @@ use commands::{Command, Run};
 use errors::{EXIT_CONFIG, EXIT_OTHER, EXIT_USAGE, cli_error};
 use output::Format;
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
-use sts_blocking::__private::credentials::mfa::mfa_provider;
 use sts_blocking::client::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
-use sts_blocking::credentials::{CliCache, Env};
+use sts_blocking::credentials::{CliCache, Env, MfaTokenProvider};
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::transport::TrustRoots;
 use sts_blocking::{Error, Sts, StsBuilder};
@@ -155,7 +155,8 @@ fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
 /// second client (`eks-token --role-arn`) start from it too, so it has the same settings.
 fn client_builder(g: &Globals, settings: &Settings) -> StsBuilder {
     // Credentials from the default chain, MFA codes asked on the terminal.
-    let mut b = settings.sts_builder_with_mfa(Some(mfa_provider(prompt_mfa_code)));
+    let mfa: Arc<dyn MfaTokenProvider> = Arc::new(prompt_mfa_code);
+    let mut b = settings.sts_builder_with_mfa(Some(mfa));
     if let Some(r) = &g.region {
         b = b.region(r);
     }

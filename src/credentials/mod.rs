@@ -61,9 +61,12 @@ pub use environment::EnvironmentProvider;
 pub use imds::ImdsProvider;
 #[cfg(feature = "client")]
 pub use login::LoginProvider;
-pub use mfa::MfaTokenProvider;
-pub use plan::SsoSource;
-pub use process::ProcessProvider;
+pub use mfa::{MfaTokenProvider, fetch_code as fetch_mfa_code};
+pub use plan::{
+    BaseSource, LoginSource, NamedSource, PlanError, ProfileChain, RoleHop, SsoSource,
+    WebIdentitySource,
+};
+pub use process::{CommandLine, ProcessProvider};
 pub use profile::{FileLocations, ProfileSet, Section};
 #[cfg(feature = "client")]
 pub use sso::SsoProvider;
