@@ -145,11 +145,6 @@ pub mod __private {
             pub use crate::credentials::imds::*;
         }
         #[cfg(feature = "client")]
-        /// `aws login` sessions.
-        pub mod login {
-            pub use crate::credentials::login::*;
-        }
-        #[cfg(feature = "client")]
         /// The `aws login` authorization flows.
         pub mod login_flow {
             pub use crate::credentials::login_flow::*;

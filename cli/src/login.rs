@@ -1,6 +1,6 @@
 //! `sts login` and `sts logout`: the AWS CLI v2's `aws login` / `aws logout`, writing and removing
-//! the same `~/.aws/login/cache` files and `login_session` profile key (see
-//! `sts_blocking::__private::credentials::login_flow` for the protocol).
+//! the same `~/.aws/login/cache` files and `login_session` profile key (the protocol is the
+//! library's: `sts_blocking::credentials::PendingLogin`).
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag};
@@ -8,9 +8,11 @@ use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use sts_blocking::__private::credentials::login_flow::{self, Callback, PendingLogin};
-use sts_blocking::__private::credentials::{config_writer, login};
-use sts_blocking::credentials::{Env, FileLocations, Platform, ProfileSet};
+use sts_blocking::__private::credentials::config_writer;
+use sts_blocking::credentials::{
+    Env, FileLocations, LoginCallback as Callback, LoginProvider, LoginResult, PendingLogin,
+    Platform, ProfileSet,
+};
 use sts_blocking::error::escape_controls;
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Error, SecretString};
@@ -173,7 +175,7 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
             "no home directory and no AWS_CONFIG_FILE: nowhere to save the profile",
         );
     };
-    let cache_dir = match login::cache_dir(&env) {
+    let cache_dir = match LoginProvider::cache_dir(&env) {
         Ok(Some(d)) => d,
         Ok(None) => {
             return config_error(
@@ -205,7 +207,11 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
     };
     let base = match set.configured_endpoint_url(&env, "signin") {
         Some(u) => u,
-        None => match login::signin_endpoint(&region, settings.use_fips, settings.use_dual_stack) {
+        None => match LoginProvider::signin_endpoint(
+            &region,
+            settings.use_fips,
+            settings.use_dual_stack,
+        ) {
             Ok(u) => u,
             Err(e) => return config_error(e),
         },
@@ -238,7 +244,7 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
             return 0;
         }
     }
-    let saved = match login_flow::save(&cache_dir, &result) {
+    let saved = match result.save(&cache_dir) {
         Ok(p) => p,
         Err(e) => return config_error(e),
     };
@@ -269,7 +275,7 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
 }
 
 /// The remote flow: print the URL, read the pasted code.
-fn remote(pending: PendingLogin) -> Result<login_flow::LoginResult, Error> {
+fn remote(pending: PendingLogin) -> Result<LoginResult, Error> {
     crate::emit(&format!(
         "Browser will not be automatically opened.\nPlease visit the following URL:\n\n{}\n\n\
          Enter the authorization code displayed in your browser: ",
@@ -281,7 +287,7 @@ fn remote(pending: PendingLogin) -> Result<login_flow::LoginResult, Error> {
         .read_line(&mut line)
         .map_err(|e| Error::config(format!("could not read the authorization code: {e}")))?;
     let line = SecretString::new(line);
-    let (code, state) = login_flow::parse_pasted_code(line.expose())?;
+    let (code, state) = PendingLogin::parse_pasted_code(line.expose())?;
     pending.finish(&code, &state, time::OffsetDateTime::now_utc())
 }
 
@@ -291,7 +297,7 @@ fn same_device(
     base: &str,
     env: &Env,
     ca_bundle: Option<std::path::PathBuf>,
-) -> Result<login_flow::LoginResult, Error> {
+) -> Result<LoginResult, Error> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| Error::config(format!("could not start the local listener: {e}")))?;
     let port = listener
@@ -413,7 +419,7 @@ fn answer(
             None,
         )
     };
-    match login_flow::parse_callback(target) {
+    match PendingLogin::parse_callback(target) {
         Callback::Code { code, state } if pending.state_matches(&state) => (
             "200 OK",
             "Signed in: sts has received the authorization. You can close this window and \
@@ -440,13 +446,15 @@ fn answer(
             format!("This is not a sign-in answer. {STILL_WAITING}"),
             None,
         ),
-        Callback::Other => ("404 Not Found", "Not found.".to_owned(), None),
+        // Another path (a favicon), or anything a later library reads that this program does
+        // not know: not this login's answer.
+        _ => ("404 Not Found", "Not found.".to_owned(), None),
     }
 }
 
 fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let env = Env::real();
-    let dir = match login::cache_dir(&env) {
+    let dir = match LoginProvider::cache_dir(&env) {
         Ok(Some(d)) => d,
         Ok(None) => return config_error("no home directory and no AWS_LOGIN_CACHE_DIRECTORY"),
         Err(e) => return config_error(e),
@@ -454,7 +462,7 @@ fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
     const NOTE: &str = "Note, any local developer tools that have already loaded the access \
         token may continue to use it until its expiration. Access tokens expire in 15 minutes.";
     if v.switch("--all") {
-        return match login_flow::remove_all(&dir) {
+        return match LoginProvider::remove_all(&dir) {
             Ok(removed) if removed.is_empty() => {
                 crate::emit("No cached login session tokens found.\n")
             }
@@ -487,14 +495,14 @@ fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
         eprintln!("warning: no login session found for profile '{profile}'");
         return 0;
     };
-    match login_flow::remove_session(&dir, &session) {
+    match LoginProvider::remove_session(&dir, &session) {
         Ok(Some(path)) => crate::emit(&format!(
             "Removed cached login credentials for profile '{profile}' ({}). {NOTE}\n",
             path.display()
         )),
         Ok(None) => crate::emit(&format!(
             "No cached login credentials for profile '{profile}' ({} does not exist).\n",
-            login::cache_file(&dir, session.trim()).display()
+            LoginProvider::cache_file(&dir, session.trim()).display()
         )),
         Err(e) => config_error(e),
     }

@@ -37,6 +37,48 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
 
+impl LoginProvider {
+    /// The login cache directory: `AWS_LOGIN_CACHE_DIRECTORY` (`~` expanded), else
+    /// `<home>/.aws/login/cache`; `None` when neither is known. `aws login` writes its sessions
+    /// there ([`LoginResult::save`](super::LoginResult::save)) and this provider reads them.
+    ///
+    /// # Errors
+    /// [`Error::File`] for a variable starting with `~` when the home directory (or that user) is
+    /// unknown.
+    pub fn cache_dir(env: &Env) -> Result<Option<PathBuf>, Error> {
+        cache_dir(env)
+    }
+
+    /// The cache file of `session` (a profile's `login_session`) in `dir`: `<sha256 hex of the
+    /// session>.json`, as the AWS CLI names it.
+    #[must_use]
+    pub fn cache_file(dir: &Path, session: &str) -> PathBuf {
+        cache_file(dir, session)
+    }
+
+    /// The sign-in endpoint of `region`, following the service's endpoint rules (botocore
+    /// 1.44.8; FIPS and dual-stack forms where the partition has them): where `aws login` signs in and
+    /// this provider refreshes, unless `AWS_ENDPOINT_URL_SIGNIN` or the profile's `[services]`
+    /// name another.
+    ///
+    /// ```
+    /// use sts_blocking::credentials::LoginProvider;
+    /// assert_eq!(LoginProvider::signin_endpoint("eu-west-1", false, false)?, "https://eu-west-1.signin.aws.amazon.com");
+    /// # Ok::<(), sts_blocking::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a region that is not a host label, or FIPS / dual-stack where the
+    /// partition has none.
+    pub fn signin_endpoint(
+        region: &str,
+        use_fips: bool,
+        use_dual_stack: bool,
+    ) -> Result<String, Error> {
+        signin_endpoint(region, use_fips, use_dual_stack)
+    }
+}
+
 /// Credentials with less than this left are refreshed.
 pub const REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
 
@@ -90,7 +132,7 @@ fn valid_region(region: &str) -> bool {
 /// `.signin.amazonaws-us-gov.com`, the ISO and EUSC partitions' hosts, FIPS and dual-stack forms.
 ///
 /// ```
-/// use sts_blocking::__private::credentials::login::signin_endpoint;
+/// let signin_endpoint = sts_blocking::credentials::LoginProvider::signin_endpoint;
 /// assert_eq!(signin_endpoint("eu-west-1", false, false)?, "https://eu-west-1.signin.aws.amazon.com");
 /// assert_eq!(signin_endpoint("cn-north-1", false, false)?, "https://cn-north-1.signin.amazonaws.cn");
 /// assert_eq!(signin_endpoint("us-gov-west-1", true, false)?, "https://signin-fips.amazonaws-us-gov.com");

@@ -61,6 +61,8 @@ pub use environment::EnvironmentProvider;
 pub use imds::ImdsProvider;
 #[cfg(feature = "client")]
 pub use login::LoginProvider;
+#[cfg(feature = "client")]
+pub use login_flow::{Callback as LoginCallback, LoginResult, PendingLogin};
 pub use mfa::{MfaTokenProvider, fetch_code as fetch_mfa_code};
 pub use plan::{
     BaseSource, LoginSource, NamedSource, PlanError, ProfileChain, RoleHop, SsoSource,

@@ -251,7 +251,7 @@ fn wait_for_file(p: &Path) -> String {
 }
 
 fn cache_file(h: &Path) -> PathBuf {
-    sts_blocking::__private::credentials::login::cache_file(&h.join(".aws/login/cache"), SESSION)
+    sts_blocking::credentials::LoginProvider::cache_file(&h.join(".aws/login/cache"), SESSION)
 }
 
 fn location(headers: &[(String, String)]) -> String {
