@@ -126,10 +126,6 @@ pub mod __private {
         pub mod cli_cache {
             pub use crate::credentials::cli_cache::*;
         }
-        /// The shared config file writer.
-        pub mod config_writer {
-            pub use crate::credentials::config_writer::*;
-        }
         #[cfg(feature = "client")]
         /// The container credentials provider.
         pub mod container {

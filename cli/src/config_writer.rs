@@ -9,8 +9,10 @@
 //! `0600` with its directory when missing), writing a temp file and renaming it over the target
 //! (through a symlink, to its target), with the original permissions.
 
-use crate::Error;
 use std::path::Path;
+use sts_blocking::Error;
+use sts_blocking::error::FileProblem;
+use sts_blocking::files::{MAX_CONFIG_FILE, read_capped_text, write_atomic};
 
 /// Where a `[section]` header is on a line: the text from the line start to the `]`, as the CLI's
 /// `^\s*\[(?P<header>[^]]+)\]` matches it.
@@ -50,7 +52,7 @@ fn matches_section(header: &str, section: &str) -> bool {
 /// and returns the new contents.
 ///
 /// ```
-/// use sts_blocking::__private::credentials::config_writer::update;
+/// use sts_cli::config_writer::update;
 /// let before = "[default]\nregion = us-east-1\n\n[profile dev]\noutput = json\n";
 /// let after = update(Some(before), "profile dev", &[("login_session", "arn:aws:iam::1:user/a")]);
 /// assert_eq!(after, "[default]\nregion = us-east-1\n\n[profile dev]\noutput = json\n\
@@ -167,19 +169,17 @@ pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Resul
     }
     // Write through a symlink (a dotfiles manager's link stays a link).
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let existing =
-        match crate::files::read_capped_text(&target, crate::files::MAX_CONFIG_FILE, "config file")
-        {
-            Ok(text) => Some(text),
-            Err(Error::File {
-                problem: crate::error::FileProblem::NotFound,
-                ..
-            }) => None,
-            Err(e) => return Err(e),
-        };
+    let existing = match read_capped_text(&target, MAX_CONFIG_FILE, "config file") {
+        Ok(text) => Some(text),
+        Err(Error::File {
+            problem: FileProblem::NotFound,
+            ..
+        }) => None,
+        Err(e) => return Err(e),
+    };
     let mode = std::fs::metadata(&target).ok().map(|m| m.permissions());
     let text = update(existing.as_deref(), section, values);
-    super::cache_io::write_atomic_with(&target, text.as_bytes(), mode)
+    write_atomic(&target, text.as_bytes(), mode)
         .map_err(|e| Error::config(format!("cannot write {}: {e}", target.display())))
 }
 

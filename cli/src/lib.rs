@@ -18,6 +18,7 @@ mod browser;
 mod cli_input;
 mod commands;
 mod completion;
+pub mod config_writer;
 mod console;
 mod errors;
 mod exec;

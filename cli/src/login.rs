@@ -4,11 +4,11 @@
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag};
+use crate::config_writer;
 use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use sts_blocking::__private::credentials::config_writer;
 use sts_blocking::credentials::{
     Env, FileLocations, LoginCallback as Callback, LoginProvider, LoginResult, PendingLogin,
     Platform, ProfileSet,

@@ -14,9 +14,6 @@ pub(crate) mod cache;
 pub(crate) mod cache_io;
 pub(crate) mod chain;
 pub(crate) mod cli_cache;
-// Moving into the program (cli/src/config_writer.rs): compiled from there until the next commit.
-#[path = "../../cli/src/config_writer.rs"]
-pub(crate) mod config_writer;
 #[cfg(feature = "client")]
 pub(crate) mod container;
 #[cfg(feature = "client")]
