@@ -38,6 +38,8 @@ mod redact;
 pub mod retry;
 mod secret;
 pub mod settings;
+#[cfg(feature = "client")]
+mod signin_token;
 pub mod sigv4;
 #[cfg(feature = "client")]
 pub mod transport;
@@ -130,10 +132,6 @@ pub mod __private {
         /// The container credentials provider.
         pub mod container {
             pub use crate::credentials::container::*;
-        }
-        /// Console federation sign-in.
-        pub mod federation {
-            pub use crate::credentials::federation::*;
         }
         #[cfg(feature = "client")]
         /// The IMDS provider.

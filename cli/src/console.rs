@@ -1,9 +1,9 @@
 //! `sts console`: a sign-in URL for the AWS Management Console with the credentials in effect,
-//! built as a custom identity broker builds it (see `sts_blocking::__private::credentials::federation`).
+//! built as a custom identity broker builds it (see [`crate::federation`]).
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag, out};
-use sts_blocking::__private::credentials::federation::{self, CallerKind};
+use crate::federation::{self, CallerKind};
 use sts_blocking::credentials::Env;
 use sts_blocking::error::escape_controls;
 use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
@@ -217,10 +217,14 @@ fn signin_url(
     destination: &str,
     (creds, duration): &(Credentials, Option<i64>),
 ) -> Result<sts_blocking::SecretString, Error> {
-    let token = federation::request_signin_token(
+    let request = federation::signin_token_url(
         &endpoints.federation,
         &federation::session_json(creds),
         *duration,
+    );
+    let token = sts_blocking::presign::request_signin_token(
+        &endpoints.federation,
+        &request,
         env,
         settings.ca_bundle.clone(),
     )?;

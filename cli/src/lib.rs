@@ -22,6 +22,7 @@ pub mod config_writer;
 mod console;
 mod errors;
 mod exec;
+pub mod federation;
 mod help;
 mod identity;
 pub mod jmespath;

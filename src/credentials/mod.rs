@@ -20,9 +20,6 @@ pub(crate) mod container;
 mod dpop;
 pub(crate) mod env;
 pub(crate) mod environment;
-// Moving into the program (cli/src/federation.rs): compiled from there until the next commit.
-#[path = "../../cli/src/federation.rs"]
-pub(crate) mod federation;
 #[cfg(feature = "client")]
 pub(crate) mod imds;
 #[cfg(feature = "client")]
