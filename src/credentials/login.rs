@@ -492,7 +492,7 @@ impl fmt::Debug for LoginProvider {
 
 impl LoginProvider {
     /// A provider for the `login_session` value `session` (trimmed), with its cache file in
-    /// `cache_dir` (see [`cache_dir`]).
+    /// `cache_dir` (see [`LoginProvider::cache_dir`]).
     #[must_use]
     pub fn new(session: &str, cache_dir: &Path) -> Self {
         let session = session.trim().to_owned();
