@@ -80,8 +80,17 @@ impl ObjBuilder {
 /// A timestamp as the AWS CLI v2 prints it: Python's `datetime.isoformat()` in UTC,
 /// `2019-11-09T13:34:41+00:00`, with `.ffffff` only when there are microseconds.
 pub fn timestamp(t: OffsetDateTime) -> String {
+    let base = utc_seconds(t);
+    match t.microsecond() {
+        0 => format!("{base}+00:00"),
+        us => format!("{base}.{us:06}+00:00"),
+    }
+}
+
+/// `2019-11-09T13:34:41`: the date and time in UTC, to the second, without an offset.
+pub fn utc_seconds(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    let base = format!(
+    format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         t.year(),
         u8::from(t.month()),
@@ -89,11 +98,7 @@ pub fn timestamp(t: OffsetDateTime) -> String {
         t.hour(),
         t.minute(),
         t.second()
-    );
-    match t.microsecond() {
-        0 => format!("{base}+00:00"),
-        us => format!("{base}.{us:06}+00:00"),
-    }
+    )
 }
 
 /// An output format (`--output`, `AWS_DEFAULT_OUTPUT`).

@@ -16,12 +16,13 @@
 //!   bytes, one response per connection. The listener accepts while others stall, so no client
 //!   delays another.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
-use sts_blocking::__private::credentials::cli_cache;
 use sts_blocking::{Credentials, ProvideCredentials, SecretString};
 
 /// The one path served.
@@ -58,9 +59,7 @@ fn new_token() -> io::Result<SecretString> {
     ring::rand::SystemRandom::new()
         .fill(&mut b[..])
         .map_err(|_| io::Error::other("no secure random numbers"))?;
-    Ok(SecretString::new(
-        sts_blocking::__private::base64::encode_url_nopad(&b[..]),
-    ))
+    Ok(SecretString::new(URL_SAFE_NO_PAD.encode(&b[..])))
 }
 
 /// Binds `127.0.0.1:0` and serves `first`, then what `provider` gives (a thread of its own asks
@@ -195,8 +194,8 @@ impl Served {
                 || "no credentials yet".to_owned(),
                 |e| {
                     format!(
-                        "the credentials expired at {}",
-                        cli_cache::timestamp(e, "Z")
+                        "the credentials expired at {}Z",
+                        crate::output::utc_seconds(e)
                     )
                 },
             );
@@ -475,8 +474,8 @@ pub(crate) fn credentials_json(c: &Credentials) -> SecretString {
     }
     if let Some(e) = c.expiration {
         s.push_str(&format!(
-            ",\"Expiration\":\"{}\"",
-            cli_cache::timestamp(e, "Z")
+            ",\"Expiration\":\"{}Z\"",
+            crate::output::utc_seconds(e)
         ));
     }
     if let Some(a) = &c.account_id {

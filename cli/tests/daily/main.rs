@@ -15,6 +15,8 @@ mod server;
 mod server_hostile;
 mod server_mfa;
 mod signals;
+#[path = "../../../tests/support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
