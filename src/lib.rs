@@ -74,11 +74,11 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// **Not public API.** Internals the `sts` binary (a separate crate in this package), the tests,
-/// the benches and the fuzz targets need: the JSON reader, the query and XML codecs, the profile
-/// parser, the role-chain planner, the retry quota, the AWS CLI cache format, `aws login` and
-/// console sign-in internals. Nothing here is covered by semantic versioning: any of it may change
-/// or go in a patch release. Depend on the documented modules instead.
+/// **Not public API.** Internals the library's own tests, doctests, benches and fuzz targets reach
+/// (the `sts` program uses the public API only): the URL, clock, query and XML codecs, retry
+/// classification, base64, the profile parser and the providers' document parsers, and the AWS
+/// CLI cache format. Nothing here is covered by semantic versioning: any of it may change or go
+/// in a patch release. Depend on the documented modules instead.
 #[doc(hidden)]
 pub mod __private {
     /// Endpoint URL parsing.
@@ -105,25 +105,8 @@ pub mod __private {
     pub mod base64 {
         pub use crate::presign::base64::*;
     }
-    /// The declaration of every setting read from the environment and the profile.
-    pub mod settings {
-        pub use crate::settings::property::*;
-    }
     /// The credential providers' internals.
     pub mod credentials {
-        #[cfg(feature = "client")]
-        /// The STS-backed role and web identity providers.
-        pub mod assume_role {
-            pub use crate::credentials::assume_role::*;
-        }
-        /// The caching provider and its clock.
-        pub mod cache {
-            pub use crate::credentials::cache::*;
-        }
-        /// The default chain and role-chain execution.
-        pub mod chain {
-            pub use crate::credentials::chain::*;
-        }
         /// The AWS CLI credential cache (`~/.aws/cli/cache`).
         pub mod cli_cache {
             pub use crate::credentials::cli_cache::*;

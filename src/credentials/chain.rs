@@ -106,22 +106,11 @@ impl fmt::Debug for PlanContext {
     }
 }
 
-/// Runs a profile plan: resolves the base credentials, then assumes each role in order.
+/// Runs a profile plan with a [`PlanContext`]: resolves the base credentials, then assumes each
+/// role in order.
 ///
 /// # Errors
 /// Any provider error; a plan that needs STS without a `RoleAssumer`.
-pub fn execute_plan(
-    chain: &ProfileChain,
-    env: &Env,
-    assumer: Option<&dyn RoleAssumer>,
-) -> Result<Credentials, Error> {
-    execute_plan_with(chain, env, assumer, &PlanContext::default())
-}
-
-/// As [`execute_plan`], with a [`PlanContext`].
-///
-/// # Errors
-/// As [`execute_plan`].
 pub fn execute_plan_with(
     chain: &ProfileChain,
     env: &Env,
@@ -196,14 +185,6 @@ pub fn describe_plan(chain: &ProfileChain) -> String {
     } else {
         format!("profile:{} ({})", chain.profile, what.join(", "))
     }
-}
-
-/// Resolves a base source that needs no STS (everything but web identity).
-///
-/// # Errors
-/// The source's error; [`Error::Credentials`] for web identity (use [`RoleAssumer`]).
-pub fn resolve_base(base: &BaseSource, env: &Env) -> Result<Credentials, Error> {
-    resolve_base_with(base, env, &PlanContext::default())
 }
 
 /// The transport of the providers a profile names (SSO, `aws login`): proxies from `env`, and the CA
