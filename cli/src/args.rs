@@ -5,64 +5,14 @@
 //! shorthand or JSON for structures, `file://` / `fileb://` values read from files, and for every
 //! STS operation `--cli-input-json`, `--cli-input-yaml` and `--generate-cli-skeleton`.
 
-use crate::commands::{self, Command, Flag, Kind, Shape};
+use crate::commands;
+use crate::errors::CliError;
 use crate::pystyle;
 use crate::shorthand::{self, Json, Struct};
+use crate::spec::{Command, Flag, Globals, Kind, OUTPUTS, Parsed, Shape, Skeleton, Values};
 use sts_blocking::credentials::{Env, Platform};
 use sts_blocking::error::FileProblem;
 use sts_blocking::files::read_capped;
-use sts_blocking::ops::{PolicyDescriptor, ProvidedContext, Tag};
-
-/// An error of the command line itself (as opposed to the call).
-#[derive(Debug)]
-pub enum CliError {
-    /// An argparse-style usage error: usage banner, then `sts: error: MESSAGE` (exit 252).
-    Usage(String),
-    /// Unknown options: usage banner, then the message alone (exit 252).
-    Unknown(String),
-    /// A parameter that could not be read or is invalid (exit 252).
-    Param(String),
-    /// Anything else the AWS CLI reports as a general error (exit 255), e.g. Python's `int()`
-    /// error for a non-integer parameter.
-    Other(String),
-}
-
-/// Flags that apply to every command.
-#[derive(Debug, Default, Clone)]
-pub struct Globals {
-    /// `--region`.
-    pub region: Option<String>,
-    /// `--endpoint-url`.
-    pub endpoint_url: Option<String>,
-    /// `--output` (one of [`commands::OUTPUTS`]).
-    pub output: Option<String>,
-    /// `--profile`.
-    pub profile: Option<String>,
-    /// `--debug`.
-    pub debug: bool,
-    /// `--cli-connect-timeout` in seconds (0 = no limit).
-    pub connect_timeout: Option<u64>,
-    /// `--cli-read-timeout` in seconds (0 = no limit).
-    pub read_timeout: Option<u64>,
-    /// `--no-paginate` (accepted and ignored: STS has no paginated operation).
-    pub no_paginate: bool,
-    /// `--no-verify-ssl`: TLS certificates are not checked.
-    pub no_verify_ssl: bool,
-    /// `--ca-bundle`: the PEM bundle to trust.
-    pub ca_bundle: Option<String>,
-    /// `--no-sign-request`: requests go unsigned, without credentials.
-    pub no_sign_request: bool,
-    /// `--color` (`on`, `off`, `auto`).
-    pub color: Option<String>,
-    /// `--cli-binary-format` (accepted: STS has no blob parameter).
-    pub cli_binary_format: Option<String>,
-    /// `--no-cli-pager` (accepted: sts never pages).
-    pub no_cli_pager: bool,
-    /// `--cli-auto-prompt` (refused: sts has no interactive prompt).
-    pub cli_auto_prompt: bool,
-    /// `--query`: a JMESPath expression (checked to compile when parsed).
-    pub query: Option<String>,
-}
 
 /// What the command line asks for.
 #[derive(Debug)]
@@ -84,151 +34,6 @@ pub struct Invocation {
     pub globals: Globals,
     /// What to do.
     pub action: Action,
-}
-
-/// `--generate-cli-skeleton`'s value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Skeleton {
-    /// A JSON document for `--cli-input-json`.
-    Input,
-    /// A YAML document for `--cli-input-yaml`.
-    YamlInput,
-    /// A sample of the output, in the `--output` format.
-    Output,
-}
-
-/// A parsed flag value.
-#[derive(Debug, Clone)]
-pub enum Parsed {
-    /// A string.
-    Str(String),
-    /// An integer (Python's `int()` has no bound; see [`Values::int`]).
-    Int(i64),
-    /// A list of strings.
-    List(Vec<String>),
-    /// Structures (one for a structure flag, any number for a list flag).
-    Structs(Vec<Struct>),
-    /// A switch that was given.
-    Switch,
-}
-
-/// The flags given to a command, by flag name, and `--generate-cli-skeleton`.
-#[derive(Debug, Default)]
-pub struct Values {
-    flags: Vec<(&'static str, Parsed)>,
-    /// `--generate-cli-skeleton`, when given.
-    pub skeleton: Option<Skeleton>,
-}
-
-impl Values {
-    fn get(&self, name: &str) -> Option<&Parsed> {
-        self.flags.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-
-    /// A string flag.
-    pub fn str(&self, name: &str) -> Option<String> {
-        match self.get(name) {
-            Some(Parsed::Str(s)) => Some(s.clone()),
-            _ => None,
-        }
-    }
-
-    /// A required string flag (presence is checked by the parser).
-    pub fn req(&self, name: &str) -> String {
-        self.str(name).unwrap_or_default()
-    }
-
-    /// An integer flag; beyond the 32-bit range the nearest bound (the model's range check then
-    /// reports it).
-    pub fn int(&self, name: &str) -> Option<i32> {
-        match self.get(name) {
-            Some(Parsed::Int(n)) => {
-                Some(i32::try_from(*n).unwrap_or(if *n < 0 { i32::MIN } else { i32::MAX }))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether a switch was given.
-    pub fn switch(&self, name: &str) -> bool {
-        matches!(self.get(name), Some(Parsed::Switch))
-    }
-
-    /// A list-of-strings flag.
-    pub fn list(&self, name: &str) -> Option<Vec<String>> {
-        match self.get(name) {
-            Some(Parsed::List(l)) => Some(l.clone()),
-            _ => None,
-        }
-    }
-
-    fn structs(&self, name: &str) -> Option<&[Struct]> {
-        match self.get(name) {
-            Some(Parsed::Structs(s)) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// A `Tag` list flag.
-    pub fn tags(&self, name: &str) -> Option<Vec<Tag>> {
-        self.structs(name).map(|l| {
-            l.iter()
-                .map(|s| {
-                    Tag::new(
-                        member(s, "Key").unwrap_or_default(),
-                        member(s, "Value").unwrap_or_default(),
-                    )
-                })
-                .collect()
-        })
-    }
-
-    /// A `PolicyDescriptorType` list flag.
-    pub fn policy_arns(&self, name: &str) -> Option<Vec<PolicyDescriptor>> {
-        self.structs(name)
-            .map(|l| l.iter().map(descriptor).collect())
-    }
-
-    /// A `PolicyDescriptorType` structure flag.
-    pub fn descriptor(&self, name: &str) -> PolicyDescriptor {
-        self.structs(name)
-            .and_then(|l| l.first())
-            .map(descriptor)
-            .unwrap_or_default()
-    }
-
-    /// A `ProvidedContext` list flag.
-    pub fn contexts(&self, name: &str) -> Option<Vec<ProvidedContext>> {
-        self.structs(name).map(|l| {
-            l.iter()
-                .map(|s| {
-                    let mut c = ProvidedContext::default();
-                    c.provider_arn = member(s, "ProviderArn");
-                    c.context_assertion = member(s, "ContextAssertion").map(Into::into);
-                    c
-                })
-                .collect()
-        })
-    }
-}
-
-fn member(s: &Struct, name: &str) -> Option<String> {
-    s.iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-}
-
-fn descriptor(s: &Struct) -> PolicyDescriptor {
-    let mut d = PolicyDescriptor::default();
-    d.arn = member(s, "arn");
-    d
-}
-
-/// Whether `cmd` is an STS operation of the AWS CLI (it then takes `--cli-input-json`,
-/// `--cli-input-yaml` and `--generate-cli-skeleton`).
-pub fn is_operation(cmd: &Command) -> bool {
-    matches!(cmd.run, commands::Run::Op(_)) && cmd.name != "whoami"
 }
 
 /// The choices of the operation argument, as argparse lists them.
@@ -297,7 +102,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                 set_global(&mut globals, name, value)?;
                 continue;
             }
-            if let Some(cmd) = command.filter(|c| is_operation(c)) {
+            if let Some(cmd) = command.filter(|c| c.is_operation()) {
                 match name {
                     "--cli-input-json" | "--cli-input-yaml" => {
                         let value = match inline {
@@ -472,10 +277,8 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
         if !unknown.is_empty() {
             return Err(unknown_error());
         }
-        let mut values = Values {
-            skeleton,
-            ..Values::default()
-        };
+        let mut values = Values::default();
+        values.skeleton = skeleton;
         if skeleton.is_some_and(|s| s != Skeleton::Output) {
             return Ok(Invocation {
                 globals,
@@ -485,7 +288,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
         // Model member order, whatever the command-line order.
         for f in cmd.flags {
             if let Some((_, v)) = raw.iter().find(|(g, _)| g.name == f.name) {
-                values.flags.push((f.name, convert(f, v)?));
+                values.insert(f.name, convert(f, v)?);
             }
         }
         if !inputs.is_empty() {
@@ -534,7 +337,7 @@ fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError
             g.endpoint_url = Some(value);
         }
         "--output" => {
-            choice(&value, commands::OUTPUTS)?;
+            choice(&value, OUTPUTS)?;
             g.output = Some(value);
         }
         "--profile" => g.profile = Some(value),
@@ -906,7 +709,7 @@ fn merge_input(cmd: &Command, values: &mut Values, inputs: &[CliInput]) -> Resul
                 Parsed::Structs(json_structs(shape, &k, other, &mut errors))
             }
         };
-        values.flags.push((f.name, parsed));
+        values.insert(f.name, parsed);
     }
     finish(errors)
 }

@@ -1,14 +1,15 @@
 //! Shell completion scripts (`sts completion bash|zsh`), generated from the command specs.
 
-use crate::commands::{self, Kind};
+use crate::commands;
+use crate::spec::{Command, Kind, OUTPUTS};
 
-fn flag_names(c: &commands::Command) -> Vec<&'static str> {
+fn flag_names(c: &Command) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = c
         .flags
         .iter()
         .flat_map(|f| std::iter::once(f.name).chain(f.alias))
         .collect();
-    if crate::args::is_operation(c) {
+    if c.is_operation() {
         names.extend([
             "--cli-input-json",
             "--cli-input-yaml",
@@ -53,7 +54,7 @@ pub fn bash() -> String {
     s.push_str("    case \"$prev\" in\n");
     s.push_str(&format!(
         "        --output) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n",
-        commands::OUTPUTS.join(" ")
+        OUTPUTS.join(" ")
     ));
     s.push_str("        --signing-algorithm) COMPREPLY=($(compgen -W \"RS256 ES384\" -- \"$cur\")); return ;;\n");
     s.push_str("        --subject-mode) COMPREPLY=($(compgen -W \"AWSIdentity OriginIdentity\" -- \"$cur\")); return ;;\n");
@@ -113,7 +114,7 @@ pub fn zsh() -> String {
     for g in commands::GLOBALS {
         let desc = zsh_desc(first_sentence(g.doc));
         let value = match (g.name, g.value) {
-            ("--output", _) => format!(":format:({})", commands::OUTPUTS.join(" ")),
+            ("--output", _) => format!(":format:({})", OUTPUTS.join(" ")),
             ("--color", _) => ":when:(on off auto)".to_owned(),
             ("--cli-binary-format", _) => ":format:(base64 raw-in-base64-out)".to_owned(),
             ("--ca-bundle", _) => ":bundle:_files".to_owned(),
@@ -170,7 +171,7 @@ pub fn zsh() -> String {
             };
             s.push_str(&format!("                {names}[{desc}]{action}' \\\n"));
         }
-        if crate::args::is_operation(c) {
+        if c.is_operation() {
             s.push_str(
                 "                '(--cli-input-yaml)--cli-input-json[Read the parameters from a JSON \
                  document]:document:_files' \\\n",

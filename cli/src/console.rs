@@ -1,9 +1,8 @@
 //! `sts console`: a sign-in URL for the AWS Management Console with the credentials in effect,
 //! built as a custom identity broker builds it (see [`crate::federation`]).
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag, out};
 use crate::federation::{self, CallerKind};
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag, out};
 use sts_blocking::credentials::Env;
 use sts_blocking::error::escape_controls;
 use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
@@ -90,45 +89,45 @@ pub(crate) const CONSOLE: Command = Command {
 
 fn usage(msg: &str) -> i32 {
     eprintln!("\n{msg}");
-    crate::EXIT_USAGE
+    crate::errors::EXIT_USAGE
 }
 
 fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let duration = v.int("--duration-seconds").map(i64::from);
     let env = Env::real();
-    let settings = match crate::load_settings(g) {
+    let settings = match crate::session::load_settings(g) {
         Ok(s) => s,
-        Err(e) => return crate::report(&CONSOLE, &e, None),
+        Err(e) => return crate::session::report(&CONSOLE, &e, None),
     };
     // The endpoints and the destination first: a wrong --destination is refused before any call.
     let region = settings.region.as_deref();
     let signin = settings.profiles().configured_endpoint_url(&env, "signin");
     let endpoints = match federation::endpoints_for(region, signin.as_deref()) {
         Ok(e) => e,
-        Err(e) => return crate::report(&CONSOLE, &e, None),
+        Err(e) => return crate::session::report(&CONSOLE, &e, None),
     };
     let destination = match v.str("--destination") {
         Some(d) => match federation::check_destination(&d, &endpoints.console) {
             Ok(()) => d,
-            Err(e) => return crate::report(&CONSOLE, &e, None),
+            Err(e) => return crate::session::report(&CONSOLE, &e, None),
         },
         None => federation::default_destination(&endpoints.console, region),
     };
-    let sts = match crate::exec::client(g, &settings) {
+    let sts = match crate::session::client(g, &settings) {
         Ok(s) => s,
-        Err(e) => return crate::report(&CONSOLE, &e, None),
+        Err(e) => return crate::session::report(&CONSOLE, &e, None),
     };
     let session = match session(&sts, duration) {
         Ok(Ok(s)) => s,
         Ok(Err(code)) => return code,
-        Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
+        Err(e) => return crate::session::report(&CONSOLE, &e, Some(&sts)),
     };
     let url = match signin_url(&env, &settings, &endpoints, &destination, &session) {
         Ok(u) => u,
-        Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
+        Err(e) => return crate::session::report(&CONSOLE, &e, Some(&sts)),
     };
     if v.switch("--print") {
-        return crate::emit(&format!("{}\n", url.expose()));
+        return crate::session::emit(&format!("{}\n", url.expose()));
     }
     // Not on the opener's command line: the URL is a credential (see `browser`).
     match crate::browser::open_private(url.expose()) {
@@ -138,7 +137,7 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         }
         Err(why) => {
             eprintln!("Could not open a browser ({why}); open this URL:");
-            crate::emit(&format!("{}\n", url.expose()))
+            crate::session::emit(&format!("{}\n", url.expose()))
         }
     }
 }
@@ -184,7 +183,7 @@ fn session(
                  login), or the user's long-term keys (sts console then makes a \
                  GetFederationToken session)."
             );
-            crate::EXIT_CONFIG
+            crate::errors::EXIT_CONFIG
         })),
         CallerKind::FederatedUser if duration.is_some() => Ok(Err(usage(
             "--duration-seconds cannot be used with GetFederationToken credentials: the console \

@@ -6,11 +6,24 @@
 //! errors, 253 no region / no credentials, 254 service errors, 255 everything else (unknown
 //! profiles, failing credential sources, connection failures, timeouts, unreadable responses).
 
-use crate::args::CliError;
 use std::sync::atomic::{AtomicU32, Ordering};
 use sts_blocking::client::AttemptRecord;
 use sts_blocking::error::{CredentialsError, TimeoutPhase, TransportErrorKind};
 use sts_blocking::{Error, Sts};
+
+/// An error of the command line itself (as opposed to the call).
+#[derive(Debug)]
+pub enum CliError {
+    /// An argparse-style usage error: usage banner, then `sts: error: MESSAGE` (exit 252).
+    Usage(String),
+    /// Unknown options: usage banner, then the message alone (exit 252).
+    Unknown(String),
+    /// A parameter that could not be read or is invalid (exit 252).
+    Param(String),
+    /// Anything else the AWS CLI reports as a general error (exit 255), e.g. Python's `int()`
+    /// error for a non-integer parameter.
+    Other(String),
+}
 
 /// Exit status for command-line and parameter errors.
 pub const EXIT_USAGE: i32 = 252;

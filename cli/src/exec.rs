@@ -17,8 +17,7 @@
 //!   served from one MFA-backed `GetSessionToken` session made at start ([`MfaSession`]), as
 //!   aws-vault serves it, so that refreshes need no code for the session's lifetime.
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag};
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag};
 use std::ffi::OsString;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -299,7 +298,7 @@ fn ask_mfa_code(serial: &str) -> Result<String, Error> {
         )
         .into());
     }
-    crate::prompt_mfa_code(serial)
+    crate::session::prompt_mfa_code(serial)
 }
 
 fn gated_mfa() -> Arc<dyn MfaTokenProvider> {
@@ -464,7 +463,7 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
              Leave the outer one (exit), unset STS_EXEC, or pass --force.",
             outer.to_string_lossy()
         );
-        return Err(crate::EXIT_USAGE);
+        return Err(crate::errors::EXIT_USAGE);
     }
     let duration = v.int("--duration-seconds");
     if let Some(d) = duration
@@ -474,14 +473,14 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
             "\nParameter validation failed:\nInvalid value for parameter --duration-seconds: \
              must be 900 to 129600 seconds, got {d}"
         );
-        return Err(crate::EXIT_USAGE);
+        return Err(crate::errors::EXIT_USAGE);
     }
-    let fail = |e: &Error| crate::report(&EXEC, e, None);
-    let loaded = crate::load_settings(g).map_err(|e| fail(&e))?;
+    let fail = |e: &Error| crate::session::report(&EXEC, e, None);
+    let loaded = crate::session::load_settings(g).map_err(|e| fail(&e))?;
     // The configured region (the command gets none when there is none).
     let region = loaded.region.clone();
-    let (g, settings) = region_for_sts(g, loaded);
-    let sts = crate::client_builder(&g, &settings)
+    let (g, settings) = crate::session::region_for_sts(g, loaded);
+    let sts = crate::session::client_builder(&g, &settings)
         // MFA codes on the terminal, until the command owns it.
         .credentials_provider(settings.credentials_provider(Some(gated_mfa())))
         .build()
@@ -525,7 +524,7 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
              credentials: set duration_seconds in the profile for a role",
             chain.source_name()
         );
-        return Err(crate::EXIT_USAGE);
+        return Err(crate::errors::EXIT_USAGE);
     }
     let first = source.session_for(base).map_err(|e| fail(&e))?;
     if server && first.expiration.is_none() {
@@ -533,7 +532,7 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
             "\n--server serves temporary credentials, and these do not expire (long-term keys with \
              --no-session): drop --no-session"
         );
-        return Err(crate::EXIT_USAGE);
+        return Err(crate::errors::EXIT_USAGE);
     }
     let source: Arc<dyn ProvideCredentials> = if server {
         cached_for_server(Arc::new(source), &first).map_err(|e| fail(&e))?
@@ -547,25 +546,6 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
         profile,
         server,
     })
-}
-
-/// The command's client; without a configured region it talks to `us-east-1` (only for
-/// `GetSessionToken`, which every region answers), and the child gets no region.
-pub(crate) fn client(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
-    let (g, settings) = region_for_sts(g, settings.clone());
-    crate::build_with(&g, &settings)
-}
-
-/// The globals and settings as they are with a configured region; without one, as
-/// `--region us-east-1` would make them: for the client and for the chain's role hops.
-fn region_for_sts(g: &Globals, mut settings: Settings) -> (Globals, Settings) {
-    let mut g = g.clone();
-    if settings.region.is_none() {
-        g.region = Some("us-east-1".to_owned());
-        settings.region.clone_from(&g.region);
-        settings.region_from_env_or_override = true;
-    }
-    (g, settings)
 }
 
 /// The program to run: the words after `--`, else `$SHELL` (`/bin/sh` without one).
@@ -603,7 +583,7 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
         Ok(s) => s,
         Err(e) => {
             eprintln!("\nsts exec: cannot start the credential server: {e}");
-            return crate::EXIT_OTHER;
+            return crate::errors::EXIT_OTHER;
         }
     };
     let change = child_env(
@@ -666,7 +646,7 @@ fn spawn_and_wait(mut command: std::process::Command, prog: &OsString) -> i32 {
                 "\nsts exec: waiting for {} failed: {e}",
                 prog.to_string_lossy()
             );
-            crate::EXIT_OTHER
+            crate::errors::EXIT_OTHER
         }
     }
 }
@@ -683,7 +663,7 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
             return 128_i32.saturating_add(sig);
         }
     }
-    crate::EXIT_OTHER
+    crate::errors::EXIT_OTHER
 }
 
 #[cfg(test)]

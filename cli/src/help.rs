@@ -1,7 +1,8 @@
 //! Help pages in the layout of the AWS CLI's man pages (NAME, DESCRIPTION, SYNOPSIS, OPTIONS,
 //! GLOBAL OPTIONS, EXAMPLES, OUTPUT), generated from the command specs.
 
-use crate::commands::{self, Command, Flag, Kind, Out, Run};
+use crate::commands;
+use crate::spec::{Command, Flag, Kind, Out, Run};
 
 const WIDTH: usize = 79;
 
@@ -178,7 +179,7 @@ pub fn command(c: &Command) -> String {
             out.push_str(&format!("          [{}{v}]\n", f.name));
         }
     }
-    let operation = crate::args::is_operation(c);
+    let operation = c.is_operation();
     if operation {
         out.push_str(
             "          [--cli-input-json | --cli-input-yaml]

@@ -1,9 +1,8 @@
 //! Commands about the credentials in effect rather than an STS operation: `whoami` and
 //! `export-credentials` (the AWS CLI's `aws configure export-credentials`).
 
-use crate::args::Values;
-use crate::commands::{Command, Example, Kind, Run, flag, out, with_choices};
 use crate::output::{self, ObjBuilder};
+use crate::spec::{Command, Example, Kind, Run, Values, flag, out, with_choices};
 use std::sync::Arc;
 use sts_blocking::credentials::MfaTokenProvider;
 use sts_blocking::json::{Escape, write_string};
@@ -136,7 +135,7 @@ fn export(settings: &Settings, v: &Values) -> Result<String, Error> {
             format!("must be one of {}, got {format:?}", FORMATS.join(", ")),
         ));
     }
-    let mfa: Option<Arc<dyn MfaTokenProvider>> = Some(Arc::new(crate::prompt_mfa_code));
+    let mfa: Option<Arc<dyn MfaTokenProvider>> = Some(Arc::new(crate::session::prompt_mfa_code));
     let c = settings.credentials_provider(mfa).provide_credentials()?;
     render(&c, &format)
 }

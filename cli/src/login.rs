@@ -2,9 +2,8 @@
 //! the same `~/.aws/login/cache` files and `login_session` profile key (the protocol is the
 //! library's: `sts_blocking::credentials::PendingLogin`).
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag};
 use crate::config_writer;
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag};
 use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
@@ -103,7 +102,7 @@ pub(crate) const LOGOUT: Command = Command {
 
 fn config_error(msg: impl std::fmt::Display) -> i32 {
     eprintln!("\n{msg}");
-    crate::EXIT_CONFIG
+    crate::errors::EXIT_CONFIG
 }
 
 /// The shared files with `profile` selected (it need not exist yet).
@@ -224,7 +223,7 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
     };
     let result = match result {
         Ok(r) => r,
-        Err(e) => return crate::report(&LOGIN, &e, None),
+        Err(e) => return crate::session::report(&LOGIN, &e, None),
     };
     // As the AWS CLI: replacing another session of the profile is confirmed first.
     if let Some(old) = set
@@ -271,12 +270,12 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
              --profile {profile}\"\n"
         ));
     }
-    crate::emit(&msg)
+    crate::session::emit(&msg)
 }
 
 /// The remote flow: print the URL, read the pasted code.
 fn remote(pending: PendingLogin) -> Result<LoginResult, Error> {
-    crate::emit(&format!(
+    crate::session::emit(&format!(
         "Browser will not be automatically opened.\nPlease visit the following URL:\n\n{}\n\n\
          Enter the authorization code displayed in your browser: ",
         pending.authorize_url()
@@ -306,7 +305,7 @@ fn same_device(
         .port();
     let pending = Arc::new(PendingLogin::same_device(base, port)?.transport(env, ca_bundle));
     let url = pending.authorize_url();
-    crate::emit(&format!(
+    crate::session::emit(&format!(
         "Attempting to open your default browser.\nIf the browser does not open, open the \
          following URL:\n\n{url}\n\n"
     ));
@@ -464,7 +463,7 @@ fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
     if v.switch("--all") {
         return match LoginProvider::remove_all(&dir) {
             Ok(removed) if removed.is_empty() => {
-                crate::emit("No cached login session tokens found.\n")
+                crate::session::emit("No cached login session tokens found.\n")
             }
             Ok(removed) => {
                 let plural = if removed.len() == 1 { "" } else { "s" };
@@ -477,7 +476,7 @@ fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
                 }
                 msg.push_str(NOTE);
                 msg.push('\n');
-                crate::emit(&msg)
+                crate::session::emit(&msg)
             }
             Err(e) => config_error(e),
         };
@@ -496,11 +495,11 @@ fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
         return 0;
     };
     match LoginProvider::remove_session(&dir, &session) {
-        Ok(Some(path)) => crate::emit(&format!(
+        Ok(Some(path)) => crate::session::emit(&format!(
             "Removed cached login credentials for profile '{profile}' ({}). {NOTE}\n",
             path.display()
         )),
-        Ok(None) => crate::emit(&format!(
+        Ok(None) => crate::session::emit(&format!(
             "No cached login credentials for profile '{profile}' ({} does not exist).\n",
             LoginProvider::cache_file(&dir, session.trim()).display()
         )),
