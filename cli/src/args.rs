@@ -9,7 +9,9 @@ use crate::commands;
 use crate::errors::CliError;
 use crate::pystyle;
 use crate::shorthand::{self, Json, Struct};
-use crate::spec::{Command, Flag, Globals, Kind, OUTPUTS, Parsed, Shape, Skeleton, Values};
+use crate::spec::{
+    Command, Flag, GlobalFlag, Globals, Kind, OUTPUTS, Parsed, Shape, Skeleton, Values,
+};
 use sts_blocking::credentials::{Env, Platform};
 use sts_blocking::error::FileProblem;
 use sts_blocking::files::read_capped;
@@ -48,170 +50,233 @@ type CliInput = (&'static str, String);
 
 /// Parses the arguments after the program name.
 pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
-    let mut globals = Globals::default();
-    let mut command: Option<&'static Command> = None;
-    let mut completion: Option<Option<String>> = None;
-    let mut help = false;
-    let mut version = false;
-    let mut raw: Vec<(&'static Flag, Vec<String>)> = Vec::new();
-    let mut inputs: Vec<CliInput> = Vec::new();
-    let mut skeleton: Option<Skeleton> = None;
-    let mut unknown: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < argv.len() {
-        let tok = &argv[i];
-        i += 1;
-        if tok.starts_with("--") && tok.len() > 2 {
-            let (name, inline) = match tok.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_owned())),
-                None => (tok.as_str(), None),
-            };
-            if let Some(g) = commands::GLOBALS.iter().find(|g| g.name == name) {
-                if g.value.is_none() {
-                    if let Some(v) = inline {
-                        return Err(CliError::Usage(format!(
-                            "argument {name}: ignored explicit argument {}",
-                            pystyle::repr(&v)
-                        )));
-                    }
-                    match name {
-                        "--debug" => globals.debug = true,
-                        "--no-paginate" => globals.no_paginate = true,
-                        "--no-verify-ssl" => globals.no_verify_ssl = true,
-                        "--no-sign-request" => globals.no_sign_request = true,
-                        "--no-cli-pager" => globals.no_cli_pager = true,
-                        "--cli-auto-prompt" => globals.cli_auto_prompt = true,
-                        "--no-cli-auto-prompt" => globals.cli_auto_prompt = false,
-                        "--version" => version = true,
-                        _ => help = true,
-                    }
-                    continue;
-                }
-                let value = match inline {
-                    Some(v) => v,
-                    None if i < argv.len() && !argv[i].starts_with("--") => {
-                        i += 1;
-                        argv[i - 1].clone()
-                    }
-                    None => {
-                        return Err(CliError::Usage(format!(
-                            "argument {name}: expected one argument"
-                        )));
-                    }
-                };
-                set_global(&mut globals, name, value)?;
-                continue;
+    let mut r = Reader::new(argv);
+    while let Some(word) = r.word() {
+        if word.starts_with("--") && word.len() > 2 {
+            r.option(word)?;
+        } else {
+            r.positional(word)?;
+        }
+    }
+    r.finish()
+}
+
+/// The command line as it is read, word by word: what each word said so far.
+struct Reader<'a> {
+    argv: &'a [String],
+    /// The index of the next word.
+    next: usize,
+    globals: Globals,
+    command: Option<&'static Command>,
+    /// `completion`, then its shell when given.
+    completion: Option<Option<String>>,
+    help: bool,
+    version: bool,
+    /// The command's flags as given (the last of a repeated flag wins), not yet converted.
+    raw: Vec<(&'static Flag, Vec<String>)>,
+    inputs: Vec<CliInput>,
+    skeleton: Option<Skeleton>,
+    /// Words nothing took, for argparse's `Unknown options` error.
+    unknown: Vec<String>,
+}
+
+/// argparse's error for an option without its value.
+fn expected_one(name: &str) -> CliError {
+    CliError::Usage(format!("argument {name}: expected one argument"))
+}
+
+impl<'a> Reader<'a> {
+    fn new(argv: &'a [String]) -> Self {
+        Self {
+            argv,
+            next: 0,
+            globals: Globals::default(),
+            command: None,
+            completion: None,
+            help: false,
+            version: false,
+            raw: Vec::new(),
+            inputs: Vec::new(),
+            skeleton: None,
+            unknown: Vec::new(),
+        }
+    }
+
+    /// The next word, consumed.
+    fn word(&mut self) -> Option<&'a str> {
+        let word = self.argv.get(self.next)?;
+        self.next += 1;
+        Some(word)
+    }
+
+    /// An option's value: `inline` (`--flag=value`), else the next word, consumed, when there is
+    /// one and it is not an option itself (`--...`), or `options_too`.
+    fn take_value(&mut self, inline: Option<String>, options_too: bool) -> Option<String> {
+        inline.or_else(|| {
+            let word = self
+                .argv
+                .get(self.next)
+                .filter(|w| options_too || !w.starts_with("--"))?;
+            self.next += 1;
+            Some(word.clone())
+        })
+    }
+
+    /// The words up to the next option, consumed.
+    fn take_words(&mut self) -> Vec<String> {
+        let mut words = Vec::new();
+        while let Some(w) = self.argv.get(self.next).filter(|w| !w.starts_with("--")) {
+            words.push(w.clone());
+            self.next += 1;
+        }
+        words
+    }
+
+    /// `--name` or `--name=value`: a global option, an operation's meta-option, a command flag,
+    /// or an unknown option (which takes the words after it along).
+    fn option(&mut self, word: &str) -> Result<(), CliError> {
+        let (name, inline) = match word.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (word, None),
+        };
+        if let Some(g) = commands::GLOBALS.iter().find(|g| g.name == name) {
+            return self.global(g, inline);
+        }
+        if self.command.is_some_and(|c| c.is_operation())
+            && matches!(
+                name,
+                "--cli-input-json" | "--cli-input-yaml" | "--generate-cli-skeleton"
+            )
+        {
+            return self.meta_option(name, inline);
+        }
+        if let Some(f) = self
+            .command
+            .and_then(|c| c.flags.iter().find(|f| f.is(name)))
+        {
+            return self.command_flag(f, name, inline);
+        }
+        self.unknown.push(word.to_owned());
+        let rest = self.take_words();
+        self.unknown.extend(rest);
+        Ok(())
+    }
+
+    /// A global option, before or after the command.
+    fn global(&mut self, g: &GlobalFlag, inline: Option<String>) -> Result<(), CliError> {
+        let name = g.name;
+        if g.value.is_none() {
+            if let Some(v) = inline {
+                return Err(CliError::Usage(format!(
+                    "argument {name}: ignored explicit argument {}",
+                    pystyle::repr(&v)
+                )));
             }
-            if let Some(cmd) = command.filter(|c| c.is_operation()) {
-                match name {
-                    "--cli-input-json" | "--cli-input-yaml" => {
-                        let value = match inline {
-                            Some(v) => v,
-                            None if i < argv.len() => {
-                                i += 1;
-                                argv[i - 1].clone()
-                            }
-                            None => {
-                                return Err(CliError::Usage(format!(
-                                    "argument {name}: expected one argument"
-                                )));
-                            }
-                        };
-                        let which = if name == "--cli-input-json" {
-                            "cli-input-json"
-                        } else {
-                            "cli-input-yaml"
-                        };
-                        inputs.retain(|(n, _)| *n != which);
-                        inputs.push((which, value));
-                        continue;
-                    }
-                    "--generate-cli-skeleton" => {
-                        let value = match inline {
-                            Some(v) => Some(v),
-                            None if i < argv.len() && !argv[i].starts_with("--") => {
-                                i += 1;
-                                Some(argv[i - 1].clone())
-                            }
-                            None => None,
-                        };
-                        skeleton = Some(match value.as_deref() {
-                            None | Some("input") => Skeleton::Input,
-                            Some("output") => Skeleton::Output,
-                            Some("yaml-input") => Skeleton::YamlInput,
-                            Some(other) => {
-                                return Err(CliError::Usage(format!(
-                                    "argument --generate-cli-skeleton: {}",
-                                    pystyle::invalid_choice(
-                                        other,
-                                        &["input", "output", "yaml-input"]
-                                    )
-                                )));
-                            }
-                        });
-                        continue;
-                    }
-                    _ => {}
-                }
-                let _ = cmd;
+            match name {
+                "--debug" => self.globals.debug = true,
+                "--no-paginate" => self.globals.no_paginate = true,
+                "--no-verify-ssl" => self.globals.no_verify_ssl = true,
+                "--no-sign-request" => self.globals.no_sign_request = true,
+                "--no-cli-pager" => self.globals.no_cli_pager = true,
+                "--cli-auto-prompt" => self.globals.cli_auto_prompt = true,
+                "--no-cli-auto-prompt" => self.globals.cli_auto_prompt = false,
+                "--version" => self.version = true,
+                _ => self.help = true,
             }
-            if let Some(f) = command.and_then(|c| c.flags.iter().find(|f| f.is(name))) {
-                if let Kind::Switch = f.kind {
-                    if let Some(v) = inline {
-                        return Err(CliError::Usage(format!(
-                            "argument {name}: ignored explicit argument '{v}'"
-                        )));
-                    }
-                    raw.retain(|(g, _)| g.name != f.name);
-                    raw.push((f, Vec::new()));
-                    continue;
-                }
-                let mut values: Vec<String> = inline.into_iter().collect();
-                let list = matches!(f.kind, Kind::StrList | Kind::StructList(_));
-                if list {
-                    while i < argv.len() && !argv[i].starts_with("--") {
-                        values.push(argv[i].clone());
-                        i += 1;
-                    }
-                } else if values.is_empty() && i < argv.len() && !argv[i].starts_with("--") {
-                    values.push(argv[i].clone());
-                    i += 1;
-                }
-                if values.is_empty() {
-                    let n = if list {
-                        "at least one argument"
-                    } else {
-                        "one argument"
-                    };
-                    return Err(CliError::Usage(format!("argument {name}: expected {n}")));
-                }
-                if let Some(bad) = values
-                    .iter()
-                    .find(|v| !f.choices.is_empty() && !f.choices.contains(&v.as_str()))
-                {
+            return Ok(());
+        }
+        let value = self
+            .take_value(inline, false)
+            .ok_or_else(|| expected_one(name))?;
+        set_global(&mut self.globals, name, value)
+    }
+
+    /// An STS operation's `--cli-input-json`, `--cli-input-yaml` or `--generate-cli-skeleton`.
+    fn meta_option(&mut self, name: &str, inline: Option<String>) -> Result<(), CliError> {
+        if name == "--generate-cli-skeleton" {
+            let value = self.take_value(inline, false);
+            self.skeleton = Some(match value.as_deref() {
+                None | Some("input") => Skeleton::Input,
+                Some("output") => Skeleton::Output,
+                Some("yaml-input") => Skeleton::YamlInput,
+                Some(other) => {
                     return Err(CliError::Usage(format!(
-                        "argument {name}: {}",
-                        pystyle::invalid_choice(bad, f.choices)
+                        "argument --generate-cli-skeleton: {}",
+                        pystyle::invalid_choice(other, &["input", "output", "yaml-input"])
                     )));
                 }
-                raw.retain(|(g, _)| g.name != f.name);
-                raw.push((f, values));
-                continue;
-            }
-            unknown.push(tok.clone());
-            while i < argv.len() && !argv[i].starts_with("--") {
-                unknown.push(argv[i].clone());
-                i += 1;
-            }
-            continue;
+            });
+            return Ok(());
         }
-        // A positional word.
-        if command.is_none() && completion.is_none() {
-            match tok.as_str() {
-                "help" => help = true,
-                "completion" => completion = Some(None),
+        // The document may start with `--` (argparse takes any word here).
+        let value = self
+            .take_value(inline, true)
+            .ok_or_else(|| expected_one(name))?;
+        let which = if name == "--cli-input-json" {
+            "cli-input-json"
+        } else {
+            "cli-input-yaml"
+        };
+        self.inputs.retain(|(n, _)| *n != which);
+        self.inputs.push((which, value));
+        Ok(())
+    }
+
+    /// One of the command's flags: a switch, one value, or a list of the words that follow.
+    fn command_flag(
+        &mut self,
+        f: &'static Flag,
+        name: &str,
+        inline: Option<String>,
+    ) -> Result<(), CliError> {
+        let values = if let Kind::Switch = f.kind {
+            if let Some(v) = inline {
+                return Err(CliError::Usage(format!(
+                    "argument {name}: ignored explicit argument '{v}'"
+                )));
+            }
+            Vec::new()
+        } else {
+            let list = matches!(f.kind, Kind::StrList | Kind::StructList(_));
+            let mut values: Vec<String> = inline.into_iter().collect();
+            if list {
+                values.extend(self.take_words());
+            } else if values.is_empty() {
+                values.extend(self.take_value(None, false));
+            }
+            if values.is_empty() {
+                let n = if list {
+                    "at least one argument"
+                } else {
+                    "one argument"
+                };
+                return Err(CliError::Usage(format!("argument {name}: expected {n}")));
+            }
+            if let Some(bad) = values
+                .iter()
+                .find(|v| !f.choices.is_empty() && !f.choices.contains(&v.as_str()))
+            {
+                return Err(CliError::Usage(format!(
+                    "argument {name}: {}",
+                    pystyle::invalid_choice(bad, f.choices)
+                )));
+            }
+            values
+        };
+        self.raw.retain(|(g, _)| g.name != f.name);
+        self.raw.push((f, values));
+        Ok(())
+    }
+
+    /// A word that is not an option: the command (or `help`, `completion`), the completion's
+    /// shell, `help` after the command, or an unknown word.
+    fn positional(&mut self, word: &str) -> Result<(), CliError> {
+        if self.command.is_none() && self.completion.is_none() {
+            match word {
+                "help" => self.help = true,
+                "completion" => self.completion = Some(None),
                 name => match commands::find(name) {
-                    Some(c) => command = Some(c),
+                    Some(c) => self.command = Some(c),
                     None => {
                         return Err(CliError::Usage(format!(
                             "argument operation: {}",
@@ -220,52 +285,62 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                     }
                 },
             }
-        } else if let Some(None) = completion {
-            completion = Some(Some(tok.clone()));
-        } else if tok == "help" {
-            help = true;
+        } else if let Some(None) = self.completion {
+            self.completion = Some(Some(word.to_owned()));
+        } else if word == "help" {
+            self.help = true;
         } else {
-            unknown.push(tok.clone());
+            self.unknown.push(word.to_owned());
         }
+        Ok(())
     }
-    let unknown_error = || CliError::Unknown(format!("Unknown options: {}", unknown.join(", ")));
-    // As the AWS CLI, a bad --query is reported once the global options are read, before
-    // the command's own.
-    if let Some(q) = &globals.query {
-        crate::output::compile_query(q).map_err(CliError::Param)?;
+
+    fn unknown_error(&self) -> CliError {
+        CliError::Unknown(format!("Unknown options: {}", self.unknown.join(", ")))
     }
-    let action = if version {
-        Action::Version
-    } else if help {
-        Action::Help(command)
-    } else if let Some(shell) = completion {
-        match shell.as_deref() {
-            Some("bash" | "zsh") => Action::Completion(shell.unwrap_or_default()),
-            Some(other) => {
-                return Err(CliError::Usage(format!(
-                    "argument shell: {}",
-                    pystyle::invalid_choice(other, &["bash", "zsh"])
-                )));
+
+    /// What the words ask for, once all are read.
+    fn finish(self) -> Result<Invocation, CliError> {
+        // As the AWS CLI, a bad --query is reported once the global options are read, before
+        // the command's own.
+        if let Some(q) = &self.globals.query {
+            crate::output::compile_query(q).map_err(CliError::Param)?;
+        }
+        let action = if self.version {
+            Action::Version
+        } else if self.help {
+            Action::Help(self.command)
+        } else if let Some(shell) = &self.completion {
+            let action = completion_action(shell.as_deref())?;
+            if !self.unknown.is_empty() {
+                return Err(self.unknown_error());
             }
-            None => {
+            action
+        } else {
+            let Some(cmd) = self.command else {
                 return Err(CliError::Usage(
-                    "the following arguments are required: shell".into(),
+                    "the following arguments are required: operation".into(),
                 ));
-            }
-        }
-    } else {
-        let Some(cmd) = command else {
-            return Err(CliError::Usage(
-                "the following arguments are required: operation".into(),
-            ));
+            };
+            Action::Run(cmd, self.values_of(cmd)?)
         };
+        Ok(Invocation {
+            globals: self.globals,
+            action,
+        })
+    }
+
+    /// The values of `cmd`'s flags: required flags and unknown words checked, each value
+    /// converted, in model member order, and a `--cli-input-*` document merged in.
+    fn values_of(&self, cmd: &'static Command) -> Result<Values, CliError> {
         // As OverrideRequiredArgsArgument: a --cli-input-* document or an input skeleton makes
         // no flag required (the document is checked instead).
-        let overridden = !inputs.is_empty() || skeleton.is_some_and(|s| s != Skeleton::Output);
+        let input_skeleton = self.skeleton.is_some_and(|s| s != Skeleton::Output);
+        let overridden = !self.inputs.is_empty() || input_skeleton;
         let missing: Vec<String> = cmd
             .flags
             .iter()
-            .filter(|f| f.required && !raw.iter().any(|(g, _)| g.name == f.name))
+            .filter(|f| f.required && !self.raw.iter().any(|(g, _)| g.name == f.name))
             .map(|f| f.names())
             .collect();
         if !missing.is_empty() && !overridden {
@@ -274,32 +349,39 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                 missing.join(", ")
             )));
         }
-        if !unknown.is_empty() {
-            return Err(unknown_error());
+        if !self.unknown.is_empty() {
+            return Err(self.unknown_error());
         }
         let mut values = Values::default();
-        values.skeleton = skeleton;
-        if skeleton.is_some_and(|s| s != Skeleton::Output) {
-            return Ok(Invocation {
-                globals,
-                action: Action::Run(cmd, values),
-            });
+        values.skeleton = self.skeleton;
+        if input_skeleton {
+            return Ok(values);
         }
         // Model member order, whatever the command-line order.
         for f in cmd.flags {
-            if let Some((_, v)) = raw.iter().find(|(g, _)| g.name == f.name) {
+            if let Some((_, v)) = self.raw.iter().find(|(g, _)| g.name == f.name) {
                 values.insert(f.name, convert(f, v)?);
             }
         }
-        if !inputs.is_empty() {
-            merge_input(cmd, &mut values, &inputs)?;
+        if !self.inputs.is_empty() {
+            merge_input(cmd, &mut values, &self.inputs)?;
         }
-        Action::Run(cmd, values)
-    };
-    if !unknown.is_empty() && !matches!(action, Action::Run(..)) && !help && !version {
-        return Err(unknown_error());
+        Ok(values)
     }
-    Ok(Invocation { globals, action })
+}
+
+/// `completion SHELL`.
+fn completion_action(shell: Option<&str>) -> Result<Action, CliError> {
+    match shell {
+        Some(s @ ("bash" | "zsh")) => Ok(Action::Completion(s.to_owned())),
+        Some(other) => Err(CliError::Usage(format!(
+            "argument shell: {}",
+            pystyle::invalid_choice(other, &["bash", "zsh"])
+        ))),
+        None => Err(CliError::Usage(
+            "the following arguments are required: shell".into(),
+        )),
+    }
 }
 
 fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError> {
