@@ -204,6 +204,8 @@ fn ours(want: &str) -> &str {
         "profile missing aws_access_key_id" => {
             "Partial credentials found in config-file, missing: aws_access_key_id"
         }
+        // botocore's InfiniteLoopConfigError, which `sts` prints as the AWS CLI does.
+        "profile formed an infinite loop" => "Infinite loop in credential configuration detected",
         other => other,
     }
 }
