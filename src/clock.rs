@@ -1,4 +1,5 @@
-//! Time helpers: the `Date` header parser and the per-client clock-skew offset.
+//! Time helpers: the `Date` header parser, the timestamps of credential documents and the
+//! per-client clock-skew offset.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
@@ -50,6 +51,38 @@ pub(crate) fn format_http_date(t: OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
+}
+
+/// `2026-01-01T00:00:00` (whole seconds, UTC) followed by `suffix`: the expirations of the
+/// credential documents the crate writes (the AWS CLI's caches, the IMDS and process documents).
+#[must_use]
+pub fn timestamp(t: OffsetDateTime, suffix: &str) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{suffix}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Parses an RFC 3339 timestamp of a credential document; `what` names the field for the error
+/// of `provider` (the value is not echoed).
+pub(crate) fn parse_rfc3339(
+    provider: &str,
+    what: &str,
+    v: &str,
+) -> Result<OffsetDateTime, crate::Error> {
+    OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339).map_err(|_| {
+        crate::error::CredentialsError::new(
+            provider,
+            format!("{what} is not an RFC 3339 timestamp"),
+        )
+        .into()
+    })
 }
 
 /// The offset to add to the local clock when signing, shared by every clone of a client.

@@ -77,7 +77,7 @@ impl Env {
     /// resolved against the working directory. A map environment ([`Env::from_map`]) never reads
     /// `/etc/passwd`.
     #[must_use]
-    pub(crate) fn home_dir(&self, platform: Platform) -> Option<PathBuf> {
+    pub fn home_dir(&self, platform: Platform) -> Option<PathBuf> {
         if let Some(h) = self.get("HOME") {
             return Some(PathBuf::from(h));
         }
@@ -101,18 +101,17 @@ impl Env {
     /// paths are returned unchanged. `what` names the path in errors (`config file`, ...).
     ///
     /// ```
-    /// use sts_blocking::credentials::Env;
-    /// use sts_blocking::__private::credentials::env::{expand_home, Platform};
+    /// use sts_blocking::credentials::{Env, Platform};
     /// let env = Env::from_map([("HOME", "/home/me")]);
-    /// assert_eq!(expand_home(&env, "~/.aws/x", Platform::Unix, "x").unwrap().to_str(), Some("/home/me/.aws/x"));
-    /// assert_eq!(expand_home(&env, "rel/~", Platform::Unix, "x").unwrap().to_str(), Some("rel/~"));
-    /// assert!(expand_home(&Env::from_map([("HOME", "")]), "~/x", Platform::Unix, "x").is_err());
+    /// assert_eq!(env.expand_home("~/.aws/x", Platform::Unix, "x").unwrap().to_str(), Some("/home/me/.aws/x"));
+    /// assert_eq!(env.expand_home("rel/~", Platform::Unix, "x").unwrap().to_str(), Some("rel/~"));
+    /// assert!(Env::from_map([("HOME", "")]).expand_home("~/x", Platform::Unix, "x").is_err());
     /// ```
     ///
     /// # Errors
     /// [`Error::File`] with [`FileProblem::NoHomeDirectory`] when the path starts with `~` and the
     /// home directory is unknown, [`FileProblem::UnknownUser`] for `~user` of an unknown user.
-    pub(crate) fn expand_home(
+    pub fn expand_home(
         &self,
         path: &str,
         platform: Platform,
@@ -129,25 +128,6 @@ impl Env {
             what,
         )
     }
-}
-
-/// `Env::expand_home`, for the `sts` binary (through `__private`).
-///
-/// # Errors
-/// As `Env::expand_home`.
-pub fn expand_home(
-    env: &Env,
-    path: &str,
-    platform: Platform,
-    what: &'static str,
-) -> Result<PathBuf, Error> {
-    env.expand_home(path, platform, what)
-}
-
-/// `Env::home_dir`, for the `sts` binary (through `__private`).
-#[must_use]
-pub fn home_dir(env: &Env, platform: Platform) -> Option<PathBuf> {
-    env.home_dir(platform)
 }
 
 /// Expands a leading `~` or `~user` of `path` with `home` / `user_home`; see [`Env::expand_home`].
@@ -263,8 +243,11 @@ impl fmt::Debug for Env {
     }
 }
 
-/// The path conventions used to find the home directory and join paths.
+/// The path conventions used to find the home directory and join paths ([`Env::home_dir`],
+/// [`Env::expand_home`], [`FileLocations::resolve`](crate::credentials::FileLocations::resolve)): the AWS CLI's
+/// rules on each system, selectable so that either can be checked anywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Platform {
     /// `HOME` only, `/` separators.
     Unix,

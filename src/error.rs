@@ -1,5 +1,6 @@
 //! The crate's one error type, [`Error`], and the typed STS error it wraps, [`ServiceError`].
 
+pub use crate::redact::escape_controls;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,6 +1,10 @@
-//! Reading local files with a size cap and without ever blocking: the shared config and credentials
-//! files, token files, the SSO token cache, the CA bundle, the password database and the `sts`
-//! command's `file://` parameters all go through `read_capped`.
+//! Local files as the crate reads and writes them, public so that a program reading or writing the
+//! same files (the `sts` command's `file://` parameters and the config file it updates) does so
+//! the same way.
+//!
+//! Reading with a size cap and without ever blocking: the shared config and credentials files,
+//! token files, the SSO token cache, the CA bundle and the password database all go through
+//! [`read_capped`].
 //!
 //! - Only regular files are read (symbolic links are followed). The file is checked before it is
 //!   opened: a FIFO, socket, directory or device (`/dev/zero`, `/dev/null`, a terminal) is refused
@@ -12,6 +16,23 @@
 //!   [`FileProblem::TooLarge`] instead of filling memory.
 //!
 //! Errors are [`Error::File`], naming the file, what it is for and the limit; never its contents.
+//!
+//! Writing the files shared with the AWS CLI ([`write_atomic`]): a temporary file in the same
+//! directory, then a rename, so a concurrent reader never sees half a file.
+//!
+//! ```
+//! use sts_blocking::error::{Error, FileProblem};
+//! use sts_blocking::files::{MAX_CONFIG_FILE, read_capped_text, write_atomic};
+//! let dir = std::env::temp_dir().join(format!("sts-files-doc-{}", std::process::id()));
+//! let path = dir.join("config");
+//! write_atomic(&path, b"[default]\nregion = eu-west-1\n", None)?;
+//! assert!(read_capped_text(&path, MAX_CONFIG_FILE, "config file")?.contains("eu-west-1"));
+//! // Over the cap: refused without being read, and the error names the cap.
+//! let e = read_capped_text(&path, 8, "config file").unwrap_err();
+//! assert!(matches!(e, Error::File { problem: FileProblem::TooLarge { limit: 8 }, .. }));
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::Error;
 use crate::error::FileProblem;
@@ -29,10 +50,6 @@ pub const MAX_TOKEN_FILE: u64 = 64 * 1024;
 pub const MAX_SSO_CACHE_FILE: u64 = 1024 * 1024;
 /// Cap on a CA bundle (16 MiB; the Mozilla bundle is about 220 KiB).
 pub const MAX_CA_BUNDLE: u64 = 16 * 1024 * 1024;
-/// Cap on an `sts` parameter read with `file://` or `fileb://`, and on a `--cli-input-json` /
-/// `--cli-input-yaml` document read so (1 MiB): ten times the largest STS parameter (a SAML
-/// assertion of at most 100,000 characters), and small enough that a wrong path costs nothing.
-pub const MAX_PARAM_FILE: u64 = 1024 * 1024;
 
 fn error(what: &'static str, path: &Path, problem: FileProblem) -> Error {
     Error::File {
@@ -158,11 +175,7 @@ pub fn read_capped(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8
 ///
 /// # Errors
 /// As [`read_capped`], and [`FileProblem::NotUtf8`] (with the 1-based line of the first bad byte).
-pub(crate) fn read_capped_text(
-    path: &Path,
-    limit: u64,
-    what: &'static str,
-) -> Result<String, Error> {
+pub fn read_capped_text(path: &Path, limit: u64, what: &'static str) -> Result<String, Error> {
     let bytes = read_capped(path, limit, what)?;
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -173,6 +186,94 @@ pub(crate) fn read_capped_text(
         )));
         error(what, path, FileProblem::NotUtf8 { line })
     })
+}
+
+/// Writes `contents` to `path` atomically, as the AWS CLI writes the files it shares: the parent
+/// directory is created (`0700` on Unix) when missing, the bytes go to a new file next to `path`
+/// (mode `0600`, or `permissions` when given: those of the file it replaces), are synced, and the
+/// file is renamed over `path`. A reader sees the old file or the new one, never half of one.
+///
+/// # Errors
+/// The I/O error of the step that failed (the temporary file is removed).
+pub fn write_atomic(
+    path: &Path,
+    contents: &[u8],
+    permissions: Option<std::fs::Permissions>,
+) -> std::io::Result<()> {
+    use std::fs;
+    use std::io::{self, Write};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    create_private_dir(dir)?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let mut attempt = 0;
+    let (tmp, mut file) = loop {
+        let mut tmp_name = name.to_os_string();
+        tmp_name.push(format!(
+            ".{}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let tmp = dir.join(tmp_name);
+        match create_private_file(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file
+        .write_all(contents)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| match permissions {
+            Some(p) => fs::set_permissions(&tmp, p),
+            None => Ok(()),
+        })
+        .and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
 }
 
 #[cfg(test)]

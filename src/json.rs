@@ -1,13 +1,20 @@
-//! A small JSON reader and string writer for credential-provider responses (no serde).
+//! The small JSON reader and string writer the crate reads its JSON documents with (credential
+//! process output, the container, IMDS, SSO and sign-in answers, the AWS CLI's cache files): no
+//! serde, and public so that a program reading the same documents reads them the same way.
 //!
-//! [`parse`] reads a whole document into a [`Value`] with a nesting limit; it never panics, whatever the
-//! input. [`escape`] writes a JSON string literal.
+//! [`parse`] reads a whole document into a [`Value`] with a nesting limit ([`MAX_DEPTH`]); it never
+//! panics, whatever the input, and its errors ([`JsonError`]) never contain the document's text
+//! (it may hold secrets). [`write_string`] and [`escape`] write a JSON string literal.
 //!
 //! ```
-//! use sts_blocking::__private::json::{parse, Value};
-//! let v = parse(r#"{"Version": 1, "AccessKeyId": "AKID\u0041"}"#).unwrap();
+//! use sts_blocking::json::{self, Escape, Value};
+//! let v = json::parse(r#"{"Version": 1, "AccessKeyId": "AKID\u0041"}"#)?;
 //! assert_eq!(v.get("AccessKeyId").and_then(Value::as_str), Some("AKIDA"));
-//! assert_eq!(sts_blocking::__private::json::escape("a\"b\n"), r#""a\"b\n""#);
+//! assert_eq!(json::escape("a\"b\n"), r#""a\"b\n""#);
+//! let mut out = String::new();
+//! json::write_string(&mut out, "é", Escape::Ascii);
+//! assert_eq!(out, r#""\u00e9""#);
+//! # Ok::<(), json::JsonError>(())
 //! ```
 
 use std::fmt;
@@ -94,6 +101,7 @@ impl Value {
 
 /// Why a document is not valid JSON. Never contains the document's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JsonError {
     /// Byte offset where the problem was found.
     pub offset: usize,
@@ -393,6 +401,7 @@ impl Parser<'_> {
 
 /// Which characters [`write_string`] writes as `\uXXXX`, besides the control characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Escape {
     /// Nothing else: Python's `json.dumps(..., ensure_ascii=False)`.
     Controls,

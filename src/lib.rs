@@ -64,9 +64,9 @@ pub mod endpoint;
 pub mod engine;
 mod env;
 pub mod error;
-mod files;
+pub mod files;
 mod hex;
-mod json;
+pub mod json;
 pub mod ops;
 pub mod presign;
 mod profile;
@@ -77,6 +77,8 @@ pub mod retry;
 pub mod roles_anywhere;
 mod secret;
 pub mod settings;
+#[cfg(feature = "client")]
+mod signin_token;
 pub mod sigv4;
 #[cfg(feature = "client")]
 mod transport;
@@ -111,17 +113,13 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// **Not public API.** Internals the `sts` binary (a separate crate in this package), the tests,
-/// the benches and the fuzz targets need: the JSON reader, the query and XML codecs, the profile
-/// parser, the role-chain planner, the retry quota, the AWS CLI cache format, `aws login` and
-/// console sign-in internals. Nothing here is covered by semantic versioning: any of it may change
-/// or go in a patch release. Depend on the documented modules instead.
+/// **Not public API.** Internals the library's own tests, doctests, benches and fuzz targets reach
+/// (the `sts` program uses the public API only): the URL, clock, query and XML codecs, retry
+/// classification, base64, the profile parser and the providers' document parsers, and the AWS
+/// CLI cache format. Nothing here is covered by semantic versioning: any of it may change or go
+/// in a patch release. Depend on the documented modules instead.
 #[doc(hidden)]
 pub mod __private {
-    /// The JSON reader and writer helpers.
-    pub mod json {
-        pub use crate::json::*;
-    }
     /// Endpoint URL parsing.
     pub mod url {
         pub use crate::url::*;
@@ -129,10 +127,6 @@ pub mod __private {
     /// Clock-skew correction and HTTP dates.
     pub mod clock {
         pub use crate::clock::*;
-    }
-    /// Size caps and capped reads of local files.
-    pub mod files {
-        pub use crate::files::*;
     }
     /// The awsQuery form codec.
     pub mod query {
@@ -151,49 +145,16 @@ pub mod __private {
     pub mod base64 {
         pub use crate::presign::base64::*;
     }
-    /// Escaping of outside text for messages.
-    pub mod redact {
-        pub use crate::redact::escape_controls;
-    }
-    /// The declaration of every setting read from the environment and the profile.
-    pub mod settings {
-        pub use crate::settings::property::*;
-    }
     /// The credential providers' internals.
     pub mod credentials {
-        #[cfg(feature = "client")]
-        /// The STS-backed role and web identity providers.
-        pub mod assume_role {
-            pub use crate::client::assume_role::*;
-        }
-        /// The caching provider and its clock.
-        pub mod cache {
-            pub use crate::credentials::cached::*;
-        }
-        /// The default chain and role-chain execution.
-        pub mod chain {
-            pub use crate::credentials::chain::*;
-        }
         /// The AWS CLI credential cache (`~/.aws/cli/cache`).
         pub mod cli_cache {
             pub use crate::credentials::cli_cache::*;
-        }
-        /// The shared config file writer.
-        pub mod config_writer {
-            pub use crate::credentials::config_writer::*;
         }
         #[cfg(feature = "client")]
         /// The container credentials provider.
         pub mod container {
             pub use crate::credentials::providers::container::*;
-        }
-        /// The injectable environment and platform rules.
-        pub mod env {
-            pub use crate::env::*;
-        }
-        /// Console federation sign-in.
-        pub mod federation {
-            pub use crate::credentials::federation::*;
         }
         #[cfg(feature = "client")]
         /// The IMDS provider.
@@ -201,22 +162,13 @@ pub mod __private {
             pub use crate::credentials::providers::imds::*;
         }
         #[cfg(feature = "client")]
-        /// `aws login` sessions.
-        pub mod login {
-            pub use crate::credentials::login::*;
-        }
-        #[cfg(feature = "client")]
         /// The `aws login` authorization flows.
         pub mod login_flow {
             pub use crate::credentials::login_flow::*;
         }
-        /// MFA code providers.
+        /// MFA code providers (`mfa_provider` for the tests).
         pub mod mfa {
             pub use crate::credentials::providers::mfa::*;
-        }
-        /// Role-chain planning from profiles.
-        pub mod plan {
-            pub use crate::credentials::plan::*;
         }
         /// `credential_process`.
         pub mod process {

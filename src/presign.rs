@@ -22,6 +22,10 @@
 //!
 //! Every result is a bearer credential until it expires (15 minutes after signing for STS), so
 //! `Debug` never shows a signature, a session token or a token.
+//!
+//! Behind the `client` feature, [`request_signin_token`] turns a session into a console sign-in
+//! token at the AWS federation endpoint (the one call here that does I/O, under the crate's
+//! transport policy).
 
 use crate::credentials::Credentials;
 use crate::endpoint::ResolvedEndpoint;
@@ -31,6 +35,9 @@ use crate::sigv4::{
     self, MAX_PRESIGN_EXPIRES_SECS, SignableRequest, SigningKeyCache, SigningParams,
 };
 use crate::url::EndpointUrl;
+
+#[cfg(feature = "client")]
+pub use crate::signin_token::request_signin_token;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;

@@ -117,11 +117,12 @@ pub(crate) fn clean(text: &str, secrets: &[&str]) -> String {
 
 /// `text` from outside (a server, a browser, a token's claims) made safe for a terminal or a log
 /// line: every control character (C0, DEL, C1: ESC, BEL, CR, LF, CSI, ...) is written as its Rust
-/// escape (`\u{1b}`, `\r`), everything else is kept. The one escaping of messages: `clean`
-/// uses it too.
+/// escape (`\u{1b}`, `\r`), everything else is kept. The one escaping of messages: the crate's
+/// errors escape the server text they carry with it, and a program that shows other outside text
+/// (an ARN from a response, a value read from a file) can do the same.
 ///
 /// ```
-/// use sts_blocking::__private::redact::escape_controls;
+/// use sts_blocking::error::escape_controls;
 /// assert_eq!(escape_controls("a\u{1b}]0;t\u{7}\r\u{9b}é"), "a\\u{1b}]0;t\\u{7}\\r\\u{9b}é");
 /// ```
 #[must_use]

@@ -164,6 +164,40 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The settings of `profiles` (loaded by the caller, for example with
+    /// [`ProfileSet::load_from`]), its selected profile, `env` and `overrides`, resolved as
+    /// [`Settings::load`] resolves them. Unlike [`Settings::load`], the selected profile need not
+    /// exist (its settings are then the environment's and the defaults): the settings of a profile
+    /// about to be written, as `aws login` reads them. `overrides.profile` is not used to select
+    /// the profile (the set has one); when given, the profile counts as named explicitly.
+    ///
+    /// ```
+    /// use sts_blocking::credentials::{Env, ProfileSet, Section};
+    /// use sts_blocking::settings::{Overrides, Settings};
+    /// let env = Env::from_map([("AWS_USE_FIPS_ENDPOINT", "true")]);
+    /// let set = ProfileSet::from_sections(vec![Section::new("a", [("region", "eu-west-1")])], vec![], "new");
+    /// let s = Settings::from_profiles(&env, set, &Overrides::default())?;
+    /// assert_eq!((s.profile.as_str(), s.region, s.use_fips), ("new", None, true));
+    /// # Ok::<(), sts_blocking::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Settings::load`] for the CA bundle.
+    pub fn from_profiles(
+        env: &Env,
+        profiles: ProfileSet,
+        overrides: &Overrides,
+    ) -> Result<Self, Error> {
+        let profile = profiles.selected_name().to_owned();
+        Self::resolve(
+            env,
+            profiles,
+            profile,
+            overrides,
+            overrides.profile.is_some(),
+        )
+    }
+
     /// The settings of the environment variables alone, without the shared files (they are not
     /// read): the client of [`StsBuilder::from_env_vars`](crate::StsBuilder::from_env_vars).
     ///
@@ -176,22 +210,6 @@ impl Settings {
             env,
             ProfileSet::default(),
             profile,
-            &Overrides::default(),
-            false,
-        )
-    }
-
-    /// The settings of `env` and profiles already loaded (their selected profile), as
-    /// [`Settings::load`] resolves them: the STS role assumer of a chain given its profiles.
-    ///
-    /// # Errors
-    /// As [`Settings::load`] for the CA bundle.
-    #[cfg(feature = "client")]
-    pub(crate) fn from_profiles(env: &Env, profiles: &ProfileSet) -> Result<Self, Error> {
-        Self::resolve(
-            env,
-            profiles.clone(),
-            profiles.selected_name().to_owned(),
             &Overrides::default(),
             false,
         )

@@ -27,9 +27,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use sts_blocking::__private::credentials::cli_cache::{self, CliCache};
-use sts_blocking::__private::credentials::plan::RoleHop;
 use sts_blocking::credentials::Env;
 use sts_blocking::credentials::RoleAssumer;
+use sts_blocking::credentials::RoleHop;
 use sts_blocking::credentials::WebIdentityConfig;
 use sts_blocking::credentials::{Credentials, StsRoleAssumer};
 use sts_blocking::ops::{AssumeRole, AssumedRoleUser, PolicyDescriptor, ProvidedContext, Tag};
@@ -288,21 +288,17 @@ fn cache_keys_match_botocore() {
             args.insert("Policy".into(), J::String(rng.json_text(0)));
         }
         let text = serde_json::to_string(&J::Object(args.clone())).unwrap();
-        let parsed = sts_blocking::__private::json::parse(&text).unwrap();
+        let parsed = sts_blocking::json::parse(&text).unwrap();
         ours.push(cli_cache::cache_key(&parsed).expect("key"));
         cases.push(json!({"kind": "assume", "args": J::Object(args)}));
     }
     // 2. Profile role hops.
     for _ in 0..200 {
-        let hop = RoleHop {
-            profile: "p".into(),
-            role_arn: rng.string(),
-            session_name: opt(&mut rng, 50),
-            external_id: opt(&mut rng, 50),
-            duration_seconds: rng.chance(50).then(|| rng.below(100_000) as u32),
-            mfa_serial: opt(&mut rng, 50),
-            region: None,
-        };
+        let mut hop = RoleHop::new("p", rng.string());
+        hop.session_name = opt(&mut rng, 50);
+        hop.external_id = opt(&mut rng, 50);
+        hop.duration_seconds = rng.chance(50).then(|| rng.below(100_000) as u32);
+        hop.mfa_serial = opt(&mut rng, 50);
         let mut args = serde_json::Map::new();
         args.insert("RoleArn".into(), json!(hop.role_arn));
         let mut put = |k: &str, v: &Option<String>| {
@@ -450,15 +446,11 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn hop() -> RoleHop {
-    RoleHop {
-        profile: "mfa".into(),
-        role_arn: "arn:aws:iam::123456789012:role/caf\u{e9}".into(),
-        session_name: None,
-        external_id: Some("ext \"42\"".into()),
-        duration_seconds: Some(3600),
-        mfa_serial: Some("arn:aws:iam::123456789012:mfa/alice".into()),
-        region: None,
-    }
+    let mut h = RoleHop::new("mfa", "arn:aws:iam::123456789012:role/caf\u{e9}");
+    h.external_id = Some("ext \"42\"".into());
+    h.duration_seconds = Some(3600);
+    h.mfa_serial = Some("arn:aws:iam::123456789012:mfa/alice".into());
+    h
 }
 
 fn hop_args(h: &RoleHop) -> J {

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use sts_blocking::__private::credentials::cli_cache::{self, CliCache};
 use sts_blocking::__private::credentials::mfa::mfa_provider;
-use sts_blocking::__private::credentials::plan::RoleHop;
-use sts_blocking::credentials::{AssumeRoleProvider, Env, WebIdentityProvider};
+use sts_blocking::credentials::{AssumeRoleProvider, Env, RoleHop, WebIdentityProvider};
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Credentials, ProvideCredentials, Sts};
 use support::{FakeSts, Reply, success};
@@ -81,15 +80,9 @@ fn mfa_env(dir: &Path, fake: &FakeSts) -> Env {
 }
 
 fn hop() -> RoleHop {
-    RoleHop {
-        profile: "mfa".into(),
-        role_arn: ROLE.into(),
-        session_name: None,
-        external_id: None,
-        duration_seconds: None,
-        mfa_serial: Some(SERIAL.into()),
-        region: None,
-    }
+    let mut h = RoleHop::new("mfa", ROLE);
+    h.mfa_serial = Some(SERIAL.into());
+    h
 }
 
 /// One `sts` run: settings loaded from scratch, the CLI cache on, an MFA callback that counts.
@@ -272,7 +265,7 @@ fn assume_role_provider_file_cache() {
     assert_eq!(fake.count(), 1);
     assert_eq!(source_calls.load(Ordering::SeqCst), 1);
     // The key is the CLI's: RoleArn, ExternalId, Policy (sorted); no generated session name.
-    let args = sts_blocking::__private::json::parse(&format!(
+    let args = sts_blocking::json::parse(&format!(
         "{{\"RoleArn\": \"{ROLE}\", \"ExternalId\": \"ext\", \
          \"Policy\": \"{{\\\"Version\\\": \\\"2012-10-17\\\", \\\"Statement\\\": []}}\"}}"
     ))
@@ -364,10 +357,8 @@ fn a_cached_role_skips_its_source() {
         ("AWS_REGION", "us-east-1"),
         ("AWS_ENDPOINT_URL_STS", &fake.url()),
     ]);
-    let top = RoleHop {
-        profile: "top".into(),
-        ..hop()
-    };
+    let mut top = hop();
+    top.profile = "top".into();
     let c = Credentials::new("ASIATOP", "s", Some("t".into()))
         .with_expiration(OffsetDateTime::now_utc() + time::Duration::hours(1));
     let cache = CliCache::from_env(&env).unwrap();
@@ -451,11 +442,12 @@ fn a_role_duration_override_is_sent_and_keyed_as_the_cli_keys_it() {
             ("mfa-role".to_owned(), Some("1800".to_owned()))
         ]
     );
-    let top = |d: Option<u32>| RoleHop {
-        profile: "top".into(),
-        mfa_serial: None,
-        duration_seconds: d,
-        ..hop()
+    let top = |d: Option<u32>| {
+        let mut h = hop();
+        h.profile = "top".into();
+        h.mfa_serial = None;
+        h.duration_seconds = d;
+        h
     };
     let cache = CliCache::from_env(&env).unwrap();
     let entry = |d: Option<u32>| {
@@ -513,8 +505,7 @@ fn cached_sessions_are_fresh_by_the_providers_clock() {
     // On the system clock the entry is stale: STS is asked (after the MFA prompt, which fails here).
     assert!(assumer(None).provide_credentials().is_err());
     // AssumeRoleProvider with the AWS CLI cache.
-    let args =
-        sts_blocking::__private::json::parse(&format!("{{\"RoleArn\": \"{ROLE}\"}}")).unwrap();
+    let args = sts_blocking::json::parse(&format!("{{\"RoleArn\": \"{ROLE}\"}}")).unwrap();
     cli_cache::store(&cache, &cli_cache::cache_key(&args).unwrap(), &entry).unwrap();
     let provider = |clock: Option<sts_blocking::credentials::Clock>| {
         let b = AssumeRoleProvider::builder(ROLE)

@@ -4,9 +4,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sts_blocking::__private::credentials::plan::{BaseSource, NamedSource, plan};
 use sts_blocking::__private::credentials::profile::{FileKind, ProfileSet};
-use sts_blocking::credentials::{CachedProvider, Env, ProcessProvider};
+use sts_blocking::credentials::{BaseSource, CachedProvider, Env, NamedSource, ProcessProvider};
 use sts_blocking::{Credentials, Error, ProvideCredentials};
 use time::OffsetDateTime;
 
@@ -39,7 +38,7 @@ fn role_chain_three_deep() {
          [profile d]\naws_access_key_id = AKIDD\naws_secret_access_key = sd\naws_account_id = 111\n",
         "a",
     );
-    let chain = plan(&set).unwrap();
+    let chain = set.plan().unwrap();
     match &chain.base {
         BaseSource::Static {
             profile,
@@ -77,7 +76,7 @@ fn role_chain_cycle_and_credential_source() {
         "[profile a]\nrole_arn = r:a\nsource_profile = b\n[profile b]\nrole_arn = r:b\nsource_profile = c\n[profile c]\nrole_arn = r:c\nsource_profile = a\n",
         "a",
     );
-    let e = plan(&set).unwrap_err();
+    let e = set.plan().unwrap_err();
     assert!(!e.not_configured);
     assert_eq!(
         e.message,
@@ -85,27 +84,25 @@ fn role_chain_cycle_and_credential_source() {
          which has already been visited. Visited profiles: ['a', 'b', 'c']"
     );
     // A profile naming itself without keys of its own.
-    let e = plan(&config(
-        "[profile s]\nrole_arn = r:s\nsource_profile = s\n",
-        "s",
-    ))
-    .unwrap_err();
+    let e = config("[profile s]\nrole_arn = r:s\nsource_profile = s\n", "s")
+        .plan()
+        .unwrap_err();
     assert!(e.message.ends_with("Visited profiles: ['s']"), "{e}");
     let set = config(
         "[profile x]\nrole_arn = r:x\ncredential_source = EcsContainer\n",
         "x",
     );
     assert_eq!(
-        plan(&set).unwrap().base,
+        set.plan().unwrap().base,
         BaseSource::Named(NamedSource::EcsContainer)
     );
     let set = config("[profile x]\ncredential_process = /bin/tool --flag\n", "x");
     assert!(matches!(
-        plan(&set).unwrap().base,
+        set.plan().unwrap().base,
         BaseSource::Process { .. }
     ));
     let set = config("[profile x]\nregion = us-east-1\n", "x");
-    assert!(plan(&set).unwrap_err().not_configured);
+    assert!(set.plan().unwrap_err().not_configured);
 }
 
 #[test]

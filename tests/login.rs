@@ -531,14 +531,13 @@ fn control_characters_in_a_refusal_are_escaped() {
 
 #[test]
 fn cache_directory_of_another_user_is_expanded_or_refused() {
-    use sts_blocking::__private::credentials::login::cache_dir;
     use sts_blocking::error::FileProblem;
     // `~user/...` is that user's home, never a directory named `~user` in the working directory.
     let env = Env::from_map([
         ("HOME", "/h"),
         ("AWS_LOGIN_CACHE_DIRECTORY", "~nosuchuser/cache"),
     ]);
-    match cache_dir(&env) {
+    match LoginProvider::cache_dir(&env) {
         Err(Error::File {
             problem: FileProblem::UnknownUser { user },
             ..
@@ -546,7 +545,7 @@ fn cache_directory_of_another_user_is_expanded_or_refused() {
         other => panic!("{other:?}"),
     }
     let env = Env::from_map([("AWS_LOGIN_CACHE_DIRECTORY", "~/cache")]);
-    match cache_dir(&env) {
+    match LoginProvider::cache_dir(&env) {
         Err(Error::File {
             problem: FileProblem::NoHomeDirectory,
             ..
@@ -554,8 +553,14 @@ fn cache_directory_of_another_user_is_expanded_or_refused() {
         other => panic!("{other:?}"),
     }
     let env = Env::from_map([("HOME", "/h"), ("AWS_LOGIN_CACHE_DIRECTORY", "~/cache")]);
-    assert_eq!(cache_dir(&env).unwrap(), Some(PathBuf::from("/h/cache")));
-    assert_eq!(cache_dir(&Env::from_map([("X", "1")])).unwrap(), None);
+    assert_eq!(
+        LoginProvider::cache_dir(&env).unwrap(),
+        Some(PathBuf::from("/h/cache"))
+    );
+    assert_eq!(
+        LoginProvider::cache_dir(&Env::from_map([("X", "1")])).unwrap(),
+        None
+    );
 }
 
 /// A `/v1/token` whose refresh tokens are single use: `rN` works once (with a valid DPoP proof),

@@ -4,66 +4,19 @@
 //! and `--flag=value`, list flags that take every following word up to the next `--flag`,
 //! shorthand or JSON for structures, `file://` / `fileb://` values read from files, and for every
 //! STS operation `--cli-input-json`, `--cli-input-yaml` and `--generate-cli-skeleton`.
+//!
+//! It reads a command line in v2's stages, each telling `errors.rs` what its errors know: the
+//! global options ([`top_level`]), their checks ([`resolve_globals`]), then the command and its
+//! flags, word by word ([`Reader`]).
 
-use crate::commands::{self, Command, Flag, Kind, Shape};
+use crate::commands;
+use crate::errors::CliError;
+use crate::paramfile;
 use crate::pystyle;
 use crate::shorthand::{self, Json, Struct};
-use sts_blocking::__private::files::{MAX_PARAM_FILE, read_capped};
-use sts_blocking::error::FileProblem;
-use sts_blocking::ops::{PolicyDescriptor, ProvidedContext, Tag};
-
-/// An error of the command line itself (as opposed to the call).
-#[derive(Debug)]
-pub enum CliError {
-    /// An argparse-style usage error: usage banner, then `sts: error: MESSAGE` (exit 252).
-    Usage(String),
-    /// Unknown options: usage banner, then the message alone (exit 252).
-    Unknown(String),
-    /// A parameter that could not be read or is invalid (exit 252).
-    Param(String),
-    /// Anything else the AWS CLI reports as a general error (exit 255), e.g. Python's `int()`
-    /// error for a non-integer parameter.
-    Other(String),
-}
-
-/// Flags that apply to every command.
-#[derive(Debug, Default, Clone)]
-pub struct Globals {
-    /// `--region`.
-    pub region: Option<String>,
-    /// `--endpoint-url`.
-    pub endpoint_url: Option<String>,
-    /// `--output` (one of [`commands::OUTPUTS`]).
-    pub output: Option<String>,
-    /// `--profile`.
-    pub profile: Option<String>,
-    /// `--debug`.
-    pub debug: bool,
-    /// `--cli-connect-timeout` in seconds (0 = no limit).
-    pub connect_timeout: Option<u64>,
-    /// `--cli-read-timeout` in seconds (0 = no limit).
-    pub read_timeout: Option<u64>,
-    /// `--no-paginate` (accepted and ignored: STS has no paginated operation).
-    pub no_paginate: bool,
-    /// `--no-verify-ssl`: TLS certificates are not checked.
-    pub no_verify_ssl: bool,
-    /// `--ca-bundle`: the PEM bundle to trust.
-    pub ca_bundle: Option<String>,
-    /// `--no-sign-request`: requests go unsigned, without credentials.
-    pub no_sign_request: bool,
-    /// `--color` (`on`, `off`, `auto`).
-    pub color: Option<String>,
-    /// `--cli-binary-format` (accepted: STS has no blob parameter).
-    pub cli_binary_format: Option<String>,
-    /// `--no-cli-pager` (accepted: sts never pages).
-    pub no_cli_pager: bool,
-    /// `--cli-auto-prompt` (refused: sts has no interactive prompt).
-    pub cli_auto_prompt: bool,
-    /// `--query`: a JMESPath expression (checked to compile when parsed).
-    pub query: Option<String>,
-    /// `--cli-error-format` (one of [`crate::errors::ERROR_FORMATS`]).
-    pub cli_error_format: Option<String>,
-}
+use crate::spec::{
+    Command, Flag, GlobalFlag, Globals, Kind, OUTPUTS, Parsed, Shape, Skeleton, Values,
+};
 
 /// What the command line asks for.
 #[derive(Debug)]
@@ -87,151 +40,6 @@ pub struct Invocation {
     pub action: Action,
 }
 
-/// `--generate-cli-skeleton`'s value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Skeleton {
-    /// A JSON document for `--cli-input-json`.
-    Input,
-    /// A YAML document for `--cli-input-yaml`.
-    YamlInput,
-    /// A sample of the output, in the `--output` format.
-    Output,
-}
-
-/// A parsed flag value.
-#[derive(Debug, Clone)]
-pub enum Parsed {
-    /// A string.
-    Str(String),
-    /// An integer (Python's `int()` has no bound; see [`Values::int`]).
-    Int(i64),
-    /// A list of strings.
-    List(Vec<String>),
-    /// Structures (one for a structure flag, any number for a list flag).
-    Structs(Vec<Struct>),
-    /// A switch that was given.
-    Switch,
-}
-
-/// The flags given to a command, by flag name, and `--generate-cli-skeleton`.
-#[derive(Debug, Default)]
-pub struct Values {
-    flags: Vec<(&'static str, Parsed)>,
-    /// `--generate-cli-skeleton`, when given.
-    pub skeleton: Option<Skeleton>,
-}
-
-impl Values {
-    fn get(&self, name: &str) -> Option<&Parsed> {
-        self.flags.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-
-    /// A string flag.
-    pub fn str(&self, name: &str) -> Option<String> {
-        match self.get(name) {
-            Some(Parsed::Str(s)) => Some(s.clone()),
-            _ => None,
-        }
-    }
-
-    /// A required string flag (presence is checked by the parser).
-    pub fn req(&self, name: &str) -> String {
-        self.str(name).unwrap_or_default()
-    }
-
-    /// An integer flag; beyond the 32-bit range the nearest bound (the model's range check then
-    /// reports it).
-    pub fn int(&self, name: &str) -> Option<i32> {
-        match self.get(name) {
-            Some(Parsed::Int(n)) => {
-                Some(i32::try_from(*n).unwrap_or(if *n < 0 { i32::MIN } else { i32::MAX }))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether a switch was given.
-    pub fn switch(&self, name: &str) -> bool {
-        matches!(self.get(name), Some(Parsed::Switch))
-    }
-
-    /// A list-of-strings flag.
-    pub fn list(&self, name: &str) -> Option<Vec<String>> {
-        match self.get(name) {
-            Some(Parsed::List(l)) => Some(l.clone()),
-            _ => None,
-        }
-    }
-
-    fn structs(&self, name: &str) -> Option<&[Struct]> {
-        match self.get(name) {
-            Some(Parsed::Structs(s)) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// A `Tag` list flag.
-    pub fn tags(&self, name: &str) -> Option<Vec<Tag>> {
-        self.structs(name).map(|l| {
-            l.iter()
-                .map(|s| {
-                    Tag::new(
-                        member(s, "Key").unwrap_or_default(),
-                        member(s, "Value").unwrap_or_default(),
-                    )
-                })
-                .collect()
-        })
-    }
-
-    /// A `PolicyDescriptorType` list flag.
-    pub fn policy_arns(&self, name: &str) -> Option<Vec<PolicyDescriptor>> {
-        self.structs(name)
-            .map(|l| l.iter().map(descriptor).collect())
-    }
-
-    /// A `PolicyDescriptorType` structure flag.
-    pub fn descriptor(&self, name: &str) -> PolicyDescriptor {
-        self.structs(name)
-            .and_then(|l| l.first())
-            .map(descriptor)
-            .unwrap_or_default()
-    }
-
-    /// A `ProvidedContext` list flag.
-    pub fn contexts(&self, name: &str) -> Option<Vec<ProvidedContext>> {
-        self.structs(name).map(|l| {
-            l.iter()
-                .map(|s| {
-                    let mut c = ProvidedContext::default();
-                    c.provider_arn = member(s, "ProviderArn");
-                    c.context_assertion = member(s, "ContextAssertion").map(Into::into);
-                    c
-                })
-                .collect()
-        })
-    }
-}
-
-fn member(s: &Struct, name: &str) -> Option<String> {
-    s.iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-}
-
-fn descriptor(s: &Struct) -> PolicyDescriptor {
-    let mut d = PolicyDescriptor::default();
-    d.arn = member(s, "arn");
-    d
-}
-
-/// Whether `cmd` is an STS operation of the AWS CLI (it then takes `--cli-input-json`,
-/// `--cli-input-yaml` and `--generate-cli-skeleton`).
-pub fn is_operation(cmd: &Command) -> bool {
-    matches!(cmd.run, commands::Run::Op(_)) && cmd.name != "whoami"
-}
-
 /// The choices of the operation argument, as argparse lists them (a group of commands, `sso`,
 /// once).
 fn command_choices() -> Vec<&'static str> {
@@ -248,6 +56,24 @@ fn command_choices() -> Vec<&'static str> {
 
 /// `--cli-input-json` / `--cli-input-yaml` and their value.
 type CliInput = (&'static str, String);
+
+/// Parses the arguments after the program name, in v2's stages: the global options, their
+/// checks, then the command and its flags (each stage tells `errors.rs` what its errors know).
+pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
+    let mut top = top_level(argv)?;
+    crate::errors::globals_read(top.globals.cli_error_format.as_deref(), top.globals.debug);
+    resolve_globals(&mut top)?;
+    crate::errors::profile_applied(top.globals.profile.as_deref());
+    let mut r = Reader::new(argv, top);
+    while let Some(word) = r.word() {
+        if word.starts_with("--") && word.len() > 2 {
+            r.option(word)?;
+        } else {
+            r.positional(word)?;
+        }
+    }
+    r.finish()
+}
 
 /// The global options as v2's main parser reads them, before anything else: every `--flag` of
 /// [`commands::GLOBALS`] wherever it stands, the other words left for the command. Its errors
@@ -284,23 +110,22 @@ fn global_value(
             *i += 1;
             Ok(Some(argv[*i - 1].clone()))
         }
-        None => Err(CliError::Usage(format!(
-            "argument {name}: expected one argument"
-        ))),
+        None => Err(expected_one(name)),
     }
 }
 
 /// A `--name` or `--name=value` word: the name and the inline value.
-fn split_flag(tok: &str) -> Option<(&str, Option<String>)> {
-    if !tok.starts_with("--") || tok.len() <= 2 {
+fn split_flag(word: &str) -> Option<(&str, Option<String>)> {
+    if !word.starts_with("--") || word.len() <= 2 {
         return None;
     }
-    Some(match tok.split_once('=') {
+    Some(match word.split_once('=') {
         Some((n, v)) => (n, Some(v.to_owned())),
-        None => (tok, None),
+        None => (word, None),
     })
 }
 
+/// The first stage: the global options of the whole command line.
 fn top_level(argv: &[String]) -> Result<TopLevel, CliError> {
     let mut t = TopLevel {
         globals: Globals::default(),
@@ -311,36 +136,42 @@ fn top_level(argv: &[String]) -> Result<TopLevel, CliError> {
     };
     let mut i = 0;
     while i < argv.len() {
-        let tok = &argv[i];
+        let word = &argv[i];
         i += 1;
-        let Some((name, inline)) = split_flag(tok) else {
+        let Some((name, inline)) = split_flag(word) else {
             continue;
         };
         let Some(g) = commands::GLOBALS.iter().find(|g| g.name == name) else {
             continue;
         };
-        let Some(value) = global_value(argv, &mut i, name, g.value.is_none(), inline)? else {
-            let globals = &mut t.globals;
-            match name {
-                "--debug" => globals.debug = true,
-                "--no-paginate" => globals.no_paginate = true,
-                "--no-verify-ssl" => globals.no_verify_ssl = true,
-                "--no-sign-request" => globals.no_sign_request = true,
-                "--no-cli-pager" => globals.no_cli_pager = true,
-                "--cli-auto-prompt" => globals.cli_auto_prompt = true,
-                "--no-cli-auto-prompt" => globals.cli_auto_prompt = false,
-                "--version" => t.version = true,
-                _ => t.help = true,
-            }
-            continue;
-        };
-        match name {
-            "--cli-read-timeout" => t.read_timeout = Some(value),
-            "--cli-connect-timeout" => t.connect_timeout = Some(value),
-            _ => set_global(&mut t.globals, name, value)?,
+        match global_value(argv, &mut i, name, g.value.is_none(), inline)? {
+            None => t.switch(name),
+            Some(value) => match name {
+                "--cli-read-timeout" => t.read_timeout = Some(value),
+                "--cli-connect-timeout" => t.connect_timeout = Some(value),
+                _ => set_global(&mut t.globals, name, value)?,
+            },
         }
     }
     Ok(t)
+}
+
+impl TopLevel {
+    /// A global switch.
+    fn switch(&mut self, name: &str) {
+        let globals = &mut self.globals;
+        match name {
+            "--debug" => globals.debug = true,
+            "--no-paginate" => globals.no_paginate = true,
+            "--no-verify-ssl" => globals.no_verify_ssl = true,
+            "--no-sign-request" => globals.no_sign_request = true,
+            "--no-cli-pager" => globals.no_cli_pager = true,
+            "--cli-auto-prompt" => globals.cli_auto_prompt = true,
+            "--no-cli-auto-prompt" => globals.cli_auto_prompt = false,
+            "--version" => self.version = true,
+            _ => self.help = true,
+        }
+    }
 }
 
 /// The checks v2 makes once the global options are read (`globalargs.py`, in its order):
@@ -378,228 +209,319 @@ fn resolve_globals(t: &mut TopLevel) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Parses the arguments after the program name, in v2's stages: the global options, their
-/// checks, then the command and its flags (each stage tells `errors.rs` what its errors know).
-pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
-    let mut top = top_level(argv)?;
-    crate::errors::globals_read(top.globals.cli_error_format.as_deref(), top.globals.debug);
-    resolve_globals(&mut top)?;
-    crate::errors::profile_applied(top.globals.profile.as_deref());
-    let TopLevel {
-        globals,
-        version,
-        help,
-        ..
-    } = top;
-    let mut help = help;
-    let mut command: Option<&'static Command> = None;
-    let mut completion: Option<Option<String>> = None;
-    let mut raw: Vec<(&'static Flag, Vec<String>)> = Vec::new();
-    let mut inputs: Vec<CliInput> = Vec::new();
-    let mut skeleton: Option<Skeleton> = None;
-    let mut unknown: Vec<String> = Vec::new();
-    // The first word of a two-word command (`sso` of `sso login`), waiting for the second.
-    let mut group: Option<&str> = None;
-    let mut i = 0;
-    while i < argv.len() {
-        let tok = &argv[i];
-        i += 1;
-        if tok.starts_with("--") && tok.len() > 2 {
-            let (name, inline) = match tok.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_owned())),
-                None => (tok.as_str(), None),
-            };
-            // Read (and checked) by `top_level`: only skipped here.
-            if let Some(g) = commands::GLOBALS.iter().find(|g| g.name == name) {
-                global_value(argv, &mut i, name, g.value.is_none(), inline)?;
-                continue;
-            }
-            if let Some(cmd) = command.filter(|c| is_operation(c)) {
-                match name {
-                    "--cli-input-json" | "--cli-input-yaml" => {
-                        let value = match inline {
-                            Some(v) => v,
-                            None if i < argv.len() => {
-                                i += 1;
-                                argv[i - 1].clone()
-                            }
-                            None => {
-                                return Err(CliError::Usage(format!(
-                                    "argument {name}: expected one argument"
-                                )));
-                            }
-                        };
-                        let which = if name == "--cli-input-json" {
-                            "cli-input-json"
-                        } else {
-                            "cli-input-yaml"
-                        };
-                        inputs.retain(|(n, _)| *n != which);
-                        inputs.push((which, value));
-                        continue;
-                    }
-                    "--generate-cli-skeleton" => {
-                        let value = match inline {
-                            Some(v) => Some(v),
-                            None if i < argv.len() && !argv[i].starts_with("--") => {
-                                i += 1;
-                                Some(argv[i - 1].clone())
-                            }
-                            None => None,
-                        };
-                        skeleton = Some(match value.as_deref() {
-                            None | Some("input") => Skeleton::Input,
-                            Some("output") => Skeleton::Output,
-                            Some("yaml-input") => Skeleton::YamlInput,
-                            Some(other) => {
-                                return Err(CliError::Usage(format!(
-                                    "argument --generate-cli-skeleton: {}",
-                                    pystyle::invalid_choice(
-                                        other,
-                                        &["input", "output", "yaml-input"]
-                                    )
-                                )));
-                            }
-                        });
-                        continue;
-                    }
-                    _ => {}
-                }
-                let _ = cmd;
-            }
-            if let Some(f) = command.and_then(|c| c.flags.iter().find(|f| f.is(name))) {
-                if let Kind::Switch = f.kind {
-                    if let Some(v) = inline {
-                        return Err(CliError::Usage(format!(
-                            "argument {name}: ignored explicit argument '{v}'"
-                        )));
-                    }
-                    raw.retain(|(g, _)| g.name != f.name);
-                    raw.push((f, Vec::new()));
-                    continue;
-                }
-                let mut values: Vec<String> = inline.into_iter().collect();
-                let list = matches!(f.kind, Kind::StrList | Kind::StructList(_));
-                if list {
-                    while i < argv.len() && !argv[i].starts_with("--") {
-                        values.push(argv[i].clone());
-                        i += 1;
-                    }
-                } else if values.is_empty() && i < argv.len() && !argv[i].starts_with("--") {
-                    values.push(argv[i].clone());
-                    i += 1;
-                }
-                if values.is_empty() {
-                    let n = if list {
-                        "at least one argument"
-                    } else {
-                        "one argument"
-                    };
-                    return Err(CliError::Usage(format!("argument {name}: expected {n}")));
-                }
-                if let Some(bad) = values
-                    .iter()
-                    .find(|v| !f.choices.is_empty() && !f.choices.contains(&v.as_str()))
-                {
+/// The last stage: the command line as it is read, word by word, the global options already
+/// known: what each word said so far.
+struct Reader<'a> {
+    argv: &'a [String],
+    /// The index of the next word.
+    next: usize,
+    globals: Globals,
+    command: Option<&'static Command>,
+    /// The first word of a two-word command (`sso` of `sso login`), waiting for the second.
+    group: Option<&'a str>,
+    /// `completion`, then its shell when given.
+    completion: Option<Option<String>>,
+    help: bool,
+    version: bool,
+    /// The command's flags and operands as given (the last of a repeated flag wins), not yet
+    /// converted.
+    raw: Vec<(&'static Flag, Vec<String>)>,
+    inputs: Vec<CliInput>,
+    skeleton: Option<Skeleton>,
+    /// Words nothing took, for argparse's `Unknown options` error.
+    unknown: Vec<String>,
+}
+
+/// argparse's error for an option without its value.
+fn expected_one(name: &str) -> CliError {
+    CliError::Usage(format!("argument {name}: expected one argument"))
+}
+
+impl<'a> Reader<'a> {
+    fn new(argv: &'a [String], top: TopLevel) -> Self {
+        Self {
+            argv,
+            next: 0,
+            globals: top.globals,
+            command: None,
+            group: None,
+            completion: None,
+            help: top.help,
+            version: top.version,
+            raw: Vec::new(),
+            inputs: Vec::new(),
+            skeleton: None,
+            unknown: Vec::new(),
+        }
+    }
+
+    /// The next word, consumed.
+    fn word(&mut self) -> Option<&'a str> {
+        let word = self.argv.get(self.next)?;
+        self.next += 1;
+        Some(word)
+    }
+
+    /// An option's value: `inline` (`--flag=value`), else the next word, consumed, when there is
+    /// one and it is not an option itself (`--...`), or `options_too`.
+    fn take_value(&mut self, inline: Option<String>, options_too: bool) -> Option<String> {
+        inline.or_else(|| {
+            let word = self
+                .argv
+                .get(self.next)
+                .filter(|w| options_too || !w.starts_with("--"))?;
+            self.next += 1;
+            Some(word.clone())
+        })
+    }
+
+    /// The words up to the next option, consumed.
+    fn take_words(&mut self) -> Vec<String> {
+        let mut words = Vec::new();
+        while let Some(w) = self.argv.get(self.next).filter(|w| !w.starts_with("--")) {
+            words.push(w.clone());
+            self.next += 1;
+        }
+        words
+    }
+
+    /// `--name` or `--name=value`: a global option, an operation's meta-option, a command flag,
+    /// or an unknown option (which takes the words after it along).
+    fn option(&mut self, word: &str) -> Result<(), CliError> {
+        let (name, inline) = match word.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (word, None),
+        };
+        if let Some(g) = commands::GLOBALS.iter().find(|g| g.name == name) {
+            self.global(g, inline);
+            return Ok(());
+        }
+        if self.command.is_some_and(|c| c.is_operation())
+            && matches!(
+                name,
+                "--cli-input-json" | "--cli-input-yaml" | "--generate-cli-skeleton"
+            )
+        {
+            return self.meta_option(name, inline);
+        }
+        if let Some(f) = self
+            .command
+            .and_then(|c| c.flags.iter().find(|f| f.is(name)))
+        {
+            return self.command_flag(f, name, inline);
+        }
+        self.unknown.push(word.to_owned());
+        let rest = self.take_words();
+        self.unknown.extend(rest);
+        Ok(())
+    }
+
+    /// A global option, before or after the command: read (and checked) by [`top_level`], only
+    /// skipped here with its value.
+    fn global(&mut self, g: &GlobalFlag, inline: Option<String>) {
+        if g.value.is_some() {
+            self.take_value(inline, false);
+        }
+    }
+
+    /// An STS operation's `--cli-input-json`, `--cli-input-yaml` or `--generate-cli-skeleton`.
+    fn meta_option(&mut self, name: &str, inline: Option<String>) -> Result<(), CliError> {
+        if name == "--generate-cli-skeleton" {
+            let value = self.take_value(inline, false);
+            self.skeleton = Some(match value.as_deref() {
+                None | Some("input") => Skeleton::Input,
+                Some("output") => Skeleton::Output,
+                Some("yaml-input") => Skeleton::YamlInput,
+                Some(other) => {
                     return Err(CliError::Usage(format!(
-                        "argument {name}: {}",
-                        pystyle::invalid_choice(bad, f.choices)
+                        "argument --generate-cli-skeleton: {}",
+                        pystyle::invalid_choice(other, &["input", "output", "yaml-input"])
                     )));
                 }
-                raw.retain(|(g, _)| g.name != f.name);
-                raw.push((f, values));
-                continue;
-            }
-            unknown.push(tok.clone());
-            while i < argv.len() && !argv[i].starts_with("--") {
-                unknown.push(argv[i].clone());
-                i += 1;
-            }
-            continue;
+            });
+            return Ok(());
         }
-        // A positional word.
-        if let Some(first) = group.take() {
-            let name = format!("{first} {tok}");
-            match commands::find(&name) {
-                Some(c) => command = Some(c),
-                None if tok == "help" => help = true,
+        // The document may start with `--` (argparse takes any word here).
+        let value = self
+            .take_value(inline, true)
+            .ok_or_else(|| expected_one(name))?;
+        let which = if name == "--cli-input-json" {
+            "cli-input-json"
+        } else {
+            "cli-input-yaml"
+        };
+        self.inputs.retain(|(n, _)| *n != which);
+        self.inputs.push((which, value));
+        Ok(())
+    }
+
+    /// One of the command's flags: a switch, one value, or a list of the words that follow.
+    fn command_flag(
+        &mut self,
+        f: &'static Flag,
+        name: &str,
+        inline: Option<String>,
+    ) -> Result<(), CliError> {
+        let values = if let Kind::Switch = f.kind {
+            if let Some(v) = inline {
+                return Err(CliError::Usage(format!(
+                    "argument {name}: ignored explicit argument '{v}'"
+                )));
+            }
+            Vec::new()
+        } else {
+            let list = matches!(f.kind, Kind::StrList | Kind::StructList(_));
+            let mut values: Vec<String> = inline.into_iter().collect();
+            if list {
+                values.extend(self.take_words());
+            } else if values.is_empty() {
+                values.extend(self.take_value(None, false));
+            }
+            if values.is_empty() {
+                let n = if list {
+                    "at least one argument"
+                } else {
+                    "one argument"
+                };
+                return Err(CliError::Usage(format!("argument {name}: expected {n}")));
+            }
+            if let Some(bad) = values
+                .iter()
+                .find(|v| !f.choices.is_empty() && !f.choices.contains(&v.as_str()))
+            {
+                return Err(CliError::Usage(format!(
+                    "argument {name}: {}",
+                    pystyle::invalid_choice(bad, f.choices)
+                )));
+            }
+            values
+        };
+        self.raw.retain(|(g, _)| g.name != f.name);
+        self.raw.push((f, values));
+        Ok(())
+    }
+
+    /// A word that is not an option: the command (or `help`, `completion`, the first word of a
+    /// two-word command), the second word of a two-word command, the completion's shell, `help`
+    /// after the command, the command's next operand, or an unknown word.
+    fn positional(&mut self, word: &'a str) -> Result<(), CliError> {
+        if let Some(first) = self.group.take() {
+            return self.group_member(first, word);
+        }
+        if self.command.is_none() && self.completion.is_none() {
+            return self.command_word(word);
+        }
+        if let Some(None) = self.completion {
+            self.completion = Some(Some(word.to_owned()));
+        } else if word == "help" {
+            self.help = true;
+        } else if let Some(f) = self.next_operand() {
+            self.operand(f, word)?;
+        } else {
+            self.unknown.push(word.to_owned());
+        }
+        Ok(())
+    }
+
+    /// The command word: `help`, `completion`, a command, or the first word of a two-word
+    /// command (`sso`).
+    fn command_word(&mut self, word: &'a str) -> Result<(), CliError> {
+        match word {
+            "help" => self.help = true,
+            "completion" => self.completion = Some(None),
+            name => match commands::find(name) {
+                Some(c) => self.command = Some(c),
+                None if !commands::group_members(name).is_empty() => self.group = Some(name),
                 None => {
                     return Err(CliError::Usage(format!(
                         "argument operation: {}",
-                        pystyle::invalid_choice(tok, &commands::group_members(first))
+                        pystyle::invalid_choice(name, &command_choices())
                     )));
                 }
+            },
+        }
+        Ok(())
+    }
+
+    /// The second word of a two-word command (`login` of `sso login`), or `help` (the group's
+    /// page: the tool's).
+    fn group_member(&mut self, first: &str, word: &str) -> Result<(), CliError> {
+        match commands::find(&format!("{first} {word}")) {
+            Some(c) => self.command = Some(c),
+            None if word == "help" => self.help = true,
+            None => {
+                return Err(CliError::Usage(format!(
+                    "argument operation: {}",
+                    pystyle::invalid_choice(word, &commands::group_members(first))
+                )));
             }
-        } else if command.is_none() && completion.is_none() {
-            match tok.as_str() {
-                "help" => help = true,
-                "completion" => completion = Some(None),
-                name => match commands::find(name) {
-                    Some(c) => command = Some(c),
-                    None if !commands::group_members(name).is_empty() => group = Some(name),
-                    None => {
-                        return Err(CliError::Usage(format!(
-                            "argument operation: {}",
-                            pystyle::invalid_choice(name, &command_choices())
-                        )));
-                    }
-                },
-            }
-        } else if let Some(None) = completion {
-            completion = Some(Some(tok.clone()));
-        } else if tok == "help" {
-            help = true;
-        } else if let Some(f) = command.and_then(|c| {
+        }
+        Ok(())
+    }
+
+    /// The command's first operand not given yet.
+    fn next_operand(&self) -> Option<&'static Flag> {
+        self.command.and_then(|c| {
             c.flags
                 .iter()
-                .find(|f| f.is_operand() && !raw.iter().any(|(g, _)| g.name == f.name))
-        }) {
-            // The command's next operand (`sts assume dev`).
-            if !f.choices.is_empty() && !f.choices.contains(&tok.as_str()) {
-                return Err(CliError::Usage(format!(
-                    "argument {}: {}",
-                    f.name,
-                    pystyle::invalid_choice(tok, f.choices)
-                )));
-            }
-            raw.push((f, vec![tok.clone()]));
-        } else {
-            unknown.push(tok.clone());
-        }
+                .find(|f| f.is_operand() && !self.raw.iter().any(|(g, _)| g.name == f.name))
+        })
     }
-    let unknown_error = || CliError::Unknown(format!("Unknown options: {}", unknown.join(", ")));
-    let action = if version {
-        Action::Version
-    } else if help {
-        Action::Help(command)
-    } else if let Some(shell) = completion {
-        match shell.as_deref() {
-            Some("bash" | "zsh" | "fish") => Action::Completion(shell.unwrap_or_default()),
-            Some(other) => {
-                return Err(CliError::Usage(format!(
-                    "argument shell: {}",
-                    pystyle::invalid_choice(other, &["bash", "zsh", "fish"])
-                )));
-            }
-            None => {
-                return Err(CliError::Usage(
-                    "the following arguments are required: shell".into(),
-                ));
-            }
+
+    /// The command's next operand (`sts assume dev`), checked against its choices.
+    fn operand(&mut self, f: &'static Flag, word: &str) -> Result<(), CliError> {
+        if !f.choices.is_empty() && !f.choices.contains(&word) {
+            return Err(CliError::Usage(format!(
+                "argument {}: {}",
+                f.name,
+                pystyle::invalid_choice(word, f.choices)
+            )));
         }
-    } else {
-        let Some(cmd) = command else {
-            return Err(CliError::Usage(
-                "the following arguments are required: operation".into(),
-            ));
+        self.raw.push((f, vec![word.to_owned()]));
+        Ok(())
+    }
+
+    fn unknown_error(&self) -> CliError {
+        CliError::Unknown(format!("Unknown options: {}", self.unknown.join(", ")))
+    }
+
+    /// What the words ask for, once all are read.
+    fn finish(self) -> Result<Invocation, CliError> {
+        let action = if self.version {
+            Action::Version
+        } else if self.help {
+            Action::Help(self.command)
+        } else if let Some(shell) = &self.completion {
+            let action = completion_action(shell.as_deref())?;
+            if !self.unknown.is_empty() {
+                return Err(self.unknown_error());
+            }
+            action
+        } else {
+            let Some(cmd) = self.command else {
+                return Err(CliError::Usage(
+                    "the following arguments are required: operation".into(),
+                ));
+            };
+            Action::Run(cmd, self.values_of(cmd)?)
         };
+        Ok(Invocation {
+            globals: self.globals,
+            action,
+        })
+    }
+
+    /// The values of `cmd`'s flags: required flags and unknown words checked, each value
+    /// converted, in model member order, and a `--cli-input-*` document merged in.
+    fn values_of(&self, cmd: &'static Command) -> Result<Values, CliError> {
         // As OverrideRequiredArgsArgument: a --cli-input-* document or an input skeleton makes
         // no flag required (the document is checked instead).
-        let overridden = !inputs.is_empty() || skeleton.is_some_and(|s| s != Skeleton::Output);
+        let input_skeleton = self.skeleton.is_some_and(|s| s != Skeleton::Output);
+        let overridden = !self.inputs.is_empty() || input_skeleton;
         let missing: Vec<String> = cmd
             .flags
             .iter()
-            .filter(|f| f.required && !raw.iter().any(|(g, _)| g.name == f.name))
+            .filter(|f| f.required && !self.raw.iter().any(|(g, _)| g.name == f.name))
             .map(|f| f.names())
             .collect();
         if !missing.is_empty() && !overridden {
@@ -608,34 +530,39 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
                 missing.join(", ")
             )));
         }
-        if !unknown.is_empty() {
-            return Err(unknown_error());
+        if !self.unknown.is_empty() {
+            return Err(self.unknown_error());
         }
-        let mut values = Values {
-            skeleton,
-            ..Values::default()
-        };
-        if skeleton.is_some_and(|s| s != Skeleton::Output) {
-            return Ok(Invocation {
-                globals,
-                action: Action::Run(cmd, values),
-            });
+        let mut values = Values::default();
+        values.skeleton = self.skeleton;
+        if input_skeleton {
+            return Ok(values);
         }
         // Model member order, whatever the command-line order.
         for f in cmd.flags {
-            if let Some((_, v)) = raw.iter().find(|(g, _)| g.name == f.name) {
-                values.flags.push((f.name, convert(f, v)?));
+            if let Some((_, v)) = self.raw.iter().find(|(g, _)| g.name == f.name) {
+                values.insert(f.name, convert(f, v)?);
             }
         }
-        if !inputs.is_empty() {
-            merge_input(cmd, &mut values, &inputs)?;
+        if !self.inputs.is_empty() {
+            merge_input(cmd, &mut values, &self.inputs)?;
         }
-        Action::Run(cmd, values)
-    };
-    if !unknown.is_empty() && !matches!(action, Action::Run(..)) && !help && !version {
-        return Err(unknown_error());
+        Ok(values)
     }
-    Ok(Invocation { globals, action })
+}
+
+/// `completion SHELL`.
+fn completion_action(shell: Option<&str>) -> Result<Action, CliError> {
+    match shell {
+        Some(s @ ("bash" | "zsh" | "fish")) => Ok(Action::Completion(s.to_owned())),
+        Some(other) => Err(CliError::Usage(format!(
+            "argument shell: {}",
+            pystyle::invalid_choice(other, &["bash", "zsh", "fish"])
+        ))),
+        None => Err(CliError::Usage(
+            "the following arguments are required: shell".into(),
+        )),
+    }
 }
 
 /// Sets a global option with a value (argparse's `choices` checked; `--endpoint-url` and the
@@ -655,7 +582,7 @@ fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError
         "--region" => g.region = Some(value),
         "--endpoint-url" => g.endpoint_url = Some(value),
         "--output" => {
-            choice(&value, commands::OUTPUTS)?;
+            choice(&value, OUTPUTS)?;
             g.output = Some(value);
         }
         "--profile" => g.profile = Some(value),
@@ -692,64 +619,6 @@ fn has_scheme(url: &str) -> bool {
     }
 }
 
-/// Reads a `file://` or `fileb://` value, as the AWS CLI does for every parameter: a regular file
-/// of at most [`MAX_PARAM_FILE`] bytes (a FIFO or device is refused without being opened).
-pub(crate) fn load(flag: &str, value: &str) -> Result<String, CliError> {
-    let Some(path) = value
-        .strip_prefix("file://")
-        .or_else(|| value.strip_prefix("fileb://"))
-    else {
-        return Ok(value.to_owned());
-    };
-    // `~` and `~user` as the AWS CLI expands them; with no known home directory this is an error,
-    // never a path relative to the working directory.
-    let path = sts_blocking::__private::credentials::env::expand_home(
-        &sts_blocking::credentials::Env::real(),
-        path,
-        sts_blocking::__private::credentials::env::Platform::current(),
-        "paramfile",
-    )
-    .map_err(|e| {
-        CliError::Param(format!(
-            "Error parsing parameter '{flag}': Unable to load paramfile {value}: {e}"
-        ))
-    })?;
-    let bytes = read_capped(&path, MAX_PARAM_FILE, "paramfile").map_err(|e| {
-        CliError::Param(format!(
-            "Error parsing parameter '{flag}': Unable to load paramfile {value}: {}",
-            file_error(&e, &path.to_string_lossy())
-        ))
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        CliError::Param(format!(
-            "Error parsing parameter '{flag}': Unable to load paramfile {value}: not valid UTF-8 text"
-        ))
-    })
-}
-
-/// Why a parameter file could not be read. What Python could not open either reads as its
-/// `OSError` (`[Errno 2] No such file or directory: 'nope.json'`); a FIFO or a device (which Python
-/// would wait on, or read without end) says what it is, and a file over the cap names the cap.
-fn file_error(e: &sts_blocking::Error, path: &str) -> String {
-    let os_error = |n: &str, words: &str| format!("[Errno {n}] {words}: {}", pystyle::repr(path));
-    match e {
-        sts_blocking::Error::File { problem, .. } => match problem {
-            FileProblem::NotFound => os_error("2", "No such file or directory"),
-            FileProblem::NotRegular { kind: "directory" } => os_error("21", "Is a directory"),
-            // Rust words it "Permission denied (os error 13)".
-            FileProblem::Io(text) => match text
-                .strip_suffix(')')
-                .and_then(|t| t.rsplit_once(" (os error "))
-            {
-                Some((words, n)) => os_error(n, words),
-                None => text.clone(),
-            },
-            other => other.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
 fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
     let bad = |msg: String| {
         CliError::Param(format!(
@@ -760,7 +629,7 @@ fn convert(f: &Flag, values: &[String]) -> Result<Parsed, CliError> {
     };
     // A single `file://` value is replaced by the file's contents (also for lists).
     let loaded: Vec<String> = if values.len() == 1 {
-        vec![load(f.name, &values[0])?]
+        vec![paramfile::load(f.name, &values[0])?]
     } else {
         values.to_vec()
     };
@@ -983,7 +852,7 @@ fn merge_input(cmd: &Command, values: &mut Values, inputs: &[CliInput]) -> Resul
         ));
     }
     let (which, raw) = &inputs[0];
-    let text = load(which, raw)?;
+    let text = paramfile::load(which, raw)?;
     let doc = if *which == "cli-input-json" {
         shorthand::parse_json(&text).map_err(|_| {
             CliError::Param(format!(
@@ -1054,7 +923,7 @@ fn merge_input(cmd: &Command, values: &mut Values, inputs: &[CliInput]) -> Resul
                 Parsed::Structs(json_structs(shape, &k, other, &mut errors))
             }
         };
-        values.flags.push((f.name, parsed));
+        values.insert(f.name, parsed);
     }
     finish(errors)
 }

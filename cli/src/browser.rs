@@ -14,6 +14,8 @@
 //! confined away from the temporary directory, as a snap or flatpak may be, cannot read the
 //! page: `sts console --print` prints the URL instead.)
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -174,10 +176,7 @@ fn private_dir(parent: &Path) -> Result<PathBuf, String> {
         let mut b = [0u8; 12];
         rng.fill(&mut b)
             .map_err(|_| "no secure random numbers".to_owned())?;
-        let name = format!(
-            "sts-console-{}",
-            sts_blocking::__private::base64::encode_url_nopad(&b)
-        );
+        let name = format!("sts-console-{}", URL_SAFE_NO_PAD.encode(b));
         let dir = parent.join(name);
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]

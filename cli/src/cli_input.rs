@@ -12,10 +12,9 @@
 //!
 //! Anchors, aliases, tags, multi-line plain or quoted scalars and several documents are not read.
 
-use crate::args::{Values, is_operation};
-use crate::commands::{Command, Flag, Kind, Out};
 use crate::output::{ObjBuilder, Value};
 use crate::shorthand::Json;
+use crate::spec::{Command, Flag, Kind, Out, Skeleton, Values};
 use std::collections::HashSet;
 
 /// A line of the document: its indentation and its text (comment removed, right-trimmed).
@@ -597,8 +596,8 @@ pub fn output_skeleton(outputs: &[Out]) -> Value {
 }
 
 /// Whether the command prints a skeleton instead of running (and which).
-pub fn skeleton_of(cmd: &Command, values: &Values) -> Option<crate::args::Skeleton> {
-    values.skeleton.filter(|_| is_operation(cmd))
+pub fn skeleton_of(cmd: &Command, values: &Values) -> Option<Skeleton> {
+    values.skeleton.filter(|_| cmd.is_operation())
 }
 
 #[cfg(test)]

@@ -2,20 +2,21 @@
 //! Profile names (after `--profile`, and `sts assume`'s operand) come from `sts configure
 //! list-profiles` at completion time.
 
-use crate::commands::{self, Kind};
+use crate::commands;
+use crate::spec::{Command, Kind, OUTPUTS};
 
 /// The shell command that lists the profiles of the config files (`command`: not the function
 /// of `sts shell-init`).
 const PROFILES: &str = "command sts configure list-profiles 2>/dev/null";
 
-fn flag_names(c: &commands::Command) -> Vec<&'static str> {
+fn flag_names(c: &Command) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = c
         .flags
         .iter()
         .filter(|f| !f.is_operand())
         .flat_map(|f| std::iter::once(f.name).chain(f.alias))
         .collect();
-    if crate::args::is_operation(c) {
+    if c.is_operation() {
         names.extend([
             "--cli-input-json",
             "--cli-input-yaml",
@@ -76,7 +77,7 @@ enum Operand {
     Profiles,
 }
 
-fn operand(c: &commands::Command) -> Option<Operand> {
+fn operand(c: &Command) -> Option<Operand> {
     let f = c.flags.iter().find(|f| f.is_operand())?;
     Some(if f.name == "profile" {
         Operand::Profiles
@@ -136,7 +137,7 @@ pub fn bash() -> String {
     s.push_str("    case \"$prev\" in\n");
     s.push_str(&format!(
         "        --output) COMPREPLY=($(compgen -W \"{}\" -- \"$cur\")); return ;;\n",
-        commands::OUTPUTS.join(" ")
+        OUTPUTS.join(" ")
     ));
     s.push_str("        --signing-algorithm) COMPREPLY=($(compgen -W \"RS256 ES384\" -- \"$cur\")); return ;;\n");
     s.push_str("        --subject-mode) COMPREPLY=($(compgen -W \"AWSIdentity OriginIdentity\" -- \"$cur\")); return ;;\n");
@@ -226,7 +227,7 @@ pub fn zsh() -> String {
     for g in commands::GLOBALS {
         let desc = zsh_desc(first_sentence(g.doc));
         let value = match (g.name, g.value) {
-            ("--output", _) => format!(":format:({})", commands::OUTPUTS.join(" ")),
+            ("--output", _) => format!(":format:({})", OUTPUTS.join(" ")),
             ("--color", _) => ":when:(on off auto)".to_owned(),
             ("--cli-binary-format", _) => ":format:(base64 raw-in-base64-out)".to_owned(),
             ("--ca-bundle", _) => ":bundle:_files".to_owned(),
@@ -313,7 +314,7 @@ pub fn zsh() -> String {
             };
             s.push_str(&format!("                {names}[{desc}]{action}' \\\n"));
         }
-        if crate::args::is_operation(c) {
+        if c.is_operation() {
             s.push_str(
                 "                '(--cli-input-yaml)--cli-input-json[Read the parameters from a JSON \
                  document]:document:_files' \\\n",
@@ -384,7 +385,7 @@ pub fn fish() -> String {
     s.push_str("complete -c sts -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'\n");
     for g in commands::GLOBALS {
         let value = match (g.name, g.value) {
-            ("--output", _) => format!(" -x -a '{}'", commands::OUTPUTS.join(" ")),
+            ("--output", _) => format!(" -x -a '{}'", OUTPUTS.join(" ")),
             ("--color", _) => " -x -a 'on off auto'".to_owned(),
             ("--cli-binary-format", _) => " -x -a 'base64 raw-in-base64-out'".to_owned(),
             ("--ca-bundle", _) => " -r -F".to_owned(),
@@ -418,7 +419,7 @@ pub fn fish() -> String {
                 ));
             }
         }
-        if crate::args::is_operation(c) {
+        if c.is_operation() {
             for (name, value, doc) in [
                 (
                     "cli-input-json",

@@ -10,14 +10,10 @@
 //! on standard output, answers read from standard input, `An error occurred: ...` and status 1
 //! when STS refuses the code (nothing is written then).
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag, operand, out, with_choices};
+use crate::config_writer;
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag, operand, out, with_choices};
 use std::io::{BufRead, Write};
-use sts_blocking::__private::credentials::config_writer;
-use sts_blocking::__private::credentials::env::Platform;
-use sts_blocking::__private::credentials::mfa::mfa_provider;
-use sts_blocking::__private::credentials::profile::FileLocations;
-use sts_blocking::credentials::{Env, ProfileSet};
+use sts_blocking::credentials::{Env, FileLocations, Platform, ProfileSet};
 use sts_blocking::ops::GetSessionToken;
 use sts_blocking::{Credentials, Error, ProvideCredentials, SecretString, Sts};
 
@@ -116,7 +112,7 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
     if v.req("subcommand") == "list-profiles" {
         for f in ["--update-profile", "--duration-seconds", "--serial-number"] {
             if v.str(f).is_some() || v.int(f).is_some() {
-                return crate::errors::cli_error(crate::args::CliError::Usage(format!(
+                return crate::errors::cli_error(crate::errors::CliError::Usage(format!(
                     "argument {f}: not allowed with list-profiles"
                 )));
             }
@@ -125,7 +121,7 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
     }
     match mfa_login(g, v, &mut std::io::stdin().lock(), &mut std::io::stdout()) {
         Ok(code) => code,
-        Err(e) => crate::report(&CONFIGURE, &e, None),
+        Err(e) => crate::session::report(&CONFIGURE, &e, None),
     }
 }
 
@@ -133,9 +129,9 @@ fn list_profiles() -> i32 {
     match ProfileSet::load(&Env::real()) {
         Ok(set) => {
             let names: String = set.profiles().keys().map(|p| format!("{p}\n")).collect();
-            crate::emit(&names)
+            crate::session::emit(&names)
         }
-        Err(e) => crate::report(&CONFIGURE, &e, None),
+        Err(e) => crate::session::report(&CONFIGURE, &e, None),
     }
 }
 
@@ -179,10 +175,10 @@ fn mfa_login(
     out: &mut dyn Write,
 ) -> Result<i32, Error> {
     let duration = v.int("--duration-seconds").unwrap_or(DEFAULT_DURATION);
-    let settings = crate::load_settings(g)?;
-    let sts = crate::build_with(g, &settings)?;
+    let settings = crate::session::load_settings(g)?;
+    let sts = crate::session::build_with(g, &settings)?;
     let found = settings
-        .credentials_provider(Some(mfa_provider(crate::prompt_mfa_code)))
+        .credentials_provider(Some(crate::session::mfa_prompt()))
         .provide_credentials();
     let (creds, serial) = match found {
         Ok(c) => {

@@ -1,11 +1,10 @@
 //! `sts console`: a sign-in URL for the AWS Management Console with the credentials in effect,
-//! built as a custom identity broker builds it (see `sts_blocking::__private::credentials::federation`).
+//! built as a custom identity broker builds it (see [`crate::federation`]).
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag, out};
-use sts_blocking::__private::credentials::federation::{self, CallerKind};
-use sts_blocking::__private::redact::escape_controls;
+use crate::federation::{self, CallerKind};
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag, out};
 use sts_blocking::credentials::Env;
+use sts_blocking::error::escape_controls;
 use sts_blocking::ops::{GetCallerIdentity, GetFederationToken};
 use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, Sts};
@@ -134,26 +133,26 @@ fn usage(msg: &str) -> i32 {
 fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let duration = v.int("--duration-seconds").map(i64::from);
     let env = Env::real();
-    let settings = match crate::load_settings(g) {
+    let settings = match crate::session::load_settings(g) {
         Ok(s) => s,
-        Err(e) => return crate::report(&CONSOLE, &e, None),
+        Err(e) => return crate::session::report(&CONSOLE, &e, None),
     };
     // The endpoints and the destination first: a wrong --destination is refused before any call.
     let region = settings.region.as_deref();
     let signin = settings.profiles().configured_endpoint_url(&env, "signin");
     let endpoints = match federation::endpoints_for(region, signin.as_deref()) {
         Ok(e) => e,
-        Err(e) => return crate::report(&CONSOLE, &e, None),
+        Err(e) => return crate::session::report(&CONSOLE, &e, None),
     };
     let destination = match (v.str("--destination"), v.str("--service")) {
         (Some(_), Some(_)) => {
-            return crate::errors::cli_error(crate::args::CliError::Usage(
+            return crate::errors::cli_error(crate::errors::CliError::Usage(
                 "argument --service: not allowed with argument --destination".into(),
             ));
         }
         (Some(d), None) => match federation::check_destination(&d, &endpoints.console) {
             Ok(()) => d,
-            Err(e) => return crate::report(&CONSOLE, &e, None),
+            Err(e) => return crate::session::report(&CONSOLE, &e, None),
         },
         (None, Some(name)) => {
             match crate::console_services::for_flag(&name, &endpoints.console, region) {
@@ -163,24 +162,24 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         }
         (None, None) => federation::default_destination(&endpoints.console, region),
     };
-    let sts = match crate::exec::client(g, &settings) {
+    let sts = match crate::session::client(g, &settings) {
         Ok(s) => s,
-        Err(e) => return crate::report(&CONSOLE, &e, None),
+        Err(e) => return crate::session::report(&CONSOLE, &e, None),
     };
     let session = match session(&sts, duration) {
         Ok(Ok(s)) => s,
         Ok(Err(code)) => return code,
-        Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
+        Err(e) => return crate::session::report(&CONSOLE, &e, Some(&sts)),
     };
     let url = match signin_url(&env, &settings, &endpoints, &destination, &session) {
         Ok(u) if v.switch("--logout-first") => {
             crate::console_services::logout_first(&endpoints.federation, &u)
         }
         Ok(u) => u,
-        Err(e) => return crate::report(&CONSOLE, &e, Some(&sts)),
+        Err(e) => return crate::session::report(&CONSOLE, &e, Some(&sts)),
     };
     if v.switch("--print") {
-        return crate::emit(&format!("{}\n", url.expose()));
+        return crate::session::emit(&format!("{}\n", url.expose()));
     }
     // Not on the opener's command line: the URL is a credential (see `browser`).
     match crate::browser::open_private(url.expose()) {
@@ -190,7 +189,7 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         }
         Err(why) => {
             eprintln!("Could not open a browser ({why}); open this URL:");
-            crate::emit(&format!("{}\n", url.expose()))
+            crate::session::emit(&format!("{}\n", url.expose()))
         }
     }
 }
@@ -262,10 +261,14 @@ fn signin_url(
     destination: &str,
     (creds, duration): &(Credentials, Option<i64>),
 ) -> Result<sts_blocking::SecretString, Error> {
-    let token = federation::request_signin_token(
+    let request = federation::signin_token_url(
         &endpoints.federation,
         &federation::session_json(creds),
         *duration,
+    );
+    let token = sts_blocking::presign::request_signin_token(
+        &endpoints.federation,
+        &request,
         env,
         settings.ca_bundle.clone(),
     )?;

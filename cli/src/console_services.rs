@@ -201,7 +201,7 @@ pub(crate) fn destination(
 /// `InvalidRegionError` (255).
 pub(crate) fn for_flag(name: &str, console: &str, region: Option<&str>) -> Result<String, i32> {
     let Some(service) = find(name) else {
-        return Err(crate::errors::cli_error(crate::args::CliError::Usage(
+        return Err(crate::errors::cli_error(crate::errors::CliError::Usage(
             format!(
                 "argument --service: unknown service {}; the known names are listed under \
              --service in 'sts console help'",

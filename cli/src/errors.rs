@@ -24,7 +24,6 @@
 //! the timeouts) know the flag but read the profile of the environment; everything later knows
 //! both. When the profile to read does not exist, v2 falls back to `legacy`, and so does `sts`.
 
-use crate::args::CliError;
 use crate::jmespath::Value as Data;
 use crate::output::{self, Format};
 use std::sync::Mutex;
@@ -34,6 +33,20 @@ use sts_blocking::engine::AttemptRecord;
 use sts_blocking::error::{CredentialsError, TimeoutPhase, TransportErrorKind};
 use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Error, Sts};
+
+/// An error of the command line itself (as opposed to the call).
+#[derive(Debug)]
+pub enum CliError {
+    /// An argparse-style usage error: usage banner, then `sts: error: MESSAGE` (exit 252).
+    Usage(String),
+    /// Unknown options: usage banner, then the message alone (exit 252).
+    Unknown(String),
+    /// A parameter that could not be read or is invalid (exit 252).
+    Param(String),
+    /// Anything else the AWS CLI reports as a general error (exit 255), e.g. Python's `int()`
+    /// error for a non-integer parameter.
+    Other(String),
+}
 
 /// Exit status for command-line and parameter errors.
 pub const EXIT_USAGE: i32 = 252;

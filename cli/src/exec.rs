@@ -17,14 +17,12 @@
 //!   served from one MFA-backed `GetSessionToken` session made at start ([`MfaSession`]), as
 //!   aws-vault serves it, so that refreshes need no code for the session's lifetime.
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag};
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag};
 use std::ffi::OsString;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use sts_blocking::__private::credentials::mfa::{MfaTokenProvider, fetch_code, mfa_provider};
-use sts_blocking::__private::credentials::plan::{BaseSource, RoleHop, plan};
-use sts_blocking::credentials::{Env, EnvironmentProvider, RoleAssumer, StsRoleAssumer};
+use sts_blocking::credentials::{
+    BaseSource, Env, EnvironmentProvider, MfaTokenProvider, RoleHop, StsRoleAssumer, fetch_mfa_code,
+};
 use sts_blocking::error::CredentialsError;
 use sts_blocking::ops::GetSessionToken;
 use sts_blocking::settings::Settings;
@@ -324,7 +322,7 @@ impl SessionSource {
         let mut op = GetSessionToken::new();
         op.duration_seconds = self.duration;
         if let Some(serial) = &self.mfa_serial {
-            op.token_code = Some(fetch_code(&*gated_mfa(), serial)?.into());
+            op.token_code = Some(fetch_mfa_code(&*gated_mfa(), serial)?.into());
             op.serial_number = Some(serial.clone());
         }
         let mut c = self
@@ -336,18 +334,10 @@ impl SessionSource {
     }
 }
 
-/// Set once the command of `sts exec --server` runs: it owns the terminal from then on.
-static CHILD_OWNS_TERMINAL: AtomicBool = AtomicBool::new(false);
-
-/// Whether the command of `sts exec` owns the terminal (nothing may prompt on it then).
-pub(crate) fn child_owns_terminal() -> bool {
-    CHILD_OWNS_TERMINAL.load(Ordering::SeqCst)
-}
-
 /// Asks for an MFA code on the terminal, unless the command owns it: then a refresh that needs
 /// a code fails (its credentials stay served until they expire) and says what to do.
 fn ask_mfa_code(serial: &str) -> Result<String, Error> {
-    if CHILD_OWNS_TERMINAL.load(Ordering::SeqCst) {
+    if crate::terminal::child_owns_terminal() {
         return Err(CredentialsError::new(
             "mfa",
             format!(
@@ -357,11 +347,11 @@ fn ask_mfa_code(serial: &str) -> Result<String, Error> {
         )
         .into());
     }
-    crate::prompt_mfa_code(serial)
+    crate::session::prompt_mfa_code(serial)
 }
 
 fn gated_mfa() -> Arc<dyn MfaTokenProvider> {
-    mfa_provider(ask_mfa_code)
+    Arc::new(ask_mfa_code)
 }
 
 /// A role profile with `mfa_serial` served by `sts exec --server`, as aws-vault serves it: the
@@ -394,7 +384,7 @@ impl MfaSession {
         let mut op = GetSessionToken::new();
         op.duration_seconds = duration;
         op.serial_number = Some(serial.clone());
-        op.token_code = Some(fetch_code(&*gated_mfa(), &serial)?.into());
+        op.token_code = Some(fetch_mfa_code(&*gated_mfa(), &serial)?.into());
         let session = sts.send_with_credentials(&op, keys)?.into_credentials()?;
         Ok(Self {
             session,
@@ -445,7 +435,7 @@ fn mfa_role_chain(settings: &Settings) -> Option<(Credentials, Vec<RoleHop>)> {
     if !settings.profile_explicit && EnvironmentProvider::new(Env::real()).is_configured() {
         return None;
     }
-    let chain = plan(settings.profiles()).ok()?;
+    let chain = settings.profiles().plan().ok()?;
     match chain.base {
         BaseSource::Static { credentials, .. }
             if credentials.session_token.is_none()
@@ -461,7 +451,10 @@ fn mfa_role_chain(settings: &Settings) -> Option<(Credentials, Vec<RoleHop>)> {
 /// credentials (named by `--profile`, or no keys in the environment that would win over it).
 fn role_profile(settings: &Settings) -> bool {
     (settings.profile_explicit || !EnvironmentProvider::new(Env::real()).is_configured())
-        && plan(settings.profiles()).is_ok_and(|c| !c.roles.is_empty())
+        && settings
+            .profiles()
+            .plan()
+            .is_ok_and(|c| !c.roles.is_empty())
 }
 
 /// Returns `first` on its first call, then asks `inner` (so that seeding the server's cache
@@ -520,7 +513,7 @@ fn command_name(cmd: &[String]) -> String {
 /// is checked first (before any MFA prompt), the session made as without it, then scoped at
 /// start and at every refresh of the server.
 fn prepare_scoped(g: &Globals, v: &Values, cmd: &[String]) -> Result<Prepared, i32> {
-    let fail = |e: &Error| crate::report(&EXEC, e, None);
+    let fail = |e: &Error| crate::session::report(&EXEC, e, None);
     let scope = crate::scope::from_flags(v, &command_name(cmd)).map_err(|e| fail(&e))?;
     let Some(scope) = scope else {
         return prepare(g, v);
@@ -531,7 +524,7 @@ fn prepare_scoped(g: &Globals, v: &Values, cmd: &[String]) -> Result<Prepared, i
              session: drop --no-session or the --scope-* flags",
         ));
     }
-    let settings = crate::load_settings(g).map_err(|e| fail(&e))?;
+    let settings = crate::session::load_settings(g).map_err(|e| fail(&e))?;
     let regional = crate::scope::regional_client(Some(g), &settings).map_err(|e| fail(&e))?;
     let parent = Arc::new(crate::scope::Deferred::default());
     let scoped = crate::scope::scoped(parent.clone(), &scope, regional).map_err(|e| fail(&e))?;
@@ -584,17 +577,17 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
              must be 900 to 129600 seconds, got {d}"
         )));
     }
-    let fail = |e: &Error| crate::report(&EXEC, e, None);
-    let loaded = crate::load_settings(g).map_err(|e| fail(&e))?;
+    let fail = |e: &Error| crate::session::report(&EXEC, e, None);
+    let loaded = crate::session::load_settings(g).map_err(|e| fail(&e))?;
     // The configured region (the command gets none when there is none).
     let region = loaded.region.clone();
-    let (g, mut settings) = region_for_sts(g, loaded);
+    let (g, mut settings) = crate::session::region_for_sts(g, loaded);
     // A role profile: the duration is its role session's (aws-vault's --duration).
     let role_duration = duration
         .filter(|_| role_profile(&settings))
         .and_then(|d| u32::try_from(d).ok());
     settings.role_duration_seconds = role_duration;
-    let sts = crate::client_builder(&g, &settings)
+    let sts = crate::session::client_builder(&g, &settings)
         // MFA codes on the terminal, until the command owns it.
         .credentials_provider(settings.credentials_provider(Some(gated_mfa())))
         .build()
@@ -671,25 +664,6 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
     })
 }
 
-/// The command's client; without a configured region it talks to `us-east-1` (only for
-/// `GetSessionToken`, which every region answers), and the child gets no region.
-pub(crate) fn client(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
-    let (g, settings) = region_for_sts(g, settings.clone());
-    crate::build_with(&g, &settings)
-}
-
-/// The globals and settings as they are with a configured region; without one, as
-/// `--region us-east-1` would make them: for the client and for the chain's role hops.
-fn region_for_sts(g: &Globals, mut settings: Settings) -> (Globals, Settings) {
-    let mut g = g.clone();
-    if settings.region.is_none() {
-        g.region = Some("us-east-1".to_owned());
-        settings.region.clone_from(&g.region);
-        settings.region_from_env_or_override = true;
-    }
-    (g, settings)
-}
-
 /// The program to run: the words after `--`, else `$SHELL` (`/bin/sh` without one).
 fn program(cmd: &[String]) -> (OsString, Vec<OsString>) {
     match cmd.split_first() {
@@ -750,7 +724,7 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
                 .push((name, no_proxy_with_loopback(std::env::var(name).ok())));
         }
         apply(&mut command, change);
-        CHILD_OWNS_TERMINAL.store(true, Ordering::SeqCst);
+        crate::terminal::hand_over_to_child();
         return spawn_and_wait(command, &prog);
     }
     let running = match crate::server::start(p.source.clone(), p.first.clone()) {
@@ -771,7 +745,7 @@ fn launch(p: Prepared, cmd: &[String]) -> i32 {
         &p.profile,
     );
     apply(&mut command, change);
-    CHILD_OWNS_TERMINAL.store(true, Ordering::SeqCst);
+    crate::terminal::hand_over_to_child();
     spawn_and_wait(command, &prog)
 }
 

@@ -1,7 +1,8 @@
 //! Help pages in the layout of the AWS CLI's man pages (NAME, DESCRIPTION, SYNOPSIS, OPTIONS,
 //! GLOBAL OPTIONS, EXAMPLES, OUTPUT), generated from the command specs.
 
-use crate::commands::{self, Command, Flag, Kind, Out, Run};
+use crate::commands;
+use crate::spec::{Command, Flag, Kind, Out, Run};
 
 const WIDTH: usize = 79;
 
@@ -153,12 +154,27 @@ pub fn tool() -> String {
     out
 }
 
-/// The help page of one command.
+/// The help page of one command, in the man-page sections of the AWS CLI's.
 pub fn command(c: &Command) -> String {
     let mut out = String::new();
+    name_and_description(&mut out, c);
+    synopsis(&mut out, c);
+    options(&mut out, c);
+    examples(&mut out, c);
+    output(&mut out, c);
+    // `exec`'s status is its command's once that runs.
+    exit_status(
+        &mut out,
+        (c.name == "exec").then_some(crate::exec::EXIT_STATUS),
+    );
+    out
+}
+
+/// NAME and DESCRIPTION, with the API it calls for an STS operation.
+fn name_and_description(out: &mut String, c: &Command) {
     out.push_str(&format!("NAME\n       {} - {}\n\n", c.name, c.summary));
     out.push_str("DESCRIPTION\n");
-    wrap(&mut out, c.description, 7);
+    wrap(out, c.description, 7);
     out.push('\n');
     // A document command explains in its description what it signs and calls.
     if let Run::Op(_) = c.run {
@@ -167,13 +183,13 @@ pub fn command(c: &Command) -> String {
         } else {
             "The request is not signed: no AWS credentials are needed."
         };
-        wrap(
-            &mut out,
-            &format!("Calls the STS {} API. {auth}", c.action),
-            7,
-        );
+        wrap(out, &format!("Calls the STS {} API. {auth}", c.action), 7);
         out.push('\n');
     }
+}
+
+/// SYNOPSIS: the flags (optional ones in brackets), the meta-options of an operation.
+fn synopsis(out: &mut String, c: &Command) {
     out.push_str("SYNOPSIS\n");
     out.push_str(&format!("            {}\n", c.name));
     for f in c.flags {
@@ -194,8 +210,7 @@ pub fn command(c: &Command) -> String {
             out.push_str(&format!("          [{}{v}]\n", f.name));
         }
     }
-    let operation = crate::args::is_operation(c);
-    if operation {
+    if c.is_operation() {
         out.push_str(
             "          [--cli-input-json | --cli-input-yaml]
 ",
@@ -215,62 +230,18 @@ pub fn command(c: &Command) -> String {
         out.push_str("          [-- <command> [<arg>...]]\n");
     }
     out.push('\n');
+}
+
+/// OPTIONS: each flag, then the meta-options of an operation.
+fn options(out: &mut String, c: &Command) {
     out.push_str("OPTIONS\n");
     if c.flags.is_empty() {
         out.push_str("       None\n\n");
     }
     for f in c.flags {
-        let req = if f.required { " [required]" } else { "" };
-        let names = match f.alias {
-            Some(alias) => format!("{} | {alias}", f.name),
-            None => f.name.to_owned(),
-        };
-        out.push_str(&format!("       {names} ({}){req}\n", f.kind.type_name()));
-        wrap(&mut out, f.doc, 10);
-        out.push('\n');
-        if f.constraints.is_empty() {
-            continue;
-        }
-        wrap(
-            &mut out,
-            &match f.kind {
-                Kind::Struct(shape) => format!(
-                    "Model member: {} ({}). Constraints: {}.",
-                    f.member, shape.name, f.constraints
-                ),
-                Kind::StructList(shape) => format!(
-                    "Model member: {} (list of {}). Constraints: {}.",
-                    f.member, shape.name, f.constraints
-                ),
-                // Not an API member: a flag of a document command.
-                _ if f.member.is_empty() => format!("Constraints: {}.", f.constraints),
-                _ => format!(
-                    "Model member: {}. Constraints: {}.",
-                    f.member, f.constraints
-                ),
-            },
-            10,
-        );
-        out.push('\n');
-        match f.kind {
-            Kind::StrList => {
-                out.push_str("          Syntax:\n\n");
-                out.push_str("             \"string\" \"string\" ...\n\n");
-                out.push_str("          JSON Syntax:\n\n");
-                out.push_str("             [\"string\", ...]\n\n");
-            }
-            Kind::Struct(shape) | Kind::StructList(shape) => {
-                out.push_str("          Shorthand Syntax:\n\n");
-                verbatim(&mut out, shape.shorthand, 13);
-                out.push('\n');
-                out.push_str("          JSON Syntax:\n\n");
-                verbatim(&mut out, shape.json, 13);
-                out.push('\n');
-            }
-            _ => {}
-        }
+        option(out, f);
     }
-    if operation {
+    if c.is_operation() {
         for (names, doc) in [
             (
                 "--cli-input-json | --cli-input-yaml (string)",
@@ -288,33 +259,95 @@ pub fn command(c: &Command) -> String {
             ),
         ] {
             out.push_str(&format!("       {names}\n"));
-            wrap(&mut out, doc, 10);
+            wrap(out, doc, 10);
             out.push('\n');
         }
     }
     out.push_str("       See 'sts help' for the global options.\n\n");
+}
+
+/// One flag of OPTIONS: its names and type, what it does, its model member and constraints, and
+/// the syntax of a list or structure value.
+fn option(out: &mut String, f: &Flag) {
+    let req = if f.required { " [required]" } else { "" };
+    let names = match f.alias {
+        Some(alias) => format!("{} | {alias}", f.name),
+        None => f.name.to_owned(),
+    };
+    out.push_str(&format!("       {names} ({}){req}\n", f.kind.type_name()));
+    wrap(out, f.doc, 10);
+    out.push('\n');
+    if f.constraints.is_empty() {
+        return;
+    }
+    wrap(
+        out,
+        &match f.kind {
+            Kind::Struct(shape) => format!(
+                "Model member: {} ({}). Constraints: {}.",
+                f.member, shape.name, f.constraints
+            ),
+            Kind::StructList(shape) => format!(
+                "Model member: {} (list of {}). Constraints: {}.",
+                f.member, shape.name, f.constraints
+            ),
+            // Not an API member: a flag of a document command.
+            _ if f.member.is_empty() => format!("Constraints: {}.", f.constraints),
+            _ => format!(
+                "Model member: {}. Constraints: {}.",
+                f.member, f.constraints
+            ),
+        },
+        10,
+    );
+    out.push('\n');
+    match f.kind {
+        Kind::StrList => {
+            out.push_str("          Syntax:\n\n");
+            out.push_str("             \"string\" \"string\" ...\n\n");
+            out.push_str("          JSON Syntax:\n\n");
+            out.push_str("             [\"string\", ...]\n\n");
+        }
+        Kind::Struct(shape) | Kind::StructList(shape) => {
+            out.push_str("          Shorthand Syntax:\n\n");
+            verbatim(out, shape.shorthand, 13);
+            out.push('\n');
+            out.push_str("          JSON Syntax:\n\n");
+            verbatim(out, shape.json, 13);
+            out.push('\n');
+        }
+        _ => {}
+    }
+}
+
+/// EXAMPLES: each title, command line and output.
+fn examples(out: &mut String, c: &Command) {
     out.push_str("EXAMPLES\n");
     for e in c.examples {
-        wrap(&mut out, e.title, 7);
+        wrap(out, e.title, 7);
         out.push('\n');
-        example_command(&mut out, e.command);
+        example_command(out, e.command);
         out.push('\n');
         if !e.output.is_empty() {
             out.push_str("       Output:\n\n");
-            verbatim(&mut out, e.output, 10);
+            verbatim(out, e.output, 10);
             out.push('\n');
         }
     }
+}
+
+/// OUTPUT: the members, and how a document or `--output env` prints.
+fn output(out: &mut String, c: &Command) {
     out.push_str("OUTPUT\n");
     if c.output.is_empty() {
         out.push_str("       None\n\n");
     }
     for o in c.output {
-        output_member(&mut out, o, 7);
+        output_member(out, o, 7);
     }
     if let Run::Document(_) = c.run {
         wrap(
-            &mut out,
+            out,
             "Printed as one line of JSON (these member names, in this order), whatever --output \
              or AWS_DEFAULT_OUTPUT says.",
             7,
@@ -323,7 +356,7 @@ pub fn command(c: &Command) -> String {
     }
     if c.credentials {
         wrap(
-            &mut out,
+            out,
             "With --output env, prints export lines for AWS_ACCESS_KEY_ID, \
              AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION, for eval in \
              a POSIX shell.",
@@ -331,11 +364,6 @@ pub fn command(c: &Command) -> String {
         );
         out.push('\n');
     }
-    exit_status(
-        &mut out,
-        (c.name == "exec").then_some(crate::exec::EXIT_STATUS),
-    );
-    out
 }
 
 /// An example command line, split before each `--flag` with shell line continuations when it is

@@ -1,11 +1,9 @@
 //! Commands about the credentials in effect rather than an STS operation: `whoami` and
 //! `export-credentials` (the AWS CLI's `aws configure export-credentials`).
 
-use crate::args::Values;
-use crate::commands::{Command, Example, Kind, Run, flag, out, with_choices};
 use crate::output::{self, ObjBuilder};
-use sts_blocking::__private::credentials::mfa::mfa_provider;
-use sts_blocking::__private::json::{Escape, write_string};
+use crate::spec::{Command, Example, Kind, Run, Values, flag, out, with_choices};
+use sts_blocking::json::{Escape, write_string};
 use sts_blocking::settings::Settings;
 use sts_blocking::{Credentials, Error, ProvideCredentials};
 
@@ -146,7 +144,7 @@ fn export(settings: &Settings, v: &Values) -> Result<String, Error> {
     }
     let scope =
         crate::scope::from_flags(v, &format!("sts export-credentials: {}", settings.profile))?;
-    let mfa = Some(mfa_provider(crate::prompt_mfa_code));
+    let mfa = Some(crate::session::mfa_prompt());
     let chain = settings.credentials_provider(mfa);
     let c = match scope {
         None => chain.provide_credentials()?,

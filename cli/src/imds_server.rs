@@ -104,7 +104,7 @@ fn text(status: u16, body: &str) -> Reply {
 
 /// The EC2 credential document of `c`, `LastUpdated` being `updated`.
 pub(crate) fn credentials_document(c: &Credentials, updated: time::OffsetDateTime) -> SecretString {
-    let z = crate::rolesanywhere::rfc3339_z;
+    let z = crate::output::rfc3339_z;
     let mut s = String::from("{\"Code\":\"Success\",\"LastUpdated\":");
     crate::output::json_string(&mut s, &z(updated));
     s.push_str(",\"Type\":\"AWS-HMAC\",\"AccessKeyId\":");

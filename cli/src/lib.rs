@@ -2,10 +2,19 @@
 //! subcommands, kebab-case flags, shorthand syntax, `file://` values, output formats, error lines
 //! and exit codes), built on the `sts-blocking` client.
 //!
-//! Modules: [`args`] (the hand-written parser: no argument-parsing crate, so the dependency tree
-//! stays at zero extra crates), [`shorthand`] (shorthand and JSON structure values), [`commands`]
-//! (one spec per subcommand), [`output`] (json, text, table, yaml, env), [`jmespath`]
-//! (`--query`), [`help`] and [`completion`].
+//! This file is the run: argv → [`args::parse`] → the command → an exit code.
+//!
+//! Modules, from the top: [`args`] (the hand-written parser: no argument-parsing crate, so the
+//! dependency tree stays small), [`help`] and [`completion`] read the command table
+//! ([`commands`]: the STS operations and identity documents under it); the daily commands
+//! ([`identity`], [`exec`] with [`server`], [`imds_server`], [`signals`] and [`scope`],
+//! [`console`] with [`federation`] and [`console_services`], [`login`] with [`config_writer`],
+//! [`shell`], [`configure`], [`sso`], [`rolesanywhere`]) stand beside the operations. All of them
+//! build on the vocabulary ([`spec`]: the command and flag specs, the parsed values) and the
+//! session helpers ([`session`]: settings, client, MFA prompt, printing; [`terminal`]: who may
+//! prompt), with [`paramfile`], [`cli_input`] and [`shorthand`] (parameter values), [`output`]
+//! (json, text, table, yaml, env), [`jmespath`] (`--query`) and [`errors`] (error lines and exit
+//! codes, as AWS CLI v2 2.34+ prints them) below.
 //!
 //! Exit codes, as the AWS CLI v2: 0 success, 252 command-line or parameter error, 253
 //! configuration or credentials error, 254 service error, 255 anything else.
@@ -18,41 +27,39 @@ mod browser;
 mod cli_input;
 mod commands;
 mod completion;
+pub mod config_writer;
 mod configure;
 mod console;
 mod console_services;
 mod errors;
 mod exec;
+pub mod federation;
 mod help;
 mod identity;
 mod imds_server;
 pub mod jmespath;
 mod login;
 mod output;
+mod paramfile;
 mod pystyle;
 mod rolesanywhere;
 mod scope;
 mod server;
+mod session;
 mod shell;
 mod shorthand;
 mod signals;
+mod spec;
 mod sso;
+mod terminal;
 
-use args::{Action, CliError, Globals, Skeleton};
-use commands::{Command, Run};
-use errors::cli_error;
+use args::Action;
+use errors::{CliError, cli_error};
 use output::Format;
-use std::io::Write;
-use std::time::Duration;
-use sts_blocking::__private::credentials::mfa::mfa_provider;
-use sts_blocking::client::TrustRoots;
-use sts_blocking::credentials::{CliCache, Env};
-use sts_blocking::engine::{AttemptRecord, DEFAULT_TOTAL_TIMEOUT};
-use sts_blocking::settings::{Overrides, Settings};
-use sts_blocking::{Error, Sts, StsBuilder};
-
-/// What `--cli-*-timeout 0` ("no limit") becomes.
-const NO_LIMIT: Duration = sts_blocking::engine::MAX_TIMEOUT;
+use session::{build_with, client_builder, emit, load_settings};
+use spec::{Command, Globals, Run, Skeleton, Values};
+use sts_blocking::settings::Settings;
+use sts_blocking::{Error, Sts};
 
 /// Runs `sts` with the process's arguments and exits with its status.
 pub fn main() {
@@ -102,13 +109,6 @@ fn run(argv: &[String]) -> i32 {
     }
 }
 
-/// Writes to standard output (a closed pipe is not an error) and returns 0.
-fn emit(text: &str) -> i32 {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    0
-}
-
 /// The output format: `--output`, else `AWS_DEFAULT_OUTPUT`, else the profile's `output`, else
 /// json. A value sts does not know is the AWS CLI's `Unknown output type` (255).
 fn output_format(g: &Globals, settings: &Settings) -> Result<Format, CliError> {
@@ -134,155 +134,8 @@ fn output_format(g: &Globals, settings: &Settings) -> Result<Format, CliError> {
     }
 }
 
-/// The settings of a command: `--profile` and `--region`, then the environment, then the shared
-/// config files, as the AWS CLI resolves them; role, web identity and SSO sessions shared through
-/// ~/.aws/cli/cache as `aws` shares them.
-fn load_settings(g: &Globals) -> Result<Settings, Error> {
-    let env = Env::real();
-    let mut settings = Settings::load(&env, &{
-        let mut o = Overrides::default();
-        o.profile.clone_from(&g.profile);
-        o.region.clone_from(&g.region);
-        o
-    })?;
-    settings.credential_cache = CliCache::from_env(&env);
-    ignore_sts_regional_endpoints(&mut settings);
-
-    // An SSO token missing or expired: offered `sts sso login` on a terminal.
-    settings.sso_login = Some(sso::auto_login(
-        g.ca_bundle
-            .clone()
-            .map(std::path::PathBuf::from)
-            .or_else(|| settings.ca_bundle.clone()),
-        settings.config_file().map(std::path::Path::to_path_buf),
-    ));
-    Ok(settings)
-}
-
-/// AWS CLI v2 ignores `AWS_STS_REGIONAL_ENDPOINTS` and `sts_regional_endpoints`: its botocore
-/// pins the STS global-endpoint built-in to false, so every region calls
-/// `sts.<region>.amazonaws.com`, for the command's client and the role-assuming ones alike. The
-/// program does the same; the library keeps botocore's behaviour (`legacy` sends the 16 legacy
-/// regions to `sts.amazonaws.com`). A value the library could not read is no error here either.
-fn ignore_sts_regional_endpoints(settings: &mut Settings) {
-    settings.use_global_endpoint = false;
-    if settings.invalid.as_deref().is_some_and(|m| {
-        m.contains("AWS_STS_REGIONAL_ENDPOINTS") || m.contains("sts_regional_endpoints")
-    }) {
-        settings.invalid = None;
-    }
-}
-
-/// Builds the client for a command with its settings.
-fn build_with(g: &Globals, settings: &Settings) -> Result<Sts, Error> {
-    client_builder(g, settings).build()
-}
-
-/// Prints a library error the AWS CLI's way for `cmd` and returns the exit status.
-fn report(cmd: &Command, e: &Error, sts: Option<&Sts>) -> i32 {
-    errors::report(cmd.action, e, sts, false)
-}
-
-/// The builder of a command's client: the settings, then the global flags. Commands that need a
-/// second client (`eks-token --role-arn`) start from it too, so it has the same settings.
-fn client_builder(g: &Globals, settings: &Settings) -> StsBuilder {
-    // Credentials from the default chain, MFA codes asked on the terminal.
-    let mut b = settings.sts_builder_with_mfa(Some(mfa_provider(prompt_mfa_code)));
-    if let Some(r) = &g.region {
-        b = b.region(r);
-    }
-    if let Some(u) = &g.endpoint_url {
-        b = b.endpoint_url(u);
-    }
-    if let Some(c) = &g.ca_bundle {
-        b = b.ca_bundle(c);
-    }
-    if g.no_verify_ssl {
-        b = b.trust_roots(TrustRoots::NoVerification);
-    }
-    if g.no_sign_request {
-        b = b.sign_requests(false);
-    }
-    let secs = |s: u64| {
-        if s == 0 {
-            NO_LIMIT
-        } else {
-            Duration::from_secs(s)
-        }
-    };
-    if let Some(t) = g.connect_timeout {
-        b = b.connect_timeout(secs(t));
-    }
-    if let Some(t) = g.read_timeout {
-        // Leave room for retries: the whole call may take several read timeouts.
-        b = b
-            .attempt_timeout(secs(t))
-            .total_timeout(DEFAULT_TOTAL_TIMEOUT.max(secs(t).saturating_mul(3)));
-    }
-    let debug = g.debug;
-    b.on_attempt(move |r| {
-        errors::record_attempt(r);
-        if debug {
-            debug_attempt(r);
-        }
-    })
-}
-
-/// Asks for an MFA code on the terminal, as the AWS CLI does ("Enter MFA code for SERIAL: ").
-fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
-    use std::io::BufRead;
-    let no_tty = |e: std::io::Error| {
-        Error::config(format!(
-            "an MFA code is needed for {serial}, but there is no terminal to ask on ({e})"
-        ))
-    };
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(no_tty)?;
-    let mut out = &tty;
-    write!(out, "Enter MFA code for {serial}: ").map_err(no_tty)?;
-    out.flush().map_err(no_tty)?;
-    let mut line = String::new();
-    std::io::BufReader::new(&tty)
-        .read_line(&mut line)
-        .map_err(no_tty)?;
-    Ok(line.trim().to_owned())
-}
-
-/// `--debug`: one attempt on standard error. The record is already redacted.
-fn debug_attempt(r: &AttemptRecord) {
-    let mut s = format!(
-        "sts: debug: {} attempt {}/{}: POST {}\n",
-        r.action, r.attempt, r.max_attempts, r.url
-    );
-    if r.canonical_request.is_empty() {
-        s.push_str("sts: debug: unsigned request\n");
-    } else {
-        s.push_str("sts: debug: canonical request:\n");
-        for line in r.canonical_request.lines() {
-            s.push_str(&format!("    {line}\n"));
-        }
-        s.push_str("sts: debug: string to sign:\n");
-        for line in r.string_to_sign.lines() {
-            s.push_str(&format!("    {line}\n"));
-        }
-    }
-    let ms = r.elapsed.as_secs_f64() * 1000.0;
-    match (r.status, &r.error) {
-        (Some(status), None) => s.push_str(&format!("sts: debug: HTTP {status} in {ms:.1} ms\n")),
-        (Some(status), Some(e)) => {
-            s.push_str(&format!("sts: debug: HTTP {status} in {ms:.1} ms: {e}\n"));
-        }
-        (None, Some(e)) => s.push_str(&format!("sts: debug: failed after {ms:.1} ms: {e}\n")),
-        (None, None) => s.push_str(&format!("sts: debug: done in {ms:.1} ms\n")),
-    }
-    eprint!("{s}");
-}
-
 /// Runs one subcommand and prints its output or error.
-fn execute(g: &Globals, cmd: &Command, values: &args::Values) -> i32 {
+fn execute(g: &Globals, cmd: &Command, values: &Values) -> i32 {
     if g.cli_auto_prompt {
         return errors::param("--cli-auto-prompt is not supported: sts has no interactive prompt");
     }

@@ -1,21 +1,19 @@
 //! `sts login` and `sts logout`: the AWS CLI v2's `aws login` / `aws logout`, writing and removing
-//! the same `~/.aws/login/cache` files and `login_session` profile key (see
-//! `sts_blocking::__private::credentials::login_flow` for the protocol).
+//! the same `~/.aws/login/cache` files and `login_session` profile key (the protocol is the
+//! library's: `sts_blocking::credentials::PendingLogin`).
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag};
+use crate::config_writer;
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag};
 use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use sts_blocking::__private::credentials::env::Platform;
-use sts_blocking::__private::credentials::login_flow::{self, Callback, PendingLogin};
-use sts_blocking::__private::credentials::profile::{FileLocations, ProfileSet};
-use sts_blocking::__private::credentials::{config_writer, login};
-use sts_blocking::__private::redact::escape_controls;
-
-use sts_blocking::__private::settings;
-use sts_blocking::credentials::Env;
+use sts_blocking::credentials::{
+    Env, FileLocations, LoginCallback as Callback, LoginProvider, LoginResult, PendingLogin,
+    Platform, ProfileSet,
+};
+use sts_blocking::error::escape_controls;
+use sts_blocking::settings::{Overrides, Settings};
 use sts_blocking::{Error, SecretString};
 
 /// How long the same-device flow waits for the browser (the AWS CLI's 10 minutes).
@@ -110,7 +108,7 @@ fn config_error(msg: impl std::fmt::Display) -> i32 {
 fn load(env: &Env, profile: &str) -> Result<(FileLocations, ProfileSet), Error> {
     let mut locations = FileLocations::resolve(env, Platform::current())?;
     locations.profile = profile.to_owned();
-    let set = sts_blocking::__private::credentials::profile::load_from(&locations)?;
+    let set = ProfileSet::load_from(&locations)?;
     Ok((locations, set))
 }
 
@@ -175,7 +173,7 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
             "no home directory and no AWS_CONFIG_FILE: nowhere to save the profile",
         );
     };
-    let cache_dir = match login::cache_dir(&env) {
+    let cache_dir = match LoginProvider::cache_dir(&env) {
         Ok(Some(d)) => d,
         Ok(None) => {
             return config_error(
@@ -184,14 +182,15 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
         }
         Err(e) => return config_error(e),
     };
-    // Every setting as the library reads it: --region, then the environment, then the profile.
-    let selected = set.selected();
-    let configured = match (&g.region, settings::REGION.get(&env, selected)) {
-        (Some(r), _) => Some(r.clone()),
-        (None, Ok(r)) => r,
-        (None, Err(e)) => return config_error(e),
+    // Every setting as the library reads it: --region, then the environment, then the profile
+    // (which need not exist yet).
+    let mut overrides = Overrides::default();
+    overrides.region.clone_from(&g.region);
+    let settings = match Settings::from_profiles(&env, set.clone(), &overrides) {
+        Ok(s) => s,
+        Err(e) => return config_error(e),
     };
-    let (region, prompted) = match configured {
+    let (region, prompted) = match settings.region.clone() {
         Some(r) => (r, false),
         None => match ask("No AWS region has been configured. AWS Region [us-east-1]: ") {
             Some(r) if r.is_empty() => ("us-east-1".to_owned(), true),
@@ -206,19 +205,16 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
     };
     let base = match set.configured_endpoint_url(&env, "signin") {
         Some(u) => u,
-        None => match login::signin_endpoint(
+        None => match LoginProvider::signin_endpoint(
             &region,
-            settings::USE_FIPS.on(&env, selected),
-            settings::USE_DUAL_STACK.on(&env, selected),
+            settings.use_fips,
+            settings.use_dual_stack,
         ) {
             Ok(u) => u,
             Err(e) => return config_error(e),
         },
     };
-    let ca_bundle = match settings::CA_BUNDLE.get(&env, selected) {
-        Ok(c) => c,
-        Err(e) => return config_error(e),
-    };
+    let ca_bundle = settings.ca_bundle;
     let result = if v.switch("--remote") {
         PendingLogin::remote(&base).and_then(|p| remote(p.transport(&env, ca_bundle)))
     } else {
@@ -226,7 +222,7 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
     };
     let result = match result {
         Ok(r) => r,
-        Err(e) => return crate::report(&LOGIN, &e, None),
+        Err(e) => return crate::session::report(&LOGIN, &e, None),
     };
     // As the AWS CLI: replacing another session of the profile is confirmed first.
     if let Some(old) = set
@@ -246,7 +242,7 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
             return 0;
         }
     }
-    let saved = match login_flow::save(&cache_dir, &result) {
+    let saved = match result.save(&cache_dir) {
         Ok(p) => p,
         Err(e) => return config_error(e),
     };
@@ -273,12 +269,12 @@ fn run_login(g: &Globals, v: &Values, _: &[String]) -> i32 {
              --profile {profile}\"\n"
         ));
     }
-    crate::emit(&msg)
+    crate::session::emit(&msg)
 }
 
 /// The remote flow: print the URL, read the pasted code.
-fn remote(pending: PendingLogin) -> Result<login_flow::LoginResult, Error> {
-    crate::emit(&format!(
+fn remote(pending: PendingLogin) -> Result<LoginResult, Error> {
+    crate::session::emit(&format!(
         "Browser will not be automatically opened.\nPlease visit the following URL:\n\n{}\n\n\
          Enter the authorization code displayed in your browser: ",
         pending.authorize_url()
@@ -289,7 +285,7 @@ fn remote(pending: PendingLogin) -> Result<login_flow::LoginResult, Error> {
         .read_line(&mut line)
         .map_err(|e| Error::config(format!("could not read the authorization code: {e}")))?;
     let line = SecretString::new(line);
-    let (code, state) = login_flow::parse_pasted_code(line.expose())?;
+    let (code, state) = PendingLogin::parse_pasted_code(line.expose())?;
     pending.finish(&code, &state, time::OffsetDateTime::now_utc())
 }
 
@@ -299,7 +295,7 @@ fn same_device(
     base: &str,
     env: &Env,
     ca_bundle: Option<std::path::PathBuf>,
-) -> Result<login_flow::LoginResult, Error> {
+) -> Result<LoginResult, Error> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| Error::config(format!("could not start the local listener: {e}")))?;
     let port = listener
@@ -308,7 +304,7 @@ fn same_device(
         .port();
     let pending = Arc::new(PendingLogin::same_device(base, port)?.transport(env, ca_bundle));
     let url = pending.authorize_url();
-    crate::emit(&format!(
+    crate::session::emit(&format!(
         "Attempting to open your default browser.\nIf the browser does not open, open the \
          following URL:\n\n{url}\n\n"
     ));
@@ -421,7 +417,7 @@ fn answer(
             None,
         )
     };
-    match login_flow::parse_callback(target) {
+    match PendingLogin::parse_callback(target) {
         Callback::Code { code, state } if pending.state_matches(&state) => (
             "200 OK",
             "Signed in: sts has received the authorization. You can close this window and \
@@ -448,13 +444,15 @@ fn answer(
             format!("This is not a sign-in answer. {STILL_WAITING}"),
             None,
         ),
-        Callback::Other => ("404 Not Found", "Not found.".to_owned(), None),
+        // Another path (a favicon), or anything a later library reads that this program does
+        // not know: not this login's answer.
+        _ => ("404 Not Found", "Not found.".to_owned(), None),
     }
 }
 
 fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
     let env = Env::real();
-    let dir = match login::cache_dir(&env) {
+    let dir = match LoginProvider::cache_dir(&env) {
         Ok(Some(d)) => d,
         Ok(None) => return config_error("no home directory and no AWS_LOGIN_CACHE_DIRECTORY"),
         Err(e) => return config_error(e),
@@ -462,9 +460,9 @@ fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
     const NOTE: &str = "Note, any local developer tools that have already loaded the access \
         token may continue to use it until its expiration. Access tokens expire in 15 minutes.";
     if v.switch("--all") {
-        return match login_flow::remove_all(&dir) {
+        return match LoginProvider::remove_all(&dir) {
             Ok(removed) if removed.is_empty() => {
-                crate::emit("No cached login session tokens found.\n")
+                crate::session::emit("No cached login session tokens found.\n")
             }
             Ok(removed) => {
                 let plural = if removed.len() == 1 { "" } else { "s" };
@@ -477,7 +475,7 @@ fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
                 }
                 msg.push_str(NOTE);
                 msg.push('\n');
-                crate::emit(&msg)
+                crate::session::emit(&msg)
             }
             Err(e) => config_error(e),
         };
@@ -495,14 +493,14 @@ fn run_logout(g: &Globals, v: &Values, _: &[String]) -> i32 {
         eprintln!("warning: no login session found for profile '{profile}'");
         return 0;
     };
-    match login_flow::remove_session(&dir, &session) {
-        Ok(Some(path)) => crate::emit(&format!(
+    match LoginProvider::remove_session(&dir, &session) {
+        Ok(Some(path)) => crate::session::emit(&format!(
             "Removed cached login credentials for profile '{profile}' ({}). {NOTE}\n",
             path.display()
         )),
-        Ok(None) => crate::emit(&format!(
+        Ok(None) => crate::session::emit(&format!(
             "No cached login credentials for profile '{profile}' ({} does not exist).\n",
-            login::cache_file(&dir, session.trim()).display()
+            LoginProvider::cache_file(&dir, session.trim()).display()
         )),
         Err(e) => config_error(e),
     }

@@ -16,7 +16,7 @@ use crate::jmespath::budget::Budget;
 use crate::jmespath::value::{sort_strings, stable_sort};
 use crate::jmespath::{self, Expression, Value as Data};
 use std::rc::Rc;
-use sts_blocking::__private::json::{Escape, write_string};
+use sts_blocking::json::{Escape, write_string};
 use time::OffsetDateTime;
 
 /// A response as the CLI prints it: objects keep their members in model order.
@@ -82,8 +82,22 @@ impl ObjBuilder {
 /// A timestamp as the AWS CLI v2 prints it: Python's `datetime.isoformat()` in UTC,
 /// `2019-11-09T13:34:41+00:00`, with `.ffffff` only when there are microseconds.
 pub fn timestamp(t: OffsetDateTime) -> String {
+    let base = utc_seconds(t);
+    match t.microsecond() {
+        0 => format!("{base}+00:00"),
+        us => format!("{base}.{us:06}+00:00"),
+    }
+}
+
+/// `2024-06-01T12:00:00Z`, as IAM Roles Anywhere and IMDS write an expiration.
+pub fn rfc3339_z(t: OffsetDateTime) -> String {
+    format!("{}Z", utc_seconds(t))
+}
+
+/// `2019-11-09T13:34:41`: the date and time in UTC, to the second, without an offset.
+pub fn utc_seconds(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    let base = format!(
+    format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         t.year(),
         u8::from(t.month()),
@@ -91,11 +105,7 @@ pub fn timestamp(t: OffsetDateTime) -> String {
         t.hour(),
         t.minute(),
         t.second()
-    );
-    match t.microsecond() {
-        0 => format!("{base}+00:00"),
-        us => format!("{base}.{us:06}+00:00"),
-    }
+    )
 }
 
 /// An output format (`--output`, `AWS_DEFAULT_OUTPUT`).
@@ -591,7 +601,7 @@ mod tests {
     /// every type, strings that need YAML quoting or folding, random nested values.
     #[test]
     fn matches_aws_cli_v2_goldens() {
-        use sts_blocking::__private::json::{Value as J, parse};
+        use sts_blocking::json::{Value as J, parse};
         let text = include_str!("../tests/golden/output/render.json");
         let J::Array(cases) = parse(text).expect("golden JSON") else {
             panic!("not a list")

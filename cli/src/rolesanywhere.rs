@@ -8,8 +8,7 @@
 //! they mean the same. The helper's flags for certificate stores, PKCS#11, TPM and encrypted
 //! keys are accepted by the parser and refused with a message saying so (exit 252).
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Flag, Kind, Run, flag, out, with_choices};
+use crate::spec::{Command, Example, Flag, Globals, Kind, Run, Values, flag, out, with_choices};
 use std::path::Path;
 use sts_blocking::client::{ProxySetting, TrustRoots};
 use sts_blocking::credentials::{RolesAnywhereProvider, RolesAnywhereProviderBuilder};
@@ -407,21 +406,7 @@ pub(crate) fn provider_from_flags(
 ) -> Result<RolesAnywhereProvider, i32> {
     builder_from_flags(g, v)?
         .build()
-        .map_err(|e| crate::report(cmd, &e, None))
-}
-
-/// `2024-06-01T12:00:00Z`, as the service writes an expiration.
-pub(crate) fn rfc3339_z(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+        .map_err(|e| crate::session::report(cmd, &e, None))
 }
 
 /// The credential_process document, compact, in the helper's member order.
@@ -433,7 +418,12 @@ pub(crate) fn process_json(c: &Credentials) -> String {
     s.push_str(",\"SessionToken\":");
     crate::output::json_string(&mut s, c.session_token.as_ref().map_or("", |t| t.expose()));
     s.push_str(",\"Expiration\":");
-    crate::output::json_string(&mut s, &c.expiration.map(rfc3339_z).unwrap_or_default());
+    crate::output::json_string(
+        &mut s,
+        &c.expiration
+            .map(crate::output::rfc3339_z)
+            .unwrap_or_default(),
+    );
     s.push('}');
     s
 }
@@ -458,7 +448,7 @@ fn credential_process(g: &Globals, v: &Values, _: &[String]) -> i32 {
     };
     match p.provide_credentials() {
         Ok(c) => print_raw(process_json(&c).as_bytes()),
-        Err(e) => crate::report(&CREDENTIAL_PROCESS, &e, None),
+        Err(e) => crate::session::report(&CREDENTIAL_PROCESS, &e, None),
     }
 }
 
@@ -466,7 +456,7 @@ fn sign_string(_g: &Globals, v: &Values, _: &[String]) -> i32 {
     if let Err(code) = refuse_unsupported(v) {
         return code;
     }
-    let fail = |e: &Error| crate::report(&SIGN_STRING, e, None);
+    let fail = |e: &Error| crate::session::report(&SIGN_STRING, e, None);
     let cert = match v.str("--certificate") {
         Some(p) => match Certificate::from_file(Path::new(&p)) {
             Ok(c) => Some(c),
@@ -500,7 +490,7 @@ fn read_certificate_data(_g: &Globals, v: &Values, _: &[String]) -> i32 {
     }
     let cert = match Certificate::from_file(Path::new(&v.req("--certificate"))) {
         Ok(c) => c,
-        Err(e) => return crate::report(&READ_CERTIFICATE_DATA, &e, None),
+        Err(e) => return crate::session::report(&READ_CERTIFICATE_DATA, &e, None),
     };
     let kind = cert.key_algorithm().helper_key_type();
     let mut s = String::from("{\"keyType\":");
@@ -534,7 +524,7 @@ fn serve(g: &Globals, v: &Values, _: &[String]) -> i32 {
     };
     let first = match p.provide_credentials() {
         Ok(c) => c,
-        Err(e) => return crate::report(&SERVE, &e, None),
+        Err(e) => return crate::session::report(&SERVE, &e, None),
     };
     let role = v.str("--role-arn").unwrap_or_default();
     let role = crate::imds_server::role_name(&role).to_owned();

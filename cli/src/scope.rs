@@ -2,8 +2,7 @@
 //! export-credentials`: the credentials handed over are narrowed with GetScopedCredentials
 //! (the library's [`ScopedProvider`]), called on a regional endpoint whatever the settings say.
 
-use crate::args::{Globals, Values};
-use crate::commands::{Flag, Kind, flag};
+use crate::spec::{Flag, Globals, Kind, Values, flag};
 use std::sync::{Arc, OnceLock};
 use sts_blocking::credentials::ScopedProvider;
 use sts_blocking::settings::Settings;
@@ -101,11 +100,11 @@ pub(crate) fn from_flags(v: &Values, default_description: &str) -> Result<Option
         // A JSON document as it is; anything else is a file to read (capped, never a FIFO).
         Some(p) if p.trim_start().starts_with('{') => Some(p),
         Some(path) => Some(
-            crate::args::load("--scope-policy", &format!("file://{path}")).map_err(|e| {
-                let (crate::args::CliError::Usage(m)
-                | crate::args::CliError::Unknown(m)
-                | crate::args::CliError::Param(m)
-                | crate::args::CliError::Other(m)) = e;
+            crate::paramfile::load("--scope-policy", &format!("file://{path}")).map_err(|e| {
+                let (crate::errors::CliError::Usage(m)
+                | crate::errors::CliError::Unknown(m)
+                | crate::errors::CliError::Param(m)
+                | crate::errors::CliError::Other(m)) = e;
                 Error::invalid_input("--scope-policy", m)
             })?,
         ),
@@ -144,7 +143,7 @@ pub(crate) fn regional_client(
         ));
     }
     let sts = match g {
-        Some(g) => crate::client_builder(g, settings),
+        Some(g) => crate::session::client_builder(g, settings),
         None => settings.sts_builder_without_credentials(),
     }
     .region(&region)

@@ -16,12 +16,13 @@
 //!   bytes, one response per connection. The listener accepts while others stall, so no client
 //!   delays another.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
-use sts_blocking::__private::credentials::cli_cache;
 use sts_blocking::{Credentials, ProvideCredentials, SecretString};
 
 /// The one path served.
@@ -58,9 +59,7 @@ pub(crate) fn new_token() -> io::Result<SecretString> {
     ring::rand::SystemRandom::new()
         .fill(&mut b[..])
         .map_err(|_| io::Error::other("no secure random numbers"))?;
-    Ok(SecretString::new(
-        sts_blocking::__private::base64::encode_url_nopad(&b[..]),
-    ))
+    Ok(SecretString::new(URL_SAFE_NO_PAD.encode(&b[..])))
 }
 
 /// Binds `127.0.0.1:0` and serves `first`, then what `provider` gives (a thread of its own asks
@@ -195,8 +194,8 @@ impl Served {
                 || "no credentials yet".to_owned(),
                 |e| {
                     format!(
-                        "the credentials expired at {}",
-                        cli_cache::timestamp(e, "Z")
+                        "the credentials expired at {}Z",
+                        crate::output::utc_seconds(e)
                     )
                 },
             );
@@ -478,7 +477,7 @@ pub(crate) fn status_text(status: u16) -> &'static str {
 fn error_body(message: &str) -> SecretString {
     SecretString::new(format!(
         "{{\"Code\":\"Error\",\"Message\":{}}}",
-        sts_blocking::__private::json::escape(message)
+        sts_blocking::json::escape(message)
     ))
 }
 
@@ -528,7 +527,7 @@ pub(crate) fn answer(
 
 /// The container endpoint's document for `c`.
 pub(crate) fn credentials_json(c: &Credentials) -> SecretString {
-    use sts_blocking::__private::json::escape;
+    use sts_blocking::json::escape;
     let mut s = format!(
         "{{\"AccessKeyId\":{},\"SecretAccessKey\":{}",
         escape(&c.access_key_id),
@@ -539,8 +538,8 @@ pub(crate) fn credentials_json(c: &Credentials) -> SecretString {
     }
     if let Some(e) = c.expiration {
         s.push_str(&format!(
-            ",\"Expiration\":\"{}\"",
-            cli_cache::timestamp(e, "Z")
+            ",\"Expiration\":\"{}Z\"",
+            crate::output::utc_seconds(e)
         ));
     }
     if let Some(a) = &c.account_id {

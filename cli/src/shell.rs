@@ -13,9 +13,7 @@
 //! profile's `region`), `AWS_ACCOUNT_ID` when known, [`PROFILE_VAR`] with the profile's name for
 //! a prompt, and the variables that would compete with the keys removed.
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag, operand, with_choices};
-use sts_blocking::__private::credentials::mfa::mfa_provider;
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag, operand, with_choices};
 use sts_blocking::{Credentials, ProvideCredentials};
 
 /// The shells `sts shell-init` and `sts assume --shell` know.
@@ -142,11 +140,11 @@ pub(crate) const SHELL_INIT: Command = Command {
 };
 
 fn usage(msg: &str) -> i32 {
-    crate::errors::cli_error(crate::args::CliError::Usage(msg.to_owned()))
+    crate::errors::cli_error(crate::errors::CliError::Usage(msg.to_owned()))
 }
 
 fn run_shell_init(_: &Globals, v: &Values, _: &[String]) -> i32 {
-    crate::emit(&function(&v.req("shell")))
+    crate::session::emit(&function(&v.req("shell")))
 }
 
 fn run_assume(g: &Globals, v: &Values, _: &[String]) -> i32 {
@@ -166,23 +164,23 @@ fn run_assume(g: &Globals, v: &Values, _: &[String]) -> i32 {
         }
         let mut ops: Vec<Op> = ASSUMED.iter().map(|k| Op::Unset(k)).collect();
         ops.insert(0, Op::Comment("--unset".into()));
-        return crate::emit(&render(&shell, &ops, None));
+        return crate::session::emit(&render(&shell, &ops, None));
     }
     let Some(profile) = v.str("profile").or_else(|| g.profile.clone()) else {
         return usage("the following arguments are required: profile");
     };
     let mut g = g.clone();
     g.profile = Some(profile.clone());
-    let settings = match crate::load_settings(&g) {
+    let settings = match crate::session::load_settings(&g) {
         Ok(s) => s,
-        Err(e) => return crate::report(&ASSUME, &e, None),
+        Err(e) => return crate::session::report(&ASSUME, &e, None),
     };
     let creds = match settings
-        .credentials_provider(Some(mfa_provider(crate::prompt_mfa_code)))
+        .credentials_provider(Some(crate::session::mfa_prompt()))
         .provide_credentials()
     {
         Ok(c) => c,
-        Err(e) => return crate::report(&ASSUME, &e, None),
+        Err(e) => return crate::session::report(&ASSUME, &e, None),
     };
     let region = g.region.clone().or_else(|| {
         settings
@@ -193,10 +191,10 @@ fn run_assume(g: &Globals, v: &Values, _: &[String]) -> i32 {
     });
     let credentials = match crate::identity::render(&creds, export_format(&shell)) {
         Ok(text) => text,
-        Err(e) => return crate::report(&ASSUME, &e, None),
+        Err(e) => return crate::session::report(&ASSUME, &e, None),
     };
     let ops = statements(&profile, &creds, region.as_deref(), previous);
-    crate::emit(&render(&shell, &ops, Some(&credentials)))
+    crate::session::emit(&render(&shell, &ops, Some(&credentials)))
 }
 
 /// One statement for the shell.

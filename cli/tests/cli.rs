@@ -1244,7 +1244,7 @@ fn b64_text(s: &str, url_safe: bool) -> String {
 /// The query parameters of a URL, percent-decoded.
 fn query(url: &str) -> Vec<(String, String)> {
     let (_, q) = url.split_once('?').expect("query");
-    sts_blocking::__private::query::decode(q).expect("query string")
+    support::form_decode(q)
 }
 
 fn qparam<'a>(q: &'a [(String, String)], key: &str) -> &'a str {

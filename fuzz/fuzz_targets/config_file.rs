@@ -8,11 +8,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
-use sts_blocking::__private::credentials::plan::{BaseSource, plan};
 use sts_blocking::__private::credentials::process::split_command_line;
 use sts_blocking::__private::credentials::profile::FileKind;
 use sts_blocking::Error;
-use sts_blocking::credentials::Env;
+use sts_blocking::credentials::{BaseSource, Env};
 
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -106,7 +105,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    match plan(&set) {
+    match set.plan() {
         Ok(chain) => {
             assert_eq!(chain.profile, selected);
             let _ = format!("{chain:?}");
@@ -133,6 +132,7 @@ fuzz_target!(|data: &[u8]| {
                 BaseSource::Login(l) => {
                     assert!(!l.session.is_empty());
                 }
+                _ => {}
             }
         }
         Err(e) => {

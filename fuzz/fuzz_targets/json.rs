@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sts_blocking::__private::credentials::process::parse_process_output;
-use sts_blocking::__private::json::{self, JsonErrorKind, Value};
+use sts_blocking::json::{self, JsonErrorKind, Value};
 
 /// Writes a value back as JSON text, strings through `json::escape`.
 fn write(v: &Value, out: &mut String) {

@@ -77,7 +77,9 @@ impl SettingsAssumer {
             return Ok(a.clone());
         }
         let settings = match &self.profiles {
-            Some(p) => Settings::from_profiles(&self.env, p)?,
+            Some(p) => {
+                Settings::from_profiles(&self.env, ProfileSet::clone(p), &Overrides::default())?
+            }
             None => Settings::load(&self.env, &Overrides::default())?,
         };
         let mut assumer = settings.role_assumer(None);

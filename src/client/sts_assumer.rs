@@ -158,6 +158,19 @@ impl StsRoleAssumer {
     }
 }
 
+impl StsRoleAssumer {
+    /// `AssumeRole` for one hop of a [profile's plan](crate::credentials::ProfileSet::plan), signed
+    /// with `source`, as the default chain assumes each role of a chain: the hop's region rules,
+    /// session name, external id, duration and MFA code (from this assumer's provider), and the
+    /// AWS CLI's cache when this assumer has one.
+    ///
+    /// # Errors
+    /// Any STS or transport error; [`Error::Credentials`] for an MFA code that cannot be had.
+    pub fn assume_role(&self, source: &Credentials, hop: &RoleHop) -> Result<Credentials, Error> {
+        <Self as RoleAssumer>::assume_role(self, source, hop)
+    }
+}
+
 /// `StsRoleAssumer::region_for`, for the tests (through `__private`).
 #[must_use]
 pub fn region_for(assumer: &StsRoleAssumer, profile_region: Option<&str>) -> String {

@@ -114,7 +114,8 @@ pub fn authorize_url(
     s
 }
 
-/// What arrived at the local listener.
+/// What arrived at the local listener ([`PendingLogin::parse_callback`]).
+#[non_exhaustive]
 pub enum Callback {
     /// The redirect with an authorization code.
     Code {
@@ -268,7 +269,9 @@ pub fn session_from_id_token(id_token: &str) -> Result<String, Error> {
     Ok(sub.to_owned())
 }
 
-/// A finished login: the session name, its credentials and the cache file contents.
+/// A finished login ([`PendingLogin::finish`]): the session name, its credentials and the cache
+/// file contents ([`LoginResult::save`] writes them).
+#[non_exhaustive]
 pub struct LoginResult {
     /// The session (the principal's ARN): the profile's `login_session` value.
     pub session: String,
@@ -374,8 +377,14 @@ fn exchange_error(status: u16, body: &str) -> Error {
     login::refresh_error(status, body, "run `sts login` again")
 }
 
-/// A login in progress: the PKCE verifier, the `state`, the fresh DPoP key and where the code
-/// must be redeemed. Secrets: `Debug` shows only the redirect URI.
+/// A login in progress, as `aws login` signs in: the PKCE verifier, the `state`, the fresh DPoP key
+/// and where the code must be redeemed. Secrets: `Debug` shows only the redirect URI.
+///
+/// The caller shows [`PendingLogin::authorize_url`] to the user (a browser), receives the
+/// redirect ([`PendingLogin::parse_callback`], on a listener at the redirect URI) or the pasted
+/// code ([`PendingLogin::parse_pasted_code`]), redeems it ([`PendingLogin::finish`]) and saves the
+/// session ([`LoginResult::save`]) where [`LoginProvider`](super::LoginProvider) reads and
+/// refreshes it.
 pub struct PendingLogin {
     base: String,
     client_id: &'static str,
@@ -473,6 +482,22 @@ impl PendingLogin {
         &self.redirect_uri
     }
 
+    /// Reads the request target of a redirect to the local listener
+    /// (`/oauth/callback?code=..&state=..`). Whether it is this login's answer is the caller's
+    /// check ([`PendingLogin::state_matches`]): anyone who finds the port can send one.
+    #[must_use]
+    pub fn parse_callback(target: &str) -> Callback {
+        parse_callback(target)
+    }
+
+    /// Reads the code pasted in the remote flow (base64 of `state=...&code=...`): `(code, state)`.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] when it is not such a code (the message never repeats it).
+    pub fn parse_pasted_code(pasted: &str) -> Result<(SecretString, String), Error> {
+        parse_pasted_code(pasted)
+    }
+
     /// Whether `state` is this login's (compared in constant time).
     #[must_use]
     pub fn state_matches(&self, state: &str) -> bool {
@@ -518,6 +543,38 @@ impl PendingLogin {
             return Err(exchange_error(reply.status, reply.body.expose()));
         }
         login_result(reply.body.expose(), self.client_id, &self.key_pem, now)
+    }
+}
+
+impl LoginResult {
+    /// Writes the session's cache file into `dir` (`<sha256 of the session>.json`, `0600`,
+    /// atomically; see [`LoginProvider::cache_dir`](super::LoginProvider::cache_dir)) and returns
+    /// its path.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] when the file cannot be written.
+    pub fn save(&self, dir: &Path) -> Result<PathBuf, Error> {
+        save(dir, self)
+    }
+}
+
+impl super::LoginProvider {
+    /// `aws logout`: deletes the cache file of `session` in `dir`; returns it if there was one.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] when it exists but cannot be removed.
+    pub fn remove_session(dir: &Path, session: &str) -> Result<Option<PathBuf>, Error> {
+        remove_session(dir, session)
+    }
+
+    /// `aws logout --all`: deletes every login cache file in `dir` (JSON files whose
+    /// `accessToken` has an `accessKeyId`, as the AWS CLI decides); returns the removed files,
+    /// sorted. Other files are left alone.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] when the directory cannot be listed or a file cannot be removed.
+    pub fn remove_all(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+        remove_all(dir)
     }
 }
 

@@ -13,8 +13,6 @@
 pub(crate) mod cached;
 pub(crate) mod chain;
 pub(crate) mod cli_cache;
-pub(crate) mod config_writer;
-pub(crate) mod federation;
 #[cfg(feature = "client")]
 pub(crate) mod login;
 #[cfg(feature = "client")]
@@ -30,21 +28,26 @@ pub use crate::client::assume_role::{
 };
 #[cfg(feature = "client")]
 pub use crate::client::sts_assumer::StsRoleAssumer;
-pub use crate::env::Env;
-pub use crate::profile::{ProfileSet, Section};
+pub use crate::env::{Env, Platform};
+pub use crate::profile::{FileLocations, ProfileSet, Section};
 pub use cached::{CachedProvider, Clock};
 pub use chain::{DefaultChain, DefaultChainBuilder};
 pub use cli_cache::CliCache;
 #[cfg(feature = "client")]
 pub use login::LoginProvider;
-pub use plan::SsoSource;
+#[cfg(feature = "client")]
+pub use login_flow::{Callback as LoginCallback, LoginResult, PendingLogin};
+pub use plan::{
+    BaseSource, LoginSource, NamedSource, PlanError, ProfileChain, RoleHop, SsoSource,
+    WebIdentitySource,
+};
 #[cfg(feature = "client")]
 pub use providers::container::ContainerProvider;
 pub use providers::env_vars::EnvironmentProvider;
 #[cfg(feature = "client")]
 pub use providers::imds::ImdsProvider;
-pub use providers::mfa::MfaTokenProvider;
-pub use providers::process::ProcessProvider;
+pub use providers::mfa::{MfaTokenProvider, fetch_code as fetch_mfa_code};
+pub use providers::process::{CommandLine, ProcessProvider};
 #[cfg(feature = "client")]
 pub use providers::roles_anywhere::{RolesAnywhereProvider, RolesAnywhereProviderBuilder};
 #[cfg(feature = "client")]

@@ -1,17 +1,6 @@
 //! Role-chain planning: resolve the selected profile into a [`ProfileChain`] (where the first
-//! credentials come from, then the roles to assume in order), with no I/O.
-//!
-//! ```
-//! use sts_blocking::__private::credentials::plan::{plan, BaseSource};
-//! use sts_blocking::credentials::{ProfileSet, Section};
-//! let set = ProfileSet::from_sections(vec![
-//!     Section::new("a", [("role_arn", "arn:aws:iam::1:role/A"), ("source_profile", "b")]),
-//!     Section::new("b", [("aws_access_key_id", "AKID"), ("aws_secret_access_key", "s")]),
-//! ], vec![], "a");
-//! let chain = plan(&set).unwrap();
-//! assert!(matches!(chain.base, BaseSource::Static { .. }));
-//! assert_eq!(chain.roles[0].role_arn, "arn:aws:iam::1:role/A");
-//! ```
+//! credentials come from, then the roles to assume in order), with no I/O
+//! ([`ProfileSet::plan`]).
 
 use super::Credentials;
 use crate::SecretString;
@@ -57,6 +46,7 @@ impl NamedSource {
 
 /// Web identity settings: a role to assume with a token read from a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WebIdentitySource {
     /// The role to assume.
     pub role_arn: String,
@@ -122,6 +112,7 @@ impl SsoSource {
 
 /// An `aws login` session named by a profile's `login_session`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoginSource {
     /// The profile holding `login_session`.
     pub profile: String,
@@ -133,6 +124,7 @@ pub struct LoginSource {
 
 /// Where the first credentials of a chain come from.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BaseSource {
     /// Static keys in a profile.
     Static {
@@ -188,6 +180,7 @@ impl fmt::Debug for BaseSource {
 
 /// One AssumeRole call of a chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RoleHop {
     /// The profile that defines the role.
     pub profile: String,
@@ -205,8 +198,10 @@ pub struct RoleHop {
     pub region: Option<String>,
 }
 
-/// The plan for a profile: base credentials, then each role in the order they must be assumed.
+/// The plan for a profile: base credentials, then each role in the order they must be assumed
+/// ([`ProfileSet::plan`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProfileChain {
     /// The selected profile.
     pub profile: String,
@@ -214,6 +209,50 @@ pub struct ProfileChain {
     pub base: BaseSource,
     /// Roles to assume in order (the last one gives the final credentials).
     pub roles: Vec<RoleHop>,
+}
+
+impl RoleHop {
+    /// A hop to `role_arn`, defined by `profile`, with no other setting (set the fields to add
+    /// them).
+    #[must_use]
+    pub fn new(profile: impl Into<String>, role_arn: impl Into<String>) -> Self {
+        Self {
+            profile: profile.into(),
+            role_arn: role_arn.into(),
+            session_name: None,
+            external_id: None,
+            duration_seconds: None,
+            mfa_serial: None,
+            region: None,
+        }
+    }
+}
+
+impl ProfileSet {
+    /// The selected profile's plan, as the AWS CLI follows it: where the first credentials come
+    /// from ([`BaseSource`]), then the roles to assume in order (`role_arn` with `source_profile`
+    /// or `credential_source`, any depth). Pure: nothing is read or called; the
+    /// [`DefaultChain`](super::DefaultChain) runs a plan.
+    ///
+    /// ```
+    /// use sts_blocking::credentials::{BaseSource, ProfileSet, Section};
+    /// let set = ProfileSet::from_sections(vec![
+    ///     Section::new("a", [("role_arn", "arn:aws:iam::1:role/A"), ("source_profile", "b")]),
+    ///     Section::new("b", [("aws_access_key_id", "AKID"), ("aws_secret_access_key", "s")]),
+    /// ], vec![], "a");
+    /// let chain = set.plan()?;
+    /// assert!(matches!(chain.base, BaseSource::Static { .. }));
+    /// assert_eq!(chain.roles[0].role_arn, "arn:aws:iam::1:role/A");
+    /// # Ok::<(), sts_blocking::credentials::PlanError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`PlanError`]: `not_configured` when the selected profile is missing or has no credential
+    /// settings, otherwise a broken configuration (a loop, a missing source profile, partial keys,
+    /// conflicting keys...).
+    pub fn plan(&self) -> Result<ProfileChain, PlanError> {
+        plan(self)
+    }
 }
 
 impl ProfileChain {
@@ -226,6 +265,7 @@ impl ProfileChain {
 
 /// Why a profile cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlanError {
     /// `true` when the profile simply has no credential settings (a chain moves on); `false` for a
     /// broken configuration (a chain stops).

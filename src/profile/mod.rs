@@ -286,8 +286,20 @@ impl Section {
     }
 }
 
-/// Where the shared files are and which profile is selected.
+/// Where the shared files are and which profile is selected, as the AWS CLI finds them
+/// ([`FileLocations::resolve`]); [`ProfileSet::load_from`] reads them. A program that writes the
+/// config file (`aws configure set`, `aws login`) writes the `config` path found here.
+///
+/// ```
+/// use sts_blocking::credentials::{Env, FileLocations, Platform};
+/// let env = Env::from_map([("HOME", "/home/me"), ("AWS_PROFILE", "dev")]);
+/// let at = FileLocations::resolve(&env, Platform::Unix)?;
+/// assert_eq!(at.config.as_deref(), Some(std::path::Path::new("/home/me/.aws/config")));
+/// assert_eq!(at.profile, "dev");
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileLocations {
     /// `AWS_CONFIG_FILE` (a leading `~` expanded), else `~/.aws/config`; `None` when neither is
     /// known (no override and no home directory): the file is then absent, never a relative path.
@@ -351,14 +363,6 @@ pub fn parse(files: &[(FileKind, &Path, &str)], profile: &str) -> Result<Profile
     ProfileSet::parse(files, profile)
 }
 
-/// `ProfileSet::load_from`, for the `sts` binary and the tests (through `__private`).
-///
-/// # Errors
-/// As `ProfileSet::load_from`.
-pub fn load_from(locations: &FileLocations) -> Result<ProfileSet, Error> {
-    ProfileSet::load_from(locations)
-}
-
 impl ProfileSet {
     /// Parses and merges file texts (config first, then credentials: a later file wins per key) and
     /// selects `profile`.
@@ -384,11 +388,13 @@ impl ProfileSet {
         Ok(set)
     }
 
-    /// Reads the files at `locations` (a missing or unknown file counts as empty) and parses them.
+    /// Reads the files at `locations` (a missing or unknown file counts as empty) and parses them,
+    /// selecting `locations.profile` (which need not exist: [`ProfileSet::selected`] is then
+    /// `None`).
     ///
     /// # Errors
     /// [`Error::ConfigFile`] for a malformed file, [`Error::File`] for an unreadable or oversized one.
-    pub(crate) fn load_from(locations: &FileLocations) -> Result<Self, Error> {
+    pub fn load_from(locations: &FileLocations) -> Result<Self, Error> {
         let read = |kind, path: &Option<PathBuf>| -> Result<String, Error> {
             path.as_deref()
                 .map_or_else(|| Ok(String::new()), |p| read_optional(kind, p))

@@ -315,7 +315,7 @@ impl Certificate {
     /// Fails unless `now` is within the validity period.
     #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn check_validity(&self, now: OffsetDateTime, what: &str) -> Result<(), Problem> {
-        let show = |t: OffsetDateTime| crate::credentials::cli_cache::timestamp(t, "Z");
+        let show = |t: OffsetDateTime| crate::clock::timestamp(t, "Z");
         if now < self.not_before {
             return Err(Problem::Invalid(format!(
                 "the {what} (serial {}) is not valid yet: its validity starts at {}",

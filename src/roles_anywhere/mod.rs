@@ -406,9 +406,8 @@ pub fn parse_session_response(
         s(c, "secretAccessKey").ok_or_else(|| bad("no secretAccessKey in the response"))?;
     let token = s(c, "sessionToken").ok_or_else(|| bad("no sessionToken in the response"))?;
     let exp = s(c, "expiration").ok_or_else(|| bad("no expiration in the response"))?;
-    let expiration =
-        crate::credentials::providers::env_vars::parse_rfc3339(PROVIDER, "expiration", exp)
-            .map_err(|_| bad("the expiration is not an RFC 3339 time"))?;
+    let expiration = crate::clock::parse_rfc3339(PROVIDER, "expiration", exp)
+        .map_err(|_| bad("the expiration is not an RFC 3339 time"))?;
     let info = SessionInfo {
         assumed_role_arn: first
             .get("assumedRoleUser")

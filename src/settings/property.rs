@@ -46,6 +46,9 @@
 //! inputs of one provider that have no profile key (`AWS_ACCESS_KEY_ID`, `AWS_ROLE_ARN`,
 //! `AWS_CONTAINER_CREDENTIALS_FULL_URI`, ...), which each provider reads itself.
 
+// Without the `client` feature the providers that read most of these settings are not built.
+#![cfg_attr(not(feature = "client"), allow(dead_code))]
+
 use crate::Error;
 use crate::env::{Env, Platform};
 use crate::profile::Section;

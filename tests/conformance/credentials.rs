@@ -5,9 +5,9 @@
 use crate::common;
 use serde_json::Value;
 use std::path::Path;
-use sts_blocking::__private::credentials::env::{Env, Platform};
-use sts_blocking::__private::credentials::plan::{BaseSource, NamedSource, plan};
-use sts_blocking::__private::credentials::profile::{FileKind, FileLocations, ProfileSet, Section};
+use sts_blocking::__private::credentials::profile::FileKind;
+use sts_blocking::credentials::{BaseSource, Env, NamedSource, Platform};
+use sts_blocking::credentials::{FileLocations, ProfileSet, Section};
 
 fn s(v: &Value) -> String {
     v.as_str()
@@ -191,6 +191,7 @@ fn step_json(base: &BaseSource) -> Value {
         }
         BaseSource::Process { .. } => json!({ "CredentialProcess": "" }),
         BaseSource::Login(l) => json!({ "Login": { "login_session": l.session } }),
+        other => json!({ "Unknown": format!("{other:?}") }),
     }
 }
 
@@ -244,7 +245,7 @@ fn assume_role_plans() {
             sections(&input["sso_sessions"]),
             input["selected_profile"].as_str().unwrap(),
         );
-        let result = match (plan(&set), &t["output"]) {
+        let result = match (set.plan(), &t["output"]) {
             (Ok(chain), out) if out.get("ProfileChain").is_some() => {
                 let mut got = vec![step_json(&chain.base)];
                 for hop in &chain.roles {

@@ -142,7 +142,7 @@ pub const SESSION: &str = "MARKER-session-token+/=";
 pub fn leaks(text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for s in [WEB_TOKEN, SAML, TRADE_IN, CONTEXT, MFA, SESSION] {
-        for form in [s.to_owned(), sts_blocking::__private::query::encode(s)] {
+        for form in [s.to_owned(), crate::support::form_encode(s)] {
             if text.contains(&form) {
                 found.push(form);
             }

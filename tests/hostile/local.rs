@@ -69,7 +69,7 @@ fn oversized_config_is_refused_without_reading_it() {
     let cfg = d.join("config");
     // Sparse: 17 MiB on paper, nothing on disk.
     let f = std::fs::File::create(&cfg).unwrap();
-    f.set_len(sts_blocking::__private::files::MAX_CONFIG_FILE + 1024 * 1024)
+    f.set_len(sts_blocking::files::MAX_CONFIG_FILE + 1024 * 1024)
         .unwrap();
     let env = Env::from_map([
         ("HOME", d.to_str().unwrap()),
@@ -79,7 +79,7 @@ fn oversized_config_is_refused_without_reading_it() {
     assert_eq!(
         file_problem(&e),
         Some(&FileProblem::TooLarge {
-            limit: sts_blocking::__private::files::MAX_CONFIG_FILE
+            limit: sts_blocking::files::MAX_CONFIG_FILE
         }),
         "{e}"
     );
@@ -122,7 +122,7 @@ fn oversized_web_identity_token_is_refused() {
     assert_eq!(
         file_problem(&e),
         Some(&FileProblem::TooLarge {
-            limit: sts_blocking::__private::files::MAX_TOKEN_FILE
+            limit: sts_blocking::files::MAX_TOKEN_FILE
         }),
         "{e}"
     );
@@ -211,8 +211,7 @@ fn ca_bundle_fifo_and_device_are_refused_at_once() {
 
 #[test]
 fn no_home_gives_no_default_files_and_typed_errors_for_tilde() {
-    use sts_blocking::__private::credentials::env::Platform;
-    use sts_blocking::__private::credentials::profile::FileLocations;
+    use sts_blocking::credentials::{FileLocations, Platform};
     for env in [Env::from_map([("X", "1")]), Env::from_map([("HOME", "")])] {
         let loc = FileLocations::resolve(&env, Platform::Unix).unwrap();
         assert_eq!((loc.config, loc.credentials), (None, None));

@@ -314,7 +314,7 @@ impl Lexer<'_> {
         let lexeme = self.consume_until('`')?.replace("\\`", "`");
         let value = match Value::from_json_text(&lexeme) {
             Ok(v) => v,
-            Err(e) if e.kind == sts_blocking::__private::json::JsonErrorKind::TooDeep => {
+            Err(e) if e.kind == sts_blocking::json::JsonErrorKind::TooDeep => {
                 return Err(Error::new(
                     ErrorKind::TooDeep,
                     format!(
@@ -341,11 +341,11 @@ impl Lexer<'_> {
     }
 
     fn quoted_identifier(&mut self) -> Result<Token, Error> {
-        use sts_blocking::__private::json::JsonErrorKind as K;
+        use sts_blocking::json::JsonErrorKind as K;
         let start = self.pos;
         let lexeme = format!("\"{}\"", self.consume_until('"')?);
-        match sts_blocking::__private::json::parse(&lexeme) {
-            Ok(sts_blocking::__private::json::Value::String(s)) => Ok(Token {
+        match sts_blocking::json::parse(&lexeme) {
+            Ok(sts_blocking::json::Value::String(s)) => Ok(Token {
                 kind: Kind::QuotedIdentifier,
                 value: Value::str(&s),
                 start,

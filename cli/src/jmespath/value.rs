@@ -17,10 +17,10 @@ use super::parser::Node;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
-use sts_blocking::__private::json::{Escape, write_string};
+use sts_blocking::json::{Escape, write_string};
 
 /// The deepest JSON literal (or test document) [`Value::from_json_text`] accepts.
-pub const MAX_JSON_DEPTH: usize = sts_blocking::__private::json::MAX_DEPTH;
+pub const MAX_JSON_DEPTH: usize = sts_blocking::json::MAX_DEPTH;
 
 /// A JSON-like value.
 #[derive(Debug, Clone)]
@@ -141,19 +141,19 @@ impl Value {
 
     /// Reads a JSON text as Python's `json.loads` would (integers stay integers, `NaN` and
     /// `Infinity` are floats, a repeated key keeps its first place and its last value).
-    pub fn from_json_text(text: &str) -> Result<Value, sts_blocking::__private::json::JsonError> {
+    pub fn from_json_text(text: &str) -> Result<Value, sts_blocking::json::JsonError> {
         match text.trim_matches([' ', '\t', '\n', '\r']) {
             "NaN" => return Ok(Value::Float(f64::NAN)),
             "Infinity" => return Ok(Value::Float(f64::INFINITY)),
             "-Infinity" => return Ok(Value::Float(f64::NEG_INFINITY)),
             _ => {}
         }
-        sts_blocking::__private::json::parse(text).map(Value::from_json)
+        sts_blocking::json::parse(text).map(Value::from_json)
     }
 
     /// Converts a parsed JSON document (see [`Value::from_json_text`]).
-    pub fn from_json(v: sts_blocking::__private::json::Value) -> Value {
-        use sts_blocking::__private::json::Value as J;
+    pub fn from_json(v: sts_blocking::json::Value) -> Value {
+        use sts_blocking::json::Value as J;
         match v {
             J::Null => Value::Null,
             J::Bool(b) => Value::Bool(b),

@@ -4,8 +4,7 @@
 //! `~/.aws/cli/cache` (`"ProviderType": "sso"`) is deleted; client registrations stay. Unlike
 //! the AWS CLI, it says what it removed.
 
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Run};
+use crate::spec::{Command, Example, Globals, Run, Values};
 use sts_blocking::Error;
 use sts_blocking::credentials::{CliCache, Env, SsoCache, SsoPortal, sso_role_credential_files};
 
@@ -36,9 +35,9 @@ pub(crate) const SSO_LOGOUT: Command = Command {
 };
 
 fn run(g: &Globals, _: &Values, _: &[String]) -> i32 {
-    let settings = match crate::load_settings(g) {
+    let settings = match crate::session::load_settings(g) {
         Ok(s) => s,
-        Err(e) => return crate::report(&SSO_LOGOUT, &e, None),
+        Err(e) => return crate::session::report(&SSO_LOGOUT, &e, None),
     };
     let env = Env::real();
     let ca_bundle = g
@@ -48,8 +47,8 @@ fn run(g: &Globals, _: &Values, _: &[String]) -> i32 {
         .or(settings.ca_bundle.clone());
     let endpoint = settings.profiles().configured_endpoint_url(&env, "sso");
     match logout(&env, endpoint.as_deref(), ca_bundle) {
-        Ok(text) => crate::emit(&text),
-        Err(e) => crate::report(&SSO_LOGOUT, &e, None),
+        Ok(text) => crate::session::emit(&text),
+        Err(e) => crate::session::report(&SSO_LOGOUT, &e, None),
     }
 }
 

@@ -4,11 +4,13 @@
 //! ([`auto_login`]). The protocol is the library's (`SsoOidcClient`, `SsoPortal`, `SsoCache`,
 //! ...); the listener, the browser, the prompts and the config file are here.
 
+mod flow;
 mod login;
 mod logout;
 mod populate;
 
-pub(crate) use login::{SSO_LOGIN, auto_login};
+pub(crate) use flow::auto_login;
+pub(crate) use login::SSO_LOGIN;
 pub(crate) use logout::SSO_LOGOUT;
 pub(crate) use populate::SSO_POPULATE;
 

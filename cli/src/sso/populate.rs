@@ -9,10 +9,9 @@
 //! reads the portal (the library's `SsoPortal`, paging and backing off) and writes.
 
 use super::shown;
-use crate::args::{Globals, Values};
-use crate::commands::{Command, Example, Kind, Run, flag};
+use crate::config_writer;
+use crate::spec::{Command, Example, Globals, Kind, Run, Values, flag};
 use std::collections::BTreeSet;
-use sts_blocking::__private::credentials::config_writer;
 use sts_blocking::credentials::{
     Env, PagingPolicy, ProfileSet, SsoCache, SsoLoginRequest, SsoPortal, SsoTokenProvider,
     SsoTokenState, sso_token_cache_key, sso_token_state,
@@ -418,8 +417,8 @@ fn existing(set: &ProfileSet) -> Vec<Existing> {
 }
 
 fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
-    let fail = |e: &Error| crate::report(&SSO_POPULATE, e, None);
-    let settings = match crate::load_settings(g) {
+    let fail = |e: &Error| crate::session::report(&SSO_POPULATE, e, None);
+    let settings = match crate::session::load_settings(g) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -511,11 +510,11 @@ fn run(g: &Globals, v: &Values, _: &[String]) -> i32 {
         } else {
             shown_diff
         };
-        return crate::emit(&format!(
+        return crate::session::emit(&format!(
             "--- {path}\n+++ {path} (sts sso populate --dry-run: nothing written)\n{body}"
         ));
     }
-    crate::emit(&summary(&ops, &path))
+    crate::session::emit(&summary(&ops, &path))
 }
 
 /// What was done, one line per profile that changed, then the counts.

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use sts_blocking::__private::credentials::config_writer::update;
+use sts_cli::config_writer::update;
 
 /// A python that has the AWS CLI's writer.
 fn python() -> Option<PathBuf> {
@@ -52,7 +52,7 @@ impl Rng {
 #[test]
 fn updates_match_the_aws_cli_writer() {
     let Some(py) = python() else {
-        crate::skip::skipped(
+        crate::support::skip::skipped(
             "daily config writer vs the AWS CLI",
             "no awscli in target/peer-venv",
         );

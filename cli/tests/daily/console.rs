@@ -5,8 +5,8 @@
 use crate::fake::{Fake, FakeSts};
 use crate::{code, golden, home, run, stderr, stdout, sts};
 use serde_json::Value as J;
-use sts_blocking::__private::credentials::federation;
 use sts_blocking::SecretString;
+use sts_cli::federation;
 
 pub(crate) const ROLE_CONFIG: &str = "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\n\
     source_profile = base\nregion = eu-west-1\n";

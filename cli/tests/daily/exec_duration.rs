@@ -5,8 +5,6 @@
 use crate::fake::{Fake, rfc3339};
 use crate::{code, env_map, home, run, stderr, stdout, sts};
 use std::path::Path;
-use sts_blocking::__private::credentials::cli_cache::role_hop_cache_key;
-use sts_blocking::__private::credentials::plan::RoleHop;
 use time::OffsetDateTime;
 
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/dev";
@@ -59,19 +57,17 @@ fn role_sts() -> Fake {
     })
 }
 
-/// The cache file botocore would use for profile `dev` with `duration_seconds = seconds`.
+/// The cache file botocore would use for profile `dev` with `duration_seconds = seconds`:
+/// the SHA-1 of its AssumeRole arguments but the session name, as Python's
+/// `json.dumps(args, sort_keys=True)` writes them (computed here, not by the library).
 fn entry(h: &Path, seconds: u32) -> std::path::PathBuf {
-    let hop = RoleHop {
-        profile: "dev".into(),
-        role_arn: ROLE_ARN.into(),
-        session_name: None,
-        external_id: None,
-        duration_seconds: Some(seconds),
-        mfa_serial: None,
-        region: Some("eu-west-1".into()),
-    };
-    h.join(".aws/cli/cache")
-        .join(format!("{}.json", role_hop_cache_key(&hop)))
+    use sha1::Digest as _;
+    let args = format!("{{\"DurationSeconds\": {seconds}, \"RoleArn\": \"{ROLE_ARN}\"}}");
+    let key: String = sha1::Sha1::digest(args.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    h.join(".aws/cli/cache").join(format!("{key}.json"))
 }
 
 fn cache_entries(h: &Path) -> usize {

@@ -37,7 +37,7 @@ impl Request {
     /// The decoded query parameters.
     pub fn query(&self) -> Vec<(String, String)> {
         let q = self.target.split_once('?').map_or("", |(_, q)| q);
-        sts_blocking::__private::query::decode(q).expect("query")
+        crate::support::form_decode(q)
     }
 
     /// One query parameter.
@@ -50,7 +50,7 @@ impl Request {
 
     /// The decoded form body.
     pub fn form(&self) -> Vec<(String, String)> {
-        sts_blocking::__private::query::decode(&self.body).expect("form")
+        crate::support::form_decode(&self.body)
     }
 
     /// One form parameter.

@@ -7,6 +7,8 @@
 
 use crate::fake::{Fake, Request, get};
 use crate::{code, home, run, stderr, stdout, sts};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 use serde_json::{Value as J, json};
 use sha2::{Digest, Sha256};
@@ -16,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sts_blocking::__private::base64;
 
 const SESSION: &str = "arn:aws:sts::123456789012:assumed-role/Admin/alice";
 const CODE: &str = "the code/1+";
@@ -40,7 +41,7 @@ struct Signin {
 }
 
 fn b64json(part: &str) -> Option<J> {
-    serde_json::from_slice(&base64::decode_url_nopad(part)?).ok()
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
 }
 
 /// Checks a DPoP proof and returns its JWK `(x, y)`.
@@ -64,9 +65,9 @@ fn check_dpop(
         header["jwk"]["y"].as_str().ok_or("y")?.to_owned(),
     );
     let mut point = vec![4u8];
-    point.extend(base64::decode_url_nopad(&x).ok_or("x")?);
-    point.extend(base64::decode_url_nopad(&y).ok_or("y")?);
-    let sig = base64::decode_url_nopad(s).ok_or("signature")?;
+    point.extend(URL_SAFE_NO_PAD.decode(&x).ok().ok_or("x")?);
+    point.extend(URL_SAFE_NO_PAD.decode(&y).ok().ok_or("y")?);
+    let sig = URL_SAFE_NO_PAD.decode(s).ok().ok_or("signature")?;
     UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point)
         .verify(format!("{h}.{p}").as_bytes(), &sig)
         .map_err(|_| "bad signature")?;
@@ -100,7 +101,7 @@ fn tokens(st: &mut Signin, with_id_token: bool) -> String {
     });
     if with_id_token {
         let sub = st.sub.clone().unwrap_or_else(|| SESSION.to_owned());
-        let payload = base64::encode_url_nopad(json!({"sub": sub}).to_string().as_bytes());
+        let payload = URL_SAFE_NO_PAD.encode(json!({"sub": sub}).to_string().as_bytes());
         v["idToken"] = J::String(format!("eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln"));
     }
     v.to_string()
@@ -131,7 +132,7 @@ fn handle(st: &mut Signin, r: &Request) -> (u16, Vec<(String, String)>, String) 
             st.client = Some(client.clone());
             let query = format!(
                 "code={}&state={}",
-                sts_blocking::__private::query::encode(CODE),
+                crate::support::form_encode(CODE),
                 q("state")
             );
             if client.ends_with("same-device") {
@@ -142,9 +143,9 @@ fn handle(st: &mut Signin, r: &Request) -> (u16, Vec<(String, String)>, String) 
                 let shown = format!(
                     "state={}&code={}",
                     q("state"),
-                    sts_blocking::__private::query::encode(CODE)
+                    crate::support::form_encode(CODE)
                 );
-                (200, Vec::new(), base64::encode_std(shown.as_bytes()))
+                (200, Vec::new(), STANDARD.encode(shown.as_bytes()))
             }
         }
         ("POST", "/v1/token") => {
@@ -166,7 +167,7 @@ fn handle(st: &mut Signin, r: &Request) -> (u16, Vec<(String, String)>, String) 
             match grant.as_str() {
                 "authorization_code" => {
                     let verifier = b["codeVerifier"].as_str().unwrap_or("");
-                    let challenge = base64::encode_url_nopad(&Sha256::digest(verifier.as_bytes()));
+                    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
                     let ok = verifier.len() == 64
                         && verifier
                             .bytes()
@@ -251,7 +252,7 @@ fn wait_for_file(p: &Path) -> String {
 }
 
 fn cache_file(h: &Path) -> PathBuf {
-    sts_blocking::__private::credentials::login::cache_file(&h.join(".aws/login/cache"), SESSION)
+    sts_blocking::credentials::LoginProvider::cache_file(&h.join(".aws/login/cache"), SESSION)
 }
 
 fn location(headers: &[(String, String)]) -> String {
@@ -439,7 +440,7 @@ fn remote_login_reads_the_pasted_code() {
     // botocore reads the file we wrote and refreshes it with our key (awscrt loads the SEC1 PEM;
     // the fake checks that its DPoP proof is signed by the key bound at the code exchange).
     let Some(py) = crate::server::python() else {
-        crate::skip::skipped("daily remote_login botocore refresh", "no botocore venv");
+        crate::support::skip::skipped("daily remote_login botocore refresh", "no botocore venv");
         return;
     };
     let oracle = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/botocore_oracle.py");
@@ -490,7 +491,7 @@ fn wrong_codes_refusals_and_logout_all() {
         stderr(&o)
     );
     // A pasted code for another login (state mismatch): nothing is redeemed, nothing written.
-    let forged = base64::encode_std(b"state=not-this-login&code=x");
+    let forged = STANDARD.encode(b"state=not-this-login&code=x");
     let mut c = sts(&h, &env, &["login", "--region", "us-east-1", "--remote"]);
     c.stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -26,9 +26,9 @@ mod server_hostile;
 mod server_mfa;
 mod shell;
 mod signals;
-#[path = "../../../tests/support/skip.rs"]
-mod skip;
 mod sso;
+#[path = "../../../tests/support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

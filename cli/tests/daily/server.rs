@@ -95,7 +95,7 @@ pub fn python() -> Option<PathBuf> {
 #[test]
 fn botocore_container_provider_refreshes_through_the_server() {
     let Some(py) = python() else {
-        crate::skip::skipped(
+        crate::support::skip::skipped(
             "daily botocore_container_provider_refreshes_through_the_server",
             "no botocore venv: run scripts/botocore-venv or set BOTOCORE_PYTHON",
         );

@@ -197,7 +197,7 @@ fn until_refused(server: &ExecServer) -> (usize, u16, String) {
 #[test]
 fn the_mfa_code_is_asked_once_and_refreshes_never_hold_a_request() {
     if !have_script() {
-        crate::skip::skipped(
+        crate::support::skip::skipped(
             "daily the_mfa_code_is_asked_once_and_refreshes_never_hold_a_request",
             "no util-linux script to give sts a terminal",
         );
@@ -269,7 +269,7 @@ fn the_mfa_code_is_asked_once_and_refreshes_never_hold_a_request() {
 #[test]
 fn past_the_mfa_session_the_endpoint_says_to_run_exec_again() {
     if !have_script() {
-        crate::skip::skipped(
+        crate::support::skip::skipped(
             "daily past_the_mfa_session_the_endpoint_says_to_run_exec_again",
             "no util-linux script to give sts a terminal",
         );
@@ -297,7 +297,7 @@ fn past_the_mfa_session_the_endpoint_says_to_run_exec_again() {
 #[test]
 fn a_refresh_that_needs_a_code_fails_instead_of_reading_the_terminal() {
     if !have_script() {
-        crate::skip::skipped(
+        crate::support::skip::skipped(
             "daily a_refresh_that_needs_a_code_fails_instead_of_reading_the_terminal",
             "no util-linux script to give sts a terminal",
         );

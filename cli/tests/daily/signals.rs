@@ -242,7 +242,7 @@ fn under_nohup_a_hangup_is_not_passed_on() {
         .status()
         .is_ok_and(|s| s.success())
     {
-        crate::skip::skipped("signals hangup not passed on", "no `env --default-signal`");
+        crate::support::skip::skipped("signals hangup not passed on", "no `env --default-signal`");
         return;
     }
     let script = format!("exec env --default-signal=HUP sh -c '{TRAPPED}{WAIT_FOR_GO}'");
@@ -258,7 +258,7 @@ fn under_nohup_a_hangup_is_not_passed_on() {
 #[test]
 fn without_nohup_a_hangup_ends_the_command_and_sts_reports_it() {
     if hup_ignored_here() {
-        crate::skip::skipped(
+        crate::support::skip::skipped(
             "signals hangup without nohup",
             "this process ignores SIGHUP",
         );

@@ -10,6 +10,7 @@
 
 use crate::fake::{Fake, Request, get};
 use crate::{code, home, run, stderr, stdout, sts};
+use base64::Engine as _;
 use serde_json::{Value as J, json};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -19,7 +20,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sts_blocking::__private::base64;
 use time::OffsetDateTime;
 
 const START_URL: &str = "https://d-1234567890.awsapps.com/start";
@@ -81,7 +81,7 @@ struct Idc {
 }
 
 fn b64url(bytes: &[u8]) -> String {
-    base64::encode_url_nopad(bytes)
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn is_uuid4(s: &str) -> bool {

@@ -427,7 +427,7 @@ fn login_cache_directory_of_another_user_never_reads_the_working_directory() {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap();
         std::fs::write(
-            sts_blocking::__private::credentials::login::cache_file(&planted, SESSION),
+            sts_blocking::credentials::LoginProvider::cache_file(&planted, SESSION),
             format!(
                 "{{\"accessToken\": {{\"accessKeyId\": \"AKIDPLANTED\", \"secretAccessKey\": \"s\", \
                  \"sessionToken\": \"t\", \"expiresAt\": \"{expires}\"}}, \"clientId\": \"c\", \

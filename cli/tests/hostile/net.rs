@@ -179,7 +179,13 @@ fn sso_region_from_a_profile_is_checked() {
     .unwrap();
     let source =
         sts_blocking::credentials::SsoSource::new("https://d-1.awsapps.com/start", String::new());
-    let cache = sts_blocking::__private::credentials::sso::cache_file(&home, &source);
+    // `~/.aws/sso/cache/<sha1 hex of the start URL>.json`, as the AWS CLI names it.
+    use sha1::Digest as _;
+    let key: String = sha1::Sha1::digest(source.start_url.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let cache = home.join(format!(".aws/sso/cache/{key}.json"));
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     std::fs::write(
         &cache,

@@ -27,11 +27,11 @@
 //!
 //! ```
 //! use sts_blocking::__private::credentials::cli_cache::{cache_key, web_identity_cache_key};
-//! use sts_blocking::__private::json::parse;
+//! use sts_blocking::json::parse;
 //! let args = parse(r#"{"RoleArn": "arn:aws:iam::123456789012:role/r", "SerialNumber": "mfa"}"#)?;
 //! assert_eq!(cache_key(&args).unwrap().len(), 40);
 //! assert_eq!(web_identity_cache_key("arn:aws:iam::1:role/r", None).len(), 40);
-//! # Ok::<(), sts_blocking::__private::json::JsonError>(())
+//! # Ok::<(), sts_blocking::json::JsonError>(())
 //! ```
 
 pub(crate) mod cache_io;
@@ -250,19 +250,7 @@ fn hash_sorted(args: Vec<(String, Value)>) -> String {
     sha1_hex(text.as_bytes())
 }
 
-/// `2026-01-01T00:00:00` (whole seconds, UTC) followed by `suffix`.
-pub fn timestamp(t: OffsetDateTime, suffix: &str) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{suffix}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
+pub use crate::clock::timestamp;
 
 /// Parses an `Expiration` as the CLI writes it (`...UTC`, from Python's `%Z`) or as RFC 3339
 /// (`...Z`, `+00:00`, fractions).

@@ -27,6 +27,7 @@ use crate::credentials::cli_cache::cache_io;
 use crate::credentials::providers::refresh_lock;
 use crate::credentials::providers::token_http::{self, Timeouts};
 use crate::credentials::{Credentials, ProvideCredentials};
+use crate::env::Env;
 use crate::error::CredentialsError;
 use crate::transport::TransportConfig;
 use crate::{Error, SecretString};
@@ -38,6 +39,48 @@ use time::OffsetDateTime;
 pub use token::{MAX_TOKEN_FILE_BYTES, cache_dir, cache_file, signin_endpoint};
 use token::{TokenFile, err, parse_token_file, refresh_body, refreshed_document};
 pub(crate) use token::{parse_refresh, refresh_error};
+
+impl LoginProvider {
+    /// The login cache directory: `AWS_LOGIN_CACHE_DIRECTORY` (`~` expanded), else
+    /// `<home>/.aws/login/cache`; `None` when neither is known. `aws login` writes its sessions
+    /// there ([`LoginResult::save`](super::LoginResult::save)) and this provider reads them.
+    ///
+    /// # Errors
+    /// [`Error::File`] for a variable starting with `~` when the home directory (or that user) is
+    /// unknown.
+    pub fn cache_dir(env: &Env) -> Result<Option<PathBuf>, Error> {
+        cache_dir(env)
+    }
+
+    /// The cache file of `session` (a profile's `login_session`) in `dir`: `<sha256 hex of the
+    /// session>.json`, as the AWS CLI names it.
+    #[must_use]
+    pub fn cache_file(dir: &Path, session: &str) -> PathBuf {
+        cache_file(dir, session)
+    }
+
+    /// The sign-in endpoint of `region`, following the service's endpoint rules (botocore
+    /// 1.44.8; FIPS and dual-stack forms where the partition has them): where `aws login` signs in and
+    /// this provider refreshes, unless `AWS_ENDPOINT_URL_SIGNIN` or the profile's `[services]`
+    /// name another.
+    ///
+    /// ```
+    /// use sts_blocking::credentials::LoginProvider;
+    /// assert_eq!(LoginProvider::signin_endpoint("eu-west-1", false, false)?, "https://eu-west-1.signin.aws.amazon.com");
+    /// # Ok::<(), sts_blocking::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a region that is not a host label, or FIPS / dual-stack where the
+    /// partition has none.
+    pub fn signin_endpoint(
+        region: &str,
+        use_fips: bool,
+        use_dual_stack: bool,
+    ) -> Result<String, Error> {
+        signin_endpoint(region, use_fips, use_dual_stack)
+    }
+}
 
 /// Credentials with less than this left are refreshed.
 pub const REFRESH_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -100,7 +143,7 @@ impl fmt::Debug for LoginProvider {
 
 impl LoginProvider {
     /// A provider for the `login_session` value `session` (trimmed), with its cache file in
-    /// `cache_dir` (see [`cache_dir`]).
+    /// `cache_dir` (see [`LoginProvider::cache_dir`]).
     #[must_use]
     pub fn new(session: &str, cache_dir: &Path) -> Self {
         let session = session.trim().to_owned();
@@ -334,7 +377,6 @@ impl ProvideCredentials for LoginProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::Env;
 
     #[test]
     fn cache_file_is_sha256_of_the_session() {

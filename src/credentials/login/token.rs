@@ -63,7 +63,7 @@ fn valid_region(region: &str) -> bool {
 /// `.signin.amazonaws-us-gov.com`, the ISO and EUSC partitions' hosts, FIPS and dual-stack forms.
 ///
 /// ```
-/// use sts_blocking::__private::credentials::login::signin_endpoint;
+/// let signin_endpoint = sts_blocking::credentials::LoginProvider::signin_endpoint;
 /// assert_eq!(signin_endpoint("eu-west-1", false, false)?, "https://eu-west-1.signin.aws.amazon.com");
 /// assert_eq!(signin_endpoint("cn-north-1", false, false)?, "https://cn-north-1.signin.amazonaws.cn");
 /// assert_eq!(signin_endpoint("us-gov-west-1", true, false)?, "https://signin-fips.amazonaws-us-gov.com");

@@ -5,8 +5,6 @@ use crate::credentials::{Credentials, ProvideCredentials};
 use crate::env::Env;
 use crate::error::CredentialsError;
 use crate::{Error, SecretString};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Credentials from environment variables. Empty or blank values count as unset.
 ///
@@ -38,12 +36,7 @@ impl EnvironmentProvider {
     }
 }
 
-/// Parses an RFC 3339 timestamp; `what` names the field for the error (the value is not echoed).
-pub(crate) fn parse_rfc3339(provider: &str, what: &str, v: &str) -> Result<OffsetDateTime, Error> {
-    OffsetDateTime::parse(v.trim(), &Rfc3339).map_err(|_| {
-        CredentialsError::new(provider, format!("{what} is not an RFC 3339 timestamp")).into()
-    })
-}
+pub(crate) use crate::clock::parse_rfc3339;
 
 impl ProvideCredentials for EnvironmentProvider {
     fn provide_credentials(&self) -> Result<Credentials, Error> {

@@ -60,7 +60,18 @@ pub fn mfa_provider(
     Arc::new(f)
 }
 
-/// Asks `provider` for a code for `serial` and checks it is six digits (the code is never echoed).
+/// Asks `provider` for a code for `serial` and checks it is six digits (the code is never echoed),
+/// as the role providers do before sending it: for a call that takes an MFA code of its own
+/// (`GetSessionToken` with `SerialNumber`).
+///
+/// ```
+/// use sts_blocking::credentials::{MfaTokenProvider, fetch_mfa_code};
+/// let p = |_: &str| Ok::<_, sts_blocking::Error>(" 123456\n".to_owned());
+/// assert_eq!(fetch_mfa_code(&p, "arn:aws:iam::1:mfa/me")?, "123456");
+/// let short = |_: &str| Ok::<_, sts_blocking::Error>("12345".to_owned());
+/// assert!(fetch_mfa_code(&short, "arn:aws:iam::1:mfa/me").is_err());
+/// # Ok::<(), sts_blocking::Error>(())
+/// ```
 ///
 /// # Errors
 /// The provider's error, or [`Error::Credentials`] for a malformed code.

@@ -10,8 +10,10 @@
 //! temp file and renaming it over the target (through a symlink, to its target), with the
 //! original permissions; a read-only file or a dangling symlink is refused.
 
-use crate::Error;
 use std::path::Path;
+use sts_blocking::Error;
+use sts_blocking::error::FileProblem;
+use sts_blocking::files::{MAX_CONFIG_FILE, read_capped_text, write_atomic};
 
 /// Where a `[section]` header is on a line: the text from the line start to the `]`, as the CLI's
 /// `^\s*\[(?P<header>[^]]+)\]` matches it.
@@ -51,7 +53,7 @@ fn matches_section(header: &str, section: &str) -> bool {
 /// and returns the new contents.
 ///
 /// ```
-/// use sts_blocking::__private::credentials::config_writer::update;
+/// use sts_cli::config_writer::update;
 /// let before = "[default]\nregion = us-east-1\n\n[profile dev]\noutput = json\n";
 /// let after = update(Some(before), "profile dev", &[("login_session", "arn:aws:iam::1:user/a")]);
 /// assert_eq!(after, "[default]\nregion = us-east-1\n\n[profile dev]\noutput = json\n\
@@ -174,7 +176,7 @@ pub fn update_file(path: &Path, section: &str, values: &[(&str, &str)]) -> Resul
 /// section). `None` when the section is not there.
 ///
 /// ```
-/// use sts_blocking::__private::credentials::config_writer::remove_section;
+/// use sts_cli::config_writer::remove_section;
 /// let before = "[default]\nregion = x\n[profile old]\na = 1\n# next\n[profile b]\n";
 /// assert_eq!(remove_section(before, "profile old").unwrap(), "[default]\nregion = x\n# next\n[profile b]\n");
 /// ```
@@ -225,16 +227,14 @@ pub fn edit_file(
         }
         Err(_) => path.to_path_buf(),
     };
-    let existing =
-        match crate::files::read_capped_text(&target, crate::files::MAX_CONFIG_FILE, "config file")
-        {
-            Ok(text) => Some(text),
-            Err(Error::File {
-                problem: crate::error::FileProblem::NotFound,
-                ..
-            }) => None,
-            Err(e) => return Err(e),
-        };
+    let existing = match read_capped_text(&target, MAX_CONFIG_FILE, "config file") {
+        Ok(text) => Some(text),
+        Err(Error::File {
+            problem: FileProblem::NotFound,
+            ..
+        }) => None,
+        Err(e) => return Err(e),
+    };
     let text = edit(existing.as_deref())?;
     if existing.as_deref() == Some(text.as_str()) {
         return Ok(());
@@ -244,7 +244,7 @@ pub fn edit_file(
     if mode.as_ref().is_some_and(std::fs::Permissions::readonly) {
         return Err(cannot(&"the file is read-only"));
     }
-    crate::credentials::cli_cache::cache_io::write_atomic_with(&target, text.as_bytes(), mode)
+    write_atomic(&target, text.as_bytes(), mode)
         .map_err(|e| Error::config(format!("cannot write {}: {e}", target.display())))
 }
 

@@ -14,12 +14,31 @@
 //! Endpoints per partition ([`endpoints_for`]): `https://signin.aws.amazon.com/federation`,
 //! `https://signin.amazonaws.cn/federation` and `https://signin.amazonaws-us-gov.com/federation`,
 //! with the consoles `console.aws.amazon.com`, `console.amazonaws.cn` and
-//! `console.amazonaws-us-gov.com`. Everything here is pure but [`request_signin_token`].
+//! `console.amazonaws-us-gov.com`. Everything here is pure: the one request (step 2) goes through
+//! the library's transport policy, `sts_blocking::presign::request_signin_token`.
 
-use super::Credentials;
-use crate::Error;
-use crate::error::CredentialsError;
-use crate::query;
+use sts_blocking::error::CredentialsError;
+use sts_blocking::{Credentials, Error, SecretString};
+
+/// Appends `value` URL-encoded as a query value: RFC 3986 unreserved characters as they are, a
+/// space as `+`, everything else `%XX`.
+fn encode_into(out: &mut String, value: &str) {
+    out.push_str(&sts_blocking::sigv4::uri_encode_component(value).replace("%20", "+"));
+}
+
+/// At most this many characters of a value are repeated in a message.
+const ECHO_MAX: usize = 64;
+
+/// A value given by the user, quoted for a message (control characters visible), cut to
+/// [`ECHO_MAX`] characters with the full length when longer.
+fn echo(value: &str) -> String {
+    let shown: String = value.chars().take(ECHO_MAX).collect();
+    if shown.len() == value.len() {
+        format!("{value:?}")
+    } else {
+        format!("{shown:?}… ({} bytes)", value.len())
+    }
+}
 
 /// The session policy passed to `GetFederationToken` for long-term keys: it allows everything, so
 /// the federated session has exactly the permissions of the IAM user's own policies (a session
@@ -55,7 +74,7 @@ fn err(message: impl Into<String>) -> Error {
 /// endpoint is then `{override}/federation`.
 ///
 /// ```
-/// use sts_blocking::__private::credentials::federation::endpoints_for;
+/// use sts_cli::federation::endpoints_for;
 /// let e = endpoints_for(Some("cn-north-1"), None)?;
 /// assert_eq!(e.federation, "https://signin.amazonaws.cn/federation");
 /// assert_eq!(e.console, "https://console.amazonaws.cn");
@@ -70,7 +89,7 @@ pub fn endpoints_for(
     signin_override: Option<&str>,
 ) -> Result<ConsoleEndpoints, Error> {
     let region = region.unwrap_or("us-east-1");
-    let p = crate::endpoint::partition_for(region);
+    let p = sts_blocking::endpoint::partition_for(region);
     let (signin, console) = match p.id {
         "aws" => (
             "https://signin.aws.amazon.com",
@@ -104,7 +123,7 @@ pub fn default_destination(console: &str, region: Option<&str>) -> String {
     match region {
         Some(r) => {
             let mut s = format!("{console}/console/home?region=");
-            query::encode_into(&mut s, r);
+            encode_into(&mut s, r);
             s
         }
         None => format!("{console}/"),
@@ -118,7 +137,7 @@ pub fn default_destination(console: &str, region: Option<&str>) -> String {
 /// session's start to another site.
 ///
 /// ```
-/// use sts_blocking::__private::credentials::federation::check_destination;
+/// use sts_cli::federation::check_destination;
 /// let console = "https://console.aws.amazon.com";
 /// assert!(check_destination("https://eu-west-1.console.aws.amazon.com/ec2/home", console).is_ok());
 /// assert!(check_destination("https://console.aws.amazon.com.evil.example/", console).is_err());
@@ -134,7 +153,7 @@ pub fn check_destination(destination: &str, console: &str) -> Result<(), Error> 
             format!(
                 "{why}; it must be an https URL of the AWS console of this partition \
                  ({console}/... or https://<region>.{console_host}/...), got {}",
-                crate::error::echo(destination)
+                echo(destination)
             ),
         )
     };
@@ -175,13 +194,13 @@ pub fn check_destination(destination: &str, console: &str) -> Result<(), Error> 
 
 /// The `Session` parameter: `{"sessionId":..,"sessionKey":..,"sessionToken":..}`. A secret.
 #[must_use]
-pub fn session_json(c: &Credentials) -> crate::SecretString {
+pub fn session_json(c: &Credentials) -> SecretString {
     let token = c.session_token.as_ref().map_or("", |t| t.expose());
-    crate::SecretString::new(format!(
+    SecretString::new(format!(
         r#"{{"sessionId":{},"sessionKey":{},"sessionToken":{}}}"#,
-        crate::json::escape(&c.access_key_id),
-        crate::json::escape(c.secret_access_key.expose()),
-        crate::json::escape(token)
+        sts_blocking::json::escape(&c.access_key_id),
+        sts_blocking::json::escape(c.secret_access_key.expose()),
+        sts_blocking::json::escape(token)
     ))
 }
 
@@ -206,33 +225,16 @@ pub fn check_session_duration(seconds: i64) -> Result<(), Error> {
 #[must_use]
 pub fn signin_token_url(
     federation: &str,
-    session: &crate::SecretString,
+    session: &SecretString,
     session_duration: Option<i64>,
-) -> crate::SecretString {
+) -> SecretString {
     let mut s = format!("{federation}?Action=getSigninToken");
     if let Some(d) = session_duration {
         s.push_str(&format!("&SessionDuration={d}"));
     }
     s.push_str("&Session=");
-    query::encode_into(&mut s, session.expose());
-    crate::SecretString::new(s)
-}
-
-/// The `SigninToken` of a `getSigninToken` response body.
-///
-/// # Errors
-/// [`Error::Credentials`] when the body is not JSON with a non-empty `SigninToken`.
-pub fn parse_signin_token(body: &str) -> Result<crate::SecretString, Error> {
-    let v = crate::json::parse(body).map_err(|e| {
-        err(format!(
-            "the federation endpoint answered with invalid JSON ({e})"
-        ))
-    })?;
-    v.get("SigninToken")
-        .and_then(crate::json::Value::as_str)
-        .filter(|t| !t.is_empty())
-        .map(crate::SecretString::new)
-        .ok_or_else(|| err("the federation endpoint's answer has no SigninToken"))
+    encode_into(&mut s, session.expose());
+    SecretString::new(s)
 }
 
 /// The sign-in URL to open: `{federation}?Action=login&Issuer=..&Destination=..&SigninToken=..`.
@@ -242,15 +244,15 @@ pub fn login_url(
     federation: &str,
     issuer: &str,
     destination: &str,
-    token: &crate::SecretString,
-) -> crate::SecretString {
+    token: &SecretString,
+) -> SecretString {
     let mut s = format!("{federation}?Action=login&Issuer=");
-    query::encode_into(&mut s, issuer);
+    encode_into(&mut s, issuer);
     s.push_str("&Destination=");
-    query::encode_into(&mut s, destination);
+    encode_into(&mut s, destination);
     s.push_str("&SigninToken=");
-    query::encode_into(&mut s, token.expose());
-    crate::SecretString::new(s)
+    encode_into(&mut s, token.expose());
+    SecretString::new(s)
 }
 
 /// What the caller of a set of credentials is, from its `GetCallerIdentity` ARN.
@@ -272,7 +274,7 @@ pub enum CallerKind {
 /// Classifies a caller ARN.
 ///
 /// ```
-/// use sts_blocking::__private::credentials::federation::{classify_arn, CallerKind};
+/// use sts_cli::federation::{classify_arn, CallerKind};
 /// assert_eq!(classify_arn("arn:aws:sts::1:assumed-role/r/s"), CallerKind::AssumedRole);
 /// assert_eq!(classify_arn("arn:aws-cn:iam::1:user/a/b"), CallerKind::User);
 /// ```
@@ -315,58 +317,9 @@ pub fn federated_name(arn: &str) -> String {
     name
 }
 
-/// Calls `getSigninToken` at `federation` for `session` and returns the sign-in token, under the
-/// crate's transport policy (`https`, or `http` to a loopback address only; proxies from `env`,
-/// `ca_bundle` as the only roots when given). Errors never contain the request URL (it carries
-/// the credentials).
-///
-/// # Errors
-/// [`Error::Credentials`] for a refused request or an unusable answer, a transport failure or a
-/// timeout (without the URL); [`Error::Transport`] for an endpoint the policy refuses.
-#[cfg(feature = "client")]
-pub fn request_signin_token(
-    federation: &str,
-    session: &crate::SecretString,
-    session_duration: Option<i64>,
-    env: &super::Env,
-    ca_bundle: Option<std::path::PathBuf>,
-) -> Result<crate::SecretString, Error> {
-    use crate::transport::{Endpoint, PlainHttp, Transport, TransportConfig};
-    use std::time::Duration;
-    // The policy is checked on the bare endpoint (no secret in it, nor in its errors).
-    Endpoint::new(federation, PlainHttp::Loopback)?;
-    let url = signin_token_url(federation, session, session_duration);
-    let failed = |why: &str| err(format!("getSigninToken at {federation} failed: {why}"));
-    let endpoint =
-        Endpoint::new(url.expose(), PlainHttp::Loopback).map_err(|_| failed("bad URL"))?;
-    let config = TransportConfig::for_provider(env, ca_bundle, Duration::from_secs(5));
-    let reply = Transport::new(&config)?
-        .get(
-            &endpoint,
-            &[("accept", "application/json")],
-            Duration::from_secs(30),
-        )
-        .map_err(|e| match e {
-            Error::Transport { kind, .. } => failed(&kind.to_string()),
-            Error::Timeout { .. } | Error::BodyTooLarge { .. } => failed(&e.to_string()),
-            _ => failed("transport error"),
-        })?;
-    drop(endpoint);
-    let body = crate::SecretString::new(String::from_utf8_lossy(&reply.body));
-    if reply.status != 200 {
-        return Err(err(format!(
-            "the federation endpoint {federation} refused the credentials (HTTP {}): they must \
-             be a role session or a GetFederationToken session",
-            reply.status
-        )));
-    }
-    parse_signin_token(body.expose())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SecretString;
 
     #[test]
     fn endpoints_per_partition() {
@@ -481,20 +434,11 @@ mod tests {
     }
 
     #[test]
-    fn durations_and_tokens() {
+    fn durations() {
         assert!(check_session_duration(900).is_ok());
         assert!(check_session_duration(43_200).is_ok());
         for bad in [0, 899, 43_201, -1] {
             assert!(check_session_duration(bad).is_err(), "{bad}");
-        }
-        assert_eq!(
-            parse_signin_token(r#"{"SigninToken":"abc"}"#)
-                .unwrap()
-                .expose(),
-            "abc"
-        );
-        for bad in ["", "{}", r#"{"SigninToken":""}"#, r#"{"SigninToken":1}"#] {
-            assert!(parse_signin_token(bad).is_err(), "{bad}");
         }
     }
 
