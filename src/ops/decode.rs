@@ -30,7 +30,7 @@ pub fn decode_response<O: Operation>(
     header_request_id: Option<&str>,
 ) -> Result<Decoded<O::Output>, Error> {
     let (output, request_id) =
-        read_response(status, body, header_request_id, O::ACTION, O::RESULT_OPTIONAL, O::decode)?;
+        read_response(status, body, header_request_id, O::ACTION, O::decode)?;
     Ok(Decoded { output, request_id })
 }
 
