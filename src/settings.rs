@@ -38,6 +38,7 @@
 pub(crate) mod property;
 
 use crate::Error;
+use crate::credentials::KeyStore;
 use crate::credentials::cli_cache::CliCache;
 use crate::credentials::env::{Env, Platform};
 use crate::credentials::profile::{FileLocations, ProfileSet, Section};
@@ -107,6 +108,9 @@ pub struct Settings {
     /// as `aws` has it on. Security note: the cache holds live session credentials on disk
     /// (see [`CliCache`]).
     pub credential_cache: Option<CliCache>,
+    /// Where profiles whose long-term keys are kept outside the shared files get them (see
+    /// [`KeyStore`]); `None` (the default): none are. The `sts` program sets its `sts keys` store.
+    pub key_store: Option<Arc<dyn KeyStore>>,
     /// The first setting that could not be understood (`retry_mode = sideways`, ...): building
     /// a client fails with it ([`Error::Config`]), resolving credentials does not, as the AWS CLI
     /// exports static or process credentials whatever the profile's client settings say.
@@ -213,6 +217,7 @@ impl Settings {
             ca_bundle,
             app_id: read.get(&APP_ID),
             credential_cache: None,
+            key_store: None,
             invalid: read.invalid,
             env: env.clone(),
             profiles: Arc::new(profiles),

@@ -158,6 +158,7 @@ impl Settings {
             .profiles(self.profiles().clone())
             .skip_environment(self.profile_explicit)
             .cli_cache(self.credential_cache.clone())
+            .key_store(self.key_store.clone())
             .build();
         Arc::new(CachedProvider::new(Arc::new(chain)))
     }

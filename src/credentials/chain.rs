@@ -16,7 +16,7 @@ use super::plan::{self, BaseSource, NamedSource, ProfileChain, RoleHop};
 use super::process::ProcessProvider;
 use super::profile::ProfileSet;
 use super::web_identity::WebIdentityConfig;
-use super::{Credentials, ProvideCredentials};
+use super::{Credentials, KeyStore, ProvideCredentials};
 use crate::Error;
 use crate::error::CredentialsError;
 #[cfg(feature = "client")]
@@ -94,6 +94,8 @@ pub struct PlanContext {
     pub clock: Option<super::cache::Clock>,
     /// The AWS CLI's credential cache for SSO role credentials (off when `None`).
     pub cli_cache: Option<super::cli_cache::CliCache>,
+    /// Where profiles marked [`ProfileSet::with_stored_keys`] get their keys.
+    pub key_store: Option<Arc<dyn KeyStore>>,
 }
 
 impl fmt::Debug for PlanContext {
@@ -102,6 +104,7 @@ impl fmt::Debug for PlanContext {
             .field("profiles", &self.profiles.is_some())
             .field("clock", &self.clock.is_some())
             .field("cli_cache", &self.cli_cache)
+            .field("key_store", &self.key_store)
             .finish()
     }
 }
@@ -180,6 +183,7 @@ pub fn describe_plan(chain: &ProfileChain) -> String {
         BaseSource::Named(n) => Some(format!("credential_source {}", n.as_str())),
         BaseSource::Sso(_) => Some("sso".to_owned()),
         BaseSource::Login(_) => Some("login".to_owned()),
+        BaseSource::Stored { .. } => Some("key store".to_owned()),
     };
     let role = chain
         .roles
@@ -235,6 +239,14 @@ fn resolve_base_with(
     };
     match base {
         BaseSource::Static { credentials, .. } => Ok(credentials.clone()),
+        BaseSource::Stored { profile } => match &ctx.key_store {
+            Some(store) => store.keys(profile),
+            None => Err(CredentialsError::new(
+                format!("profile:{profile}"),
+                "this profile's keys are in a key store, and none was given",
+            )
+            .into()),
+        },
         BaseSource::Process {
             profile,
             command,
@@ -415,10 +427,17 @@ impl ChainStep for ProfileStep {
         "profile".to_owned()
     }
     fn attempt(&self) -> StepResult {
-        let set = match self.profiles.get() {
+        let mut set = match self.profiles.get() {
             Ok(s) => s,
             Err(e) => return StepResult::Failed(e),
         };
+        if let Some(store) = &self.ctx.key_store {
+            match store.profiles() {
+                Ok(names) if names.is_empty() => {}
+                Ok(names) => set = Arc::new((*set).clone().with_stored_keys(names)),
+                Err(e) => return StepResult::Failed(e),
+            }
+        }
         let chain = match plan::plan(&set) {
             Ok(c) => c,
             Err(e) if e.not_configured => return StepResult::NotConfigured(e.message),
@@ -576,6 +595,7 @@ pub struct DefaultChainBuilder {
     skip_environment: bool,
     clock: Option<super::cache::Clock>,
     cli_cache: Option<super::cli_cache::CliCache>,
+    key_store: Option<Arc<dyn KeyStore>>,
 }
 
 impl fmt::Debug for DefaultChainBuilder {
@@ -583,6 +603,7 @@ impl fmt::Debug for DefaultChainBuilder {
         f.debug_struct("DefaultChainBuilder")
             .field("assumer", &self.assumer)
             .field("skip_environment", &self.skip_environment)
+            .field("key_store", &self.key_store)
             .finish_non_exhaustive()
     }
 }
@@ -627,6 +648,13 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// Takes the long-term keys of the profiles `store` holds from it (see [`KeyStore`]).
+    #[must_use]
+    pub fn key_store(mut self, store: Option<Arc<dyn KeyStore>>) -> Self {
+        self.key_store = store;
+        self
+    }
+
     /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
     /// selected profile has no credential settings).
     #[must_use]
@@ -644,6 +672,7 @@ impl DefaultChainBuilder {
                 profiles: None,
                 clock: self.clock,
                 cli_cache: self.cli_cache,
+                key_store: self.key_store,
             },
             found: std::sync::Mutex::new(None),
         })])
@@ -670,6 +699,7 @@ impl DefaultChainBuilder {
                 profiles: None,
                 clock: self.clock.clone(),
                 cli_cache: self.cli_cache,
+                key_store: self.key_store,
             },
             found: std::sync::Mutex::new(None),
         }));
@@ -763,6 +793,7 @@ impl DefaultChain {
             skip_environment: false,
             clock: None,
             cli_cache: None,
+            key_store: None,
         }
     }
 

@@ -24,6 +24,7 @@ pub(crate) mod environment;
 pub(crate) mod federation;
 #[cfg(feature = "client")]
 pub(crate) mod imds;
+pub(crate) mod key_store;
 #[cfg(feature = "client")]
 pub(crate) mod login;
 #[cfg(feature = "client")]
@@ -59,6 +60,7 @@ pub use env::Env;
 pub use environment::EnvironmentProvider;
 #[cfg(feature = "client")]
 pub use imds::ImdsProvider;
+pub use key_store::KeyStore;
 #[cfg(feature = "client")]
 pub use login::LoginProvider;
 pub use mfa::MfaTokenProvider;
