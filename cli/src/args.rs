@@ -117,6 +117,9 @@ pub struct Values {
     flags: Vec<(&'static str, Parsed)>,
     /// `--generate-cli-skeleton`, when given.
     pub skeleton: Option<Skeleton>,
+    /// The words after the command, for the commands that take some ([`commands::takes_words`]):
+    /// `sts keys add PROFILE`.
+    pub words: Vec<String>,
 }
 
 impl Values {
@@ -251,6 +254,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
     let mut inputs: Vec<CliInput> = Vec::new();
     let mut skeleton: Option<Skeleton> = None;
     let mut unknown: Vec<String> = Vec::new();
+    let mut words: Vec<String> = Vec::new();
     let mut i = 0;
     while i < argv.len() {
         let tok = &argv[i];
@@ -418,6 +422,8 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
             completion = Some(Some(tok.clone()));
         } else if tok == "help" {
             help = true;
+        } else if command.is_some_and(commands::takes_words) {
+            words.push(tok.clone());
         } else {
             unknown.push(tok.clone());
         }
@@ -473,6 +479,7 @@ pub fn parse(argv: &[String]) -> Result<Invocation, CliError> {
         }
         let mut values = Values {
             skeleton,
+            words,
             ..Values::default()
         };
         if skeleton.is_some_and(|s| s != Skeleton::Output) {

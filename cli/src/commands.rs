@@ -383,6 +383,7 @@ pub static COMMANDS: &[Command] = &[
     GET_SCOPED_CREDENTIALS,
     GET_SESSION_TOKEN,
     GET_WEB_IDENTITY_TOKEN,
+    crate::keys::KEYS,
     crate::login::LOGIN,
     crate::login::LOGOUT,
     VAULT_LOGIN_DATA,
@@ -392,6 +393,12 @@ pub static COMMANDS: &[Command] = &[
 /// The subcommand called `name`.
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
+}
+
+/// Whether `cmd` takes words after its name (`sts keys add PROFILE`); every other command
+/// refuses them as unknown options, as the AWS CLI does.
+pub fn takes_words(cmd: &Command) -> bool {
+    cmd.name == "keys"
 }
 
 // ---- shared flags --------------------------------------------------------------------------------

@@ -87,21 +87,35 @@ pub(crate) const EXPORT_CREDENTIALS: Command = Command {
         resolving the credentials needs one (assuming a role).\n\n\
         --format process prints the JSON of the credential_process protocol (Version 1), so \
         `credential_process = sts export-credentials --profile base --format process` lets \
-        another tool use these credentials. The output contains secrets: protect it.",
-    flags: &[with_choices(
-        flag(
-            "--format",
-            "",
-            Kind::Str,
-            false,
-            "The output format: process (default; the credential_process JSON), env (export \
+        another tool use these credentials. The output contains secrets: protect it.\n\n\
+        A profile whose long-term keys sts keys keeps gets a GetSessionToken session of them \
+        (with the profile's mfa_serial), cached in ~/.aws/cli/cache, never the keys themselves \
+        unless --no-session is given.",
+    flags: &[
+        with_choices(
+            flag(
+                "--format",
+                "",
+                Kind::Str,
+                false,
+                "The output format: process (default; the credential_process JSON), env (export \
              AWS_...= lines), env-no-export (AWS_...= lines), powershell ($Env:AWS_...='...'), \
              windows-cmd (set AWS_...=; refused for values cmd.exe would interpret), fish \
              (set -gx AWS_... \"...\") or json (the credential_process JSON without Version).",
-            "one of process, env, env-no-export, powershell, windows-cmd, fish, json",
+                "one of process, env, env-no-export, powershell, windows-cmd, fish, json",
+            ),
+            FORMATS,
         ),
-        FORMATS,
-    )],
+        flag(
+            "--no-session",
+            "",
+            Kind::Switch,
+            false,
+            "Print the long-term keys of a profile kept by sts keys as they are, instead of a \
+             GetSessionToken session of them.",
+            "",
+        ),
+    ],
     output: &[
         out("Version", "integer", "Always 1 (process format only)."),
         out("AccessKeyId", "string", "The access key id."),
@@ -136,7 +150,23 @@ fn export(settings: &Settings, v: &Values) -> Result<String, Error> {
         ));
     }
     let mfa = Some(mfa_provider(crate::prompt_mfa_code));
-    let c = settings.credentials_provider(mfa).provide_credentials()?;
+    let provider = settings.credentials_provider(mfa);
+    let mut c = provider.provide_credentials()?;
+    // Stored long-term keys leave sts as a session, unless asked otherwise.
+    if c.session_token.is_none()
+        && !v.switch("--no-session")
+        && crate::keys::from_store(settings, &provider.source_name())
+    {
+        let sts = crate::exec::client(&crate::args::Globals::default(), settings)?;
+        c = crate::keys::session::session(
+            &sts,
+            &c,
+            crate::keys::mfa_serial(settings).as_deref(),
+            None,
+            crate::keys::session_cache(settings).as_deref(),
+            &crate::prompt_mfa_code,
+        )?;
+    }
     render(&c, &format)
 }
 

@@ -24,8 +24,10 @@ mod exec;
 mod help;
 mod identity;
 pub mod jmespath;
+mod keys;
 mod login;
 mod output;
+mod prompt;
 mod pystyle;
 mod server;
 mod shorthand;
@@ -138,6 +140,9 @@ fn load_settings(g: &Globals) -> Result<Settings, Error> {
         o
     })?;
     settings.credential_cache = CliCache::from_env(&env);
+    // Profiles whose keys `sts keys` keeps get them from its store.
+    settings.key_store = keys::chain_store(&|k| std::env::var(k).ok())
+        .map(|s| std::sync::Arc::new(s) as std::sync::Arc<dyn sts_blocking::credentials::KeyStore>);
     Ok(settings)
 }
 

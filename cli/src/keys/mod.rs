@@ -1,0 +1,466 @@
+//! `sts keys`: long-term access keys out of plaintext files, as aws-vault keeps them: `add`,
+//! `list`, `remove` over an encrypted store file of our own ([`store`], [`format`]) or the
+//! platform's secret tools ([`backend`]); the chain reads them through [`chain::ChainStore`].
+//!
+//! The store file lists every stored profile (whatever keeps its keys) and seals the keys kept
+//! in the file itself; commands that change it hold its lock from the read to the write.
+
+pub(crate) mod backend;
+pub(crate) mod chain;
+pub(crate) mod format;
+pub(crate) mod session;
+pub(crate) mod store;
+
+use crate::args::{Globals, Values};
+use crate::commands::{Command, Example, Kind, Run, flag, with_choices};
+use backend::Backend;
+use format::{Entry, Keys, mask};
+use std::path::{Path, PathBuf};
+use sts_blocking::settings::Settings;
+use sts_blocking::{Error, SecretString};
+
+/// The actions of `sts keys`.
+const ACTIONS: &[&str] = &["add", "list", "remove"];
+
+/// `sts keys`.
+pub(crate) const KEYS: Command = Command {
+    name: "keys",
+    action: "",
+    summary: "Keeps long-term access keys out of plaintext files (aws-vault add, list, remove).",
+    description: "Usage: sts keys add PROFILE [--env] [--backend B] [--mfa-serial ARN]; sts keys \
+        list; sts keys remove PROFILE.\n\n\
+        Stores a profile's long-term access key id and secret access key encrypted, instead of \
+        in ~/.aws/credentials. Every sts command then takes a stored profile's keys from the \
+        store, before anything else the profile sets (so that credential_process = sts \
+        export-credentials --profile PROFILE --format process in that same profile serves \
+        other tools, and the AWS CLI, without recursion), and as the source_profile of role \
+        chains. exec, exec --server and export-credentials hand out a GetSessionToken session \
+        of stored keys (with the profile's mfa_serial), cached in ~/.aws/cli/cache, never the \
+        keys themselves, unless --no-session is given. A stored profile is used like any other: \
+        it needs its section in ~/.aws/config ([profile NAME], which may hold nothing else).\n\n\
+        add reads the access key id and the secret access key (without echo) on the terminal, \
+        or with --env from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. list shows each stored \
+        profile, its backend, its key id as AKIA****WXYZ and how long ago it was stored, \
+        without unlocking anything. remove deletes a profile's keys.\n\n\
+        Backends: file (the default on Linux without a Secret Service): the store file itself, \
+        ~/.aws/sts-keys (STS_KEYS_FILE), AES-256-GCM under a key derived from a passphrase with \
+        PBKDF2-HMAC-SHA256 (600000 rounds), the passphrase from STS_KEYS_PASSPHRASE or asked on \
+        the terminal, once per process; pass, secret-service (secret-tool), keychain (macOS \
+        security) and op (1Password; STS_KEYS_OP_VAULT names the vault) through their \
+        command-line tools, the secrets always on their standard input, never in their \
+        arguments or environment (STS_KEYS_TOOL_TIMEOUT: how long a tool may take, 120 s). The \
+        store file lists every stored profile, without secrets, whatever its backend. The \
+        backend is --backend, else STS_KEYS_BACKEND, else sts_keys_backend in the [default] \
+        profile, else keychain on macOS, secret-service where a session bus and secret-tool \
+        are there, file elsewhere.\n\n\
+        The store file is written to a temporary file and renamed (never half-written), mode \
+        0600; two commands that change it wait for each other (its lock is sts-keys.lock \
+        beside it).",
+    flags: &[
+        flag(
+            "--env",
+            "",
+            Kind::Switch,
+            false,
+            "add: read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of the \
+             terminal.",
+            "",
+        ),
+        with_choices(
+            flag(
+                "--backend",
+                "",
+                Kind::Str,
+                false,
+                "add: where to keep the keys.",
+                "one of file, pass, secret-service, keychain, op",
+            ),
+            backend::NAMES,
+        ),
+        flag(
+            "--mfa-serial",
+            "",
+            Kind::Str,
+            false,
+            "add: the MFA device of the keys' user, for profiles that set no mfa_serial.",
+            "",
+        ),
+    ],
+    output: &[],
+    examples: &[
+        Example {
+            title: "To move a profile's keys out of ~/.aws/credentials",
+            command: "sts keys add dev",
+            output: "",
+        },
+        Example {
+            title: "To see the stored profiles",
+            command: "sts keys list",
+            output: "PROFILE  BACKEND  ACCESS KEY    AGE\ndev      file     AKIA****WXYZ  12d",
+        },
+    ],
+    credentials: false,
+    signed: false,
+    run: Run::Custom(run),
+};
+
+/// An `sts keys` error: the message on standard error, exit status 255 (252 for usage).
+fn fail(e: &Error) -> i32 {
+    crate::errors::report("", e, None, false)
+}
+
+fn usage(msg: &str) -> i32 {
+    eprintln!("\nsts keys: {msg}\n\nUsage: sts keys add|list|remove [PROFILE] (sts keys help)");
+    crate::EXIT_USAGE
+}
+
+fn run(g: &Globals, v: &Values, _trailing: &[String]) -> i32 {
+    let words = &v.words;
+    let Some(action) = words.first() else {
+        return usage(&format!(
+            "an action is required: one of {}",
+            ACTIONS.join(", ")
+        ));
+    };
+    let needs_profile = action != "list";
+    if !ACTIONS.contains(&action.as_str()) {
+        return usage(&format!(
+            "unknown action {action:?}: one of {}",
+            ACTIONS.join(", ")
+        ));
+    }
+    let profile = words.get(1);
+    if needs_profile && profile.is_none() {
+        return usage(&format!("{action} needs a PROFILE"));
+    }
+    let most = if needs_profile { 2 } else { 1 };
+    if words.len() > most {
+        return usage(&format!("unexpected words: {}", words[most..].join(" ")));
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let path = match store::path(&env) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let result = match (action.as_str(), profile) {
+        ("list", _) => list(&path),
+        ("add", Some(p)) => add(g, v, &path, p),
+        ("remove", Some(p)) => remove(&path, p),
+        _ => return usage("unknown action"),
+    };
+    match result {
+        Ok(message) => {
+            if !message.is_empty() {
+                println!("{message}");
+            }
+            0
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// The passphrase of the store at `path` (the variable or the terminal).
+fn asker(path: &Path) -> impl Fn(bool) -> Result<SecretString, Error> + use<> {
+    let display = path.display().to_string();
+    move |confirm| crate::prompt::passphrase(&display, confirm)
+}
+
+/// A profile name as the shared files take it.
+fn check_profile(p: &str) -> Result<(), Error> {
+    if p.is_empty()
+        || !p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-/.%@_:+".contains(c))
+    {
+        return Err(Error::invalid_input(
+            "PROFILE",
+            format!("a profile name is letters, digits and -/.%@_:+, got {p:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The backend: `--backend`, `STS_KEYS_BACKEND`, `sts_keys_backend` in `[default]`, the
+/// platform's default.
+fn choose_backend(v: &Values, settings: Option<&Settings>) -> Result<Backend, Error> {
+    let env = |k: &str| std::env::var(k).ok();
+    let configured = v
+        .str("--backend")
+        .map(|b| ("--backend", b))
+        .or_else(|| {
+            env("STS_KEYS_BACKEND")
+                .filter(|b| !b.trim().is_empty())
+                .map(|b| ("STS_KEYS_BACKEND", b))
+        })
+        .or_else(|| {
+            settings
+                .and_then(|s| s.profiles().profile("default"))
+                .and_then(|p| p.get_nonempty("sts_keys_backend"))
+                .map(|b| ("sts_keys_backend", b.to_owned()))
+        });
+    match configured {
+        None => Ok(Backend::default_here(&env)),
+        Some((from, name)) => Backend::parse(name.trim()).ok_or_else(|| {
+            Error::invalid_input(
+                from,
+                format!(
+                    "unknown backend {name:?}: one of {}",
+                    backend::NAMES.join(", ")
+                ),
+            )
+        }),
+    }
+}
+
+/// An access key id as IAM makes them: 16 to 128 letters and digits.
+fn check_key_id(id: &str) -> Result<(), Error> {
+    if !(16..=128).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::invalid_input(
+            "access key id",
+            "must be 16 to 128 letters and digits (AKIA...)",
+        ));
+    }
+    Ok(())
+}
+
+/// The keys `add` stores: from the environment (`--env`) or the terminal.
+fn keys_to_add(v: &Values) -> Result<(String, SecretString), Error> {
+    let (id, secret) = if v.switch("--env") {
+        if std::env::var("AWS_SESSION_TOKEN").is_ok_and(|t| !t.is_empty()) {
+            return Err(Error::config(
+                "AWS_SESSION_TOKEN is set: these are temporary credentials, and sts keys \
+                 stores long-term access keys",
+            ));
+        }
+        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        match (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
+            (Some(id), Some(secret)) => (id.trim().to_owned(), SecretString::from(secret)),
+            _ => {
+                return Err(Error::config(
+                    "--env reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and they are not \
+                     both set",
+                ));
+            }
+        }
+    } else {
+        let why = "sts keys add reads the keys on the terminal (or pass --env with \
+                   AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set)";
+        let id = crate::prompt::ask("Enter Access Key ID: ", true, why)?;
+        let secret = crate::prompt::ask("Enter Secret Access Key: ", false, why)?;
+        (id.trim().to_owned(), SecretString::new(secret.trim()))
+    };
+    check_key_id(&id)?;
+    let s = secret.expose();
+    if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid_input(
+            "secret access key",
+            "must be non-empty, without spaces or control characters",
+        ));
+    }
+    Ok((id, secret))
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Stores `keys` for `profile` in `backend` under the store's lock; the entry's previous tool
+/// item goes once the store no longer points at it.
+pub(crate) fn put(
+    path: &Path,
+    backend: Backend,
+    profile: &str,
+    id: &str,
+    secret: SecretString,
+    mfa_serial: Option<String>,
+) -> Result<(), Error> {
+    let ask = asker(path);
+    let mut session = store::Session::open(path, &ask)?;
+    let previous = session.file.entry(profile).cloned();
+    let mfa_serial = mfa_serial.or_else(|| previous.as_ref().and_then(|p| p.mfa_serial.clone()));
+    let entry = Entry {
+        profile: profile.to_owned(),
+        backend,
+        key_hint: mask(id),
+        added: now(),
+        mfa_serial,
+    };
+    if backend == Backend::File {
+        let keys = Keys {
+            profile: profile.to_owned(),
+            access_key_id: id.to_owned(),
+            secret,
+        };
+        session.put(entry, Some(keys))?;
+    } else {
+        // The tool first: if it fails, the store is unchanged.
+        backend::store(backend, profile, id, &secret)?;
+        session.put(entry, None)?;
+    }
+    session.save()?;
+    if let Some(prev) = previous.filter(|p| p.backend != backend && p.backend != Backend::File)
+        && let Err(e) = backend::remove(prev.backend, profile)
+    {
+        eprintln!(
+            "sts keys: the keys now live in {}, and their old copy in {} could not be \
+             removed: {e}",
+            backend.name(),
+            prev.backend.name()
+        );
+    }
+    Ok(())
+}
+
+fn add(g: &Globals, v: &Values, path: &Path, profile: &str) -> Result<String, Error> {
+    check_profile(profile)?;
+    // The settings only for `sts_keys_backend`: a broken config does not stop `add`.
+    let settings = crate::load_settings(g).ok();
+    let backend = choose_backend(v, settings.as_ref())?;
+    let mfa_serial = v.str("--mfa-serial").filter(|m| !m.trim().is_empty());
+    let (id, secret) = keys_to_add(v)?;
+    put(path, backend, profile, &id, secret, mfa_serial)?;
+    if settings
+        .as_ref()
+        .is_some_and(|s| s.profiles().profile(profile).is_none())
+    {
+        eprintln!(
+            "sts keys: there is no [profile {profile}] section in the config file: add one (it \
+             may be empty) to use these keys with --profile {profile}"
+        );
+    }
+    Ok(format!(
+        "Added credentials to profile \"{profile}\" in the {} backend ({}).",
+        backend.name(),
+        mask(&id)
+    ))
+}
+
+fn remove(path: &Path, profile: &str) -> Result<String, Error> {
+    let ask = asker(path);
+    let mut session = store::Session::open(path, &ask)?;
+    let Some(entry) = session.file.entry(profile).cloned() else {
+        return Err(Error::config(format!(
+            "profile {profile} is not in the key store {}",
+            path.display()
+        )));
+    };
+    if entry.backend != Backend::File {
+        // The tool first: if it fails, the store still points at the keys.
+        backend::remove(entry.backend, profile)?;
+    }
+    session.take(profile)?;
+    session.save()?;
+    Ok(format!("Deleted credentials of profile \"{profile}\"."))
+}
+
+/// "12d", "5h", "3m", "now": how long ago `added` was.
+fn age(added: i64, now: i64) -> String {
+    let s = now.saturating_sub(added).max(0);
+    match s {
+        0..60 => "now".into(),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+fn list(path: &Path) -> Result<String, Error> {
+    let file = store::load(path)?;
+    if file.entries.is_empty() {
+        return Ok(format!("No profiles in the key store {}.", path.display()));
+    }
+    let now = now();
+    let rows: Vec<[String; 4]> = file
+        .entries
+        .iter()
+        .map(|e| {
+            [
+                e.profile.clone(),
+                e.backend.name().to_owned(),
+                e.key_hint.clone(),
+                age(e.added, now),
+            ]
+        })
+        .collect();
+    let head = ["PROFILE", "BACKEND", "ACCESS KEY", "AGE"].map(str::to_owned);
+    let mut widths = [0usize; 4];
+    for r in std::iter::once(&head).chain(&rows) {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = Vec::new();
+    for r in std::iter::once(&head).chain(&rows) {
+        let line: Vec<String> = r
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push(line.join("  ").trim_end().to_owned());
+    }
+    Ok(out.join("\n"))
+}
+
+/// The store the chain reads: `STS_KEYS_FILE` or `~/.aws/sts-keys` (nothing is read until a
+/// profile is planned).
+pub(crate) fn chain_store(env: &dyn Fn(&str) -> Option<String>) -> Option<chain::ChainStore> {
+    store::path(env).ok().map(chain::ChainStore::new)
+}
+
+/// The stored entry of `profile`, if the store lists it (no passphrase).
+pub(crate) fn entry(profile: &str) -> Option<Entry> {
+    let path: PathBuf = store::path(&|k| std::env::var(k).ok()).ok()?;
+    store::load(&path).ok()?.entry(profile).cloned()
+}
+
+/// Whether a chain that found credentials under `source` (its `source_name`) took the selected
+/// profile's own long-term keys from the store.
+pub(crate) fn from_store(settings: &Settings, source: &str) -> bool {
+    source == format!("profile:{} (key store)", settings.profile)
+}
+
+/// The MFA device sessions of the selected profile's stored keys are made with: the profile's
+/// `mfa_serial`, else the one given to `sts keys add --mfa-serial`.
+pub(crate) fn mfa_serial(settings: &Settings) -> Option<String> {
+    settings
+        .profiles()
+        .selected()
+        .and_then(|p| p.get_nonempty("mfa_serial"))
+        .map(|s| s.trim().to_owned())
+        .or_else(|| entry(&settings.profile).and_then(|e| e.mfa_serial))
+}
+
+/// Where sessions of stored keys are cached: the AWS CLI's cache directory, when it is on.
+pub(crate) fn session_cache(settings: &Settings) -> Option<PathBuf> {
+    settings
+        .credential_cache
+        .as_ref()
+        .map(|c| c.dir().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        assert_eq!(age(100, 100), "now");
+        assert_eq!(age(100, 90), "now");
+        assert_eq!(age(0, 61), "1m");
+        assert_eq!(age(0, 7200), "2h");
+        assert_eq!(age(0, 86_400 * 12 + 5), "12d");
+        assert_eq!(age(i64::MIN, i64::MAX), format!("{}d", i64::MAX / 86_400));
+    }
+
+    #[test]
+    fn profile_names_and_key_ids() {
+        assert!(check_profile("dev-1/a.b@c_d:e+f%").is_ok());
+        for bad in ["", "a b", "x\ny", "é"] {
+            assert!(check_profile(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_key_id("AKIAIOSFODNN7EXAMPLE").is_ok());
+        for bad in ["AKIA", "AKIA IOSFODNN7EXAMPLE", "AKIA-OSFODNN7EXAMPLE"] {
+            assert!(check_key_id(bad).is_err(), "{bad:?}");
+        }
+    }
+}
