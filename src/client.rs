@@ -19,6 +19,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 mod from_settings;
+pub(crate) mod iam;
 
 pub use crate::engine::{
     AttemptHook, AttemptRecord, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, RetryDecision,

@@ -30,6 +30,7 @@ pub mod engine;
 pub mod error;
 mod files;
 mod hex;
+pub mod iam;
 mod json;
 pub mod ops;
 pub mod presign;

@@ -399,6 +399,7 @@ pub fn decode_response<O: Operation>(
         .children()
         .find(|n| n.is_element() && n.tag_name().name().strip_suffix("Result") == Some(O::ACTION))
         .map(|node| Element { node })
+        .or(O::RESULT_OPTIONAL.then_some(root))
         .ok_or_else(|| bad(format!("missing <{}Result>", O::ACTION)))
         .map_err(|e| with_status(e, status))?;
     Ok(Decoded {
