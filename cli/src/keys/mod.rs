@@ -8,6 +8,7 @@
 pub(crate) mod backend;
 pub(crate) mod chain;
 pub(crate) mod format;
+mod rotate;
 pub(crate) mod session;
 pub(crate) mod store;
 
@@ -20,15 +21,16 @@ use sts_blocking::settings::Settings;
 use sts_blocking::{Error, SecretString};
 
 /// The actions of `sts keys`.
-const ACTIONS: &[&str] = &["add", "list", "remove"];
+const ACTIONS: &[&str] = &["add", "list", "remove", "rotate"];
 
 /// `sts keys`.
 pub(crate) const KEYS: Command = Command {
     name: "keys",
     action: "",
-    summary: "Keeps long-term access keys out of plaintext files (aws-vault add, list, remove).",
+    summary: "Keeps long-term access keys out of plaintext files (aws-vault add, list, remove, \
+        rotate).",
     description: "Usage: sts keys add PROFILE [--env] [--backend B] [--mfa-serial ARN]; sts keys \
-        list; sts keys remove PROFILE.\n\n\
+        list; sts keys remove PROFILE; sts keys rotate PROFILE [--no-session].\n\n\
         Stores a profile's long-term access key id and secret access key encrypted, instead of \
         in ~/.aws/credentials. Every sts command then takes a stored profile's keys from the \
         store, before anything else the profile sets (so that credential_process = sts \
@@ -42,6 +44,15 @@ pub(crate) const KEYS: Command = Command {
         or with --env from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. list shows each stored \
         profile, its backend, its key id as AKIA****WXYZ and how long ago it was stored, \
         without unlocking anything. remove deletes a profile's keys.\n\n\
+        rotate replaces a stored profile's access key, as aws-vault rotate does: IAM \
+        CreateAccessKey for the keys' user (GetUser), a check that the new key works \
+        (GetCallerIdentity, retried while IAM propagates it, for up to STS_KEYS_ROTATE_WAIT \
+        seconds, 60), the new key stored, the sessions cached for the old key dropped, then \
+        DeleteAccessKey of the old key. The IAM calls are signed with the old key, or with an \
+        MFA session of it when the profile has mfa_serial (unless --no-session); they go to \
+        IAM's global endpoint (iam.amazonaws.com, signed for us-east-1, in the aws partition; \
+        the partition's own elsewhere), or --endpoint-url / AWS_ENDPOINT_URL_IAM. On any \
+        failure the store keeps a key that works, and the message says which keys exist.\n\n\
         Backends: file (the default on Linux without a Secret Service): the store file itself, \
         ~/.aws/sts-keys (STS_KEYS_FILE), AES-256-GCM under a key derived from a passphrase with \
         PBKDF2-HMAC-SHA256 (600000 rounds), the passphrase from STS_KEYS_PASSPHRASE or asked on \
@@ -85,6 +96,14 @@ pub(crate) const KEYS: Command = Command {
             "add: the MFA device of the keys' user, for profiles that set no mfa_serial.",
             "",
         ),
+        flag(
+            "--no-session",
+            "",
+            Kind::Switch,
+            false,
+            "rotate: sign the IAM calls with the old key itself, not an MFA session of it.",
+            "",
+        ),
     ],
     output: &[],
     examples: &[
@@ -110,7 +129,9 @@ fn fail(e: &Error) -> i32 {
 }
 
 fn usage(msg: &str) -> i32 {
-    eprintln!("\nsts keys: {msg}\n\nUsage: sts keys add|list|remove [PROFILE] (sts keys help)");
+    eprintln!(
+        "\nsts keys: {msg}\n\nUsage: sts keys add|list|remove|rotate [PROFILE] (sts keys help)"
+    );
     crate::EXIT_USAGE
 }
 
@@ -146,6 +167,7 @@ fn run(g: &Globals, v: &Values, _trailing: &[String]) -> i32 {
         ("list", _) => list(&path),
         ("add", Some(p)) => add(g, v, &path, p),
         ("remove", Some(p)) => remove(&path, p),
+        ("rotate", Some(p)) => rotate::rotate(g, v, &path, p),
         _ => return usage("unknown action"),
     };
     match result {

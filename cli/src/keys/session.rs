@@ -3,7 +3,8 @@
 //! directory (`~/.aws/cli/cache`) in its format, `{"Credentials": {...}}`, written atomically with
 //! mode 0600, and reused while more than [`REUSE_MARGIN`] of them is left.
 //!
-//! A cache file is named after the SHA-256 of the access key id.
+//! A cache file is named after the SHA-256 of the access key id, so `sts keys rotate` can drop
+//! the sessions of the key it deletes ([`forget`]).
 
 use crate::jmespath::Value;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,11 @@ pub(crate) fn cache_file(dir: &Path, access_key_id: &str) -> PathBuf {
         .map(|b| format!("{b:02x}"))
         .collect();
     dir.join(format!("sts-keys-{hex}.json"))
+}
+
+/// Drops the cached sessions of `access_key_id` (a rotated key).
+pub(crate) fn forget(dir: &Path, access_key_id: &str) {
+    let _ = std::fs::remove_file(cache_file(dir, access_key_id));
 }
 
 /// A cached session of `access_key_id` made with `serial`, if it has more than [`REUSE_MARGIN`]
