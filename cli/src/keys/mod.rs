@@ -11,6 +11,7 @@ pub(crate) mod format;
 mod rotate;
 pub(crate) mod session;
 pub(crate) mod store;
+mod vault;
 
 use crate::args::{Globals, Values};
 use crate::commands::{Command, Example, Kind, Run, flag, with_choices};
@@ -21,7 +22,7 @@ use sts_blocking::settings::Settings;
 use sts_blocking::{Error, SecretString};
 
 /// The actions of `sts keys`.
-const ACTIONS: &[&str] = &["add", "list", "remove", "rotate"];
+const ACTIONS: &[&str] = &["add", "list", "remove", "rotate", "import"];
 
 /// `sts keys`.
 pub(crate) const KEYS: Command = Command {
@@ -30,7 +31,8 @@ pub(crate) const KEYS: Command = Command {
     summary: "Keeps long-term access keys out of plaintext files (aws-vault add, list, remove, \
         rotate).",
     description: "Usage: sts keys add PROFILE [--env] [--backend B] [--mfa-serial ARN]; sts keys \
-        list; sts keys remove PROFILE; sts keys rotate PROFILE [--no-session].\n\n\
+        list; sts keys remove PROFILE; sts keys rotate PROFILE [--no-session]; sts keys import \
+        --from aws-vault [--backend B].\n\n\
         Stores a profile's long-term access key id and secret access key encrypted, instead of \
         in ~/.aws/credentials. Every sts command then takes a stored profile's keys from the \
         store, before anything else the profile sets (so that credential_process = sts \
@@ -53,6 +55,13 @@ pub(crate) const KEYS: Command = Command {
         IAM's global endpoint (iam.amazonaws.com, signed for us-east-1, in the aws partition; \
         the partition's own elsewhere), or --endpoint-url / AWS_ENDPOINT_URL_IAM. On any \
         failure the store keeps a key that works, and the message says which keys exist.\n\n\
+        import --from aws-vault copies the long-term keys aws-vault keeps into this store (the \
+        --backend chosen as for add): from aws-vault's file backend (~/.awsvault/keys, \
+        AWS_VAULT_FILE_DIR; its JWE items opened with AWS_VAULT_FILE_PASSPHRASE or a passphrase \
+        asked on the terminal), or from its pass backend when AWS_VAULT_BACKEND=pass \
+        (AWS_VAULT_PASS_PREFIX, PASSWORD_STORE_DIR). All or nothing: an item that does not \
+        open (a wrong passphrase) stops it before anything is stored. aws-vault's cached \
+        sessions are not imported, nor profiles already in this store.\n\n\
         Backends: file (the default on Linux without a Secret Service): the store file itself, \
         ~/.aws/sts-keys (STS_KEYS_FILE), AES-256-GCM under a key derived from a passphrase with \
         PBKDF2-HMAC-SHA256 (600000 rounds), the passphrase from STS_KEYS_PASSPHRASE or asked on \
@@ -104,6 +113,17 @@ pub(crate) const KEYS: Command = Command {
             "rotate: sign the IAM calls with the old key itself, not an MFA session of it.",
             "",
         ),
+        with_choices(
+            flag(
+                "--from",
+                "",
+                Kind::Str,
+                false,
+                "import: the tool whose stored keys to import.",
+                "aws-vault",
+            ),
+            &["aws-vault"],
+        ),
     ],
     output: &[],
     examples: &[
@@ -143,7 +163,7 @@ fn run(g: &Globals, v: &Values, _trailing: &[String]) -> i32 {
             ACTIONS.join(", ")
         ));
     };
-    let needs_profile = action != "list";
+    let needs_profile = action != "list" && action != "import";
     if !ACTIONS.contains(&action.as_str()) {
         return usage(&format!(
             "unknown action {action:?}: one of {}",
@@ -168,6 +188,7 @@ fn run(g: &Globals, v: &Values, _trailing: &[String]) -> i32 {
         ("add", Some(p)) => add(g, v, &path, p),
         ("remove", Some(p)) => remove(&path, p),
         ("rotate", Some(p)) => rotate::rotate(g, v, &path, p),
+        ("import", None) => import(g, v, &path),
         _ => return usage("unknown action"),
     };
     match result {
@@ -373,6 +394,94 @@ fn remove(path: &Path, profile: &str) -> Result<String, Error> {
     session.take(profile)?;
     session.save()?;
     Ok(format!("Deleted credentials of profile \"{profile}\"."))
+}
+
+/// `sts keys import --from aws-vault`.
+fn import(g: &Globals, v: &Values, path: &Path) -> Result<String, Error> {
+    if v.str("--from").as_deref() != Some("aws-vault") {
+        return Err(Error::invalid_input(
+            "--from",
+            "sts keys import needs --from aws-vault",
+        ));
+    }
+    let settings = crate::load_settings(g).ok();
+    let backend = choose_backend(v, settings.as_ref())?;
+    let env = |k: &str| std::env::var(k).ok();
+    let (found, mut skipped) = match env("AWS_VAULT_BACKEND").as_deref().map(str::trim) {
+        Some("pass") => vault::read_pass_backend(&env)?,
+        None | Some("" | "file") => {
+            let dir = vault::file_dir(&env).ok_or_else(|| {
+                Error::config("no home directory for aws-vault's file store (AWS_VAULT_FILE_DIR)")
+            })?;
+            let pass = match env("AWS_VAULT_FILE_PASSPHRASE").filter(|p| !p.is_empty()) {
+                Some(p) => SecretString::from(p),
+                None => {
+                    let why = "aws-vault's file store needs its passphrase (or set \
+                               AWS_VAULT_FILE_PASSPHRASE)";
+                    let p = crate::prompt::ask(
+                        &format!("Enter passphrase to unlock {}: ", dir.display()),
+                        false,
+                        why,
+                    )?;
+                    SecretString::new(p.as_str())
+                }
+            };
+            vault::read_file_backend(&dir, &pass)?
+        }
+        Some(other) => {
+            return Err(Error::config(format!(
+                "sts keys import reads aws-vault's file and pass backends, not {other:?}: move \
+                 the keys there first (aws-vault migrate), or add them with sts keys add"
+            )));
+        }
+    };
+    let stored = store::load(path)?;
+    let (new, already): (Vec<Keys>, Vec<Keys>) = found
+        .into_iter()
+        .partition(|k| stored.entry(&k.profile).is_none());
+    skipped.extend(
+        already
+            .into_iter()
+            .map(|k| format!("{} (already stored)", k.profile)),
+    );
+    let names: Vec<String> = new.iter().map(|k| k.profile.clone()).collect();
+    if backend == Backend::File && !new.is_empty() {
+        let ask = asker(path);
+        let mut session = store::Session::open(path, &ask)?;
+        for k in new {
+            let entry = Entry {
+                profile: k.profile.clone(),
+                backend,
+                key_hint: mask(&k.access_key_id),
+                added: now(),
+                mfa_serial: None,
+            };
+            session.put(entry, Some(k))?;
+        }
+        session.save()?;
+    } else {
+        for k in new {
+            put(path, backend, &k.profile, &k.access_key_id, k.secret, None)?;
+        }
+    }
+    let mut out = if names.is_empty() {
+        "Imported no profile.".to_owned()
+    } else {
+        format!(
+            "Imported {} from aws-vault into the {} backend: {}.",
+            if names.len() == 1 {
+                "1 profile".to_owned()
+            } else {
+                format!("{} profiles", names.len())
+            },
+            backend.name(),
+            names.join(", ")
+        )
+    };
+    if !skipped.is_empty() {
+        out.push_str(&format!("\nSkipped: {}.", skipped.join(", ")));
+    }
+    Ok(out)
 }
 
 /// "12d", "5h", "3m", "now": how long ago `added` was.

@@ -7,6 +7,7 @@
 mod fake;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
+mod import;
 mod rotate;
 mod store;
 
