@@ -161,7 +161,10 @@ pub(crate) struct Output {
 /// escaped, at most 300 characters.
 fn shown(bytes: &[u8], secrets: &[&str]) -> String {
     let mut text = String::from_utf8_lossy(bytes).into_owned();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
+    // The longest first: an item holds the secret, and must go whole.
+    let mut secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in secrets {
         text = text.replace(s, "** redacted **");
     }
     let mut out = String::new();

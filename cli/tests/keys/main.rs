@@ -3,6 +3,7 @@
 //! fakes only.
 #![cfg(unix)]
 
+mod backends;
 #[path = "../daily/fake.rs"]
 mod fake;
 #[path = "../../../tests/fake_token/mod.rs"]
