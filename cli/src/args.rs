@@ -61,6 +61,8 @@ pub struct Globals {
     pub cli_auto_prompt: bool,
     /// `--query`: a JMESPath expression (checked to compile when parsed).
     pub query: Option<String>,
+    /// `--prompt`: where MFA codes are asked (one of `prompt::DRIVERS`).
+    pub prompt: Option<String>,
 }
 
 /// What the command line asks for.
@@ -554,6 +556,10 @@ fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError
             g.cli_binary_format = Some(value);
         }
         "--query" => g.query = Some(value),
+        "--prompt" => {
+            choice(&value, crate::prompt::DRIVERS)?;
+            g.prompt = Some(value);
+        }
         "--cli-connect-timeout" => g.connect_timeout = Some(seconds(&value)?),
         "--cli-read-timeout" => g.read_timeout = Some(seconds(&value)?),
         _ => unreachable!("global flag {name} without a setter"),

@@ -359,6 +359,16 @@ pub static GLOBALS: &[GlobalFlag] = &[
         doc: "Accepted for compatibility: sts never prompts for parameters.",
     },
     GlobalFlag {
+        name: "--prompt",
+        value: Some("string"),
+        doc: "Where an MFA code is asked when the profile has no mfa_process (a command whose \
+              output is the code, inherited through source_profile): terminal (the default), \
+              ykman (ykman oath accounts code --single NAME, NAME from \
+              YKMAN_OATH_CREDENTIAL_NAME or the MFA serial), zenity, kdialog or osascript, for \
+              runs without a terminal (a credential_process child of an IDE). Default: \
+              STS_PROMPT.",
+    },
+    GlobalFlag {
         name: "--help",
         value: None,
         doc: "Print help for the tool or the command and exit (same as `help`).",

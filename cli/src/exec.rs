@@ -302,7 +302,7 @@ static CHILD_OWNS_TERMINAL: AtomicBool = AtomicBool::new(false);
 /// Asks for an MFA code on the terminal, unless the command owns it: then a refresh that needs
 /// a code fails (its credentials stay served until they expire) and says what to do.
 fn ask_mfa_code(serial: &str) -> Result<String, Error> {
-    if CHILD_OWNS_TERMINAL.load(Ordering::SeqCst) {
+    if CHILD_OWNS_TERMINAL.load(Ordering::SeqCst) && crate::prompt::needs_terminal(serial) {
         return Err(CredentialsError::new(
             "mfa",
             format!(

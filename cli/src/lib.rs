@@ -69,6 +69,7 @@ fn run(argv: &[String]) -> i32 {
         Ok(inv) => inv,
         Err(e) => return cli_error(e),
     };
+    prompt::set_driver(inv.globals.prompt.as_deref());
     // Elsewhere `--` is an unknown word, as it always was.
     if trailing.is_some()
         && !matches!(inv.action, Action::Run(c, _) if c.name == "exec")
@@ -140,6 +141,8 @@ fn load_settings(g: &Globals) -> Result<Settings, Error> {
         o
     })?;
     settings.credential_cache = CliCache::from_env(&env);
+    // `mfa_process` is looked up in these profiles.
+    prompt::set_profiles(settings.profiles().clone(), &settings.profile);
     // Profiles whose keys `sts keys` keeps get them from its store.
     settings.key_store = keys::chain_store(&|k| std::env::var(k).ok())
         .map(|s| std::sync::Arc::new(s) as std::sync::Arc<dyn sts_blocking::credentials::KeyStore>);
@@ -201,27 +204,10 @@ fn client_builder(g: &Globals, settings: &Settings) -> StsBuilder {
     })
 }
 
-/// Asks for an MFA code on the terminal, as the AWS CLI does ("Enter MFA code for SERIAL: ").
+/// An MFA code: the profile's `mfa_process`, the `--prompt` driver, or the terminal, as the AWS
+/// CLI asks ("Enter MFA code for SERIAL: "); see [`prompt::mfa_code`].
 fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
-    use std::io::BufRead;
-    let no_tty = |e: std::io::Error| {
-        Error::config(format!(
-            "an MFA code is needed for {serial}, but there is no terminal to ask on ({e})"
-        ))
-    };
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(no_tty)?;
-    let mut out = &tty;
-    write!(out, "Enter MFA code for {serial}: ").map_err(no_tty)?;
-    out.flush().map_err(no_tty)?;
-    let mut line = String::new();
-    std::io::BufReader::new(&tty)
-        .read_line(&mut line)
-        .map_err(no_tty)?;
-    Ok(line.trim().to_owned())
+    prompt::mfa_code(serial)
 }
 
 /// `--debug`: one attempt on standard error. The record is already redacted.

@@ -103,3 +103,176 @@ pub(crate) fn passphrase(store: &str, confirm: bool) -> Result<SecretString, Err
     }
     Ok(SecretString::new(first.as_str()))
 }
+
+/// The `--prompt` drivers (aws-vault's): where an MFA code is asked when a profile has no
+/// `mfa_process`.
+pub(crate) const DRIVERS: &[&str] = &["terminal", "ykman", "zenity", "kdialog", "osascript"];
+
+/// What MFA prompts use: `--prompt` (or `STS_PROMPT`), and the profiles (for `mfa_process`).
+#[derive(Debug, Default)]
+struct MfaConfig {
+    driver: Option<String>,
+    profiles: Option<(
+        std::sync::Arc<sts_blocking::credentials::ProfileSet>,
+        String,
+    )>,
+}
+
+static MFA: std::sync::Mutex<MfaConfig> = std::sync::Mutex::new(MfaConfig {
+    driver: None,
+    profiles: None,
+});
+
+fn config() -> std::sync::MutexGuard<'static, MfaConfig> {
+    MFA.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sets the driver: `--prompt`, else `STS_PROMPT`.
+pub(crate) fn set_driver(flag: Option<&str>) {
+    config().driver = flag
+        .map(str::to_owned)
+        .or_else(|| std::env::var("STS_PROMPT").ok())
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty());
+}
+
+/// Sets the profiles `mfa_process` is looked up in, and the selected one.
+pub(crate) fn set_profiles(
+    profiles: std::sync::Arc<sts_blocking::credentials::ProfileSet>,
+    selected: &str,
+) {
+    config().profiles = Some((profiles, selected.to_owned()));
+}
+
+/// The `mfa_process` for a code of `serial`: the profile that names `serial` as its
+/// `mfa_serial` (else the selected profile), or the first of its `source_profile`s that has one,
+/// as aws-vault inherits it.
+fn mfa_process(serial: &str) -> Option<String> {
+    let cfg = config();
+    let (set, selected) = cfg.profiles.as_ref()?;
+    let start = set
+        .profiles()
+        .iter()
+        .find(|(_, p)| p.get_nonempty("mfa_serial").map(str::trim) == Some(serial))
+        .map_or_else(|| selected.clone(), |(n, _)| n.clone());
+    let mut name = start;
+    for _ in 0..32 {
+        let p = set.profile(&name)?;
+        if let Some(cmd) = p.get_nonempty("mfa_process") {
+            return Some(cmd.trim().to_owned());
+        }
+        let next = p.get_nonempty("source_profile")?.trim().to_owned();
+        if next == name {
+            return None;
+        }
+        name = next;
+    }
+    None
+}
+
+/// Whether asking a code for `serial` would read the terminal (no `mfa_process`, no other
+/// driver).
+pub(crate) fn needs_terminal(serial: &str) -> bool {
+    mfa_process(serial).is_none() && config().driver.as_deref().is_none_or(|d| d == "terminal")
+}
+
+/// The first line a command printed, trimmed (the code).
+fn code_from(out: &[u8]) -> String {
+    String::from_utf8_lossy(out)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// An AppleScript string literal.
+fn applescript_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// An MFA code for `serial`: from the profile's `mfa_process` (its standard output), else the
+/// driver (`--prompt`, `STS_PROMPT`), else the terminal; without a terminal, an error that names
+/// both ways to go without one.
+///
+/// # Errors
+/// The command's or driver's failure; no terminal and nothing configured.
+pub(crate) fn mfa_code(serial: &str) -> Result<String, Error> {
+    use std::ffi::OsString;
+    let run = |program: &str, args: Vec<OsString>| -> Result<String, Error> {
+        let out = crate::keys::backend::run(program, &args, None, &[])?;
+        Ok(code_from(&out.stdout))
+    };
+    if let Some(cmd) = mfa_process(serial) {
+        return run("sh", vec!["-c".into(), cmd.into()])
+            .map_err(|e| Error::config(format!("mfa_process for {serial}: {e}")));
+    }
+    let driver = config().driver.clone();
+    let text = format!("Enter MFA code for {serial}");
+    match driver.as_deref() {
+        None | Some("terminal") => {
+            let why = format!(
+                "an MFA code is needed for {serial} (without a terminal, set mfa_process in the \
+                 profile: a command whose output is the code; or pass --prompt \
+                 ykman|zenity|kdialog|osascript, or set STS_PROMPT)"
+            );
+            ask(&format!("{text}: "), true, &why).map(|c| c.trim().to_owned())
+        }
+        Some("ykman") => {
+            let name = std::env::var("YKMAN_OATH_CREDENTIAL_NAME")
+                .ok()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| serial.to_owned());
+            let mut args: Vec<OsString> = Vec::new();
+            if let Ok(device) = std::env::var("YKMAN_OATH_DEVICE_SERIAL")
+                && !device.trim().is_empty()
+            {
+                args.extend(["--device".into(), device.trim().into()]);
+            }
+            args.extend(["oath", "accounts", "code", "--single"].map(OsString::from));
+            args.push(name.into());
+            run("ykman", args)
+        }
+        Some("zenity") => run(
+            "zenity",
+            ["--entry", "--title", "sts", "--text", &text]
+                .map(OsString::from)
+                .to_vec(),
+        ),
+        Some("kdialog") => run(
+            "kdialog",
+            ["--inputbox", &text, "--title", "sts"]
+                .map(OsString::from)
+                .to_vec(),
+        ),
+        Some("osascript") => run(
+            "osascript",
+            vec![
+                "-e".into(),
+                format!(
+                    "text returned of (display dialog {} default answer \"\" with title \"sts\" \
+                     with hidden answer)",
+                    applescript_string(&text)
+                )
+                .into(),
+            ],
+        ),
+        Some(other) => Err(Error::config(format!(
+            "unknown MFA prompt {other:?}: one of {}",
+            DRIVERS.join(", ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_and_codes() {
+        assert_eq!(applescript_string("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(code_from(b" 123456 \nextra"), "123456");
+        assert_eq!(code_from(b""), "");
+    }
+}

@@ -9,6 +9,7 @@ mod fake;
 #[path = "../../../tests/fake_token/mod.rs"]
 mod fake_token;
 mod import;
+mod mfa;
 mod rotate;
 mod store;
 
