@@ -57,7 +57,7 @@ sys.exit(0)
 "#;
 
 /// A directory with the fakes (every tool's name) and the directory they keep items in.
-fn fakes(h: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn fakes(h: &Path) -> (PathBuf, PathBuf) {
     let bin = h.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     for tool in ["pass", "secret-tool", "security", "op"] {
@@ -70,7 +70,7 @@ fn fakes(h: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// PATH with the fakes first.
-fn path_with(bin: &Path) -> String {
+pub(crate) fn path_with(bin: &Path) -> String {
     format!(
         "{}:{}",
         bin.display(),
@@ -300,4 +300,30 @@ fn moving_a_profile_between_backends_leaves_one_copy() {
     assert!(!text.contains("sealed"), "{text}");
     assert!(!items.join("pass-sts-keys_dev").exists());
     assert!(items.join("op-sts-keys_dev").exists());
+}
+
+#[test]
+fn the_default_profile_names_the_backend() {
+    let h = home(
+        "tool-default",
+        "[default]\nsts_keys_backend = pass\n[profile dev]\n",
+    );
+    let (bin, items) = fakes(&h);
+    let path = path_with(&bin);
+    let store = items.display().to_string();
+    let mut c = sts(
+        &h,
+        &[
+            ("PATH", path.as_str()),
+            ("FAKE_STORE", store.as_str()),
+            ("AWS_ACCESS_KEY_ID", KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
+        ],
+        &["keys", "add", "dev", "--env"],
+    );
+    c.env_remove("STS_KEYS_BACKEND");
+    let o = run(c);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("in the pass backend"), "{}", stdout(&o));
+    assert!(items.join("pass-sts-keys_dev").exists());
 }

@@ -156,9 +156,14 @@ fn env(url: &str) -> Vec<(&'static str, String)> {
 }
 
 fn rotate(h: &std::path::Path, url: &str) -> std::process::Output {
+    rotate_with(h, url, &[])
+}
+
+fn rotate_with(h: &std::path::Path, url: &str, extra: &[(&str, &str)]) -> std::process::Output {
     let e = env(url);
-    let e: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    run(sts(h, &e, &["keys", "rotate", "dev"]))
+    let mut e: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    e.extend_from_slice(extra);
+    run(sts(h, &e, &["--debug", "keys", "rotate", "dev"]))
 }
 
 const CONFIG: &str = "[profile dev]\nregion = eu-west-1\n";
@@ -308,6 +313,51 @@ fn an_old_key_that_cannot_be_deleted_is_named_and_the_new_one_kept() {
     );
     assert!(err.contains("AccessDenied"), "{err}");
     assert_eq!(stored_id(&h), NEW_ID);
+}
+
+#[test]
+fn a_new_key_that_cannot_be_stored_is_deleted_and_the_old_one_kept() {
+    let (f, seen) = fake(Script::default());
+    let h = home("rotate-store", CONFIG);
+    let (bin, items) = crate::backends::fakes(&h);
+    let path = crate::backends::path_with(&bin);
+    let store = items.display().to_string();
+    let tools = [("PATH", path.as_str()), ("FAKE_STORE", store.as_str())];
+    let mut with_keys = tools.to_vec();
+    with_keys.extend([
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+    ]);
+    let o = run(sts(
+        &h,
+        &with_keys,
+        &["keys", "add", "dev", "--env", "--backend", "pass"],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // pass refuses every write from now on: the new key cannot be stored.
+    let mut failing = tools.to_vec();
+    failing.push(("FAKE_FAIL", "1"));
+    let o = rotate_with(&h, &f.url(), &failing);
+    assert_ne!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(err.contains("the new key could not be stored"), "{err}");
+    assert!(
+        err.contains("was deleted again; the store keeps AKIA****RED1"),
+        "{err}"
+    );
+    assert!(!err.contains(NEW_SECRET), "{err}");
+    no_secret("the error", &err);
+    let log = seen.lock().unwrap().clone();
+    let (last, _, arg) = log.last().unwrap();
+    assert_eq!(last, "DeleteAccessKey");
+    assert!(arg.starts_with(NEW_ID), "{arg}");
+    // pass still holds the old key.
+    let o = run(sts(
+        &h,
+        &tools,
+        &["export-credentials", "--profile", "dev", "--no-session"],
+    ));
+    assert!(stdout(&o).contains(KEY_ID), "{}", stdout(&o));
 }
 
 #[test]

@@ -526,3 +526,34 @@ fn role_profiles_over_a_stored_source_profile_assume_with_its_keys() {
             .contains(&format!("Credential={KEY_ID}/"))
     );
 }
+
+#[test]
+fn exec_server_serves_a_session_of_stored_keys() {
+    let fake = FakeSts::start(3600, "arn:aws:iam::123456789012:user/alice");
+    let url = fake.url();
+    let h = home("server", "[profile dev]\nregion = eu-west-1\n");
+    add(&h, "dev", &[]);
+    // The command reads the endpoint with our own container provider.
+    let o = run(sts(
+        &h,
+        &[
+            ("AWS_ENDPOINT_URL_STS", url.as_str()),
+            ("STS_BIN", env!("CARGO_BIN_EXE_sts")),
+        ],
+        &[
+            "exec",
+            "--profile",
+            "dev",
+            "--server",
+            "--",
+            "sh",
+            "-c",
+            "\"$STS_BIN\" export-credentials --format env-no-export",
+        ],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let child = env_map(&stdout(&o));
+    assert_eq!(child["AWS_ACCESS_KEY_ID"], "ASIAFAKE000000000001");
+    no_secret("what the server served", &stdout(&o));
+    assert_eq!(fake.actions(), ["GetSessionToken"]);
+}
