@@ -1,6 +1,8 @@
 //! `sts keys`: long-term access keys out of plaintext files, as aws-vault keeps them: `add`,
-//! `list`, `remove` over an encrypted store file of our own ([`store`], [`format`]) or the
-//! platform's secret tools ([`backend`]); the chain reads them through [`chain::ChainStore`].
+//! `list`, `remove`, `rotate` ([`rotate`]) and `import --from aws-vault` ([`vault`]) over an
+//! encrypted store file of our own ([`store`], [`format`](mod@format)) or the platform's secret
+//! tools ([`backend`]); the chain reads them through [`chain::ChainStore`], and hands out
+//! sessions of them ([`session`]).
 //!
 //! The store file lists every stored profile (whatever keeps its keys) and seals the keys kept
 //! in the file itself; commands that change it hold its lock from the read to the write.
