@@ -157,7 +157,11 @@ fn damaged_aws_vault_items_stop_the_import() {
         assert!(!store_file(&h).exists());
     }
     let o = run(sts(&h, &[], &["keys", "import"]));
-    assert!(stderr(&o).contains("--from aws-vault"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the following arguments are required: --from"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(sts(
         &h,
         &[("AWS_VAULT_BACKEND", "kwallet")],

@@ -183,7 +183,7 @@ fn without_a_terminal_or_a_driver_the_error_names_mfa_process() {
     let o = run(sts(&h, &[], &["--prompt", "carrier-pigeon", "whoami"]));
     assert_eq!(code(&o), 252);
     assert!(
-        stderr(&o).contains("argument --prompt: Invalid choice"),
+        stderr(&o).contains("argument --prompt: Found invalid choice 'carrier-pigeon'"),
         "{}",
         stderr(&o)
     );

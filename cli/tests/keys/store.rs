@@ -281,15 +281,35 @@ fn bad_keys_and_usage_are_refused_before_anything_is_written() {
         &["keys", "add", "bad name", "--env"],
         "profile name",
     );
-    refused(&h, &[], &["keys"], "an action is required");
-    refused(&h, &[], &["keys", "frobnicate"], "unknown action");
-    refused(&h, &[], &["keys", "add"], "needs a PROFILE");
-    refused(&h, &[], &["keys", "list", "extra"], "unexpected words");
+    refused(
+        &h,
+        &[],
+        &["keys"],
+        "the following arguments are required: operation",
+    );
+    refused(
+        &h,
+        &[],
+        &["keys", "frobnicate"],
+        "argument operation: Found invalid choice 'frobnicate'",
+    );
+    refused(
+        &h,
+        &[],
+        &["keys", "add"],
+        "the following arguments are required: profile",
+    );
+    refused(
+        &h,
+        &[],
+        &["keys", "list", "extra"],
+        "Unknown options: extra",
+    );
     refused(
         &h,
         &[],
         &["keys", "add", "dev", "--backend", "wincred"],
-        "Invalid choice",
+        "argument --backend: Found invalid choice 'wincred'",
     );
     refused(
         &h,
