@@ -34,7 +34,6 @@ pub use crate::profile::{FileLocations, ProfileSet, Section};
 pub use cached::{CachedProvider, Clock};
 pub use chain::{DefaultChain, DefaultChainBuilder};
 pub use cli_cache::CliCache;
-#[cfg(feature = "client")]
 pub use key_store::KeyStore;
 #[cfg(feature = "client")]
 pub use login::LoginProvider;

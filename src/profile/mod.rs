@@ -353,7 +353,7 @@ pub struct ProfileSet {
     /// `aws_secret_access_key`: botocore reads those keys before `login_session` and
     /// `credential_process`, and the same keys in the config file after them.
     keys_in_credentials_file: BTreeSet<String>,
-    /// Profiles whose keys a [`KeyStore`](super::KeyStore) holds (see
+    /// Profiles whose keys a [`KeyStore`](crate::credentials::KeyStore) holds (see
     /// [`ProfileSet::with_stored_keys`]).
     stored_keys: BTreeSet<String>,
 }
@@ -456,7 +456,7 @@ impl ProfileSet {
         }
     }
 
-    /// Marks `profiles` as having their long-term keys in a [`KeyStore`](super::KeyStore): the
+    /// Marks `profiles` as having their long-term keys in a [`KeyStore`](crate::credentials::KeyStore): the
     /// chain then takes their keys from the store (see there for where in a profile's order).
     /// The chain marks the set itself when it has a store; this is for callers that plan a
     /// profile themselves.
