@@ -127,7 +127,7 @@ pub fn no_secret(what: &str, text: &str) {
 #[test]
 fn help_page_matches_its_golden_file() {
     let h = home("help", "");
-    let o = run(sts(&h, &[], &["keys", "help"]));
+    let o = run(sts(&h, &[], &["keys", "add", "help"]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/keys.help.txt");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
