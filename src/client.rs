@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 pub(crate) mod assume_role;
 mod default_chain;
 mod from_settings;
+pub(crate) mod iam;
 pub(crate) mod sts_assumer;
 
 pub use crate::transport::{ProxySetting, TrustRoots};

@@ -66,6 +66,7 @@ mod env;
 pub mod error;
 pub mod files;
 mod hex;
+pub mod iam;
 pub mod json;
 pub mod ops;
 pub mod presign;

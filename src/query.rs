@@ -42,11 +42,17 @@ impl Form {
     /// Like [`Form::new`], reserving room for a body of `capacity` bytes.
     #[must_use]
     pub(crate) fn with_capacity(action: &str, capacity: usize) -> Self {
+        Self::with_version(action, API_VERSION, capacity)
+    }
+
+    /// Starts a body with `Action=<action>&Version=<version>` (another awsQuery service's).
+    #[must_use]
+    pub(crate) fn with_version(action: &str, version: &str, capacity: usize) -> Self {
         let mut body = String::with_capacity(capacity.max(64));
         body.push_str("Action=");
         encode_into(&mut body, action);
         body.push_str("&Version=");
-        body.push_str(API_VERSION);
+        body.push_str(version);
         Self {
             body,
             key: String::new(),

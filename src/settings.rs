@@ -38,6 +38,7 @@
 pub(crate) mod property;
 
 use crate::Error;
+use crate::credentials::KeyStore;
 use crate::credentials::cli_cache::CliCache;
 use crate::env::{Env, Platform};
 use crate::profile::{FileLocations, ProfileSet, Section};
@@ -118,6 +119,10 @@ pub struct Settings {
     /// a profile that says `duration_seconds` (see
     /// [`DefaultChainBuilder::role_duration_seconds`](crate::credentials::DefaultChainBuilder::role_duration_seconds)).
     pub role_duration_seconds: Option<u32>,
+
+    /// Where profiles whose long-term keys are kept outside the shared files get them (see
+    /// [`KeyStore`]); `None` (the default): none are. The `sts` program sets its `sts keys` store.
+    pub key_store: Option<Arc<dyn KeyStore>>,
     /// The first setting that could not be understood (`retry_mode = sideways`, ...): building
     /// a client fails with it ([`Error::Config`]), resolving credentials does not, as the AWS CLI
     /// exports static or process credentials whatever the profile's client settings say.
@@ -264,6 +269,8 @@ impl Settings {
             sso_login: None,
 
             role_duration_seconds: None,
+
+            key_store: None,
             invalid: read.invalid,
             env: env.clone(),
             profiles: Arc::new(profiles),

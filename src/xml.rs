@@ -338,7 +338,8 @@ fn check_depth(doc: &roxmltree::Document<'_>) -> Result<(), &'static str> {
 }
 
 /// Reads the response to the action `action`: a 2xx `<{action}Response><{action}Result>` body is
-/// handed to `read_result` (its `Result` element), anything else becomes an error. Returns what
+/// handed to `read_result` (its `Result` element; the root element when `result_optional` and
+/// the body has none, for an operation without output members), anything else becomes an error. Returns what
 /// `read_result` read and the request id (`ResponseMetadata/RequestId`, or else
 /// `header_request_id`, the `x-amzn-RequestId` header).
 ///
@@ -350,6 +351,7 @@ pub fn read_response<T>(
     body: &[u8],
     header_request_id: Option<&str>,
     action: &'static str,
+    result_optional: bool,
     read_result: impl FnOnce(Element<'_, '_>) -> Result<T, Error>,
 ) -> Result<(T, Option<String>), Error> {
     if !(200..300).contains(&status) {
@@ -379,6 +381,7 @@ pub fn read_response<T>(
         .children()
         .find(|n| n.is_element() && n.tag_name().name().strip_suffix("Result") == Some(action))
         .map(|node| Element { node })
+        .or(result_optional.then_some(root))
         .ok_or_else(|| bad(format!("missing <{action}Result>")))
         .map_err(|e| with_status(e, status))?;
     let output = read_result(result).map_err(|e| with_status(e, status))?;
@@ -466,10 +469,11 @@ mod tests {
                 "<GetAccessKeyInfoResponse><GetAccessKeyInfoResult><Account>{raw}</Account>\
                  </GetAccessKeyInfoResult></GetAccessKeyInfoResponse>"
             );
-            let (account, _) = read_response(200, body.as_bytes(), None, "GetAccessKeyInfo", |r| {
-                Ok(r.opt_string("Account"))
-            })
-            .unwrap();
+            let (account, _) =
+                read_response(200, body.as_bytes(), None, "GetAccessKeyInfo", false, |r| {
+                    Ok(r.opt_string("Account"))
+                })
+                .unwrap();
             assert_eq!(account.as_deref(), Some(want), "{raw:?}");
             let err = format!(
                 "<ErrorResponse><Error><Code>C</Code><Message>{raw}</Message></Error></ErrorResponse>"
@@ -519,13 +523,15 @@ mod tests {
         let bad_member = b"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId>\
 <SecretAccessKey>s</SecretAccessKey><Expiration>soon</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>";
         for status in [200, 201, 299] {
-            match read_response(status, no_result, None, "GetCallerIdentity", |_| Ok(())) {
+            match read_response(status, no_result, None, "GetCallerIdentity", false, |_| {
+                Ok(())
+            }) {
                 Err(Error::InvalidResponse { status: s, .. }) => assert_eq!(s, status),
                 other => panic!("{other:?}"),
             }
             let expiration =
                 |r: Element<'_, '_>| r.required("Credentials")?.timestamp("Expiration");
-            match read_response(status, bad_member, None, "AssumeRole", expiration) {
+            match read_response(status, bad_member, None, "AssumeRole", false, expiration) {
                 Err(Error::InvalidResponse { status: s, .. }) => assert_eq!(s, status),
                 other => panic!("{other:?}"),
             }

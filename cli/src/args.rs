@@ -595,6 +595,10 @@ fn set_global(g: &mut Globals, name: &str, value: String) -> Result<(), CliError
             choice(&value, &["base64", "raw-in-base64-out"])?;
             g.cli_binary_format = Some(value);
         }
+        "--prompt" => {
+            choice(&value, crate::prompt::DRIVERS)?;
+            g.prompt = Some(value);
+        }
         "--cli-error-format" => {
             choice(&value, crate::errors::ERROR_FORMATS)?;
             g.cli_error_format = Some(value);

@@ -127,6 +127,16 @@ pub static GLOBALS: &[GlobalFlag] = &[
         doc: "Accepted for compatibility: sts never prompts for parameters.",
     },
     GlobalFlag {
+        name: "--prompt",
+        value: Some("string"),
+        doc: "Where an MFA code is asked when the profile has no mfa_process (a command whose \
+              output is the code, inherited through source_profile): terminal (the default), \
+              ykman (ykman oath accounts code --single NAME, NAME from \
+              YKMAN_OATH_CREDENTIAL_NAME or the MFA serial), zenity, kdialog or osascript, for \
+              runs without a terminal (a credential_process child of an IDE). Default: \
+              STS_PROMPT.",
+    },
+    GlobalFlag {
         name: "--cli-error-format",
         value: Some("string"),
         doc: "How errors are printed: enhanced (the default: \"sts: [ERROR]: An error occurred \
@@ -162,6 +172,11 @@ pub static COMMANDS: &[Command] = &[
     GET_SCOPED_CREDENTIALS,
     GET_SESSION_TOKEN,
     GET_WEB_IDENTITY_TOKEN,
+    crate::keys::KEYS_ADD,
+    crate::keys::KEYS_IMPORT,
+    crate::keys::KEYS_LIST,
+    crate::keys::KEYS_REMOVE,
+    crate::keys::KEYS_ROTATE,
     crate::login::LOGIN,
     crate::login::LOGOUT,
     crate::sso::SSO_LOGIN,

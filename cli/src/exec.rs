@@ -292,6 +292,9 @@ pub(crate) struct SessionSource {
     pub duration: Option<i32>,
     /// Hand long-term keys over as they are.
     pub no_session: bool,
+    /// The keys come from the `sts keys` store: their sessions are cached (in this directory,
+    /// when the cache is on).
+    pub stored: Option<Option<std::path::PathBuf>>,
 }
 
 impl std::fmt::Debug for SessionSource {
@@ -319,6 +322,16 @@ impl SessionSource {
         if base.session_token.is_some() || self.no_session {
             return Ok(base);
         }
+        if let Some(dir) = &self.stored {
+            return crate::keys::session::session(
+                &self.sts,
+                &base,
+                self.mfa_serial.as_deref(),
+                self.duration,
+                dir.as_deref(),
+                &ask_mfa_code,
+            );
+        }
         let mut op = GetSessionToken::new();
         op.duration_seconds = self.duration;
         if let Some(serial) = &self.mfa_serial {
@@ -337,7 +350,7 @@ impl SessionSource {
 /// Asks for an MFA code on the terminal, unless the command owns it: then a refresh that needs
 /// a code fails (its credentials stay served until they expire) and says what to do.
 fn ask_mfa_code(serial: &str) -> Result<String, Error> {
-    if crate::terminal::child_owns_terminal() {
+    if crate::terminal::child_owns_terminal() && crate::prompt::needs_terminal(serial) {
         return Err(CredentialsError::new(
             "mfa",
             format!(
@@ -435,13 +448,23 @@ fn mfa_role_chain(settings: &Settings) -> Option<(Credentials, Vec<RoleHop>)> {
     if !settings.profile_explicit && EnvironmentProvider::new(Env::real()).is_configured() {
         return None;
     }
-    let chain = settings.profiles().plan().ok()?;
+    // Profiles whose keys `sts keys` keeps are planned as the chain plans them.
+    let stored = match &settings.key_store {
+        Some(store) => store.profiles().ok()?,
+        None => Vec::new(),
+    };
+    let set = (**settings.profiles()).clone().with_stored_keys(stored);
+    let chain = set.plan().ok()?;
+    let mfa_first = chain.roles.first().is_some_and(|h| h.mfa_serial.is_some());
     match chain.base {
         BaseSource::Static { credentials, .. }
-            if credentials.session_token.is_none()
-                && chain.roles.first().is_some_and(|h| h.mfa_serial.is_some()) =>
+            if credentials.session_token.is_none() && mfa_first =>
         {
             Some((credentials, chain.roles))
+        }
+        BaseSource::Stored { profile } if mfa_first => {
+            let keys = settings.key_store.as_ref()?.keys(&profile).ok()?;
+            Some((keys, chain.roles))
         }
         _ => None,
     }
@@ -619,21 +642,18 @@ fn prepare(g: &Globals, v: &Values) -> Result<Prepared, i32> {
     let Some(chain) = sts.credentials_provider().cloned() else {
         return Err(fail(&Error::config("no credential provider")));
     };
-    let mfa_serial = settings
-        .profiles()
-        .selected()
-        .and_then(|p| p.get_nonempty("mfa_serial"))
-        .map(|s| s.trim().to_owned());
     // Resolve once now: prompts happen before the command owns the terminal, errors stop here.
     let base = chain.provide_credentials().map_err(|e| fail(&e))?;
     // `mfa_serial` of the profile only matters when its own keys are used.
-    let from_profile = chain.source_name() == format!("profile:{profile}");
+    let stored = crate::keys::from_store(&settings, &chain.source_name());
+    let from_profile = chain.source_name() == format!("profile:{profile}") || stored;
     let source = SessionSource {
         inner: chain.clone(),
         sts: sts.clone(),
-        mfa_serial: mfa_serial.filter(|_| from_profile),
+        mfa_serial: crate::keys::mfa_serial(&settings).filter(|_| from_profile),
         duration,
         no_session: v.switch("--no-session"),
+        stored: stored.then(|| crate::keys::session_cache(&settings)),
     };
     if base.session_token.is_some() && duration.is_some() && role_duration.is_none() {
         return Err(crate::errors::param(&format!(

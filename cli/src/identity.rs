@@ -89,7 +89,10 @@ pub(crate) const EXPORT_CREDENTIALS: Command = Command {
         With --scope-policy, --scope-duration or --scope-description, the credentials printed \
         are scoped down with GetScopedCredentials (as sts exec scopes them): allowed only what \
         both the session and the policy allow, never wider, with the same identity; long-term \
-        keys get a GetSessionToken session first, and the call goes to the regional endpoint.",
+        keys get a GetSessionToken session first, and the call goes to the regional endpoint. \
+        A profile whose long-term keys sts keys keeps gets a GetSessionToken session of them \
+        (with the profile's mfa_serial), cached in ~/.aws/cli/cache, never the keys themselves \
+        unless --no-session is given.",
     flags: &[
         with_choices(
             flag(
@@ -108,6 +111,15 @@ pub(crate) const EXPORT_CREDENTIALS: Command = Command {
         crate::scope::POLICY,
         crate::scope::DURATION,
         crate::scope::DESCRIPTION,
+        flag(
+            "--no-session",
+            "",
+            Kind::Switch,
+            false,
+            "Print the long-term keys of a profile kept by sts keys as they are, instead of a \
+             GetSessionToken session of them.",
+            "",
+        ),
     ],
     output: &[
         out("Version", "integer", "Always 1 (process format only)."),
@@ -146,13 +158,28 @@ fn export(settings: &Settings, v: &Values) -> Result<String, Error> {
         crate::scope::from_flags(v, &format!("sts export-credentials: {}", settings.profile))?;
     let mfa = Some(crate::session::mfa_prompt());
     let chain = settings.credentials_provider(mfa);
-    let c = match scope {
-        None => chain.provide_credentials()?,
-        Some(scope) => {
-            let sts = crate::scope::regional_client(None, settings)?;
-            crate::scope::scoped(chain, &scope, sts)?.provide_credentials()?
-        }
-    };
+    let mut c = chain.provide_credentials()?;
+    // Stored long-term keys leave sts as a session, unless asked otherwise.
+    if c.session_token.is_none()
+        && !v.switch("--no-session")
+        && crate::keys::from_store(settings, &chain.source_name())
+    {
+        let sts = crate::session::client(&crate::spec::Globals::default(), settings)?;
+        c = crate::keys::session::session(
+            &sts,
+            &c,
+            crate::keys::mfa_serial(settings).as_deref(),
+            None,
+            crate::keys::session_cache(settings).as_deref(),
+            &crate::session::prompt_mfa_code,
+        )?;
+    }
+    if let Some(scope) = scope {
+        let sts = crate::scope::regional_client(None, settings)?;
+        // Scoped down from the credentials just resolved (a session of stored keys included).
+        let resolved: std::sync::Arc<dyn ProvideCredentials> = std::sync::Arc::new(c);
+        c = crate::scope::scoped(resolved, &scope, sts)?.provide_credentials()?;
+    }
     render(&c, &format)
 }
 

@@ -38,9 +38,11 @@ mod help;
 mod identity;
 mod imds_server;
 pub mod jmespath;
+mod keys;
 mod login;
 mod output;
 mod paramfile;
+mod prompt;
 mod pystyle;
 mod rolesanywhere;
 mod scope;
@@ -81,6 +83,7 @@ fn run(argv: &[String]) -> i32 {
         Ok(inv) => inv,
         Err(e) => return cli_error(e),
     };
+    prompt::set_driver(inv.globals.prompt.as_deref());
     // Elsewhere `--` is an unknown word, as it always was.
     if trailing.is_some()
         && !matches!(inv.action, Action::Run(c, _) if c.name == "exec")

@@ -39,6 +39,11 @@ pub fn load_settings(g: &Globals) -> Result<Settings, Error> {
     })?;
     settings.credential_cache = CliCache::from_env(&env);
     ignore_sts_regional_endpoints(&mut settings);
+    // `mfa_process` is looked up in these profiles.
+    crate::prompt::set_profiles(settings.profiles().clone(), &settings.profile);
+    // Profiles whose keys `sts keys` keeps get them from its store.
+    settings.key_store = crate::keys::chain_store(&|k| std::env::var(k).ok())
+        .map(|s| Arc::new(s) as Arc<dyn sts_blocking::credentials::KeyStore>);
 
     // An SSO token missing or expired: offered `sts sso login` on a terminal.
     settings.sso_login = Some(crate::sso::auto_login(
@@ -125,27 +130,10 @@ pub fn mfa_prompt() -> Arc<dyn MfaTokenProvider> {
     Arc::new(prompt_mfa_code)
 }
 
-/// Asks for an MFA code on the terminal, as the AWS CLI does ("Enter MFA code for SERIAL: ").
+/// An MFA code: the profile's `mfa_process`, the `--prompt` driver, or the terminal, as the AWS
+/// CLI asks ("Enter MFA code for SERIAL: "); see [`crate::prompt::mfa_code`].
 pub fn prompt_mfa_code(serial: &str) -> Result<String, Error> {
-    use std::io::BufRead;
-    let no_tty = |e: std::io::Error| {
-        Error::config(format!(
-            "an MFA code is needed for {serial}, but there is no terminal to ask on ({e})"
-        ))
-    };
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(no_tty)?;
-    let mut out = &tty;
-    write!(out, "Enter MFA code for {serial}: ").map_err(no_tty)?;
-    out.flush().map_err(no_tty)?;
-    let mut line = String::new();
-    std::io::BufReader::new(&tty)
-        .read_line(&mut line)
-        .map_err(no_tty)?;
-    Ok(line.trim().to_owned())
+    crate::prompt::mfa_code(serial)
 }
 
 /// `--debug`: one attempt on standard error. The record is already redacted.

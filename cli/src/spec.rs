@@ -269,6 +269,8 @@ pub struct Globals {
     pub cli_auto_prompt: bool,
     /// `--query`: a JMESPath expression (checked to compile when parsed).
     pub query: Option<String>,
+    /// `--prompt`: where MFA codes are asked (one of `prompt::DRIVERS`).
+    pub prompt: Option<String>,
     /// `--cli-error-format` (one of [`crate::errors::ERROR_FORMATS`]).
     pub cli_error_format: Option<String>,
 }

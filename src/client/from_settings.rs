@@ -160,6 +160,7 @@ impl Settings {
             .cli_cache(self.credential_cache.clone())
             .sso_login(self.sso_login.clone())
             .role_duration_seconds(self.role_duration_seconds)
+            .key_store(self.key_store.clone())
             .build();
         Arc::new(CachedProvider::new(Arc::new(chain)))
     }

@@ -10,7 +10,7 @@
 
 use super::plan;
 use super::sources::{PlanContext, RoleAssumer, describe_plan, execute_plan_with};
-use super::{Credentials, ProvideCredentials};
+use super::{Credentials, KeyStore, ProvideCredentials};
 use crate::Error;
 use crate::credentials::providers::env_vars::EnvironmentProvider;
 use crate::credentials::providers::web_identity::WebIdentityConfig;
@@ -107,10 +107,17 @@ impl ChainStep for ProfileStep {
         "profile".to_owned()
     }
     fn attempt(&self) -> StepResult {
-        let set = match self.profiles.get() {
+        let mut set = match self.profiles.get() {
             Ok(s) => s,
             Err(e) => return StepResult::Failed(e),
         };
+        if let Some(store) = &self.ctx.key_store {
+            match store.profiles() {
+                Ok(names) if names.is_empty() => {}
+                Ok(names) => set = Arc::new((*set).clone().with_stored_keys(names)),
+                Err(e) => return StepResult::Failed(e),
+            }
+        }
         let mut chain = match plan::plan(&set) {
             Ok(c) => c,
             Err(e) if e.not_configured => return StepResult::NotConfigured(e.message),
@@ -290,6 +297,7 @@ pub struct DefaultChainBuilder {
     cli_cache: Option<super::cli_cache::CliCache>,
     sso_login: Option<Arc<dyn super::SsoLogin>>,
     role_duration: Option<u32>,
+    key_store: Option<Arc<dyn KeyStore>>,
 }
 
 impl fmt::Debug for DefaultChainBuilder {
@@ -297,6 +305,7 @@ impl fmt::Debug for DefaultChainBuilder {
         f.debug_struct("DefaultChainBuilder")
             .field("assumer", &self.assumer)
             .field("skip_environment", &self.skip_environment)
+            .field("key_store", &self.key_store)
             .finish_non_exhaustive()
     }
 }
@@ -314,6 +323,7 @@ impl DefaultChainBuilder {
             cli_cache: None,
             sso_login: None,
             role_duration: None,
+            key_store: None,
         }
     }
 
@@ -387,6 +397,13 @@ impl DefaultChainBuilder {
         self
     }
 
+    /// Takes the long-term keys of the profiles `store` holds from it (see [`KeyStore`]).
+    #[must_use]
+    pub fn key_store(mut self, store: Option<Arc<dyn KeyStore>>) -> Self {
+        self.key_store = store;
+        self
+    }
+
     /// Builds a chain of the profile step alone (the profile-file provider; "not enabled" when the
     /// selected profile has no credential settings).
     #[must_use]
@@ -406,6 +423,7 @@ impl DefaultChainBuilder {
                 clock: self.clock,
                 cli_cache: self.cli_cache,
                 sso_login: self.sso_login,
+                key_store: self.key_store,
             },
             role_duration: self.role_duration,
             found: std::sync::Mutex::new(None),
@@ -435,6 +453,7 @@ impl DefaultChainBuilder {
                 clock: self.clock.clone(),
                 cli_cache: self.cli_cache,
                 sso_login: self.sso_login,
+                key_store: self.key_store,
             },
             role_duration: self.role_duration,
             found: std::sync::Mutex::new(None),

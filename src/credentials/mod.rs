@@ -13,6 +13,7 @@
 pub(crate) mod cached;
 pub(crate) mod chain;
 pub(crate) mod cli_cache;
+pub(crate) mod key_store;
 #[cfg(feature = "client")]
 pub(crate) mod login;
 #[cfg(feature = "client")]
@@ -33,6 +34,7 @@ pub use crate::profile::{FileLocations, ProfileSet, Section};
 pub use cached::{CachedProvider, Clock};
 pub use chain::{DefaultChain, DefaultChainBuilder};
 pub use cli_cache::CliCache;
+pub use key_store::KeyStore;
 #[cfg(feature = "client")]
 pub use login::LoginProvider;
 #[cfg(feature = "client")]

@@ -150,6 +150,12 @@ pub enum BaseSource {
     Sso(SsoSource),
     /// An `aws login` session (`login_session`).
     Login(LoginSource),
+    /// Long-term keys in a [`KeyStore`](super::KeyStore) (a profile marked by
+    /// [`ProfileSet::with_stored_keys`]).
+    Stored {
+        /// The profile the keys are stored under.
+        profile: String,
+    },
 }
 
 impl fmt::Debug for BaseSource {
@@ -174,6 +180,7 @@ impl fmt::Debug for BaseSource {
             Self::Named(n) => f.debug_tuple("Named").field(n).finish(),
             Self::Sso(s) => f.debug_tuple("Sso").field(s).finish(),
             Self::Login(l) => f.debug_tuple("Login").field(l).finish(),
+            Self::Stored { profile } => f.debug_struct("Stored").field("profile", profile).finish(),
         }
     }
 }
@@ -426,10 +433,21 @@ fn web_identity(p: &Section) -> Result<Option<BaseSource>, PlanError> {
     })))
 }
 
-/// The base of a profile without a role, in the AWS CLI's order: web identity, SSO, static keys from
-/// the credentials file, `login_session`, `credential_process`, then static keys from the config
-/// file.
+/// Keys in a key store for `p`, when the set marks it.
+fn stored(set: &ProfileSet, p: &Section) -> Option<BaseSource> {
+    set.has_stored_keys(p.name()).then(|| BaseSource::Stored {
+        profile: p.name().to_owned(),
+    })
+}
+
+/// The base of a profile without a role: keys in a key store first (the store is the user's
+/// deliberate choice, and `credential_process = sts export-credentials` in the same profile must
+/// not call itself), then the AWS CLI's order: web identity, SSO, static keys from the
+/// credentials file, `login_session`, `credential_process`, then static keys from the config file.
 fn base_of(set: &ProfileSet, p: &Section, first: bool) -> Result<BaseSource, PlanError> {
+    if let Some(b) = stored(set, p) {
+        return Ok(b);
+    }
     if let Some(w) = web_identity(p)? {
         return Ok(w);
     }
@@ -532,7 +550,11 @@ pub fn plan(set: &ProfileSet) -> Result<ProfileChain, PlanError> {
             return Err(infinite_loop(&name, &visited));
         }
         let first = visited.is_empty();
-        // A source profile with static keys is used as is, even if it also names a role.
+        // A source profile with static keys (in a key store or in the files) is used as is, even
+        // if it also names a role.
+        if !first && let Some(b) = stored(set, p) {
+            break b;
+        }
         if !first
             && p.get_nonempty("aws_access_key_id").is_some()
             && let Some(b) = static_base(set, p)?
@@ -568,11 +590,13 @@ pub fn plan(set: &ProfileSet) -> Result<ProfileChain, PlanError> {
                     )));
                 }
             },
-            (Some(src), None) if src == name => match static_base(set, p)? {
-                Some(b) => break b,
-                // botocore's InfiniteLoopConfigError too.
-                None => return Err(infinite_loop(&name, &visited)),
-            },
+            (Some(src), None) if src == name => {
+                match stored(set, p).map_or_else(|| static_base(set, p), |b| Ok(Some(b)))? {
+                    Some(b) => break b,
+                    // botocore's InfiniteLoopConfigError too.
+                    None => return Err(infinite_loop(&name, &visited)),
+                }
+            }
             (Some(src), None) => name = src,
         }
     };

@@ -77,6 +77,8 @@ pub struct PlanContext {
     pub cli_cache: Option<super::cli_cache::CliCache>,
     /// What signs the user in when an SSO token is missing or expired (none: fail).
     pub sso_login: Option<Arc<dyn super::SsoLogin>>,
+    /// Where profiles marked [`ProfileSet::with_stored_keys`] get their keys.
+    pub key_store: Option<Arc<dyn super::KeyStore>>,
 }
 
 impl fmt::Debug for PlanContext {
@@ -86,6 +88,7 @@ impl fmt::Debug for PlanContext {
             .field("clock", &self.clock.is_some())
             .field("cli_cache", &self.cli_cache)
             .field("sso_login", &self.sso_login.is_some())
+            .field("key_store", &self.key_store)
             .finish()
     }
 }
@@ -149,6 +152,7 @@ pub fn describe_plan(chain: &ProfileChain) -> String {
     let base = match &chain.base {
         BaseSource::Static { .. } => None,
         BaseSource::Process { .. } => Some("credential_process".to_owned()),
+        BaseSource::Stored { .. } => Some("key store".to_owned()),
         BaseSource::WebIdentity(w) => Some(format!("web-identity {}", w.role_arn)),
         BaseSource::Named(n) => Some(format!("credential_source {}", n.as_str())),
         BaseSource::Sso(_) => Some("sso".to_owned()),
@@ -178,6 +182,14 @@ pub fn describe_plan(chain: &ProfileChain) -> String {
 fn resolve_base(base: &BaseSource, env: &Env, ctx: &PlanContext) -> Result<Credentials, Error> {
     match base {
         BaseSource::Static { credentials, .. } => Ok(credentials.clone()),
+        BaseSource::Stored { profile } => match &ctx.key_store {
+            Some(store) => store.keys(profile),
+            None => Err(CredentialsError::new(
+                format!("profile:{profile}"),
+                "this profile's keys are in a key store, and none was given",
+            )
+            .into()),
+        },
         BaseSource::Process {
             profile,
             command,

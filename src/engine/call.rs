@@ -98,9 +98,19 @@ impl<'a, O: Operation> Call<'a, O> {
         now: Now,
     ) -> Self {
         let credentials = if O::SIGNED { credentials } else { None };
+        let mut core = Core::new(engine, O::ACTION, body, credentials, now);
+        // An operation of another service (IAM's) never goes to this engine's endpoint.
+        if O::SERVICE != core.target.endpoint.signing_name {
+            core.error = Some(Error::config(format!(
+                "{} is an operation of the {} service, and this client sends to {}",
+                O::ACTION,
+                O::SERVICE,
+                core.target.endpoint.signing_name
+            )));
+        }
         Self {
             op,
-            core: Core::new(engine, O::ACTION, body, credentials, now),
+            core,
             output: None,
         }
     }

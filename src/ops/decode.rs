@@ -29,8 +29,14 @@ pub fn decode_response<O: Operation>(
     body: &[u8],
     header_request_id: Option<&str>,
 ) -> Result<Decoded<O::Output>, Error> {
-    let (output, request_id) =
-        read_response(status, body, header_request_id, O::ACTION, O::decode)?;
+    let (output, request_id) = read_response(
+        status,
+        body,
+        header_request_id,
+        O::ACTION,
+        O::RESULT_OPTIONAL,
+        O::decode,
+    )?;
     Ok(Decoded { output, request_id })
 }
 

@@ -88,7 +88,8 @@ pub(crate) use decode::decode_response;
 /// The Rust form of the JavaScript SDK's "command": `Sts::send` and the call
 /// engine take any `Operation`.
 ///
-/// **Sealed.** The twelve STS operations of this module are the only implementations. Every STS
+/// **Sealed.** The twelve STS operations of this module (and the three IAM operations of
+/// [`crate::iam`]) are the only implementations. Every STS
 /// operation and member is here, and a model update comes as a minor release; sealing keeps the
 /// wire halves — the awsQuery form writer and the borrowed XML reader a response is decoded with —
 /// out of the public API, so they can change (another XML parser, a streaming decoder) without a
@@ -113,6 +114,22 @@ pub trait Operation: crate::sealed::Sealed {
     const SIGNED: bool = true;
     /// The parsed `<ActionResult>`.
     type Output;
+
+    /// The API version sent as `Version`: STS's, or another awsQuery service's (IAM's
+    /// operations in [`crate::iam`]). Not public API.
+    #[doc(hidden)]
+    const VERSION: &'static str = crate::query::API_VERSION;
+
+    /// The signing name of the service the operation belongs to: an engine only sends the
+    /// operations of its endpoint's service. Not public API.
+    #[doc(hidden)]
+    const SERVICE: &'static str = crate::endpoint::SIGNING_NAME;
+
+    /// Whether a response may have no `<ActionResult>` at all (an operation without output
+    /// members, such as IAM's `DeleteAccessKey`): `decode` then gets the root element. Not
+    /// public API.
+    #[doc(hidden)]
+    const RESULT_OPTIONAL: bool = false;
 
     /// Checks the model's constraints.
     ///
@@ -148,7 +165,7 @@ pub trait Operation: crate::sealed::Sealed {
     /// As [`Operation::validate`].
     fn to_form(&self) -> Result<Form, Error> {
         self.validate()?;
-        let mut form = Form::new(Self::ACTION);
+        let mut form = Form::with_version(Self::ACTION, Self::VERSION, 128);
         self.encode(&mut form);
         Ok(form)
     }

@@ -353,6 +353,9 @@ pub struct ProfileSet {
     /// `aws_secret_access_key`: botocore reads those keys before `login_session` and
     /// `credential_process`, and the same keys in the config file after them.
     keys_in_credentials_file: BTreeSet<String>,
+    /// Profiles whose keys a [`KeyStore`](crate::credentials::KeyStore) holds (see
+    /// [`ProfileSet::with_stored_keys`]).
+    stored_keys: BTreeSet<String>,
 }
 
 /// `ProfileSet::parse`, for the `sts` binary and the tests (through `__private`).
@@ -449,7 +452,24 @@ impl ProfileSet {
             services: BTreeMap::new(),
             selected: selected.into(),
             keys_in_credentials_file: BTreeSet::new(),
+            stored_keys: BTreeSet::new(),
         }
+    }
+
+    /// Marks `profiles` as having their long-term keys in a [`KeyStore`](crate::credentials::KeyStore): the
+    /// chain then takes their keys from the store (see there for where in a profile's order).
+    /// The chain marks the set itself when it has a store; this is for callers that plan a
+    /// profile themselves.
+    #[must_use]
+    pub fn with_stored_keys(mut self, profiles: impl IntoIterator<Item = String>) -> Self {
+        self.stored_keys.extend(profiles);
+        self
+    }
+
+    /// Whether `profile` was marked by [`ProfileSet::with_stored_keys`].
+    #[must_use]
+    pub fn has_stored_keys(&self, profile: &str) -> bool {
+        self.stored_keys.contains(profile)
     }
 
     /// The selected profile's name.

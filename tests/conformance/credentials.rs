@@ -191,6 +191,8 @@ fn step_json(base: &BaseSource) -> Value {
         }
         BaseSource::Process { .. } => json!({ "CredentialProcess": "" }),
         BaseSource::Login(l) => json!({ "Login": { "login_session": l.session } }),
+        // The corpus has no key store: planned profiles are never marked.
+        BaseSource::Stored { profile } => json!({ "KeyStore": profile }),
         other => json!({ "Unknown": format!("{other:?}") }),
     }
 }

@@ -1319,7 +1319,7 @@ fn help_pages_and_completion() {
     assert_eq!(complete("sts sso login --u", 3), "--use-device-code");
     assert_eq!(
         complete("sts sso populate --p", 3),
-        "--profile-template --prune --profile"
+        "--profile-template --prune --profile --prompt"
     );
     assert_eq!(complete("sts login --r", 2), "--remote --region");
     let zsh = stdout(&run(sts(&h, &[], &["completion", "zsh"])));
