@@ -35,7 +35,11 @@ fn add_list_export_remove_round_trip() {
     let bytes = std::fs::read_to_string(store_file(&h)).unwrap();
     // The tests' STS_KEYS_KDF_ITERATIONS is honoured by debug builds only (an optimised build,
     // as CI's `--profile ci`, always uses the real 600000 rounds).
-    let rounds = if cfg!(debug_assertions) { 1000 } else { 600_000 };
+    let rounds = if cfg!(debug_assertions) {
+        1000
+    } else {
+        600_000
+    };
     assert!(
         bytes.starts_with(&format!("sts-keys 1\nkdf pbkdf2-hmac-sha256 {rounds} ")),
         "{bytes}"
